@@ -1,0 +1,106 @@
+"""build_application(settings): the PTB Application with its lifecycle, handlers and jobs."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from telegram import BotCommand
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+from telegram.request import HTTPXRequest
+from timezonefinder import TimezoneFinder
+
+from bot import texts
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.content import load_content
+from bot.db.engine import create_engine, create_session_factory
+from bot.db.migrate import upgrade
+from bot.handlers import register_handlers
+from bot.handlers.common import SERVICES_KEY, services
+from bot.handlers.reminders import TelegramDeliverySender
+from bot.reminders import ReminderDispatcher
+from bot.services.container import Services
+from bot.services.preferences import Preferences
+
+logger = logging.getLogger(__name__)
+
+DISPATCH_JOB_NAME = "reminder-dispatcher"
+RATE_LIMIT_RETRIES = 2
+
+
+async def dispatch_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The one periodic job: send whatever reminders are due now."""
+    report = await services(context).dispatcher.run_once()
+    if report.sent or report.missed or report.failed:
+        logger.info(
+            "Dispatch: %s sent, %s missed, %s failed, %s unsubscribed",
+            report.sent,
+            report.missed,
+            report.failed,
+            report.unsubscribed,
+        )
+
+
+def build_application(settings: Settings, clock: Clock | None = None) -> Application:  # type: ignore[type-arg]
+    """Wire the bot. Nothing touches the network or the database until it starts."""
+    token = settings.require_token()
+    clock = clock or SystemClock()
+    timeout = settings.http_timeout_seconds
+
+    async def post_init(application: Application) -> None:  # type: ignore[type-arg]
+        await upgrade(settings.database_url)
+        engine = create_engine(settings.database_url)
+        sessions = create_session_factory(engine)
+        content = await asyncio.to_thread(load_content, settings.content_dir)
+        zone_finder = await asyncio.to_thread(TimezoneFinder)
+        sender = TelegramDeliverySender(application.bot)
+        application.bot_data[SERVICES_KEY] = Services(
+            settings=settings,
+            clock=clock,
+            engine=engine,
+            sessions=sessions,
+            content=content,
+            zone_finder=zone_finder,
+            preferences=Preferences(sessions, clock),
+            dispatcher=ReminderDispatcher(sessions, clock, sender, settings.reminder_grace),
+        )
+        await application.bot.set_my_commands(
+            [BotCommand(command, description) for command, description in texts.COMMANDS]
+        )
+        assert application.job_queue is not None
+        application.job_queue.run_repeating(
+            dispatch_job,
+            interval=timedelta(seconds=settings.dispatch_interval_seconds),
+            first=timedelta(seconds=settings.dispatch_interval_seconds),
+            name=DISPATCH_JOB_NAME,
+        )
+
+    async def post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
+        svc = application.bot_data.get(SERVICES_KEY)
+        if isinstance(svc, Services):
+            await svc.engine.dispose()
+
+    application = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(f"{settings.bot_api_url}/bot")
+        .base_file_url(f"{settings.bot_api_url}/file/bot")
+        .request(
+            HTTPXRequest(
+                connection_pool_size=64,
+                connect_timeout=timeout,
+                read_timeout=timeout,
+                write_timeout=timeout,
+                pool_timeout=timeout,
+            )
+        )
+        .get_updates_request(HTTPXRequest(connect_timeout=timeout, read_timeout=timeout))
+        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+        .build()
+    )
+    register_handlers(application)
+    return application

@@ -1,0 +1,86 @@
+"""One settings object, read from the environment (and an optional `.env` file)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+TOKEN_PATTERN = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,}$")
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/stretchbot.sqlite3"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message is one line meant for the operator."""
+
+
+class Settings(BaseSettings):
+    """Everything the bot can be configured with. See the README's configuration table."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    bot_token: str = Field(default="", repr=False)
+    database_url: str = DEFAULT_DATABASE_URL
+    bot_api_url: str = "https://api.telegram.org"
+    log_level: str = "INFO"
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    content_dir: Path = REPO_ROOT / "content"
+    reminder_grace_minutes: int = Field(default=120, ge=0, le=24 * 60)
+    dispatch_interval_seconds: float = Field(default=20.0, gt=0)
+    timer_tick_seconds: float = Field(default=5.0, gt=0)
+    http_timeout_seconds: float = Field(default=10.0, gt=0)
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_admin_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p for p in re.split(r"[,\s]+", value.strip()) if p]
+            return frozenset(int(p) for p in parts)
+        return value
+
+    @field_validator("bot_api_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @field_validator("log_level")
+    @classmethod
+    def _upper_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return level
+
+    @property
+    def reminder_grace(self) -> timedelta:
+        return timedelta(minutes=self.reminder_grace_minutes)
+
+    def require_token(self) -> str:
+        """The token, or a one-line error that says how to get one."""
+        token = self.bot_token.strip()
+        if not token:
+            raise ConfigError(
+                "BOT_TOKEN is not set: create a bot with @BotFather in Telegram (/newbot), "
+                "then put BOT_TOKEN=<token> in the environment or in .env"
+            )
+        if not TOKEN_PATTERN.match(token):
+            raise ConfigError(
+                "BOT_TOKEN looks malformed (expected digits, a colon, then letters like "
+                "123456:ABC-DEF...): copy it again from @BotFather (/mybots -> API Token)"
+            )
+        return token
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings; turn validation errors into one-line `ConfigError`s."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]).upper()
+        raise ConfigError(f"setting {field} is invalid: {first['msg']}") from None

@@ -1,0 +1,454 @@
+"""Stretch and routine content: pydantic models, the YAML loader and dose wording.
+
+The stretches, routines and safety texts live as YAML under ``content/`` so that
+non-programmers can review and edit them. This module turns those files into frozen,
+validated objects once at start-up and fails loudly (naming the file and the field)
+when something is wrong, so a typo never reaches a user mid-routine.
+
+Pure: no Telegram, no database. Loading is plain synchronous file I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal, NamedTuple, TypeVar
+
+import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    ValidationError,
+    model_validator,
+)
+
+__all__ = [
+    "REP_SECONDS",
+    "SETUP_SECONDS",
+    "Content",
+    "ContentError",
+    "Dose",
+    "DoseOverride",
+    "EasierVariation",
+    "Position",
+    "Routine",
+    "RoutineItem",
+    "RoutineStep",
+    "SafetyTexts",
+    "Stretch",
+    "describe_dose",
+    "describe_duration",
+    "load_content",
+]
+
+# --- Duration estimate -------------------------------------------------------------
+#: Seconds one repetition (one slow breath-paced round or lift) is assumed to take.
+REP_SECONDS = 6
+#: Seconds added once per stretch for reading the card and getting into position.
+SETUP_SECONDS = 15
+
+#: Where a stretch is done; ``floor`` stretches are excluded from no-floor routines.
+Position = Literal["floor", "chair", "standing"]
+
+#: Longest allowed step line, so a step stays one line on a phone.
+MAX_STEP_CHARS = 100
+
+
+class ContentError(Exception):
+    """A content file is missing, malformed or inconsistent.
+
+    ``str(error)`` reads like ``content/stretches/bridge.yaml: dose.reps: <problem>``;
+    ``path`` and ``field`` carry the first problem's parts for programmatic checks.
+    """
+
+    def __init__(self, path: str, field: str, problem: str, *, more: list[str] | None = None):
+        self.path = path
+        self.field = field
+        self.problem = problem
+        self.lines = [f"{path}: {field}: {problem}", *(more or [])]
+        super().__init__("\n".join(self.lines))
+
+
+def _plain_text(value: str) -> str:
+    """Strip and reject empty or HTML-looking text: the bot may send with HTML parsing."""
+    value = value.strip()
+    if not value:
+        raise ValueError("must not be empty")
+    if "<" in value or ">" in value:
+        raise ValueError("must be plain text (no '<' or '>')")
+    return value
+
+
+def _one_line(value: str) -> str:
+    """Keep step-like texts to one short line for phone screens."""
+    if "\n" in value:
+        raise ValueError("must be a single line")
+    if len(value) > MAX_STEP_CHARS:
+        raise ValueError(f"must be at most {MAX_STEP_CHARS} characters")
+    return value
+
+
+PlainText = Annotated[str, AfterValidator(_plain_text)]
+Line = Annotated[str, AfterValidator(_plain_text), AfterValidator(_one_line)]
+Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+PositiveInt = Annotated[StrictInt, Field(ge=1)]
+
+
+class _Frozen(BaseModel):
+    """Shared config: immutable, and unknown keys are errors (they are usually typos)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Dose(_Frozen):
+    """How much of a stretch to do.
+
+    ``hold_seconds`` and ``reps`` may be combined (e.g. lifts with a short hold at the
+    top). ``sets`` repeats the whole thing; ``per_side`` doubles it for left and right.
+    """
+
+    hold_seconds: PositiveInt | None = None
+    reps: PositiveInt | None = None
+    sets: PositiveInt = 1
+    per_side: StrictBool = False
+    side_labels: tuple[Line, Line] | None = None
+    #: Plural noun used when wording reps, e.g. "slow rounds" or "lifts".
+    rep_unit: Line = "reps"
+
+    @model_validator(mode="after")
+    def _check(self) -> Dose:
+        if self.hold_seconds is None and self.reps is None:
+            raise ValueError("needs at least one of hold_seconds or reps")
+        if self.side_labels is not None and not self.per_side:
+            raise ValueError("side_labels only make sense with per_side: true")
+        return self
+
+    @property
+    def sides(self) -> int:
+        """How many sides the dose is done on (1 or 2)."""
+        return 2 if self.per_side else 1
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """Side labels to show, one per side (empty when not per side)."""
+        if not self.per_side:
+            return ()
+        return self.side_labels or ("one side", "other side")
+
+    def active_seconds(self) -> int:
+        """Estimated time spent stretching, without getting into position.
+
+        One rep takes ``REP_SECONDS`` plus any hold; a pure hold takes its seconds.
+        That is multiplied by ``sets`` and by the number of sides.
+        """
+        if self.reps is not None:
+            once = self.reps * (REP_SECONDS + (self.hold_seconds or 0))
+        else:
+            once = self.hold_seconds or 0
+        return once * self.sets * self.sides
+
+
+class DoseOverride(_Frozen):
+    """A routine's partial change to a stretch's dose; unset fields keep the stretch's."""
+
+    hold_seconds: PositiveInt | None = None
+    reps: PositiveInt | None = None
+    sets: PositiveInt | None = None
+    per_side: StrictBool | None = None
+    side_labels: tuple[Line, Line] | None = None
+    rep_unit: Line | None = None
+
+    def apply(self, base: Dose) -> Dose:
+        """Merge onto ``base``; an explicit ``null`` removes a field (e.g. a hold)."""
+        merged = base.model_dump()
+        merged.update(self.model_dump(exclude_unset=True))
+        if merged.get("sets") is None:
+            merged["sets"] = 1
+        if merged.get("per_side") is None:
+            merged["per_side"] = False
+        if merged.get("rep_unit") is None:
+            merged["rep_unit"] = "reps"
+        return Dose.model_validate(merged)
+
+
+class EasierVariation(_Frozen):
+    """A gentler way to do a stretch, offered when the full version is too much."""
+
+    name: Line
+    steps: tuple[Line, ...] = Field(min_length=1, max_length=3)
+
+
+class Stretch(_Frozen):
+    """One stretch, as shown on a card in the bot."""
+
+    id: Identifier
+    name: Line
+    areas: tuple[Line, ...] = Field(min_length=1)
+    position: Position
+    start: PlainText
+    steps: tuple[Line, ...] = Field(min_length=3, max_length=6)
+    breathing: PlainText
+    dose: Dose
+    easier: EasierVariation
+    cautions: tuple[PlainText, ...] = Field(min_length=1)
+    image: Annotated[str, Field(pattern=r"^[a-z0-9_\-]+\.png$")]
+
+
+class RoutineItem(_Frozen):
+    """One entry of a routine: a stretch id and an optional dose override."""
+
+    stretch: Identifier
+    dose: DoseOverride | None = None
+
+
+class RoutineStep(NamedTuple):
+    """A resolved routine entry: the stretch and the dose to do in this routine."""
+
+    stretch: Stretch
+    dose: Dose
+
+
+class Routine(_Frozen):
+    """An ordered list of stretches with a title, e.g. the quick morning set."""
+
+    id: Identifier
+    title: Line
+    description: Line
+    items: tuple[RoutineItem, ...] = Field(min_length=1)
+    #: The routine offered to newcomers; exactly one routine has it.
+    default: StrictBool = False
+    #: Suitable for a bad-back day; the bot offers it after "it hurts".
+    gentle: StrictBool = False
+    #: Promise that nothing happens on the floor (desk/office use); checked on load.
+    no_floor: StrictBool = False
+    #: Menu position; ties are broken by file name.
+    order: StrictInt = 100
+
+    def steps(self, content: Content) -> list[RoutineStep]:
+        """Resolve every item to its stretch and effective dose."""
+        result = []
+        for item in self.items:
+            stretch = content.stretches[item.stretch]
+            dose = item.dose.apply(stretch.dose) if item.dose else stretch.dose
+            result.append(RoutineStep(stretch, dose))
+        return result
+
+    def duration_seconds(self, content: Content) -> int:
+        """Estimated length: each stretch's active time plus ``SETUP_SECONDS``.
+
+        See ``Dose.active_seconds`` for the per-stretch estimate. It is deliberately
+        simple; it is only used to tell users "about N minutes".
+        """
+        return sum(SETUP_SECONDS + step.dose.active_seconds() for step in self.steps(content))
+
+
+class SafetyTexts(_Frozen):
+    """User-facing safety wording, kept with the content so it is reviewed together."""
+
+    disclaimer: PlainText
+    it_hurts: PlainText
+    red_flags: PlainText
+    persistent_pain: PlainText
+
+
+class Content(_Frozen):
+    """Everything loaded from ``content/``: look-ups plus the special routines."""
+
+    root: Path
+    stretches: dict[str, Stretch]
+    routines: dict[str, Routine]
+    safety: SafetyTexts
+
+    @property
+    def default_routine(self) -> Routine:
+        """The routine newcomers start with (exactly one is marked ``default``)."""
+        return next(r for r in self.routines.values() if r.default)
+
+    @property
+    def gentle_routine(self) -> Routine:
+        """The first routine marked ``gentle`` (menu order), for bad-back days."""
+        return next(r for r in self.routines.values() if r.gentle)
+
+    def image_path(self, stretch: Stretch | str) -> Path:
+        """Absolute-or-root-relative path of a stretch's illustration."""
+        if isinstance(stretch, str):
+            stretch = self.stretches[stretch]
+        return self.root / "images" / stretch.image
+
+
+# --- Dose wording ------------------------------------------------------------------
+
+
+def _seconds(value: int) -> str:
+    """Short time for a hold: "30 s", "1 min", "90 s"."""
+    if value >= 60 and value % 60 == 0:
+        return f"{value // 60} min"
+    return f"{value} s"
+
+
+def _each_side(dose: Dose) -> str:
+    """Say "each side", or "each leg" when both side labels end in the same word."""
+    if dose.side_labels:
+        first, second = (label.split()[-1] for label in dose.side_labels)
+        if first == second and len(dose.side_labels[0].split()) > 1:
+            return f"each {first}"
+    return "each side"
+
+
+def describe_dose(dose: Dose) -> str:
+    """Plain English for a dose, e.g. "Hold 30 s, each side" or "8 slow rounds".
+
+    Examples: "Hold 20 s × 3, each side"; "8 lifts, hold 3 s at the top";
+    "2 sets of 8 slow rounds".
+    """
+    if dose.reps is not None:
+        text = f"{dose.reps} {dose.rep_unit}"
+        if dose.sets > 1:
+            text = f"{dose.sets} sets of {text}"
+        if dose.hold_seconds is not None:
+            text += f", hold {_seconds(dose.hold_seconds)} at the top"
+    else:
+        assert dose.hold_seconds is not None  # guaranteed by Dose validation
+        text = f"Hold {_seconds(dose.hold_seconds)}"
+        if dose.sets > 1:
+            text += f" × {dose.sets}"
+    if dose.per_side:
+        text += f", {_each_side(dose)}"
+    return text
+
+
+def describe_duration(seconds: int) -> str:
+    """Rounded, friendly duration: "about 5 min" (never "about 0 min")."""
+    minutes = max(1, round(seconds / 60))
+    return f"about {minutes} min"
+
+
+# --- Loading -----------------------------------------------------------------------
+
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def _rel(path: Path, root: Path) -> str:
+    """Path as shown in errors: relative to the content root's parent, e.g. content/x.yaml."""
+    try:
+        return path.relative_to(root.parent).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _loc(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(part) for part in loc) or "(file)"
+
+
+def _message(msg: str) -> str:
+    return msg.removeprefix("Value error, ")
+
+
+def _read_yaml(path: Path, root: Path) -> dict[str, Any]:
+    """Read one YAML mapping, turning I/O and syntax errors into ContentError."""
+    rel = _rel(path, root)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ContentError(rel, "(file)", f"cannot read: {exc.strerror or exc}") from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ContentError(rel, "(yaml)", " ".join(str(exc).split())) from exc
+    if not isinstance(data, dict):
+        raise ContentError(rel, "(file)", "must be a YAML mapping of field: value")
+    return data
+
+
+def _validate(model: type[_M], data: Mapping[str, Any], rel: str) -> _M:
+    """Validate with pydantic; report every problem as ``file: field: message``."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = [(_loc(err["loc"]), _message(err["msg"])) for err in exc.errors()]
+        field, problem = problems[0]
+        more = [f"{rel}: {f}: {p}" for f, p in problems[1:]]
+        raise ContentError(rel, field, problem, more=more) from exc
+
+
+def _yaml_files(folder: Path, root: Path) -> list[Path]:
+    files = sorted(p for p in folder.glob("*.yaml") if p.is_file()) if folder.is_dir() else []
+    if not files:
+        raise ContentError(_rel(folder, root), "(folder)", "no .yaml files found")
+    return files
+
+
+def _load_stretches(root: Path) -> dict[str, Stretch]:
+    stretches: dict[str, Stretch] = {}
+    for path in _yaml_files(root / "stretches", root):
+        rel = _rel(path, root)
+        stretch = _validate(Stretch, _read_yaml(path, root), rel)
+        if stretch.id != path.stem:
+            raise ContentError(rel, "id", f"must equal the file name {path.stem!r}")
+        image = root / "images" / stretch.image
+        if not image.is_file():
+            raise ContentError(rel, "image", f"file not found: {_rel(image, root)}")
+        stretches[stretch.id] = stretch
+    return stretches
+
+
+def _check_routine(routine: Routine, stretches: Mapping[str, Stretch], rel: str) -> None:
+    """Cross-reference a routine against the stretches it names."""
+    for index, item in enumerate(routine.items):
+        stretch = stretches.get(item.stretch)
+        if stretch is None:
+            raise ContentError(rel, f"items.{index}.stretch", f"unknown stretch {item.stretch!r}")
+        if routine.no_floor and stretch.position == "floor":
+            raise ContentError(
+                rel,
+                f"items.{index}.stretch",
+                f"{item.stretch!r} is a floor stretch but the routine is no_floor",
+            )
+        if item.dose is not None:
+            try:
+                item.dose.apply(stretch.dose)
+            except ValidationError as exc:
+                err = exc.errors()[0]
+                field = ".".join(str(part) for part in ("items", index, "dose", *err["loc"]))
+                raise ContentError(rel, field, _message(err["msg"])) from exc
+
+
+def _load_routines(root: Path, stretches: Mapping[str, Stretch]) -> dict[str, Routine]:
+    loaded: list[tuple[int, str, Routine]] = []
+    for path in _yaml_files(root / "routines", root):
+        rel = _rel(path, root)
+        routine = _validate(Routine, _read_yaml(path, root), rel)
+        if routine.id != path.stem:
+            raise ContentError(rel, "id", f"must equal the file name {path.stem!r}")
+        _check_routine(routine, stretches, rel)
+        loaded.append((routine.order, path.name, routine))
+    loaded.sort(key=lambda entry: (entry[0], entry[1]))
+    routines = {routine.id: routine for _, _, routine in loaded}
+
+    folder = _rel(root / "routines", root)
+    defaults = [r.id for r in routines.values() if r.default]
+    if len(defaults) != 1:
+        found = ", ".join(defaults) or "none"
+        problem = f"exactly one routine must be default (found: {found})"
+        raise ContentError(folder, "default", problem)
+    if not any(r.gentle for r in routines.values()):
+        raise ContentError(folder, "gentle", "at least one routine must be marked gentle")
+    return routines
+
+
+def load_content(root: Path) -> Content:
+    """Load and validate everything under ``root`` (normally the repo's ``content/``).
+
+    Raises ``ContentError`` naming the file and field of the first problem found.
+    Call once at start-up; the result is immutable and safe to share.
+    """
+    root = Path(root)
+    stretches = _load_stretches(root)
+    routines = _load_routines(root, stretches)
+    safety_path = root / "safety.yaml"
+    safety = _validate(SafetyTexts, _read_yaml(safety_path, root), _rel(safety_path, root))
+    return Content(root=root, stretches=stretches, routines=routines, safety=safety)

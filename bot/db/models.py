@@ -1,0 +1,201 @@
+"""SQLAlchemy models. Every table that holds a user's data has a `user_id` column.
+
+Instants are stored as naive UTC (`UTCDateTime`) so SQLite and PostgreSQL behave alike;
+Python code always sees aware UTC datetimes.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Time,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+ALL_WEEKDAYS_MASK = 0b1111111
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in Python, naive UTC in the database."""
+
+    impl = DateTime(timezone=False)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class User(Base):
+    """A person who talked to the bot, with their reminder preferences."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reminder_time: Mapped[time | None] = mapped_column(Time)
+    time_zone: Mapped[str | None] = mapped_column(String(64))
+    weekdays_mask: Mapped[int] = mapped_column(SmallInteger, default=ALL_WEEKDAYS_MASK)
+    subscribed: Mapped[bool] = mapped_column(Boolean, default=False)
+    onboarded: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Reminders resume on this local date; NULL means not paused.
+    paused_until: Mapped[date | None] = mapped_column(Date)
+    paused_indefinitely: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The next daily reminder: the dispatcher's work list (indexed).
+    next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    next_due_date: Mapped[date | None] = mapped_column(Date)
+    weekly_summary: Mapped[bool] = mapped_column(Boolean, default=True)
+    next_weekly_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    pain_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    default_routine: Mapped[str | None] = mapped_column(String(64))
+
+
+class Delivery(Base):
+    """One scheduled message (daily reminder or weekly summary) for one user and local date.
+
+    The unique key makes "exactly one reminder per user per local day" a database fact,
+    so a restart in the middle of a dispatch cannot send a day's reminder twice.
+    """
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("user_id", "kind", "local_date", name="uq_deliveries_user_kind_date"),
+        Index("ix_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    local_date: Mapped[date] = mapped_column(Date)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16))
+    # When a pending delivery may next be tried: its due instant, a retry, or a snooze.
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(SmallInteger, default=0)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    snoozed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class PausePeriod(Base):
+    """Local dates a user paused reminders: paused days never break a streak."""
+
+    __tablename__ = "pause_periods"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    start_date: Mapped[date] = mapped_column(Date)
+    # Last paused local date, inclusive; NULL while paused until resumed.
+    end_date: Mapped[date | None] = mapped_column(Date)
+
+
+class RoutineRun(Base):
+    """One pass through a routine. The step pointer lives here, so a restart resumes it."""
+
+    __tablename__ = "routine_runs"
+    __table_args__ = (
+        # One active routine per user, enforced by the database.
+        Index(
+            "uq_routine_runs_one_active",
+            "user_id",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    routine_id: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    # Where the user is: "before" (pain check), "step", "after" (pain check), "done".
+    phase: Mapped[str] = mapped_column(String(16))
+    step_index: Mapped[int] = mapped_column(SmallInteger, default=0)
+    # Bumped on every transition; buttons carry it so a stale or double tap is detected.
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    easier: Mapped[bool] = mapped_column(Boolean, default=False)
+    steps_done: Mapped[int] = mapped_column(SmallInteger, default=0)
+    steps_skipped: Mapped[int] = mapped_column(SmallInteger, default=0)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    timer_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    timer_side: Mapped[int | None] = mapped_column(SmallInteger)
+    timer_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    timer_last_edit_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PainEntry(Base):
+    """One pain level 0-10. Only the number, when, in what context and (optionally) where."""
+
+    __tablename__ = "pain_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    level: Mapped[int] = mapped_column(SmallInteger)
+    context: Mapped[str] = mapped_column(String(16))
+    area: Mapped[str | None] = mapped_column(String(16))
+    routine_run_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("routine_runs.id", ondelete="CASCADE")
+    )
+
+
+class MediaFile(Base):
+    """Telegram's file_id for an uploaded illustration, so each image is uploaded once."""
+
+    __tablename__ = "media_files"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    file_id: Mapped[str] = mapped_column(String(256))
+
+
+USER_TABLES: tuple[type[Base], ...] = (PainEntry, RoutineRun, Delivery, PausePeriod, User)
+"""Every table holding a user's rows, children first: what /delete erases."""

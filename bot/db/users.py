@@ -1,0 +1,117 @@
+"""Data access for users and their reminder preferences."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import PausePeriod, User
+from bot.domain.reminder_plan import ReminderPrefs, weekdays_from_mask
+
+
+async def get(session: AsyncSession, user_id: int) -> User | None:
+    return await session.get(User, user_id)
+
+
+async def get_or_create(
+    session: AsyncSession, user_id: int, chat_id: int, now: datetime
+) -> tuple[User, bool]:
+    """The user's row, creating an empty one on first contact (never overwriting data)."""
+    user = await session.get(User, user_id)
+    if user is not None:
+        if user.chat_id != chat_id:
+            user.chat_id = chat_id
+        return user, False
+    user = User(id=user_id, chat_id=chat_id, created_at=now)
+    session.add(user)
+    await session.flush()
+    return user, True
+
+
+def prefs_of(user: User) -> ReminderPrefs:
+    return ReminderPrefs(
+        at=user.reminder_time,
+        zone_key=user.time_zone,
+        weekdays=weekdays_from_mask(user.weekdays_mask),
+        subscribed=user.subscribed,
+        paused_until=user.paused_until,
+        paused_indefinitely=user.paused_indefinitely,
+    )
+
+
+async def due_for_reminder(session: AsyncSession, now: datetime, limit: int) -> list[User]:
+    """Users whose next reminder instant has come (an indexed range scan)."""
+    rows = await session.scalars(
+        select(User)
+        .where(User.next_due_at.is_not(None), User.next_due_at <= now)
+        .order_by(User.next_due_at)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def due_for_weekly(session: AsyncSession, now: datetime, limit: int) -> list[User]:
+    rows = await session.scalars(
+        select(User)
+        .where(User.next_weekly_at.is_not(None), User.next_weekly_at <= now)
+        .order_by(User.next_weekly_at)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def move_next_due(
+    session: AsyncSession,
+    user_id: int,
+    expected: datetime,
+    new_at: datetime | None,
+    new_date: date | None,
+) -> bool:
+    """Compare-and-set the next due instant, so two dispatchers never both advance it."""
+    result = await session.execute(
+        update(User)
+        .where(User.id == user_id, User.next_due_at == expected)
+        .values(next_due_at=new_at, next_due_date=new_date)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def move_next_weekly(
+    session: AsyncSession, user_id: int, expected: datetime, new_at: datetime | None
+) -> bool:
+    result = await session.execute(
+        update(User)
+        .where(User.id == user_id, User.next_weekly_at == expected)
+        .values(next_weekly_at=new_at)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def unsubscribe(session: AsyncSession, user_id: int) -> None:
+    """Stop every scheduled message for a user; their data stays."""
+    await session.execute(
+        update(User)
+        .where(User.id == user_id)
+        .values(subscribed=False, next_due_at=None, next_due_date=None, next_weekly_at=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def pause_periods(session: AsyncSession, user_id: int) -> list[PausePeriod]:
+    rows = await session.scalars(
+        select(PausePeriod).where(PausePeriod.user_id == user_id).order_by(PausePeriod.start_date)
+    )
+    return list(rows)
+
+
+async def open_pause(session: AsyncSession, user_id: int) -> PausePeriod | None:
+    return await session.scalar(
+        select(PausePeriod)
+        .where(PausePeriod.user_id == user_id)
+        .order_by(PausePeriod.start_date.desc(), PausePeriod.id.desc())
+        .limit(1)
+    )

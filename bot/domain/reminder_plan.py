@@ -1,0 +1,68 @@
+"""When a user's next daily reminder is due, given their preferences.
+
+Combines the schedule arithmetic with subscription state and pauses, so the dispatcher
+and the settings screens agree on one answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from bot.domain.schedule import Due, local_date_of, next_due, next_due_after_date
+from bot.domain.timezones import load_zone
+
+WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+ALL_WEEKDAYS = frozenset(range(7))
+
+
+def weekdays_from_mask(mask: int) -> frozenset[int]:
+    """Bit 0 is Monday ... bit 6 is Sunday."""
+    return frozenset(day for day in range(7) if mask & (1 << day))
+
+
+def mask_from_weekdays(days: frozenset[int]) -> int:
+    return sum(1 << day for day in days)
+
+
+@dataclass(frozen=True)
+class ReminderPrefs:
+    """Everything that decides when a reminder is due."""
+
+    at: time | None
+    zone_key: str | None
+    weekdays: frozenset[int]
+    subscribed: bool
+    paused_until: date | None = None
+    paused_indefinitely: bool = False
+
+    @property
+    def complete(self) -> bool:
+        return self.at is not None and self.zone_key is not None
+
+
+def next_reminder(
+    prefs: ReminderPrefs, now: datetime, *, done_through: date | None = None
+) -> Due | None:
+    """The next reminder strictly after `now`, or None when none is due.
+
+    `done_through` is the last local date already handled (sent or skipped), so after a
+    delivery the next one lands on a later local date, never "+24 h". A pause means no
+    reminder before the local date `paused_until`.
+    """
+    if not prefs.subscribed or prefs.paused_indefinitely or not prefs.complete:
+        return None
+    assert prefs.at is not None and prefs.zone_key is not None
+    zone = load_zone(prefs.zone_key)
+    floor = done_through
+    if prefs.paused_until is not None:
+        last_paused = prefs.paused_until - timedelta(days=1)
+        floor = last_paused if floor is None else max(floor, last_paused)
+    due = next_due(prefs.at, zone, prefs.weekdays, now)
+    if due is not None and floor is not None and due.local_date <= floor:
+        due = next_due_after_date(prefs.at, zone, prefs.weekdays, floor)
+    return due
+
+
+def local_today(zone_key: str, now: datetime) -> date:
+    return local_date_of(now, load_zone(zone_key))

@@ -1,0 +1,25 @@
+"""Telegram handlers, one module per feature, registered in one ordered place."""
+
+from __future__ import annotations
+
+from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
+
+from bot.handlers import common, info, preferences, reminders, settings
+
+
+def register_handlers(application: Application) -> None:  # type: ignore[type-arg]
+    """Register every handler. Order matters: within a group the first match wins.
+
+    1. Conversations first, so a question the bot asked gets the user's answer.
+    2. Commands and feature buttons.
+    3. Catch-alls last: any other button is answered as invalid (every callback query gets
+       an answer), any other text gets a hint instead of silence.
+    """
+    application.add_handler(preferences.build_conversation())
+    application.add_handlers(settings.build_commands())
+    application.add_handlers(settings.build_handlers())
+    application.add_handlers(info.build_handlers())
+    application.add_handlers(reminders.build_handlers())
+    application.add_handler(CallbackQueryHandler(common.invalid_button))
+    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, common.unknown_text))
+    application.add_error_handler(common.on_error)

@@ -1,0 +1,78 @@
+"""Helpers every handler uses, plus the catch-alls and the error handler."""
+
+from __future__ import annotations
+
+import logging
+from typing import cast
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+from telegram.ext import ContextTypes
+
+from bot import texts
+from bot.services.container import Services
+
+logger = logging.getLogger(__name__)
+
+SERVICES_KEY = "services"
+
+
+def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
+    return cast(Services, context.bot_data[SERVICES_KEY])
+
+
+def sender_ids(update: Update) -> tuple[int, int]:
+    """(user id, chat id) of a private-chat update."""
+    assert update.effective_user is not None and update.effective_chat is not None
+    return update.effective_user.id, update.effective_chat.id
+
+
+async def reply(update: Update, text: str, **kwargs: object) -> None:
+    """Answer in the chat the update came from, in HTML."""
+    assert update.effective_chat is not None
+    await update.effective_chat.send_message(text, parse_mode=ParseMode.HTML, **kwargs)  # type: ignore[arg-type]
+
+
+async def edit_or_send(update: Update, text: str, **kwargs: object) -> None:
+    """Edit the message a button belongs to; send a new one when it can't be edited."""
+    query = update.callback_query
+    if query is not None and query.message is not None:
+        try:
+            await query.edit_message_text(text, parse_mode=ParseMode.HTML, **kwargs)  # type: ignore[arg-type]
+            return
+        except BadRequest as exc:
+            if "not modified" in str(exc).lower():
+                return
+            logger.info("Could not edit a message, sending a new one: %s", exc)
+    await reply(update, text, **kwargs)
+
+
+async def invalid_button(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Any button no other handler claimed: forged, malformed, or from an old version."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(texts.INVALID_BUTTON, show_alert=True)
+
+
+async def unknown_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Text outside any flow: point the user to the right place instead of staying silent."""
+    user_id, _chat_id = sender_ids(update)
+    user = await services(context).preferences.get(user_id)
+    if user is None or not user.onboarded:
+        await reply(update, texts.FINISH_SETUP_FIRST)
+    else:
+        await reply(update, texts.UNKNOWN_TEXT)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the failure (never message contents) and tell the user something went wrong."""
+    logger.error("Unhandled error while handling an update", exc_info=context.error)
+    if not isinstance(update, Update):
+        return
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(texts.ERROR, show_alert=True)
+        elif update.effective_chat is not None:
+            await update.effective_chat.send_message(texts.ERROR)
+    except Exception:  # the error handler must never raise
+        logger.warning("Could not tell the user about an error", exc_info=True)

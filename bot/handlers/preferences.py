@@ -1,0 +1,217 @@
+"""Onboarding (/start) and the time / time-zone questions it shares with /settings.
+
+One ConversationHandler asks for the reminder time, then the time zone, then confirms.
+The answers are written to the database as they come, so /start after a restart picks
+up where the user left off. Running /start again never wipes anything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import time
+
+from telegram import ReplyKeyboardRemove, Update
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import callbacks, keyboards, texts
+from bot.db.models import User
+from bot.domain.timeparse import parse_time_of_day
+from bot.domain.timezones import (
+    ZoneMatch,
+    describe_offset,
+    load_zone,
+    resolve_zone_text,
+    zone_from_location,
+)
+from bot.handlers.common import edit_or_send, reply, sender_ids, services
+from bot.handlers.settings import build_commands, next_reminder_line, show_settings
+
+ASKING_TIME, ASKING_ZONE, CONFIRMING_ZONE = range(3)
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """Welcome a new user, resume an unfinished setup, or re-subscribe a returning one."""
+    user_id, chat_id = sender_ids(update)
+    prefs = services(context).preferences
+    user = (await prefs.greet(user_id, chat_id)).user
+    if user.onboarded:
+        user = await prefs.subscribe(user_id)
+        await reply(update, texts.welcome_back(next_reminder_line(user)))
+        return ConversationHandler.END
+    await reply(update, texts.WELCOME)
+    if user.reminder_time is None:
+        await reply(update, texts.ASK_TIME, reply_markup=keyboards.time_presets())
+        return ASKING_TIME
+    await reply(update, texts.ASK_ZONE, reply_markup=keyboards.share_location())
+    return ASKING_ZONE
+
+
+async def ask_time(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> int:
+    """Settings → Time: show the presets; typed times are accepted too."""
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    await edit_or_send(update, texts.ASK_TIME, reply_markup=keyboards.time_presets(with_back=True))
+    return ASKING_TIME
+
+
+async def ask_zone(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> int:
+    """Settings → Time zone, or "No, change it": ask again with the location button."""
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    await reply(update, texts.ASK_ZONE, reply_markup=keyboards.share_location())
+    return ASKING_ZONE
+
+
+async def time_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """A preset time button."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    at = callbacks.parse_time_choice(query.data)
+    if at is None:
+        await query.answer(texts.INVALID_BUTTON, show_alert=True)
+        return ASKING_TIME
+    await query.answer(f"Reminder time: {texts.hhmm(at)}")
+    await query.edit_message_reply_markup(reply_markup=None)
+    return await _time_chosen(update, context, at)
+
+
+async def time_typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """Free text where a time is expected: parse it or explain what works."""
+    assert update.message is not None and update.message.text is not None
+    at = parse_time_of_day(update.message.text)
+    if at is None:
+        await reply(update, texts.BAD_TIME)
+        return ASKING_TIME
+    return await _time_chosen(update, context, at)
+
+
+async def _time_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE, at: time) -> int:
+    user_id, _ = sender_ids(update)
+    prefs = services(context).preferences
+    user = await prefs.set_reminder_time(user_id, at)
+    if user.onboarded:
+        await reply(update, f"⏰ Reminder time set to <b>{texts.hhmm(at)}</b>.")
+        await show_settings(update, context, user, edit=False)
+        return ConversationHandler.END
+    await reply(update, texts.ASK_ZONE, reply_markup=keyboards.share_location())
+    return ASKING_ZONE
+
+
+async def zone_typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """A city, IANA name or UTC offset."""
+    assert update.message is not None and update.message.text is not None
+    match = resolve_zone_text(update.message.text)
+    if match is None:
+        await reply(update, texts.BAD_ZONE)
+        return ASKING_ZONE
+    return await _confirm_zone(update, context, match)
+
+
+async def location_shared(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """A shared location: look the zone up offline, then forget the coordinates."""
+    assert update.message is not None and update.message.location is not None
+    location = update.message.location
+    finder = services(context).zone_finder
+    match = await asyncio.to_thread(
+        zone_from_location, finder, location.latitude, location.longitude
+    )
+    if match is None:
+        await reply(update, texts.BAD_LOCATION)
+        return ASKING_ZONE
+    return await _confirm_zone(update, context, match)
+
+
+async def _confirm_zone(update: Update, context: ContextTypes.DEFAULT_TYPE, match: ZoneMatch) -> int:
+    zone = load_zone(match.key)
+    local_now = services(context).clock.now().astimezone(zone)
+    await reply(update, texts.ZONE_NOTED, reply_markup=ReplyKeyboardRemove())
+    await reply(
+        update,
+        texts.zone_confirm(match.label, local_now, describe_offset(zone, local_now)),
+        reply_markup=keyboards.confirm_zone(match.key),
+    )
+    return CONFIRMING_ZONE
+
+
+async def zone_confirmed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """ "Yes": store the zone; finish onboarding or go back to settings."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    zone_key = callbacks.parse_zone_confirm(query.data)
+    if zone_key is None:  # "No, change it"
+        return await ask_zone(update, context)
+    try:
+        load_zone(zone_key)
+    except Exception:
+        await query.answer(texts.INVALID_BUTTON, show_alert=True)
+        return ConversationHandler.END
+    user_id, _ = sender_ids(update)
+    prefs = services(context).preferences
+    user = await prefs.get(user_id)
+    if user is None:
+        await query.answer(texts.FINISH_SETUP_FIRST, show_alert=True)
+        return ConversationHandler.END
+    await query.answer()
+    await query.edit_message_reply_markup(reply_markup=None)
+    user = await prefs.set_time_zone(user_id, zone_key)
+    if user.onboarded:
+        await reply(update, f"🌍 Time zone set to <b>{zone_key}</b>.")
+        await show_settings(update, context, user, edit=False)
+        return ConversationHandler.END
+    if user.reminder_time is None:
+        await reply(update, texts.ASK_TIME, reply_markup=keyboards.time_presets())
+        return ASKING_TIME
+    user = await prefs.finish_onboarding(user_id)
+    await reply(update, texts.setup_done(next_reminder_line(user)))
+    return ConversationHandler.END
+
+
+async def expect_button(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> int:
+    """Text while a Yes/No button is expected."""
+    await reply(update, texts.TAP_A_BUTTON)
+    return CONFIRMING_ZONE
+
+
+async def cancel(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> int:
+    await reply(update, texts.SETUP_CANCELLED, reply_markup=ReplyKeyboardRemove())
+    return ConversationHandler.END
+
+
+def build_conversation() -> ConversationHandler[ContextTypes.DEFAULT_TYPE]:
+    """The /start flow. Buttons are also entry points, so they work after a restart."""
+    text = filters.TEXT & ~filters.COMMAND
+    buttons = [
+        CallbackQueryHandler(time_tapped, pattern=callbacks.TIME_PATTERN),
+        CallbackQueryHandler(zone_confirmed, pattern=callbacks.ZONE_PATTERN),
+        CallbackQueryHandler(ask_time, pattern=r"^s:time$"),
+        CallbackQueryHandler(ask_zone, pattern=r"^s:zone$"),
+    ]
+    return ConversationHandler(
+        entry_points=[CommandHandler("start", start), *buttons],
+        states={
+            ASKING_TIME: [MessageHandler(text, time_typed)],
+            ASKING_ZONE: [
+                MessageHandler(filters.LOCATION, location_shared),
+                MessageHandler(text, zone_typed),
+            ],
+            CONFIRMING_ZONE: [
+                MessageHandler(filters.LOCATION, location_shared),
+                MessageHandler(text, expect_button),
+            ],
+        },
+        fallbacks=[
+            CommandHandler("cancel", cancel),
+            CommandHandler("start", start),
+            *build_commands(),
+            *buttons,
+        ],
+        name="preferences",
+        allow_reentry=True,
+    )

@@ -1,0 +1,75 @@
+"""The daily reminder message and its Snooze / Skip buttons ("Start routine" is routines')."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+
+from telegram import Bot, Update
+from telegram.constants import ParseMode
+from telegram.ext import CallbackQueryHandler, ContextTypes
+
+from bot import callbacks, keyboards, texts
+from bot.db.deliveries import DeliveryKind
+from bot.db.models import Delivery, User
+from bot.domain.timezones import load_zone
+from bot.handlers.common import edit_or_send, sender_ids, services
+from bot.reminders import ReminderTapOutcome, skip_reminder, snooze_reminder
+
+WeeklySender = Callable[[Bot, User, Delivery], Awaitable[int]]
+
+
+class TelegramDeliverySender:
+    """Renders deliveries as Telegram messages for the dispatcher."""
+
+    def __init__(self, bot: Bot, weekly: WeeklySender | None = None) -> None:
+        self._bot = bot
+        self._weekly = weekly
+
+    async def send(self, kind: DeliveryKind, user: User, delivery: Delivery) -> int:
+        if kind is DeliveryKind.WEEKLY:
+            if self._weekly is None:
+                raise RuntimeError("no weekly summary sender configured")
+            return await self._weekly(self._bot, user, delivery)
+        message = await self._bot.send_message(
+            user.chat_id,
+            texts.REMINDER_AGAIN if delivery.snoozed else texts.REMINDER,
+            parse_mode=ParseMode.HTML,
+            reply_markup=keyboards.reminder(delivery.id, can_snooze=not delivery.snoozed),
+        )
+        return message.message_id
+
+
+async def reminder_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Snooze or Skip on a reminder. A double tap or an old reminder gets a clear answer."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    match = re.match(callbacks.REMINDER_PATTERN, query.data)
+    assert match is not None
+    action, delivery_id = match[1], int(match[2])
+    user_id, _ = sender_ids(update)
+    svc = services(context)
+    if action == "snooze":
+        tap = await snooze_reminder(svc.sessions, svc.clock, user_id, delivery_id)
+    else:
+        tap = await skip_reminder(svc.sessions, user_id, delivery_id)
+    if tap.outcome is ReminderTapOutcome.NOT_YOURS:
+        await query.answer(texts.INVALID_BUTTON, show_alert=True)
+        return
+    if tap.outcome is ReminderTapOutcome.ALREADY:
+        already_snoozed = action == "snooze" and tap.delivery is not None and tap.delivery.snoozed
+        await query.answer(texts.ALREADY_SNOOZED if already_snoozed else texts.ALREADY_HANDLED)
+        return
+    assert tap.delivery is not None
+    if action == "snooze":
+        user = await svc.preferences.get(user_id)
+        zone = load_zone(user.time_zone if user and user.time_zone else "UTC")
+        await query.answer("Snoozed for 30 minutes")
+        await edit_or_send(update, texts.snoozed(tap.delivery.due_at.astimezone(zone)))
+    else:
+        await query.answer("Skipped today")
+        await edit_or_send(update, texts.SKIPPED)
+
+
+def build_handlers() -> list[CallbackQueryHandler[ContextTypes.DEFAULT_TYPE, None]]:
+    return [CallbackQueryHandler(reminder_tapped, pattern=r"^r:(snooze|skip):\d{1,12}$")]

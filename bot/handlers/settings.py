@@ -1,0 +1,179 @@
+"""/settings: the menu, weekdays, pause and resume, weekly summary; and /stop.
+
+Time and time-zone changes are questions, so they live in the preferences conversation.
+"""
+
+from __future__ import annotations
+
+import re
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, ConversationHandler
+
+from bot import callbacks, keyboards, texts
+from bot.db.models import User
+from bot.domain.reminder_plan import weekdays_from_mask
+from bot.domain.timezones import load_zone
+from bot.handlers.common import edit_or_send, reply, sender_ids, services
+
+
+def next_reminder_line(user: User) -> str:
+    """The user's next reminder in their own zone, for summaries and settings."""
+    if user.next_due_at is None or user.time_zone is None:
+        return texts.next_reminder_line(None, "")
+    local = user.next_due_at.astimezone(load_zone(user.time_zone))
+    return texts.next_reminder_line(local, user.time_zone)
+
+
+def settings_text(user: User) -> str:
+    """The settings summary: time, zone, days, pause state and the next reminder."""
+    at = texts.hhmm(user.reminder_time) if user.reminder_time else "not set"
+    lines = [
+        "⚙️ <b>Your settings</b>",
+        f"⏰ Time: <b>{at}</b>",
+        f"🌍 Time zone: <b>{user.time_zone or 'not set'}</b>",
+        f"📅 Days: <b>{texts.weekdays_label(weekdays_from_mask(user.weekdays_mask))}</b>",
+        f"📊 Weekly summary: <b>{'on' if user.weekly_summary else 'off'}</b>",
+    ]
+    if not user.subscribed:
+        lines.append("🔕 Reminders are <b>off</b> (/start turns them on).")
+    elif user.paused_indefinitely:
+        lines.append("⏸ Paused until you resume.")
+    elif user.paused_until is not None:
+        lines.append(f"⏸ Paused; reminders resume on {user.paused_until:%a %d %b}.")
+    lines.append(next_reminder_line(user))
+    return "\n".join(lines)
+
+
+async def show_settings(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, user: User, *, edit: bool
+) -> None:
+    markup = keyboards.settings_menu(
+        paused=user.paused_indefinitely or user.paused_until is not None,
+        weekly=user.weekly_summary,
+    )
+    if edit:
+        await edit_or_send(update, settings_text(user), reply_markup=markup)
+    else:
+        await reply(update, settings_text(user), reply_markup=markup)
+
+
+async def _onboarded_user(update: Update, context: ContextTypes.DEFAULT_TYPE) -> User | None:
+    """The user, or None after telling them to finish /start first."""
+    user_id, _ = sender_ids(update)
+    user = await services(context).preferences.get(user_id)
+    if user is not None and user.onboarded:
+        return user
+    if update.callback_query is not None:
+        await update.callback_query.answer(texts.FINISH_SETUP_FIRST, show_alert=True)
+    else:
+        await reply(update, texts.FINISH_SETUP_FIRST)
+    return None
+
+
+async def settings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """/settings: show the menu. Also ends any question the user left unanswered."""
+    user = await _onboarded_user(update, context)
+    if user is not None:
+        await show_settings(update, context, user, edit=False)
+    return ConversationHandler.END
+
+
+async def menu_action(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Menu buttons that don't ask a question: days, pause, resume, weekly, back, close."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    user = await _onboarded_user(update, context)
+    if user is None:
+        return
+    action = query.data.removeprefix("s:")
+    prefs = services(context).preferences
+    if action == "days":
+        await query.answer()
+        await edit_or_send(
+            update,
+            "📅 <b>On which days?</b> Tap to switch a day on or off.",
+            reply_markup=keyboards.weekdays(weekdays_from_mask(user.weekdays_mask)),
+        )
+    elif action == "pause":
+        await query.answer()
+        await edit_or_send(
+            update, "⏸ <b>Pause reminders for…</b>", reply_markup=keyboards.pause_choices()
+        )
+    elif action == "resume":
+        user = await prefs.resume(user.id)
+        await query.answer("Reminders resumed")
+        await show_settings(update, context, user, edit=True)
+    elif action == "weekly":
+        user = await prefs.set_weekly_summary(user.id, not user.weekly_summary)
+        await query.answer(f"Weekly summary {'on' if user.weekly_summary else 'off'}")
+        await show_settings(update, context, user, edit=True)
+    elif action == "close":
+        await query.answer()
+        await edit_or_send(update, settings_text(user))
+    else:  # "menu"
+        await query.answer()
+        await show_settings(update, context, user, edit=True)
+
+
+async def weekday_toggled(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    user = await _onboarded_user(update, context)
+    if user is None:
+        return
+    match = re.match(callbacks.WEEKDAY_PATTERN, query.data)
+    assert match is not None
+    day = int(match[1])
+    before = weekdays_from_mask(user.weekdays_mask)
+    user = await services(context).preferences.toggle_weekday(user.id, day)
+    after = weekdays_from_mask(user.weekdays_mask)
+    if before == after:
+        await query.answer("Keep at least one day. To stop for a while, use Pause.", show_alert=True)
+        return
+    await query.answer()
+    await edit_or_send(
+        update,
+        "📅 <b>On which days?</b> Tap to switch a day on or off.",
+        reply_markup=keyboards.weekdays(after),
+    )
+
+
+async def pause_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    user = await _onboarded_user(update, context)
+    if user is None:
+        return
+    match = re.match(callbacks.PAUSE_PATTERN, query.data)
+    assert match is not None
+    days = int(match[1]) or None
+    user = await services(context).preferences.pause(user.id, days)
+    if days is None:
+        await query.answer("Paused until you resume")
+    else:
+        await query.answer(f"Paused for {days} day{'s' if days > 1 else ''}")
+    await show_settings(update, context, user, edit=True)
+
+
+async def stop_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """/stop: unsubscribe, keep the data."""
+    user_id, _ = sender_ids(update)
+    prefs = services(context).preferences
+    if await prefs.get(user_id) is not None:
+        await prefs.unsubscribe(user_id)
+    await reply(update, texts.STOPPED)
+    return ConversationHandler.END
+
+
+def build_handlers() -> list[CallbackQueryHandler[ContextTypes.DEFAULT_TYPE, None]]:
+    return [
+        CallbackQueryHandler(menu_action, pattern=r"^s:(days|pause|resume|weekly|menu|close)$"),
+        CallbackQueryHandler(weekday_toggled, pattern=callbacks.WEEKDAY_PATTERN),
+        CallbackQueryHandler(pause_chosen, pattern=callbacks.PAUSE_PATTERN),
+    ]
+
+
+def build_commands() -> list[CommandHandler[ContextTypes.DEFAULT_TYPE, int]]:
+    """/settings and /stop; also fallbacks of the preferences conversation, to end it."""
+    return [CommandHandler("settings", settings_command), CommandHandler("stop", stop_command)]

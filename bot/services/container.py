@@ -1,0 +1,28 @@
+"""The long-lived objects one running bot owns, created in `post_init`, closed on shutdown."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from timezonefinder import TimezoneFinder
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.content import Content
+from bot.reminders import ReminderDispatcher
+from bot.services.preferences import Preferences
+
+
+@dataclass
+class Services:
+    """Everything handlers and jobs need; stored once in `application.bot_data`."""
+
+    settings: Settings
+    clock: Clock
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    content: Content
+    zone_finder: TimezoneFinder
+    preferences: Preferences
+    dispatcher: ReminderDispatcher

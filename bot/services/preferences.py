@@ -1,0 +1,152 @@
+"""Subscribing, onboarding and settings: every change re-plans the next reminder."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.db import users
+from bot.db.models import PausePeriod, User
+from bot.domain.reminder_plan import ALL_WEEKDAYS, mask_from_weekdays, weekdays_from_mask
+from bot.domain.reminder_plan import local_today, next_reminder
+from bot.reminders import next_weekly_summary
+
+PAUSE_CHOICES = (1, 3, 7)
+
+
+class UnknownUser(Exception):
+    """The user has no row yet (they never sent /start)."""
+
+
+@dataclass(frozen=True)
+class Greeting:
+    user: User
+    is_new: bool
+
+
+class Preferences:
+    """Reads and changes a user's reminder preferences."""
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession], clock: Clock) -> None:
+        self._sessions = session_factory
+        self._clock = clock
+
+    async def greet(self, user_id: int, chat_id: int) -> Greeting:
+        """First contact creates an empty row; later contacts never wipe anything."""
+        async with self._sessions() as session, session.begin():
+            user, created = await users.get_or_create(session, user_id, chat_id, self._clock.now())
+        return Greeting(user=user, is_new=created)
+
+    async def get(self, user_id: int) -> User | None:
+        async with self._sessions() as session:
+            return await users.get(session, user_id)
+
+    async def set_reminder_time(self, user_id: int, at: time) -> User:
+        return await self._change(user_id, lambda user: setattr(user, "reminder_time", at))
+
+    async def set_time_zone(self, user_id: int, zone_key: str) -> User:
+        return await self._change(user_id, lambda user: setattr(user, "time_zone", zone_key))
+
+    async def finish_onboarding(self, user_id: int) -> User:
+        def finish(user: User) -> None:
+            user.onboarded = True
+            user.subscribed = True
+
+        return await self._change(user_id, finish)
+
+    async def subscribe(self, user_id: int) -> User:
+        return await self._change(user_id, lambda user: setattr(user, "subscribed", True))
+
+    async def unsubscribe(self, user_id: int) -> User:
+        return await self._change(user_id, lambda user: setattr(user, "subscribed", False))
+
+    async def toggle_weekday(self, user_id: int, weekday: int) -> User:
+        """Flip one weekday; the last remaining day can't be switched off (use pause)."""
+        if weekday not in ALL_WEEKDAYS:
+            raise ValueError("weekday must be 0..6")
+
+        def toggle(user: User) -> None:
+            days = set(weekdays_from_mask(user.weekdays_mask))
+            days.symmetric_difference_update({weekday})
+            if days:
+                user.weekdays_mask = mask_from_weekdays(frozenset(days))
+
+        return await self._change(user_id, toggle)
+
+    async def set_weekly_summary(self, user_id: int, enabled: bool) -> User:
+        return await self._change(user_id, lambda user: setattr(user, "weekly_summary", enabled))
+
+    async def pause(self, user_id: int, days: int | None) -> User:
+        """Pause for `days` local days starting today, or until resumed when None."""
+        if days is not None and days not in PAUSE_CHOICES:
+            raise ValueError(f"pause must be one of {PAUSE_CHOICES}")
+        async with self._sessions() as session, session.begin():
+            user = await self._load(session, user_id)
+            today = self._today(user)
+            await self._close_pause(session, user_id, today - timedelta(days=1))
+            if days is None:
+                user.paused_indefinitely = True
+                user.paused_until = None
+                session.add(PausePeriod(user_id=user_id, start_date=today, end_date=None))
+            else:
+                user.paused_indefinitely = False
+                user.paused_until = today + timedelta(days=days)
+                session.add(
+                    PausePeriod(
+                        user_id=user_id,
+                        start_date=today,
+                        end_date=today + timedelta(days=days - 1),
+                    )
+                )
+            self._replan(user)
+        return user
+
+    async def resume(self, user_id: int) -> User:
+        async with self._sessions() as session, session.begin():
+            user = await self._load(session, user_id)
+            today = self._today(user)
+            await self._close_pause(session, user_id, today - timedelta(days=1))
+            user.paused_indefinitely = False
+            user.paused_until = None
+            self._replan(user)
+        return user
+
+    async def _close_pause(self, session: AsyncSession, user_id: int, last_day: date) -> None:
+        """End an ongoing pause yesterday, so today counts normally again."""
+        period = await users.open_pause(session, user_id)
+        if period is None:
+            return
+        if period.end_date is None or period.end_date > last_day:
+            if last_day < period.start_date:
+                await session.delete(period)
+            else:
+                period.end_date = last_day
+
+    async def _change(self, user_id: int, mutate: Callable[[User], None]) -> User:
+        async with self._sessions() as session, session.begin():
+            user = await self._load(session, user_id)
+            mutate(user)
+            self._replan(user)
+        return user
+
+    async def _load(self, session: AsyncSession, user_id: int) -> User:
+        user = await users.get(session, user_id)
+        if user is None:
+            raise UnknownUser(user_id)
+        return user
+
+    def _today(self, user: User) -> date:
+        now = self._clock.now()
+        return now.date() if user.time_zone is None else local_today(user.time_zone, now)
+
+    def _replan(self, user: User) -> None:
+        """Recompute when the next reminder and weekly summary are due."""
+        now: datetime = self._clock.now()
+        due = next_reminder(users.prefs_of(user), now) if user.onboarded else None
+        user.next_due_at = None if due is None else due.at
+        user.next_due_date = None if due is None else due.local_date
+        user.next_weekly_at = next_weekly_summary(user, now) if user.onboarded else None

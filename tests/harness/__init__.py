@@ -1,0 +1,1 @@
+"""Test harness: the real bot Application running against the loopback Bot API server."""

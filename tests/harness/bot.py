@@ -1,0 +1,144 @@
+"""`BotHarness`: start, drive and restart the real Application against the loopback server.
+
+A test acts as a user through the server (text, buttons, locations); after each action the
+harness waits until the bot has fetched the update with getUpdates and PTB has finished
+processing it, so assertions never race the bot and no test sleeps.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from telegram.ext import Application
+
+from bot.app import build_application
+from bot.clock import ManualClock
+from bot.config import Settings
+from bot.handlers.common import SERVICES_KEY
+from bot.reminders import DispatchReport
+from bot.services.container import Services
+from loopback import LoopbackBotAPI
+from loopback.server import SimUser
+
+SETTLE_TIMEOUT = 10.0
+
+
+def make_settings(server: LoopbackBotAPI, database_url: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "bot_token": server.token,
+        "bot_api_url": server.base_url,
+        "database_url": database_url,
+        # The periodic jobs stay out of the way; tests run them explicitly.
+        "dispatch_interval_seconds": 3600,
+        "timer_tick_seconds": 3600,
+        "http_timeout_seconds": 3,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+class BotHarness:
+    """One running bot; `restart()` replaces it with a fresh process-like instance."""
+
+    def __init__(self, server: LoopbackBotAPI, settings: Settings, clock: ManualClock) -> None:
+        self.server = server
+        self.settings = settings
+        self.clock = clock
+        self.app: Application | None = None  # type: ignore[type-arg]
+
+    @property
+    def services(self) -> Services:
+        assert self.app is not None
+        services = self.app.bot_data[SERVICES_KEY]
+        assert isinstance(services, Services)
+        return services
+
+    async def start(self) -> None:
+        app = build_application(self.settings, clock=self.clock)
+        await app.initialize()
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_polling(poll_interval=0.0, timeout=1, drop_pending_updates=False)
+        self.app = app
+
+    async def stop(self) -> None:
+        app, self.app = self.app, None
+        if app is None:
+            return
+        assert app.updater is not None
+        if app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+
+    async def restart(self) -> None:
+        await self.stop()
+        await self.start()
+
+    # --- acting as a user ---------------------------------------------------------------
+    def new_user(self, first_name: str = "Ana") -> SimUser:
+        return self.server.add_user(first_name=first_name)
+
+    async def send(self, user: SimUser, text: str) -> None:
+        await self._settle(self.server.send_text(user, text))
+
+    async def press(self, user: SimUser, message_id: int, callback_data: str) -> None:
+        await self._settle(self.server.press_button(user, message_id, callback_data))
+
+    async def tap(self, user: SimUser, label: str, message_id: int | None = None) -> None:
+        """Press the button whose label contains `label` on a message (default: the last
+        bot message that has such a button)."""
+        if message_id is None:
+            message_id = self.message_with_button(user, label)
+        await self._settle(self.server.press_button_text(user, message_id, label))
+
+    async def share_location(self, user: SimUser, latitude: float, longitude: float) -> None:
+        await self._settle(self.server.share_location(user, latitude, longitude))
+
+    async def _settle(self, update_id: int) -> None:
+        assert self.app is not None
+        await self.server.wait_until_confirmed(update_id, timeout=SETTLE_TIMEOUT)
+        await self.app.update_queue.join()
+
+    # --- time and jobs ------------------------------------------------------------------
+    async def advance(self, delta: timedelta) -> DispatchReport:
+        """Move the clock and run the dispatcher once, as the periodic job would."""
+        self.clock.advance(delta)
+        return await self.dispatch()
+
+    async def dispatch(self) -> DispatchReport:
+        return await self.services.dispatcher.run_once()
+
+    # --- reading the chat ---------------------------------------------------------------
+    def bot_texts(self, user: SimUser) -> list[str]:
+        return [m.text or m.caption or "" for m in self.server.bot_messages(user.id)]
+
+    def last_text(self, user: SimUser) -> str:
+        message = self.server.last_bot_message(user.id)
+        assert message is not None, "the bot has not sent anything to this user"
+        return message.text or message.caption or ""
+
+    def message_with_button(self, user: SimUser, label: str) -> int:
+        for message in reversed(self.server.bot_messages(user.id)):
+            for row in message.buttons:
+                for button in row:
+                    if label in button.text:
+                        return message.message_id
+        raise AssertionError(f"no bot message with a button labelled {label!r}")
+
+
+async def onboard(
+    harness: BotHarness, user: SimUser, *, at: str = "07:30", zone: str = "Europe/Berlin"
+) -> None:
+    """Walk a user through /start with a typed time and zone, confirming the zone."""
+    await harness.send(user, "/start")
+    await harness.send(user, at)
+    await harness.send(user, zone)
+    await harness.tap(user, "Yes")
+
+
+def database_url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}"

@@ -1,0 +1,117 @@
+"""The progress chart is a small, decodable, deterministic PNG for 0, 1 and many entries."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from PIL import Image
+
+from bot.charts import DPI, FIG_SIZE, render_progress_chart
+from bot.domain.pain import PainContext, PainEntry, RoutineRun, RunOutcome
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+EXPECTED_SIZE = (round(FIG_SIZE[0] * DPI), round(FIG_SIZE[1] * DPI))
+MAX_BYTES = 300 * 1024
+
+ZONE = ZoneInfo("Europe/Berlin")
+TODAY = date(2024, 11, 28)
+
+
+def at(day: date, hour: int) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, tzinfo=ZONE).astimezone(UTC)
+
+
+def sixty_entries() -> tuple[list[PainEntry], list[RoutineRun]]:
+    """30 days: each day either two check-ins or a routine with a before/after pair."""
+    entries: list[PainEntry] = []
+    runs: list[RoutineRun] = []
+    for k in range(30):
+        day = TODAY - timedelta(days=29 - k)
+        if k % 3 == 0:
+            before = 4 + k % 5
+            after = max(0, before + (-2 if k % 2 == 0 else 1))
+            entries += [
+                PainEntry(at(day, 18), before, PainContext.BEFORE, k),
+                PainEntry(at(day, 19), after, PainContext.AFTER, k),
+            ]
+            runs.append(RoutineRun(at(day, 18), at(day, 19), RunOutcome.COMPLETED))
+        else:
+            entries += [PainEntry(at(day, 8), 3 + k * 7 % 6), PainEntry(at(day, 20), k * 5 % 11)]
+    assert len(entries) == 60
+    return entries, runs
+
+
+def check_png(data: bytes) -> None:
+    assert data.startswith(PNG_SIGNATURE)
+    assert len(data) < MAX_BYTES
+    with Image.open(io.BytesIO(data)) as image:
+        image.load()
+        assert image.format == "PNG"
+        assert image.size == EXPECTED_SIZE
+
+
+def test_empty_chart_is_a_valid_png() -> None:
+    check_png(render_progress_chart([], [], ZONE, TODAY))
+
+
+def test_one_entry_chart_is_a_valid_png() -> None:
+    check_png(render_progress_chart([PainEntry(at(TODAY, 9), 6)], [], ZONE, TODAY))
+
+
+def test_sixty_entries_chart_is_a_valid_png() -> None:
+    entries, runs = sixty_entries()
+    check_png(render_progress_chart(entries, runs, ZONE, TODAY))
+
+
+@pytest.mark.parametrize(
+    "entries",
+    [
+        # a lone routine pair, a lone unpaired "before", only entries older than the window
+        [
+            PainEntry(at(TODAY, 10), 6, PainContext.BEFORE, 1),
+            PainEntry(at(TODAY, 11), 4, PainContext.AFTER, 1),
+        ],
+        [PainEntry(at(TODAY, 10), 6, PainContext.BEFORE, 1)],
+        [PainEntry(at(TODAY - timedelta(days=90), 10), 6)],
+    ],
+)
+def test_other_sparse_charts_render(entries: list[PainEntry]) -> None:
+    check_png(render_progress_chart(entries, [], ZONE, TODAY))
+
+
+@pytest.mark.parametrize("days", [1, 7, 90])
+def test_other_window_lengths_render(days: int) -> None:
+    entries, runs = sixty_entries()
+    check_png(render_progress_chart(entries, runs, ZONE, TODAY, days=days))
+
+
+def test_days_must_be_positive() -> None:
+    with pytest.raises(ValueError):
+        render_progress_chart([], [], ZONE, TODAY, days=0)
+
+
+def test_output_is_deterministic_and_thread_safe() -> None:
+    entries, runs = sixty_entries()
+    expected = render_progress_chart(entries, runs, ZONE, TODAY)
+    assert render_progress_chart(iter(entries), iter(runs), ZONE, TODAY) == expected
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(
+            pool.map(lambda _: render_progress_chart(entries, runs, ZONE, TODAY), range(4))
+        )
+    assert all(result == expected for result in results)
+
+
+def test_rendering_never_touches_pyplot() -> None:
+    code = (
+        "import sys; from datetime import date; from zoneinfo import ZoneInfo; "
+        "from bot.charts import render_progress_chart; "
+        "render_progress_chart([], [], ZoneInfo('UTC'), date(2024, 1, 1)); "
+        "assert 'matplotlib.pyplot' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
