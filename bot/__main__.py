@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 
 from bot.config import ConfigError, Settings, load_settings
@@ -34,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     db = commands.add_parser("db", help="database commands")
     db.add_argument("action", choices=["upgrade"], help="apply migrations up to the latest")
     args = parser.parse_args(argv)
+    # Opt in to PTB's timedelta durations (RetryAfter.retry_after) ahead of PTB 23.
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
     try:
         settings = load_settings()
         configure_logging(settings)

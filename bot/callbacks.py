@@ -88,3 +88,11 @@ REMINDER_PATTERN = re.compile(r"^r:(go|snooze|skip):(\d{1,12})$")
 
 def reminder_action(action: str, delivery_id: int) -> str:
     return _join("r", action, delivery_id)
+
+
+# Start a routine by id (routine picker, summaries, bad-day suggestions): go:<routine id>
+ROUTINE_START_PATTERN = re.compile(r"^go:([a-z0-9_]{1,40})$")
+
+
+def routine_start(routine_id: str) -> str:
+    return _join("go", routine_id)

@@ -256,7 +256,11 @@ class SafetyTexts(_Frozen):
 
 
 class Content(_Frozen):
-    """Everything loaded from ``content/``: look-ups plus the special routines."""
+    """Everything loaded from ``content/``: look-ups plus the special routines.
+
+    ``stretches`` is ordered by file name; ``routines`` by their ``order`` field, then
+    file name, so menus are stable.
+    """
 
     root: Path
     stretches: dict[str, Stretch]
@@ -274,7 +278,7 @@ class Content(_Frozen):
         return next(r for r in self.routines.values() if r.gentle)
 
     def image_path(self, stretch: Stretch | str) -> Path:
-        """Absolute-or-root-relative path of a stretch's illustration."""
+        """Path of a stretch's illustration, ``<root>/images/<image>`` (absolute if root is)."""
         if isinstance(stretch, str):
             stretch = self.stretches[stretch]
         return self.root / "images" / stretch.image
@@ -302,7 +306,7 @@ def _each_side(dose: Dose) -> str:
 def describe_dose(dose: Dose) -> str:
     """Plain English for a dose, e.g. "Hold 30 s, each side" or "8 slow rounds".
 
-    Examples: "Hold 20 s × 3, each side"; "8 lifts, hold 3 s at the top";
+    Examples: "Hold 20 s × 3, each side"; "8 lifts, hold 3 s each";
     "2 sets of 8 slow rounds".
     """
     if dose.reps is not None:
@@ -310,7 +314,7 @@ def describe_dose(dose: Dose) -> str:
         if dose.sets > 1:
             text = f"{dose.sets} sets of {text}"
         if dose.hold_seconds is not None:
-            text += f", hold {_seconds(dose.hold_seconds)} at the top"
+            text += f", hold {_seconds(dose.hold_seconds)} each"
     else:
         assert dose.hold_seconds is not None  # guaranteed by Dose validation
         text = f"Hold {_seconds(dose.hold_seconds)}"

@@ -48,7 +48,8 @@ class DispatchReport:
     """What one dispatcher run did (for logs, tests and benchmarks)."""
 
     created: int = 0
-    sent: int = 0
+    sent: int = 0  # daily reminders
+    summaries_sent: int = 0  # weekly summaries
     missed: int = 0
     retried: int = 0
     failed: int = 0
@@ -227,8 +228,11 @@ class ReminderDispatcher:
             report.failed += 1
             await self._record(delivery.id, status=DeliveryStatus.FAILED)
         else:
-            report.sent += 1
-            report.sent_user_ids.append(user.id)
+            if kind is DeliveryKind.DAILY:
+                report.sent += 1
+                report.sent_user_ids.append(user.id)
+            else:
+                report.summaries_sent += 1
             await self._record(
                 delivery.id, status=DeliveryStatus.SENT, sent_at=now, message_id=message_id
             )

@@ -395,10 +395,14 @@ _INLINE_ACTIONS = (
 
 def _validate_inline_button(button: Any) -> None:
     if not isinstance(button, dict):
-        raise bad_request("can't parse inline keyboard button: InlineKeyboardButton must be an Object")
+        raise bad_request(
+            "can't parse inline keyboard button: InlineKeyboardButton must be an Object"
+        )
     text = button.get("text")
     if not isinstance(text, str):
-        raise bad_request('can\'t parse inline keyboard button: Field "text" must be of type String')
+        raise bad_request(
+            'can\'t parse inline keyboard button: Field "text" must be of type String'
+        )
     if not text.strip():
         raise bad_request("BUTTON_TEXT_INVALID")
     if not any(key in button for key in _INLINE_ACTIONS):
@@ -664,7 +668,9 @@ def _parse_html(src: str) -> tuple[str, list[dict[str, Any]]]:
                     i = j
                 attributes[attribute] = _unescape_attribute(value)
             if name == "span" and attributes.get("class") != "tg-spoiler":
-                raise _parse_error(f'Tag "span" must have class "tg-spoiler" at byte offset {offset}')
+                raise _parse_error(
+                    f'Tag "span" must have class "tg-spoiler" at byte offset {offset}'
+                )
             stack.append(_OpenTag(name=name, attributes=attributes, start=out.offset))
             continue
         # End tag.
@@ -755,7 +761,9 @@ class _OpenMd:
 
 
 def _reserved_error(char: str) -> ApiError:
-    return _parse_error(f"Character '{char}' is reserved and must be escaped with the preceding '\\'")
+    return _parse_error(
+        f"Character '{char}' is reserved and must be escaped with the preceding '\\'"
+    )
 
 
 def _parse_markdown_v2(src: str) -> tuple[str, list[dict[str, Any]]]:
@@ -776,7 +784,7 @@ def _parse_markdown_v2(src: str) -> tuple[str, list[dict[str, Any]]]:
                 i += 1
                 continue
             if quote_start is not None:
-                out.add_entity("blockquote", quote_start)
+                _close_quote(out, quote_start)
                 quote_start = None
         if char == "\\" and i + 1 < n and 0 < ord(src[i + 1]) <= 126:
             out.append(src[i + 1])
@@ -803,9 +811,14 @@ def _parse_markdown_v2(src: str) -> tuple[str, list[dict[str, Any]]]:
         if stack:
             top = stack[-1]
             closer = _MDV2_CLOSERS.get(top.kind, "")
-            if closer and src.startswith(closer, i) and not (
-                top.kind == "italic" and src.startswith("__", i) and _has_open(stack, "underline")
-            ):
+            # "__" inside an italic starts an underline unless one is open below, in which
+            # case it is the italic's end followed by the underline's ("___x___").
+            starts_underline = (
+                top.kind == "italic"
+                and src.startswith("__", i)
+                and not _has_open(stack, "underline")
+            )
+            if closer and src.startswith(closer, i) and not starts_underline:
                 stack.pop()
                 i += len(closer)
                 if top.kind == "text_link":
@@ -855,8 +868,17 @@ def _parse_markdown_v2(src: str) -> tuple[str, list[dict[str, Any]]]:
             f"Can't find end of {_MDV2_NAMES[top.kind]} entity at byte offset {top.byte_offset}"
         )
     if quote_start is not None:
-        out.add_entity("blockquote", quote_start)
+        _close_quote(out, quote_start)
     return out.result()
+
+
+def _close_quote(out: _TextBuilder, start: int) -> None:
+    """End a ``>`` blockquote; the newline that ends its last line is not part of it."""
+    end = out.offset
+    if out.pieces and out.pieces[-1].endswith("\n"):
+        end -= 1
+    if end > start:
+        out.entities.append({"type": "blockquote", "offset": start, "length": end - start})
 
 
 def _has_open(stack: list[_OpenMd], kind: str) -> bool:
@@ -952,10 +974,12 @@ def _validate_entities(entities: Any, name: str) -> list[dict[str, Any]]:
         raise bad_request(f"can't parse {name} JSON object")
     for entity in entities:
         if not isinstance(entity.get("type"), str):
-            raise bad_request("can't parse MessageEntity: Field \"type\" must be of type String")
+            raise bad_request('can\'t parse MessageEntity: Field "type" must be of type String')
         for key in ("offset", "length"):
             if not isinstance(entity.get(key), int) or entity[key] < 0:
-                raise bad_request(f'can\'t parse MessageEntity: Field "{key}" must be of type Integer')
+                raise bad_request(
+                    f'can\'t parse MessageEntity: Field "{key}" must be of type Integer'
+                )
     return [dict(e) for e in entities]
 
 

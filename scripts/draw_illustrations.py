@@ -21,22 +21,23 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402  (backend must be chosen first)
-import yaml  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.patches import (  # noqa: E402
+import matplotlib.pyplot as plt  # after matplotlib.use()
+import yaml
+from matplotlib.axes import Axes
+from matplotlib.patches import (
     Circle,
     FancyArrowPatch,
     FancyBboxPatch,
     PathPatch,
     Rectangle,
 )
-from matplotlib.path import Path as MplPath  # noqa: E402
+from matplotlib.path import Path as MplPath
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"
@@ -60,17 +61,19 @@ TEXT = "#2B2D42"
 MUTED = "#6C6F7D"
 
 # Body proportions, in data units.
-TORSO = 1.35
+TORSO = 1.2
 NECK = 0.16
 HEAD_R = 0.26
 UPPER_ARM = 0.74
 FOREARM = 0.70
-THIGH = 1.0
-SHIN = 0.95
+THIGH = 1.05
+SHIN = 1.0
 FOOT = 0.25
 LIMB_W = 0.15  # stroke thickness of limbs
 TORSO_W = 0.22  # stroke thickness of the torso
 MAT_H = 0.06
+SEAT_HIP = 0.1 + SHIN  # hip height when sitting on a chair with shins upright
+SEAT = SEAT_HIP - TORSO_W / 2  # top of the chair seat under that hip
 LIE = MAT_H + TORSO_W / 2  # centre height of a torso lying on the mat
 LIMB_LIE = MAT_H + LIMB_W / 2  # centre height of a limb lying on the mat
 
@@ -125,7 +128,7 @@ def leg(hip: Point, ankle: Point, bend: int = 1) -> list[Point]:
 class Canvas:
     """One 800x600 picture: title band on top, drawing area below with the floor at y=0."""
 
-    def __init__(self, title: str, caption: str, zoom: float = 1.0) -> None:
+    def __init__(self, title: str, caption: str, zoom: float = 1.0, floor_px: int = FLOOR_PX):
         self.zoom = zoom
         self.fig = plt.figure(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI)
         self.fig.patch.set_facecolor(BG)
@@ -135,7 +138,7 @@ class Canvas:
         self.ax: Axes = self.fig.add_axes((0.0, 0.0, 1.0, 1 - TITLE_BAND))
         unit_px = 100 * zoom
         half_w = WIDTH_PX / 2 / unit_px
-        bottom = -FLOOR_PX / unit_px
+        bottom = -floor_px / unit_px
         self.ax.set_xlim(-half_w, half_w)
         self.ax.set_ylim(bottom, bottom + ax_h_px / unit_px)
         self.ax.set_aspect("equal")
@@ -161,9 +164,7 @@ class Canvas:
                 zorder=0,
             )
         )
-        ax.plot(
-            [-self.half_w, self.half_w], [0, 0], color=FLOOR_LINE, lw=self.pt(0.03), zorder=1
-        )
+        ax.plot([-self.half_w, self.half_w], [0, 0], color=FLOOR_LINE, lw=self.pt(0.03), zorder=1)
 
     def mat(self, x0: float, x1: float) -> None:
         """Exercise mat lying on the floor between ``x0`` and ``x1``."""
@@ -179,11 +180,11 @@ class Canvas:
             )
         )
 
-    def chair(self, x: float, seat: float = 0.94) -> None:
+    def chair(self, x: float, seat: float = SEAT) -> None:
         """Side view of a simple chair whose seat spans x-0.6 .. x+0.45, back on the left."""
         lw = self.pt(0.09)
         back_x = x - 0.6
-        kw = {"color": CHAIR, "lw": lw, "solid_capstyle": "round", "zorder": 3}
+        kw: dict[str, Any] = {"color": CHAIR, "lw": lw, "solid_capstyle": "round", "zorder": 3}
         self.ax.plot([back_x, x + 0.45], [seat - 0.05, seat - 0.05], **kw)  # seat
         self.ax.plot([x + 0.38, x + 0.38], [0.02, seat - 0.05], **kw)  # front leg
         self.ax.plot([back_x, back_x], [0.02, seat - 0.05], **kw)  # back leg
@@ -201,8 +202,6 @@ class Canvas:
             lw=self.pt(LIMB_W),
             solid_capstyle="round",
             solid_joinstyle="round",
-            linestyle=(0, (1.2, 1.6)) if ghost else "-",
-            dash_capstyle="round",
             zorder=4 if ghost else (5 if not near else 7),
         )
 
@@ -227,7 +226,6 @@ class Canvas:
                 lw=self.pt(TORSO_W),
                 capstyle="round",
                 joinstyle="round",
-                linestyle=(0, (1.0, 1.2)) if ghost else "-",
                 zorder=4 if ghost else 6,
             )
         )
@@ -243,17 +241,15 @@ class Canvas:
             color=color,
             lw=self.pt(LIMB_W),
             solid_capstyle="round",
-            zorder=6,
+            zorder=4 if ghost else 6,
         )
         self.ax.add_patch(
             Circle(
                 centre,
                 HEAD_R,
-                facecolor=BG if ghost else color,
-                edgecolor=color,
-                lw=self.pt(0.04),
-                linestyle=(0, (2, 2)) if ghost else "-",
-                zorder=6,
+                facecolor=color,
+                edgecolor="none",
+                zorder=4 if ghost else 6,
             )
         )
         return centre
@@ -271,7 +267,7 @@ class Canvas:
                 end,
                 connectionstyle=f"arc3,rad={rad}",
                 arrowstyle="-|>,head_length=0.45,head_width=0.3",
-                mutation_scale=self.pt(0.55),
+                mutation_scale=self.pt(0.42),
                 color=ACCENT,
                 lw=self.pt(0.045),
                 capstyle="round",
@@ -280,6 +276,25 @@ class Canvas:
                 zorder=9,
             )
         )
+
+    def orbit(self, centre: Point, width: float, height: float) -> None:
+        """Turning cue: a flat ellipse around the torso, back half hidden behind the body.
+
+        The front half ends in an arrowhead on the left, i.e. the chest turns that way.
+        """
+        cx, cy = centre
+        rx, ry = width / 2, height / 2
+
+        def arc(t0: float, t1: float, steps: int = 40) -> list[Point]:
+            ts = [math.radians(t0 + (t1 - t0) * i / steps) for i in range(steps + 1)]
+            return [(cx + rx * math.cos(t), cy + ry * math.sin(t)) for t in ts]
+
+        kw: dict[str, Any] = {"color": ACCENT, "lw": self.pt(0.045), "solid_capstyle": "round"}
+        back = arc(15, 165)
+        self.ax.plot(*zip(*back, strict=True), zorder=3, alpha=0.55, **kw)
+        front = arc(350, 205)
+        self.ax.plot(*zip(*front, strict=True), zorder=9, **kw)
+        self.arrow(front[-3], arc(350, 190)[-1])
 
     def label(self, x: float, y: float, text: str) -> None:
         """Small centred label, e.g. under one of two panels."""
@@ -313,7 +328,10 @@ def _all_fours(c: Canvas, cx: float, bulge: float, head_angle: float) -> tuple[P
     ankle = (knee[0] - SHIN, LIMB_LIE)
     off = 0.12  # far limbs peek out slightly, for depth
     c.limb([(hip[0] + off, hip[1]), (knee[0] + off, knee[1]), (ankle[0] + off, ankle[1])], False)
-    c.limb([(shoulder[0] + off, shoulder[1]), (elbow[0] + off, elbow[1]), (hand[0] + off, hand[1])], False)
+    c.limb(
+        [(shoulder[0] + off, shoulder[1]), (elbow[0] + off, elbow[1]), (hand[0] + off, hand[1])],
+        False,
+    )
     c.torso(hip, shoulder, bulge)
     c.head(shoulder, head_angle)
     c.limb([hip, knee, ankle])
@@ -341,71 +359,79 @@ def draw_cat_cow(c: Canvas) -> None:
 def draw_childs_pose(c: Canvas) -> None:
     """Kneeling, hips back on the heels, chest over thighs, arms long on the floor."""
     c.floor()
-    c.mat(-2.9, 2.9)
-    ankle = (-1.6, LIMB_LIE)
+    c.mat(-3.0, 3.0)
+    ankle = (-1.75, LIMB_LIE)
     knee = (ankle[0] + SHIN, LIMB_LIE)
     hip = polar(knee, THIGH, 145)
     shoulder = polar(hip, TORSO, -9)
-    hand_far = (shoulder[0] + 1.3, LIMB_LIE)
-    c.limb(arm(shoulder, (hand_far[0] + 0.1, hand_far[1]), bend=1), near=False)
+    reach_len = UPPER_ARM + FOREARM
+    angle = math.degrees(math.asin((LIMB_LIE - shoulder[1]) / reach_len))
+
+    def straight_arm(dx: float) -> list[Point]:
+        start = (shoulder[0] + dx, shoulder[1])
+        return [start, polar(start, UPPER_ARM, angle), polar(start, reach_len, angle)]
+
+    c.limb(straight_arm(0.12), near=False)
     c.limb([hip, knee, ankle], near=False)
-    c.torso(hip, shoulder, 0.12)
-    c.head(shoulder, -32)
+    c.torso(hip, shoulder, 0.14)
+    c.head(shoulder, -28)
     c.limb([hip, knee, ankle])
     c.foot(ankle, 180)
-    c.limb(arm(shoulder, hand_far, bend=1))
-    c.arrow((hip[0] + 0.05, hip[1] + 0.95), (hip[0] - 0.45, hip[1] + 0.3), rad=0.35)
-    c.arrow((hand_far[0] - 0.3, 0.55), (hand_far[0] + 0.45, 0.55))
+    near_arm = straight_arm(0.0)
+    c.limb(near_arm)
+    c.arrow((hip[0] + 0.55, hip[1] + 0.85), (hip[0] - 0.1, hip[1] + 0.3), rad=0.3)
+    hand = near_arm[-1]
+    c.arrow((hand[0] - 0.1, 0.55), (hand[0] + 0.6, 0.55))
 
 
 def draw_knee_to_chest(c: Canvas) -> None:
     """On the back, one leg long, the other knee hugged toward the chest."""
     c.floor()
     c.mat(-2.9, 2.9)
-    shoulder = (-1.45, LIE)
+    shoulder = (-1.55, LIE)
     hip = (shoulder[0] + TORSO, LIE)
     c.limb([hip, (hip[0] + THIGH, LIMB_LIE), (hip[0] + THIGH + SHIN, LIMB_LIE)], near=False)
     c.foot((hip[0] + THIGH + SHIN, LIMB_LIE), 75, near=False)
     c.torso(hip, shoulder)
     c.head(shoulder, 160)
-    knee = polar(hip, THIGH, 112)
-    ankle = polar(knee, SHIN, -28)
+    knee = polar(hip, THIGH, 125)
+    ankle = polar(knee, SHIN, -22)
     c.limb([hip, knee, ankle])
-    c.foot(ankle, 55)
-    grip = polar(knee, 0.2, -28)
+    c.foot(ankle, 62)
+    grip = polar(knee, 0.16, -22)
     c.limb(arm(shoulder, grip, bend=-1))
-    c.arrow((1.75, 0.95), (1.05, 1.7), rad=0.35)
+    c.arrow((hip[0] + 1.35, 0.55), (knee[0] + 0.5, knee[1] + 0.45), rad=0.4)
 
 
 def draw_seated_twist(c: Canvas) -> None:
-    """Sitting, one knee up, elbow against it, hand behind, with a turning arrow."""
+    """Sitting, one knee up with the elbow hooked outside it, hand behind, turning."""
     c.floor()
-    c.mat(-2.6, 2.9)
-    hip = (-0.75, MAT_H + 0.14)
+    c.mat(-2.4, 2.8)
+    hip = (-0.45, MAT_H + 0.13)
     far_knee = (hip[0] + THIGH, LIMB_LIE)
     far_ankle = (far_knee[0] + SHIN, LIMB_LIE)
     c.limb([hip, far_knee, far_ankle], near=False)
     c.foot(far_ankle, 75, near=False)
-    shoulder = polar(hip, TORSO, 99)
-    c.limb(arm(shoulder, (hip[0] - 0.5, LIMB_LIE), bend=1), near=False)
-    knee = polar(hip, THIGH, 58)
-    ankle = (knee[0] + 0.2, MAT_H + 0.09)
+    shoulder = polar(hip, TORSO, 97)
+    c.limb(arm(shoulder, (hip[0] - 0.45, LIMB_LIE), bend=1), near=False)
+    knee = polar(hip, THIGH, 68)
+    ankle = (knee[0] + 0.12, MAT_H + 0.09)
     c.torso(hip, shoulder)
-    c.head(shoulder, 80)
+    c.head(shoulder, 88)
     c.limb(leg(hip, ankle, bend=1))
     c.foot(ankle, -3)
-    c.limb(arm(shoulder, (knee[0] + 0.12, knee[1] + 0.05), bend=-1))
-    chest_y = shoulder[1] - 0.35
-    c.arrow((shoulder[0] + 0.65, chest_y - 0.05), (shoulder[0] - 0.6, chest_y + 0.1), rad=-0.55)
+    to_knee = math.degrees(math.atan2(knee[1] - shoulder[1], knee[0] + 0.1 - shoulder[0]))
+    elbow = polar(shoulder, UPPER_ARM, to_knee)
+    c.limb([shoulder, elbow, polar(elbow, FOREARM * 0.9, 75)])
+    c.orbit((shoulder[0] + 0.05, shoulder[1] - 0.25), 1.5, 0.42)
 
 
 def draw_bridge(c: Canvas) -> None:
     """On the back, knees bent, feet flat, hips lifted."""
     c.floor()
-    c.mat(-2.9, 2.7)
-    shoulder = (-1.5, LIE)
+    c.mat(-2.9, 2.6)
+    shoulder = (-1.6, LIE)
     hip = polar(shoulder, TORSO, 28)
-    c.torso(shoulder, (shoulder[0] + TORSO, LIE), ghost=True)
     ankle = (hip[0] + 1.2, MAT_H + 0.09)
     c.limb(arm(shoulder, (shoulder[0] + 1.45, LIMB_LIE)), near=False)
     c.torso(shoulder, hip)
@@ -416,96 +442,92 @@ def draw_bridge(c: Canvas) -> None:
 
 
 def draw_lying_knee_twist(c: Canvas) -> None:
-    """Seen from above: arms out, one bent knee dropped across the straight leg."""
+    """Seen from above: arms out, one bent knee dropped across the (paler) straight leg."""
     ax = c.ax
-    cy = 1.75
+    cy = 1.55
     ax.add_patch(
         FancyBboxPatch(
-            (-3.3, cy - 1.55),
-            6.6,
-            3.1,
-            boxstyle="round,pad=0,rounding_size=0.25",
+            (-3.0, cy - 0.8),
+            6.0,
+            1.6,
+            boxstyle="round,pad=0,rounding_size=0.2",
             facecolor=MAT,
             edgecolor="none",
             zorder=1,
         )
     )
-    neck = (-1.6, cy)
+    neck = (-1.55, cy)
     pelvis = (neck[0] + TORSO, cy)
-    half_sh, half_hip = 0.42, 0.26
+    half_sh, half_hip = 0.4, 0.26
     for side in (1, -1):
         sh = (neck[0], cy + side * half_sh)
-        c.limb([sh, polar(sh, UPPER_ARM, 90 * side + 8 * side), polar(sh, 1.4, 90 * side + 8 * side)])
+        c.limb([sh, polar(sh, UPPER_ARM, 90 * side), polar(sh, UPPER_ARM + FOREARM, 90 * side)])
     c.limb([(neck[0], cy - half_sh), (neck[0], cy + half_sh)])
     c.torso(pelvis, neck)
     c.limb([(pelvis[0], cy - half_hip), (pelvis[0], cy + half_hip)])
     c.head(neck, 180)
     low_hip = (pelvis[0], cy - half_hip)
-    c.limb([low_hip, (low_hip[0] + THIGH, low_hip[1]), (low_hip[0] + THIGH + SHIN, low_hip[1])])
-    c.foot((low_hip[0] + THIGH + SHIN, low_hip[1]), 0)
+    low_knee = (low_hip[0] + THIGH, low_hip[1])
+    low_ankle = (low_knee[0] + SHIN, low_hip[1])
+    c.limb([low_hip, low_knee, low_ankle], near=False)
+    c.foot(low_ankle, 0, near=False)
     up_hip = (pelvis[0], cy + half_hip)
-    knee = polar(up_hip, THIGH, -48)
-    ankle = (low_hip[0] + THIGH * 0.95, low_hip[1] + 0.1)
-    c.limb([up_hip, (pelvis[0] + 0.75, cy + 0.55)], ghost=True)
+    knee = polar(up_hip, THIGH, -58)
+    ankle = (low_knee[0] + 0.05, low_knee[1] + 0.08)
     c.limb([up_hip, knee, ankle])
-    c.arrow((pelvis[0] + 1.0, cy + 0.85), (knee[0] + 0.45, knee[1] - 0.1), rad=-0.45)
+    c.arrow((pelvis[0] + 0.75, cy + 1.15), (knee[0] + 0.3, knee[1] - 0.25), rad=-0.55)
 
 
 def draw_forward_fold(c: Canvas) -> None:
-    """Standing tall with arms up (faded), then hinged forward with soft knees."""
+    """Soft knees, hinged at the hips; the faded torso shows the tall start."""
     c.floor()
-    # Start: standing tall, arms overhead (ghost).
-    gx = -1.9
-    g_ankle, g_knee, g_hip = (gx, 0.1), (gx, 0.1 + SHIN), (gx, 0.1 + SHIN + THIGH)
-    g_sh = (gx, g_hip[1] + TORSO)
-    c.limb([g_hip, g_knee, g_ankle], ghost=True)
-    c.limb([g_ankle, (gx + FOOT, 0.08)], ghost=True)
-    c.torso(g_hip, g_sh, ghost=True)
-    c.limb([g_sh, polar(g_sh, UPPER_ARM, 84), polar(polar(g_sh, UPPER_ARM, 84), FOREARM, 88)], ghost=True)
-    c.head(g_sh, 90, ghost=True)
-    c.label(gx, -0.5, "breathe in, arms up")
-    # Fold: soft knees, hinge at the hips, hands to the shins.
-    fx = 1.0
-    ankle = (fx, 0.1)
-    knee = polar(ankle, SHIN, 76)
-    hip = polar(knee, THIGH, 108)
-    shoulder = polar(hip, TORSO, -47)
-    hand = (knee[0] + 0.12, knee[1] - 0.4)
-    c.limb(arm(shoulder, (hand[0] + 0.08, hand[1] - 0.05), bend=1), near=False)
-    c.torso(hip, shoulder, 0.06)
-    c.head(shoulder, -78)
+    x = 0.0
+    ankle = (x, 0.1)
+    knee = polar(ankle, SHIN, 78)
+    hip = polar(knee, THIGH, 103)
+    g_shoulder = (hip[0] - 0.05, hip[1] + TORSO)
+    c.torso(hip, g_shoulder, ghost=True)
+    c.head(g_shoulder, 90, ghost=True)
+    shoulder = polar(hip, TORSO, -36)
+    hand = (shoulder[0] + 0.06, LIMB_LIE)
+    c.limb(arm(shoulder, (hand[0] + 0.1, hand[1]), bend=1), near=False)
+    c.torso(hip, shoulder, 0.12)
+    c.head(shoulder, -72)
     c.limb([hip, knee, ankle])
     c.foot(ankle, -3)
     c.limb(arm(shoulder, hand, bend=1))
-    c.label(fx, -0.5, "breathe out, fold")
-    c.arrow((gx + 0.5, 4.55), (hip[0] + 0.7, hip[1] + 0.55), rad=-0.4)
+    c.arrow(
+        (g_shoulder[0] + 0.6, g_shoulder[1] + 0.3),
+        (shoulder[0] + 0.75, shoulder[1] + 0.2),
+        rad=-0.45,
+    )
 
 
 def _seated(c: Canvas, x: float, bulge: float, lean: float, head_angle: float) -> Point:
-    """Person on a chair at ``x``, hands on knees; returns the shoulder point."""
+    """Person on a chair at ``x``, hands on knees; returns the head centre."""
     c.chair(x)
-    hip = (x - 0.25, 1.05)
+    hip = (x - 0.25, SEAT_HIP)
     knee = (hip[0] + THIGH, hip[1])
     ankle = (knee[0], 0.1)
     shoulder = polar(hip, TORSO, lean)
     c.limb([hip, (knee[0], knee[1]), ankle], near=False)
     c.limb(arm(shoulder, (knee[0] - 0.05, knee[1] + 0.1), bend=-1), near=False)
     c.torso(hip, shoulder, bulge)
-    c.head(shoulder, head_angle)
+    head = c.head(shoulder, head_angle)
     c.limb([hip, knee, ankle])
     c.foot(ankle, -3)
     c.limb(arm(shoulder, (knee[0] - 0.12, knee[1] + 0.1), bend=-1))
-    return shoulder
+    return head
 
 
 def draw_chair_cat_cow(c: Canvas) -> None:
     """Two seated panels: chest lifts with a gentle arch, then the back rounds."""
     c.floor()
-    shoulder = _seated(c, -1.9, -0.16, 86, 72)
-    c.arrow((shoulder[0] + 0.35, shoulder[1] - 0.45), (shoulder[0] + 0.55, shoulder[1] + 0.15))
+    head = _seated(c, -1.9, -0.16, 86, 70)
+    c.arrow((head[0] + 0.5, head[1] - 0.35), (head[0] + 0.45, head[1] + 0.4), rad=0.35)
     c.label(-1.75, -0.45, "Cow: breathe in")
-    shoulder = _seated(c, 2.1, 0.3, 74, 8)
-    c.arrow((shoulder[0] - 0.55, shoulder[1] - 0.35), (shoulder[0] - 1.0, shoulder[1] + 0.1))
+    head = _seated(c, 2.1, 0.3, 74, 8)
+    c.arrow((head[0] + 0.1, head[1] + 0.5), (head[0] + 0.5, head[1] - 0.3), rad=-0.45)
     c.label(2.25, -0.45, "Cat: breathe out")
 
 
@@ -514,7 +536,7 @@ def draw_chair_twist(c: Canvas) -> None:
     c.floor()
     x = 0.0
     c.chair(x)
-    hip = (x - 0.25, 1.05)
+    hip = (x - 0.25, SEAT_HIP)
     knee = (hip[0] + THIGH, hip[1])
     ankle = (knee[0], 0.1)
     shoulder = polar(hip, TORSO, 91)
@@ -525,8 +547,7 @@ def draw_chair_twist(c: Canvas) -> None:
     c.limb([hip, knee, ankle])
     c.foot(ankle, -3)
     c.limb(arm(shoulder, (knee[0] - 0.1, knee[1] + 0.1), bend=-1))
-    chest_y = shoulder[1] - 0.3
-    c.arrow((shoulder[0] + 0.7, chest_y - 0.05), (shoulder[0] - 0.65, chest_y + 0.1), rad=-0.55)
+    c.orbit((shoulder[0] + 0.05, shoulder[1] - 0.3), 1.5, 0.42)
 
 
 def draw_seated_forward_fold(c: Canvas) -> None:
@@ -534,10 +555,12 @@ def draw_seated_forward_fold(c: Canvas) -> None:
     c.floor()
     x = -0.3
     c.chair(x)
-    hip = (x - 0.25, 1.05)
+    hip = (x - 0.25, SEAT_HIP)
     knee = (hip[0] + THIGH, hip[1])
     ankle = (knee[0] + 0.05, 0.1)
-    c.torso(hip, (hip[0], hip[1] + TORSO), ghost=True)
+    g_shoulder = (hip[0], hip[1] + TORSO)
+    c.torso(hip, g_shoulder, ghost=True)
+    c.head(g_shoulder, 90, ghost=True)
     shoulder = polar(hip, TORSO, 33)
     c.limb([hip, knee, ankle], near=False)
     c.limb(arm(shoulder, (shoulder[0] + 0.2, 0.2), bend=1), near=False)
@@ -546,7 +569,9 @@ def draw_seated_forward_fold(c: Canvas) -> None:
     c.limb([hip, knee, ankle])
     c.foot(ankle, -3)
     c.limb(arm(shoulder, (shoulder[0] + 0.08, 0.18), bend=1))
-    c.arrow((hip[0] + 0.35, hip[1] + TORSO + 0.2), (shoulder[0] + 0.25, shoulder[1] + 0.55), rad=-0.4)
+    c.arrow(
+        (g_shoulder[0] + 0.6, g_shoulder[1] + 0.3), (shoulder[0] + 0.5, shoulder[1] + 0.4), rad=-0.4
+    )
 
 
 @dataclass(frozen=True)
@@ -556,22 +581,27 @@ class Drawing:
     draw: Callable[[Canvas], None]
     caption: str
     zoom: float = 1.0
+    floor_px: int = FLOOR_PX
 
 
 DRAWINGS: dict[str, Drawing] = {
-    "cat_cow": Drawing(draw_cat_cow, "Flow slowly between the two shapes with your breath", 0.95),
-    "childs_pose": Drawing(draw_childs_pose, "Sit back toward your heels and reach forward", 1.2),
-    "knee_to_chest": Drawing(draw_knee_to_chest, "Hug one knee gently toward your chest", 1.2),
-    "seated_twist": Drawing(draw_seated_twist, "Sit tall, then turn gently toward the bent knee", 1.15),
-    "bridge": Drawing(draw_bridge, "Press through your feet and lift your hips", 1.2),
+    "cat_cow": Drawing(draw_cat_cow, "Flow slowly between the two shapes with your breath", 1.1),
+    "childs_pose": Drawing(draw_childs_pose, "Sit back toward your heels and reach forward", 1.25),
+    "knee_to_chest": Drawing(draw_knee_to_chest, "Hug one knee gently toward your chest", 1.3),
+    "seated_twist": Drawing(
+        draw_seated_twist, "Sit tall, then turn gently toward the bent knee", 1.3
+    ),
+    "bridge": Drawing(draw_bridge, "Press through your feet and lift your hips", 1.35),
     "lying_knee_twist": Drawing(
         draw_lying_knee_twist, "Seen from above: let one bent knee drift across", 1.0
     ),
-    "forward_fold": Drawing(draw_forward_fold, "Hinge from the hips with soft, bent knees", 0.8),
-    "chair_cat_cow": Drawing(draw_chair_cat_cow, "Arch and round your back in the chair", 1.0),
-    "chair_twist": Drawing(draw_chair_twist, "Sit tall and turn your chest to one side", 1.15),
+    "forward_fold": Drawing(
+        draw_forward_fold, "Hinge from the hips with soft, bent knees", 1.0, floor_px=60
+    ),
+    "chair_cat_cow": Drawing(draw_chair_cat_cow, "Arch and round your back in the chair", 1.1),
+    "chair_twist": Drawing(draw_chair_twist, "Sit tall and turn your chest to one side", 1.25),
     "seated_forward_fold": Drawing(
-        draw_seated_forward_fold, "Let your chest sink toward your thighs", 1.1
+        draw_seated_forward_fold, "Let your chest sink toward your thighs", 1.25
     ),
 }
 
@@ -589,7 +619,7 @@ def render(stretch_id: str, name: str, out: Path) -> None:
     """Draw one stretch's picture to ``out``."""
     drawing = DRAWINGS[stretch_id]
     plt.rcParams.update({"font.family": "DejaVu Sans", "path.simplify": False})
-    canvas = Canvas(name, drawing.caption, drawing.zoom)
+    canvas = Canvas(name, drawing.caption, drawing.zoom, drawing.floor_px)
     drawing.draw(canvas)
     canvas.save(out)
 

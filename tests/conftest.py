@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,6 +12,9 @@ import pytest
 from bot.clock import ManualClock
 from loopback import LoopbackBotAPI
 from tests.harness.bot import BotHarness, database_url, make_settings
+
+# PTB 22 warns that RetryAfter.retry_after will become a timedelta; opt in now.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
 

@@ -169,9 +169,7 @@ def _first_due(
     return None  # pragma: no cover - only for zones that skip weeks
 
 
-def next_due(
-    at: time, zone: tzinfo, weekdays: frozenset[int], after: datetime
-) -> Due | None:
+def next_due(at: time, zone: tzinfo, weekdays: frozenset[int], after: datetime) -> Due | None:
     """The first reminder strictly after ``after``.
 
     Searches local dates starting with ``after``'s own local date, so a

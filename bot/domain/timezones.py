@@ -325,7 +325,7 @@ def _pick_zone(candidates: tuple[str, ...]) -> str | None:
 
 
 def _capitalise_words(text: str) -> str:
-    """"new york city" -> "New York City", keeping the user's own accents."""
+    """Title-case words ("new york" -> "New York") but keep the user's accents."""
     return " ".join(word[:1].upper() + word[1:] for word in text.split())
 
 
@@ -349,7 +349,7 @@ def _place_match(text: str) -> ZoneMatch | None:
 
 
 def _exact_iana(text: str) -> ZoneMatch | None:
-    """ "america/new_york", "America/New York" -> America/New_York.
+    """Exact IANA name in any case: "america/new york" -> America/New_York.
 
     Only names with a slash: bare legacy names ("EST", "CET", "Japan")
     are either ambiguous abbreviations or covered by the tables.

@@ -8,6 +8,7 @@ up where the user left off. Running /start again never wipes anything.
 from __future__ import annotations
 
 import asyncio
+import warnings
 from datetime import time
 
 from telegram import ReplyKeyboardRemove, Update
@@ -193,6 +194,16 @@ def build_conversation() -> ConversationHandler[ContextTypes.DEFAULT_TYPE]:
         CallbackQueryHandler(ask_time, pattern=r"^s:time$"),
         CallbackQueryHandler(ask_zone, pattern=r"^s:zone$"),
     ]
+    with warnings.catch_warnings():
+        # Buttons are deliberately tracked per user, not per message: an answer may come
+        # from any of the bot's recent messages.
+        warnings.filterwarnings("ignore", message="If 'per_message=False'")
+        return _conversation(buttons, text)
+
+
+def _conversation(
+    buttons: list[CallbackQueryHandler[ContextTypes.DEFAULT_TYPE, int]], text: filters.BaseFilter
+) -> ConversationHandler[ContextTypes.DEFAULT_TYPE]:
     return ConversationHandler(
         entry_points=[CommandHandler("start", start), *buttons],
         states={

@@ -56,11 +56,14 @@ class BotHarness:
         return services
 
     async def start(self) -> None:
+        # The same order as Application.run_polling, without owning the event loop.
         app = build_application(self.settings, clock=self.clock)
         await app.initialize()
-        await app.start()
+        if app.post_init is not None:
+            await app.post_init(app)
         assert app.updater is not None
         await app.updater.start_polling(poll_interval=0.0, timeout=1, drop_pending_updates=False)
+        await app.start()
         self.app = app
 
     async def stop(self) -> None:
@@ -73,6 +76,8 @@ class BotHarness:
         if app.running:
             await app.stop()
         await app.shutdown()
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)
 
     async def restart(self) -> None:
         await self.stop()
@@ -88,12 +93,19 @@ class BotHarness:
     async def press(self, user: SimUser, message_id: int, callback_data: str) -> None:
         await self._settle(self.server.press_button(user, message_id, callback_data))
 
+    async def forge(self, user: SimUser, message_id: int, callback_data: str) -> None:
+        """A callback query with data no button carried (a forged or tampered client)."""
+        await self._settle(self.server.forge_callback(user, message_id, callback_data))
+
     async def tap(self, user: SimUser, label: str, message_id: int | None = None) -> None:
         """Press the button whose label contains `label` on a message (default: the last
         bot message that has such a button)."""
         if message_id is None:
             message_id = self.message_with_button(user, label)
-        await self._settle(self.server.press_button_text(user, message_id, label))
+        message = self.server.message(user.id, message_id)
+        matches = [b for b in message.buttons() if label in str(b["text"])]
+        assert matches, f"no button {label!r} on message {message_id}: {message.button_labels()}"
+        await self.press(user, message_id, str(matches[0]["callback_data"]))
 
     async def share_location(self, user: SimUser, latitude: float, longitude: float) -> None:
         await self._settle(self.server.share_location(user, latitude, longitude))
@@ -123,10 +135,8 @@ class BotHarness:
 
     def message_with_button(self, user: SimUser, label: str) -> int:
         for message in reversed(self.server.bot_messages(user.id)):
-            for row in message.buttons:
-                for button in row:
-                    if label in button.text:
-                        return message.message_id
+            if any(label in text for text in message.button_labels()):
+                return message.message_id
         raise AssertionError(f"no bot message with a button labelled {label!r}")
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: (none)
-Create Date: 2026-11-25 13:17:23.577041
+Create Date: 2026-11-25 13:27:28.997573
 """
 
 from collections.abc import Sequence
@@ -57,6 +57,7 @@ def upgrade() -> None:
         sa.Column("local_date", sa.Date(), nullable=False),
         sa.Column("due_at", sa.DateTime(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("next_attempt_at", sa.DateTime(), nullable=False),
         sa.Column("attempts", sa.SmallInteger(), nullable=False),
         sa.Column("claimed_at", sa.DateTime(), nullable=True),
         sa.Column("sent_at", sa.DateTime(), nullable=True),
@@ -69,7 +70,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("user_id", "kind", "local_date", name="uq_deliveries_user_kind_date"),
     )
     with op.batch_alter_table("deliveries", schema=None) as batch_op:
-        batch_op.create_index("ix_deliveries_status_due_at", ["status", "due_at"], unique=False)
+        batch_op.create_index(
+            "ix_deliveries_status_next_attempt_at", ["status", "next_attempt_at"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_deliveries_user_id"), ["user_id"], unique=False)
 
     op.create_table(
@@ -177,7 +180,7 @@ def downgrade() -> None:
     op.drop_table("pause_periods")
     with op.batch_alter_table("deliveries", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_deliveries_user_id"))
-        batch_op.drop_index("ix_deliveries_status_due_at")
+        batch_op.drop_index("ix_deliveries_status_next_attempt_at")
 
     op.drop_table("deliveries")
     with op.batch_alter_table("users", schema=None) as batch_op:

@@ -1,0 +1,345 @@
+"""The shipped content loads, matches the source articles' facts, and bad content fails loudly."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+import yaml
+
+from bot.content import (
+    REP_SECONDS,
+    SETUP_SECONDS,
+    Content,
+    ContentError,
+    Dose,
+    DoseOverride,
+    describe_dose,
+    describe_duration,
+    load_content,
+)
+
+REPO = Path(__file__).resolve().parent.parent
+CONTENT = REPO / "content"
+SEVEN = (
+    "cat_cow",
+    "childs_pose",
+    "knee_to_chest",
+    "seated_twist",
+    "bridge",
+    "lying_knee_twist",
+    "forward_fold",
+)
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def content() -> Content:
+    return load_content(CONTENT)
+
+
+# --- Shipped content -----------------------------------------------------------------
+
+
+def test_seven_stretches_exist(content: Content) -> None:
+    assert set(SEVEN) <= set(content.stretches)
+    for sid, stretch in content.stretches.items():
+        assert stretch.id == sid
+        assert 3 <= len(stretch.steps) <= 6
+
+
+def test_doses_match_the_articles(content: Content) -> None:
+    s = content.stretches
+    cat_cow = s["cat_cow"].dose
+    assert cat_cow.reps is not None and 5 <= cat_cow.reps <= 10
+
+    childs = s["childs_pose"].dose
+    assert childs.hold_seconds is not None and childs.hold_seconds <= 60
+
+    knee = s["knee_to_chest"].dose
+    assert knee.hold_seconds is not None and 15 <= knee.hold_seconds <= 30
+    assert knee.per_side
+
+    twist = s["seated_twist"].dose
+    assert twist.hold_seconds is not None and twist.hold_seconds <= 30
+    assert twist.per_side
+
+    bridge = s["bridge"].dose
+    assert bridge.reps is not None and 5 <= bridge.reps <= 10
+    assert bridge.hold_seconds is not None and bridge.hold_seconds <= 5  # a brief pause
+
+    lying = s["lying_knee_twist"].dose
+    assert (lying.hold_seconds, lying.sets, lying.per_side) == (20, 3, True)
+
+
+def test_positions(content: Content) -> None:
+    for sid in SEVEN[:-1]:
+        assert content.stretches[sid].position == "floor"
+    assert content.stretches["forward_fold"].position == "standing"
+
+
+def test_every_routine_resolves(content: Content) -> None:
+    assert list(content.routines) == ["quick", "full", "desk", "gentle"]
+    for routine in content.routines.values():
+        steps = routine.steps(content)
+        assert len(steps) == len(routine.items)
+        assert routine.duration_seconds(content) > 0
+        for step in steps:
+            assert step.stretch.id in content.stretches
+            assert describe_dose(step.dose)
+
+
+def test_desk_has_nothing_on_the_floor(content: Content) -> None:
+    desk = content.routines["desk"]
+    assert desk.no_floor
+    assert all(step.stretch.position != "floor" for step in desk.steps(content))
+
+
+def test_full_has_all_seven(content: Content) -> None:
+    ids = [step.stretch.id for step in content.routines["full"].steps(content)]
+    assert set(SEVEN) <= set(ids)
+
+
+def test_quick_is_a_few_minutes_and_default(content: Content) -> None:
+    quick = content.routines["quick"]
+    assert content.default_routine is quick
+    assert 3 * 60 <= quick.duration_seconds(content) <= 7 * 60
+
+
+def test_gentle_routine_is_soft(content: Content) -> None:
+    gentle = content.gentle_routine
+    assert gentle.id == "gentle"
+    ids = {step.stretch.id for step in gentle.steps(content)}
+    assert "bridge" not in ids
+    assert "forward_fold" not in ids
+    assert len(ids) <= 5
+    for step in gentle.steps(content):
+        if step.dose.hold_seconds is not None:
+            assert step.dose.hold_seconds <= 30
+    assert gentle.duration_seconds(content) <= content.routines["quick"].duration_seconds(content)
+
+
+def test_images_exist_and_are_small_pngs(content: Content) -> None:
+    for stretch in content.stretches.values():
+        path = content.image_path(stretch)
+        assert path == content.image_path(stretch.id)
+        data = path.read_bytes()
+        assert data.startswith(PNG_MAGIC), path
+        assert len(data) < 200 * 1024, path
+
+
+def test_safety_texts_are_present(content: Content) -> None:
+    safety = content.safety
+    assert "sharp pain" in safety.disclaimer
+    assert "bladder" in safety.red_flags
+    assert "gentle routine" in safety.it_hurts
+    for text in (safety.disclaimer, safety.it_hurts, safety.red_flags, safety.persistent_pain):
+        assert "<" not in text
+
+
+def test_models_are_frozen(content: Content) -> None:
+    with pytest.raises(Exception, match="frozen"):
+        content.stretches["bridge"].name = "x"  # type: ignore[misc]
+
+
+# --- Dose wording and duration estimate -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("dose", "text"),
+    [
+        (Dose(hold_seconds=30, per_side=True), "Hold 30 s, each side"),
+        (Dose(reps=8, rep_unit="slow rounds"), "8 slow rounds"),
+        (Dose(hold_seconds=20, sets=3, per_side=True), "Hold 20 s × 3, each side"),
+        (
+            Dose(hold_seconds=20, per_side=True, side_labels=("left leg", "right leg")),
+            "Hold 20 s, each leg",
+        ),
+        (Dose(hold_seconds=60), "Hold 1 min"),
+        (Dose(reps=8, hold_seconds=3, rep_unit="lifts"), "8 lifts, hold 3 s each"),
+        (Dose(reps=5, sets=2), "2 sets of 5 reps"),
+    ],
+)
+def test_describe_dose(dose: Dose, text: str) -> None:
+    assert describe_dose(dose) == text
+
+
+def test_duration_estimate_is_the_documented_one() -> None:
+    assert Dose(hold_seconds=20, sets=3, per_side=True).active_seconds() == 120
+    assert Dose(reps=8).active_seconds() == 8 * REP_SECONDS
+    assert Dose(reps=8, hold_seconds=3).active_seconds() == 8 * (REP_SECONDS + 3)
+    assert SETUP_SECONDS == 15
+    assert describe_duration(302) == "about 5 min"
+    assert describe_duration(10) == "about 1 min"
+
+
+def test_override_merges_and_can_clear_a_field() -> None:
+    base = Dose(reps=8, hold_seconds=3, rep_unit="lifts")
+    assert DoseOverride(reps=6).apply(base) == Dose(reps=6, hold_seconds=3, rep_unit="lifts")
+    cleared = DoseOverride.model_validate({"hold_seconds": None}).apply(base)
+    assert cleared.hold_seconds is None and cleared.reps == 8
+
+
+# --- Broken content ----------------------------------------------------------------
+
+
+@pytest.fixture
+def broken(tmp_path: Path) -> Path:
+    """A writable copy of the shipped content, to break in one place per test."""
+    root = tmp_path / "content"
+    shutil.copytree(CONTENT, root)
+    return root
+
+
+def edit(path: Path, change: Callable[[dict[str, Any]], None]) -> None:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+
+
+def expect_error(root: Path, rel: str, field: str, fragment: str = "") -> ContentError:
+    with pytest.raises(ContentError) as info:
+        load_content(root)
+    err = info.value
+    assert err.path == rel
+    assert err.field == field
+    assert str(err).startswith(f"{rel}: {field}: ")
+    assert fragment in str(err)
+    return err
+
+
+def test_copy_of_shipped_content_loads(broken: Path) -> None:
+    assert load_content(broken).default_routine.id == "quick"
+
+
+def test_reps_not_a_number(broken: Path) -> None:
+    edit(broken / "stretches/bridge.yaml", lambda d: d["dose"].update(reps="many"))
+    expect_error(broken, "content/stretches/bridge.yaml", "dose.reps", "valid integer")
+
+
+def test_missing_steps(broken: Path) -> None:
+    edit(broken / "stretches/cat_cow.yaml", lambda d: d.pop("steps"))
+    expect_error(broken, "content/stretches/cat_cow.yaml", "steps", "Field required")
+
+
+def test_too_many_steps(broken: Path) -> None:
+    edit(broken / "stretches/cat_cow.yaml", lambda d: d.update(steps=["Breathe."] * 7))
+    expect_error(broken, "content/stretches/cat_cow.yaml", "steps")
+
+
+def test_dose_without_hold_or_reps(broken: Path) -> None:
+    edit(broken / "stretches/childs_pose.yaml", lambda d: d.update(dose={"sets": 2}))
+    expect_error(broken, "content/stretches/childs_pose.yaml", "dose", "hold_seconds or reps")
+
+
+def test_unknown_field_is_a_typo(broken: Path) -> None:
+    edit(broken / "stretches/bridge.yaml", lambda d: d["dose"].update(hold_secs=5))
+    expect_error(broken, "content/stretches/bridge.yaml", "dose.hold_secs", "Extra inputs")
+
+
+def test_bad_position(broken: Path) -> None:
+    edit(broken / "stretches/bridge.yaml", lambda d: d.update(position="bed"))
+    expect_error(broken, "content/stretches/bridge.yaml", "position")
+
+
+def test_html_in_text(broken: Path) -> None:
+    edit(broken / "safety.yaml", lambda d: d.update(disclaimer="<b>Careful</b>"))
+    expect_error(broken, "content/safety.yaml", "disclaimer", "plain text")
+
+
+def test_missing_safety_text(broken: Path) -> None:
+    edit(broken / "safety.yaml", lambda d: d.pop("red_flags"))
+    expect_error(broken, "content/safety.yaml", "red_flags", "Field required")
+
+
+def test_id_must_match_file_name(broken: Path) -> None:
+    edit(broken / "stretches/bridge.yaml", lambda d: d.update(id="bridge_pose"))
+    expect_error(broken, "content/stretches/bridge.yaml", "id", "bridge")
+
+
+def test_routine_names_unknown_stretch(broken: Path) -> None:
+    edit(broken / "routines/quick.yaml", lambda d: d["items"].append({"stretch": "headstand"}))
+    expect_error(broken, "content/routines/quick.yaml", "items.5.stretch", "headstand")
+
+
+def test_missing_image(broken: Path) -> None:
+    (broken / "images/bridge.png").unlink()
+    expect_error(broken, "content/stretches/bridge.yaml", "image", "bridge.png")
+
+
+def test_floor_stretch_in_no_floor_routine(broken: Path) -> None:
+    edit(broken / "routines/desk.yaml", lambda d: d["items"].append({"stretch": "bridge"}))
+    expect_error(broken, "content/routines/desk.yaml", "items.3.stretch", "floor")
+
+
+def test_bad_override(broken: Path) -> None:
+    def change(d: dict[str, Any]) -> None:
+        d["items"][0]["dose"] = {"reps": 0}
+
+    edit(broken / "routines/quick.yaml", change)
+    expect_error(broken, "content/routines/quick.yaml", "items.0.dose.reps", "greater than")
+
+
+def test_two_defaults(broken: Path) -> None:
+    edit(broken / "routines/full.yaml", lambda d: d.update(default=True))
+    expect_error(broken, "content/routines", "default", "quick, full")
+
+
+def test_no_gentle_routine(broken: Path) -> None:
+    edit(broken / "routines/gentle.yaml", lambda d: d.update(gentle=False))
+    expect_error(broken, "content/routines", "gentle")
+
+
+def test_invalid_yaml(broken: Path) -> None:
+    (broken / "stretches/bridge.yaml").write_text("name: [unclosed\n", encoding="utf-8")
+    expect_error(broken, "content/stretches/bridge.yaml", "(yaml)")
+
+
+def test_not_a_mapping(broken: Path) -> None:
+    (broken / "routines/desk.yaml").write_text("- just\n- a list\n", encoding="utf-8")
+    expect_error(broken, "content/routines/desk.yaml", "(file)", "mapping")
+
+
+def test_all_errors_are_listed(broken: Path) -> None:
+    def change(d: dict[str, Any]) -> None:
+        d["dose"]["reps"] = "many"
+        d.pop("breathing")
+
+    edit(broken / "stretches/bridge.yaml", change)
+    err = expect_error(broken, "content/stretches/bridge.yaml", "breathing")
+    assert "content/stretches/bridge.yaml: dose.reps: " in str(err)
+
+
+# --- Illustrations -------------------------------------------------------------------
+
+
+def _load_script() -> ModuleType:
+    path = REPO / "scripts" / "draw_illustrations.py"
+    spec = importlib.util.spec_from_file_location("draw_illustrations", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("draw_illustrations", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_stretch_has_a_drawing(content: Content) -> None:
+    script = _load_script()
+    assert set(content.stretches) <= set(script.DRAWINGS)
+
+
+def test_drawing_is_deterministic(tmp_path: Path) -> None:
+    script = _load_script()
+    digests = []
+    for attempt in range(2):
+        out = tmp_path / f"{attempt}.png"
+        script.render("bridge", "Bridge", out)
+        digests.append(hashlib.sha256(out.read_bytes()).hexdigest())
+    assert digests[0] == digests[1]

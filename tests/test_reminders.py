@@ -1,0 +1,309 @@
+"""Daily reminders through the loopback Bot API: timing, DST, zones, restarts and errors."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bot.clock import ManualClock
+from bot.db.models import Delivery
+from loopback import LoopbackBotAPI
+from loopback.server import SimUser
+from tests.harness.bot import BotHarness, database_url, make_settings, onboard
+
+REMINDER = "Time for your back stretches"
+
+
+def reminders_to(harness: BotHarness, user: SimUser) -> list[str]:
+    return [t for t in harness.bot_texts(user) if REMINDER in t or "snoozed reminder" in t]
+
+
+async def deliveries_of(harness: BotHarness, user: SimUser) -> list[Delivery]:
+    async with harness.services.sessions() as session:
+        rows = await session.scalars(
+            select(Delivery).where(Delivery.user_id == user.id).order_by(Delivery.local_date)
+        )
+        return list(rows)
+
+
+async def wait_until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Wait for something another task does (real concurrency, not simulated time)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.01)
+
+
+async def test_reminder_arrives_at_the_local_time_with_its_buttons(harness: BotHarness) -> None:
+    user = harness.new_user()
+    await onboard(harness, user, at="07:30", zone="Europe/Berlin")
+    # Mon 2 Mar 09:00 UTC → next is Tue 3 Mar 07:30 CET = 06:30 UTC.
+    harness.clock.set(datetime(2026, 3, 3, 6, 29, 59, tzinfo=UTC))
+    assert (await harness.dispatch()).sent == 0
+    report = await harness.advance(timedelta(seconds=1))
+    assert report.sent == 1
+    message = harness.server.last_bot_message(user.id)
+    assert REMINDER in (message.text or "")
+    labels = message.button_labels()
+    assert labels == ["▶️ Start routine", "😴 Snooze 30 min", "⏭ Skip today"]
+    # Nothing more that day, however often the dispatcher runs.
+    for _ in range(3):
+        assert (await harness.advance(timedelta(hours=5))).sent == 0
+    # The next local day brings the next one.
+    harness.clock.set(datetime(2026, 3, 4, 6, 30, tzinfo=UTC))
+    assert (await harness.dispatch()).sent == 1
+    assert len(reminders_to(harness, user)) == 2
+
+
+async def test_berlin_dst_keeps_local_time_and_skipped_hour_moves_forward(
+    harness: BotHarness,
+) -> None:
+    early = harness.new_user("Early")
+    late_night = harness.new_user("Night")
+    await onboard(harness, early, at="07:30", zone="Europe/Berlin")
+    await onboard(harness, late_night, at="02:30", zone="Europe/Berlin")
+    # Saturday 28 March: CET (UTC+1). Sunday 29 March: CEST (UTC+2); 02:00-03:00 is skipped.
+    harness.clock.set(datetime(2026, 3, 28, 0, 0, tzinfo=UTC))
+    await harness.dispatch()  # catch-up of earlier days is beyond grace: missed, not sent
+    sent_before = len(reminders_to(harness, early))
+    harness.clock.set(datetime(2026, 3, 28, 6, 30, tzinfo=UTC))
+    assert (await harness.dispatch()).sent_user_ids == [early.id]
+    # 02:30 on the 29th doesn't exist; it moves forward to 03:30 CEST = 01:30 UTC.
+    harness.clock.set(datetime(2026, 3, 29, 1, 29, tzinfo=UTC))
+    assert (await harness.dispatch()).sent == 0
+    harness.clock.set(datetime(2026, 3, 29, 1, 30, tzinfo=UTC))
+    assert (await harness.dispatch()).sent_user_ids == [late_night.id]
+    # 07:30 CEST on the 29th is 05:30 UTC, not 06:30.
+    harness.clock.set(datetime(2026, 3, 29, 5, 30, tzinfo=UTC))
+    assert (await harness.dispatch()).sent_user_ids == [early.id]
+    assert len(reminders_to(harness, early)) == sent_before + 2
+
+
+async def test_new_york_fall_back_and_repeated_hour(harness: BotHarness) -> None:
+    user = harness.new_user()
+    night = harness.new_user("Night")
+    await onboard(harness, user, at="07:00", zone="America/New_York")
+    await onboard(harness, night, at="01:30", zone="America/New_York")
+    harness.clock.set(datetime(2026, 10, 31, 10, 59, tzinfo=UTC))
+    await harness.dispatch()
+    # Sat 31 Oct: EDT (UTC-4) → 07:00 is 11:00 UTC.
+    assert (await harness.advance(timedelta(minutes=1))).sent_user_ids == [user.id]
+    # Sun 1 Nov 01:30 happens twice; the first (EDT) is 05:30 UTC.
+    harness.clock.set(datetime(2026, 11, 1, 5, 30, tzinfo=UTC))
+    assert (await harness.dispatch()).sent_user_ids == [night.id]
+    harness.clock.set(datetime(2026, 11, 1, 6, 30, tzinfo=UTC))  # the second 01:30 (EST)
+    assert (await harness.dispatch()).sent == 0
+    # Sun 1 Nov: EST (UTC-5) → 07:00 is 12:00 UTC, not 11:00.
+    harness.clock.set(datetime(2026, 11, 1, 11, 0, tzinfo=UTC))
+    assert (await harness.dispatch()).sent == 0
+    harness.clock.set(datetime(2026, 11, 1, 12, 0, tzinfo=UTC))
+    assert (await harness.dispatch()).sent_user_ids == [user.id]
+
+
+async def test_zones_at_plus_14_and_minus_11(harness: BotHarness) -> None:
+    kiritimati = harness.new_user("Kiri")
+    pago = harness.new_user("Pago")
+    await onboard(harness, kiritimati, at="08:00", zone="Pacific/Kiritimati")
+    await onboard(harness, pago, at="08:00", zone="Pacific/Pago_Pago")
+    # 08:00 on Wed 4 Mar at UTC+14 is 18:00 UTC on Tue 3 Mar.
+    harness.clock.set(datetime(2026, 3, 3, 18, 0, tzinfo=UTC))
+    assert (await harness.dispatch()).sent_user_ids == [kiritimati.id]
+    # 08:00 on Tue 3 Mar at UTC-11 is 19:00 UTC on Tue 3 Mar.
+    harness.clock.set(datetime(2026, 3, 3, 19, 0, tzinfo=UTC))
+    assert (await harness.dispatch()).sent_user_ids == [pago.id]
+    kiri_days = [d.local_date.isoformat() for d in await deliveries_of(harness, kiritimati)]
+    pago_days = [d.local_date.isoformat() for d in await deliveries_of(harness, pago)]
+    assert kiri_days[-1] == "2026-03-04" and pago_days[-1] == "2026-03-03"
+
+
+async def test_weekdays_limit_reminders(harness: BotHarness) -> None:
+    user = harness.new_user()
+    await onboard(harness, user, at="07:00", zone="UTC")
+    await harness.send(user, "/settings")
+    await harness.tap(user, "Days")
+    for day in ("Tue", "Wed", "Thu", "Fri", "Sat", "Sun"):
+        await harness.tap(user, day)
+    sent_days = []
+    for day in range(3, 17):  # Tue 3 Mar .. Mon 16 Mar
+        harness.clock.set(datetime(2026, 3, day, 7, 0, tzinfo=UTC))
+        if (await harness.dispatch()).sent:
+            sent_days.append(day)
+    assert sent_days == [9, 16]  # Mondays only
+
+
+async def test_restart_in_the_middle_of_a_dispatch(
+    server: LoopbackBotAPI, clock: ManualClock, tmp_path: Path
+) -> None:
+    """Sent ones are not sent again; the one cut off is sent after the restart."""
+    harness = BotHarness(server, make_settings(server, database_url(tmp_path)), clock)
+    await harness.start()
+    try:
+        users = [harness.new_user(f"U{i}") for i in range(3)]
+        for user in users:
+            await onboard(harness, user, at="07:00", zone="UTC")
+        clock.set(datetime(2026, 3, 3, 7, 0, tzinfo=UTC))
+        server.delay_next("sendMessage", 60.0, chat_id=users[2].id)
+        dispatch = asyncio.create_task(harness.dispatch())
+        await wait_until(lambda: all(reminders_to(harness, u) for u in users[:2]))
+        statuses: dict[int, str] = {}
+
+        async def load_statuses() -> None:
+            for user in users:
+                rows = await deliveries_of(harness, user)
+                statuses[user.id] = rows[-1].status
+
+        for _ in range(200):
+            await load_statuses()
+            if [statuses[u.id] for u in users[:2]] == ["sent", "sent"]:
+                break
+            await asyncio.sleep(0.01)
+        assert statuses[users[2].id] == "sending"
+        dispatch.cancel()  # the process dies mid-dispatch
+        await asyncio.gather(dispatch, return_exceptions=True)
+        await harness.restart()
+        # Within the claim lease nobody takes the half-done one over...
+        assert (await harness.advance(timedelta(seconds=30))).sent == 0
+        # ...after it, the cut-off reminder goes out, still within the grace window.
+        report = await harness.advance(timedelta(minutes=3))
+        assert report.sent_user_ids == [users[2].id]
+        for user in users:
+            assert len(reminders_to(harness, user)) == 1, user.first_name
+    finally:
+        await harness.stop()
+
+
+async def test_missed_reminder_sent_late_within_grace_otherwise_skipped(
+    harness: BotHarness,
+) -> None:
+    user = harness.new_user()
+    await onboard(harness, user, at="07:00", zone="UTC")
+    await harness.stop()  # the bot is down over Tuesday 07:00
+    harness.clock.set(datetime(2026, 3, 3, 8, 45, tzinfo=UTC))
+    await harness.start()
+    assert (await harness.dispatch()).sent == 1  # 1 h 45 late: within the 2 h grace
+    await harness.stop()  # down again over Wednesday 07:00, back after the grace window
+    harness.clock.set(datetime(2026, 3, 4, 9, 30, tzinfo=UTC))
+    await harness.start()
+    report = await harness.dispatch()
+    assert report.sent == 0 and report.missed == 1
+    assert len(reminders_to(harness, user)) == 1
+    harness.clock.set(datetime(2026, 3, 5, 7, 0, tzinfo=UTC))  # Thursday is on time
+    assert (await harness.dispatch()).sent == 1
+    statuses = [d.status for d in await deliveries_of(harness, user)]
+    assert statuses == ["sent", "missed", "sent"]
+
+
+async def test_blocked_user_is_unsubscribed_and_others_still_get_theirs(
+    harness: BotHarness,
+) -> None:
+    blocked, other = harness.new_user("Blocked"), harness.new_user("Other")
+    gone = harness.new_user("Gone")
+    for user in (blocked, other, gone):
+        await onboard(harness, user, at="07:00", zone="UTC")
+    harness.server.block(blocked)
+    harness.server.deactivate(gone)
+    harness.clock.set(datetime(2026, 3, 3, 7, 0, tzinfo=UTC))
+    report = await harness.dispatch()
+    assert report.sent_user_ids == [other.id]
+    assert report.unsubscribed == 2
+    for user in (blocked, gone):
+        stored = await harness.services.preferences.get(user.id)
+        assert stored is not None and not stored.subscribed and stored.next_due_at is None
+        assert stored.time_zone == "UTC"  # data kept
+    harness.clock.set(datetime(2026, 3, 4, 7, 0, tzinfo=UTC))
+    assert (await harness.dispatch()).sent_user_ids == [other.id]
+
+
+async def test_429_is_retried_after_the_time_telegram_asks(harness: BotHarness) -> None:
+    user = harness.new_user()
+    await onboard(harness, user, at="07:00", zone="UTC")
+    harness.clock.set(datetime(2026, 3, 3, 7, 0, tzinfo=UTC))
+    harness.server.fail_next("sendMessage", error_code=429, retry_after=1)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    assert (await harness.dispatch()).sent == 1
+    assert loop.time() - started >= 0.9  # it waited as asked before sending again
+    assert len(reminders_to(harness, user)) == 1
+
+
+async def test_persistent_429_pauses_the_dispatcher(harness: BotHarness) -> None:
+    user = harness.new_user()
+    await onboard(harness, user, at="07:00", zone="UTC")
+    harness.clock.set(datetime(2026, 3, 3, 7, 0, tzinfo=UTC))
+    harness.server.fail_next("sendMessage", error_code=429, retry_after=1, times=3)
+    report = await harness.dispatch()
+    assert report.rate_limited and report.sent == 0
+    assert (await harness.dispatch()).rate_limited  # still within the pause: nothing sent
+    report = await harness.advance(timedelta(seconds=2))
+    assert report.sent == 1
+    assert len(reminders_to(harness, user)) == 1
+
+
+async def test_timeouts_are_retried_with_backoff(
+    server: LoopbackBotAPI, clock: ManualClock, tmp_path: Path
+) -> None:
+    settings = make_settings(server, database_url(tmp_path), http_timeout_seconds=0.3)
+    harness = BotHarness(server, settings, clock)
+    await harness.start()
+    try:
+        user = harness.new_user()
+        await onboard(harness, user, at="07:00", zone="UTC")
+        clock.set(datetime(2026, 3, 3, 7, 0, tzinfo=UTC))
+        server.delay_next("sendMessage", 1.0, chat_id=user.id)
+        report = await harness.dispatch()
+        assert report.sent == 0 and report.retried == 1
+        assert (await harness.advance(timedelta(seconds=5))).sent == 0  # backing off
+        assert (await harness.advance(timedelta(seconds=15))).sent == 1
+        assert [d.attempts for d in await deliveries_of(harness, user)] == [2]
+    finally:
+        await harness.stop()
+
+
+async def test_snooze_sends_again_once_and_double_taps_are_harmless(
+    harness: BotHarness,
+) -> None:
+    user = harness.new_user()
+    await onboard(harness, user, at="07:00", zone="UTC")
+    harness.clock.set(datetime(2026, 3, 3, 7, 0, tzinfo=UTC))
+    await harness.dispatch()
+    reminder_id = harness.message_with_button(user, "Snooze")
+    await harness.tap(user, "Snooze", reminder_id)
+    assert "07:30" in harness.last_text(user)
+    await harness.press(user, reminder_id, f"r:snooze:{(await deliveries_of(harness, user))[0].id}")
+    assert harness.server.calls_to("answerCallbackQuery")[-1].params["text"] == (
+        "This reminder was already snoozed once today."
+    )
+    assert (await harness.advance(timedelta(minutes=29))).sent == 0
+    assert (await harness.advance(timedelta(minutes=1))).sent == 1
+    again = harness.server.last_bot_message(user.id)
+    assert "snoozed reminder" in (again.text or "")
+    assert "Snooze" not in " ".join(again.button_labels())
+    assert (await harness.advance(timedelta(hours=2))).sent == 0
+
+
+async def test_skip_marks_the_day_done(harness: BotHarness) -> None:
+    user = harness.new_user()
+    await onboard(harness, user, at="07:00", zone="UTC")
+    harness.clock.set(datetime(2026, 3, 3, 7, 0, tzinfo=UTC))
+    await harness.dispatch()
+    reminder_id = harness.message_with_button(user, "Skip")
+    await harness.tap(user, "Skip", reminder_id)
+    assert "Skipped today" in harness.last_text(user)
+    delivery_id = (await deliveries_of(harness, user))[0].id
+    await harness.press(user, reminder_id, f"r:skip:{delivery_id}")  # a double tap
+    assert harness.server.calls_to("answerCallbackQuery")[-1].params["text"] == (
+        "This reminder was already handled."
+    )
+    assert [d.status for d in await deliveries_of(harness, user)] == ["skipped"]
+    # Changing the time to later today does not bring a second reminder today.
+    await harness.send(user, "/settings")
+    await harness.tap(user, "Time")
+    await harness.send(user, "18:00")
+    assert (await harness.advance(timedelta(hours=11))).sent == 0
+    harness.clock.set(datetime(2026, 3, 4, 18, 0, tzinfo=UTC))
+    assert (await harness.dispatch()).sent == 1
