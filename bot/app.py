@@ -19,14 +19,19 @@ from bot.db.engine import create_engine, create_session_factory
 from bot.db.migrate import upgrade
 from bot.handlers import register_handlers
 from bot.handlers.common import SERVICES_KEY, services
+from bot.handlers.progress import WeeklySummarySender
 from bot.handlers.reminders import TelegramDeliverySender
+from bot.handlers.routines import timer_job
 from bot.reminders import ReminderDispatcher
 from bot.services.container import Services
+from bot.services.pain import PainLog
 from bot.services.preferences import Preferences
+from bot.services.routines import Routines
 
 logger = logging.getLogger(__name__)
 
 DISPATCH_JOB_NAME = "reminder-dispatcher"
+TIMER_JOB_NAME = "hold-timers"
 RATE_LIMIT_RETRIES = 2
 
 
@@ -55,7 +60,10 @@ def build_application(settings: Settings, clock: Clock | None = None) -> Applica
         sessions = create_session_factory(engine)
         content = await asyncio.to_thread(load_content, settings.content_dir)
         zone_finder = await asyncio.to_thread(TimezoneFinder)
-        sender = TelegramDeliverySender(application.bot)
+        pain = PainLog(sessions, clock)
+        sender = TelegramDeliverySender(
+            application.bot, weekly=WeeklySummarySender(pain), pain=pain, content=content
+        )
         application.bot_data[SERVICES_KEY] = Services(
             settings=settings,
             clock=clock,
@@ -65,6 +73,8 @@ def build_application(settings: Settings, clock: Clock | None = None) -> Applica
             zone_finder=zone_finder,
             preferences=Preferences(sessions, clock),
             dispatcher=ReminderDispatcher(sessions, clock, sender, settings.reminder_grace),
+            routines=Routines(sessions, clock, content, pain),
+            pain=pain,
         )
         await application.bot.set_my_commands(
             [BotCommand(command, description) for command, description in texts.COMMANDS]
@@ -75,6 +85,12 @@ def build_application(settings: Settings, clock: Clock | None = None) -> Applica
             interval=timedelta(seconds=settings.dispatch_interval_seconds),
             first=timedelta(seconds=settings.dispatch_interval_seconds),
             name=DISPATCH_JOB_NAME,
+        )
+        application.job_queue.run_repeating(
+            timer_job,
+            interval=timedelta(seconds=settings.timer_tick_seconds),
+            first=timedelta(seconds=settings.timer_tick_seconds),
+            name=TIMER_JOB_NAME,
         )
 
     async def post_shutdown(application: Application) -> None:  # type: ignore[type-arg]

@@ -8,7 +8,7 @@ through to the catch-all handler, which answers it as an invalid button.
 from __future__ import annotations
 
 import re
-from datetime import time
+from datetime import UTC, datetime, time
 
 MAX_CALLBACK_BYTES = 64
 
@@ -96,3 +96,89 @@ ROUTINE_START_PATTERN = re.compile(r"^go:([a-z0-9_]{1,40})$")
 
 def routine_start(routine_id: str) -> str:
     return _join("go", routine_id)
+
+
+# Start over: abandon the routine in progress and start this one: gx:<routine id>
+ROUTINE_RESTART_PATTERN = re.compile(r"^gx:([a-z0-9_]{1,40})$")
+
+
+def routine_restart(routine_id: str) -> str:
+    return _join("gx", routine_id)
+
+
+# A tap inside a routine: rt:<run id>:<version>:<action>
+ROUTINE_ACTIONS = ("done", "skip", "easy", "std", "timer", "hurt", "stop", "cy", "cn", "np", "show")
+ROUTINE_TAP_PATTERN = re.compile(rf"^rt:(\d{{1,12}}):(\d{{1,6}}):({'|'.join(ROUTINE_ACTIONS)})$")
+
+
+def routine_tap(run_id: int, version: int, action: str) -> str:
+    if action not in ROUTINE_ACTIONS:
+        raise ValueError(action)
+    return _join("rt", run_id, version, action)
+
+
+# A pain level before or after a routine: rp:<run id>:<version>:<0-10>
+ROUTINE_PAIN_PATTERN = re.compile(r"^rp:(\d{1,12}):(\d{1,6}):(10|[0-9])$")
+
+
+def routine_pain(run_id: int, version: int, level: int) -> str:
+    return _join("rp", run_id, version, level)
+
+
+# --- Pain log and privacy (issue #4) ---------------------------------------------------
+
+# /pain keypad: pn:<level>:<readings the user had when the keypad was shown>. The count
+# makes a double tap or an old keypad stale, so one tap stores exactly one reading.
+PAIN_LEVEL_PATTERN = re.compile(r"^pn:(10|[0-9]):(\d{1,9})$")
+
+
+def pain_level(level: int, entries_seen: int) -> str:
+    return _join("pn", level, entries_seen)
+
+
+def parse_pain_level(data: str) -> tuple[int, int] | None:
+    """(level, entries seen) of a keypad button."""
+    match = PAIN_LEVEL_PATTERN.match(data)
+    return (int(match[1]), int(match[2])) if match else None
+
+
+# Where it hurts, after a /pain reading: pa:<entry id>:<area>, pa:<entry id>:skip
+PAIN_AREA_CHOICES = ("lower_back", "upper_back", "neck", "hips")
+PAIN_AREA_PATTERN = re.compile(rf"^pa:(\d{{1,12}}):({'|'.join(PAIN_AREA_CHOICES)}|skip)$")
+
+
+def pain_area(entry_id: int, area: str | None) -> str:
+    if area is not None and area not in PAIN_AREA_CHOICES:
+        raise ValueError(area)
+    return _join("pa", entry_id, area or "skip")
+
+
+def parse_pain_area(data: str) -> tuple[int, str | None] | None:
+    """(entry id, area or None for "skip") of an area button."""
+    match = PAIN_AREA_PATTERN.match(data)
+    if not match:
+        return None
+    return int(match[1]), None if match[2] == "skip" else match[2]
+
+
+# Consent to keep a pain log: pc:yes, pc:no
+PAIN_CONSENT_PATTERN = re.compile(r"^pc:(yes|no)$")
+PAIN_CONSENT_YES = "pc:yes"
+PAIN_CONSENT_NO = "pc:no"
+
+# /delete confirmation: del:yes:<unix time the question was asked>, del:no. The time lets an
+# old confirmation expire instead of erasing someone's data weeks later.
+DELETE_PATTERN = re.compile(r"^del:(?:yes:(\d{1,12})|no)$")
+DELETE_CANCEL = "del:no"
+
+
+def delete_confirm(asked_at: datetime) -> str:
+    return _join("del", "yes", int(asked_at.timestamp()))
+
+
+def parse_delete_confirm(data: str) -> datetime | None:
+    """When a "Yes, delete everything" button was made; None for "Cancel"."""
+    match = DELETE_PATTERN.match(data)
+    if not match or match[1] is None:
+        return None
+    return datetime.fromtimestamp(int(match[1]), tz=UTC)

@@ -32,7 +32,7 @@ class Settings(BaseSettings):
     content_dir: Path = REPO_ROOT / "content"
     reminder_grace_minutes: int = Field(default=120, ge=0, le=24 * 60)
     dispatch_interval_seconds: float = Field(default=20.0, gt=0)
-    timer_tick_seconds: float = Field(default=5.0, gt=0)
+    timer_tick_seconds: float = Field(default=1.0, gt=0)
     http_timeout_seconds: float = Field(default=10.0, gt=0)
 
     @field_validator("admin_ids", mode="before")

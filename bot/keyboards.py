@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import time
+from collections.abc import Callable
+from datetime import datetime, time
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 
@@ -98,4 +99,111 @@ def reminder(delivery_id: int, *, can_snooze: bool) -> InlineKeyboardMarkup:
         )
     return InlineKeyboardMarkup(
         [[button("▶️ Start routine", callbacks.reminder_action("go", delivery_id))], second_row]
+    )
+
+
+def pain_levels(data_for: Callable[[int], str], skip_data: str | None) -> InlineKeyboardMarkup:
+    """A 0-10 keypad in two rows, with an optional Skip."""
+    rows = [
+        [button(str(level), data_for(level)) for level in range(0, 6)],
+        [button(str(level), data_for(level)) for level in range(6, 11)],
+    ]
+    if skip_data is not None:
+        rows.append([button("Skip", skip_data)])
+    return InlineKeyboardMarkup(rows)
+
+
+def routine_picker(
+    routines: list[tuple[str, str]], *, restart: bool = False
+) -> InlineKeyboardMarkup:
+    """One button per routine: (routine id, label)."""
+    build = callbacks.routine_restart if restart else callbacks.routine_start
+    return InlineKeyboardMarkup([[button(label, build(rid))] for rid, label in routines])
+
+
+def routine_conflict(run_id: int, version: int, routine_id: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [button("▶️ Continue", callbacks.routine_tap(run_id, version, "show"))],
+            [button("🔄 Start over", callbacks.routine_restart(routine_id))],
+        ]
+    )
+
+
+def routine_consent(run_id: int, version: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [button("✅ Yes, keep track", callbacks.routine_tap(run_id, version, "cy"))],
+            [button("No thanks", callbacks.routine_tap(run_id, version, "cn"))],
+        ]
+    )
+
+
+def routine_step(
+    run_id: int, version: int, *, timer_label: str | None, easier: bool
+) -> InlineKeyboardMarkup:
+    def tap(action: str) -> str:
+        return callbacks.routine_tap(run_id, version, action)
+
+    first = [button("✅ Done", tap("done"))]
+    if timer_label is not None:
+        first.append(button(timer_label, tap("timer")))
+    easier_button = (
+        button("↩️ Standard version", tap("std"))
+        if easier
+        else button("🪶 Easier version", tap("easy"))
+    )
+    return InlineKeyboardMarkup(
+        [
+            first,
+            [easier_button, button("⏭ Skip", tap("skip"))],
+            [button("🤕 It hurts", tap("hurt")), button("⏹ Stop", tap("stop"))],
+        ]
+    )
+
+
+def start_again(routine_id: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[button("🔁 Start a routine", callbacks.routine_start(routine_id))]]
+    )
+
+
+# --- Pain log and your data (issue #4) --------------------------------------------------
+
+
+def pain_consent() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [button(texts.PAIN_CONSENT_YES_BUTTON, callbacks.PAIN_CONSENT_YES)],
+            [button(texts.PAIN_CONSENT_NO_BUTTON, callbacks.PAIN_CONSENT_NO)],
+        ]
+    )
+
+
+def pain_keypad(entries_seen: int) -> InlineKeyboardMarkup:
+    """The /pain keypad; each button carries the reading count the keypad was made for."""
+    return pain_levels(lambda level: callbacks.pain_level(level, entries_seen), None)
+
+
+def pain_areas(entry_id: int) -> InlineKeyboardMarkup:
+    areas = [
+        button(texts.area_label(area), callbacks.pain_area(entry_id, area))
+        for area in callbacks.PAIN_AREA_CHOICES
+    ]
+    skip = button(texts.PAIN_AREA_SKIP_BUTTON, callbacks.pain_area(entry_id, None))
+    return InlineKeyboardMarkup([areas[:2], areas[2:], [skip]])
+
+
+def with_gentle_routine(markup: InlineKeyboardMarkup, routine_id: str) -> InlineKeyboardMarkup:
+    """The same keyboard with "Start gentle routine" as its first row (bad-day mode)."""
+    gentle = button(texts.START_GENTLE_BUTTON, callbacks.routine_start(routine_id))
+    return InlineKeyboardMarkup([[gentle], *markup.inline_keyboard])
+
+
+def delete_confirm(asked_at: datetime) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [button(texts.DELETE_YES_BUTTON, callbacks.delete_confirm(asked_at))],
+            [button(texts.DELETE_CANCEL_BUTTON, callbacks.DELETE_CANCEL)],
+        ]
     )

@@ -12,8 +12,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from enum import StrEnum
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -30,6 +30,8 @@ from bot.domain.timezones import load_zone
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
+# A user's next-due moves at least one local day per pass; two passes catch up an outage.
+MATERIALIZE_PASSES = 3
 CLAIM_LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 5
 SEND_CONCURRENCY = 30
@@ -110,34 +112,48 @@ class ReminderDispatcher:
             return report
 
     async def _materialize(self, now: datetime) -> int:
+        """Turn due users into delivery rows and move each user's next-due on.
+
+        The following reminder is the first one at or after `now`, so one due exactly now
+        after a catch-up is picked up by the next pass instead of being lost.
+        """
         created = 0
-        async with self._sessions() as session, session.begin():
-            for user in await users.due_for_reminder(session, now, BATCH_SIZE):
-                assert user.next_due_at is not None and user.next_due_date is not None
-                if await deliveries.insert_if_absent(
-                    session, user.id, DeliveryKind.DAILY, user.next_due_date, user.next_due_at
-                ):
-                    created += 1
-                following = next_reminder(
-                    users.prefs_of(user), now, done_through=user.next_due_date
-                )
-                await users.move_next_due(
-                    session,
-                    user.id,
-                    user.next_due_at,
-                    None if following is None else following.at,
-                    None if following is None else following.local_date,
-                )
-            for user in await users.due_for_weekly(session, now, BATCH_SIZE):
-                assert user.next_weekly_at is not None and user.time_zone is not None
-                local_date = user.next_weekly_at.astimezone(load_zone(user.time_zone)).date()
-                if await deliveries.insert_if_absent(
-                    session, user.id, DeliveryKind.WEEKLY, local_date, user.next_weekly_at
-                ):
-                    created += 1
-                await users.move_next_weekly(
-                    session, user.id, user.next_weekly_at, next_weekly_summary(user, now)
-                )
+        at_or_after_now = now - timedelta(microseconds=1)
+        for _ in range(MATERIALIZE_PASSES):
+            async with self._sessions() as session, session.begin():
+                due_users = await users.due_for_reminder(session, now, BATCH_SIZE)
+                for user in due_users:
+                    assert user.next_due_at is not None and user.next_due_date is not None
+                    if await deliveries.insert_if_absent(
+                        session, user.id, DeliveryKind.DAILY, user.next_due_date, user.next_due_at
+                    ):
+                        created += 1
+                    following = next_reminder(
+                        users.prefs_of(user), at_or_after_now, done_through=user.next_due_date
+                    )
+                    await users.move_next_due(
+                        session,
+                        user.id,
+                        user.next_due_at,
+                        None if following is None else following.at,
+                        None if following is None else following.local_date,
+                    )
+                weekly_users = await users.due_for_weekly(session, now, BATCH_SIZE)
+                for user in weekly_users:
+                    assert user.next_weekly_at is not None and user.time_zone is not None
+                    local_date = user.next_weekly_at.astimezone(load_zone(user.time_zone)).date()
+                    if await deliveries.insert_if_absent(
+                        session, user.id, DeliveryKind.WEEKLY, local_date, user.next_weekly_at
+                    ):
+                        created += 1
+                    await users.move_next_weekly(
+                        session,
+                        user.id,
+                        user.next_weekly_at,
+                        next_weekly_summary(user, max(at_or_after_now, user.next_weekly_at)),
+                    )
+            if not due_users and not weekly_users:
+                break
         return created
 
     async def _claim(self, now: datetime, report: DispatchReport) -> list[tuple[Delivery, User]]:
@@ -169,9 +185,7 @@ class ReminderDispatcher:
                     claimed.append((delivery, user))
         return claimed
 
-    async def _send_all(
-        self, claimed: list[tuple[Delivery, User]], report: DispatchReport
-    ) -> None:
+    async def _send_all(self, claimed: list[tuple[Delivery, User]], report: DispatchReport) -> None:
         limit = asyncio.Semaphore(SEND_CONCURRENCY)
 
         async def send_one(delivery: Delivery, user: User) -> None:
@@ -225,6 +239,10 @@ class ReminderDispatcher:
                 )
         except TelegramError as exc:
             logger.error("Delivery %s failed: %s", delivery.id, type(exc).__name__)
+            report.failed += 1
+            await self._record(delivery.id, status=DeliveryStatus.FAILED)
+        except Exception:  # a bug in rendering one delivery must not stop the others
+            logger.exception("Delivery %s failed unexpectedly", delivery.id)
             report.failed += 1
             await self._record(delivery.id, status=DeliveryStatus.FAILED)
         else:

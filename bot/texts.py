@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 from html import escape
 
+from bot.domain.pain import ProgressSummary
 from bot.domain.reminder_plan import WEEKDAY_NAMES
 
 WELCOME = (
@@ -57,6 +58,8 @@ UNKNOWN_TEXT = (
     "I'm not sure what to do with that. Try /stretch for a routine, /settings for your "
     "reminder, or /help."
 )
+
+KEEP_ONE_DAY = "Keep at least one day. To stop for a while, use Pause."
 
 INVALID_BUTTON = "That button isn't valid any more."
 
@@ -158,8 +161,7 @@ def welcome_back(next_line: str) -> str:
 
 
 REMINDER = (
-    "🧘 <b>Time for your back stretches.</b>\n"
-    "A few minutes now keeps your back moving. Ready?"
+    "🧘 <b>Time for your back stretches.</b>\nA few minutes now keeps your back moving. Ready?"
 )
 
 REMINDER_AGAIN = "🧘 <b>Here's your snoozed reminder.</b> Ready for a few gentle stretches?"
@@ -174,3 +176,235 @@ SKIPPED = "⏭ Skipped today. Rest well, and see you at your next reminder."
 ALREADY_SNOOZED = "This reminder was already snoozed once today."
 
 ALREADY_HANDLED = "This reminder was already handled."
+
+
+# --- routines --------------------------------------------------------------------------
+
+PICK_ROUTINE = "🧘 <b>Which routine today?</b>"
+
+BAD_DAY_SUGGESTION = (
+    "🌱 Your back seems to be having a rough time. The <b>gentle</b> routine is a kind "
+    "place to start today."
+)
+
+ROUTINE_CONSENT = (
+    "📈 <b>Track your pain?</b>\n"
+    "Before and after each routine I can ask how your back feels (0-10) and show you the "
+    "trend in /progress. That's health data, so I only store it with your OK. You can "
+    "export or delete it any time (/privacy)."
+)
+
+PAIN_BEFORE = "How is your back <b>right now</b>?\n0 = no pain, 10 = worst imaginable."
+
+PAIN_AFTER = "🎉 That's the last stretch! How is your back <b>now</b>?"
+
+MID_ROUTINE_HINT = (
+    "You're in the middle of <b>{title}</b> ({progress}). Tap <b>✅ Done</b> on the stretch "
+    "when you've finished it, or <b>⏹ Stop</b> to end the routine."
+)
+
+ROUTINE_ENDED = "This routine has ended."
+
+STEP_BEHIND = "That step is already behind you."
+
+ROUTINE_STOPPED = (
+    "⏹ Routine stopped. Every stretch you did counts. Start again any time with /stretch."
+)
+
+TIMES_UP = "✅ <b>Time's up!</b>"
+
+
+def routine_in_progress(title: str, progress: str) -> str:
+    return f"⏳ You have <b>{escape(title)}</b> in progress ({progress}). Continue or start over?"
+
+
+def routine_finished(
+    *,
+    done: int,
+    skipped: int,
+    minutes: int,
+    before: int | None,
+    after: int | None,
+    streak: int,
+) -> str:
+    lines = ["🎉 <b>Routine complete. Well done!</b>"]
+    stretches = f"{done} stretch{'es' if done != 1 else ''}"
+    if skipped:
+        stretches += f" ({skipped} skipped)"
+    lines.append(f"✅ {stretches} in about {minutes} min")
+    if before is not None and after is not None:
+        arrow = "⬇️" if after < before else ("⬆️" if after > before else "➡️")
+        lines.append(f"{arrow} Pain {before} → {after}")
+    if streak:
+        lines.append(f"🔥 Streak: {streak} day{'s' if streak != 1 else ''}")
+    lines.append("\nSee your trend with /progress.")
+    return "\n".join(lines)
+
+
+# --- Pain log, progress and your data (issue #4) --------------------------------------
+
+PAIN_AREA_LABELS: dict[str, str] = {
+    "lower_back": "Lower back",
+    "upper_back": "Upper back",
+    "neck": "Neck",
+    "hips": "Hips",
+}
+
+PAIN_CONSENT = (
+    "📝 <b>May I keep a pain log for you?</b>\n"
+    "Pain levels are health data, so I only store them with your OK: the number (0-10), "
+    "when you logged it and, if you tell me, where it hurts. Nothing else, and it's never "
+    "shared. /export downloads it and /delete erases it, any time. More in /privacy."
+)
+
+PAIN_CONSENT_YES_BUTTON = "✅ Yes, keep my log"
+
+PAIN_CONSENT_NO_BUTTON = "No thanks"
+
+PAIN_CONSENT_DECLINED = (
+    "👍 No problem: I haven't stored anything. If you change your mind, send /pain and "
+    "I'll ask again."
+)
+
+PAIN_CONSENT_ALREADY = "Your pain log is already on. /delete erases it."
+
+PAIN_ASK = "How does your back feel <b>right now</b>?\n0 = no pain, 10 = worst imaginable."
+
+PAIN_KEYPAD_USED = "That keypad was already used. Send /pain to log again."
+
+PAIN_NEEDS_CONSENT = "I need your OK before I store anything: send /pain."
+
+PAIN_AREA_SKIP_BUTTON = "Skip"
+
+START_GENTLE_BUTTON = "🌱 Start gentle routine"
+
+
+def area_label(area: str | None) -> str:
+    return PAIN_AREA_LABELS.get(area or "", "")
+
+
+def pain_logged(level: int, *, area: str | None = None, ask_area: bool = False) -> str:
+    """The /pain message after a tap: the reading, then the optional "where" question."""
+    text = f"✅ Logged <b>{level}/10</b>"
+    text += f" ({area_label(area).lower()})." if area else "."
+    if ask_area:
+        text += "\nWhere do you feel it most? (optional)"
+    return text
+
+
+def red_flags(guidance: str) -> str:
+    """Red-flag guidance from content/safety.yaml (plain text) as a message."""
+    return f"⚠️ <b>That's a high reading. Please read this:</b>\n\n{escape(guidance)}"
+
+
+def _avg(value: float) -> str:
+    return f"{value:.1f}"
+
+
+def _days(count: int) -> str:
+    return f"{count} day{'s' if count != 1 else ''}"
+
+
+def _trend(change: float) -> str:
+    """Week-on-week change: down is good news for pain."""
+    if round(change, 1) == 0:
+        return "➡️ same"
+    return f"{'⬇️' if change < 0 else '⬆️'} {abs(change):.1f}"
+
+
+def _day(day: date) -> str:
+    return f"{WEEKDAY_NAMES[day.weekday()]} {day.day} {day:%b}"
+
+
+def streak_line(current: int, best: int) -> str:
+    return f"🔥 Streak: <b>{_days(current)}</b> · best <b>{_days(best)}</b>"
+
+
+def progress_caption(
+    summary: ProgressSummary,
+    *,
+    has_consent: bool,
+    only_reading: tuple[int, date] | None,
+    logged_before: bool,
+) -> str:
+    """The /progress caption; quiet states (nothing yet, one reading) say what comes next."""
+    lines = ["📈 <b>Your progress</b>"]
+    if summary.entries_30d == 0:
+        if not has_consent:
+            lines.append("Pain logging is off: /pain asks for your OK, then your chart fills in.")
+        elif logged_before:
+            lines.append("Nothing logged in the last 30 days. Send /pain to pick it up again.")
+        else:
+            lines.append(
+                "No pain logged yet. Send /pain to log how your back feels (0-10); your chart "
+                "fills in from there."
+            )
+    elif only_reading is not None:
+        level, day = only_reading
+        first = "One reading in the last 30 days" if logged_before else "Your first reading"
+        lines.append(
+            f"{first}: <b>{level}/10</b> ({_day(day)}). Log again on another day and the "
+            "trend begins."
+        )
+    else:
+        lines.append(week_line(summary.this_week_avg, summary.last_week_avg, "Pain this week"))
+        if summary.avg_change is None:
+            lines.append("Before → after a routine: rate your pain in a routine to see it")
+        else:
+            lines.append(f"Before → after a routine: <b>{summary.avg_change:+.1f}</b> on average")
+    lines.append(f"Routines done (30 days): <b>{summary.routines_done_30d}</b>")
+    lines.append(streak_line(summary.current_streak, summary.best_streak))
+    return "\n".join(lines)
+
+
+def week_line(this_week: float | None, last_week: float | None, label: str) -> str:
+    if this_week is None:
+        text = f"{label}: nothing logged yet"
+        return text + (f" (last week <b>{_avg(last_week)}</b>)" if last_week is not None else "")
+    text = f"{label}: <b>{_avg(this_week)}</b> avg"
+    if last_week is None:
+        return text + " (nothing logged last week)"
+    return text + f" · last week <b>{_avg(last_week)}</b> ({_trend(this_week - last_week)})"
+
+
+def weekly_caption(
+    summary: ProgressSummary, *, week_start: date, week_end: date, routines_this_week: int
+) -> str:
+    """The Sunday summary: this week's figures next to last week's."""
+    return "\n".join(
+        [
+            f"📊 <b>Your week</b> ({_day(week_start)} – {_day(week_end)})",
+            week_line(summary.this_week_avg, summary.last_week_avg, "Average pain"),
+            f"Routines done this week: <b>{routines_this_week}</b>",
+            streak_line(summary.current_streak, summary.best_streak),
+            "More in /progress · weekly summaries can be turned off in /settings",
+        ]
+    )
+
+
+EXPORT_NOTHING = "I don't have any data about you."
+
+EXPORT_CSV_CAPTION = "📦 All your data as CSV: one sheet, the first column names the table."
+
+EXPORT_JSON_CAPTION = "📦 The same data as JSON."
+
+DELETE_ASK = (
+    "🗑 <b>Delete everything?</b>\n"
+    "This erases all I store about you: settings, reminders, routines and your pain log. "
+    "It can't be undone. (Want a copy first? /export)"
+)
+
+DELETE_YES_BUTTON = "Yes, delete everything"
+
+DELETE_CANCEL_BUTTON = "Cancel"
+
+DELETE_DONE = (
+    "🗑 Done. Everything I stored about you is gone and your reminders have stopped.\n"
+    "If you ever want to start again, send /start."
+)
+
+DELETE_CANCELLED = "👍 Cancelled. Nothing was deleted."
+
+DELETE_EXPIRED = "That confirmation has expired. Send /delete again if you still want to."
+
+DELETE_NOTHING = "I don't have any data about you, so there's nothing to delete."

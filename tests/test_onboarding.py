@@ -45,8 +45,12 @@ async def test_onboarding_with_buttons_and_a_typed_city(harness: BotHarness) -> 
 
 
 async def test_onboarding_with_free_text_times(harness: BotHarness) -> None:
-    for typed, expected in [("7:30", time(7, 30)), ("19:15", time(19, 15)), ("7pm", time(19)),
-                            ("07.30", time(7, 30))]:
+    for typed, expected in [
+        ("7:30", time(7, 30)),
+        ("19:15", time(19, 15)),
+        ("7pm", time(19)),
+        ("07.30", time(7, 30)),
+    ]:
         user = harness.new_user()
         await harness.send(user, "/start")
         await harness.send(user, typed)
@@ -134,8 +138,15 @@ async def test_forged_buttons_are_rejected_without_changes(harness: BotHarness) 
     user = harness.new_user()
     await onboard(harness, user, at="07:30", zone="Europe/Berlin")
     message_id = harness.server.last_bot_message(user.id).message_id
-    for forged in ["t:2561", "z:ok:Mars/Olympus", "hack", "s:drop_tables", "d:9", "p:2",
-                   "r:snooze:999999"]:
+    for forged in [
+        "t:2561",
+        "z:ok:Mars/Olympus",
+        "hack",
+        "s:drop_tables",
+        "d:9",
+        "p:2",
+        "r:snooze:999999",
+    ]:
         await harness.forge(user, message_id, forged)
     stored = await stored_user(harness, user)
     assert stored is not None

@@ -163,10 +163,11 @@ class RoutineRun(Base):
     steps_skipped: Mapped[int] = mapped_column(SmallInteger, default=0)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The message showing the current step (its buttons are removed when the step changes).
     message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # A running hold timer: which hold (side × set) and when it ends; ticks edit the message.
+    timer_round: Mapped[int | None] = mapped_column(SmallInteger)
     timer_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
-    timer_side: Mapped[int | None] = mapped_column(SmallInteger)
-    timer_message_id: Mapped[int | None] = mapped_column(BigInteger)
     timer_last_edit_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
-from bot.handlers import common, info, preferences, reminders, settings
+from bot.handlers import (
+    common,
+    fallbacks,
+    info,
+    pain,
+    preferences,
+    privacy,
+    progress,
+    reminders,
+    routines,
+    settings,
+)
 
 
 def register_handlers(application: Application) -> None:  # type: ignore[type-arg]
@@ -16,10 +27,14 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
        an answer), any other text gets a hint instead of silence.
     """
     application.add_handler(preferences.build_conversation())
+    application.add_handler(routines.build_conversation())
     application.add_handlers(settings.build_commands())
     application.add_handlers(settings.build_handlers())
     application.add_handlers(info.build_handlers())
     application.add_handlers(reminders.build_handlers())
+    application.add_handlers(pain.build_handlers())
+    application.add_handlers(progress.build_handlers())
+    application.add_handlers(privacy.build_handlers())
     application.add_handler(CallbackQueryHandler(common.invalid_button))
-    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, common.unknown_text))
+    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, fallbacks.unknown_text))
     application.add_error_handler(common.on_error)

@@ -8,7 +8,7 @@ from typing import cast
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
-from telegram.ext import ContextTypes
+from telegram.ext import BaseHandler, ContextTypes
 
 from bot import texts
 from bot.services.container import Services
@@ -16,6 +16,9 @@ from bot.services.container import Services
 logger = logging.getLogger(__name__)
 
 SERVICES_KEY = "services"
+
+Handler = BaseHandler[Update, ContextTypes.DEFAULT_TYPE, object]
+"""Any handler of this bot, for lists that mix handler kinds."""
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
@@ -52,16 +55,6 @@ async def invalid_button(update: Update, _context: ContextTypes.DEFAULT_TYPE) ->
     """Any button no other handler claimed: forged, malformed, or from an old version."""
     if update.callback_query is not None:
         await update.callback_query.answer(texts.INVALID_BUTTON, show_alert=True)
-
-
-async def unknown_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Text outside any flow: point the user to the right place instead of staying silent."""
-    user_id, _chat_id = sender_ids(update)
-    user = await services(context).preferences.get(user_id)
-    if user is None or not user.onboarded:
-        await reply(update, texts.FINISH_SETUP_FIRST)
-    else:
-        await reply(update, texts.UNKNOWN_TEXT)
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -22,7 +22,6 @@ from telegram.ext import (
 )
 
 from bot import callbacks, keyboards, texts
-from bot.db.models import User
 from bot.domain.timeparse import parse_time_of_day
 from bot.domain.timezones import (
     ZoneMatch,
@@ -31,7 +30,7 @@ from bot.domain.timezones import (
     resolve_zone_text,
     zone_from_location,
 )
-from bot.handlers.common import edit_or_send, reply, sender_ids, services
+from bot.handlers.common import Handler, edit_or_send, reply, sender_ids, services
 from bot.handlers.settings import build_commands, next_reminder_line, show_settings
 
 ASKING_TIME, ASKING_ZONE, CONFIRMING_ZONE = range(3)
@@ -129,7 +128,9 @@ async def location_shared(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     return await _confirm_zone(update, context, match)
 
 
-async def _confirm_zone(update: Update, context: ContextTypes.DEFAULT_TYPE, match: ZoneMatch) -> int:
+async def _confirm_zone(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, match: ZoneMatch
+) -> int:
     zone = load_zone(match.key)
     local_now = services(context).clock.now().astimezone(zone)
     await reply(update, texts.ZONE_NOTED, reply_markup=ReplyKeyboardRemove())
@@ -188,7 +189,7 @@ async def cancel(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> int:
 def build_conversation() -> ConversationHandler[ContextTypes.DEFAULT_TYPE]:
     """The /start flow. Buttons are also entry points, so they work after a restart."""
     text = filters.TEXT & ~filters.COMMAND
-    buttons = [
+    buttons: list[Handler] = [
         CallbackQueryHandler(time_tapped, pattern=callbacks.TIME_PATTERN),
         CallbackQueryHandler(zone_confirmed, pattern=callbacks.ZONE_PATTERN),
         CallbackQueryHandler(ask_time, pattern=r"^s:time$"),
@@ -202,7 +203,7 @@ def build_conversation() -> ConversationHandler[ContextTypes.DEFAULT_TYPE]:
 
 
 def _conversation(
-    buttons: list[CallbackQueryHandler[ContextTypes.DEFAULT_TYPE, int]], text: filters.BaseFilter
+    buttons: list[Handler], text: filters.BaseFilter
 ) -> ConversationHandler[ContextTypes.DEFAULT_TYPE]:
     return ConversationHandler(
         entry_points=[CommandHandler("start", start), *buttons],

@@ -10,11 +10,13 @@ from telegram.constants import ParseMode
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
 from bot import callbacks, keyboards, texts
+from bot.content import Content
 from bot.db.deliveries import DeliveryKind
 from bot.db.models import Delivery, User
 from bot.domain.timezones import load_zone
 from bot.handlers.common import edit_or_send, sender_ids, services
 from bot.reminders import ReminderTapOutcome, skip_reminder, snooze_reminder
+from bot.services.pain import PainLog
 
 WeeklySender = Callable[[Bot, User, Delivery], Awaitable[int]]
 
@@ -22,20 +24,35 @@ WeeklySender = Callable[[Bot, User, Delivery], Awaitable[int]]
 class TelegramDeliverySender:
     """Renders deliveries as Telegram messages for the dispatcher."""
 
-    def __init__(self, bot: Bot, weekly: WeeklySender | None = None) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        weekly: WeeklySender | None = None,
+        *,
+        pain: PainLog | None = None,
+        content: Content | None = None,
+    ) -> None:
         self._bot = bot
         self._weekly = weekly
+        self._pain = pain  # with content: bad-day mode suggests the gentle routine first
+        self._content = content
 
     async def send(self, kind: DeliveryKind, user: User, delivery: Delivery) -> int:
         if kind is DeliveryKind.WEEKLY:
             if self._weekly is None:
                 raise RuntimeError("no weekly summary sender configured")
             return await self._weekly(self._bot, user, delivery)
+        text = texts.REMINDER_AGAIN if delivery.snoozed else texts.REMINDER
+        markup = keyboards.reminder(delivery.id, can_snooze=not delivery.snoozed)
+        if (
+            self._pain is not None
+            and self._content is not None
+            and await self._pain.is_bad_day(user.id)
+        ):
+            text = f"{text}\n\n{texts.BAD_DAY_SUGGESTION}"
+            markup = keyboards.with_gentle_routine(markup, self._content.gentle_routine.id)
         message = await self._bot.send_message(
-            user.chat_id,
-            texts.REMINDER_AGAIN if delivery.snoozed else texts.REMINDER,
-            parse_mode=ParseMode.HTML,
-            reply_markup=keyboards.reminder(delivery.id, can_snooze=not delivery.snoozed),
+            user.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
         )
         return message.message_id
 

@@ -14,7 +14,7 @@ from bot import callbacks, keyboards, texts
 from bot.db.models import User
 from bot.domain.reminder_plan import weekdays_from_mask
 from bot.domain.timezones import load_zone
-from bot.handlers.common import edit_or_send, reply, sender_ids, services
+from bot.handlers.common import Handler, edit_or_send, reply, sender_ids, services
 
 
 def next_reminder_line(user: User) -> str:
@@ -129,7 +129,9 @@ async def weekday_toggled(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     user = await services(context).preferences.toggle_weekday(user.id, day)
     after = weekdays_from_mask(user.weekdays_mask)
     if before == after:
-        await query.answer("Keep at least one day. To stop for a while, use Pause.", show_alert=True)
+        await query.answer(
+            "Keep at least one day. To stop for a while, use Pause.", show_alert=True
+        )
         return
     await query.answer()
     await edit_or_send(
@@ -174,6 +176,6 @@ def build_handlers() -> list[CallbackQueryHandler[ContextTypes.DEFAULT_TYPE, Non
     ]
 
 
-def build_commands() -> list[CommandHandler[ContextTypes.DEFAULT_TYPE, int]]:
+def build_commands() -> list[Handler]:
     """/settings and /stop; also fallbacks of the preferences conversation, to end it."""
     return [CommandHandler("settings", settings_command), CommandHandler("stop", stop_command)]

@@ -11,7 +11,9 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.content import Content
 from bot.reminders import ReminderDispatcher
+from bot.services.pain import PainLog
 from bot.services.preferences import Preferences
+from bot.services.routines import Routines
 
 
 @dataclass
@@ -26,3 +28,5 @@ class Services:
     zone_finder: TimezoneFinder
     preferences: Preferences
     dispatcher: ReminderDispatcher
+    routines: Routines
+    pain: PainLog

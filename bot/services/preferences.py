@@ -11,8 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.db import users
 from bot.db.models import PausePeriod, User
-from bot.domain.reminder_plan import ALL_WEEKDAYS, mask_from_weekdays, weekdays_from_mask
-from bot.domain.reminder_plan import local_today, next_reminder
+from bot.domain.reminder_plan import (
+    ALL_WEEKDAYS,
+    local_today,
+    mask_from_weekdays,
+    next_reminder,
+    weekdays_from_mask,
+)
 from bot.reminders import next_weekly_summary
 
 PAUSE_CHOICES = (1, 3, 7)

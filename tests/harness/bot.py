@@ -102,10 +102,23 @@ class BotHarness:
         bot message that has such a button)."""
         if message_id is None:
             message_id = self.message_with_button(user, label)
+        await self.press(user, message_id, self._button_data(user, message_id, label))
+
+    async def double_tap(self, user: SimUser, label: str, message_id: int | None = None) -> None:
+        """Two taps on the same button before the bot could react to the first."""
+        if message_id is None:
+            message_id = self.message_with_button(user, label)
+        data = self._button_data(user, message_id, label)
+        first = self.server.press_button(user, message_id, data)
+        second = self.server.press_button(user, message_id, data)
+        await self._settle(first)
+        await self._settle(second)
+
+    def _button_data(self, user: SimUser, message_id: int, label: str) -> str:
         message = self.server.message(user.id, message_id)
         matches = [b for b in message.buttons() if label in str(b["text"])]
         assert matches, f"no button {label!r} on message {message_id}: {message.button_labels()}"
-        await self.press(user, message_id, str(matches[0]["callback_data"]))
+        return str(matches[0]["callback_data"])
 
     async def share_location(self, user: SimUser, latitude: float, longitude: float) -> None:
         await self._settle(self.server.share_location(user, latitude, longitude))

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: (none)
-Create Date: 2026-11-25 13:27:28.997573
+Create Date: 2026-11-25 13:31:28.681831
 """
 
 from collections.abc import Sequence
@@ -107,9 +107,8 @@ def upgrade() -> None:
         sa.Column("started_at", sa.DateTime(), nullable=False),
         sa.Column("finished_at", sa.DateTime(), nullable=True),
         sa.Column("message_id", sa.BigInteger(), nullable=True),
+        sa.Column("timer_round", sa.SmallInteger(), nullable=True),
         sa.Column("timer_ends_at", sa.DateTime(), nullable=True),
-        sa.Column("timer_side", sa.SmallInteger(), nullable=True),
-        sa.Column("timer_message_id", sa.BigInteger(), nullable=True),
         sa.Column("timer_last_edit_at", sa.DateTime(), nullable=True),
         sa.ForeignKeyConstraint(
             ["user_id"],

@@ -1,0 +1,94 @@
+"""Data access for routine runs and the illustration file_id cache."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import MediaFile, PainEntry, RoutineRun
+from bot.domain.routine import Status
+
+
+async def get(session: AsyncSession, run_id: int) -> RoutineRun | None:
+    return await session.get(RoutineRun, run_id)
+
+
+async def active_for(session: AsyncSession, user_id: int) -> RoutineRun | None:
+    return await session.scalar(
+        select(RoutineRun).where(
+            RoutineRun.user_id == user_id, RoutineRun.status == Status.ACTIVE.value
+        )
+    )
+
+
+async def update_if_version(
+    session: AsyncSession, run_id: int, expected_version: int, values: dict[str, Any]
+) -> bool:
+    """Compare-and-set on the version: of two taps on one button only the first applies."""
+    result = await session.execute(
+        update(RoutineRun)
+        .where(
+            RoutineRun.id == run_id,
+            RoutineRun.version == expected_version,
+            RoutineRun.status == Status.ACTIVE.value,
+        )
+        .values(values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def set_fields(session: AsyncSession, run_id: int, **values: Any) -> None:
+    await session.execute(
+        update(RoutineRun)
+        .where(RoutineRun.id == run_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def running_timers(session: AsyncSession, limit: int = 500) -> list[RoutineRun]:
+    rows = await session.scalars(
+        select(RoutineRun)
+        .where(RoutineRun.timer_ends_at.is_not(None), RoutineRun.status == Status.ACTIVE.value)
+        .order_by(RoutineRun.timer_ends_at)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def finished_runs(session: AsyncSession, user_id: int) -> list[RoutineRun]:
+    rows = await session.scalars(
+        select(RoutineRun)
+        .where(
+            RoutineRun.user_id == user_id,
+            RoutineRun.status.in_([Status.COMPLETED.value, Status.HURT.value]),
+        )
+        .order_by(RoutineRun.finished_at)
+    )
+    return list(rows)
+
+
+async def media_file_id(session: AsyncSession, key: str) -> str | None:
+    row = await session.get(MediaFile, key)
+    return None if row is None else row.file_id
+
+
+async def remember_media(session: AsyncSession, key: str, file_id: str) -> None:
+    row = await session.get(MediaFile, key)
+    if row is None:
+        session.add(MediaFile(key=key, file_id=file_id))
+    else:
+        row.file_id = file_id
+
+
+async def pain_levels(session: AsyncSession, run_id: int) -> dict[str, int]:
+    """The before/after levels logged in one run (latest wins), keyed by context."""
+    rows = await session.execute(
+        select(PainEntry.context, PainEntry.level)
+        .where(PainEntry.routine_run_id == run_id)
+        .order_by(PainEntry.at, PainEntry.id)
+    )
+    return {context: level for context, level in rows}

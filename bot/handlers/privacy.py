@@ -1,0 +1,87 @@
+"""/export and /delete: a user's own data, as files or erased for good."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from telegram import InputFile, Update
+from telegram.constants import ChatAction
+from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
+
+from bot import callbacks, keyboards, texts
+from bot.handlers.common import edit_or_send, reply, sender_ids, services
+
+#: How long a "Yes, delete everything" button stays valid.
+DELETE_CONFIRM_TTL = timedelta(minutes=15)
+#: Slack for a confirmation stamped in whole seconds next to instants with microseconds.
+CLOCK_SLACK = timedelta(seconds=1)
+
+
+async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/export: every row stored about the user, as a CSV and a JSON document."""
+    user_id, _ = sender_ids(update)
+    data = await services(context).pain.export(user_id)
+    if data.is_empty:
+        await reply(update, texts.EXPORT_NOTHING)
+        return
+    chat = update.effective_chat
+    assert chat is not None
+    stem = f"back-stretch-data-{data.exported_at:%Y-%m-%d}"
+    await chat.send_chat_action(ChatAction.UPLOAD_DOCUMENT)
+    await chat.send_document(
+        InputFile(data.as_csv(), filename=f"{stem}.csv"), caption=texts.EXPORT_CSV_CAPTION
+    )
+    await chat.send_document(
+        InputFile(data.as_json(), filename=f"{stem}.json"), caption=texts.EXPORT_JSON_CAPTION
+    )
+
+
+async def delete_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/delete: ask for confirmation; nothing is erased until "Yes" is tapped."""
+    user_id, _ = sender_ids(update)
+    svc = services(context)
+    if await svc.preferences.get(user_id) is None:
+        await reply(update, texts.DELETE_NOTHING)
+        return
+    await reply(update, texts.DELETE_ASK, reply_markup=keyboards.delete_confirm(svc.clock.now()))
+
+
+async def delete_answered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """ "Yes, delete everything" erases every row of the user; "Cancel" changes nothing."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    if query.data == callbacks.DELETE_CANCEL:
+        await query.answer()
+        await edit_or_send(update, texts.DELETE_CANCELLED)
+        return
+    asked_at = callbacks.parse_delete_confirm(query.data)
+    assert asked_at is not None
+    user_id, _ = sender_ids(update)
+    svc = services(context)
+    user = await svc.preferences.get(user_id)
+    if user is None:
+        await query.answer(texts.DELETE_NOTHING, show_alert=True)
+        return
+    now = svc.clock.now()
+    if asked_at > now + CLOCK_SLACK or asked_at < user.created_at - CLOCK_SLACK:
+        await query.answer(texts.INVALID_BUTTON, show_alert=True)  # forged, or pre-dates them
+        return
+    if now - asked_at > DELETE_CONFIRM_TTL:
+        await query.answer(texts.DELETE_EXPIRED, show_alert=True)
+        return
+    await svc.pain.delete_everything(user_id)
+    if context.user_data is not None:
+        context.user_data.clear()
+    await query.answer("Deleted")
+    await edit_or_send(update, texts.DELETE_DONE)
+
+
+def build_handlers() -> list[
+    CommandHandler[ContextTypes.DEFAULT_TYPE, None]
+    | CallbackQueryHandler[ContextTypes.DEFAULT_TYPE, None]
+]:
+    return [
+        CommandHandler("export", export_command),
+        CommandHandler("delete", delete_command),
+        CallbackQueryHandler(delete_answered, pattern=callbacks.DELETE_PATTERN),
+    ]

@@ -1,0 +1,92 @@
+"""/progress and the Sunday summary: the pain chart as a photo, the figures as its caption."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, timedelta
+
+from telegram import Bot, InputFile, Update
+from telegram.constants import ChatAction, ParseMode
+from telegram.ext import CommandHandler, ContextTypes
+
+from bot import texts
+from bot.charts import render_progress_chart
+from bot.db.models import Delivery, User
+from bot.domain.pain import SUMMARY_DAYS, local_date, week_start_of
+from bot.handlers.common import reply, sender_ids, services
+from bot.services.pain import PainLog, Progress
+
+#: The weekly summary's chart shows this week and last week, the two the caption compares.
+WEEKLY_CHART_DAYS = 14
+
+
+async def chart_png(progress: Progress, days: int = SUMMARY_DAYS) -> bytes:
+    """Render the chart in a worker thread: it is CPU work that would stall the event loop."""
+    return await asyncio.to_thread(
+        render_progress_chart, progress.entries, progress.runs, progress.zone, progress.today, days
+    )
+
+
+def progress_caption(progress: Progress) -> str:
+    recent = progress.recent_entries
+    only: tuple[int, date] | None = None
+    if len(recent) == 1:
+        only = (recent[0].level, local_date(recent[0].at, progress.zone))
+    return texts.progress_caption(
+        progress.summary,
+        has_consent=progress.has_consent,
+        only_reading=only,
+        logged_before=progress.logged_before_window,
+    )
+
+
+def weekly_caption(progress: Progress) -> str:
+    week_start = week_start_of(progress.today)
+    return texts.weekly_caption(
+        progress.summary,
+        week_start=week_start,
+        week_end=week_start + timedelta(days=6),
+        routines_this_week=progress.routines_this_week,
+    )
+
+
+async def progress_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/progress: the last 30 days as a chart, with this week vs last and the streak."""
+    user_id, _ = sender_ids(update)
+    svc = services(context)
+    user = await svc.preferences.get(user_id)
+    if user is None or not user.onboarded:
+        await reply(update, texts.FINISH_SETUP_FIRST)
+        return
+    assert update.effective_chat is not None
+    await update.effective_chat.send_chat_action(ChatAction.UPLOAD_PHOTO)
+    progress = await svc.pain.progress(user_id)
+    png = await chart_png(progress)
+    await update.effective_chat.send_photo(
+        InputFile(png, filename="progress.png"),
+        caption=progress_caption(progress),
+        parse_mode=ParseMode.HTML,
+    )
+
+
+class WeeklySummarySender:
+    """The dispatcher's weekly hook: `(bot, user, delivery) -> message id`."""
+
+    def __init__(self, pain: PainLog) -> None:
+        self._pain = pain
+
+    async def __call__(self, bot: Bot, user: User, delivery: Delivery) -> int:
+        """Send the week's chart and figures, as of the summary's own local date."""
+        progress = await self._pain.progress(user.id, today=delivery.local_date)
+        png = await chart_png(progress, days=WEEKLY_CHART_DAYS)
+        message = await bot.send_photo(
+            user.chat_id,
+            InputFile(png, filename="week.png"),
+            caption=weekly_caption(progress),
+            parse_mode=ParseMode.HTML,
+        )
+        return message.message_id
+
+
+def build_handlers() -> list[CommandHandler[ContextTypes.DEFAULT_TYPE, None]]:
+    return [CommandHandler("progress", progress_command)]

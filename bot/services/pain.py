@@ -1,0 +1,276 @@
+"""The pain log: consent, readings, progress figures, bad-day check, export and erasure.
+
+Pain levels are health data: nothing is stored before the user agrees, and nothing here
+logs a level. Rules live in `bot.domain.pain`; this module only loads their inputs.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, tzinfo
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.db import pain as store
+from bot.db import users
+from bot.domain.pain import (
+    BAD_DAY_WINDOW,
+    PAIN_AREAS,
+    SUMMARY_DAYS,
+    PainContext,
+    PainEntry,
+    ProgressSummary,
+    RoutineRun,
+    RunOutcome,
+    is_bad_day,
+    local_date,
+    local_day_start,
+    summarize,
+    validate_level,
+    week_start_of,
+)
+from bot.domain.timezones import load_zone
+from bot.services.preferences import UnknownUser
+
+#: Local days loaded for /progress: the 30-day window plus the start of last week before it.
+PROGRESS_LOOKBACK_DAYS = SUMMARY_DAYS + 7
+
+
+class ConsentRequired(Exception):
+    """The user has not agreed to keep a pain log, so nothing was stored."""
+
+
+class UnknownRoutineRun(ValueError):
+    """A reading named a routine run that isn't the user's."""
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Inputs for the /progress message and chart, as of the user's local `today`."""
+
+    summary: ProgressSummary
+    entries: list[PainEntry]
+    runs: list[RoutineRun]
+    zone: tzinfo
+    today: date
+    has_consent: bool
+    routines_this_week: int
+    logged_before_window: bool
+
+    @property
+    def recent_entries(self) -> list[PainEntry]:
+        """Readings in the last 30 local days, today included."""
+        first = self.today - timedelta(days=SUMMARY_DAYS - 1)
+        return [e for e in self.entries if first <= local_date(e.at, self.zone) <= self.today]
+
+
+@dataclass(frozen=True)
+class DataExport:
+    """Everything stored about one user, table by table, ready to be written as files."""
+
+    user_id: int
+    exported_at: datetime
+    tables: dict[str, list[dict[str, store.ExportValue]]] = field(default_factory=dict)
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(self.tables.values())
+
+    def row_count(self, table: str) -> int:
+        return len(self.tables.get(table, []))
+
+    def as_json(self) -> bytes:
+        """One JSON object: `{"exported_at": ..., "tables": {"pain_entries": [...], ...}}`."""
+        document = {
+            "user_id": self.user_id,
+            "exported_at": self.exported_at.isoformat(),
+            "tables": self.tables,
+        }
+        return json.dumps(document, indent=2, ensure_ascii=False).encode("utf-8")
+
+    def as_csv(self) -> bytes:
+        """One CSV sheet: a `table` column, then the union of all tables' columns.
+
+        Each row belongs to one table (filter on the first column); columns another table
+        has stay empty. Booleans are `true`/`false`, instants ISO 8601 in UTC.
+        """
+        columns: list[str] = []
+        for rows in self.tables.values():
+            for row in rows:
+                columns.extend(column for column in row if column not in columns)
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=["table", *columns], lineterminator="\r\n")
+        writer.writeheader()
+        for table, rows in self.tables.items():
+            for row in rows:
+                writer.writerow({"table": table, **{k: _csv_value(v) for k, v in row.items()}})
+        return buffer.getvalue().encode("utf-8-sig")  # the BOM makes spreadsheets read UTF-8
+
+
+def _csv_value(value: store.ExportValue) -> str | int:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else value
+
+
+def paused_days(ranges: list[tuple[date, date | None]], today: date) -> set[date]:
+    """Local dates covered by pauses up to `today`; an open pause runs through today."""
+    days: set[date] = set()
+    for first, last in ranges:
+        day, end = first, min(last or today, today)
+        while day <= end:
+            days.add(day)
+            day += timedelta(days=1)
+    return days
+
+
+class PainLog:
+    """Reads and writes a user's pain log and computes what /progress shows."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
+        self._sessions = sessions
+        self._clock = clock
+
+    # --- consent -----------------------------------------------------------------------
+
+    async def has_consent(self, user_id: int) -> bool:
+        async with self._sessions() as session:
+            return await store.consent_at(session, user_id) is not None
+
+    async def give_consent(self, user_id: int) -> None:
+        """Agree to keep a pain log (idempotent). Raises `UnknownUser` without a user row."""
+        async with self._sessions() as session, session.begin():
+            if not await store.give_consent(session, user_id, self._clock.now()):
+                raise UnknownUser(user_id)
+
+    # --- readings ----------------------------------------------------------------------
+
+    async def record(
+        self,
+        user_id: int,
+        level: int,
+        context: PainContext,
+        routine_run_id: int | None = None,
+        area: str | None = None,
+    ) -> int:
+        """Store one reading now; returns its id.
+
+        Raises `ConsentRequired` without consent, `ValueError` for a level outside 0..10 or
+        an unknown area, `UnknownRoutineRun` for a run that isn't the user's.
+        """
+        level = validate_level(level)
+        context = PainContext(context)
+        if area is not None and area not in PAIN_AREAS:
+            raise ValueError("unknown pain area")
+        async with self._sessions() as session, session.begin():
+            return await self._insert(session, user_id, level, context, routine_run_id, area)
+
+    async def record_checkin(self, user_id: int, level: int, *, entries_seen: int) -> int | None:
+        """Store a /pain keypad tap; None when the keypad is stale.
+
+        The keypad carries how many readings the user had when it was shown, so a double
+        tap, or a tap on an old keypad after other readings were logged, stores nothing.
+        """
+        level = validate_level(level)
+        async with self._sessions() as session, session.begin():
+            if await store.count_entries(session, user_id) != entries_seen:
+                if await store.consent_at(session, user_id) is None:
+                    raise ConsentRequired(user_id)
+                return None
+            return await self._insert(session, user_id, level, PainContext.CHECKIN, None, None)
+
+    async def entry_count(self, user_id: int) -> int:
+        async with self._sessions() as session:
+            return await store.count_entries(session, user_id)
+
+    async def set_area(self, user_id: int, entry_id: int, area: str | None) -> bool:
+        """Say where it hurts on one of the user's own readings; False for anyone else's."""
+        if area is not None and area not in PAIN_AREAS:
+            raise ValueError("unknown pain area")
+        async with self._sessions() as session, session.begin():
+            return await store.set_area(session, user_id, entry_id, area)
+
+    async def entry(self, user_id: int, entry_id: int) -> PainEntry | None:
+        """One of the user's own readings; None for anyone else's."""
+        async with self._sessions() as session:
+            return await store.get_entry(session, user_id, entry_id)
+
+    async def _insert(
+        self,
+        session: AsyncSession,
+        user_id: int,
+        level: int,
+        context: PainContext,
+        routine_run_id: int | None,
+        area: str | None,
+    ) -> int:
+        if await store.consent_at(session, user_id) is None:
+            raise ConsentRequired(user_id)
+        if routine_run_id is not None and not await store.run_belongs_to(
+            session, user_id, routine_run_id
+        ):
+            raise UnknownRoutineRun(routine_run_id)
+        return await store.add_entry(
+            session, user_id, self._clock.now(), level, context, routine_run_id, area
+        )
+
+    # --- figures -----------------------------------------------------------------------
+
+    async def is_bad_day(self, user_id: int) -> bool:
+        """The bad-day rule (see `bot.domain.pain.is_bad_day`) for the user's local today."""
+        async with self._sessions() as session:
+            zone, today = await self._local_today(session, user_id)
+            since = local_day_start(today - timedelta(days=2 * BAD_DAY_WINDOW - 1), zone)
+            entries = await store.entries_since(session, user_id, since)
+        return is_bad_day(entries, zone, today)
+
+    async def progress(self, user_id: int, today: date | None = None) -> Progress:
+        """Summary and chart inputs as of the user's local `today` (default: now)."""
+        async with self._sessions() as session:
+            zone, local_now = await self._local_today(session, user_id)
+            today = today or local_now
+            since = local_day_start(today - timedelta(days=PROGRESS_LOOKBACK_DAYS - 1), zone)
+            entries = await store.entries_since(session, user_id, since)
+            earlier = await store.latest_entry_before(session, user_id, since)
+            runs = await store.routine_runs(session, user_id)
+            pauses = await store.pause_ranges(session, user_id)
+            consent = await store.consent_at(session, user_id) is not None
+        until = local_day_start(today + timedelta(days=1), zone)
+        entries = ([earlier] if earlier is not None else []) + [e for e in entries if e.at < until]
+        window_start = local_day_start(today - timedelta(days=SUMMARY_DAYS - 1), zone)
+        week_start = local_day_start(week_start_of(today), zone)
+        return Progress(
+            summary=summarize(entries, runs, zone, today, paused_days(pauses, today)),
+            entries=entries,
+            runs=runs,
+            zone=zone,
+            today=today,
+            has_consent=consent,
+            routines_this_week=sum(
+                1
+                for r in runs
+                if r.outcome is RunOutcome.COMPLETED and week_start <= r.ended_at < until
+            ),
+            logged_before_window=any(e.at < window_start for e in entries),
+        )
+
+    async def _local_today(self, session: AsyncSession, user_id: int) -> tuple[tzinfo, date]:
+        user = await users.get(session, user_id)
+        zone = load_zone(user.time_zone) if user is not None and user.time_zone else UTC
+        return zone, self._clock.now().astimezone(zone).date()
+
+    # --- the user's data ---------------------------------------------------------------
+
+    async def export(self, user_id: int) -> DataExport:
+        async with self._sessions() as session:
+            tables = await store.export_rows(session, user_id)
+        return DataExport(user_id=user_id, exported_at=self._clock.now(), tables=tables)
+
+    async def delete_everything(self, user_id: int) -> None:
+        """Erase every row of the user in every table; their reminders stop with them."""
+        async with self._sessions() as session, session.begin():
+            await store.delete_everything(session, user_id)

@@ -1,0 +1,293 @@
+"""Guided routines: start, tap through, time holds, finish. State lives in the database.
+
+The handlers render; this module decides. Every tap is applied with a compare-and-set on
+the run's version, so a double tap or an old button never advances a routine twice, and a
+restart of the bot resumes at the stored step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.content import Content, Routine, RoutineStep
+from bot.db import routines as runs_db
+from bot.db import users as users_db
+from bot.db.models import RoutineRun
+from bot.domain.pain import PainContext, RunOutcome, current_streak
+from bot.domain.pain import RoutineRun as RunRecord
+from bot.domain.routine import (
+    Action,
+    InvalidTransition,
+    Phase,
+    RoutineState,
+    Status,
+    apply,
+    begin,
+    finish_without_after_check,
+)
+from bot.domain.timezones import load_zone
+
+
+class PainRecorder(Protocol):
+    """What routines need from the pain log (consent and before/after levels)."""
+
+    async def has_consent(self, user_id: int) -> bool: ...
+
+    async def give_consent(self, user_id: int) -> None: ...
+
+    async def record(
+        self,
+        user_id: int,
+        level: int,
+        context: PainContext,
+        routine_run_id: int | None = None,
+        area: str | None = None,
+    ) -> int: ...
+
+
+class TapResult(StrEnum):
+    APPLIED = "applied"
+    STALE = "stale"  # an older message's button, or the second of a double tap
+    ENDED = "ended"  # the routine is over
+    NOT_YOURS = "not_yours"  # unknown run or another user's: forged
+    INVALID = "invalid"  # the action doesn't fit the phase: forged
+
+
+@dataclass(frozen=True)
+class RunView:
+    """A run with its routine resolved, for rendering."""
+
+    run: RoutineRun
+    routine: Routine
+    steps: list[RoutineStep]
+    state: RoutineState
+
+    @property
+    def step(self) -> RoutineStep | None:
+        index = self.state.step_index
+        return self.steps[index] if self.state.phase is Phase.STEP else None
+
+
+@dataclass(frozen=True)
+class Tap:
+    result: TapResult
+    view: RunView | None = None
+    before: RoutineState | None = None  # the state the tap was applied to
+
+
+@dataclass(frozen=True)
+class Started:
+    view: RunView | None  # the new run, or None when another one is active
+    active: RunView | None = None  # the run in progress that blocked the start
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    stretches_done: int
+    stretches_skipped: int
+    minutes: int
+    before: int | None
+    after: int | None
+    streak: int
+
+
+def state_of(run: RoutineRun, total_steps: int) -> RoutineState:
+    return RoutineState(
+        total_steps=total_steps,
+        phase=Phase(run.phase),
+        status=Status(run.status),
+        step_index=run.step_index,
+        version=run.version,
+        easier=run.easier,
+        steps_done=run.steps_done,
+        steps_skipped=run.steps_skipped,
+        timer_round=run.timer_round,
+    )
+
+
+def timer_rounds(step: RoutineStep | None) -> int:
+    """How many holds a stretch has to time: sets × sides, or none without a hold."""
+    if step is None or step.dose.hold_seconds is None:
+        return 0
+    return step.dose.sets * step.dose.sides
+
+
+class Routines:
+    """Use cases of the guided routine."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        content: Content,
+        pain: PainRecorder,
+    ) -> None:
+        self._sessions = sessions
+        self._clock = clock
+        self._content = content
+        self._pain = pain
+
+    def view(self, run: RoutineRun) -> RunView:
+        routine = self._content.routines.get(run.routine_id) or self._content.default_routine
+        steps = routine.steps(self._content)
+        return RunView(run, routine, steps, state_of(run, len(steps)))
+
+    async def active(self, user_id: int) -> RunView | None:
+        async with self._sessions() as session:
+            run = await runs_db.active_for(session, user_id)
+        return None if run is None else self.view(run)
+
+    async def start(self, user_id: int, routine_id: str, *, replace_active: bool) -> Started:
+        """Start a routine; with another one active, either report it or abandon it."""
+        routine = self._content.routines.get(routine_id)
+        if routine is None:
+            raise KeyError(routine_id)
+        needs_consent = not await self._pain.has_consent(user_id)
+        now = self._clock.now()
+        async with self._sessions() as session, session.begin():
+            current = await runs_db.active_for(session, user_id)
+            if current is not None:
+                if not replace_active:
+                    return Started(view=None, active=self.view(current))
+                current.status = Status.ABANDONED.value
+                current.phase = Phase.FINISHED.value
+                current.finished_at = now
+                current.timer_ends_at = None
+                current.version += 1
+                await session.flush()
+            state = begin(len(routine.steps(self._content)), needs_consent=needs_consent)
+            run = RoutineRun(
+                user_id=user_id,
+                routine_id=routine.id,
+                status=state.status.value,
+                phase=state.phase.value,
+                step_index=0,
+                version=0,
+                easier=False,
+                steps_done=0,
+                steps_skipped=0,
+                started_at=now,
+            )
+            session.add(run)
+        return Started(view=self.view(run))
+
+    async def tap(
+        self, user_id: int, run_id: int, version: int, action: Action, level: int | None = None
+    ) -> Tap:
+        """Apply one button press to a run, exactly once."""
+        async with self._sessions() as session, session.begin():
+            run = await runs_db.get(session, run_id)
+            if run is None or run.user_id != user_id:
+                return Tap(TapResult.NOT_YOURS)
+            view = self.view(run)
+            if run.status != Status.ACTIVE.value:
+                return Tap(TapResult.ENDED, view)
+            if run.version != version:
+                return Tap(TapResult.STALE, view)
+            try:
+                new = apply(view.state, action, timer_rounds=timer_rounds(view.step))
+            except InvalidTransition:
+                return Tap(TapResult.INVALID, view)
+            if new.phase is Phase.AFTER and not await self._pain.has_consent(user_id):
+                new = finish_without_after_check(new)
+            now = self._clock.now()
+            values: dict[str, object] = {
+                "phase": new.phase.value,
+                "status": new.status.value,
+                "step_index": new.step_index,
+                "version": new.version,
+                "easier": new.easier,
+                "steps_done": new.steps_done,
+                "steps_skipped": new.steps_skipped,
+                "timer_round": new.timer_round,
+                "timer_ends_at": None,
+                "timer_last_edit_at": None,
+            }
+            if action is Action.TIMER and view.step is not None:
+                hold = view.step.dose.hold_seconds or 0
+                values["timer_ends_at"] = now + timedelta(seconds=hold)
+                values["timer_last_edit_at"] = now
+            elif action in (Action.EASIER, Action.STANDARD):
+                values["timer_round"] = view.state.timer_round  # keep the hold count
+            if not new.active:
+                values["finished_at"] = now
+            if not await runs_db.update_if_version(session, run_id, version, values):
+                return Tap(TapResult.STALE, view)
+        if action is Action.CONSENT_YES:
+            await self._pain.give_consent(user_id)
+        if action is Action.PAIN and level is not None:
+            context = PainContext.BEFORE if view.state.phase is Phase.BEFORE else PainContext.AFTER
+            await self._pain.record(user_id, level, context, routine_run_id=run_id)
+        async with self._sessions() as session:
+            fresh = await runs_db.get(session, run_id)
+        assert fresh is not None
+        return Tap(TapResult.APPLIED, self.view(fresh), before=view.state)
+
+    async def show_on(self, run_id: int, message_id: int) -> None:
+        """Remember which message shows the run now (timer ticks edit it)."""
+        async with self._sessions() as session, session.begin():
+            await runs_db.set_fields(session, run_id, message_id=message_id)
+
+    async def running_timers(self) -> list[RunView]:
+        async with self._sessions() as session:
+            return [self.view(run) for run in await runs_db.running_timers(session)]
+
+    async def timer_ticked(self, run_id: int, *, finished: bool) -> None:
+        now = self._clock.now()
+        async with self._sessions() as session, session.begin():
+            if finished:
+                await runs_db.set_fields(
+                    session, run_id, timer_ends_at=None, timer_last_edit_at=now
+                )
+            else:
+                await runs_db.set_fields(session, run_id, timer_last_edit_at=now)
+
+    async def summary(self, user_id: int, run: RoutineRun) -> RunSummary:
+        """Figures for the end-of-routine message, including the streak."""
+        async with self._sessions() as session:
+            user = await users_db.get(session, user_id)
+            finished = await runs_db.finished_runs(session, user_id)
+            pauses = await users_db.pause_periods(session, user_id)
+            levels = await runs_db.pain_levels(session, run.id)
+        zone = load_zone(user.time_zone if user and user.time_zone else "UTC")
+        now = self._clock.now()
+        today = now.astimezone(zone).date()
+        records = [
+            RunRecord(
+                started_at=r.started_at,
+                finished_at=r.finished_at,
+                outcome=RunOutcome.COMPLETED if r.status == "completed" else RunOutcome.HURT,
+            )
+            for r in finished
+        ]
+        neutral: set[date] = set()
+        for period in pauses:
+            last = period.end_date or today
+            day = period.start_date
+            while day <= last:
+                neutral.add(day)
+                day += timedelta(days=1)
+        finished_at: datetime = run.finished_at or now
+        minutes = max(1, round((finished_at - run.started_at).total_seconds() / 60))
+        return RunSummary(
+            stretches_done=run.steps_done,
+            stretches_skipped=run.steps_skipped,
+            minutes=minutes,
+            before=levels.get(PainContext.BEFORE.value),
+            after=levels.get(PainContext.AFTER.value),
+            streak=current_streak(records, zone, today, neutral),
+        )
+
+    async def media_file_id(self, key: str) -> str | None:
+        async with self._sessions() as session:
+            return await runs_db.media_file_id(session, key)
+
+    async def remember_media(self, key: str, file_id: str) -> None:
+        async with self._sessions() as session, session.begin():
+            await runs_db.remember_media(session, key, file_id)

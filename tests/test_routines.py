@@ -1,0 +1,309 @@
+"""Guided routines through the loopback Bot API: every routine, every button, restarts."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.clock import ManualClock
+from bot.content import ContentError, load_content
+from bot.db.models import PainEntry, RoutineRun
+from bot.handlers.routines import tick_timers
+from loopback import LoopbackBotAPI
+from loopback.server import SimMessage, SimUser
+from tests.harness.bot import BotHarness, database_url, make_settings, onboard
+
+REPO = Path(__file__).resolve().parents[1]
+CONTENT = load_content(REPO / "content")
+
+
+def last(harness: BotHarness, user: SimUser) -> SimMessage:
+    return harness.server.last_bot_message(user.id)
+
+
+async def runs_of(harness: BotHarness, user: SimUser) -> list[RoutineRun]:
+    async with harness.services.sessions() as session:
+        return list(
+            await session.scalars(
+                select(RoutineRun).where(RoutineRun.user_id == user.id).order_by(RoutineRun.id)
+            )
+        )
+
+
+async def pain_of(harness: BotHarness, user: SimUser) -> list[tuple[str, int]]:
+    async with harness.services.sessions() as session:
+        rows = await session.scalars(
+            select(PainEntry).where(PainEntry.user_id == user.id).order_by(PainEntry.id)
+        )
+        return [(row.context, row.level) for row in rows]
+
+
+async def begin_routine(
+    harness: BotHarness, user: SimUser, title: str, *, consent: bool = True, before: int | None = 5
+) -> None:
+    """/stretch, pick a routine, answer consent and the before check."""
+    await harness.send(user, "/stretch")
+    await harness.tap(user, title)
+    if "Track your pain?" in harness.last_text(user):
+        await harness.tap(user, "Yes, keep track" if consent else "No thanks")
+    if consent:
+        assert "right now" in harness.last_text(user)
+        if before is None:
+            await harness.tap(user, "Skip")
+        else:
+            await harness.press(
+                user, last(harness, user).message_id, _level_data(harness, user, before)
+            )
+
+
+def _level_data(harness: BotHarness, user: SimUser, level: int) -> str:
+    message = last(harness, user)
+    for button in message.buttons():
+        if button["text"] == str(level):
+            return str(button["callback_data"])
+    raise AssertionError(f"no keypad on the last message: {message.button_labels()}")
+
+
+async def tap_level(harness: BotHarness, user: SimUser, level: int) -> None:
+    await harness.press(user, last(harness, user).message_id, _level_data(harness, user, level))
+
+
+@pytest.mark.parametrize("routine_id", list(CONTENT.routines))
+async def test_complete_every_shipped_routine(harness: BotHarness, routine_id: str) -> None:
+    routine = CONTENT.routines[routine_id]
+    steps = routine.steps(CONTENT)
+    user = harness.new_user()
+    await onboard(harness, user)
+    await begin_routine(harness, user, routine.title, before=6)
+    for number, step in enumerate(steps, 1):
+        message = last(harness, user)
+        assert message.photo is not None, "each stretch comes with its picture"
+        assert f"{number} of {len(steps)} · {step.stretch.name}" in (message.caption or "")
+        assert "1. " in (message.caption or "")
+        harness.clock.advance(timedelta(seconds=40))
+        await harness.tap(user, "Done")
+    assert "How is your back" in harness.last_text(user)
+    await tap_level(harness, user, 3)
+    summary = harness.last_text(user)
+    assert "Routine complete" in summary
+    assert f"{len(steps)} stretch" in summary
+    assert "Pain 6 → 3" in summary
+    assert "Streak: 1 day" in summary
+    assert await pain_of(harness, user) == [("before", 6), ("after", 3)]
+    [run] = await runs_of(harness, user)
+    assert run.status == "completed" and run.steps_done == len(steps)
+
+
+async def test_easier_version_and_skip(harness: BotHarness) -> None:
+    user = harness.new_user()
+    await onboard(harness, user)
+    await begin_routine(harness, user, "Quick start")
+    step_message = last(harness, user).message_id
+    first = CONTENT.routines["quick"].steps(CONTENT)[0].stretch
+    await harness.tap(user, "Easier version")
+    edited = harness.server.message(user.id, step_message)
+    assert f"Easier: {first.easier.name}" in (edited.caption or "")
+    assert "↩️ Standard version" in edited.button_labels()
+    await harness.tap(user, "Standard version")
+    assert first.steps[0] in (harness.server.message(user.id, step_message).caption or "")
+    await harness.tap(user, "Skip")
+    assert "2 of 5" in (last(harness, user).caption or "")
+    for _ in range(4):
+        await harness.tap(user, "Done")
+    await harness.tap(user, "Skip")  # no after check
+    assert "4 stretches (1 skipped)" in harness.last_text(user)
+
+
+async def test_hold_timer_counts_down_with_the_clock(harness: BotHarness) -> None:
+    user = harness.new_user()
+    await onboard(harness, user)
+    await begin_routine(harness, user, "Quick start")
+    await harness.tap(user, "Done")  # cat-cow (reps) → knee-to-chest (20 s each leg)
+    message_id = last(harness, user).message_id
+    assert "⏱ Start 20 s · right leg" in last(harness, user).button_labels()
+    await harness.tap(user, "Start 20 s")
+    caption = harness.server.message(user.id, message_id).caption or ""
+    assert "20 s left (right leg)" in caption
+    edits = len(harness.server.calls_to("editMessageCaption"))
+    harness.clock.advance(timedelta(seconds=6))
+    assert await tick_timers(harness.app.bot, harness.services) == 1  # type: ignore[union-attr]
+    assert "14 s left" in (harness.server.message(user.id, message_id).caption or "")
+    harness.clock.advance(timedelta(seconds=2))  # too soon for another edit
+    assert await tick_timers(harness.app.bot, harness.services) == 0  # type: ignore[union-attr]
+    assert len(harness.server.calls_to("editMessageCaption")) == edits + 1
+    harness.clock.advance(timedelta(seconds=12))
+    await tick_timers(harness.app.bot, harness.services)  # type: ignore[union-attr]
+    caption = harness.server.message(user.id, message_id).caption or ""
+    assert "Time's up!" in caption and "Next: left leg" in caption
+    await harness.tap(user, "Start 20 s · left leg")
+    harness.clock.advance(timedelta(seconds=25))
+    await tick_timers(harness.app.bot, harness.services)  # type: ignore[union-attr]
+    caption = harness.server.message(user.id, message_id).caption or ""
+    assert "Time's up!" in caption and "Tap ✅ Done" in caption
+    assert not any("Start" in label for label in last(harness, user).button_labels())
+    await harness.tap(user, "Done")
+    assert "3 of 5" in (last(harness, user).caption or "")
+
+
+async def test_it_hurts_ends_kindly_and_old_buttons_say_the_routine_ended(
+    harness: BotHarness,
+) -> None:
+    user = harness.new_user()
+    await onboard(harness, user)
+    await begin_routine(harness, user, "Quick start")
+    step = last(harness, user)
+    stale_done = next(b["callback_data"] for b in step.buttons() if b["text"] == "✅ Done")
+    await harness.tap(user, "It hurts")
+    text = harness.last_text(user)
+    assert CONTENT.safety.it_hurts.split("\n")[0][:40] in text
+    [run] = await runs_of(harness, user)
+    assert run.status == "hurt" and run.finished_at is not None
+    await harness.forge(user, step.message_id, str(stale_done))
+    answer = harness.server.calls_to("answerCallbackQuery")[-1].params
+    assert answer["text"] == "This routine has ended."
+    assert "Start a routine" in last(harness, user).button_labels()[0]
+
+
+async def test_stop(harness: BotHarness) -> None:
+    user = harness.new_user()
+    await onboard(harness, user)
+    await begin_routine(harness, user, "Quick start", before=None)
+    await harness.tap(user, "Done")
+    await harness.tap(user, "Stop")
+    assert "Routine stopped" in harness.last_text(user)
+    [run] = await runs_of(harness, user)
+    assert run.status == "stopped" and run.steps_done == 1
+    assert await pain_of(harness, user) == []  # the before check was skipped
+
+
+async def test_double_tap_advances_once_and_an_old_step_is_behind_you(
+    harness: BotHarness,
+) -> None:
+    user = harness.new_user()
+    await onboard(harness, user)
+    await begin_routine(harness, user, "Quick start")
+    first = last(harness, user)
+    done = next(str(b["callback_data"]) for b in first.buttons() if b["text"] == "✅ Done")
+    await harness.double_tap(user, "Done")
+    assert "2 of 5" in (last(harness, user).caption or "")
+    [run] = await runs_of(harness, user)
+    assert run.step_index == 1 and run.steps_done == 1
+    answers = [c.params.get("text") for c in harness.server.calls_to("answerCallbackQuery")]
+    assert "That step is already behind you." in answers
+    assert first.message_id != last(harness, user).message_id
+    assert harness.server.message(user.id, first.message_id).button_labels() == []
+    await harness.forge(user, first.message_id, done)  # an old client re-sends it
+    [run] = await runs_of(harness, user)
+    assert run.step_index == 1
+
+
+async def test_forged_routine_buttons_are_rejected(harness: BotHarness) -> None:
+    user, other = harness.new_user(), harness.new_user("Eve")
+    await onboard(harness, user)
+    await onboard(harness, other)
+    await begin_routine(harness, user, "Quick start")
+    [run] = await runs_of(harness, user)
+    anywhere = last(harness, other).message_id
+    for forged in [
+        f"rt:{run.id}:{run.version}:done",
+        f"rp:{run.id}:{run.version}:3",
+        "rt:999999:0:done",
+        "go:nonexistent",
+        "gx:../../etc",
+        "rp:1:1:11",
+    ]:
+        await harness.forge(other, anywhere, forged)
+    [after] = await runs_of(harness, user)
+    assert after.step_index == run.step_index and after.version == run.version
+    assert await runs_of(harness, other) == []
+    assert await pain_of(harness, other) == []
+
+
+async def test_text_mid_routine_gets_a_hint_also_after_a_restart(harness: BotHarness) -> None:
+    user = harness.new_user()
+    await onboard(harness, user)
+    await begin_routine(harness, user, "Quick start")
+    await harness.send(user, "done!")
+    assert "middle of <b>Quick start</b>" not in harness.last_text(user)
+    assert "You're in the middle of Quick start (1 of 5)" in harness.last_text(user)
+    await harness.restart()
+    await harness.send(user, "what now?")
+    assert "You're in the middle of Quick start (1 of 5)" in harness.last_text(user)
+
+
+async def test_restart_in_the_middle_continues_at_the_right_step(harness: BotHarness) -> None:
+    user = harness.new_user()
+    await onboard(harness, user)
+    await begin_routine(harness, user, "Quick start")
+    await harness.tap(user, "Done")
+    await harness.tap(user, "Done")
+    assert "3 of 5" in (last(harness, user).caption or "")
+    await harness.restart()
+    await harness.tap(user, "Done")
+    assert "4 of 5" in (last(harness, user).caption or "")
+    [run] = await runs_of(harness, user)
+    assert run.step_index == 3 and run.steps_done == 3
+
+
+async def test_one_active_routine_continue_or_start_over(harness: BotHarness) -> None:
+    user = harness.new_user()
+    await onboard(harness, user)
+    await begin_routine(harness, user, "Quick start")
+    await harness.tap(user, "Done")
+    await harness.send(user, "/stretch")
+    assert "in progress (2 of 5)" in harness.last_text(user)
+    await harness.tap(user, "Continue")
+    assert "2 of 5" in (last(harness, user).caption or "")
+    await harness.send(user, "/stretch")
+    await harness.tap(user, "Start over")
+    runs = await runs_of(harness, user)
+    assert [r.status for r in runs] == ["abandoned", "active"]
+    assert "right now" in harness.last_text(user)  # consent already given: straight to pain
+
+
+async def test_reminder_button_starts_the_default_routine(harness: BotHarness) -> None:
+    user = harness.new_user()
+    await onboard(harness, user, at="07:00", zone="UTC")
+    harness.clock.set(datetime(2026, 3, 3, 7, 0, tzinfo=UTC))
+    await harness.dispatch()
+    await harness.tap(user, "Start routine")
+    assert "Track your pain?" in harness.last_text(user)
+    await harness.tap(user, "No thanks")
+    assert "1 of 5 · " in (last(harness, user).caption or "")
+    for _ in range(5):
+        await harness.tap(user, "Done")
+    assert "Routine complete" in harness.last_text(user)  # no after check without consent
+    assert await pain_of(harness, user) == []
+
+
+async def test_illustrations_upload_once_then_reuse_file_ids(harness: BotHarness) -> None:
+    stretches = {step.stretch.id for step in CONTENT.routines["quick"].steps(CONTENT)}
+    for name in ("A", "B"):
+        user = harness.new_user(name)
+        await onboard(harness, user)
+        await begin_routine(harness, user, "Quick start", consent=False)
+        for _ in range(5):
+            await harness.tap(user, "Done")
+    photos = harness.server.calls_to("sendPhoto")
+    assert len(photos) == 10
+    assert harness.server.upload_count == len(stretches)
+    assert harness.server.reuse_count == 10 - len(stretches)
+    assert all(isinstance(call.params["photo"], str) for call in photos[5:])
+
+
+async def test_invalid_content_stops_start_up_naming_file_and_field(
+    server: LoopbackBotAPI, clock: ManualClock, tmp_path: Path
+) -> None:
+    broken = tmp_path / "content"
+    shutil.copytree(REPO / "content", broken)
+    path = broken / "stretches" / "bridge.yaml"
+    path.write_text(path.read_text().replace("reps: 8", "reps: lots"))
+    settings = make_settings(server, database_url(tmp_path), content_dir=broken)
+    harness = BotHarness(server, settings, clock)
+    with pytest.raises(ContentError, match=r"stretches/bridge.yaml: dose.reps"):
+        await harness.start()
+    await harness.stop()
