@@ -19,6 +19,10 @@ def configure_logging(settings: Settings) -> None:
     # httpx logs every request URL, and the URL contains the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    # The scheduler logs every job run (every second for hold timers): too chatty for INFO.
+    logging.getLogger("apscheduler").setLevel(
+        max(logging.WARNING, logging.getLevelName(settings.log_level))
+    )
 
 
 def run(settings: Settings) -> None:

@@ -15,6 +15,12 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/stretchbot.sqlite3"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+def default_content_dir() -> Path:
+    """`content/` of the source checkout, else `./content` (a non-editable install)."""
+    bundled = REPO_ROOT / "content"
+    return bundled if bundled.is_dir() else Path.cwd() / "content"
+
+
 class ConfigError(Exception):
     """A setting is missing or malformed; the message is one line meant for the operator."""
 
@@ -29,7 +35,7 @@ class Settings(BaseSettings):
     bot_api_url: str = "https://api.telegram.org"
     log_level: str = "INFO"
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
-    content_dir: Path = REPO_ROOT / "content"
+    content_dir: Path = Field(default_factory=default_content_dir)
     reminder_grace_minutes: int = Field(default=120, ge=0, le=24 * 60)
     dispatch_interval_seconds: float = Field(default=20.0, gt=0)
     timer_tick_seconds: float = Field(default=1.0, gt=0)
