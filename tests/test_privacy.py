@@ -1,0 +1,175 @@
+"""/export, /delete and /privacy through the loopback Bot API."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, datetime, timedelta
+
+from bot import callbacks, texts
+from bot.db.models import USER_TABLES
+from loopback.server import SimMessage, SimUser
+from tests.harness.bot import BotHarness, onboard
+from tests.harness.seed import add_run, rows_per_table
+
+USER_TABLE_NAMES = {model.__tablename__ for model in USER_TABLES}
+
+
+def last_answer(harness: BotHarness) -> str:
+    return str(harness.server.calls_to("answerCallbackQuery")[-1].params.get("text", ""))
+
+
+def documents(harness: BotHarness, user: SimUser) -> list[SimMessage]:
+    return [m for m in harness.server.bot_messages(user.id) if m.document]
+
+
+async def with_history(harness: BotHarness, *users: SimUser) -> None:
+    """Onboard (UTC, 07:00) and leave a row in every user table: two pain readings (one with
+    an area), a routine run, a sent reminder and a 1-day pause."""
+    for user in users:
+        await onboard(harness, user, at="07:00", zone="UTC")
+        await harness.send(user, "/pain")
+        await harness.tap(user, "Yes, keep my log")
+        await harness.tap(user, "6")
+        await harness.tap(user, "Neck")
+        await harness.send(user, "/pain")
+        await harness.tap(user, "3")
+        now = harness.clock.now()
+        await add_run(harness, user.id, now, now + timedelta(minutes=8))
+    harness.clock.set(datetime(2026, 3, 3, 7, 0, tzinfo=UTC))
+    assert sorted((await harness.dispatch()).sent_user_ids) == sorted(u.id for u in users)
+    for user in users:
+        await harness.send(user, "/settings")
+        await harness.tap(user, "Pause")
+        await harness.tap(user, "1 day")
+
+
+async def test_export_sends_every_table_as_csv_and_json(harness: BotHarness) -> None:
+    user, other = harness.new_user("Ana"), harness.new_user("Bo")
+    await with_history(harness, user, other)
+    await harness.send(user, "/export")
+    csv_message, json_message = documents(harness, user)
+    assert csv_message.document is not None and json_message.document is not None
+    assert csv_message.document["file_name"] == "back-stretch-data-2026-03-03.csv"
+    assert csv_message.document["mime_type"] == "text/csv"
+    assert json_message.document["file_name"].endswith(".json")
+    assert json_message.document["mime_type"] == "application/json"
+
+    assert json_message.file_id is not None
+    exported = json.loads(harness.server.file_bytes(json_message.file_id))
+    tables = exported["tables"]
+    assert set(tables) == USER_TABLE_NAMES
+    assert all(tables[name] for name in USER_TABLE_NAMES), "every table has the user's rows"
+    [settings] = tables["users"]
+    assert settings["id"] == user.id and settings["time_zone"] == "UTC"
+    assert settings["reminder_time"] == "07:00:00" and settings["pain_consent_at"]
+    pain = [(row["level"], row["area"], row["context"]) for row in tables["pain_entries"]]
+    assert pain == [(6, "neck", "checkin"), (3, None, "checkin")]
+    assert tables["pause_periods"][0]["start_date"] == "2026-03-03"
+    assert tables["deliveries"][0]["status"] == "sent"
+    assert tables["routine_runs"][0]["status"] == "completed"
+    everyone = {row.get("user_id", row["id"]) for rows in tables.values() for row in rows}
+    assert everyone == {user.id}  # nobody else's data
+
+    assert csv_message.file_id is not None
+    text = harness.server.file_bytes(csv_message.file_id).decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert {row["table"] for row in rows} == USER_TABLE_NAMES
+    csv_pain = [(r["level"], r["area"]) for r in rows if r["table"] == "pain_entries"]
+    assert csv_pain == [("6", "neck"), ("3", "")]
+    assert sum(1 for row in rows if row["table"] == "users") == 1
+    assert len(rows) == sum(len(table_rows) for table_rows in tables.values())
+
+
+async def test_export_for_a_stranger_says_there_is_nothing(harness: BotHarness) -> None:
+    user = harness.new_user()
+    await harness.send(user, "/export")
+    assert harness.last_text(user) == texts.EXPORT_NOTHING
+    assert documents(harness, user) == []
+
+
+async def test_delete_erases_every_row_and_stops_reminders(harness: BotHarness) -> None:
+    user, other = harness.new_user("Ana"), harness.new_user("Bo")
+    await with_history(harness, user, other)
+    before = await rows_per_table(harness, user.id)
+    assert {name for name, count in before.items() if count} == USER_TABLE_NAMES
+
+    await harness.send(user, "/delete")
+    question = harness.server.last_bot_message(user.id)
+    assert "Delete everything?" in (question.text or "")
+    assert question.button_labels() == ["Yes, delete everything", "Cancel"]
+    await harness.tap(user, "Cancel")
+    assert harness.last_text(user) == texts.DELETE_CANCELLED
+    assert await rows_per_table(harness, user.id) == before
+
+    await harness.send(user, "/delete")
+    await harness.tap(user, "Yes, delete everything")
+    assert harness.last_text(user) == texts.DELETE_DONE
+    after = await rows_per_table(harness, user.id)
+    assert after and all(count == 0 for count in after.values()), after
+    assert set(before) == set(after)  # every table with a user column was checked
+    others = await rows_per_table(harness, other.id)
+    assert all(others[name] for name in USER_TABLE_NAMES)  # nobody else's data went
+
+    # No more reminders or summaries: the next days and the next Sunday pass in silence.
+    messages = len(harness.server.bot_messages(user.id))
+    for day in (4, 5, 8):
+        harness.clock.set(datetime(2026, 3, day, 7, 0, tzinfo=UTC))
+        report = await harness.dispatch()
+        assert user.id not in report.sent_user_ids and other.id in report.sent_user_ids
+    assert len(harness.server.bot_messages(user.id)) == messages
+
+    await harness.send(user, "/pain")
+    assert harness.last_text(user) == texts.FINISH_SETUP_FIRST
+    await harness.send(user, "/start")  # from scratch
+    assert "When should I remind you?" in harness.last_text(user)
+    assert any("Hi! I'm your daily back-stretch buddy" in t for t in harness.bot_texts(user)[-2:])
+    await harness.send(user, "07:30")
+    await harness.send(user, "Europe/Berlin")
+    await harness.tap(user, "Yes")
+    await harness.send(user, "/pain")
+    assert "May I keep a pain log" in harness.last_text(user)  # consent went with the data
+
+
+async def test_delete_confirmation_expires_and_forged_ones_change_nothing(
+    harness: BotHarness,
+) -> None:
+    user = harness.new_user()
+    await with_history(harness, user)
+    before = await rows_per_table(harness, user.id)
+    await harness.send(user, "/delete")
+    question = harness.server.last_bot_message(user.id).message_id
+    harness.clock.advance(timedelta(minutes=16))
+    await harness.tap(user, "Yes, delete everything")
+    assert last_answer(harness) == texts.DELETE_EXPIRED
+    future = callbacks.delete_confirm(harness.clock.now() + timedelta(hours=1))
+    for data in (future, "del:yes:abc", "del:yes", "del:maybe", "del:no:1"):
+        await harness.forge(user, question, data)
+        assert last_answer(harness) == texts.INVALID_BUTTON, data
+    assert await rows_per_table(harness, user.id) == before
+
+    # A confirmation from before the account (re)started never erases the new one.
+    old = callbacks.delete_confirm(harness.clock.now())
+    await harness.send(user, "/delete")
+    await harness.tap(user, "Yes, delete everything")
+    harness.clock.advance(timedelta(minutes=1))
+    await onboard(harness, user)
+    await harness.forge(user, question, old)
+    assert last_answer(harness) == texts.INVALID_BUTTON
+    assert (await rows_per_table(harness, user.id))["users"] == 1
+
+    stranger = harness.new_user("Cy")
+    await harness.send(stranger, "/delete")
+    assert harness.last_text(stranger) == texts.DELETE_NOTHING
+    theirs = harness.server.last_bot_message(stranger.id).message_id
+    await harness.forge(stranger, theirs, callbacks.delete_confirm(harness.clock.now()))
+    assert last_answer(harness) == texts.DELETE_NOTHING
+
+
+async def test_privacy_describes_consent_and_optional_areas(harness: BotHarness) -> None:
+    user = harness.new_user()
+    await harness.send(user, "/privacy")
+    text = harness.last_text(user)
+    assert "only after you agree" in text and "optionally the area" in text
+    assert "/export" in text and "/delete" in text
