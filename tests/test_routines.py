@@ -307,3 +307,23 @@ async def test_invalid_content_stops_start_up_naming_file_and_field(
     with pytest.raises(ContentError, match=r"stretches/bridge.yaml: dose.reps"):
         await harness.start()
     await harness.stop()
+
+
+def test_every_step_caption_fits_telegrams_limit() -> None:
+    """Captions are capped at 1024 characters; check every stretch in every variant."""
+    from bot.db.models import RoutineRun as Run
+    from bot.domain.routine import Phase, RoutineState
+    from bot.handlers.routines import CAPTION_LIMIT, step_caption
+    from bot.services.routines import RunView
+
+    now = datetime(2026, 3, 2, tzinfo=UTC)
+    for routine in CONTENT.routines.values():
+        steps = routine.steps(CONTENT)
+        for index in range(len(steps)):
+            for easier in (False, True):
+                run = Run(id=1, user_id=1, version=0, timer_ends_at=now + timedelta(seconds=30))
+                state = RoutineState(
+                    len(steps), Phase.STEP, step_index=index, easier=easier, timer_round=0
+                )
+                caption = step_caption(RunView(run, routine, steps, state), now)
+                assert len(caption) <= CAPTION_LIMIT, (routine.id, index, easier)

@@ -13,6 +13,7 @@ import logging
 import math
 import re
 import warnings
+from dataclasses import replace
 from datetime import datetime
 from html import escape
 from pathlib import Path
@@ -413,9 +414,40 @@ async def _apply(
     await query.answer(_ack(action, level))
     if action is Action.PAIN and level is not None:
         await _note_level(update, before.phase, level)
+    elif before.phase is Phase.STEP:
+        left = RunView(view.run, view.routine, view.steps, replace(before, timer_round=None))
+        await _close_step(context.bot, svc, left, action)
     else:
         await clear_buttons(update)
     return await show_phase(update, context, view)
+
+
+STEP_OUTCOMES = {
+    Action.DONE: "✅ Done",
+    Action.SKIP: "⏭ Skipped",
+    Action.HURT: "🤕 Stopped here",
+    Action.STOP: "⏹ Stopped",
+}
+
+
+async def _close_step(bot: Bot, svc: Services, left: RunView, action: Action) -> None:
+    """Leave a finished step's message as a record: no buttons, no stale countdown."""
+    if left.run.message_id is None:
+        return
+    caption = step_caption(left, svc.clock.now())
+    outcome = STEP_OUTCOMES.get(action)
+    if outcome and len(caption) + len(outcome) < CAPTION_LIMIT:
+        caption = f"{caption}\n{outcome}"
+    try:
+        await bot.edit_message_caption(
+            chat_id=left.run.user_id,
+            message_id=left.run.message_id,
+            caption=caption,
+            parse_mode=ParseMode.HTML,
+            reply_markup=None,
+        )
+    except BadRequest as exc:
+        logger.debug("Could not close the step message: %s", exc)
 
 
 def _ack(action: Action, level: int | None) -> str:
