@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from enum import StrEnum
 from typing import Protocol
 
@@ -20,11 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.clock import Clock
-from bot.db import deliveries, users
+from bot.db import deliveries, routines, users
 from bot.db.deliveries import DeliveryKind, DeliveryStatus
 from bot.db.models import Delivery, User
 from bot.domain.reminder_plan import next_reminder
-from bot.domain.schedule import next_due
+from bot.domain.schedule import local_instant, next_due
 from bot.domain.timezones import load_zone
 
 logger = logging.getLogger(__name__)
@@ -53,6 +53,7 @@ class DispatchReport:
     sent: int = 0  # daily reminders
     summaries_sent: int = 0  # weekly summaries
     missed: int = 0
+    already_done: int = 0  # skipped: a routine was already finished that day
     retried: int = 0
     failed: int = 0
     unsubscribed: int = 0
@@ -173,6 +174,12 @@ class ReminderDispatcher:
                         session, delivery.id, status, status=DeliveryStatus.FAILED
                     )
                     continue
+                if await self._already_stretched(session, delivery, user):
+                    if await deliveries.transition(
+                        session, delivery.id, status, status=DeliveryStatus.SKIPPED
+                    ):
+                        report.already_done += 1
+                    continue
                 if await deliveries.transition(
                     session,
                     delivery.id,
@@ -184,6 +191,15 @@ class ReminderDispatcher:
                     delivery.attempts += 1
                     claimed.append((delivery, user))
         return claimed
+
+    async def _already_stretched(
+        self, session: AsyncSession, delivery: Delivery, user: User
+    ) -> bool:
+        """No daily nudge for someone who already finished a routine that local day."""
+        if delivery.kind != DeliveryKind.DAILY or user.time_zone is None:
+            return False
+        day_start = local_instant(delivery.local_date, time(0), load_zone(user.time_zone))
+        return await routines.completed_since(session, user.id, day_start)
 
     async def _send_all(self, claimed: list[tuple[Delivery, User]], report: DispatchReport) -> None:
         limit = asyncio.Semaphore(SEND_CONCURRENCY)

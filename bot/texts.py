@@ -61,6 +61,8 @@ UNKNOWN_TEXT = (
 
 KEEP_ONE_DAY = "Keep at least one day. To stop for a while, use Pause."
 
+UNKNOWN_COMMAND = "I don't know that command. /help lists what I can do."
+
 INVALID_BUTTON = "That button isn't valid any more."
 
 ERROR = "😕 Sorry, something went wrong on my side. Please try again in a moment."

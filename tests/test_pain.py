@@ -205,3 +205,10 @@ async def test_bad_day_puts_the_gentle_routine_first_on_the_reminder(harness: Bo
     harness.clock.set(datetime(2026, 3, 4, 6, 30, tzinfo=UTC))
     assert sore.id in (await harness.dispatch()).sent_user_ids
     assert harness.server.last_bot_message(sore.id).button_labels() == REMINDER_BUTTONS
+
+
+def test_area_buttons_match_the_areas_the_domain_accepts() -> None:
+    from bot.domain.pain import PAIN_AREAS
+
+    assert set(callbacks.PAIN_AREA_CHOICES) == PAIN_AREAS
+    assert set(texts.PAIN_AREA_LABELS) == PAIN_AREAS

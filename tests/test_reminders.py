@@ -300,3 +300,19 @@ async def test_skip_marks_the_day_done(harness: BotHarness) -> None:
     assert (await harness.advance(timedelta(hours=11))).sent == 0
     harness.clock.set(datetime(2026, 3, 4, 18, 0, tzinfo=UTC))
     assert (await harness.dispatch()).sent == 1
+
+
+async def test_no_reminder_after_a_routine_was_done_that_day(harness: BotHarness) -> None:
+    user = harness.new_user()
+    await onboard(harness, user, at="18:00", zone="America/New_York")
+    harness.clock.set(datetime(2026, 3, 3, 12, 0, tzinfo=UTC))  # 07:00 in New York
+    await harness.send(user, "/stretch")
+    await harness.tap(user, "Desk break")
+    await harness.tap(user, "No thanks")
+    while "Done" in " ".join(harness.server.last_bot_message(user.id).button_labels()):
+        await harness.tap(user, "Done")
+    harness.clock.set(datetime(2026, 3, 3, 23, 0, tzinfo=UTC))  # 18:00 in New York
+    report = await harness.dispatch()
+    assert report.sent == 0 and report.already_done == 1
+    harness.clock.set(datetime(2026, 3, 4, 23, 0, tzinfo=UTC))  # the next day: reminded again
+    assert (await harness.dispatch()).sent == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -92,3 +93,17 @@ async def pain_levels(session: AsyncSession, run_id: int) -> dict[str, int]:
         .order_by(PainEntry.at, PainEntry.id)
     )
     return {context: level for context, level in rows}
+
+
+async def completed_since(session: AsyncSession, user_id: int, since: datetime) -> bool:
+    """Whether the user finished a routine at or after `since`."""
+    found = await session.scalar(
+        select(RoutineRun.id)
+        .where(
+            RoutineRun.user_id == user_id,
+            RoutineRun.status == Status.COMPLETED.value,
+            RoutineRun.finished_at >= since,
+        )
+        .limit(1)
+    )
+    return found is not None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from bot.handlers import (
+    admin,
     common,
     fallbacks,
     info,
@@ -35,6 +36,8 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     application.add_handlers(pain.build_handlers())
     application.add_handlers(progress.build_handlers())
     application.add_handlers(privacy.build_handlers())
+    application.add_handlers(admin.build_handlers())
     application.add_handler(CallbackQueryHandler(common.invalid_button))
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, fallbacks.unknown_text))
+    application.add_handler(MessageHandler(filters.COMMAND, fallbacks.unknown_command))
     application.add_error_handler(common.on_error)

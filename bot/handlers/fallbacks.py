@@ -23,3 +23,8 @@ async def unknown_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await reply(update, texts.FINISH_SETUP_FIRST)
     else:
         await reply(update, texts.UNKNOWN_TEXT)
+
+
+async def unknown_command(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A command no handler knows (a typo, or an old one)."""
+    await reply(update, texts.UNKNOWN_COMMAND)
