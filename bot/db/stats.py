@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,8 +20,10 @@ class BotStats:
     routines_completed: int
 
 
-async def bot_stats(session: AsyncSession, since: datetime) -> BotStats:
-    """Totals now, and reminders/routines since `since`."""
+async def bot_stats(session: AsyncSession, now: datetime, window: timedelta) -> BotStats:
+    """Totals now, and reminders sent / routines completed within `window` before `now`."""
+    since = now - window
+    today = now.date()  # UTC: close enough for an operator's count of paused users
 
     async def count(statement: object) -> int:
         return int(await session.scalar(statement) or 0)  # type: ignore[call-overload]
@@ -32,7 +34,7 @@ async def bot_stats(session: AsyncSession, since: datetime) -> BotStats:
         paused=await count(
             select(func.count()).where(
                 User.subscribed.is_(True),
-                (User.paused_indefinitely.is_(True)) | (User.paused_until.is_not(None)),
+                (User.paused_indefinitely.is_(True)) | (User.paused_until > today),
             )
         ),
         reminders_sent=await count(

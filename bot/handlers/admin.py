@@ -20,7 +20,7 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await reply(update, texts.UNKNOWN_COMMAND)
         return
     async with svc.sessions() as session:
-        stats = await bot_stats(session, svc.clock.now() - timedelta(days=7))
+        stats = await bot_stats(session, svc.clock.now(), timedelta(days=7))
     await reply(
         update,
         "📊 <b>Bot stats</b>\n"

@@ -24,6 +24,7 @@ from telegram.ext import (
 from bot import callbacks, keyboards, texts
 from bot.domain.timeparse import parse_time_of_day
 from bot.domain.timezones import (
+    UnknownTimeZone,
     ZoneMatch,
     describe_offset,
     load_zone,
@@ -151,7 +152,7 @@ async def zone_confirmed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return await ask_zone(update, context)
     try:
         load_zone(zone_key)
-    except Exception:
+    except UnknownTimeZone:
         await query.answer(texts.INVALID_BUTTON, show_alert=True)
         return ConversationHandler.END
     user_id, _ = sender_ids(update)

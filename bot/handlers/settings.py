@@ -6,6 +6,7 @@ Time and time-zone changes are questions, so they live in the preferences conver
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, ConversationHandler
@@ -25,7 +26,17 @@ def next_reminder_line(user: User) -> str:
     return texts.next_reminder_line(local, user.time_zone)
 
 
-def settings_text(user: User) -> str:
+def is_paused(user: User, today: date) -> bool:
+    """Paused until resumed, or a timed pause that hasn't reached its resume date yet."""
+    return user.paused_indefinitely or (user.paused_until is not None and user.paused_until > today)
+
+
+def local_today(user: User, context: ContextTypes.DEFAULT_TYPE) -> date:
+    now = services(context).clock.now()
+    return now.astimezone(load_zone(user.time_zone)).date() if user.time_zone else now.date()
+
+
+def settings_text(user: User, today: date) -> str:
     """The settings summary: time, zone, days, pause state and the next reminder."""
     at = texts.hhmm(user.reminder_time) if user.reminder_time else "not set"
     lines = [
@@ -39,7 +50,7 @@ def settings_text(user: User) -> str:
         lines.append("🔕 Reminders are <b>off</b> (/start turns them on).")
     elif user.paused_indefinitely:
         lines.append("⏸ Paused until you resume.")
-    elif user.paused_until is not None:
+    elif is_paused(user, today) and user.paused_until is not None:
         lines.append(f"⏸ Paused; reminders resume on {user.paused_until:%a %d %b}.")
     lines.append(next_reminder_line(user))
     return "\n".join(lines)
@@ -49,13 +60,15 @@ async def show_settings(
     update: Update, context: ContextTypes.DEFAULT_TYPE, user: User, *, edit: bool
 ) -> None:
     markup = keyboards.settings_menu(
-        paused=user.paused_indefinitely or user.paused_until is not None,
+        paused=is_paused(user, local_today(user, context)),
         weekly=user.weekly_summary,
     )
     if edit:
-        await edit_or_send(update, settings_text(user), reply_markup=markup)
+        await edit_or_send(
+            update, settings_text(user, local_today(user, context)), reply_markup=markup
+        )
     else:
-        await reply(update, settings_text(user), reply_markup=markup)
+        await reply(update, settings_text(user, local_today(user, context)), reply_markup=markup)
 
 
 async def _onboarded_user(update: Update, context: ContextTypes.DEFAULT_TYPE) -> User | None:
@@ -110,7 +123,7 @@ async def menu_action(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await show_settings(update, context, user, edit=True)
     elif action == "close":
         await query.answer()
-        await edit_or_send(update, settings_text(user))
+        await edit_or_send(update, settings_text(user, local_today(user, context)))
     else:  # "menu"
         await query.answer()
         await show_settings(update, context, user, edit=True)
