@@ -60,18 +60,6 @@ async def running_timers(session: AsyncSession, limit: int = 500) -> list[Routin
     return list(rows)
 
 
-async def finished_runs(session: AsyncSession, user_id: int) -> list[RoutineRun]:
-    rows = await session.scalars(
-        select(RoutineRun)
-        .where(
-            RoutineRun.user_id == user_id,
-            RoutineRun.status.in_([Status.COMPLETED.value, Status.HURT.value]),
-        )
-        .order_by(RoutineRun.finished_at)
-    )
-    return list(rows)
-
-
 async def media_file_id(session: AsyncSession, key: str) -> str | None:
     row = await session.get(MediaFile, key)
     return None if row is None else row.file_id

@@ -26,6 +26,7 @@ from bot.domain.pain import (
     ProgressSummary,
     RoutineRun,
     RunOutcome,
+    current_streak,
     is_bad_day,
     local_date,
     local_day_start,
@@ -257,6 +258,14 @@ class PainLog:
             ),
             logged_before_window=any(e.at < window_start for e in entries),
         )
+
+    async def current_streak(self, user_id: int) -> int:
+        """The streak as of now, by the same rule /progress uses."""
+        async with self._sessions() as session:
+            zone, today = await self._local_today(session, user_id)
+            runs = await store.routine_runs(session, user_id)
+            pauses = await store.pause_ranges(session, user_id)
+        return current_streak(runs, zone, today, paused_days(pauses, today))
 
     async def _local_today(self, session: AsyncSession, user_id: int) -> tuple[tzinfo, date]:
         user = await users.get(session, user_id)

@@ -8,7 +8,7 @@ restart of the bot resumes at the stored step.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
@@ -17,10 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.content import Content, Routine, RoutineStep
 from bot.db import routines as runs_db
-from bot.db import users as users_db
 from bot.db.models import RoutineRun
-from bot.domain.pain import PainContext, RunOutcome, current_streak
-from bot.domain.pain import RoutineRun as RunRecord
+from bot.domain.pain import PainContext
 from bot.domain.routine import (
     Action,
     InvalidTransition,
@@ -31,7 +29,6 @@ from bot.domain.routine import (
     begin,
     finish_without_after_check,
 )
-from bot.domain.timezones import load_zone
 
 
 class PainRecorder(Protocol):
@@ -49,6 +46,8 @@ class PainRecorder(Protocol):
         routine_run_id: int | None = None,
         area: str | None = None,
     ) -> int: ...
+
+    async def current_streak(self, user_id: int) -> int: ...
 
 
 class TapResult(StrEnum):
@@ -251,29 +250,8 @@ class Routines:
     async def summary(self, user_id: int, run: RoutineRun) -> RunSummary:
         """Figures for the end-of-routine message, including the streak."""
         async with self._sessions() as session:
-            user = await users_db.get(session, user_id)
-            finished = await runs_db.finished_runs(session, user_id)
-            pauses = await users_db.pause_periods(session, user_id)
             levels = await runs_db.pain_levels(session, run.id)
-        zone = load_zone(user.time_zone if user and user.time_zone else "UTC")
-        now = self._clock.now()
-        today = now.astimezone(zone).date()
-        records = [
-            RunRecord(
-                started_at=r.started_at,
-                finished_at=r.finished_at,
-                outcome=RunOutcome.COMPLETED if r.status == "completed" else RunOutcome.HURT,
-            )
-            for r in finished
-        ]
-        neutral: set[date] = set()
-        for period in pauses:
-            last = period.end_date or today
-            day = period.start_date
-            while day <= last:
-                neutral.add(day)
-                day += timedelta(days=1)
-        finished_at: datetime = run.finished_at or now
+        finished_at: datetime = run.finished_at or self._clock.now()
         minutes = max(1, round((finished_at - run.started_at).total_seconds() / 60))
         return RunSummary(
             stretches_done=run.steps_done,
@@ -281,7 +259,7 @@ class Routines:
             minutes=minutes,
             before=levels.get(PainContext.BEFORE.value),
             after=levels.get(PainContext.AFTER.value),
-            streak=current_streak(records, zone, today, neutral),
+            streak=await self._pain.current_streak(user_id),
         )
 
     async def media_file_id(self, key: str) -> str | None:
