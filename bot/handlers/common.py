@@ -11,6 +11,7 @@ from telegram.error import BadRequest
 from telegram.ext import BaseHandler, ContextTypes
 
 from bot import texts
+from bot.db.models import User
 from bot.services.container import Services
 
 logger = logging.getLogger(__name__)
@@ -49,6 +50,19 @@ async def edit_or_send(update: Update, text: str, **kwargs: object) -> None:
                 return
             logger.info("Could not edit a message, sending a new one: %s", exc)
     await reply(update, text, **kwargs)
+
+
+async def onboarded_user(update: Update, context: ContextTypes.DEFAULT_TYPE) -> User | None:
+    """The user, or None after telling them to finish /start first."""
+    user_id, _ = sender_ids(update)
+    user = await services(context).preferences.get(user_id)
+    if user is not None and user.onboarded:
+        return user
+    if update.callback_query is not None:
+        await update.callback_query.answer(texts.FINISH_SETUP_FIRST, show_alert=True)
+    else:
+        await reply(update, texts.FINISH_SETUP_FIRST)
+    return None
 
 
 async def invalid_button(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:

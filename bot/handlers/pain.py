@@ -11,18 +11,17 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import callbacks, keyboards, texts
 from bot.domain.pain import needs_red_flag_guidance
-from bot.handlers.common import edit_or_send, reply, sender_ids, services
+from bot.handlers.common import edit_or_send, onboarded_user, reply, sender_ids, services
 from bot.services.pain import ConsentRequired
 
 
 async def pain_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/pain: ask for consent the first time, otherwise show the 0-10 keypad."""
-    user_id, _ = sender_ids(update)
-    svc = services(context)
-    user = await svc.preferences.get(user_id)
-    if user is None or not user.onboarded:
-        await reply(update, texts.FINISH_SETUP_FIRST)
+    user = await onboarded_user(update, context)
+    if user is None:
         return
+    user_id = user.id
+    svc = services(context)
     if not await svc.pain.has_consent(user_id):
         await reply(update, texts.PAIN_CONSENT, reply_markup=keyboards.pain_consent())
         return

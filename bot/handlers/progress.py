@@ -13,7 +13,7 @@ from bot import texts
 from bot.charts import render_progress_chart
 from bot.db.models import Delivery, User
 from bot.domain.pain import SUMMARY_DAYS, local_date, week_start_of
-from bot.handlers.common import reply, sender_ids, services
+from bot.handlers.common import onboarded_user, services
 from bot.services.pain import PainLog, Progress
 
 #: The weekly summary's chart shows this week and last week, the two the caption compares.
@@ -52,12 +52,11 @@ def weekly_caption(progress: Progress) -> str:
 
 async def progress_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/progress: the last 30 days as a chart, with this week vs last and the streak."""
-    user_id, _ = sender_ids(update)
-    svc = services(context)
-    user = await svc.preferences.get(user_id)
-    if user is None or not user.onboarded:
-        await reply(update, texts.FINISH_SETUP_FIRST)
+    user = await onboarded_user(update, context)
+    if user is None:
         return
+    user_id = user.id
+    svc = services(context)
     assert update.effective_chat is not None
     await update.effective_chat.send_chat_action(ChatAction.UPLOAD_PHOTO)
     progress = await svc.pain.progress(user_id)

@@ -15,7 +15,14 @@ from bot import callbacks, keyboards, texts
 from bot.db.models import User
 from bot.domain.reminder_plan import weekdays_from_mask
 from bot.domain.timezones import load_zone
-from bot.handlers.common import Handler, edit_or_send, reply, sender_ids, services
+from bot.handlers.common import (
+    Handler,
+    edit_or_send,
+    onboarded_user,
+    reply,
+    sender_ids,
+    services,
+)
 
 
 def next_reminder_line(user: User) -> str:
@@ -71,22 +78,9 @@ async def show_settings(
         await reply(update, settings_text(user, local_today(user, context)), reply_markup=markup)
 
 
-async def _onboarded_user(update: Update, context: ContextTypes.DEFAULT_TYPE) -> User | None:
-    """The user, or None after telling them to finish /start first."""
-    user_id, _ = sender_ids(update)
-    user = await services(context).preferences.get(user_id)
-    if user is not None and user.onboarded:
-        return user
-    if update.callback_query is not None:
-        await update.callback_query.answer(texts.FINISH_SETUP_FIRST, show_alert=True)
-    else:
-        await reply(update, texts.FINISH_SETUP_FIRST)
-    return None
-
-
 async def settings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     """/settings: show the menu. Also ends any question the user left unanswered."""
-    user = await _onboarded_user(update, context)
+    user = await onboarded_user(update, context)
     if user is not None:
         await show_settings(update, context, user, edit=False)
     return ConversationHandler.END
@@ -96,7 +90,7 @@ async def menu_action(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     """Menu buttons that don't ask a question: days, pause, resume, weekly, back, close."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    user = await _onboarded_user(update, context)
+    user = await onboarded_user(update, context)
     if user is None:
         return
     action = query.data.removeprefix("s:")
@@ -132,7 +126,7 @@ async def menu_action(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 async def weekday_toggled(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
-    user = await _onboarded_user(update, context)
+    user = await onboarded_user(update, context)
     if user is None:
         return
     match = re.match(callbacks.WEEKDAY_PATTERN, query.data)
@@ -157,7 +151,7 @@ async def weekday_toggled(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 async def pause_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
-    user = await _onboarded_user(update, context)
+    user = await onboarded_user(update, context)
     if user is None:
         return
     match = re.match(callbacks.PAUSE_PATTERN, query.data)
