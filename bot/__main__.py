@@ -11,18 +11,29 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.db.migrate import upgrade_sync
 
 
+# Loggers that would write private data at low levels, and the lowest level they may use:
+# httpx/httpcore log request URLs, which contain the bot token; PTB logs whole updates
+# (message text, pain taps) at DEBUG; aiosqlite logs SQL parameters at DEBUG; the
+# scheduler logs every job run (every second for hold timers).
+QUIETED_LOGGERS = {
+    "httpx": logging.WARNING,
+    "httpcore": logging.WARNING,
+    "telegram": logging.INFO,
+    "aiosqlite": logging.INFO,
+    "sqlalchemy": logging.WARNING,
+    "apscheduler": logging.WARNING,
+}
+
+
 def configure_logging(settings: Settings) -> None:
+    """Log at LOG_LEVEL, but never let message contents, pain values or the token through."""
     logging.basicConfig(
         level=settings.log_level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    # httpx logs every request URL, and the URL contains the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
-    # The scheduler logs every job run (every second for hold timers): too chatty for INFO.
-    logging.getLogger("apscheduler").setLevel(
-        max(logging.WARNING, logging.getLevelName(settings.log_level))
-    )
+    level = logging.getLevelName(settings.log_level)
+    for name, floor in QUIETED_LOGGERS.items():
+        logging.getLogger(name).setLevel(max(floor, level))
 
 
 def run(settings: Settings) -> None:
