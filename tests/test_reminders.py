@@ -316,3 +316,17 @@ async def test_no_reminder_after_a_routine_was_done_that_day(harness: BotHarness
     assert report.sent == 0 and report.already_done == 1
     harness.clock.set(datetime(2026, 3, 4, 23, 0, tzinfo=UTC))  # the next day: reminded again
     assert (await harness.dispatch()).sent == 1
+
+
+async def test_chat_not_found_unsubscribes(harness: BotHarness) -> None:
+    gone, other = harness.new_user("Gone"), harness.new_user("Other")
+    for user in (gone, other):
+        await onboard(harness, user, at="07:00", zone="UTC")
+    harness.clock.set(datetime(2026, 3, 3, 7, 0, tzinfo=UTC))
+    harness.server.fail_next(
+        "sendMessage", error_code=400, description="Bad Request: chat not found", chat_id=gone.id
+    )
+    report = await harness.dispatch()
+    assert report.sent_user_ids == [other.id] and report.unsubscribed == 1
+    stored = await harness.services.preferences.get(gone.id)
+    assert stored is not None and not stored.subscribed
