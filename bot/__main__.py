@@ -10,7 +10,6 @@ import sys
 from bot.config import ConfigError, Settings, load_settings
 from bot.db.migrate import upgrade_sync
 
-
 # Loggers that would write private data at low levels, and the lowest level they may use:
 # httpx/httpcore log request URLs, which contain the bot token; PTB logs whole updates
 # (message text, pain taps) at DEBUG; aiosqlite logs SQL parameters at DEBUG; the
