@@ -413,3 +413,10 @@ DELETE_CANCELLED = "👍 Cancelled. Nothing was deleted."
 DELETE_EXPIRED = "That confirmation has expired. Send /delete again if you still want to."
 
 DELETE_NOTHING = "I don't have any data about you, so there's nothing to delete."
+
+
+QUIET_WEEK = (
+    "📅 <b>Your week</b>\n"
+    "No stretches logged this week, and that's okay. A new week starts tomorrow: even one "
+    "short routine helps. Try /stretch when you have five minutes."
+)

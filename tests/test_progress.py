@@ -174,3 +174,15 @@ async def test_weekly_summary_arrives_on_sunday_unless_switched_off(harness: Bot
     harness.clock.set(datetime(2026, 3, 15, 9, 0, tzinfo=UTC))
     assert (await harness.dispatch()).summaries_sent == 0
     assert len(photos(harness, user)) == 1
+
+
+async def test_quiet_week_gets_a_short_nudge_instead_of_an_empty_chart(
+    harness: BotHarness,
+) -> None:
+    user = harness.new_user()
+    await onboard(harness, user, at="07:30", zone="Europe/Berlin")
+    harness.clock.set(datetime(2026, 3, 8, 6, 30, tzinfo=UTC))  # Sun 8 Mar, 07:30 in Berlin
+    report = await harness.dispatch()
+    assert report.summaries_sent == 1
+    assert photos(harness, user) == []
+    assert "No stretches logged this week" in harness.last_text(user)

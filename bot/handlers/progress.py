@@ -77,6 +77,10 @@ class WeeklySummarySender:
     async def __call__(self, bot: Bot, user: User, delivery: Delivery) -> int:
         """Send the week's chart and figures, as of the summary's own local date."""
         progress = await self._pain.progress(user.id, today=delivery.local_date)
+        if progress.routines_this_week == 0 and progress.summary.this_week_avg is None:
+            # A quiet week gets a short, kind nudge rather than an empty chart.
+            sent = await bot.send_message(user.chat_id, texts.QUIET_WEEK, parse_mode=ParseMode.HTML)
+            return sent.message_id
         png = await chart_png(progress, days=WEEKLY_CHART_DAYS)
         message = await bot.send_photo(
             user.chat_id,
