@@ -313,7 +313,7 @@ def test_every_step_caption_fits_telegrams_limit() -> None:
     """Captions are capped at 1024 characters; check every stretch in every variant."""
     from bot.db.models import RoutineRun as Run
     from bot.domain.routine import Phase, RoutineState
-    from bot.handlers.routines import CAPTION_LIMIT, step_caption
+    from bot.handlers.routine_views import CAPTION_LIMIT, step_caption
     from bot.services.routines import RunView
 
     now = datetime(2026, 3, 2, tzinfo=UTC)

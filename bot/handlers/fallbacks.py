@@ -7,7 +7,7 @@ from telegram.ext import ContextTypes
 
 from bot import texts
 from bot.handlers.common import reply, sender_ids, services
-from bot.handlers.routines import mid_routine_hint
+from bot.handlers.routine_views import mid_routine_hint
 
 
 async def unknown_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -1,0 +1,122 @@
+"""How a routine looks in chat: captions, progress, timer lines, keyboards, the picker.
+
+Pure functions of a run's state and the content; the routine handlers send what they build.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from html import escape
+
+from telegram import InlineKeyboardMarkup
+
+from bot import keyboards, texts
+from bot.content import Content, RoutineStep, describe_dose, describe_duration
+from bot.services.routines import RunView, timer_rounds
+
+CAPTION_LIMIT = 1024
+"""Telegram's limit for a photo caption."""
+
+
+def progress_label(view: RunView) -> str:
+    current, total = view.state.progress
+    return f"{current} of {total}"
+
+
+def round_label(step: RoutineStep, round_index: int) -> str:
+    """ "right · 2/3" for hold number `round_index` (sides vary fastest)."""
+    dose = step.dose
+    parts = []
+    if dose.sides > 1:
+        parts.append(dose.labels[round_index % dose.sides])
+    if dose.sets > 1:
+        parts.append(f"{round_index // dose.sides + 1}/{dose.sets}")
+    return " · ".join(parts)
+
+
+def timer_button_label(view: RunView) -> str | None:
+    step = view.step
+    if step is None or view.run.timer_ends_at is not None or step.dose.hold_seconds is None:
+        return None
+    next_round = 0 if view.state.timer_round is None else view.state.timer_round + 1
+    if next_round >= timer_rounds(step):
+        return None
+    detail = round_label(step, next_round)
+    label = f"⏱ Start {step.dose.hold_seconds} s"
+    return f"{label} · {detail}" if detail else label
+
+
+def timer_line(view: RunView, now: datetime) -> str | None:
+    step, round_index = view.step, view.state.timer_round
+    if step is None or round_index is None:
+        return None
+    detail = round_label(step, round_index)
+    suffix = f" ({detail})" if detail else ""
+    if view.run.timer_ends_at is not None:
+        left = max(0, math.ceil((view.run.timer_ends_at - now).total_seconds()))
+        return f"⏱ <b>{left} s</b> left{suffix}"
+    if round_index + 1 < timer_rounds(step):
+        nxt = round_label(step, round_index + 1)
+        return f"{texts.TIMES_UP}{suffix} Next: {escape(nxt)}."
+    return f"{texts.TIMES_UP}{suffix} Tap ✅ Done when you're ready."
+
+
+def step_caption(view: RunView, now: datetime) -> str:
+    """Name, progress, numbered steps and dose; the easier variation when chosen."""
+    step = view.step
+    assert step is not None
+    stretch = step.stretch
+    header = f"<b>{progress_label(view)} · {escape(stretch.name)}</b>"
+    if view.state.easier:
+        body = [f"🪶 <i>Easier: {escape(stretch.easier.name)}</i>"]
+        body += [f"{i}. {escape(s)}" for i, s in enumerate(stretch.easier.steps, 1)]
+    else:
+        body = [f"<i>{escape(stretch.start)}</i>"]
+        body += [f"{i}. {escape(s)}" for i, s in enumerate(stretch.steps, 1)]
+        body.append(f"🌬 {escape(stretch.breathing)}")
+    body.append(f"🎯 <b>{escape(describe_dose(step.dose))}</b>")
+    line = timer_line(view, now)
+    if line:
+        body.append(line)
+    caption = "\n".join([header, *body])
+    if len(caption) > CAPTION_LIMIT:  # drop the breathing cue before anything essential
+        caption = "\n".join([header, *[b for b in body if not b.startswith("🌬")]])
+    return caption
+
+
+def step_keyboard(view: RunView) -> InlineKeyboardMarkup:
+    return keyboards.routine_step(
+        view.run.id,
+        view.run.version,
+        timer_label=timer_button_label(view),
+        easier=view.state.easier,
+    )
+
+
+def picker_rows(content: Content, *, gentle_first: bool) -> list[tuple[str, str]]:
+    routines = list(content.routines.values())
+    if gentle_first:
+        gentle = content.gentle_routine
+        routines = [gentle, *[r for r in routines if r.id != gentle.id]]
+    rows = []
+    for routine in routines:
+        star = "⭐ " if routine.default else ""
+        duration = describe_duration(routine.duration_seconds(content))
+        rows.append((routine.id, f"{star}{routine.title} · {duration}"))
+    return rows
+
+
+def picker_text(content: Content, *, bad_day: bool) -> str:
+    lines = [texts.PICK_ROUTINE]
+    if bad_day:
+        lines.append(texts.BAD_DAY_SUGGESTION)
+    for routine in content.routines.values():
+        lines.append(f"• <b>{escape(routine.title)}</b>: {escape(routine.description)}")
+    return "\n".join(lines)
+
+
+def mid_routine_hint(view: RunView) -> str:
+    return texts.MID_ROUTINE_HINT.format(
+        title=escape(view.routine.title), progress=progress_label(view)
+    )
