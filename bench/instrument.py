@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
@@ -28,14 +28,32 @@ def memory_kib() -> tuple[int, int]:
 
 
 _TABLE = re.compile(r'\b(?:FROM|INTO)\s+"?(\w+)', re.IGNORECASE)
-_UPDATED = re.compile(r'^\s*UPDATE\s+"?(\w+)', re.IGNORECASE)
+_UPDATE = re.compile(
+    r'^\s*UPDATE\s+"?(\w+)"?\s+SET\s+(.*?)(?:\s+WHERE\s|$)', re.IGNORECASE | re.DOTALL
+)
+_WHERE = re.compile(r"\bWHERE\s+(.*?)(?:\s+ORDER\s+BY\s|\s+LIMIT\s|$)", re.IGNORECASE | re.DOTALL)
+_COMPARED = re.compile(r"\b\w+\.(\w+)\s*(?:=|<|>|!=|IS\b|IN\b)", re.IGNORECASE)
+_ASSIGNED = re.compile(r"(\w+)\s*=")
+
+
+def _unique(names: list[str]) -> str:
+    return ",".join(dict.fromkeys(names))
 
 
 def statement_kind(statement: str) -> str:
-    """'SELECT users', 'UPDATE deliveries' ...: the verb and the (first) table."""
-    verb = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else "?"
-    match = _UPDATED.match(statement) if verb == "UPDATE" else _TABLE.search(statement)
-    return f"{verb} {match[1]}" if match else verb
+    """A short label: 'SELECT users WHERE id', 'UPDATE deliveries SET attempts', 'INSERT ...'."""
+    words = statement.split(None, 1)
+    verb = words[0].upper() if words else "?"
+    if verb == "UPDATE" and (update := _UPDATE.match(statement)):
+        return f"UPDATE {update[1]} SET {_unique(_ASSIGNED.findall(update[2]))}"
+    table = _TABLE.search(statement)
+    if table is None:
+        return verb
+    label = f"{verb} {table[1]}"
+    where = _WHERE.search(statement) if verb in ("SELECT", "DELETE") else None
+    if where is not None:
+        label += f" WHERE {_unique(_COMPARED.findall(where[1]))}"
+    return label
 
 
 class SqlCounter:
@@ -51,7 +69,7 @@ class SqlCounter:
         self.commits = 0
         self.seconds = 0.0
         self.by_kind: Counter[str] = Counter()
-        self.seconds_by_kind: Counter[str] = Counter()
+        self.seconds_by_kind: defaultdict[str, float] = defaultdict(float)
 
     def _before(self, conn: Any, cursor: Any, statement: str, *_: Any) -> None:
         conn.info.setdefault("bench_started", []).append(time.perf_counter())
@@ -117,3 +135,13 @@ def max_in_window(times: Sequence[float], window: float = 1.0) -> int:
             start += 1
         best = max(best, end - start + 1)
     return best
+
+
+def per_second(times: Sequence[float]) -> list[int]:
+    """Events in each whole second counted from the first event: [0, 1), [1, 2) ..."""
+    if not times:
+        return []
+    counts = [0] * (int(times[-1] - times[0]) + 1)
+    for at in times:
+        counts[int(at - times[0])] += 1
+    return counts

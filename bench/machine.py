@@ -52,6 +52,10 @@ def describe() -> list[tuple[str, str]]:
         ("Cores", cores),
         ("RAM", "unknown" if ram is None else f"{ram:.1f} GiB"),
         ("OS", platform.platform()),
+        (
+            "Load average",
+            " ".join(f"{x:.2f}" for x in os.getloadavg()) + " (1, 5, 15 min, at start)",
+        ),
         ("Python", f"{platform.python_version()} ({platform.python_implementation()})"),
         ("SQLite", sqlite3.sqlite_version),
         (

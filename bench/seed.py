@@ -28,14 +28,16 @@ DUE = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)  # when the "all due" users' remind
 FIRST_USER_ID = 200_000_001
 INSERT_BATCH = 5_000
 
-# Local reminder times that are all 07:00 UTC on 2026-03-02: eight zones on both sides of
-# the date line (Los Angeles is still on Sunday), none of them in a DST change that week.
+# Local reminder times that are all 07:00 UTC on Monday 2026-03-02 in eight zones, none of
+# them in a DST change that week. All are on Monday locally: where it is still Sunday
+# (e.g. Los Angeles) the weekly summary, due Sundays at the reminder time, would be due in
+# the same minute and add a second message for those users.
 SAME_INSTANT: tuple[tuple[str, time], ...] = (
     ("UTC", time(7, 0)),
     ("Europe/London", time(7, 0)),
     ("Europe/Berlin", time(8, 0)),
     ("America/New_York", time(2, 0)),
-    ("America/Los_Angeles", time(23, 0)),
+    ("America/Sao_Paulo", time(4, 0)),
     ("Asia/Kolkata", time(12, 30)),
     ("Asia/Tokyo", time(16, 0)),
     ("Australia/Sydney", time(18, 0)),

@@ -33,11 +33,23 @@ logger = logging.getLogger(__name__)
 DISPATCH_JOB_NAME = "reminder-dispatcher"
 TIMER_JOB_NAME = "hold-timers"
 RATE_LIMIT_RETRIES = 2
+RATE_LIMIT_BURST = 5
+RATE_LIMIT_PER_SECOND = 25
 
 
 async def dispatch_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The one periodic job: send whatever reminders are due now."""
-    report = await services(context).dispatcher.run_once()
+    """The one periodic job: start a dispatch unless one is still sending.
+
+    A big batch takes longer than the interval at Telegram's 30 messages/s; the job hands
+    the work to a task so the scheduler never stacks up or skips runs.
+    """
+    dispatcher = services(context).dispatcher
+    if not dispatcher.busy:
+        context.application.create_task(_dispatch_and_log(dispatcher), name=DISPATCH_JOB_NAME)
+
+
+async def _dispatch_and_log(dispatcher: ReminderDispatcher) -> None:
+    report = await dispatcher.run_once()
     if report.sent or report.missed or report.failed:
         logger.info(
             "Dispatch: %s sent, %s missed, %s failed, %s unsubscribed",
@@ -113,7 +125,16 @@ def build_application(settings: Settings, clock: Clock | None = None) -> Applica
             )
         )
         .get_updates_request(HTTPXRequest(connect_timeout=timeout, read_timeout=timeout))
-        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .rate_limiter(
+            # A leaky bucket lets (capacity + rate × 1 s) through in any second. PTB's default
+            # (30 + 30/s) allows bursts of 60; 5 + 25/s stays within Telegram's ~30/s while
+            # a user's own taps (a few calls each) still go out at once.
+            AIORateLimiter(
+                overall_max_rate=RATE_LIMIT_BURST,
+                overall_time_period=RATE_LIMIT_BURST / RATE_LIMIT_PER_SECOND,
+                max_retries=RATE_LIMIT_RETRIES,
+            )
+        )
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()

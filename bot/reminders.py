@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.clock import Clock
@@ -92,6 +93,11 @@ class ReminderDispatcher:
         self._grace = grace
         self._paused_until: datetime | None = None
         self._lock = asyncio.Lock()
+
+    @property
+    def busy(self) -> bool:
+        """Whether a run is in progress in this process."""
+        return self._lock.locked()
 
     async def run_once(self) -> DispatchReport:
         """One pass: materialize, claim, send. Concurrent calls in one process queue up."""
@@ -188,7 +194,8 @@ class ReminderDispatcher:
                     claimed_at=now,
                     attempts=delivery.attempts + 1,
                 ):
-                    delivery.attempts += 1
+                    # Already written by the compare-and-set: update the object only.
+                    set_committed_value(delivery, "attempts", delivery.attempts + 1)
                     claimed.append((delivery, user))
         return claimed
 

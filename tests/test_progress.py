@@ -185,4 +185,5 @@ async def test_quiet_week_gets_a_short_nudge_instead_of_an_empty_chart(
     report = await harness.dispatch()
     assert report.summaries_sent == 1
     assert photos(harness, user) == []
-    assert "No stretches logged this week" in harness.last_text(user)
+    # The day's reminder goes out at the same moment, in either order.
+    assert any("No stretches logged this week" in text for text in harness.bot_texts(user))

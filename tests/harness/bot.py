@@ -13,6 +13,7 @@ from typing import Any
 
 from telegram.ext import Application
 
+from bot import lifecycle
 from bot.app import build_application
 from bot.clock import ManualClock
 from bot.config import Settings
@@ -36,7 +37,7 @@ def make_settings(server: LoopbackBotAPI, database_url: str, **overrides: Any) -
         "http_timeout_seconds": 3,
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 class BotHarness:
@@ -56,28 +57,18 @@ class BotHarness:
         return services
 
     async def start(self) -> None:
-        # The same order as Application.run_polling, without owning the event loop.
         app = build_application(self.settings, clock=self.clock)
-        await app.initialize()
-        if app.post_init is not None:
-            await app.post_init(app)
-        assert app.updater is not None
-        await app.updater.start_polling(poll_interval=0.0, timeout=1, drop_pending_updates=False)
-        await app.start()
+        try:
+            await lifecycle.start_polling(app, poll_timeout=1)
+        except BaseException:
+            await lifecycle.stop(app)
+            raise
         self.app = app
 
     async def stop(self) -> None:
         app, self.app = self.app, None
-        if app is None:
-            return
-        assert app.updater is not None
-        if app.updater.running:
-            await app.updater.stop()
-        if app.running:
-            await app.stop()
-        await app.shutdown()
-        if app.post_shutdown is not None:
-            await app.post_shutdown(app)
+        if app is not None:
+            await lifecycle.stop(app)
 
     async def restart(self) -> None:
         await self.stop()

@@ -1,0 +1,105 @@
+"""``python -m bench``: run the benchmarks and print plain-text tables.
+
+.venv/bin/python -m bench            # the full run (about 10 minutes)
+.venv/bin/python -m bench --quick    # a short run (under a minute)
+.venv/bin/python -m bench --only db  # one section: startup, dispatch or db
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+os.environ.setdefault("PTB_TIMEDELTA", "true")  # as the tests do: RetryAfter as a timedelta
+
+from bench import dbcost, dispatch, machine, startup
+from bench.report import count, pairs
+
+SECTIONS = ("startup", "dispatch", "db")
+
+
+@dataclass(frozen=True)
+class Plan:
+    startup_sizes: list[int]
+    startup_repeats: int
+    dispatch_sizes: list[int]
+    db_sizes: list[int]
+
+
+FULL = Plan(
+    startup_sizes=[0, 1_000, 10_000, 50_000],
+    startup_repeats=3,
+    dispatch_sizes=[1_000, 5_000],
+    db_sizes=[10_000],
+)
+QUICK = Plan(startup_sizes=[0, 10_000], startup_repeats=1, dispatch_sizes=[500], db_sizes=[10_000])
+
+
+def emit(text: str) -> None:
+    print(text, end="\n\n", flush=True)
+
+
+def progress(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+async def run(plan: Plan, sections: set[str], workdir: Path, quick: bool) -> None:
+    header = [
+        *machine.describe(),
+        ("Run", "quick (--quick)" if quick else "full"),
+        ("Sections", ", ".join(s for s in SECTIONS if s in sections)),
+    ]
+    emit(pairs("Machine", header))
+    if "startup" in sections:
+        sizes = ", ".join(count(n) for n in plan.startup_sizes)
+        progress(f"[1/3] start-up with {sizes} users ...")
+        results = await startup.measure(plan.startup_sizes, plan.startup_repeats, workdir)
+        emit(startup.render(results, plan.startup_repeats))
+    if "dispatch" in sections:
+        sizes = ", ".join(count(n) for n in plan.dispatch_sizes)
+        progress(f"[2/3] dispatch throughput with {sizes} due users (about 30 msg/s) ...")
+        emit(dispatch.render(await dispatch.measure(plan.dispatch_sizes, workdir)))
+    if "db" in sections:
+        sizes = ", ".join(count(n) for n in plan.db_sizes)
+        progress(f"[3/3] database side with {sizes} due users ...")
+        emit(dbcost.render(await dbcost.measure(plan.db_sizes, workdir)))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description="Benchmarks of the real bot stack (see bench/README.md).",
+    )
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a run under 1 min")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=SECTIONS,
+        help="run only this section (repeatable); default: all",
+    )
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
+    )
+    plan = QUICK if args.quick else FULL
+    sections = set(args.only or SECTIONS)
+    began = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="stretchbot-bench-") as workdir:
+        asyncio.run(run(plan, sections, Path(workdir), args.quick))
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(
+        f"Total benchmark time: {time.perf_counter() - began:.0f} s; "
+        f"load average at the end: {load} (other work on the machine skews the numbers)",
+        flush=True,
+    )
+
+
+if __name__ == "__main__":
+    main()

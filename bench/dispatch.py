@@ -1,0 +1,142 @@
+"""Table 2: delivering N reminders due in the same minute through the real stack."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from bench.instrument import TimedCalls, max_in_window, per_second
+from bench.report import count, table
+from bench.seed import DUE, START, create_database, user_ids
+from bench.stack import RunningBot, bot_settings
+from bot.clock import ManualClock
+from bot.db.models import Delivery
+from loopback import LoopbackBotAPI
+
+SEND_METHOD = "sendMessage"
+TELEGRAM_LIMIT_PER_S = 30
+
+
+@dataclass
+class DispatchResult:
+    users: int
+    seed_s: float = 0.0
+    pass_seconds: list[float] = field(default_factory=list)
+    pass_sent: list[int] = field(default_factory=list)
+    wall_s: float = 0.0
+    first_send_after_s: float = 0.0
+    max_per_s: int = 0
+    seconds: list[int] = field(default_factory=list)
+    calls: int = 0
+    failed: int = 0
+    retried: int = 0
+    rate_limited: bool = False
+    statuses: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def sent(self) -> int:
+        return sum(self.pass_sent)
+
+    @property
+    def rate(self) -> float:
+        return self.sent / self.wall_s if self.wall_s else 0.0
+
+
+async def measure_one(n: int, workdir: Path) -> DispatchResult:
+    result = DispatchResult(users=n)
+    began = time.perf_counter()
+    database = await create_database(workdir / f"dispatch-{n}.sqlite3", n, all_due=True)
+    result.seed_s = time.perf_counter() - began
+    print(f"  seeded {n:,} due users in {result.seed_s:.1f} s; sending...", file=sys.stderr)
+
+    server = LoopbackBotAPI()
+    calls = TimedCalls()
+    server.calls = calls
+    for user_id in user_ids(n):
+        server.add_user(first_name="Bench", user_id=user_id)
+    await server.start()
+    clock = ManualClock(START)
+    harness = RunningBot(server, bot_settings(server, database.url), clock)
+    try:
+        await harness.start()
+        clock.set(DUE + timedelta(seconds=30))  # the dispatcher's tick in the due minute
+        since = len(server.calls)
+        started = time.perf_counter()
+        # Pass after pass, as the periodic job would, until every reminder is out.
+        while result.sent < n:
+            pass_began = time.perf_counter()
+            report = await harness.dispatch()
+            result.pass_seconds.append(time.perf_counter() - pass_began)
+            result.pass_sent.append(report.sent)
+            result.failed += report.failed
+            result.retried += report.retried
+            result.rate_limited |= report.rate_limited
+            if report.sent == 0:
+                raise RuntimeError(f"a dispatch pass sent nothing with {n - result.sent} left")
+        result.wall_s = time.perf_counter() - started
+        arrivals = calls.arrivals(SEND_METHOD, since)
+        result.calls = len(arrivals)
+        if arrivals:
+            result.first_send_after_s = arrivals[0] - started
+            result.max_per_s = max_in_window(arrivals)
+            result.seconds = per_second(arrivals)
+        sends = server.calls_to(SEND_METHOD)
+        if not all(call.ok for call in sends) or len({c.chat_id for c in sends}) != n:
+            raise AssertionError("every user should have got exactly one reminder")
+        async with harness.services.sessions() as session:
+            rows = await session.execute(
+                select(Delivery.status, func.count()).group_by(Delivery.status)
+            )
+            result.statuses = Counter({str(status): int(k) for status, k in rows.tuples()})
+    finally:
+        await harness.stop()
+        await server.stop()
+    return result
+
+
+async def measure(sizes: list[int], workdir: Path) -> list[DispatchResult]:
+    return [await measure_one(n, workdir) for n in sizes]
+
+
+def render(results: list[DispatchResult]) -> str:
+    rows: list[list[str]] = []
+    for r in results:
+        first_pass = f"{count(r.pass_sent[0])} in {r.pass_seconds[0]:.1f} s" if r.pass_sent else ""
+        rows.append(
+            [
+                count(r.users),
+                str(len(r.pass_sent)),
+                first_pass,
+                count(r.sent),
+                f"{r.wall_s:.1f}",
+                f"{r.rate:.1f}",
+                f"{r.first_send_after_s:.2f}",
+                str(r.max_per_s),
+                str(max(r.seconds, default=0)),
+                f"{sum(1 for k in r.seconds if k > TELEGRAM_LIMIT_PER_S)} of {len(r.seconds)}",
+                f"{r.failed}/{r.retried}",
+            ]
+        )
+    return table(
+        "2. Dispatcher throughput: N reminders due in the same minute, real bot + loopback API",
+        [
+            "Due users",
+            "Passes",
+            "1st pass sent",
+            "Sent",
+            "Wall s",
+            "msg/s",
+            "1st msg s",
+            "Max in any 1 s",
+            "Max in a clock s",
+            f"Clock s over {TELEGRAM_LIMIT_PER_S}",
+            "Fail/retry",
+        ],
+        rows,
+    )

@@ -1,0 +1,97 @@
+"""The real bot, started the way the tests start it, for the benchmarks.
+
+The real `Application` from `build_application`, talking real HTTP to a `LoopbackBotAPI`.
+Start-up follows `bot.lifecycle.start_polling` step by step so each phase can be timed;
+stopping uses `bot.lifecycle.stop` itself.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from telegram.ext import Application
+
+from bot import lifecycle
+from bot.app import build_application
+from bot.clock import ManualClock
+from bot.config import Settings
+from bot.handlers.common import SERVICES_KEY
+from bot.reminders import DispatchReport
+from bot.services.container import Services
+from loopback import LoopbackBotAPI
+
+
+def bot_settings(server: LoopbackBotAPI, database_url: str) -> Settings:
+    """As the tests' `make_settings`: the periodic jobs stay out of the way (the benchmarks
+    run the dispatcher explicitly, like a job tick would)."""
+    values: dict[str, Any] = {
+        "bot_token": server.token,
+        "bot_api_url": server.base_url,
+        "database_url": database_url,
+        "dispatch_interval_seconds": 3600,
+        "timer_tick_seconds": 3600,
+        "http_timeout_seconds": 3,
+    }
+    return Settings(_env_file=None, **values)
+
+
+@dataclass(frozen=True)
+class StartTimes:
+    """Seconds spent in each start-up phase."""
+
+    build: float
+    initialize: float
+    post_init: float
+    polling: float
+
+    @property
+    def total(self) -> float:
+        return self.build + self.initialize + self.post_init + self.polling
+
+
+class RunningBot:
+    """One bot process-alike on a loopback server."""
+
+    def __init__(self, server: LoopbackBotAPI, settings: Settings, clock: ManualClock) -> None:
+        self.server = server
+        self.settings = settings
+        self.clock = clock
+        self.app: Application | None = None  # type: ignore[type-arg]
+
+    @property
+    def services(self) -> Services:
+        assert self.app is not None
+        services = self.app.bot_data[SERVICES_KEY]
+        assert isinstance(services, Services)
+        return services
+
+    async def start(self) -> StartTimes:
+        began = time.perf_counter()
+        app = build_application(self.settings, clock=self.clock)
+        built = time.perf_counter()
+        await app.initialize()
+        initialized = time.perf_counter()
+        assert app.post_init is not None and app.updater is not None
+        await app.post_init(app)
+        post_init_done = time.perf_counter()
+        await app.updater.start_polling(poll_interval=0.0, timeout=1, drop_pending_updates=False)
+        await app.start()
+        running = time.perf_counter()
+        self.app = app
+        return StartTimes(
+            build=built - began,
+            initialize=initialized - built,
+            post_init=post_init_done - initialized,
+            polling=running - post_init_done,
+        )
+
+    async def stop(self) -> None:
+        app, self.app = self.app, None
+        if app is not None:
+            await lifecycle.stop(app)
+
+    async def dispatch(self) -> DispatchReport:
+        """One dispatcher pass, as the periodic job runs it."""
+        return await self.services.dispatcher.run_once()

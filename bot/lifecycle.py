@@ -1,0 +1,38 @@
+"""Start and stop the bot inside an event loop someone else owns.
+
+`Application.run_polling` owns the loop and blocks; tests, benchmarks and the playground
+need the same start-up order while they keep running. Both paths go through the same
+hooks (`post_init`, `post_shutdown`), so nothing differs between them.
+"""
+
+from __future__ import annotations
+
+from telegram.ext import Application
+
+
+async def start_polling(
+    application: Application,  # type: ignore[type-arg]
+    *,
+    poll_interval: float = 0.0,
+    poll_timeout: int = 10,
+) -> None:
+    """initialize → post_init → start polling → start: the order `run_polling` uses."""
+    await application.initialize()
+    if application.post_init is not None:
+        await application.post_init(application)
+    assert application.updater is not None
+    await application.updater.start_polling(
+        poll_interval=poll_interval, timeout=poll_timeout, drop_pending_updates=False
+    )
+    await application.start()
+
+
+async def stop(application: Application) -> None:  # type: ignore[type-arg]
+    """Stop polling, stop, shut down, then `post_shutdown`: safe on a half-started bot."""
+    if application.updater is not None and application.updater.running:
+        await application.updater.stop()
+    if application.running:
+        await application.stop()
+    await application.shutdown()
+    if application.post_shutdown is not None:
+        await application.post_shutdown(application)
