@@ -56,7 +56,17 @@ def parse_zone_confirm(data: str) -> str | None:
 
 
 # Settings menu: s:time, s:zone, s:days, s:pause, s:resume, s:weekly, s:menu, s:close
-SETTINGS_ACTIONS = ("time", "zone", "days", "pause", "resume", "weekly", "menu", "close")
+SETTINGS_ACTIONS = (
+    "time",
+    "zone",
+    "days",
+    "pause",
+    "resume",
+    "weekly",
+    "routine",
+    "menu",
+    "close",
+)
 SETTINGS_PATTERN = re.compile(rf"^s:({'|'.join(SETTINGS_ACTIONS)})$")
 
 
@@ -64,6 +74,14 @@ def settings_action(action: str) -> str:
     if action not in SETTINGS_ACTIONS:
         raise ValueError(action)
     return _join("s", action)
+
+
+# The routine the reminder starts: dr:<routine id>
+DEFAULT_ROUTINE_PATTERN = re.compile(r"^dr:([a-z0-9_]{1,40})$")
+
+
+def default_routine(routine_id: str) -> str:
+    return _join("dr", routine_id)
 
 
 # Weekday toggles: d:0 .. d:6

@@ -61,10 +61,23 @@ def settings_menu(*, paused: bool, weekly: bool) -> InlineKeyboardMarkup:
                 button("🌍 Time zone", callbacks.settings_action("zone")),
             ],
             [button("📅 Days", callbacks.settings_action("days")), pause_row],
-            [button(weekly_label, callbacks.settings_action("weekly"))],
+            [
+                button("🧘 Routine", callbacks.settings_action("routine")),
+                button(weekly_label, callbacks.settings_action("weekly")),
+            ],
             [button("✖️ Close", callbacks.settings_action("close"))],
         ]
     )
+
+
+def default_routines(routines: list[tuple[str, str]], current: str) -> InlineKeyboardMarkup:
+    """One button per (routine id, title); the current default is ticked."""
+    rows = [
+        [button(("✅ " if rid == current else "") + title, callbacks.default_routine(rid))]
+        for rid, title in routines
+    ]
+    rows.append([button("⬅️ Back", callbacks.settings_action("menu"))])
+    return InlineKeyboardMarkup(rows)
 
 
 def weekdays(selected: frozenset[int]) -> InlineKeyboardMarkup:

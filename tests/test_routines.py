@@ -327,3 +327,59 @@ def test_every_step_caption_fits_telegrams_limit() -> None:
                 )
                 caption = step_caption(RunView(run, routine, steps, state), now)
                 assert len(caption) <= CAPTION_LIMIT, (routine.id, index, easier)
+
+
+async def test_default_routine_is_chosen_in_settings_and_started_by_the_reminder(
+    harness: BotHarness,
+) -> None:
+    user = harness.new_user()
+    await onboard(harness, user, at="07:00", zone="UTC")
+    await harness.send(user, "/settings")
+    assert "Routine: Quick start" in harness.last_text(user)
+    await harness.tap(user, "Routine")
+    await harness.tap(user, "Desk break")
+    assert "Routine: Desk break" in harness.last_text(user)
+    await harness.send(user, "/stretch")
+    assert "⭐ Desk break" in " ".join(last(harness, user).button_labels())
+    harness.clock.set(datetime(2026, 3, 3, 7, 0, tzinfo=UTC))
+    await harness.dispatch()
+    await harness.tap(user, "Start routine")
+    await harness.tap(user, "No thanks")
+    desk = CONTENT.routines["desk"].steps(CONTENT)
+    assert f"1 of {len(desk)} · {desk[0].stretch.name}" in (last(harness, user).caption or "")
+
+
+async def test_pain_rising_by_three_in_a_routine_brings_red_flag_guidance(
+    harness: BotHarness,
+) -> None:
+    user = harness.new_user()
+    await onboard(harness, user)
+    await begin_routine(harness, user, "Desk break", before=2)
+    for _ in CONTENT.routines["desk"].steps(CONTENT):
+        await harness.tap(user, "Done")
+    await tap_level(harness, user, 5)
+    texts = harness.bot_texts(user)
+    assert "Pain 2 → 5" in texts[-2]
+    assert CONTENT.safety.red_flags.splitlines()[0] in texts[-1]
+
+
+async def test_no_red_flags_when_pain_eases(harness: BotHarness) -> None:
+    user = harness.new_user()
+    await onboard(harness, user)
+    await begin_routine(harness, user, "Desk break", before=5)
+    for _ in CONTENT.routines["desk"].steps(CONTENT):
+        await harness.tap(user, "Done")
+    await tap_level(harness, user, 3)
+    assert "Routine complete" in harness.last_text(user)
+
+
+async def test_bad_day_puts_the_gentle_routine_first_in_stretch(harness: BotHarness) -> None:
+    user = harness.new_user()
+    await onboard(harness, user)
+    await harness.send(user, "/pain")
+    await harness.tap(user, "Yes")
+    await harness.tap(user, "7")
+    await harness.send(user, "/stretch")
+    text = harness.last_text(user)
+    assert "gentle routine is a kind place to start" in text
+    assert last(harness, user).button_labels()[0].startswith("Gentle day")

@@ -94,14 +94,14 @@ def step_keyboard(view: RunView) -> InlineKeyboardMarkup:
     )
 
 
-def picker_rows(content: Content, *, gentle_first: bool) -> list[tuple[str, str]]:
+def picker_rows(content: Content, *, gentle_first: bool, default_id: str) -> list[tuple[str, str]]:
     routines = list(content.routines.values())
     if gentle_first:
         gentle = content.gentle_routine
         routines = [gentle, *[r for r in routines if r.id != gentle.id]]
     rows = []
     for routine in routines:
-        star = "⭐ " if routine.default else ""
+        star = "⭐ " if routine.id == default_id else ""
         duration = describe_duration(routine.duration_seconds(content))
         rows.append((routine.id, f"{star}{routine.title} · {duration}"))
     return rows

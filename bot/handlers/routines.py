@@ -175,10 +175,12 @@ async def stretch_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         )
         return IN_ROUTINE
     bad_day = await svc.pain.is_bad_day(user_id)
+    default = svc.routines.default_for(await svc.preferences.get(user_id))
+    rows = picker_rows(svc.content, gentle_first=bad_day, default_id=default.id)
     await reply(
         update,
         picker_text(svc.content, bad_day=bad_day),
-        reply_markup=keyboards.routine_picker(picker_rows(svc.content, gentle_first=bad_day)),
+        reply_markup=keyboards.routine_picker(rows),
     )
     return ConversationHandler.END
 
@@ -230,11 +232,8 @@ async def reminder_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     """The reminder's "Start routine": the user's default routine."""
     user_id, _ = sender_ids(update)
     svc = services(context)
-    user = await svc.preferences.get(user_id)
-    routine_id = (user.default_routine if user else None) or svc.content.default_routine.id
-    if routine_id not in svc.content.routines:
-        routine_id = svc.content.default_routine.id
-    return await _start(update, context, routine_id, replace_active=False)
+    routine = svc.routines.default_for(await svc.preferences.get(user_id))
+    return await _start(update, context, routine.id, replace_active=False)
 
 
 async def routine_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from html import escape
 
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, ConversationHandler
@@ -43,14 +44,15 @@ def local_today(user: User, context: ContextTypes.DEFAULT_TYPE) -> date:
     return now.astimezone(load_zone(user.time_zone)).date() if user.time_zone else now.date()
 
 
-def settings_text(user: User, today: date) -> str:
-    """The settings summary: time, zone, days, pause state and the next reminder."""
+def settings_text(user: User, today: date, routine_title: str) -> str:
+    """The settings summary: time, zone, days, routine, pause state and the next reminder."""
     at = texts.hhmm(user.reminder_time) if user.reminder_time else "not set"
     lines = [
         "⚙️ <b>Your settings</b>",
         f"⏰ Time: <b>{at}</b>",
         f"🌍 Time zone: <b>{user.time_zone or 'not set'}</b>",
         f"📅 Days: <b>{texts.weekdays_label(weekdays_from_mask(user.weekdays_mask))}</b>",
+        f"🧘 Routine: <b>{escape(routine_title)}</b>",
         f"📊 Weekly summary: <b>{'on' if user.weekly_summary else 'off'}</b>",
     ]
     if not user.subscribed:
@@ -63,6 +65,11 @@ def settings_text(user: User, today: date) -> str:
     return "\n".join(lines)
 
 
+def _settings_text(user: User, context: ContextTypes.DEFAULT_TYPE) -> str:
+    routine = services(context).routines.default_for(user)
+    return settings_text(user, local_today(user, context), routine.title)
+
+
 async def show_settings(
     update: Update, context: ContextTypes.DEFAULT_TYPE, user: User, *, edit: bool
 ) -> None:
@@ -71,11 +78,9 @@ async def show_settings(
         weekly=user.weekly_summary,
     )
     if edit:
-        await edit_or_send(
-            update, settings_text(user, local_today(user, context)), reply_markup=markup
-        )
+        await edit_or_send(update, _settings_text(user, context), reply_markup=markup)
     else:
-        await reply(update, settings_text(user, local_today(user, context)), reply_markup=markup)
+        await reply(update, _settings_text(user, context), reply_markup=markup)
 
 
 async def settings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
@@ -107,6 +112,15 @@ async def menu_action(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await edit_or_send(
             update, "⏸ <b>Pause reminders for…</b>", reply_markup=keyboards.pause_choices()
         )
+    elif action == "routine":
+        await query.answer()
+        svc = services(context)
+        choices = [(r.id, r.title) for r in svc.content.routines.values()]
+        await edit_or_send(
+            update,
+            "🧘 <b>Which routine should the reminder start?</b>",
+            reply_markup=keyboards.default_routines(choices, svc.routines.default_for(user).id),
+        )
     elif action == "resume":
         user = await prefs.resume(user.id)
         await query.answer("Reminders resumed")
@@ -117,7 +131,7 @@ async def menu_action(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await show_settings(update, context, user, edit=True)
     elif action == "close":
         await query.answer()
-        await edit_or_send(update, settings_text(user, local_today(user, context)))
+        await edit_or_send(update, _settings_text(user, context))
     else:  # "menu"
         await query.answer()
         await show_settings(update, context, user, edit=True)
@@ -165,6 +179,24 @@ async def pause_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await show_settings(update, context, user, edit=True)
 
 
+async def default_routine_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    user = await onboarded_user(update, context)
+    if user is None:
+        return
+    match = callbacks.DEFAULT_ROUTINE_PATTERN.match(query.data)
+    assert match is not None
+    svc = services(context)
+    routine = svc.content.routines.get(match[1])
+    if routine is None:
+        await query.answer(texts.INVALID_BUTTON, show_alert=True)
+        return
+    user = await svc.preferences.set_default_routine(user.id, routine.id)
+    await query.answer(f"Default routine: {routine.title}")
+    await show_settings(update, context, user, edit=True)
+
+
 async def stop_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     """/stop: unsubscribe, keep the data."""
     user_id, _ = sender_ids(update)
@@ -177,7 +209,10 @@ async def stop_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
 
 def build_handlers() -> list[CallbackQueryHandler[ContextTypes.DEFAULT_TYPE, None]]:
     return [
-        CallbackQueryHandler(menu_action, pattern=r"^s:(days|pause|resume|weekly|menu|close)$"),
+        CallbackQueryHandler(
+            menu_action, pattern=r"^s:(days|pause|resume|weekly|routine|menu|close)$"
+        ),
+        CallbackQueryHandler(default_routine_chosen, pattern=callbacks.DEFAULT_ROUTINE_PATTERN),
         CallbackQueryHandler(weekday_toggled, pattern=callbacks.WEEKDAY_PATTERN),
         CallbackQueryHandler(pause_chosen, pattern=callbacks.PAUSE_PATTERN),
     ]

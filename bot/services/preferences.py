@@ -82,6 +82,12 @@ class Preferences:
 
         return await self._change(user_id, toggle)
 
+    async def set_default_routine(self, user_id: int, routine_id: str) -> User:
+        """The routine the reminder's "Start routine" opens (and /stretch stars)."""
+        return await self._change(
+            user_id, lambda user: setattr(user, "default_routine", routine_id)
+        )
+
     async def set_weekly_summary(self, user_id: int, enabled: bool) -> User:
         return await self._change(user_id, lambda user: setattr(user, "weekly_summary", enabled))
 

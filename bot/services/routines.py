@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.content import Content, Routine, RoutineStep
 from bot.db import routines as runs_db
-from bot.db.models import RoutineRun
+from bot.db.models import RoutineRun, User
 from bot.domain.pain import PainContext
 from bot.domain.routine import (
     Action,
@@ -131,6 +131,11 @@ class Routines:
         self._clock = clock
         self._content = content
         self._pain = pain
+
+    def default_for(self, user: User | None) -> Routine:
+        """The user's chosen routine, or the content's default (also if it was removed)."""
+        chosen = user.default_routine if user is not None else None
+        return self._content.routines.get(chosen or "") or self._content.default_routine
 
     def view(self, run: RoutineRun) -> RunView:
         routine = self._content.routines.get(run.routine_id) or self._content.default_routine
