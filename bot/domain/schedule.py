@@ -26,9 +26,8 @@ DST rules (see :func:`local_instant`):
   whole day skipped, as in Pacific/Apia on 2011-12-30, or a gap across
   midnight), that date gets no reminder rather than a duplicate one.
 
-Pauses: "pause for N days" means no reminders on the N local dates starting
-today; reminders resume on local date ``today + N``. The stored value is the
-*last paused date* (``today + N - 1``), see :func:`pause_until`.
+Pauses live in :mod:`bot.domain.reminder_plan`: "pause for N days" means no
+reminders on the N local dates starting today; they resume on ``today + N``.
 """
 
 from __future__ import annotations
@@ -189,42 +188,3 @@ def next_due_after_date(
     says, that date is done.
     """
     return _first_due(at, zone, weekdays, local_date + _ONE_DAY, None)
-
-
-def pause_until(now: datetime, zone: tzinfo, days: int) -> date:
-    """The last local date of a pause of ``days`` days that starts today.
-
-    Rule: "pause for N days" = no reminders on the N local dates starting
-    today (including a reminder still pending later today); reminders resume
-    on local date ``today + N``. So pausing for 1 day silences just today.
-    We store the last paused date rather than an instant so that the pause
-    follows the user's calendar even if they later change time zone.
-    """
-    if isinstance(days, bool) or days < 1:
-        raise ValueError(f"a pause lasts at least one day, got {days!r}")
-    return local_date_of(now, zone) + timedelta(days=days - 1)
-
-
-def is_paused(paused_until: date | None, now: datetime, zone: tzinfo) -> bool:
-    """Whether today (local) is still inside a pause ending on ``paused_until``."""
-    return paused_until is not None and local_date_of(now, zone) <= paused_until
-
-
-def next_due_after_pause(
-    at: time,
-    zone: tzinfo,
-    weekdays: frozenset[int],
-    paused_until: date | None,
-    now: datetime,
-) -> Due | None:
-    """The next reminder strictly after ``now`` on a date after the pause.
-
-    If the pause already ended (or there is none) this is plain
-    :func:`next_due`; otherwise it is the first reminder on a local date
-    after ``paused_until``. Checking ``now`` too means a stale pause can
-    never produce a reminder in the past.
-    """
-    _require_aware(now, "now")
-    today = local_date_of(now, zone)
-    start = today if paused_until is None else max(today, paused_until + _ONE_DAY)
-    return _first_due(at, zone, weekdays, start, now)

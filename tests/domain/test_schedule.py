@@ -15,14 +15,11 @@ from bot.domain.schedule import (
     ALL_WEEKDAYS,
     WEEKDAYS_MON_FRI,
     Due,
-    is_paused,
     local_date_of,
     local_instant,
     local_now,
     next_due,
     next_due_after_date,
-    next_due_after_pause,
-    pause_until,
 )
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -446,78 +443,3 @@ def test_fixed_offset_zone() -> None:
     zone = timezone(timedelta(hours=5, minutes=30))
     due = next_due(time(7, 0), zone, ALL_WEEKDAYS, utc(2026, 6, 10, 12))
     assert due == Due(at=utc(2026, 6, 11, 1, 30), local_date=date(2026, 6, 11))
-
-
-# --------------------------------------------------------------------------
-# Pauses
-# --------------------------------------------------------------------------
-
-
-def test_pause_for_one_day_silences_rest_of_today_only() -> None:
-    now = utc(2026, 6, 10, 6)  # 08:00 Berlin, reminder at 09:00 still pending
-    until = pause_until(now, BERLIN, 1)
-    assert until == date(2026, 6, 10)
-    assert is_paused(until, now, BERLIN)
-    due = next_due_after_pause(time(9, 0), BERLIN, ALL_WEEKDAYS, until, now)
-    assert due == Due(at=utc(2026, 6, 11, 7), local_date=date(2026, 6, 11))
-
-
-def test_pause_for_n_days_resumes_on_today_plus_n() -> None:
-    now = utc(2026, 6, 10, 6)
-    until = pause_until(now, BERLIN, 3)
-    assert until == date(2026, 6, 12)
-    due = next_due_after_pause(time(9, 0), BERLIN, ALL_WEEKDAYS, until, now)
-    assert due is not None and due.local_date == date(2026, 6, 13)
-    assert due == next_due_after_date(time(9, 0), BERLIN, ALL_WEEKDAYS, until)
-    assert not is_paused(until, utc(2026, 6, 12, 22), BERLIN)  # 00:00 on the 13th
-    assert is_paused(until, utc(2026, 6, 12, 21, 59), BERLIN)
-
-
-def test_pause_uses_local_today() -> None:
-    # 23:30Z on June 9 is already June 10 in Berlin.
-    assert pause_until(utc(2026, 6, 9, 23, 30), BERLIN, 1) == date(2026, 6, 10)
-    assert pause_until(utc(2026, 6, 9, 23, 30), NEW_YORK, 1) == date(2026, 6, 9)
-
-
-def test_pause_resumes_on_allowed_weekday_only() -> None:
-    now = utc(2026, 6, 10, 6)  # Wednesday
-    until = pause_until(now, BERLIN, 2)  # through Thursday
-    due = next_due_after_pause(time(9, 0), BERLIN, frozenset({MON}), until, now)
-    assert due is not None and due.local_date == date(2026, 6, 15)
-
-
-def test_expired_or_no_pause_is_plain_next_due() -> None:
-    now = utc(2026, 6, 10, 6)
-    plain = next_due(time(9, 0), BERLIN, ALL_WEEKDAYS, now)
-    assert next_due_after_pause(time(9, 0), BERLIN, ALL_WEEKDAYS, None, now) == plain
-    stale = date(2026, 6, 1)
-    assert not is_paused(stale, now, BERLIN)
-    assert not is_paused(None, now, BERLIN)
-    assert next_due_after_pause(time(9, 0), BERLIN, ALL_WEEKDAYS, stale, now) == plain
-
-
-@pytest.mark.parametrize("days", [0, -1])
-def test_pause_needs_at_least_one_day(days: int) -> None:
-    with pytest.raises(ValueError):
-        pause_until(utc(2026, 6, 10), BERLIN, days)
-
-
-@PROPERTY_SETTINGS
-@given(
-    at=times_incl_small_hours,
-    zone_now=zone_and_after,
-    weekdays=weekday_sets,
-    days=st.integers(1, 60),
-)
-def test_pause_property(
-    at: time, zone_now: tuple[tzinfo, datetime], weekdays: frozenset[int], days: int
-) -> None:
-    zone, now = zone_now
-    until = pause_until(now, zone, days)
-    today = local_date_of(now, zone)
-    assert until == today + timedelta(days=days - 1)
-    due = next_due_after_pause(at, zone, weekdays, until, now)
-    assert due is not None
-    assert due.at > now
-    assert due.local_date >= today + timedelta(days=days)
-    assert due.local_date.weekday() in weekdays
