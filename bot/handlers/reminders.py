@@ -24,31 +24,18 @@ WeeklySender = Callable[[Bot, User, Delivery], Awaitable[int]]
 class TelegramDeliverySender:
     """Renders deliveries as Telegram messages for the dispatcher."""
 
-    def __init__(
-        self,
-        bot: Bot,
-        weekly: WeeklySender | None = None,
-        *,
-        pain: PainLog | None = None,
-        content: Content | None = None,
-    ) -> None:
+    def __init__(self, bot: Bot, *, weekly: WeeklySender, pain: PainLog, content: Content) -> None:
         self._bot = bot
         self._weekly = weekly
-        self._pain = pain  # with content: bad-day mode suggests the gentle routine first
+        self._pain = pain  # bad-day mode suggests the gentle routine first
         self._content = content
 
     async def send(self, kind: DeliveryKind, user: User, delivery: Delivery) -> int:
         if kind is DeliveryKind.WEEKLY:
-            if self._weekly is None:
-                raise RuntimeError("no weekly summary sender configured")
             return await self._weekly(self._bot, user, delivery)
         text = texts.REMINDER_AGAIN if delivery.snoozed else texts.REMINDER
         markup = keyboards.reminder(delivery.id, can_snooze=not delivery.snoozed)
-        if (
-            self._pain is not None
-            and self._content is not None
-            and await self._pain.is_bad_day(user.id)
-        ):
+        if await self._pain.is_bad_day(user.id):
             text = f"{text}\n\n{texts.BAD_DAY_SUGGESTION}"
             markup = keyboards.with_gentle_routine(markup, self._content.gentle_routine.id)
         message = await self._bot.send_message(
