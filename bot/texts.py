@@ -297,9 +297,15 @@ def pain_logged(level: int, *, area: str | None = None, ask_area: bool = False) 
     return text
 
 
-def red_flags(guidance: str) -> str:
+def red_flags(guidance: str, *, rose: bool = False) -> str:
     """Red-flag guidance from content/safety.yaml (plain text) as a message."""
-    return f"⚠️ <b>That's a high reading. Please read this:</b>\n\n{escape(guidance)}"
+    why = "Your pain went up during the routine." if rose else "That's a high reading."
+    return f"⚠️ <b>{why} Please read this:</b>\n\n{escape(guidance)}"
+
+
+def it_hurts(guidance: str) -> str:
+    """The kind ending of a routine stopped by "It hurts" (text from content/safety.yaml)."""
+    return f"🤕 <b>Let's stop here.</b>\n\n{escape(guidance)}"
 
 
 def _avg(value: float) -> str:

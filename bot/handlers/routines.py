@@ -13,7 +13,6 @@ import logging
 import re
 import warnings
 from dataclasses import replace
-from html import escape
 from pathlib import Path
 
 from telegram import Bot, InputFile, Message, Update
@@ -30,7 +29,7 @@ from telegram.ext import (
 
 from bot import callbacks, keyboards, texts
 from bot.content import Content, RoutineStep
-from bot.domain.pain import needs_red_flag_guidance
+from bot.domain.pain import RED_FLAG_LEVEL, needs_red_flag_guidance
 from bot.domain.routine import Action, Phase, Status
 from bot.handlers.common import Handler, reply, sender_ids, services
 from bot.handlers.routine_views import (
@@ -124,7 +123,7 @@ async def show_ending(update: Update, context: ContextTypes.DEFAULT_TYPE, view: 
     user_id, _ = sender_ids(update)
     status = view.state.status
     if status is Status.HURT:
-        await reply(update, "🤕 " + escape(svc.content.safety.it_hurts))
+        await reply(update, texts.it_hurts(svc.content.safety.it_hurts))
         return
     if status is not Status.COMPLETED:
         await reply(update, texts.ROUTINE_STOPPED)
@@ -142,7 +141,8 @@ async def show_ending(update: Update, context: ContextTypes.DEFAULT_TYPE, view: 
         ),
     )
     if summary.after is not None and needs_red_flag_guidance(summary.after, summary.before):
-        await reply(update, "⚠️ " + escape(svc.content.safety.red_flags))
+        rose = summary.after < RED_FLAG_LEVEL
+        await reply(update, texts.red_flags(svc.content.safety.red_flags, rose=rose))
 
 
 async def clear_buttons(update: Update) -> None:
