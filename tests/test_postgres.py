@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.db.models import Delivery, RoutineRun
 from tests.harness.bot import BotHarness, onboard
+from tests.harness.seed import rows_per_table
 
 REMINDER = "Time for your back stretches"
 
@@ -73,3 +74,18 @@ async def test_one_active_routine_is_enforced_by_postgres(pg_harness: BotHarness
         )
         with pytest.raises(IntegrityError):
             await session.commit()
+
+
+async def test_delete_leaves_nothing_on_postgres(pg_harness: BotHarness) -> None:
+    user, other = pg_harness.new_user(), pg_harness.new_user("Other")
+    for person in (user, other):
+        await onboard(pg_harness, person)
+        await pg_harness.send(person, "/stretch")
+        await pg_harness.tap(person, "Quick start")
+        await pg_harness.tap(person, "Yes, keep track")
+        await pg_harness.tap(person, "Skip")
+        await pg_harness.tap(person, "Done")
+    await pg_harness.send(user, "/delete")
+    await pg_harness.tap(user, "Yes, delete everything")
+    assert set((await rows_per_table(pg_harness, user.id)).values()) == {0}
+    assert sum((await rows_per_table(pg_harness, other.id)).values()) >= 2

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Base, Delivery, PainEntry, PausePeriod, RoutineRun, User
+from bot.db.models import USER_TABLES, Base, PainEntry, PausePeriod, RoutineRun, User
 from bot.domain import pain as domain
 
 #: How stored routine-run statuses count for streaks; anything else is an abandoned run.
@@ -22,7 +22,7 @@ RUN_OUTCOMES: dict[str, domain.RunOutcome] = {
 }
 
 #: What an export contains, in the order a person reads it: settings first, pain log last.
-EXPORT_TABLES: tuple[type[Base], ...] = (User, PausePeriod, Delivery, RoutineRun, PainEntry)
+EXPORT_TABLES: tuple[type[Base], ...] = tuple(reversed(USER_TABLES))
 
 ExportValue = str | int | bool | None
 """A column value in an export: instants, dates and times become ISO 8601 text."""
@@ -206,15 +206,10 @@ async def delete_everything(session: AsyncSession, user_id: int) -> dict[str, in
     Each table is deleted explicitly rather than through ON DELETE CASCADE, so nothing
     depends on a database enforcing foreign keys (SQLite only does when asked).
     """
-    statements = (
-        (PainEntry, delete(PainEntry).where(PainEntry.user_id == user_id)),
-        (RoutineRun, delete(RoutineRun).where(RoutineRun.user_id == user_id)),
-        (Delivery, delete(Delivery).where(Delivery.user_id == user_id)),
-        (PausePeriod, delete(PausePeriod).where(PausePeriod.user_id == user_id)),
-        (User, delete(User).where(User.id == user_id)),
-    )
     deleted: dict[str, int] = {}
-    for model, statement in statements:
+    for model in USER_TABLES:
+        owner = model.id if model is User else model.user_id  # type: ignore[attr-defined]
+        statement = delete(model).where(owner == user_id)
         result = await session.execute(statement.execution_options(synchronize_session=False))
         deleted[model.__tablename__] = int(result.rowcount)  # type: ignore[attr-defined]
     return deleted
