@@ -1,7 +1,9 @@
 """Run the loopback Bot API server standalone: ``python -m loopback --port 8081``.
 
 Why: the browser playground and benchmarks point a real bot process at it, so it needs to
-run outside pytest.  Simulated users can be created up front with ``--user NAME``.
+run outside pytest.  Simulated users can be created up front with ``--user NAME``; the JSON
+control API under ``/_loopback/`` (``loopback.control``) and ``python -m loopback.chat`` act
+as users from other processes.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 
 from loopback.server import DEFAULT_TOKEN, LoopbackBotAPI
@@ -30,12 +33,20 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="NAME",
         help="create a simulated user with this first name (repeatable)",
     )
+    parser.add_argument(
+        "--control-token",
+        default=os.environ.get("LOOPBACK_CONTROL_TOKEN"),
+        help="require this X-Loopback-Token on the /_loopback/ control API "
+        "(env LOOPBACK_CONTROL_TOKEN)",
+    )
     parser.add_argument("--verbose", action="store_true", help="log method names and statuses")
     return parser.parse_args(argv)
 
 
 async def _serve(args: argparse.Namespace) -> None:
-    server = LoopbackBotAPI(token=args.token, bot_username=args.bot_username)
+    server = LoopbackBotAPI(
+        token=args.token, bot_username=args.bot_username, control_token=args.control_token
+    )
     for name in args.user:
         user = server.add_user(first_name=name)
         print(f"user {user.first_name}: id {user.id}", flush=True)
@@ -43,6 +54,12 @@ async def _serve(args: argparse.Namespace) -> None:
     print(f"Loopback Bot API listening on {server.base_url}", flush=True)
     print(f"  PTB base_url:      {server.api_base_url}", flush=True)
     print(f"  PTB base_file_url: {server.file_base_url}", flush=True)
+    print(f"  Control API:       {server.control_url}/", flush=True)
+    token_hint = " --control-token ..." if args.control_token else ""
+    print(
+        f"  Chat as a user:    python -m loopback.chat --url {server.base_url}{token_hint}",
+        flush=True,
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -29,6 +29,7 @@ from typing import Any, ClassVar, Literal, Self
 
 from aiohttp import web
 
+from loopback.control import CONTROL_PREFIX, create_control_app
 from loopback.methods import (
     CAPTION_LIMIT,
     CHAT_ACTIONS,
@@ -422,8 +423,11 @@ class LoopbackBotAPI:
         bot_username: str = "stretch_test_bot",
         bot_first_name: str = "Stretch Test Bot",
         clock: Callable[[], float] = time.time,
+        control_token: str | None = None,
     ) -> None:
         self.token = token
+        self.control_token = control_token
+        """If set, the /_loopback/ control API requires it in the X-Loopback-Token header."""
         prefix = token.split(":", 1)[0]
         self.bot_id = bot_id if bot_id is not None else (int(prefix) if prefix.isdigit() else 1)
         self.bot_username = bot_username
@@ -467,6 +471,7 @@ class LoopbackBotAPI:
         app = web.Application(client_max_size=_MAX_BODY)
         app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
         app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)
+        app.add_subapp(CONTROL_PREFIX, create_control_app(self))  # JSON API, see control.py
         app.router.add_route("*", "/{tail:.*}", self._handle_unknown_path)
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
@@ -519,6 +524,11 @@ class LoopbackBotAPI:
     def api_base_url(self) -> str:
         """What PTB's ``base_url`` should be: the token is appended to it."""
         return f"{self.base_url}/bot"
+
+    @property
+    def control_url(self) -> str:
+        """Base URL of the JSON control API (``loopback.control``)."""
+        return f"{self.base_url}{CONTROL_PREFIX}"
 
     @property
     def file_base_url(self) -> str:
@@ -1351,16 +1361,18 @@ class LoopbackBotAPI:
 
     def _member_update(self, chat: _Chat, old: str, new: str) -> int:
         bot = {**self._bot_user()}
+        old_member: dict[str, Any] = {"user": bot, "status": old}
         new_member: dict[str, Any] = {"user": bot, "status": new}
-        if new == "kicked":
-            new_member["until_date"] = 0
+        for member in (old_member, new_member):
+            if member["status"] == "kicked":  # PTB's ChatMemberBanned requires until_date
+                member["until_date"] = 0
         return self._enqueue(
             {
                 "my_chat_member": {
                     "chat": chat.user.chat_api(),
                     "from": chat.user.to_api(),
                     "date": int(self._clock()),
-                    "old_chat_member": {"user": bot, "status": old},
+                    "old_chat_member": old_member,
                     "new_chat_member": new_member,
                 }
             }
