@@ -27,6 +27,7 @@ from bot.domain.timezones import (
     UnknownTimeZone,
     ZoneMatch,
     describe_offset,
+    iana_label,
     load_zone,
     resolve_zone_text,
     zone_from_location,
@@ -165,7 +166,7 @@ async def zone_confirmed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await query.edit_message_reply_markup(reply_markup=None)
     user = await prefs.set_time_zone(user_id, zone_key)
     if user.onboarded:
-        await reply(update, f"🌍 Time zone set to <b>{zone_key}</b>.")
+        await reply(update, f"🌍 Time zone set to <b>{iana_label(zone_key)}</b>.")
         await show_settings(update, context, user, edit=False)
         return ConversationHandler.END
     if user.reminder_time is None:

@@ -15,7 +15,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, Con
 from bot import callbacks, keyboards, texts
 from bot.db.models import User
 from bot.domain.reminder_plan import weekdays_from_mask
-from bot.domain.timezones import load_zone
+from bot.domain.timezones import iana_label, load_zone
 from bot.handlers.common import (
     Handler,
     edit_or_send,
@@ -31,7 +31,7 @@ def next_reminder_line(user: User) -> str:
     if user.next_due_at is None or user.time_zone is None:
         return texts.next_reminder_line(None, "")
     local = user.next_due_at.astimezone(load_zone(user.time_zone))
-    return texts.next_reminder_line(local, user.time_zone)
+    return texts.next_reminder_line(local, iana_label(user.time_zone))
 
 
 def is_paused(user: User, today: date) -> bool:
@@ -50,7 +50,7 @@ def settings_text(user: User, today: date, routine_title: str) -> str:
     lines = [
         "⚙️ <b>Your settings</b>",
         f"⏰ Time: <b>{at}</b>",
-        f"🌍 Time zone: <b>{user.time_zone or 'not set'}</b>",
+        f"🌍 Time zone: <b>{iana_label(user.time_zone) if user.time_zone else 'not set'}</b>",
         f"📅 Days: <b>{texts.weekdays_label(weekdays_from_mask(user.weekdays_mask))}</b>",
         f"🧘 Routine: <b>{escape(routine_title)}</b>",
         f"📊 Weekly summary: <b>{'on' if user.weekly_summary else 'off'}</b>",
