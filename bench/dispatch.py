@@ -14,10 +14,11 @@ from sqlalchemy import func, select
 from bench.instrument import TimedCalls, max_in_window, per_second
 from bench.report import count, table
 from bench.seed import DUE, START, create_database, user_ids
-from bench.stack import RunningBot, bot_settings
+from bench.stack import RunningBot
 from bot.clock import ManualClock
 from bot.db.models import Delivery
 from loopback import LoopbackBotAPI
+from tests.harness.bot import make_settings
 
 SEND_METHOD = "sendMessage"
 TELEGRAM_LIMIT_PER_S = 30
@@ -62,7 +63,7 @@ async def measure_one(n: int, workdir: Path) -> DispatchResult:
         server.add_user(first_name="Bench", user_id=user_id)
     await server.start()
     clock = ManualClock(START)
-    harness = RunningBot(server, bot_settings(server, database.url), clock)
+    harness = RunningBot(server, make_settings(server, database.url), clock)
     try:
         await harness.start()
         clock.set(DUE + timedelta(seconds=30))  # the dispatcher's tick in the due minute

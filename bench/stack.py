@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
 
 from telegram.ext import Application
 
@@ -17,24 +16,10 @@ from bot import lifecycle
 from bot.app import build_application
 from bot.clock import ManualClock
 from bot.config import Settings
-from bot.handlers.common import SERVICES_KEY
+from bot.handlers.common import application_services
 from bot.reminders import DispatchReport
 from bot.services.container import Services
 from loopback import LoopbackBotAPI
-
-
-def bot_settings(server: LoopbackBotAPI, database_url: str) -> Settings:
-    """As the tests' `make_settings`: the periodic jobs stay out of the way (the benchmarks
-    run the dispatcher explicitly, like a job tick would)."""
-    values: dict[str, Any] = {
-        "bot_token": server.token,
-        "bot_api_url": server.base_url,
-        "database_url": database_url,
-        "dispatch_interval_seconds": 3600,
-        "timer_tick_seconds": 3600,
-        "http_timeout_seconds": 3,
-    }
-    return Settings(_env_file=None, **values)
 
 
 @dataclass(frozen=True)
@@ -63,9 +48,7 @@ class RunningBot:
     @property
     def services(self) -> Services:
         assert self.app is not None
-        services = self.app.bot_data[SERVICES_KEY]
-        assert isinstance(services, Services)
-        return services
+        return application_services(self.app)
 
     async def start(self) -> StartTimes:
         began = time.perf_counter()

@@ -19,15 +19,16 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 from bench.instrument import SqlCounter, memory_kib
 from bench.seed import START
-from bench.stack import RunningBot, bot_settings
+from bench.stack import RunningBot
 from bot.clock import ManualClock
 from loopback import LoopbackBotAPI
+from tests.harness.bot import make_settings
 
 
 async def probe(database_url: str) -> dict[str, Any]:
     server = LoopbackBotAPI()
     await server.start()
-    bot = RunningBot(server, bot_settings(server, database_url), ManualClock(START))
+    bot = RunningBot(server, make_settings(server, database_url), ManualClock(START))
     try:
         gc.collect()
         rss_before, peak_before = memory_kib()

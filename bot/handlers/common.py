@@ -8,7 +8,7 @@ from typing import cast
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
-from telegram.ext import BaseHandler, ContextTypes
+from telegram.ext import Application, BaseHandler, ContextTypes
 
 from bot import texts
 from bot.db.models import User
@@ -20,6 +20,13 @@ SERVICES_KEY = "services"
 
 Handler = BaseHandler[Update, ContextTypes.DEFAULT_TYPE, object]
 """Any handler of this bot, for lists that mix handler kinds."""
+
+
+def application_services(application: Application) -> Services:  # type: ignore[type-arg]
+    """The running bot's services (set in `post_init`)."""
+    value = application.bot_data[SERVICES_KEY]
+    assert isinstance(value, Services), "the bot has not been started (post_init)"
+    return value
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:

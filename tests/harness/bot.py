@@ -17,7 +17,7 @@ from bot import lifecycle
 from bot.app import build_application
 from bot.clock import ManualClock
 from bot.config import Settings
-from bot.handlers.common import SERVICES_KEY
+from bot.handlers.common import application_services
 from bot.reminders import DispatchReport
 from bot.services.container import Services
 from loopback import LoopbackBotAPI
@@ -52,9 +52,7 @@ class BotHarness:
     @property
     def services(self) -> Services:
         assert self.app is not None
-        services = self.app.bot_data[SERVICES_KEY]
-        assert isinstance(services, Services)
-        return services
+        return application_services(self.app)
 
     async def start(self) -> None:
         app = build_application(self.settings, clock=self.clock)
