@@ -92,9 +92,10 @@ PRIVACY = (
     "• your chat id, reminder time, time zone, reminder days and pause settings;\n"
     "• which reminders and weekly summaries were sent, and the routines you started and "
     "finished;\n"
-    "• pain levels (0-10), only after you agree (I note when you did), with when you logged "
-    "them, whether it was "
-    "before or after a routine, and optionally the area (e.g. lower back).\n\n"
+    "• pain levels (0-10), only after you agree (I note when you agreed, or that you said "
+    "no, so I don't keep asking), with when you logged them, whether it was before or "
+    "after a routine, and optionally the area (e.g. lower back);\n"
+    "• your default routine and whether you want the weekly summary.\n\n"
     "<b>What I don't store</b>: your name, username, the text you type, or your location "
     "(a shared location is only used once to find your time zone).\n\n"
     "<b>Why</b>: to send reminders at your local time, to guide you through routines, "
@@ -196,7 +197,8 @@ ROUTINE_CONSENT = (
     "📈 <b>Track your pain?</b>\n"
     "Before and after each routine I can ask how your back feels (0-10) and show you the "
     "trend in /progress. That's health data, so I only store it with your OK. You can "
-    "export or delete it any time (/privacy)."
+    "export or delete it any time (/privacy). If you say no, I won't ask again before "
+    "routines; /pain turns it on later."
 )
 
 PAIN_BEFORE = "How is your back <b>right now</b>?\n0 = no pain, 10 = worst imaginable."
@@ -267,8 +269,8 @@ PAIN_CONSENT_YES_BUTTON = "✅ Yes, keep my log"
 PAIN_CONSENT_NO_BUTTON = "No thanks"
 
 PAIN_CONSENT_DECLINED = (
-    "👍 No problem: I haven't stored anything. If you change your mind, send /pain and "
-    "I'll ask again."
+    "👍 No problem: I haven't stored anything, and routines won't ask for pain levels. If "
+    "you change your mind, send /pain and I'll ask again."
 )
 
 PAIN_CONSENT_ALREADY = "Your pain log is already on. /delete erases it."

@@ -383,3 +383,22 @@ async def test_bad_day_puts_the_gentle_routine_first_in_stretch(harness: BotHarn
     text = harness.last_text(user)
     assert "gentle routine is a kind place to start" in text
     assert last(harness, user).button_labels()[0].startswith("Gentle day")
+
+
+async def test_declining_the_pain_log_is_remembered_until_pain_turns_it_on(
+    harness: BotHarness,
+) -> None:
+    user = harness.new_user()
+    await onboard(harness, user)
+    await begin_routine(harness, user, "Desk break", consent=False)
+    await harness.tap(user, "Stop")
+    await harness.send(user, "/stretch")
+    await harness.tap(user, "Desk break")
+    assert "1 of 3 · " in (last(harness, user).caption or "")  # no question this time
+    await harness.tap(user, "Stop")
+    await harness.send(user, "/pain")
+    await harness.tap(user, "Yes")
+    await harness.send(user, "/stretch")
+    await harness.tap(user, "Desk break")
+    assert "right now" in harness.last_text(user)
+    assert await pain_of(harness, user) == []

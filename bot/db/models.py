@@ -85,6 +85,8 @@ class User(Base):
     weekly_summary: Mapped[bool] = mapped_column(Boolean, default=True)
     next_weekly_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     pain_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # "No thanks" to the pain log: routines stop asking (an explicit /pain still asks).
+    pain_consent_declined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     default_routine: Mapped[str | None] = mapped_column(String(64))
 
 

@@ -49,12 +49,31 @@ async def consent_at(session: AsyncSession, user_id: int) -> datetime | None:
     return value
 
 
+async def consent_declined(session: AsyncSession, user_id: int) -> bool:
+    """Whether the user said "No thanks" to a pain log (and hasn't agreed since)."""
+    value = await session.scalar(select(User.pain_consent_declined_at).where(User.id == user_id))
+    return value is not None
+
+
+async def decline_consent(session: AsyncSession, user_id: int, at: datetime) -> None:
+    """Remember a "No thanks", unless the user already agreed."""
+    await session.execute(
+        update(User)
+        .where(User.id == user_id, User.pain_consent_at.is_(None))
+        .values(pain_consent_declined_at=at)
+        .execution_options(synchronize_session=False)
+    )
+
+
 async def give_consent(session: AsyncSession, user_id: int, at: datetime) -> bool:
     """Record consent once (the first instant is kept); False when the user has no row."""
     result = await session.execute(
         update(User)
         .where(User.id == user_id)
-        .values(pain_consent_at=func.coalesce(User.pain_consent_at, at))
+        .values(
+            pain_consent_at=func.coalesce(User.pain_consent_at, at),
+            pain_consent_declined_at=None,
+        )
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]

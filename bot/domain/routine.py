@@ -69,10 +69,14 @@ class InvalidTransition(Exception):
     """The action makes no sense in this phase (a forged or out-of-place button)."""
 
 
-def begin(total_steps: int, *, needs_consent: bool) -> RoutineState:
+def begin(total_steps: int, *, needs_consent: bool, pain_checks: bool = True) -> RoutineState:
+    """A new run: ask for consent, or start with the pain check, or (without a pain log)
+    with the first stretch."""
     if total_steps < 1:
         raise ValueError("a routine needs at least one stretch")
-    return RoutineState(total_steps, Phase.CONSENT if needs_consent else Phase.BEFORE)
+    if needs_consent:
+        return RoutineState(total_steps, Phase.CONSENT)
+    return RoutineState(total_steps, Phase.BEFORE if pain_checks else Phase.STEP)
 
 
 PAIN_PHASES = (Phase.BEFORE, Phase.AFTER)

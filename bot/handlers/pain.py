@@ -47,6 +47,7 @@ async def consent_answered(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         await query.answer(texts.PAIN_CONSENT_ALREADY, show_alert=True)
         await edit_or_send(update, texts.PAIN_CONSENT_ALREADY)
     else:
+        await svc.pain.decline_consent(user_id)
         await query.answer()
         await edit_or_send(update, texts.PAIN_CONSENT_DECLINED)
 

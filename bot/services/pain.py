@@ -148,6 +148,15 @@ class PainLog:
             if not await store.give_consent(session, user_id, self._clock.now()):
                 raise UnknownUser(user_id)
 
+    async def consent_declined(self, user_id: int) -> bool:
+        async with self._sessions() as session:
+            return await store.consent_declined(session, user_id)
+
+    async def decline_consent(self, user_id: int) -> None:
+        """ "No thanks": store nothing, and stop asking before routines."""
+        async with self._sessions() as session, session.begin():
+            await store.decline_consent(session, user_id, self._clock.now())
+
     # --- readings ----------------------------------------------------------------------
 
     async def record(

@@ -38,6 +38,10 @@ class PainRecorder(Protocol):
 
     async def give_consent(self, user_id: int) -> None: ...
 
+    async def consent_declined(self, user_id: int) -> bool: ...
+
+    async def decline_consent(self, user_id: int) -> None: ...
+
     async def record(
         self,
         user_id: int,
@@ -152,7 +156,8 @@ class Routines:
         routine = self._content.routines.get(routine_id)
         if routine is None:
             raise KeyError(routine_id)
-        needs_consent = not await self._pain.has_consent(user_id)
+        consent = await self._pain.has_consent(user_id)
+        declined = not consent and await self._pain.consent_declined(user_id)
         now = self._clock.now()
         async with self._sessions() as session, session.begin():
             current = await runs_db.active_for(session, user_id)
@@ -165,7 +170,11 @@ class Routines:
                 current.timer_ends_at = None
                 current.version += 1
                 await session.flush()
-            state = begin(len(routine.steps(self._content)), needs_consent=needs_consent)
+            state = begin(
+                len(routine.steps(self._content)),
+                needs_consent=not consent and not declined,
+                pain_checks=consent,
+            )
             run = RoutineRun(
                 user_id=user_id,
                 routine_id=routine.id,
@@ -225,6 +234,8 @@ class Routines:
                 return Tap(TapResult.STALE, view)
         if action is Action.CONSENT_YES:
             await self._pain.give_consent(user_id)
+        elif action is Action.CONSENT_NO:
+            await self._pain.decline_consent(user_id)
         if action is Action.PAIN and level is not None:
             context = PainContext.BEFORE if view.state.phase is Phase.BEFORE else PainContext.AFTER
             await self._pain.record(user_id, level, context, routine_run_id=run_id)

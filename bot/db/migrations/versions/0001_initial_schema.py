@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: (none)
-Create Date: 2026-11-25 13:31:28.681831
+Create Date: 2026-11-25 14:48:33.706663
 """
 
 from collections.abc import Sequence
@@ -40,6 +40,7 @@ def upgrade() -> None:
         sa.Column("weekly_summary", sa.Boolean(), nullable=False),
         sa.Column("next_weekly_at", sa.DateTime(), nullable=True),
         sa.Column("pain_consent_at", sa.DateTime(), nullable=True),
+        sa.Column("pain_consent_declined_at", sa.DateTime(), nullable=True),
         sa.Column("default_routine", sa.String(length=64), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
     )
