@@ -240,14 +240,14 @@ async def test_persistent_429_pauses_the_dispatcher(harness: BotHarness) -> None
 async def test_timeouts_are_retried_with_backoff(
     server: LoopbackBotAPI, clock: ManualClock, tmp_path: Path
 ) -> None:
-    settings = make_settings(server, database_url(tmp_path), http_timeout_seconds=0.3)
+    settings = make_settings(server, database_url(tmp_path), http_timeout_seconds=1.0)
     harness = BotHarness(server, settings, clock)
     await harness.start()
     try:
         user = harness.new_user()
         await onboard(harness, user, at="07:00", zone="UTC")
         clock.set(datetime(2026, 3, 3, 7, 0, tzinfo=UTC))
-        server.delay_next("sendMessage", 1.0, chat_id=user.id)
+        server.delay_next("sendMessage", 2.5, chat_id=user.id)
         report = await harness.dispatch()
         assert report.sent == 0 and report.retried == 1
         assert (await harness.advance(timedelta(seconds=5))).sent == 0  # backing off
