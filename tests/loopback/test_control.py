@@ -10,56 +10,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
-import struct
 import time
-import zlib
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
 import pytest
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot
 from telegram.error import Forbidden
 
 from loopback import LoopbackBotAPI, SimUser
 from loopback.chat import main as chat_main
 from loopback.chat import render_message
+from tests.loopback.support import keyboard, png
 
 CONTROL_TOKEN = "s3cret"
 
 
 # --------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(autouse=True)
-def _ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
-    # PTB 22 warns when RetryAfter.retry_after is an int; warnings are errors here.
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[LoopbackBotAPI]:
-    async with LoopbackBotAPI() as srv:
-        yield srv
-
-
-@pytest.fixture
-async def bot(server: LoopbackBotAPI) -> AsyncIterator[Bot]:
-    async with Bot(
-        server.token, base_url=server.api_base_url, base_file_url=server.file_base_url
-    ) as ptb_bot:
-        yield ptb_bot
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
-@pytest.fixture
-def user(server: LoopbackBotAPI) -> SimUser:
-    return server.add_user("Ana")
 
 
 async def _call(
@@ -79,27 +46,6 @@ async def _call(
         assert response.content_type == "application/json"
         payload: dict[str, Any] = await response.json()
         return response.status, payload
-
-
-def _keyboard(*pairs: tuple[str, str]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=data) for label, data in pairs]]
-    )
-
-
-def _png(width: int = 3, height: int = 2) -> bytes:
-    def chunk(kind: bytes, payload: bytes) -> bytes:
-        crc = zlib.crc32(kind + payload) & 0xFFFFFFFF
-        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", crc)
-
-    rows = b"".join(b"\x00" + b"\x10\x20\x30" * width for _ in range(height))
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(rows))
-        + chunk(b"IEND", b"")
-    )
 
 
 # --------------------------------------------------------------------------- users
@@ -183,8 +129,8 @@ async def test_location_reaches_the_bot(
 async def test_press_by_label_reaches_the_bot(
     server: LoopbackBotAPI, bot: Bot, user: SimUser, http: aiohttp.ClientSession
 ) -> None:
-    older = await bot.send_message(user.id, "Ready?", reply_markup=_keyboard(("Done", "d1")))
-    newer = await bot.send_message(user.id, "Again?", reply_markup=_keyboard(("Done", "d2")))
+    older = await bot.send_message(user.id, "Ready?", reply_markup=keyboard(("Done", "d1")))
+    newer = await bot.send_message(user.id, "Again?", reply_markup=keyboard(("Done", "d2")))
     await bot.send_message(user.id, "No buttons here")
 
     # Without message_id: the newest bot message that has the button.
@@ -214,7 +160,7 @@ async def test_press_by_label_reaches_the_bot(
 async def test_press_errors(
     server: LoopbackBotAPI, bot: Bot, user: SimUser, http: aiohttp.ClientSession
 ) -> None:
-    sent = await bot.send_message(user.id, "Ready?", reply_markup=_keyboard(("Done", "d")))
+    sent = await bot.send_message(user.id, "Ready?", reply_markup=keyboard(("Done", "d")))
     path = f"/users/{user.id}/press"
     status, body = await _call(http, server, "POST", path, {"label": "Nope"})
     assert status == 404 and "Nope" in body["error"]
@@ -261,7 +207,7 @@ async def test_messages_show_current_state(
 ) -> None:
     server.send_text(user, "hi")
     sent = await bot.send_message(
-        user.id, "Ready?", reply_markup=_keyboard(("✅ Done", "d"), ("⏱ Start 20 s", "t"))
+        user.id, "Ready?", reply_markup=keyboard(("✅ Done", "d"), ("⏱ Start 20 s", "t"))
     )
     status, view = await _call(http, server, "GET", f"/chats/{user.id}/messages")
     assert status == 200
@@ -292,8 +238,8 @@ async def test_messages_show_current_state(
 async def test_photo_and_document_with_file_urls(
     server: LoopbackBotAPI, bot: Bot, user: SimUser, http: aiohttp.ClientSession
 ) -> None:
-    png = _png()
-    photo = await bot.send_photo(user.id, png, caption="Cat stretch")
+    image = png()
+    photo = await bot.send_photo(user.id, image, caption="Cat stretch")
     await bot.send_document(user.id, b"a,b\n1,2\n", filename="log.csv")
     status, view = await _call(http, server, "GET", f"/chats/{user.id}/messages")
     assert status == 200
@@ -306,7 +252,7 @@ async def test_photo_and_document_with_file_urls(
     async with http.get(pic["photo"]["url"]) as response:
         assert response.status == 200
         assert response.content_type == "image/png"
-        assert await response.read() == png
+        assert await response.read() == image
     async with http.get(doc["document"]["url"]) as response:
         assert response.status == 200 and await response.read() == b"a,b\n1,2\n"
     status, body = await _call(http, server, "GET", "/files/nope")
@@ -470,7 +416,7 @@ async def _responder(bot: Bot, stop: asyncio.Event) -> None:
                 await bot.send_message(
                     update.message.chat.id,
                     f"You said: {update.message.text}",
-                    reply_markup=_keyboard(("✅ Done", "done"), ("⏱ Start 20 s", "timer")),
+                    reply_markup=keyboard(("✅ Done", "done"), ("⏱ Start 20 s", "timer")),
                 )
             elif update.message and update.message.location:
                 await bot.send_message(update.message.chat.id, "Nice place")
@@ -482,7 +428,7 @@ async def _responder(bot: Bot, stop: asyncio.Event) -> None:
                     chat_id=query.message.chat.id,
                     message_id=query.message.message_id,
                 )
-                await bot.send_photo(query.message.chat.id, _png(), caption="Well done")
+                await bot.send_photo(query.message.chat.id, png(), caption="Well done")
 
 
 async def test_chat_client_transcript(server: LoopbackBotAPI, bot: Bot) -> None:

@@ -7,10 +7,7 @@ validations, state, fault injection and synchronisation helpers are pinned down 
 from __future__ import annotations
 
 import asyncio
-import struct
 import sys
-import zlib
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +15,6 @@ import aiohttp
 import pytest
 from telegram import (
     Bot,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
     Message,
     Update,
 )
@@ -31,53 +26,14 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
 )
-from telegram.request import HTTPXRequest
 
 from loopback import LoopbackBotAPI, SimUser
+from tests.loopback.support import keyboard, make_bot, png
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 # --------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(autouse=True)
-def _ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
-    # PTB 22 warns when RetryAfter.retry_after is an int; warnings are errors here.
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[LoopbackBotAPI]:
-    async with LoopbackBotAPI() as srv:
-        yield srv
-
-
-@pytest.fixture
-async def bot(server: LoopbackBotAPI) -> AsyncIterator[Bot]:
-    async with _make_bot(server) as ptb_bot:
-        yield ptb_bot
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
-@pytest.fixture
-def user(server: LoopbackBotAPI) -> SimUser:
-    return server.add_user("Ana")
-
-
-def _make_bot(server: LoopbackBotAPI, read_timeout: float | None = None) -> Bot:
-    request = HTTPXRequest(read_timeout=read_timeout) if read_timeout is not None else None
-    return Bot(
-        server.token,
-        base_url=server.api_base_url,
-        base_file_url=server.file_base_url,
-        request=request,
-    )
 
 
 async def _raw(
@@ -95,27 +51,6 @@ async def _raw(
     async with http.request(verb, url, json=json, data=data, params=params) as response:
         body: dict[str, Any] = await response.json()
         return response.status, body
-
-
-def _png(width: int = 3, height: int = 2) -> bytes:
-    def chunk(kind: bytes, payload: bytes) -> bytes:
-        crc = zlib.crc32(kind + payload) & 0xFFFFFFFF
-        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", crc)
-
-    rows = b"".join(b"\x00" + b"\x10\x20\x30" * width for _ in range(height))
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(rows))
-        + chunk(b"IEND", b"")
-    )
-
-
-def _keyboard(*pairs: tuple[str, str]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=data) for label, data in pairs]]
-    )
 
 
 # --------------------------------------------------------------------------- basics
@@ -161,7 +96,7 @@ async def test_method_names_are_case_insensitive_and_get_works(
 
 async def test_send_edit_delete_round_trip(server: LoopbackBotAPI, bot: Bot, user: SimUser) -> None:
     sent = await bot.send_message(
-        user.id, "<b>Time</b> to stretch", parse_mode="HTML", reply_markup=_keyboard(("Done", "d"))
+        user.id, "<b>Time</b> to stretch", parse_mode="HTML", reply_markup=keyboard(("Done", "d"))
     )
     assert isinstance(sent, Message)
     assert sent.text == "Time to stretch" and sent.chat.type == "private"
@@ -182,7 +117,7 @@ async def test_send_edit_delete_round_trip(server: LoopbackBotAPI, bot: Bot, use
     assert server.message(user, sent.message_id).reply_markup is None
 
     await bot.edit_message_reply_markup(
-        chat_id=user.id, message_id=sent.message_id, reply_markup=_keyboard(("Again", "a"))
+        chat_id=user.id, message_id=sent.message_id, reply_markup=keyboard(("Again", "a"))
     )
     assert server.button_data(user, sent.message_id) == ["a"]
 
@@ -207,19 +142,19 @@ async def test_message_ids_increase_per_chat_across_both_sides(
 
 
 async def test_edit_not_modified(server: LoopbackBotAPI, bot: Bot, user: SimUser) -> None:
-    sent = await bot.send_message(user.id, "Same", reply_markup=_keyboard(("A", "a")))
+    sent = await bot.send_message(user.id, "Same", reply_markup=keyboard(("A", "a")))
     with pytest.raises(BadRequest, match=r"(?i)message is not modified: specified new message"):
         await bot.edit_message_text(
-            "Same", chat_id=user.id, message_id=sent.message_id, reply_markup=_keyboard(("A", "a"))
+            "Same", chat_id=user.id, message_id=sent.message_id, reply_markup=keyboard(("A", "a"))
         )
     with pytest.raises(BadRequest, match=r"(?i)message is not modified"):
         await bot.edit_message_reply_markup(
-            chat_id=user.id, message_id=sent.message_id, reply_markup=_keyboard(("A", "a"))
+            chat_id=user.id, message_id=sent.message_id, reply_markup=keyboard(("A", "a"))
         )
 
 
 async def test_caption_edit_and_limits(server: LoopbackBotAPI, bot: Bot, user: SimUser) -> None:
-    photo = await bot.send_photo(user.id, _png(), caption="Your week")
+    photo = await bot.send_photo(user.id, png(), caption="Your week")
     assert photo.caption == "Your week"
     edited = await bot.edit_message_caption(
         chat_id=user.id, message_id=photo.message_id, caption="Your month"
@@ -293,7 +228,7 @@ async def test_ptb_sees_bad_request_for_long_callback_data(
     server: LoopbackBotAPI, bot: Bot, user: SimUser
 ) -> None:
     with pytest.raises(BadRequest, match=r"(?i)BUTTON_DATA_INVALID"):
-        await bot.send_message(user.id, "hi", reply_markup=_keyboard(("b", "x" * 65)))
+        await bot.send_message(user.id, "hi", reply_markup=keyboard(("b", "x" * 65)))
 
 
 async def test_form_and_multipart_bodies(
@@ -386,7 +321,7 @@ async def test_user_writing_again_unblocks(server: LoopbackBotAPI, bot: Bot, use
 async def test_delay_next_makes_ptb_time_out_and_then_takes_effect(
     server: LoopbackBotAPI, user: SimUser
 ) -> None:
-    async with _make_bot(server, read_timeout=0.3) as slow_bot:
+    async with make_bot(server, read_timeout=0.3) as slow_bot:
         since = len(server.calls)
         server.delay_next("sendMessage", 1.0)
         with pytest.raises(TimedOut):
@@ -412,7 +347,7 @@ async def test_stop_releases_a_hanging_call(user: SimUser) -> None:
     srv = LoopbackBotAPI()
     srv.add_user("Ana", user_id=user.id)
     await srv.start()
-    ptb_bot = _make_bot(srv, read_timeout=30)
+    ptb_bot = make_bot(srv, read_timeout=30)
     async with ptb_bot:
         srv.delay_next("sendMessage", 60)
         pending = asyncio.create_task(ptb_bot.send_message(user.id, "never"))
@@ -429,7 +364,7 @@ async def test_stop_releases_a_hanging_call(user: SimUser) -> None:
 async def test_upload_then_reuse_by_file_id(
     server: LoopbackBotAPI, bot: Bot, user: SimUser
 ) -> None:
-    image = _png(4, 5)
+    image = png(4, 5)
     first = await bot.send_photo(user.id, image, caption="chart")
     size = first.photo[-1]
     assert (size.width, size.height) == (4, 5)
@@ -554,7 +489,7 @@ async def test_commands_get_bot_command_entities(server: LoopbackBotAPI, user: S
 async def test_callback_queries_must_be_answered(
     server: LoopbackBotAPI, bot: Bot, user: SimUser
 ) -> None:
-    sent = await bot.send_message(user.id, "Ready?", reply_markup=_keyboard(("Done", "done")))
+    sent = await bot.send_message(user.id, "Ready?", reply_markup=keyboard(("Done", "done")))
     update_id = server.press_button(user, sent.message_id, "done")
     query = server.unanswered_callback_queries()[0]
     assert (query.update_id, query.data, query.message_id) == (update_id, "done", sent.message_id)
@@ -576,7 +511,7 @@ async def test_callback_queries_must_be_answered(
 async def test_pressing_missing_buttons_is_a_clear_error(
     server: LoopbackBotAPI, bot: Bot, user: SimUser
 ) -> None:
-    sent = await bot.send_message(user.id, "Pick", reply_markup=_keyboard(("A", "a"), ("B", "b")))
+    sent = await bot.send_message(user.id, "Pick", reply_markup=keyboard(("A", "a"), ("B", "b")))
     with pytest.raises(LookupError, match=r"no button with callback_data 'c'"):
         server.press_button(user, sent.message_id, "c")
     with pytest.raises(LookupError, match=r"no button labelled 'C'; it has \['A', 'B'\]"):
@@ -593,9 +528,9 @@ async def test_pressing_missing_buttons_is_a_clear_error(
 async def test_callback_message_shows_current_state(
     server: LoopbackBotAPI, bot: Bot, user: SimUser
 ) -> None:
-    sent = await bot.send_message(user.id, "v1", reply_markup=_keyboard(("Go", "go")))
+    sent = await bot.send_message(user.id, "v1", reply_markup=keyboard(("Go", "go")))
     await bot.edit_message_text(
-        "v2", chat_id=user.id, message_id=sent.message_id, reply_markup=_keyboard(("Go", "go"))
+        "v2", chat_id=user.id, message_id=sent.message_id, reply_markup=keyboard(("Go", "go"))
     )
     server.press_button(user, sent.message_id, "go")
     message = server.pending_updates()[-1]["callback_query"]["message"]
@@ -659,7 +594,7 @@ async def test_ptb_application_round_trip(server: LoopbackBotAPI, user: SimUser)
     async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.effective_message is not None
         await update.effective_message.reply_text(
-            "Ready?", reply_markup=_keyboard(("Done", "done"), ("Later", "later"))
+            "Ready?", reply_markup=keyboard(("Done", "done"), ("Later", "later"))
         )
 
     async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
