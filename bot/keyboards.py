@@ -47,12 +47,21 @@ def confirm_zone(zone_key: str) -> InlineKeyboardMarkup:
     )
 
 
-def settings_menu(*, paused: bool, weekly: bool) -> InlineKeyboardMarkup:
-    pause_row = (
-        button("▶️ Resume reminders", callbacks.settings_action("resume"))
-        if paused
-        else button("⏸ Pause", callbacks.settings_action("pause"))
-    )
+def zone_choices(choices: list[tuple[str, str]]) -> InlineKeyboardMarkup:
+    """One button per (zone key, label) for an ambiguous abbreviation, then "none of these"."""
+    rows = [[button(label, callbacks.zone_confirm(key))] for key, label in choices]
+    rows.append([button("✏️ None of these", callbacks.ZONE_RETRY)])
+    return InlineKeyboardMarkup(rows)
+
+
+def settings_menu(*, subscribed: bool, paused: bool, weekly: bool) -> InlineKeyboardMarkup:
+    """The /settings menu; the on/off button offers only what changes something."""
+    if not subscribed:
+        pause_row = button("🔔 Turn reminders on", callbacks.settings_action("resume"))
+    elif paused:
+        pause_row = button("▶️ Resume reminders", callbacks.settings_action("resume"))
+    else:
+        pause_row = button("⏸ Pause", callbacks.settings_action("pause"))
     weekly_label = "📊 Weekly summary: on" if weekly else "📊 Weekly summary: off"
     return InlineKeyboardMarkup(
         [
@@ -101,6 +110,12 @@ def pause_choices() -> InlineKeyboardMarkup:
             [button("Until I resume", callbacks.pause_choice(None))],
             [button("⬅️ Back", callbacks.settings_action("menu"))],
         ]
+    )
+
+
+def resume_reminders() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[button("▶️ Resume reminders", callbacks.settings_action("resume"))]]
     )
 
 

@@ -303,6 +303,7 @@ class ReminderTapOutcome(StrEnum):
     DONE = "done"
     ALREADY = "already"  # a double tap, or the other button was tapped first
     NOT_YOURS = "not_yours"  # unknown id or someone else's delivery: a forged button
+    STALE = "stale"  # a routine was started after this reminder: its Snooze/Skip no longer apply
 
 
 @dataclass(frozen=True)
@@ -319,6 +320,8 @@ async def snooze_reminder(
         delivery = await deliveries.get(session, delivery_id)
         if delivery is None or delivery.user_id != user_id:
             return ReminderTap(ReminderTapOutcome.NOT_YOURS)
+        if await _routine_started_after(session, delivery):
+            return ReminderTap(ReminderTapOutcome.STALE, delivery)
         if delivery.snoozed or delivery.status != DeliveryStatus.SENT:
             return ReminderTap(ReminderTapOutcome.ALREADY, delivery)
         again = clock.now() + SNOOZE
@@ -344,6 +347,8 @@ async def skip_reminder(
         delivery = await deliveries.get(session, delivery_id)
         if delivery is None or delivery.user_id != user_id:
             return ReminderTap(ReminderTapOutcome.NOT_YOURS)
+        if await _routine_started_after(session, delivery):
+            return ReminderTap(ReminderTapOutcome.STALE, delivery)
         if not await deliveries.transition(
             session,
             delivery.id,
@@ -352,3 +357,10 @@ async def skip_reminder(
         ):
             return ReminderTap(ReminderTapOutcome.ALREADY, delivery)
     return ReminderTap(ReminderTapOutcome.DONE, delivery)
+
+
+async def _routine_started_after(session: AsyncSession, delivery: Delivery) -> bool:
+    """A routine started since the reminder went out answers it: Snooze/Skip are stale."""
+    if delivery.sent_at is None:
+        return False
+    return await routines.started_since(session, delivery.user_id, delivery.sent_at)

@@ -38,9 +38,28 @@ ASK_ZONE = (
 
 BAD_ZONE = (
     "🤔 I don't know that place or time zone. Try a bigger city nearby (<code>Berlin</code>, "
-    "<code>New York</code>), a zone name like <code>Europe/Paris</code>, or an offset like "
-    "<code>UTC+5:30</code>. You can also share your location."
+    "<code>New York</code>), a zone name like <code>Europe/Paris</code>, an abbreviation like "
+    "<code>CET</code>, or an offset like <code>UTC+5:30</code>. You can also share your "
+    "location."
 )
+
+OFFSET_OUT_OF_RANGE = (
+    "🤔 That offset doesn't exist anywhere: UTC offsets run from <code>UTC-12</code> to "
+    "<code>UTC+14</code>, with minutes <code>:00</code>, <code>:30</code> or <code>:45</code> "
+    "(like <code>UTC+5:30</code>). Or type your city."
+)
+
+
+def which_zone(abbreviation: str) -> str:
+    return (
+        f"🌍 <b>{escape(abbreviation)}</b> means different time zones in different places. "
+        "Which one is yours? (Or type your city.)"
+    )
+
+
+def zone_choice_label(place: str, local_now: datetime) -> str:
+    return f"{place} · now {local_now:%H:%M}"
+
 
 BAD_LOCATION = "🤔 I couldn't find a time zone for that spot. Please type your city instead."
 
@@ -51,6 +70,8 @@ ZONE_NOTED = "Thanks!"
 TAP_A_BUTTON = "Please tap one of the buttons above, or send /cancel to stop."
 
 SETUP_CANCELLED = "Okay, I stopped here. Send /start whenever you want to continue."
+
+NOTHING_TO_CANCEL = "There's no open question to cancel. /help lists what I can do."
 
 FINISH_SETUP_FIRST = "Let's finish setting up first: send /start."
 
@@ -80,6 +101,7 @@ HELP = (
     "/settings – reminder time, time zone, days, pause\n"
     "/stop – turn reminders off (data kept)\n"
     "/start – set up or turn reminders back on\n"
+    "/cancel – leave the question I asked\n"
     "/export – download all your data\n"
     "/delete – erase all your data\n"
     "/privacy – what I store and why\n\n"
@@ -119,6 +141,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("delete", "Erase all your data"),
     ("stop", "Turn reminders off"),
     ("start", "Set up or turn reminders back on"),
+    ("cancel", "Leave the question I asked"),
 )
 
 
@@ -148,10 +171,37 @@ def weekdays_label(days: frozenset[int]) -> str:
     return ", ".join(WEEKDAY_NAMES[day] for day in sorted(days))
 
 
-def next_reminder_line(next_local: datetime | None, zone_label: str) -> str:
+def next_reminder_line(
+    next_local: datetime | None, zone_label: str, *, snoozed: bool = False
+) -> str:
     if next_local is None:
         return "No reminder is scheduled."
-    return f"Next reminder: <b>{local_moment(next_local)}</b> ({escape(zone_label)})."
+    what = "Next reminder (snoozed)" if snoozed else "Next reminder"
+    return f"{what}: <b>{local_moment(next_local)}</b> ({escape(zone_label)})."
+
+
+def schedule_status(
+    *,
+    subscribed: bool,
+    paused_indefinitely: bool,
+    resume_on: date | None,
+    next_local: datetime | None,
+    zone_label: str,
+    snoozed: bool,
+) -> str:
+    """Whether reminders are on, off or paused, and when the next one comes: one wording
+    for /start, /settings and the end of setup, so they never disagree."""
+    if not subscribed:
+        return "🔕 Reminders are <b>off</b>: no reminder will come. /start turns them back on."
+    if paused_indefinitely:
+        return "⏸ Paused until you resume: no reminder will come until then (/settings)."
+    line = next_reminder_line(next_local, zone_label, snoozed=snoozed)
+    if resume_on is not None:
+        return f"⏸ Paused; reminders resume on <b>{_day(resume_on)}</b>.\n{line}"
+    return f"🔔 Reminders are <b>on</b>.\n{line}"
+
+
+REMINDERS_OFF_NO_PAUSE = "Reminders are off, so there's nothing to pause. /start turns them on."
 
 
 def setup_done(next_line: str) -> str:
@@ -162,8 +212,8 @@ def setup_done(next_line: str) -> str:
     )
 
 
-def welcome_back(next_line: str) -> str:
-    return f"👋 Welcome back! Your reminders are on.\n{next_line}\n\n/stretch · /settings · /help"
+def welcome_back(schedule: str) -> str:
+    return f"👋 Welcome back!\n{schedule}\n\n/stretch · /settings · /help"
 
 
 REMINDER = (

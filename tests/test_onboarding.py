@@ -118,7 +118,7 @@ async def test_unknown_zone_is_answered_and_changes_nothing(harness: BotHarness)
     await harness.send(user, "Atlantis")
     assert "don't know that place" in harness.last_text(user)
     await harness.send(user, "UTC+15")
-    assert "don't know that place" in harness.last_text(user)
+    assert "UTC-12 to UTC+14" in harness.last_text(user)
     stored = await stored_user(harness, user)
     assert stored is not None and stored.time_zone is None and not stored.subscribed
 

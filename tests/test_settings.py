@@ -75,7 +75,7 @@ async def test_pause_for_three_days_then_resume(harness: BotHarness) -> None:
     stored = await harness.services.preferences.get(user.id)
     assert stored is not None and stored.paused_until == date(2026, 3, 5)
     assert stored.next_due_at == datetime(2026, 3, 5, 7, 0, tzinfo=UTC)
-    assert "resume on Thu 05 Mar" in harness.last_text(user)
+    assert "resume on Thu 5 Mar" in harness.last_text(user)
     sent = []
     for day in (3, 4, 5):
         harness.clock.set(datetime(2026, 3, day, 7, 0, tzinfo=UTC))

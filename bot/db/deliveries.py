@@ -85,3 +85,32 @@ async def transition(
 
 async def get(session: AsyncSession, delivery_id: int) -> Delivery | None:
     return await session.get(Delivery, delivery_id)
+
+
+async def pending_snooze(session: AsyncSession, user_id: int) -> datetime | None:
+    """When a snoozed daily reminder of the user will be sent again, if one is waiting."""
+    return await session.scalar(
+        select(Delivery.due_at)
+        .where(
+            Delivery.user_id == user_id,
+            Delivery.kind == DeliveryKind.DAILY.value,
+            Delivery.snoozed.is_(True),
+            Delivery.status.in_([DeliveryStatus.PENDING.value, DeliveryStatus.SENDING.value]),
+        )
+        .order_by(Delivery.due_at)
+        .limit(1)
+    )
+
+
+async def cancel_snoozes(session: AsyncSession, user_id: int) -> None:
+    """Drop the user's snoozed reminders that are still waiting (a pause or /stop came after)."""
+    await session.execute(
+        update(Delivery)
+        .where(
+            Delivery.user_id == user_id,
+            Delivery.snoozed.is_(True),
+            Delivery.status == DeliveryStatus.PENDING.value,
+        )
+        .values(status=DeliveryStatus.SKIPPED.value)
+        .execution_options(synchronize_session=False)
+    )

@@ -95,3 +95,13 @@ async def completed_since(session: AsyncSession, user_id: int, since: datetime) 
         .limit(1)
     )
     return found is not None
+
+
+async def started_since(session: AsyncSession, user_id: int, since: datetime) -> bool:
+    """Whether the user started any routine at or after `since` (finished or not)."""
+    found = await session.scalar(
+        select(RoutineRun.id)
+        .where(RoutineRun.user_id == user_id, RoutineRun.started_at >= since)
+        .limit(1)
+    )
+    return found is not None

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Protocol
 
 from bot.domain.cities import AMBIGUOUS_NAMES, CITY_ZONES, COUNTRY_ZONES
+from bot.domain.zone_abbreviations import Place, places_for
 
 #: Real-world offsets run from UTC-12:00 (Baker Island) to UTC+14:00 (Line Islands).
 MIN_OFFSET_MINUTES = -12 * 60
@@ -383,6 +384,48 @@ def resolve_zone_text(text: str) -> ZoneMatch | None:
     if match is None and "," in cleaned:
         match = _place_match(cleaned.split(",", 1)[0])
     return match
+
+
+@dataclass(frozen=True)
+class ZoneChoice:
+    """Typed text that means one of several zones ("IST"): ask which."""
+
+    abbreviation: str
+    places: tuple[Place, ...]
+
+
+@dataclass(frozen=True)
+class OffsetOutOfRange:
+    """A UTC offset no place uses ("UTC+15", "UTC+5:20")."""
+
+    text: str
+
+
+ZoneAnswer = ZoneMatch | ZoneChoice | OffsetOutOfRange | None
+
+
+def interpret_zone_text(text: str) -> ZoneAnswer:
+    """What typed text says about a zone, so the bot can answer each case specifically.
+
+    A `ZoneMatch` as `resolve_zone_text` finds it, or for an abbreviation of one place
+    ("PST", "CET", "JST") that place's IANA zone; a `ZoneChoice` for an abbreviation of
+    several places ("IST", "CST"); `OffsetOutOfRange` for an offset outside
+    UTC-12:00..UTC+14:00 or with minutes other than :00, :30, :45; otherwise None.
+    """
+    match = resolve_zone_text(text)
+    if match is not None:
+        return match
+    cleaned = text.strip()
+    places = places_for(cleaned)
+    if len(places) == 1:
+        zone = _iana_match(places[0].zone)
+        return ZoneMatch(key=zone.key, label=f"{cleaned.upper()} ({zone.label})")
+    if places:
+        return ZoneChoice(abbreviation=cleaned.upper(), places=places)
+    lowered = cleaned.lower().translate(_DASHES)
+    if len(lowered) <= _MAX_TEXT_LEN and _OFFSET_TEXT_RE.fullmatch(lowered):
+        return OffsetOutOfRange(cleaned)
+    return None
 
 
 def zone_from_location(

@@ -59,6 +59,17 @@ async def edit_or_send(update: Update, text: str, **kwargs: object) -> None:
     await reply(update, text, **kwargs)
 
 
+async def remove_buttons(update: Update) -> None:
+    """Take the inline keyboard off the tapped message: its question has been answered."""
+    query = update.callback_query
+    if query is None or query.message is None:
+        return
+    try:
+        await query.edit_message_reply_markup(reply_markup=None)
+    except BadRequest as exc:  # not modified (already gone), or the message is too old
+        logger.debug("Could not remove buttons: %s", exc)
+
+
 async def onboarded_user(update: Update, context: ContextTypes.DEFAULT_TYPE) -> User | None:
     """The user, or None after telling them to finish /start first."""
     user_id, _ = sender_ids(update)

@@ -24,16 +24,24 @@ from telegram.ext import (
 from bot import callbacks, keyboards, texts
 from bot.domain.timeparse import parse_time_of_day
 from bot.domain.timezones import (
+    OffsetOutOfRange,
     UnknownTimeZone,
+    ZoneChoice,
     ZoneMatch,
     describe_offset,
     iana_label,
+    interpret_zone_text,
     load_zone,
-    resolve_zone_text,
     zone_from_location,
 )
 from bot.handlers.common import Handler, edit_or_send, reply, sender_ids, services
-from bot.handlers.settings import build_commands, next_reminder_line, show_settings
+from bot.handlers.settings import (
+    build_commands,
+    current_schedule,
+    is_paused,
+    local_today,
+    show_settings,
+)
 
 ASKING_TIME, ASKING_ZONE, CONFIRMING_ZONE = range(3)
 
@@ -45,7 +53,12 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     user = (await prefs.greet(user_id, chat_id)).user
     if user.onboarded:
         user = await prefs.subscribe(user_id)
-        await reply(update, texts.welcome_back(next_reminder_line(user)))
+        paused = is_paused(user, local_today(user, context))
+        await reply(
+            update,
+            texts.welcome_back(await current_schedule(user, context)),
+            reply_markup=keyboards.resume_reminders() if paused else None,
+        )
         return ConversationHandler.END
     await reply(update, texts.WELCOME)
     if user.reminder_time is None:
@@ -109,11 +122,29 @@ async def _time_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE, at: t
 async def zone_typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     """A city, IANA name or UTC offset."""
     assert update.message is not None and update.message.text is not None
-    match = resolve_zone_text(update.message.text)
-    if match is None:
+    answer = interpret_zone_text(update.message.text)
+    if isinstance(answer, ZoneChoice):
+        now = services(context).clock.now()
+        choices = [
+            (
+                place.zone,
+                texts.zone_choice_label(place.label, now.astimezone(load_zone(place.zone))),
+            )
+            for place in answer.places
+        ]
+        await reply(
+            update,
+            texts.which_zone(answer.abbreviation),
+            reply_markup=keyboards.zone_choices(choices),
+        )
+        return CONFIRMING_ZONE
+    if isinstance(answer, OffsetOutOfRange):
+        await reply(update, texts.OFFSET_OUT_OF_RANGE)
+        return ASKING_ZONE
+    if answer is None:
         await reply(update, texts.BAD_ZONE)
         return ASKING_ZONE
-    return await _confirm_zone(update, context, match)
+    return await _confirm_zone(update, context, answer)
 
 
 async def location_shared(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
@@ -173,7 +204,7 @@ async def zone_confirmed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await reply(update, texts.ASK_TIME, reply_markup=keyboards.time_presets())
         return ASKING_TIME
     user = await prefs.finish_onboarding(user_id)
-    await reply(update, texts.setup_done(next_reminder_line(user)))
+    await reply(update, texts.setup_done(await current_schedule(user, context)))
     return ConversationHandler.END
 
 

@@ -14,7 +14,7 @@ from bot.content import Content
 from bot.db.deliveries import DeliveryKind
 from bot.db.models import Delivery, User
 from bot.domain.timezones import load_zone
-from bot.handlers.common import edit_or_send, sender_ids, services
+from bot.handlers.common import edit_or_send, remove_buttons, sender_ids, services
 from bot.reminders import ReminderTapOutcome, skip_reminder, snooze_reminder
 from bot.services.pain import PainLog
 
@@ -59,6 +59,10 @@ async def reminder_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         tap = await skip_reminder(svc.sessions, user_id, delivery_id)
     if tap.outcome is ReminderTapOutcome.NOT_YOURS:
         await query.answer(texts.INVALID_BUTTON, show_alert=True)
+        return
+    if tap.outcome is ReminderTapOutcome.STALE:  # the routine already started: answered
+        await query.answer(texts.INVALID_BUTTON, show_alert=True)
+        await remove_buttons(update)
         return
     if tap.outcome is ReminderTapOutcome.ALREADY:
         already_snoozed = action == "snooze" and tap.delivery is not None and tap.delivery.snoozed

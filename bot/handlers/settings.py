@@ -6,7 +6,7 @@ Time and time-zone changes are questions, so they live in the preferences conver
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from html import escape
 
 from telegram import Update
@@ -26,14 +26,6 @@ from bot.handlers.common import (
 )
 
 
-def next_reminder_line(user: User) -> str:
-    """The user's next reminder in their own zone, for summaries and settings."""
-    if user.next_due_at is None or user.time_zone is None:
-        return texts.next_reminder_line(None, "")
-    local = user.next_due_at.astimezone(load_zone(user.time_zone))
-    return texts.next_reminder_line(local, iana_label(user.time_zone))
-
-
 def is_paused(user: User, today: date) -> bool:
     """Paused until resumed, or a timed pause that hasn't reached its resume date yet."""
     return user.paused_indefinitely or (user.paused_until is not None and user.paused_until > today)
@@ -44,8 +36,38 @@ def local_today(user: User, context: ContextTypes.DEFAULT_TYPE) -> date:
     return now.astimezone(load_zone(user.time_zone)).date() if user.time_zone else now.date()
 
 
-def settings_text(user: User, today: date, routine_title: str) -> str:
-    """The settings summary: time, zone, days, routine, pause state and the next reminder."""
+def schedule_text(user: User, today: date, snoozed_until: datetime | None) -> str:
+    """What will happen: off, paused (until when), and the next reminder, snooze included.
+
+    `snoozed_until` is a waiting snoozed reminder (UTC); it counts when it comes first.
+    """
+    zone = load_zone(user.time_zone) if user.time_zone else None
+    next_at = user.next_due_at
+    snoozed = False
+    if (
+        user.subscribed
+        and snoozed_until is not None
+        and (next_at is None or snoozed_until < next_at)
+    ):
+        next_at, snoozed = snoozed_until, True
+    return texts.schedule_status(
+        subscribed=user.subscribed,
+        paused_indefinitely=user.paused_indefinitely,
+        resume_on=user.paused_until if is_paused(user, today) else None,
+        next_local=None if next_at is None or zone is None else next_at.astimezone(zone),
+        zone_label=iana_label(user.time_zone) if user.time_zone else "",
+        snoozed=snoozed,
+    )
+
+
+async def current_schedule(user: User, context: ContextTypes.DEFAULT_TYPE) -> str:
+    """`schedule_text` for the user as stored now (one more query for a waiting snooze)."""
+    snooze = await services(context).preferences.pending_snooze(user.id)
+    return schedule_text(user, local_today(user, context), snooze)
+
+
+def settings_text(user: User, routine_title: str, schedule: str) -> str:
+    """The settings summary: time, zone, days, routine, weekly summary, then the schedule."""
     at = texts.hhmm(user.reminder_time) if user.reminder_time else "not set"
     lines = [
         "⚙️ <b>Your settings</b>",
@@ -54,33 +76,29 @@ def settings_text(user: User, today: date, routine_title: str) -> str:
         f"📅 Days: <b>{texts.weekdays_label(weekdays_from_mask(user.weekdays_mask))}</b>",
         f"🧘 Routine: <b>{escape(routine_title)}</b>",
         f"📊 Weekly summary: <b>{'on' if user.weekly_summary else 'off'}</b>",
+        schedule,
     ]
-    if not user.subscribed:
-        lines.append("🔕 Reminders are <b>off</b> (/start turns them on).")
-    elif user.paused_indefinitely:
-        lines.append("⏸ Paused until you resume.")
-    elif is_paused(user, today) and user.paused_until is not None:
-        lines.append(f"⏸ Paused; reminders resume on {user.paused_until:%a %d %b}.")
-    lines.append(next_reminder_line(user))
     return "\n".join(lines)
 
 
-def _settings_text(user: User, context: ContextTypes.DEFAULT_TYPE) -> str:
+async def _settings_text(user: User, context: ContextTypes.DEFAULT_TYPE) -> str:
     routine = services(context).routines.default_for(user)
-    return settings_text(user, local_today(user, context), routine.title)
+    return settings_text(user, routine.title, await current_schedule(user, context))
 
 
 async def show_settings(
     update: Update, context: ContextTypes.DEFAULT_TYPE, user: User, *, edit: bool
 ) -> None:
     markup = keyboards.settings_menu(
+        subscribed=user.subscribed,
         paused=is_paused(user, local_today(user, context)),
         weekly=user.weekly_summary,
     )
+    text = await _settings_text(user, context)
     if edit:
-        await edit_or_send(update, _settings_text(user, context), reply_markup=markup)
+        await edit_or_send(update, text, reply_markup=markup)
     else:
-        await reply(update, _settings_text(user, context), reply_markup=markup)
+        await reply(update, text, reply_markup=markup)
 
 
 async def settings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
@@ -108,6 +126,10 @@ async def menu_action(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             reply_markup=keyboards.weekdays(weekdays_from_mask(user.weekdays_mask)),
         )
     elif action == "pause":
+        if not user.subscribed:  # an old menu from before /stop
+            await query.answer(texts.REMINDERS_OFF_NO_PAUSE, show_alert=True)
+            await show_settings(update, context, user, edit=True)
+            return
         await query.answer()
         await edit_or_send(
             update, "⏸ <b>Pause reminders for…</b>", reply_markup=keyboards.pause_choices()
@@ -122,8 +144,9 @@ async def menu_action(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             reply_markup=keyboards.default_routines(choices, svc.routines.default_for(user).id),
         )
     elif action == "resume":
+        was_subscribed = user.subscribed
         user = await prefs.resume(user.id)
-        await query.answer("Reminders resumed")
+        await query.answer("Reminders resumed" if was_subscribed else "Reminders are on")
         await show_settings(update, context, user, edit=True)
     elif action == "weekly":
         user = await prefs.set_weekly_summary(user.id, not user.weekly_summary)
@@ -131,7 +154,7 @@ async def menu_action(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await show_settings(update, context, user, edit=True)
     elif action == "close":
         await query.answer()
-        await edit_or_send(update, _settings_text(user, context))
+        await edit_or_send(update, await _settings_text(user, context))
     else:  # "menu"
         await query.answer()
         await show_settings(update, context, user, edit=True)
@@ -171,6 +194,10 @@ async def pause_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     match = re.match(callbacks.PAUSE_PATTERN, query.data)
     assert match is not None
     days = int(match[1]) or None
+    if not user.subscribed:  # an old pause menu from before /stop
+        await query.answer(texts.REMINDERS_OFF_NO_PAUSE, show_alert=True)
+        await show_settings(update, context, user, edit=True)
+        return
     user = await services(context).preferences.pause(user.id, days)
     if days is None:
         await query.answer("Paused until you resume")

@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
-from bot.db import users
+from bot.db import deliveries, users
 from bot.db.models import PausePeriod, User
 from bot.domain.reminder_plan import (
     ALL_WEEKDAYS,
@@ -67,7 +67,18 @@ class Preferences:
         return await self._change(user_id, lambda user: setattr(user, "subscribed", True))
 
     async def unsubscribe(self, user_id: int) -> User:
-        return await self._change(user_id, lambda user: setattr(user, "subscribed", False))
+        """/stop: no more reminders, a waiting snooze included; the data stays."""
+        async with self._sessions() as session, session.begin():
+            user = await self._load(session, user_id)
+            user.subscribed = False
+            await deliveries.cancel_snoozes(session, user_id)
+            self._replan(user)
+        return user
+
+    async def pending_snooze(self, user_id: int) -> datetime | None:
+        """When a snoozed reminder will come again, if one is waiting (UTC)."""
+        async with self._sessions() as session:
+            return await deliveries.pending_snooze(session, user_id)
 
     async def toggle_weekday(self, user_id: int, weekday: int) -> User:
         """Flip one weekday; the last remaining day can't be switched off (use pause)."""
@@ -99,6 +110,7 @@ class Preferences:
             user = await self._load(session, user_id)
             today = self._today(user)
             await self._close_pause(session, user_id, today - timedelta(days=1))
+            await deliveries.cancel_snoozes(session, user_id)
             if days is None:
                 user.paused_indefinitely = True
                 user.paused_until = None
@@ -117,10 +129,12 @@ class Preferences:
         return user
 
     async def resume(self, user_id: int) -> User:
+        """Reminders on again: ends a pause and undoes /stop."""
         async with self._sessions() as session, session.begin():
             user = await self._load(session, user_id)
             today = self._today(user)
             await self._close_pause(session, user_id, today - timedelta(days=1))
+            user.subscribed = True
             user.paused_indefinitely = False
             user.paused_until = None
             self._replan(user)

@@ -1,0 +1,195 @@
+"""Issue #8, "old keyboards, contradictions and dead ends", through the loopback Bot API.
+
+What the bot says about the schedule is what will happen; an answered question's buttons go
+or answer "That button isn't valid any more"; typed answers where buttons are expected are
+accepted or told exactly which buttons are there; every question has a way out.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from bot.db.models import Delivery
+from loopback.server import SimUser
+from tests.harness.bot import BotHarness, onboard
+
+INVALID = "That button isn't valid any more."
+
+
+def last_answer(harness: BotHarness) -> str:
+    return str(harness.server.calls_to("answerCallbackQuery")[-1].params.get("text") or "")
+
+
+async def deliveries_of(harness: BotHarness, user: SimUser) -> list[Delivery]:
+    async with harness.services.sessions() as session:
+        rows = await session.scalars(select(Delivery).where(Delivery.user_id == user.id))
+        return list(rows)
+
+
+# --- what the bot says about the schedule is what will happen ---------------------------
+
+
+async def test_start_while_paused_says_paused_and_offers_resume(harness: BotHarness) -> None:
+    user = harness.new_user()
+    await onboard(harness, user, at="07:00", zone="UTC")
+    await harness.send(user, "/settings")
+    await harness.tap(user, "Pause")
+    await harness.tap(user, "Until I resume")
+    await harness.send(user, "/start")
+    text = harness.last_text(user)
+    assert "Paused until you resume" in text and "Reminders are on" not in text
+    stored = await harness.services.preferences.get(user.id)
+    assert stored is not None and stored.paused_indefinitely and stored.next_due_at is None
+    # The same words in /settings: both say paused.
+    await harness.send(user, "/settings")
+    assert "Paused until you resume" in harness.last_text(user)
+    # The Resume button on the welcome really turns reminders on.
+    await harness.send(user, "/start")
+    await harness.tap(user, "Resume reminders")
+    stored = await harness.services.preferences.get(user.id)
+    assert stored is not None and not stored.paused_indefinitely
+    assert stored.next_due_at == datetime(2026, 3, 3, 7, 0, tzinfo=UTC)
+    assert "Reminders are <b>on</b>" not in harness.last_text(user)  # shown as HTML
+    assert "Reminders are on." in harness.last_text(user)
+    assert "Next reminder: Tue 3 Mar, 07:00" in harness.last_text(user)
+
+
+async def test_timed_pause_says_when_reminders_resume(harness: BotHarness) -> None:
+    user = harness.new_user()
+    await onboard(harness, user, at="07:00", zone="UTC")
+    await harness.send(user, "/settings")
+    await harness.tap(user, "Pause")
+    await harness.tap(user, "3 days")
+    await harness.send(user, "/start")
+    text = harness.last_text(user)
+    assert "resume on Thu 5 Mar" in text and "Next reminder: Thu 5 Mar, 07:00" in text
+
+
+async def test_settings_after_stop_offers_turning_on_not_pause(harness: BotHarness) -> None:
+    user = harness.new_user()
+    await onboard(harness, user, at="07:00", zone="UTC")
+    await harness.send(user, "/settings")
+    old_menu = harness.server.last_bot_message(user.id).message_id
+    await harness.send(user, "/stop")
+    await harness.send(user, "/settings")
+    text = harness.last_text(user)
+    labels = harness.server.last_bot_message(user.id).button_labels()
+    assert "Reminders are off" in text and "no reminder will come" in text
+    assert "🔔 Turn reminders on" in labels
+    assert not any("Pause" in label or "Resume" in label for label in labels)
+    # "Pause" on the menu from before /stop pauses nothing and says why.
+    await harness.tap(user, "Pause", message_id=old_menu)
+    assert "nothing to pause" in last_answer(harness)
+    stored = await harness.services.preferences.get(user.id)
+    assert stored is not None and not stored.subscribed and not stored.paused_indefinitely
+    # "Turn reminders on" really turns them on, and the next reminder arrives.
+    await harness.tap(user, "Turn reminders on")
+    stored = await harness.services.preferences.get(user.id)
+    assert stored is not None and stored.subscribed
+    assert stored.next_due_at == datetime(2026, 3, 3, 7, 0, tzinfo=UTC)
+    assert "Next reminder: Tue 3 Mar, 07:00" in harness.last_text(user)
+    harness.clock.set(datetime(2026, 3, 3, 7, 0, tzinfo=UTC))
+    assert (await harness.dispatch()).sent == 1
+
+
+async def test_snoozed_reminder_is_the_next_reminder_and_a_pause_cancels_it(
+    harness: BotHarness,
+) -> None:
+    user = harness.new_user()
+    await onboard(harness, user, at="07:00", zone="Europe/Berlin")
+    harness.clock.set(datetime(2026, 3, 3, 6, 0, tzinfo=UTC))  # 07:00 in Berlin
+    assert (await harness.dispatch()).sent == 1
+    await harness.tap(user, "Snooze")
+    await harness.send(user, "/settings")
+    assert "Next reminder (snoozed): Tue 3 Mar, 07:30 (Europe/Berlin)" in harness.last_text(user)
+    await harness.send(user, "/start")
+    assert "Next reminder (snoozed): Tue 3 Mar, 07:30" in harness.last_text(user)
+    # A pause after the snooze: the snoozed reminder doesn't come either.
+    await harness.send(user, "/settings")
+    await harness.tap(user, "Pause")
+    await harness.tap(user, "1 day")
+    assert "snoozed" not in harness.last_text(user)
+    assert "Next reminder: Wed 4 Mar, 07:00" in harness.last_text(user)
+    assert (await harness.advance(timedelta(minutes=30))).sent == 0
+
+
+async def test_stop_cancels_a_snoozed_reminder(harness: BotHarness) -> None:
+    user = harness.new_user()
+    await onboard(harness, user, at="07:00", zone="UTC")
+    harness.clock.set(datetime(2026, 3, 3, 7, 0, tzinfo=UTC))
+    await harness.dispatch()
+    await harness.tap(user, "Snooze")
+    await harness.send(user, "/stop")
+    await harness.send(user, "/start")  # on again within the half hour
+    assert "snoozed" not in harness.last_text(user)
+    assert (await harness.advance(timedelta(minutes=30))).sent == 0
+
+
+# --- reminder buttons after the routine started ------------------------------------------
+
+
+async def test_skip_and_snooze_after_the_routine_started_are_not_valid(
+    harness: BotHarness,
+) -> None:
+    user = harness.new_user()
+    await onboard(harness, user, at="07:00", zone="UTC")
+    harness.clock.set(datetime(2026, 3, 3, 7, 0, tzinfo=UTC))
+    await harness.dispatch()
+    reminder = harness.message_with_button(user, "Skip today")
+    data = harness.server.message(user.id, reminder).callback_data()
+    harness.clock.advance(timedelta(minutes=2))
+    await harness.send(user, "/stretch")
+    await harness.tap(user, "Gentle")
+    await harness.tap(user, "Skip today", message_id=reminder)
+    assert last_answer(harness) == INVALID
+    # Its keyboard is gone; a client still showing it (a second device) gets the same.
+    snooze = next(d for d in data if d.startswith("r:snooze"))
+    await harness.forge(user, reminder, snooze)
+    assert last_answer(harness) == INVALID
+    assert [d.status for d in await deliveries_of(harness, user)] == ["sent"]
+    assert harness.server.message(user.id, reminder).button_labels() == []
+
+
+# --- time zones: abbreviations and offsets -----------------------------------------------
+
+
+async def test_zone_abbreviations_resolve_or_ask_which(harness: BotHarness) -> None:
+    user = harness.new_user()
+    await harness.send(user, "/start")
+    await harness.send(user, "7:30")
+    await harness.send(user, "PST")
+    assert "America/Los Angeles" in harness.last_text(user)
+    await harness.tap(user, "No")
+    await harness.send(user, "IST")
+    text = harness.last_text(user)
+    assert "IST" in text and "Which one" in text
+    labels = harness.server.last_bot_message(user.id).button_labels()
+    assert any("India" in label for label in labels)
+    assert any("Ireland" in label for label in labels)
+    assert any("Israel" in label for label in labels)
+    await harness.tap(user, "India")
+    stored = await harness.services.preferences.get(user.id)
+    assert stored is not None and stored.time_zone == "Asia/Kolkata" and stored.onboarded
+
+
+async def test_offsets_out_of_range_say_the_valid_range(harness: BotHarness) -> None:
+    user = harness.new_user()
+    await harness.send(user, "/start")
+    await harness.send(user, "7:30")
+    for typed in ("UTC+15", "GMT-13", "UTC+5:20"):
+        await harness.send(user, typed)
+        assert "UTC-12" in harness.last_text(user) and "UTC+14" in harness.last_text(user)
+    stored = await harness.services.preferences.get(user.id)
+    assert stored is not None and stored.time_zone is None
+
+
+async def test_cancel_is_in_help_and_the_command_menu(harness: BotHarness) -> None:
+    user = harness.new_user()
+    await harness.send(user, "/help")
+    assert "/cancel" in harness.last_text(user)
+    commands = harness.server.calls_to("setMyCommands")[-1].params["commands"]
+    assert "cancel" in {c["command"] for c in commands}
+    await harness.send(user, "/cancel")
+    assert "no open question" in harness.last_text(user)
