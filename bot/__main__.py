@@ -3,42 +3,37 @@
 from __future__ import annotations
 
 import argparse
-import logging
+import asyncio
 import os
 import sys
 
+from telegram.ext import Application
+
 from bot.config import ConfigError, Settings, load_settings
-from bot.db.migrate import upgrade_sync
-
-# Loggers that would write private data at low levels, and the lowest level they may use:
-# httpx/httpcore log request URLs, which contain the bot token; PTB logs whole updates
-# (message text, pain taps) at DEBUG; aiosqlite logs SQL parameters at DEBUG; the
-# scheduler logs every job run (every second for hold timers).
-QUIETED_LOGGERS = {
-    "httpx": logging.WARNING,
-    "httpcore": logging.WARNING,
-    "telegram": logging.INFO,
-    "aiosqlite": logging.INFO,
-    "sqlalchemy": logging.WARNING,
-    "apscheduler": logging.WARNING,
-}
+from bot.db.engine import PRIVATE_UMASK
+from bot.logs import configure_logging
+from bot.startup import StartupError, prepare, running_line, upgrade_database
 
 
-def configure_logging(settings: Settings) -> None:
-    """Log at LOG_LEVEL, but never let message contents, pain values or the token through."""
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    level = logging.getLevelName(settings.log_level)
-    for name, floor in QUIETED_LOGGERS.items():
-        logging.getLogger(name).setLevel(max(floor, level))
+def say(line: str) -> None:
+    """One line for the operator on stderr (start-up progress and failures)."""
+    print(f"stretchbot: {line}", file=sys.stderr, flush=True)
 
 
 def run(settings: Settings) -> None:
-    from bot.app import build_application
+    """Check everything (retrying network failures), then poll until stopped."""
+    ready = asyncio.run(prepare(settings, say))
+    from bot.app import build_application  # imports matplotlib: only once the checks passed
 
     application = build_application(settings)
+    started = application.post_init
+
+    async def post_init(app: Application) -> None:  # type: ignore[type-arg]
+        if started is not None:
+            await started(app)
+        print(running_line(app.bot.username or ready.username), flush=True)
+
+    application.post_init = post_init
     application.run_polling(allowed_updates=["message", "callback_query"])
 
 
@@ -51,17 +46,20 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     # Opt in to PTB's timedelta durations (RetryAfter.retry_after) ahead of PTB 23.
     os.environ.setdefault("PTB_TIMEDELTA", "true")
+    # Health data: every file and folder the bot creates (the SQLite database, its WAL and
+    # SHM files, the data folder) is readable by the bot's own user only.
+    os.umask(PRIVATE_UMASK)
     try:
         settings = load_settings()
         configure_logging(settings)
         if args.command == "db":
-            upgrade_sync(settings.database_url)
+            asyncio.run(upgrade_database(settings))
             print("Database is up to date.")
         else:
             settings.require_token()
             run(settings)
-    except ConfigError as exc:
-        print(f"stretchbot: {exc}", file=sys.stderr)
+    except (ConfigError, StartupError) as exc:
+        say(str(exc))
         return 2
     return 0
 

@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     dispatch_interval_seconds: float = Field(default=20.0, gt=0)
     timer_tick_seconds: float = Field(default=1.0, gt=0)
     http_timeout_seconds: float = Field(default=10.0, gt=0)
+    startup_retry_seconds: float = Field(default=300.0, ge=0)
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -51,8 +52,13 @@ class Settings(BaseSettings):
 
     @field_validator("bot_api_url")
     @classmethod
-    def _strip_slash(cls, value: str) -> str:
-        return value.rstrip("/")
+    def _check_bot_api_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not re.match(r"^https?://[^/\s?#]+(/[^\s?#]*)?$", value):
+            raise ValueError(
+                "must be an http:// or https:// address, like https://api.telegram.org"
+            )
+        return value
 
     @field_validator("log_level")
     @classmethod

@@ -126,8 +126,9 @@ PRIVACY = (
     "<b>Your control</b>: /export sends you everything I have about you (a CSV and a JSON "
     "file); /delete erases "
     "all of it, immediately and for good.\n\n"
-    "The operator of this bot can see the database it runs on. Logs never contain the text "
-    "of messages or pain values."
+    "The operator of this bot can see the database it runs on. Its files can be read only by "
+    "the account the bot runs as, and /delete overwrites what it erases in them. Logs never "
+    "contain the text of messages or pain values."
 )
 
 COMMANDS: tuple[tuple[str, str], ...] = (

@@ -1,16 +1,39 @@
-"""Engine and session factory: SQLite in WAL mode with a busy timeout, or PostgreSQL."""
+"""Engine and session factory: SQLite in WAL mode with a busy timeout, or PostgreSQL.
+
+Health data rules that live here, because every connection goes through `create_engine`:
+- `hide_parameters=True`: a failed statement's exception (and so any log line or traceback
+  built from it) never shows the bound values, such as a user id next to a pain level.
+- SQLite files are the bot user's alone: the folder is created 0700 and the database, WAL
+  and SHM files 0600 (the process umask does this for new files, `restrict_sqlite_files`
+  repairs files created by an older version).
+- `secure_delete` makes SQLite overwrite deleted rows with zeros; `checkpoint_wal` then moves
+  the WAL into the database and truncates it, so erased rows leave the files for real.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
 
+logger = logging.getLogger(__name__)
+
 SQLITE_BUSY_TIMEOUT_MS = 5000
+#: The umask the bot runs with: new files 0600, new folders 0700.
+PRIVATE_UMASK = 0o077
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+SQLITE_FILE_SUFFIXES = ("", "-wal", "-shm", "-journal")
+#: A TRUNCATE checkpoint can be blocked by another connection's read; it is retried this often.
+CHECKPOINT_ATTEMPTS = 5
 
 
 def normalize_url(url: str) -> str:
@@ -27,18 +50,40 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def ensure_sqlite_directory(url: str) -> None:
-    """Create the folder of an SQLite file so the default `./data/` just works."""
+def sqlite_path(url: str) -> Path | None:
+    """The database file of an SQLite URL; None for PostgreSQL and in-memory databases."""
     parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        Path(str(parsed.database)).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(str(parsed.database)).expanduser()
+
+
+def ensure_sqlite_directory(url: str) -> None:
+    """Create the folder of an SQLite file (0700) so the default `./data/` just works."""
+    path = sqlite_path(url)
+    if path is not None:
+        path.parent.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+        restrict_sqlite_files(path)
+
+
+def restrict_sqlite_files(path: Path) -> None:
+    """Make existing database, WAL and SHM files 0600 (files an older version left 0644)."""
+    for suffix in SQLITE_FILE_SUFFIXES:
+        file = path.with_name(path.name + suffix)
+        try:
+            mode = stat.S_IMODE(file.stat().st_mode)
+        except FileNotFoundError:
+            continue
+        if mode & 0o077:
+            os.chmod(file, mode & 0o700)
 
 
 def create_engine(url: str) -> AsyncEngine:
-    """An async engine; for SQLite every connection gets WAL, a busy timeout and FKs on."""
+    """An async engine that never shows SQL parameters in errors; for SQLite every connection
+    gets WAL, a busy timeout, FKs and secure_delete."""
     url = normalize_url(url)
     ensure_sqlite_directory(url)
-    engine = create_async_engine(url, pool_pre_ping=not is_sqlite(url))
+    engine = create_async_engine(url, pool_pre_ping=not is_sqlite(url), hide_parameters=True)
     if is_sqlite(url):
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -48,9 +93,33 @@ def create_engine(url: str) -> AsyncEngine:
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA secure_delete=ON")
             cursor.close()
 
     return engine
+
+
+async def checkpoint_wal(session: AsyncSession) -> bool:
+    """SQLite: copy the WAL into the database file and truncate the WAL to zero bytes.
+
+    Run after an erasure, outside any transaction: the WAL still holds the pages as they were
+    before the delete. Returns True when the WAL was emptied (always True on PostgreSQL,
+    where this does nothing); a checkpoint blocked by readers is retried, then logged.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        return True
+    for attempt in range(CHECKPOINT_ATTEMPTS):
+        result = await session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        busy = result.scalar_one()
+        await session.commit()
+        if not busy:
+            return True
+        await asyncio.sleep(0.05 * 2**attempt)
+    logger.warning(
+        "The WAL checkpoint after an erasure was blocked by readers: the WAL keeps the erased "
+        "pages until SQLite overwrites them"
+    )
+    return False
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.db import pain as store
 from bot.db import users
+from bot.db.engine import checkpoint_wal
 from bot.domain.pain import (
     BAD_DAY_WINDOW,
     PAIN_AREAS,
@@ -289,6 +290,12 @@ class PainLog:
         return DataExport(user_id=user_id, exported_at=self._clock.now(), tables=tables)
 
     async def delete_everything(self, user_id: int) -> None:
-        """Erase every row of the user in every table; their reminders stop with them."""
+        """Erase every row of the user in every table; their reminders stop with them.
+
+        On SQLite the rows are overwritten with zeros (secure_delete) and the WAL, which still
+        holds the old pages, is checkpointed into the database and truncated.
+        """
         async with self._sessions() as session, session.begin():
             await store.delete_everything(session, user_id)
+        async with self._sessions() as session:
+            await checkpoint_wal(session)

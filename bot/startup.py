@@ -1,0 +1,244 @@
+"""What `stretchbot run` checks before it polls, each failure one line for the operator.
+
+Order: DATABASE_URL is supported → content/ loads → migrations apply → the Bot API answers
+getMe. Network failures (the Bot API or the database can't be reached, time-outs, 5xx) are
+retried with exponential backoff for `STARTUP_RETRY_SECONDS`, one line per attempt; anything
+else (a rejected token, a wrong BOT_API_URL, invalid content, a failed migration) stops at
+once. Every message names what to fix and never contains the token or a database password.
+
+`post_init` (bot.app) repeats the content load and the (then no-op) upgrade, so tests and the
+playground, which start the Application without this module, start the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from alembic.util import CommandError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
+from telegram import Bot
+from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.request import HTTPXRequest
+
+from bot.config import Settings
+from bot.content import Content, ContentError, load_content
+from bot.db.engine import normalize_url
+from bot.db.migrate import upgrade
+
+T = TypeVar("T")
+
+SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+FIRST_DELAY_SECONDS = 1.0
+MAX_DELAY_SECONDS = 30.0
+
+
+class StartupError(Exception):
+    """The bot cannot start; `str()` is one line for the operator (no token, no password)."""
+
+
+class _Transient(Exception):
+    """A failure worth retrying (the network, a server restarting); carries one line."""
+
+
+@dataclass(frozen=True)
+class Ready:
+    """What the checks found: the bot's @username and the validated content."""
+
+    username: str
+    content: Content
+
+
+def running_line(username: str) -> str:
+    """The line `stretchbot run` prints once the bot is polling."""
+    return f"@{username} is running: open https://t.me/{username} and send /start"
+
+
+def redact(text: str, settings: Settings) -> str:
+    """First line of `text` without the token (or its secret half) or the DB password."""
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    token = settings.bot_token.strip()
+    secrets = [token, token.partition(":")[2]]
+    password = _password(settings.database_url)
+    if password:
+        secrets.append(password)
+    for secret in secrets:
+        if len(secret) >= 4:
+            line = line.replace(secret, "***")
+    return line
+
+
+def _password(url: str) -> str | None:
+    try:
+        return make_url(url).password
+    except ArgumentError:
+        return None
+
+
+def database_label(url: str) -> str:
+    """The database URL for messages, password hidden."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(unparsable)"
+
+
+def check_database_url(url: str) -> None:
+    """Raise StartupError unless `url` is an SQLite or PostgreSQL URL the bot can use."""
+    hint = "use sqlite:///path/to/file.sqlite3 or postgresql://user:password@host:5432/name"
+    try:
+        driver = make_url(normalize_url(url)).drivername
+    except ArgumentError:
+        raise StartupError(f"DATABASE_URL is not a database URL: {hint}") from None
+    if driver not in SUPPORTED_DRIVERS:
+        raise StartupError(f"DATABASE_URL uses {driver!r}, which is not supported: {hint}")
+
+
+def load_checked_content(settings: Settings) -> Content:
+    try:
+        return load_content(settings.content_dir)
+    except ContentError as exc:
+        more = f" (and {len(exc.lines) - 1} more problems)" if len(exc.lines) > 1 else ""
+        raise StartupError(f"invalid content: {exc.lines[0]}{more}") from None
+    except OSError as exc:
+        raise StartupError(f"cannot read content in {settings.content_dir}: {exc}") from None
+
+
+async def migrate(settings: Settings) -> None:
+    """Apply migrations; unreachable database → _Transient, any other failure → StartupError."""
+    label = database_label(settings.database_url)
+    try:
+        await upgrade(settings.database_url)
+    except (OSError, TimeoutError) as exc:  # connection refused, DNS, time-out
+        raise _Transient(f"cannot reach the database {label}: {_reason(exc, settings)}") from None
+    except (NoSuchModuleError, ArgumentError) as exc:
+        raise StartupError(f"DATABASE_URL cannot be used: {redact(str(exc), settings)}") from None
+    except DBAPIError as exc:
+        if exc.connection_invalidated or _is_connect_failure(exc):
+            raise _Transient(
+                f"cannot reach the database {label}: {_reason(exc.orig or exc, settings)}"
+            ) from None
+        raise StartupError(
+            f"database migration failed on {label}: {_reason(exc.orig or exc, settings)}"
+        ) from None
+    except (CommandError, SQLAlchemyError) as exc:
+        raise StartupError(
+            f"database migration failed on {label}: {_reason(exc, settings)}"
+        ) from None
+
+
+def _is_connect_failure(exc: DBAPIError) -> bool:
+    cause = exc.orig.__cause__ if exc.orig is not None else None
+    return isinstance(exc.orig, OSError) or isinstance(cause, OSError | TimeoutError)
+
+
+def _reason(exc: BaseException, settings: Settings) -> str:
+    text = redact(str(exc), settings)
+    # SQLAlchemy appends "[SQL: ...]" and a background link; the first part says it all.
+    text = text.split(" [SQL:", 1)[0].split("(Background on this error", 1)[0].strip()
+    return text or type(exc).__name__
+
+
+class _ProbeRequest(HTTPXRequest):
+    """PTB's request, minus the traceback it logs when a server answers something not JSON."""
+
+    @staticmethod
+    def parse_json_payload(payload: bytes) -> dict[str, Any]:
+        try:
+            data = json.loads(payload.decode("utf-8", "replace"))
+        except ValueError:
+            raise TelegramError("Invalid server response") from None
+        if not isinstance(data, dict):
+            raise TelegramError("Invalid server response")
+        return data
+
+
+async def fetch_username(settings: Settings) -> str:
+    """getMe through PTB, as the bot will call it; failures classified for the operator."""
+    url = settings.bot_api_url
+    timeout = settings.http_timeout_seconds
+    request = _ProbeRequest(connect_timeout=timeout, read_timeout=timeout)
+    bot = Bot(
+        settings.require_token(),
+        base_url=f"{url}/bot",
+        base_file_url=f"{url}/file/bot",
+        request=request,
+        get_updates_request=request,
+    )
+    try:
+        me = await bot.get_me()
+    except InvalidToken as exc:
+        if "unauthorized" in str(exc).lower():
+            raise StartupError(
+                f"the Bot API at {url} rejected BOT_TOKEN (401 Unauthorized): copy the token "
+                "again from @BotFather (/mybots -> API Token)"
+            ) from None
+        raise StartupError(
+            f"BOT_API_URL={url} answered getMe with 404 Not Found: it is not a Bot API server "
+            "(leave BOT_API_URL unset for Telegram, or give your Bot API server's address)"
+        ) from None
+    except NetworkError as exc:  # includes TimedOut; 5xx answers are NetworkErrors too
+        raise _Transient(f"cannot reach the Bot API at {url}: {_reason(exc, settings)}") from None
+    except TelegramError as exc:
+        if "invalid server response" in str(exc).lower():
+            raise StartupError(
+                f"BOT_API_URL={url} did not answer like a Bot API server (no JSON): check "
+                "the address"
+            ) from None
+        raise StartupError(
+            f"the Bot API at {url} refused getMe: {_reason(exc, settings)}"
+        ) from None
+    finally:
+        await request.shutdown()
+    if not me.username:
+        raise StartupError(f"the Bot API at {url} returned a bot without a username")
+    return me.username
+
+
+async def with_retries(
+    step: Callable[[], Awaitable[T]],
+    settings: Settings,
+    say: Callable[[str], None],
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> T:
+    """Run `step`; while it fails with a network failure and the retry budget lasts, say so
+    in one line and try again after 1, 2, 4 ... 30 s. Raises StartupError when it runs out."""
+    budget = settings.startup_retry_seconds
+    started = time.monotonic()
+    delay = FIRST_DELAY_SECONDS
+    attempt = 1
+    while True:
+        try:
+            return await step()
+        except _Transient as exc:
+            waited = time.monotonic() - started
+            if waited + delay > budget:
+                tries = f"{attempt} attempt" + ("s" if attempt > 1 else "")
+                raise StartupError(f"{exc} (gave up after {tries})") from None
+            say(f"{exc}; attempt {attempt}, retrying in {delay:g} s")
+            await sleep(delay)
+            delay = min(delay * 2, MAX_DELAY_SECONDS)
+            attempt += 1
+
+
+async def prepare(settings: Settings, say: Callable[[str], None]) -> Ready:
+    """Every start-up check, in order; raises StartupError with one line on failure."""
+    check_database_url(settings.database_url)
+    content = await asyncio.to_thread(load_checked_content, settings)
+    await with_retries(lambda: migrate(settings), settings, say)
+    username = await with_retries(lambda: fetch_username(settings), settings, say)
+    return Ready(username=username, content=content)
+
+
+async def upgrade_database(settings: Settings) -> None:
+    """`stretchbot db upgrade`: the same checks and messages, without retries."""
+    check_database_url(settings.database_url)
+    try:
+        await migrate(settings)
+    except _Transient as exc:
+        raise StartupError(str(exc)) from None

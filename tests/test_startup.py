@@ -1,0 +1,259 @@
+"""The real `stretchbot` process starting up: one line per failure, exit code 2, no traceback,
+never the token; network failures retried; one "is running" line on success."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sqlite3
+import stat
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from bot.db.migrate import upgrade
+from loopback import LoopbackBotAPI
+
+RUNNING = "@stretch_test_bot is running: open https://t.me/stretch_test_bot and send /start"
+OTHER_TOKEN = "987654:REJECTED-secret-part-xyzxyzxyz"
+PROCESS_TIMEOUT = 60.0
+
+
+def stretchbot_command() -> list[str]:
+    """The installed console script next to this interpreter (CI's venv), else `-m bot`."""
+    script = Path(sys.executable).with_name("stretchbot")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "bot"]
+
+
+def closed_port() -> int:
+    """A local TCP port nothing listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Finished:
+    code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def lines(self) -> list[str]:
+        return [line for line in self.stderr.splitlines() if line.strip()]
+
+
+def environment(folder: Path, **values: str) -> dict[str, str]:
+    """A clean environment: nothing from the developer's shell or a .env file leaks in."""
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(folder), "LANG": "C.UTF-8"}
+    env.update(values)
+    return env
+
+
+async def run_stretchbot(folder: Path, *args: str, **env: str) -> Finished:
+    process = await asyncio.create_subprocess_exec(
+        *stretchbot_command(),
+        *args,
+        cwd=folder,
+        env=environment(folder, **env),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    stdout, stderr = await asyncio.wait_for(process.communicate(), PROCESS_TIMEOUT)
+    assert process.returncode is not None
+    return Finished(process.returncode, stdout.decode(), stderr.decode())
+
+
+def assert_one_clean_line(result: Finished, *secrets: str) -> str:
+    """Exit code 2 and one line on stderr, without a traceback or any of the secrets."""
+    assert result.code == 2, result
+    assert "Traceback" not in result.stderr + result.stdout, result.stderr
+    for secret in secrets:
+        assert secret not in result.stderr + result.stdout
+    [line] = result.lines
+    assert line.startswith("stretchbot: ")
+    return line
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """An empty working folder, as after `cd` somewhere new."""
+    path = tmp_path / "empty"
+    path.mkdir()
+    return path
+
+
+def bot_env(server: LoopbackBotAPI, folder: Path, **extra: str) -> dict[str, str]:
+    values = {
+        "BOT_TOKEN": server.token,
+        "BOT_API_URL": server.base_url,
+        "DATABASE_URL": f"sqlite:///{folder / 'data' / 'bot.sqlite3'}",
+        "STARTUP_RETRY_SECONDS": "0",
+    }
+    values.update(extra)
+    return values
+
+
+async def test_a_good_start_prints_one_line_and_keeps_files_private(
+    server: LoopbackBotAPI, folder: Path
+) -> None:
+    process = await asyncio.create_subprocess_exec(
+        *stretchbot_command(),
+        "run",
+        cwd=folder,
+        env=environment(folder, **bot_env(server, folder)),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert process.stdout is not None
+        first = await asyncio.wait_for(process.stdout.readline(), PROCESS_TIMEOUT)
+        assert first.decode().strip() == RUNNING
+        user = server.add_user(first_name="Ana")
+        update_id = server.send_text(user, "/start")
+        await server.wait_until_confirmed(update_id, timeout=PROCESS_TIMEOUT)
+        await server.wait_for_call("sendMessage", timeout=PROCESS_TIMEOUT)
+
+        data = folder / "data"
+        assert stat.S_IMODE(data.stat().st_mode) == 0o700
+        files = {p.name: stat.S_IMODE(p.stat().st_mode) for p in data.iterdir()}
+        assert {"bot.sqlite3", "bot.sqlite3-wal", "bot.sqlite3-shm"} <= set(files), files
+        assert set(files.values()) == {0o600}, files
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGINT)
+        stdout, stderr = await asyncio.wait_for(process.communicate(), PROCESS_TIMEOUT)
+    assert process.returncode == 0, stderr.decode()
+    assert "Traceback" not in stderr.decode()
+    assert server.token.split(":")[1] not in stdout.decode() + stderr.decode()
+
+
+async def test_no_network_is_retried_with_backoff_then_one_line(folder: Path) -> None:
+    url = f"http://127.0.0.1:{closed_port()}"
+    result = await run_stretchbot(
+        folder,
+        "run",
+        BOT_TOKEN=OTHER_TOKEN,
+        BOT_API_URL=url,
+        DATABASE_URL=f"sqlite:///{folder / 'bot.sqlite3'}",
+        STARTUP_RETRY_SECONDS="2.5",
+    )
+    assert result.code == 2 and "Traceback" not in result.stderr
+    assert OTHER_TOKEN.split(":")[1] not in result.stderr
+    first, last = result.lines
+    assert first.startswith(f"stretchbot: cannot reach the Bot API at {url}: ")
+    assert first.endswith("; attempt 1, retrying in 1 s")
+    assert last.startswith(f"stretchbot: cannot reach the Bot API at {url}: ")
+    assert last.endswith("(gave up after 2 attempts)")
+
+
+async def test_a_rejected_token_is_one_line_without_the_token(
+    server: LoopbackBotAPI, folder: Path
+) -> None:
+    result = await run_stretchbot(folder, "run", **bot_env(server, folder, BOT_TOKEN=OTHER_TOKEN))
+    line = assert_one_clean_line(result, OTHER_TOKEN.split(":")[1], "987654")
+    assert "rejected BOT_TOKEN (401 Unauthorized)" in line and "@BotFather" in line
+
+
+async def test_a_wrong_bot_api_url_is_one_line(server: LoopbackBotAPI, folder: Path) -> None:
+    wrong = f"{server.base_url}/not-the-api"
+    result = await run_stretchbot(folder, "run", **bot_env(server, folder, BOT_API_URL=wrong))
+    line = assert_one_clean_line(result, server.token.split(":")[1])
+    assert f"BOT_API_URL={wrong} answered getMe with 404 Not Found" in line
+
+    result = await run_stretchbot(
+        folder, "run", **bot_env(server, folder, BOT_API_URL="127.0.0.1:8081")
+    )
+    line = assert_one_clean_line(result, server.token.split(":")[1])
+    assert "BOT_API_URL is invalid" in line and "http://" in line
+
+
+@pytest.fixture
+async def web_page() -> AsyncIterator[str]:
+    """An ordinary web server (HTML for every path), where a Bot API was expected."""
+
+    async def page(_request: web.Request) -> web.Response:
+        return web.Response(text="<html><body>Hello</body></html>", content_type="text/html")
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", page)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()
+
+
+async def test_a_web_page_instead_of_a_bot_api_is_one_line(
+    server: LoopbackBotAPI, folder: Path, web_page: str
+) -> None:
+    result = await run_stretchbot(folder, "run", **bot_env(server, folder, BOT_API_URL=web_page))
+    line = assert_one_clean_line(result, server.token.split(":")[1])
+    assert f"BOT_API_URL={web_page} did not answer like a Bot API server" in line
+
+
+async def test_unreachable_postgresql_is_retried_then_one_line(
+    server: LoopbackBotAPI, folder: Path
+) -> None:
+    port = closed_port()
+    url = f"postgresql://bot:hunter2secret@127.0.0.1:{port}/stretchbot"
+    result = await run_stretchbot(
+        folder, "run", **bot_env(server, folder, DATABASE_URL=url, STARTUP_RETRY_SECONDS="1.5")
+    )
+    assert result.code == 2 and "Traceback" not in result.stderr
+    assert "hunter2secret" not in result.stderr
+    first, last = result.lines
+    where = f"stretchbot: cannot reach the database postgresql://bot:***@127.0.0.1:{port}/stretchbot"
+    assert first.startswith(where) and first.endswith("; attempt 1, retrying in 1 s")
+    assert last.startswith(where) and last.endswith("(gave up after 2 attempts)")
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("mysql://bot:pw@localhost/stretchbot", "DATABASE_URL uses 'mysql"),
+        ("not a url", "DATABASE_URL is not a database URL"),
+        ("sqlite+pysqlite:///x.sqlite3", "DATABASE_URL uses 'sqlite+pysqlite'"),
+    ],
+)
+async def test_an_unsupported_database_url_is_one_line(
+    server: LoopbackBotAPI, folder: Path, url: str, expected: str
+) -> None:
+    command = ["db", "upgrade"] if url.startswith("mysql") else ["run"]
+    result = await run_stretchbot(folder, *command, **bot_env(server, folder, DATABASE_URL=url))
+    line = assert_one_clean_line(result, "pw@")
+    assert expected in line and "postgresql://" in line, line
+
+
+async def test_invalid_content_is_one_line(server: LoopbackBotAPI, folder: Path) -> None:
+    content = folder / "content"
+    (content / "stretches").mkdir(parents=True)
+    (content / "stretches" / "broken.yaml").write_text("id: [unclosed\n")
+    result = await run_stretchbot(
+        folder, "run", **bot_env(server, folder, CONTENT_DIR=str(content))
+    )
+    line = assert_one_clean_line(result)
+    assert line.startswith("stretchbot: invalid content: ") and "broken.yaml" in line
+
+
+async def test_a_failed_migration_is_one_line(server: LoopbackBotAPI, folder: Path) -> None:
+    database = folder / "newer.sqlite3"
+    await upgrade(f"sqlite:///{database}")
+    with sqlite3.connect(database) as connection:  # as left by a newer stretchbot
+        connection.execute("UPDATE alembic_version SET version_num = 'f00dfeedbeef'")
+    for command in (["run"], ["db", "upgrade"]):
+        result = await run_stretchbot(
+            folder, *command, **bot_env(server, folder, DATABASE_URL=f"sqlite:///{database}")
+        )
+        line = assert_one_clean_line(result)
+        assert "database migration failed on sqlite" in line and "f00dfeedbeef" in line, line
