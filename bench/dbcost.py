@@ -29,7 +29,9 @@ class InstantSender:
     def __init__(self) -> None:
         self.sent = 0
 
-    async def send(self, kind: DeliveryKind, user: User, delivery: Delivery) -> int:
+    async def send(
+        self, kind: DeliveryKind, user: User, delivery: Delivery, *, late: bool = False
+    ) -> int:
         self.sent += 1
         return self.sent
 

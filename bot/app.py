@@ -15,7 +15,7 @@ from bot import texts
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.content import load_content
-from bot.db.engine import create_engine, create_session_factory
+from bot.db.engine import create_engine, create_session_factory, create_write_session_factory
 from bot.db.migrate import upgrade
 from bot.handlers import register_handlers
 from bot.handlers.common import SERVICES_KEY, services
@@ -45,17 +45,25 @@ async def dispatch_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     """
     dispatcher = services(context).dispatcher
     if not dispatcher.busy:
-        context.application.create_task(_dispatch_and_log(dispatcher), name=DISPATCH_JOB_NAME)
+        context.application.create_task(
+            _dispatch_and_log(dispatcher, context.application), name=DISPATCH_JOB_NAME
+        )
 
 
-async def _dispatch_and_log(dispatcher: ReminderDispatcher) -> None:
-    report = await dispatcher.run_once()
-    if report.sent or report.missed or report.failed:
+async def _dispatch_and_log(
+    dispatcher: ReminderDispatcher,
+    application: Application,  # type: ignore[type-arg]
+) -> None:
+    # When the application starts stopping (SIGTERM), no new send starts; the sends in
+    # flight finish and are recorded before `Application.stop` returns.
+    report = await dispatcher.run_once(keep_going=lambda: application.running)
+    if report.sent or report.missed or report.failed or report.uncertain:
         logger.info(
-            "Dispatch: %s sent, %s missed, %s failed, %s unsubscribed",
+            "Dispatch: %s sent, %s missed, %s failed, %s uncertain, %s unsubscribed",
             report.sent,
             report.missed,
             report.failed,
+            report.uncertain,
             report.unsubscribed,
         )
 
@@ -84,7 +92,14 @@ def build_application(settings: Settings, clock: Clock | None = None) -> Applica
             content=content,
             zone_finder=zone_finder,
             preferences=Preferences(sessions, clock),
-            dispatcher=ReminderDispatcher(sessions, clock, sender, settings.reminder_grace),
+            dispatcher=ReminderDispatcher(
+                sessions,
+                clock,
+                sender,
+                settings.reminder_grace,
+                write_sessions=create_write_session_factory(engine),
+                lease=settings.delivery_lease,
+            ),
             routines=Routines(sessions, clock, content, pain),
             pain=pain,
         )

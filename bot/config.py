@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     timer_tick_seconds: float = Field(default=1.0, gt=0)
     http_timeout_seconds: float = Field(default=10.0, gt=0)
     startup_retry_seconds: float = Field(default=300.0, ge=0)
+    # How long a claimed reminder stays held without a heartbeat before another process
+    # may take it over (or, if its request may be on the wire, record it as uncertain).
+    delivery_lease_seconds: float = Field(default=120.0, gt=0)
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -71,6 +74,10 @@ class Settings(BaseSettings):
     @property
     def reminder_grace(self) -> timedelta:
         return timedelta(minutes=self.reminder_grace_minutes)
+
+    @property
+    def delivery_lease(self) -> timedelta:
+        return timedelta(seconds=self.delivery_lease_seconds)
 
     def require_token(self) -> str:
         """The token, or a one-line error that says how to get one."""

@@ -1,25 +1,33 @@
-"""The reminder dispatcher: one periodic job for all users.
+"""The reminder dispatcher: one periodic job for all users, at most once per user and day.
 
 The database is the source of truth. Each run (1) turns users whose next reminder has come
 into delivery rows (one per user, kind and local date, enforced by a unique key) and moves
-their next-due instant to a later local date, (2) claims due deliveries in a short
-transaction, (3) sends them outside any transaction and records the outcome. Nothing here
-grows with the number of users except the rows actually due.
+their next-due instant to a later local date, (2) claims due rows a few at a time, each
+with its own random token and lease, (3) marks a row "sending" (fenced by its token) just
+before its request is written, sends outside any transaction and records the outcome.
+
+At most once: a row found "sending" after its lease lapsed may have reached Telegram, so it
+becomes "uncertain" and is never sent again; only sends that provably never reached
+Telegram (`bot.botapi.outcome`) are retried. A crash can therefore lose at most the sends
+in flight in that process (`IN_FLIGHT`); rows it had only claimed are taken over after the
+lease. Recording an outcome never gives up: the result is kept in memory and retried with
+backoff while the database is away, with one log line per outage.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm.attributes import set_committed_value
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
+from bot.botapi.outcome import Classified, SendOutcome, classify
 from bot.clock import Clock
 from bot.db import deliveries, routines, users
 from bot.db.deliveries import DeliveryKind, DeliveryStatus
@@ -34,16 +42,29 @@ BATCH_SIZE = 500
 # A user's next-due moves at least one local day per pass; two passes catch up an outage.
 MATERIALIZE_PASSES = 3
 CLAIM_LEASE = timedelta(minutes=2)
+# Sends in flight per process: the most one crash can lose (their outcome is unknown).
+IN_FLIGHT = 8
 MAX_ATTEMPTS = 5
-SEND_CONCURRENCY = 30
 WEEKLY_SUMMARY_WEEKDAY = 6  # Sunday
-GONE_CHAT_ERRORS = ("chat not found", "user not found", "peer_id_invalid")
+# A reminder this late, or delayed by a database outage or a crashed process, says sorry.
+LATE_APOLOGY_AFTER = timedelta(minutes=5)
+# Recording an outcome: retry forever while running, backing off up to this long...
+RECORD_BACKOFF_MAX_S = 5.0
+# ...and for at most this long once the bot is stopping.
+STOP_FLUSH_S = 20.0
+
+T = TypeVar("T")
 
 
 class DeliverySender(Protocol):
-    """Renders and sends one delivery; returns the Telegram message id."""
+    """Renders and sends one delivery; returns the Telegram message id.
 
-    async def send(self, kind: DeliveryKind, user: User, delivery: Delivery) -> int: ...
+    `late` asks for a short apology line (the reminder was held up by a fault).
+    """
+
+    async def send(
+        self, kind: DeliveryKind, user: User, delivery: Delivery, *, late: bool = False
+    ) -> int: ...
 
 
 @dataclass
@@ -58,8 +79,23 @@ class DispatchReport:
     retried: int = 0
     failed: int = 0
     unsubscribed: int = 0
+    uncertain: int = 0  # may or may not have reached Telegram: recorded, never re-sent
+    taken_over: int = 0  # claims of a stopped or crashed dispatcher picked up after the lease
+    fenced_out: int = 0  # rows another dispatcher took over before this one could send them
+    apologized: int = 0  # sent late with an apology line
     rate_limited: bool = False
+    database_down: bool = False
     sent_user_ids: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Claim:
+    """A row this process holds: the row as claimed, its user and the claim's token."""
+
+    delivery: Delivery
+    user: User
+    token: str
+    late: bool
 
 
 def next_weekly_summary(user: User, now: datetime) -> datetime | None:
@@ -73,12 +109,58 @@ def next_weekly_summary(user: User, now: datetime) -> datetime | None:
 
 
 def backoff(attempts: int) -> timedelta:
-    """15 s, 30 s, 60 s, 120 s ... between attempts after timeouts and network errors."""
+    """15 s, 30 s, 60 s, 120 s ... between attempts that provably never reached Telegram."""
     return timedelta(seconds=15 * 2 ** max(attempts - 1, 0))
 
 
+def _error_name(exc: BaseException) -> str:
+    """A short name for logs: the driver's error class, never SQL parameters or message text."""
+    orig = getattr(exc, "orig", None)
+    return (
+        f"{type(exc).__name__}({type(orig).__name__})" if orig is not None else type(exc).__name__
+    )
+
+
+class OutageLog:
+    """One warning when the database becomes unavailable, one when it is back.
+
+    Also remembers the last outage, so reminders it held up can carry an apology.
+    """
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self.since: datetime | None = None
+        self.last_ended: datetime | None = None
+        self.failures = 0
+
+    def failed(self, exc: BaseException, doing: str) -> None:
+        self.failures += 1
+        if self.since is None:
+            self.since = self._clock.now()
+            logger.warning(
+                "Database unavailable while %s (%s): sends paused, outcomes kept in memory, "
+                "retrying until it is back",
+                doing,
+                _error_name(exc),
+            )
+
+    def ok(self) -> None:
+        if self.since is not None:
+            now = self._clock.now()
+            logger.warning(
+                "Database back after %.0f s (%s failed attempts); dispatch resumes",
+                (now - self.since).total_seconds(),
+                self.failures,
+            )
+            self.since, self.last_ended, self.failures = None, now, 0
+
+    def held_up(self, due_at: datetime) -> bool:
+        """Whether an outage was going on, or ended, after `due_at`."""
+        return self.since is not None or (self.last_ended is not None and self.last_ended > due_at)
+
+
 class ReminderDispatcher:
-    """Claims and sends due deliveries. Safe to run in several processes at once."""
+    """Claims and sends due deliveries. Safe to run in any number of processes at once."""
 
     def __init__(
         self,
@@ -86,117 +168,200 @@ class ReminderDispatcher:
         clock: Clock,
         sender: DeliverySender,
         grace: timedelta,
+        *,
+        write_sessions: async_sessionmaker[AsyncSession] | None = None,
+        lease: timedelta = CLAIM_LEASE,
+        in_flight: int = IN_FLIGHT,
     ) -> None:
         self._sessions = session_factory
+        # Read-then-write transactions: BEGIN IMMEDIATE on SQLite.
+        self._writes = write_sessions or session_factory
         self._clock = clock
         self._sender = sender
         self._grace = grace
+        self._lease = lease
+        self._in_flight = in_flight
         self._paused_until: datetime | None = None
         self._lock = asyncio.Lock()
+        self._claim_lock = asyncio.Lock()
+        self._buffer: list[Claim] = []
+        self._exhausted = False
+        self._held: set[str] = set()  # tokens of claimed or sending rows (lease heartbeats)
+        self._keep_going: Callable[[], bool] = lambda: True
+        self.outage = OutageLog(clock)
 
     @property
     def busy(self) -> bool:
         """Whether a run is in progress in this process."""
         return self._lock.locked()
 
-    async def run_once(self) -> DispatchReport:
-        """One pass: materialize, claim, send. Concurrent calls in one process queue up."""
+    @property
+    def lease(self) -> timedelta:
+        return self._lease
+
+    async def run_once(self, keep_going: Callable[[], bool] | None = None) -> DispatchReport:
+        """One pass: materialize, then claim and send until nothing is due.
+
+        `keep_going` is polled between sends: when it turns false (the bot is stopping) no
+        new send starts, the sends in flight finish and are recorded, and rows claimed but
+        not sent are handed back at once. Concurrent calls in one process queue up.
+        Database errors end the pass (logged once per outage), never the caller.
+        """
         async with self._lock:
+            self._keep_going = keep_going or (lambda: True)
             report = DispatchReport()
             now = self._clock.now()
             if self._paused_until is not None and now < self._paused_until:
                 report.rate_limited = True
                 return report
             self._paused_until = None
-            report.created = await self._materialize(now)
-            while True:
-                claimed = await self._claim(now, report)
-                if not claimed:
-                    break
-                await self._send_all(claimed, report)
-                if report.rate_limited or len(claimed) < BATCH_SIZE:
-                    break
+            try:
+                report.created = await self._materialize(now)
+            except Exception as exc:  # the database is away: try again next tick
+                self.outage.failed(exc, "planning reminders")
+                report.database_down = True
+                return report
+            self.outage.ok()
+            self._exhausted = False
+            heartbeat = asyncio.create_task(self._heartbeat())
+            try:
+                await asyncio.gather(*(self._worker(report) for _ in range(self._in_flight)))
+            finally:
+                heartbeat.cancel()
+                await asyncio.gather(heartbeat, return_exceptions=True)
+                await self._release_unsent()
             return report
+
+    def _should_send(self) -> bool:
+        if self._paused_until is not None:
+            return False
+        return self._keep_going()
+
+    async def _worker(self, report: DispatchReport) -> None:
+        while self._should_send():
+            claim = await self._next_claim(report)
+            if claim is None:
+                return
+            await self._deliver(claim, report)
+
+    async def _next_claim(self, report: DispatchReport) -> Claim | None:
+        """The next claimed row, claiming a few more when this process holds none."""
+        async with self._claim_lock:
+            if not self._buffer and not self._exhausted and self._should_send():
+                try:
+                    claimed = await self._claim(report)
+                except Exception as exc:
+                    self.outage.failed(exc, "claiming reminders")
+                    report.database_down = True
+                    claimed = []
+                else:
+                    self.outage.ok()
+                if not claimed:
+                    self._exhausted = True
+                self._buffer.extend(claimed)
+            return self._buffer.pop(0) if self._buffer else None
 
     async def _materialize(self, now: datetime) -> int:
         """Turn due users into delivery rows and move each user's next-due on.
 
+        The user's next-due is moved with a compare-and-set first and the row is created
+        only if that succeeded, so a settings change that re-planned the user meanwhile
+        wins and no row is created for a reminder the user was no longer promised.
         The following reminder is the first one at or after `now`, so one due exactly now
         after a catch-up is picked up by the next pass instead of being lost.
         """
         created = 0
         at_or_after_now = now - timedelta(microseconds=1)
         for _ in range(MATERIALIZE_PASSES):
-            async with self._sessions() as session, session.begin():
+            async with self._writes() as session, session.begin():
                 due_users = await users.due_for_reminder(session, now, BATCH_SIZE)
                 for user in due_users:
                     assert user.next_due_at is not None and user.next_due_date is not None
-                    if await deliveries.insert_if_absent(
-                        session, user.id, DeliveryKind.DAILY, user.next_due_date, user.next_due_at
-                    ):
-                        created += 1
                     following = next_reminder(
                         users.prefs_of(user), at_or_after_now, done_through=user.next_due_date
                     )
-                    await users.move_next_due(
+                    moved = await users.move_next_due(
                         session,
                         user.id,
                         user.next_due_at,
                         None if following is None else following.at,
                         None if following is None else following.local_date,
                     )
+                    if moved and await deliveries.insert_if_absent(
+                        session, user.id, DeliveryKind.DAILY, user.next_due_date, user.next_due_at
+                    ):
+                        created += 1
                 weekly_users = await users.due_for_weekly(session, now, BATCH_SIZE)
                 for user in weekly_users:
                     assert user.next_weekly_at is not None and user.time_zone is not None
                     local_date = user.next_weekly_at.astimezone(load_zone(user.time_zone)).date()
-                    if await deliveries.insert_if_absent(
-                        session, user.id, DeliveryKind.WEEKLY, local_date, user.next_weekly_at
-                    ):
-                        created += 1
-                    await users.move_next_weekly(
+                    moved = await users.move_next_weekly(
                         session,
                         user.id,
                         user.next_weekly_at,
                         next_weekly_summary(user, max(at_or_after_now, user.next_weekly_at)),
                     )
+                    if moved and await deliveries.insert_if_absent(
+                        session, user.id, DeliveryKind.WEEKLY, local_date, user.next_weekly_at
+                    ):
+                        created += 1
             if not due_users and not weekly_users:
                 break
         return created
 
-    async def _claim(self, now: datetime, report: DispatchReport) -> list[tuple[Delivery, User]]:
-        claimed: list[tuple[Delivery, User]] = []
-        async with self._sessions() as session, session.begin():
-            for delivery in await deliveries.claimable(session, now, now - CLAIM_LEASE, BATCH_SIZE):
+    async def _claim(self, report: DispatchReport) -> list[Claim]:
+        """Claim up to `in_flight` rows in one short write transaction.
+
+        Each row gets a fresh token and its own lease starting now. A lapsed "claimed" row
+        (its holder stopped before sending) is taken over; a lapsed "sending" row may have
+        reached Telegram and becomes "uncertain".
+        """
+        now = self._clock.now()
+        lease_until = now + self._lease
+        claimed: list[Claim] = []
+        async with self._writes() as session, session.begin():
+            rows = await deliveries.claimable(session, now, self._lease, self._in_flight)
+            for delivery in rows:
                 status = DeliveryStatus(delivery.status)
+                if status is DeliveryStatus.SENDING:
+                    if await deliveries.take(session, delivery, status=DeliveryStatus.UNCERTAIN):
+                        report.uncertain += 1
+                        logger.warning(
+                            "Delivery %s: its sender stopped mid-request; recorded as uncertain, "
+                            "not sent again",
+                            delivery.id,
+                        )
+                    continue
+                taken_over = status is DeliveryStatus.CLAIMED
                 if now - delivery.due_at > self._grace:
-                    if await deliveries.transition(
-                        session, delivery.id, status, status=DeliveryStatus.MISSED
-                    ):
+                    if await deliveries.take(session, delivery, status=DeliveryStatus.MISSED):
                         report.missed += 1
                     continue
                 user = await users.get(session, delivery.user_id)
                 if user is None or not user.subscribed:
-                    await deliveries.transition(
-                        session, delivery.id, status, status=DeliveryStatus.FAILED
-                    )
+                    await deliveries.take(session, delivery, status=DeliveryStatus.FAILED)
                     continue
                 if await self._already_stretched(session, delivery, user):
-                    if await deliveries.transition(
-                        session, delivery.id, status, status=DeliveryStatus.SKIPPED
-                    ):
+                    if await deliveries.take(session, delivery, status=DeliveryStatus.SKIPPED):
                         report.already_done += 1
                     continue
-                if await deliveries.transition(
+                token = uuid.uuid4().hex
+                if await deliveries.take(
                     session,
-                    delivery.id,
-                    status,
-                    status=DeliveryStatus.SENDING,
+                    delivery,
+                    status=DeliveryStatus.CLAIMED,
+                    claim_token=token,
                     claimed_at=now,
-                    attempts=delivery.attempts + 1,
+                    lease_until=lease_until,
                 ):
-                    # Already written by the compare-and-set: update the object only.
-                    set_committed_value(delivery, "attempts", delivery.attempts + 1)
-                    claimed.append((delivery, user))
+                    report.taken_over += taken_over
+                    late = (
+                        taken_over
+                        or now - delivery.due_at > LATE_APOLOGY_AFTER
+                        or self.outage.held_up(delivery.due_at)
+                    )
+                    claimed.append(Claim(delivery, user, token, late))
+                    self._held.add(token)
         return claimed
 
     async def _already_stretched(
@@ -208,92 +373,197 @@ class ReminderDispatcher:
         day_start = local_instant(delivery.local_date, time(0), load_zone(user.time_zone))
         return await routines.completed_since(session, user.id, day_start)
 
-    async def _send_all(self, claimed: list[tuple[Delivery, User]], report: DispatchReport) -> None:
-        limit = asyncio.Semaphore(SEND_CONCURRENCY)
-
-        async def send_one(delivery: Delivery, user: User) -> None:
-            async with limit:
-                await self._send(delivery, user, report)
-
-        await asyncio.gather(*(send_one(d, u) for d, u in claimed))
-
-    async def _send(self, delivery: Delivery, user: User, report: DispatchReport) -> None:
-        now = self._clock.now()
-        if self._paused_until is not None:
-            await self._record(delivery.id, status=DeliveryStatus.PENDING, next_attempt_at=now)
-            return
-        kind = DeliveryKind(delivery.kind)
+    async def _deliver(self, claim: Claim, report: DispatchReport) -> None:
+        """Mark sending (fenced), send, record. The token is held until the outcome is stored."""
+        delivery, token = claim.delivery, claim.token
         try:
-            message_id = await self._sender.send(kind, user, delivery)
-        except RetryAfter as exc:
-            wait = exc.retry_after
-            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
-            self._paused_until = now + timedelta(seconds=seconds)
+            now = self._clock.now()
+            attempts = delivery.attempts + 1
+            marked = await self._persist(
+                "marking a reminder as sending",
+                lambda session: deliveries.holding(
+                    session,
+                    delivery.id,
+                    token,
+                    DeliveryStatus.CLAIMED,
+                    status=DeliveryStatus.SENDING,
+                    lease_until=now + self._lease,
+                    attempts=attempts,
+                ),
+                give_up_when_stopping=True,
+            )
+            if not marked:  # taken over meanwhile (or stopping with the database away)
+                report.fenced_out += marked is False
+                return
+            kind = DeliveryKind(delivery.kind)
+            try:
+                message_id = await self._sender.send(kind, claim.user, delivery, late=claim.late)
+            except asyncio.CancelledError as exc:
+                # The process is being torn down mid-request: record what we can, then go.
+                await asyncio.shield(self._record_failure(claim, attempts, classify(exc), report))
+                raise
+            except Exception as exc:
+                await self._record_failure(claim, attempts, classify(exc), report)
+            else:
+                if kind is DeliveryKind.DAILY:
+                    report.sent += 1
+                    report.sent_user_ids.append(claim.user.id)
+                else:
+                    report.summaries_sent += 1
+                report.apologized += claim.late and kind is DeliveryKind.DAILY
+                await self._record(
+                    claim,
+                    status=DeliveryStatus.SENT,
+                    sent_at=self._clock.now(),
+                    message_id=message_id,
+                    lease_until=None,
+                )
+        finally:
+            self._held.discard(token)
+
+    async def _record_failure(
+        self, claim: Claim, attempts: int, classified: Classified, report: DispatchReport
+    ) -> None:
+        delivery, user = claim.delivery, claim.user
+        now = self._clock.now()
+        outcome = classified.outcome
+        if outcome is SendOutcome.UNCERTAIN:
+            report.uncertain += 1
+            logger.warning(
+                "Delivery %s: outcome unknown (%s); recorded as uncertain, not sent again",
+                delivery.id,
+                classified.reason,
+            )
+            await self._record(claim, status=DeliveryStatus.UNCERTAIN, lease_until=None)
+        elif outcome is SendOutcome.NOT_SENT and classified.retry_after is not None:
+            pause = classified.retry_after.total_seconds()
+            self._paused_until = now + classified.retry_after
             report.rate_limited = True
             report.retried += 1
-            logger.warning("Telegram asked to slow down: pausing sends for %.0f s", seconds)
-            await self._record(
-                delivery.id,
-                status=DeliveryStatus.PENDING,
-                next_attempt_at=self._paused_until,
-                attempts=delivery.attempts - 1,
+            logger.warning("Telegram asked to slow down: pausing sends for %.0f s", pause)
+            await self._release(claim, next_attempt_at=self._paused_until, attempts=attempts - 1)
+        elif outcome is SendOutcome.NOT_SENT and attempts < MAX_ATTEMPTS:
+            logger.warning(
+                "Delivery %s: not sent (%s); retrying later", delivery.id, classified.reason
             )
-        except Forbidden:
-            await self._give_up(delivery, user, report, reason="blocked or deactivated")
-        except BadRequest as exc:
-            if any(marker in str(exc).lower() for marker in GONE_CHAT_ERRORS):
-                await self._give_up(delivery, user, report, reason="chat not found")
-            else:
-                logger.error("Delivery %s rejected by Telegram: %s", delivery.id, exc)
-                report.failed += 1
-                await self._record(delivery.id, status=DeliveryStatus.FAILED)
-        except NetworkError as exc:  # includes TimedOut
-            if delivery.attempts >= MAX_ATTEMPTS:
-                logger.error("Delivery %s failed after %s attempts", delivery.id, delivery.attempts)
-                report.failed += 1
-                await self._record(delivery.id, status=DeliveryStatus.FAILED)
-            else:
-                logger.warning("Delivery %s: %s; retrying later", delivery.id, type(exc).__name__)
-                report.retried += 1
-                await self._record(
-                    delivery.id,
-                    status=DeliveryStatus.PENDING,
-                    next_attempt_at=now + backoff(delivery.attempts),
-                )
-        except TelegramError as exc:
-            logger.error("Delivery %s failed: %s", delivery.id, type(exc).__name__)
+            report.retried += 1
+            await self._release(claim, next_attempt_at=now + backoff(attempts), attempts=attempts)
+        elif classified.chat_gone:
+            logger.info("Unsubscribing user %s: %s", user.id, classified.reason)
             report.failed += 1
-            await self._record(delivery.id, status=DeliveryStatus.FAILED)
-        except Exception:  # a bug in rendering one delivery must not stop the others
-            logger.exception("Delivery %s failed unexpectedly", delivery.id)
-            report.failed += 1
-            await self._record(delivery.id, status=DeliveryStatus.FAILED)
+            report.unsubscribed += 1
+            await self._record(
+                claim, status=DeliveryStatus.FAILED, lease_until=None, unsubscribe=True
+            )
         else:
-            if kind is DeliveryKind.DAILY:
-                report.sent += 1
-                report.sent_user_ids.append(user.id)
+            logger.error("Delivery %s failed: %s", delivery.id, classified.reason)
+            report.failed += 1
+            await self._record(claim, status=DeliveryStatus.FAILED, lease_until=None)
+
+    async def _release(self, claim: Claim, *, next_attempt_at: datetime, attempts: int) -> None:
+        """Back to pending: this attempt provably never reached Telegram."""
+        await self._record(
+            claim,
+            status=DeliveryStatus.PENDING,
+            next_attempt_at=next_attempt_at,
+            attempts=attempts,
+            claim_token=None,
+            lease_until=None,
+        )
+
+    async def _record(self, claim: Claim, *, unsubscribe: bool = False, **values: Any) -> None:
+        """Store an outcome by the claim's holder; never gives up while the bot runs."""
+
+        async def write(session: AsyncSession) -> bool:
+            done = await deliveries.holding(
+                session,
+                claim.delivery.id,
+                claim.token,
+                (DeliveryStatus.SENDING, DeliveryStatus.UNCERTAIN),
+                **values,
+            )
+            if unsubscribe:
+                await users.unsubscribe(session, claim.user.id)
+            return done
+
+        stored = await self._persist("recording a send", write, give_up_when_stopping=False)
+        if stored is None:
+            logger.error(
+                "Delivery %s: could not record its outcome (%s) before stopping; it stays "
+                "'sending' and will be counted as uncertain, never sent again",
+                claim.delivery.id,
+                values.get("status"),
+            )
+
+    async def _persist(
+        self,
+        doing: str,
+        work: Callable[[AsyncSession], Awaitable[T]],
+        *,
+        give_up_when_stopping: bool,
+    ) -> T | None:
+        """Run `work` in a write transaction, retrying with backoff while the database is away.
+
+        Returns None only when giving up: at once if `give_up_when_stopping` and the bot is
+        stopping, otherwise after `STOP_FLUSH_S` of a stop.
+        """
+        delay = 0.05
+        stop_deadline: float | None = None
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                async with self._writes() as session, session.begin():
+                    result = await work(session)
+            except Exception as exc:
+                self.outage.failed(exc, doing)
             else:
-                report.summaries_sent += 1
-            await self._record(
-                delivery.id, status=DeliveryStatus.SENT, sent_at=now, message_id=message_id
-            )
+                self.outage.ok()
+                return result
+            if not self._keep_going():
+                if give_up_when_stopping:
+                    return None
+                stop_deadline = stop_deadline or loop.time() + STOP_FLUSH_S
+                if loop.time() >= stop_deadline:
+                    return None
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, RECORD_BACKOFF_MAX_S)
 
-    async def _give_up(
-        self, delivery: Delivery, user: User, report: DispatchReport, *, reason: str
-    ) -> None:
-        """The chat is gone: unsubscribe the user (data kept) and carry on with the others."""
-        logger.info("Unsubscribing user %s: %s", user.id, reason)
-        report.failed += 1
-        report.unsubscribed += 1
-        async with self._sessions() as session, session.begin():
-            await deliveries.transition(
-                session, delivery.id, DeliveryStatus.SENDING, status=DeliveryStatus.FAILED
-            )
-            await users.unsubscribe(session, user.id)
+    async def _heartbeat(self) -> None:
+        """Extend the lease of every row this process holds, a few times per lease."""
+        period = max(self._lease.total_seconds() / 4, 0.05)
+        while True:
+            await asyncio.sleep(period)
+            tokens = list(self._held)
+            if not tokens:
+                continue
+            try:
+                async with self._writes() as session, session.begin():
+                    await deliveries.extend_leases(session, tokens, self._clock.now() + self._lease)
+            except Exception as exc:
+                self.outage.failed(exc, "extending claims")
 
-    async def _record(self, delivery_id: int, **values: object) -> None:
-        async with self._sessions() as session, session.begin():
-            await deliveries.transition(session, delivery_id, DeliveryStatus.SENDING, **values)
+    async def _release_unsent(self) -> None:
+        """Hand rows claimed but not sent back at once (stopping, paused or done early)."""
+        left, self._buffer = self._buffer, []
+        for claim in left:
+
+            async def give_back(session: AsyncSession, claim: Claim = claim) -> bool:
+                return await deliveries.holding(
+                    session,
+                    claim.delivery.id,
+                    claim.token,
+                    DeliveryStatus.CLAIMED,
+                    status=DeliveryStatus.PENDING,
+                    claim_token=None,
+                    lease_until=None,
+                    next_attempt_at=max(
+                        claim.delivery.next_attempt_at,
+                        self._paused_until or claim.delivery.next_attempt_at,
+                    ),
+                )
+
+            await self._persist("handing claims back", give_back, give_up_when_stopping=True)
+            self._held.discard(claim.token)
 
 
 SNOOZE = timedelta(minutes=30)
@@ -322,13 +592,17 @@ async def snooze_reminder(
             return ReminderTap(ReminderTapOutcome.NOT_YOURS)
         if await _routine_started_after(session, delivery):
             return ReminderTap(ReminderTapOutcome.STALE, delivery)
-        if delivery.snoozed or delivery.status != DeliveryStatus.SENT:
+        # A tap on an "uncertain" reminder proves it was delivered.
+        if delivery.snoozed or delivery.status not in (
+            DeliveryStatus.SENT,
+            DeliveryStatus.UNCERTAIN,
+        ):
             return ReminderTap(ReminderTapOutcome.ALREADY, delivery)
         again = clock.now() + SNOOZE
         if not await deliveries.transition(
             session,
             delivery.id,
-            DeliveryStatus.SENT,
+            (DeliveryStatus.SENT, DeliveryStatus.UNCERTAIN),
             status=DeliveryStatus.PENDING,
             snoozed=True,
             due_at=again,
@@ -352,7 +626,7 @@ async def skip_reminder(
         if not await deliveries.transition(
             session,
             delivery.id,
-            (DeliveryStatus.SENT, DeliveryStatus.PENDING),
+            (DeliveryStatus.SENT, DeliveryStatus.PENDING, DeliveryStatus.UNCERTAIN),
             status=DeliveryStatus.SKIPPED,
         ):
             return ReminderTap(ReminderTapOutcome.ALREADY, delivery)

@@ -221,6 +221,9 @@ REMINDER = (
     "🧘 <b>Time for your back stretches.</b>\nA few minutes now keeps your back moving. Ready?"
 )
 
+# Added to a reminder held up by a fault (an outage, a restart): a short "sorry", not silence.
+REMINDER_LATE = "<i>Sorry this comes late: the bot had a short technical problem.</i>"
+
 REMINDER_AGAIN = "🧘 <b>Here's your snoozed reminder.</b> Ready for a few gentle stretches?"
 
 

@@ -7,7 +7,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.db.models import Delivery, RoutineRun
@@ -33,19 +33,30 @@ async def test_reminders_once_per_day_on_postgres(pg_harness: BotHarness) -> Non
     assert sorted(r.status for r in rows) == ["sent"] * 3
 
 
-async def test_stale_claim_is_taken_over_on_postgres(pg_harness: BotHarness) -> None:
-    user = pg_harness.new_user()
-    await onboard(pg_harness, user, at="07:00", zone="UTC")
-    pg_harness.clock.set(datetime(2026, 3, 3, 7, 0, tzinfo=UTC))
-    pg_harness.server.delay_next("sendMessage", 60.0, chat_id=user.id)
-    since = len(pg_harness.server.calls)
-    dispatch = asyncio.create_task(pg_harness.dispatch())
-    await pg_harness.server.wait_for_call("sendMessage", since=since, completed=False)
-    dispatch.cancel()
-    await asyncio.gather(dispatch, return_exceptions=True)
-    await pg_harness.restart()  # the process died with the claim taken
-    assert (await pg_harness.advance(timedelta(seconds=30))).sent == 0  # lease still held
-    assert (await pg_harness.advance(timedelta(minutes=3))).sent_user_ids == [user.id]
+async def test_stale_claims_on_postgres(pg_harness: BotHarness) -> None:
+    """A lapsed "claimed" row is taken over and sent; a lapsed "sending" one is uncertain."""
+    claimed, sending = pg_harness.new_user("Claimed"), pg_harness.new_user("Sending")
+    for user in (claimed, sending):
+        await onboard(pg_harness, user, at="07:00", zone="UTC")
+    clock = pg_harness.clock
+    clock.set(datetime(2026, 3, 3, 7, 0, tzinfo=UTC))
+    await pg_harness.services.dispatcher.run_once(keep_going=lambda: False)  # rows only
+    async with pg_harness.services.sessions() as session, session.begin():
+        for user, status in ((claimed, "claimed"), (sending, "sending")):
+            await session.execute(
+                update(Delivery)
+                .where(Delivery.user_id == user.id)
+                .values(
+                    status=status,
+                    claim_token=status.ljust(32, "x"),
+                    lease_until=clock.now() + timedelta(minutes=2),
+                )
+            )
+    assert (await pg_harness.advance(timedelta(seconds=30))).sent == 0  # leases still held
+    report = await pg_harness.advance(timedelta(minutes=3))
+    assert report.sent_user_ids == [claimed.id] and report.uncertain == 1
+    assert sum(REMINDER in t for t in pg_harness.bot_texts(sending)) == 0
+    assert (await pg_harness.advance(timedelta(minutes=10))).sent == 0
 
 
 async def test_one_active_routine_is_enforced_by_postgres(pg_harness: BotHarness) -> None:

@@ -3,18 +3,35 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.clock import ManualClock
+from bot.config import Settings
+from bot.db import deliveries
+from bot.db.deliveries import DeliveryStatus
+from bot.db.engine import AsyncSession, create_engine, create_session_factory
 from bot.db.models import Delivery
 from loopback import LoopbackBotAPI
 from loopback.server import SimUser
 from tests.harness.bot import BotHarness, database_url, make_settings, onboard
 
 REMINDER = "Time for your back stretches"
+
+
+@contextlib.asynccontextmanager
+async def harness_sessions(settings: Settings) -> AsyncIterator[AsyncSession]:
+    """A session on the bot's database while the bot itself is stopped."""
+    engine = create_engine(settings.database_url)
+    try:
+        async with create_session_factory(engine)() as session:
+            yield session
+    finally:
+        await engine.dispose()
 
 
 def reminders_to(harness: BotHarness, user: SimUser) -> list[str]:
@@ -129,7 +146,8 @@ async def test_weekdays_limit_reminders(harness: BotHarness) -> None:
 async def test_restart_in_the_middle_of_a_dispatch(
     server: LoopbackBotAPI, clock: ManualClock, tmp_path: Path
 ) -> None:
-    """Sent ones are not sent again; the one cut off is sent after the restart."""
+    """Sent ones are not sent again; the one on the wire when the process died is recorded
+    as uncertain and never sent again (Telegram delivers it late: exactly one copy)."""
     harness = BotHarness(server, make_settings(server, database_url(tmp_path)), clock)
     await harness.start()
     try:
@@ -137,7 +155,7 @@ async def test_restart_in_the_middle_of_a_dispatch(
         for user in users:
             await onboard(harness, user, at="07:00", zone="UTC")
         clock.set(datetime(2026, 3, 3, 7, 0, tzinfo=UTC))
-        server.delay_next("sendMessage", 60.0, chat_id=users[2].id)
+        server.delay_next("sendMessage", 1.0, chat_id=users[2].id)
         since = len(server.calls)
         dispatch = asyncio.create_task(harness.dispatch())
         # The third reminder is on the wire (Telegram is slow to answer) ...
@@ -156,16 +174,68 @@ async def test_restart_in_the_middle_of_a_dispatch(
             while not await recorded():  # noqa: ASYNC110 - waiting on the dispatcher task
                 await asyncio.sleep(0.01)
         assert statuses[users[2].id] == "sending"
-        dispatch.cancel()  # the process dies mid-dispatch
+        await harness.stop()  # the process dies mid-request (its row stays "sending")
+        dispatch.cancel()
         await asyncio.gather(dispatch, return_exceptions=True)
-        await harness.restart()
-        # Within the claim lease nobody takes the half-done one over...
-        assert (await harness.advance(timedelta(seconds=30))).sent == 0
-        # ...after it, the cut-off reminder goes out, still within the grace window.
+        await asyncio.sleep(1.2)  # Telegram delivers the slow one anyway
+        async with harness_sessions(harness.settings) as session:
+            await session.execute(
+                update(Delivery)
+                .where(Delivery.user_id == users[2].id)
+                .values(status="sending", message_id=None)
+            )
+            await session.commit()
+        await harness.start()
+        # Within the claim lease nobody touches the half-done one...
+        assert (await harness.advance(timedelta(seconds=30))).uncertain == 0
+        # ...after it, it is recorded as uncertain and never sent again.
         report = await harness.advance(timedelta(minutes=3))
-        assert report.sent_user_ids == [users[2].id]
+        assert report.sent_user_ids == [] and report.uncertain == 1
+        assert [d.status for d in await deliveries_of(harness, users[2])] == ["uncertain"]
         for user in users:
             assert len(reminders_to(harness, user)) == 1, user.first_name
+    finally:
+        await harness.stop()
+
+
+async def test_claimed_but_unsent_rows_are_taken_over_after_the_lease(
+    server: LoopbackBotAPI, clock: ManualClock, tmp_path: Path
+) -> None:
+    """A process that claimed rows and died before writing their requests loses nothing:
+    another takes the rows over once their lease lapsed (with an apology for the delay),
+    and the late holder's own attempt is fenced out."""
+    harness = BotHarness(server, make_settings(server, database_url(tmp_path)), clock)
+    await harness.start()
+    try:
+        users = [harness.new_user(f"U{i}") for i in range(2)]
+        for user in users:
+            await onboard(harness, user, at="07:00", zone="UTC")
+        clock.set(datetime(2026, 3, 3, 7, 0, tzinfo=UTC))
+        await harness.services.dispatcher.run_once(keep_going=lambda: False)  # rows only
+        async with harness.services.sessions() as session, session.begin():
+            rows = list(await session.scalars(select(Delivery)))
+            assert [r.status for r in rows] == ["pending", "pending"]
+            # A dead process's claims: a token, a lease that runs to 07:02.
+            await session.execute(
+                update(Delivery).values(
+                    status="claimed",
+                    claim_token="dead" * 8,
+                    claimed_at=clock.now(),
+                    lease_until=clock.now() + timedelta(minutes=2),
+                )
+            )
+        assert (await harness.advance(timedelta(seconds=90))).sent == 0  # lease still held
+        report = await harness.advance(timedelta(seconds=60))
+        assert sorted(report.sent_user_ids) == [u.id for u in users]
+        assert report.taken_over == 2 and report.apologized == 2
+        for user in users:
+            texts = reminders_to(harness, user)
+            assert len(texts) == 1 and "Sorry this comes late" in texts[0]
+        # The dead process's token no longer holds anything.
+        async with harness.services.sessions() as session:
+            assert not await deliveries.holding(
+                session, 1, "dead" * 8, DeliveryStatus.CLAIMED, status="sending"
+            )
     finally:
         await harness.stop()
 
@@ -237,9 +307,10 @@ async def test_persistent_429_pauses_the_dispatcher(harness: BotHarness) -> None
     assert len(reminders_to(harness, user)) == 1
 
 
-async def test_timeouts_are_retried_with_backoff(
+async def test_read_timeout_is_uncertain_and_never_sent_again(
     server: LoopbackBotAPI, clock: ManualClock, tmp_path: Path
 ) -> None:
+    """Telegram answers after the HTTP timeout but delivers the message: one copy, no retry."""
     settings = make_settings(server, database_url(tmp_path), http_timeout_seconds=1.0)
     harness = BotHarness(server, settings, clock)
     await harness.start()
@@ -247,14 +318,30 @@ async def test_timeouts_are_retried_with_backoff(
         user = harness.new_user()
         await onboard(harness, user, at="07:00", zone="UTC")
         clock.set(datetime(2026, 3, 3, 7, 0, tzinfo=UTC))
-        server.delay_next("sendMessage", 2.5, chat_id=user.id)
+        server.delay_next("sendMessage", 1.5, chat_id=user.id)
         report = await harness.dispatch()
-        assert report.sent == 0 and report.retried == 1
-        assert (await harness.advance(timedelta(seconds=5))).sent == 0  # backing off
-        assert (await harness.advance(timedelta(seconds=15))).sent == 1
-        assert [d.attempts for d in await deliveries_of(harness, user)] == [2]
+        assert report.sent == 0 and report.uncertain == 1 and report.retried == 0
+        await asyncio.sleep(0.8)  # the slow call completes at the loopback
+        for _ in range(3):
+            assert (await harness.advance(timedelta(minutes=5))).sent == 0
+        assert [d.status for d in await deliveries_of(harness, user)] == ["uncertain"]
+        assert len(reminders_to(harness, user)) == 1
     finally:
         await harness.stop()
+
+
+async def test_dropped_connection_and_500_are_uncertain(harness: BotHarness) -> None:
+    dropped, failed, fine = (harness.new_user(n) for n in ("Dropped", "Failed", "Fine"))
+    for user in (dropped, failed, fine):
+        await onboard(harness, user, at="07:00", zone="UTC")
+    harness.clock.set(datetime(2026, 3, 3, 7, 0, tzinfo=UTC))
+    harness.server.drop_next("sendMessage", chat_id=dropped.id)
+    harness.server.fail_next("sendMessage", error_code=500, chat_id=failed.id)
+    report = await harness.dispatch()
+    assert report.sent_user_ids == [fine.id] and report.uncertain == 2
+    assert (await harness.advance(timedelta(hours=1))).sent == 0
+    for user in (dropped, failed):
+        assert [d.status for d in await deliveries_of(harness, user)] == ["uncertain"]
 
 
 async def test_snooze_sends_again_once_and_double_taps_are_harmless(

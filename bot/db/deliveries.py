@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from bot.db.models import Delivery
 
@@ -20,8 +21,10 @@ class DeliveryKind(StrEnum):
 
 class DeliveryStatus(StrEnum):
     PENDING = "pending"  # waiting for its due instant (or a retry, or a snooze)
-    SENDING = "sending"  # claimed by a dispatcher; a stale claim is taken over after a lease
+    CLAIMED = "claimed"  # held by one dispatcher (token + lease), not sent yet: can be taken over
+    SENDING = "sending"  # the request may be on the wire: after its lease, only "uncertain"
     SENT = "sent"
+    UNCERTAIN = "uncertain"  # may or may not have reached Telegram: never sent again
     SKIPPED = "skipped"  # the user tapped "Skip today"
     MISSED = "missed"  # the bot was down longer than the grace window
     FAILED = "failed"  # gave up after repeated errors, or the user blocked the bot
@@ -41,29 +44,110 @@ async def insert_if_absent(
         "attempts": 0,
         "snoozed": False,
     }
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
     statement = insert(Delivery).values(**values).on_conflict_do_nothing()
     result = await session.execute(statement)
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+def _lease_over(now: datetime, lease: timedelta) -> ColumnElement[bool]:
+    """The row's claim has lapsed (rows from before leases existed use claimed_at + lease)."""
+    return or_(
+        Delivery.lease_until < now,
+        and_(Delivery.lease_until.is_(None), Delivery.claimed_at < now - lease),
+    )
+
+
 async def claimable(
-    session: AsyncSession, now: datetime, stale_before: datetime, limit: int
+    session: AsyncSession, now: datetime, lease: timedelta, limit: int
 ) -> list[Delivery]:
-    """Deliveries to send now: pending and due, or claimed by a dispatcher that died."""
-    rows = await session.scalars(
+    """Rows to act on now: pending and due, or held by a claim whose lease has lapsed.
+
+    On PostgreSQL the rows are locked with ``FOR UPDATE SKIP LOCKED`` (the standard queue
+    pattern: concurrent dispatchers get disjoint rows without waiting on each other); on
+    SQLite the caller's ``BEGIN IMMEDIATE`` transaction already excludes other writers.
+    """
+    query = (
         select(Delivery)
         .where(
             or_(
                 and_(Delivery.status == DeliveryStatus.PENDING, Delivery.next_attempt_at <= now),
-                and_(Delivery.status == DeliveryStatus.SENDING, Delivery.claimed_at < stale_before),
+                and_(
+                    Delivery.status.in_([DeliveryStatus.CLAIMED, DeliveryStatus.SENDING]),
+                    _lease_over(now, lease),
+                ),
             )
         )
         .order_by(Delivery.next_attempt_at)
         .limit(limit)
     )
-    return list(rows)
+    if _dialect(session) == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return list(await session.scalars(query))
+
+
+async def take(session: AsyncSession, seen: Delivery, **values: Any) -> bool:
+    """Compare-and-set on the claim as it was read: status, claim token and lease together.
+
+    Two dispatchers that both read the same lapsed claim cannot both replace it: the second
+    finds a different token or lease and changes nothing.
+    """
+    token = Delivery.claim_token
+    lease = Delivery.lease_until
+    result = await session.execute(
+        update(Delivery)
+        .where(
+            Delivery.id == seen.id,
+            Delivery.status == seen.status,
+            token.is_(None) if seen.claim_token is None else token == seen.claim_token,
+            lease.is_(None) if seen.lease_until is None else lease == seen.lease_until,
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def holding(
+    session: AsyncSession,
+    delivery_id: int,
+    token: str,
+    expected: DeliveryStatus | tuple[DeliveryStatus, ...],
+    **values: Any,
+) -> bool:
+    """Compare-and-set by the holder of claim `token` (fails once the row was taken over)."""
+    statuses = (expected,) if isinstance(expected, DeliveryStatus) else expected
+    result = await session.execute(
+        update(Delivery)
+        .where(
+            Delivery.id == delivery_id,
+            Delivery.claim_token == token,
+            Delivery.status.in_([s.value for s in statuses]),
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def extend_leases(session: AsyncSession, tokens: list[str], until: datetime) -> int:
+    """Heartbeat: push the lease of every claim this process still holds to `until`."""
+    if not tokens:
+        return 0
+    result = await session.execute(
+        update(Delivery)
+        .where(
+            Delivery.claim_token.in_(tokens),
+            Delivery.status.in_([DeliveryStatus.CLAIMED, DeliveryStatus.SENDING]),
+        )
+        .values(lease_until=until)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _dialect(session: AsyncSession) -> str:
+    return session.bind.dialect.name if session.bind is not None else "sqlite"
 
 
 async def transition(

@@ -34,6 +34,8 @@ PRIVATE_FILE_MODE = 0o600
 SQLITE_FILE_SUFFIXES = ("", "-wal", "-shm", "-journal")
 #: A TRUNCATE checkpoint can be blocked by another connection's read; it is retried this often.
 CHECKPOINT_ATTEMPTS = 5
+# Execution option that makes a transaction start with SQLite's BEGIN IMMEDIATE.
+BEGIN_IMMEDIATE = "stretchbot_begin_immediate"
 
 
 def normalize_url(url: str) -> str:
@@ -96,6 +98,15 @@ def create_engine(url: str) -> AsyncEngine:
             cursor.execute("PRAGMA secure_delete=ON")
             cursor.close()
 
+        @event.listens_for(engine.sync_engine, "begin")
+        def _sqlite_begin(connection: Any) -> None:
+            # The driver would start a deferred transaction at the first write; a transaction
+            # that read first then has to upgrade its lock, which fails at once ("database is
+            # locked") when another writer got there in between. IMMEDIATE takes the write
+            # lock up front and waits for it (busy timeout) instead.
+            if connection.get_execution_options().get(BEGIN_IMMEDIATE):
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+
     return engine
 
 
@@ -124,3 +135,11 @@ async def checkpoint_wal(session: AsyncSession) -> bool:
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def create_write_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for read-then-write transactions: `BEGIN IMMEDIATE` on SQLite (no effect on
+    PostgreSQL, where such transactions lock the rows they claim instead)."""
+    return async_sessionmaker(
+        engine.execution_options(**{BEGIN_IMMEDIATE: True}), expire_on_commit=False
+    )

@@ -115,6 +115,11 @@ class Delivery(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(SmallInteger, default=0)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The fence of the current claim: a fresh random token per claim, and when its lease
+    # ends (extended while the send is in progress). Taking a row over is a compare-and-set
+    # on status, token and lease together, so two dispatchers never hold one row.
+    claim_token: Mapped[str | None] = mapped_column(String(32), index=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     snoozed: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -30,10 +30,14 @@ class TelegramDeliverySender:
         self._pain = pain  # bad-day mode suggests the gentle routine first
         self._content = content
 
-    async def send(self, kind: DeliveryKind, user: User, delivery: Delivery) -> int:
+    async def send(
+        self, kind: DeliveryKind, user: User, delivery: Delivery, *, late: bool = False
+    ) -> int:
         if kind is DeliveryKind.WEEKLY:
             return await self._weekly(self._bot, user, delivery)
         text = texts.REMINDER_AGAIN if delivery.snoozed else texts.REMINDER
+        if late:
+            text = f"{text}\n\n{texts.REMINDER_LATE}"
         markup = keyboards.reminder(delivery.id, can_snooze=not delivery.snoozed)
         if await self._pain.is_bad_day(user.id):
             text = f"{text}\n\n{texts.BAD_DAY_SUGGESTION}"
