@@ -125,7 +125,21 @@ def routine_restart(routine_id: str) -> str:
 
 
 # A tap inside a routine: rt:<run id>:<version>:<action>
-ROUTINE_ACTIONS = ("done", "skip", "easy", "std", "timer", "hurt", "stop", "cy", "cn", "np", "show")
+ROUTINE_ACTIONS = (
+    "done",
+    "skip",
+    "easy",
+    "std",
+    "timer",
+    "hurt",
+    "stop",
+    "cy",
+    "cn",
+    "np",
+    "show",
+    "gentle",
+    "rest",
+)
 ROUTINE_TAP_PATTERN = re.compile(rf"^rt:(\d{{1,12}}):(\d{{1,6}}):({'|'.join(ROUTINE_ACTIONS)})$")
 
 
@@ -141,6 +155,20 @@ ROUTINE_PAIN_PATTERN = re.compile(r"^rp:(\d{1,12}):(\d{1,6}):(10|[0-9])$")
 
 def routine_pain(run_id: int, version: int, level: int) -> str:
     return _join("rp", run_id, version, level)
+
+
+# A stretch's cautions, shown as a pop-up on its card: cau:<stretch id>. It carries no run
+# state on purpose, so it answers on any card, an old one included.
+CAUTIONS_PATTERN = re.compile(r"^cau:([a-z][a-z0-9_]{0,40})$")
+
+
+def cautions(stretch_id: str) -> str:
+    return _join("cau", stretch_id)
+
+
+# The full list of warning signs (onboarding's button): sf:flags
+RED_FLAGS_FULL = "sf:flags"
+RED_FLAGS_PATTERN = re.compile(r"^sf:flags$")
 
 
 # --- Pain log and privacy (issue #4) ---------------------------------------------------

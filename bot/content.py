@@ -27,32 +27,51 @@ from pydantic import (
 )
 
 __all__ = [
+    "CAUTIONS_ALERT_LIMIT",
+    "FLOOR_POSITIONS",
     "REP_SECONDS",
     "SETUP_SECONDS",
+    "SWITCH_SECONDS",
+    "AskFirst",
+    "AskFirstGroup",
     "Content",
     "ContentError",
+    "Discomfort",
     "Dose",
     "DoseOverride",
     "EasierVariation",
+    "HighPain",
     "Position",
+    "RedFlagTier",
+    "RedFlags",
     "Routine",
     "RoutineItem",
     "RoutineStep",
     "SafetyTexts",
     "Stretch",
+    "cautions_alert",
     "describe_dose",
     "describe_duration",
     "load_content",
 ]
 
 # --- Duration estimate -------------------------------------------------------------
-#: Seconds one repetition (one slow breath-paced round or lift) is assumed to take.
-REP_SECONDS = 6
-#: Seconds added once per stretch for reading the card and getting into position.
-SETUP_SECONDS = 15
+#: Seconds one repetition takes: one slow breath in and out, as the cards ask.
+REP_SECONDS = 8
+#: Seconds for each change between holds or rounds: switching sides, or settling again
+#: before the next set.
+SWITCH_SECONDS = 5
+#: Seconds added once per stretch for reading the card, getting into position and out.
+SETUP_SECONDS = 20
 
-#: Where a stretch is done; ``floor`` stretches are excluded from no-floor routines.
-Position = Literal["floor", "chair", "standing"]
+#: Where a stretch is done: on your back, on hands and knees or kneeling, sitting on the
+#: floor, on a chair, or standing.
+Position = Literal["lying", "kneeling", "floor_sitting", "chair", "standing"]
+#: Positions that need the floor; they are excluded from no-floor routines.
+FLOOR_POSITIONS: frozenset[str] = frozenset({"lying", "kneeling", "floor_sitting"})
+
+#: Telegram's limit for the text of a callback query answer (the "⚠️ Cautions" pop-up).
+CAUTIONS_ALERT_LIMIT = 200
 
 #: Longest allowed step line, so a step stays one line on a phone.
 MAX_STEP_CHARS = 100
@@ -140,16 +159,18 @@ class Dose(_Frozen):
         return self.side_labels or ("one side", "other side")
 
     def active_seconds(self) -> int:
-        """Estimated time spent stretching, without getting into position.
+        """Estimated seconds of stretching, without getting into position.
 
-        One rep takes ``REP_SECONDS`` plus any hold; a pure hold takes its seconds.
-        That is multiplied by ``sets`` and by the number of sides.
+        One rep takes ``REP_SECONDS`` plus any hold; a pure hold takes its seconds. That
+        is done ``sets`` times on each side, with ``SWITCH_SECONDS`` for every change of
+        side or set in between.
         """
         if self.reps is not None:
             once = self.reps * (REP_SECONDS + (self.hold_seconds or 0))
         else:
             once = self.hold_seconds or 0
-        return once * self.sets * self.sides
+        rounds = self.sets * self.sides
+        return once * rounds + SWITCH_SECONDS * (rounds - 1)
 
 
 class DoseOverride(_Frozen):
@@ -176,10 +197,15 @@ class DoseOverride(_Frozen):
 
 
 class EasierVariation(_Frozen):
-    """A gentler way to do a stretch, offered when the full version is too much."""
+    """A gentler way to do a stretch: complete instructions of its own, from the starting
+    position on, so its card never relies on the standard one."""
 
     name: Line
-    steps: tuple[Line, ...] = Field(min_length=1, max_length=3)
+    position: Position
+    start: PlainText
+    steps: tuple[Line, ...] = Field(min_length=2, max_length=5)
+    #: Breathing cue; the stretch's own cue when not given.
+    breathing: PlainText | None = None
 
 
 class Stretch(_Frozen):
@@ -194,22 +220,49 @@ class Stretch(_Frozen):
     breathing: PlainText
     dose: Dose
     easier: EasierVariation
-    cautions: tuple[PlainText, ...] = Field(min_length=1)
+    #: Most important first: the card shows the first, the "⚠️ Cautions" button all.
+    cautions: tuple[Line, ...] = Field(min_length=1, max_length=4)
     image: Annotated[str, Field(pattern=r"^[a-z0-9_\-]+\.png$")]
+
+    @model_validator(mode="after")
+    def _cautions_fit_the_alert(self) -> Stretch:
+        if len(cautions_alert(self)) > CAUTIONS_ALERT_LIMIT:
+            raise ValueError(
+                f"cautions must fit Telegram's {CAUTIONS_ALERT_LIMIT}-character pop-up together"
+            )
+        return self
+
+
+def cautions_alert(stretch: Stretch) -> str:
+    """The "⚠️ Cautions" pop-up: every caution of a stretch, one per line (plain text)."""
+    return "\n".join([f"⚠️ {stretch.name}", *(f"• {c}" for c in stretch.cautions)])
 
 
 class RoutineItem(_Frozen):
-    """One entry of a routine: a stretch id and an optional dose override."""
+    """One entry of a routine: a stretch id, an optional dose override, and whether the
+    routine uses only the stretch's easier version."""
 
     stretch: Identifier
     dose: DoseOverride | None = None
+    easier: StrictBool = False
 
 
 class RoutineStep(NamedTuple):
-    """A resolved routine entry: the stretch and the dose to do in this routine."""
+    """A resolved routine entry: the stretch, the dose to do in this routine, and whether
+    the routine asks for the easier version only (no "standard" card, no toggle)."""
 
     stretch: Stretch
     dose: Dose
+    easier_only: bool = False
+
+    def position(self, *, easier: bool = False) -> Position:
+        """Where this step is done, for the version shown."""
+        return self.stretch.easier.position if easier or self.easier_only else self.stretch.position
+
+    @property
+    def shortened(self) -> bool:
+        """True when the routine asks for less than the stretch's full dose."""
+        return self.dose.active_seconds() < self.stretch.dose.active_seconds()
 
 
 class Routine(_Frozen):
@@ -221,38 +274,122 @@ class Routine(_Frozen):
     items: tuple[RoutineItem, ...] = Field(min_length=1)
     #: The routine offered to newcomers; exactly one routine has it.
     default: StrictBool = False
-    #: Suitable for a bad-back day; the bot offers it after "it hurts".
+    #: Suitable for a bad-back day; the bot offers it after "it hurts". Checked on load:
+    #: easier versions only, nothing standing, and one position throughout (no getting
+    #: down to the floor and up again).
     gentle: StrictBool = False
     #: Promise that nothing happens on the floor (desk/office use); checked on load.
     no_floor: StrictBool = False
+    #: Promise that every stretch can be done lying on a bed; checked on load.
+    in_bed: StrictBool = False
     #: Menu position; ties are broken by file name.
     order: StrictInt = 100
 
     def steps(self, content: Content) -> list[RoutineStep]:
         """Resolve every item to its stretch and effective dose."""
-        result = []
-        for item in self.items:
-            stretch = content.stretches[item.stretch]
-            dose = item.dose.apply(stretch.dose) if item.dose else stretch.dose
-            result.append(RoutineStep(stretch, dose))
-        return result
+        return [_resolve(item, content.stretches[item.stretch]) for item in self.items]
 
     def duration_seconds(self, content: Content) -> int:
         """Estimated length: each stretch's active time plus ``SETUP_SECONDS``.
 
-        See ``Dose.active_seconds`` for the per-stretch estimate. It is deliberately
-        simple; it is only used to tell users "about N minutes".
+        See ``Dose.active_seconds`` for the per-stretch estimate. It is only used to tell
+        users "about N minutes", so it errs on the long side rather than the short.
         """
         return sum(SETUP_SECONDS + step.dose.active_seconds() for step in self.steps(content))
 
 
+def _resolve(item: RoutineItem, stretch: Stretch) -> RoutineStep:
+    dose = item.dose.apply(stretch.dose) if item.dose else stretch.dose
+    return RoutineStep(stretch, dose, item.easier)
+
+
+class RedFlagTier(_Frozen):
+    """One tier of warning signs: what to do (the title) and the signs themselves."""
+
+    title: Line
+    action: PlainText
+    signs: tuple[PlainText, ...] = Field(min_length=1)
+
+
+class RedFlags(_Frozen):
+    """Warning signs in two tiers, most urgent first, like public health services use."""
+
+    title: Line
+    #: A short version for onboarding and /help; the full list is one tap away.
+    short: PlainText
+    emergency: RedFlagTier
+    urgent: RedFlagTier
+    #: Pain or tingling in one leg: common, not an emergency on its own.
+    one_leg: PlainText
+
+
+class Discomfort(_Frozen):
+    """How much discomfort is OK, as a traffic light."""
+
+    title: Line
+    green: Line
+    amber: Line
+    red: Line
+    afterwards: PlainText
+
+
+class AskFirstGroup(_Frozen):
+    """People who should check with a clinician first, and the stretches that concern them."""
+
+    who: Line
+    #: Why (e.g. "no hip bend past 90°, no crossing your legs"); optional.
+    detail: PlainText | None = None
+    #: Short form for a card: "after a hip replacement".
+    card: Line
+    #: The stretches this applies to; empty means every stretch (said in the text).
+    stretches: tuple[Identifier, ...] = ()
+
+
+class AskFirst(_Frozen):
+    """Who should ask a clinician before starting, shown in onboarding and on cards."""
+
+    title: Line
+    groups: tuple[AskFirstGroup, ...] = Field(min_length=1)
+    #: The card line's lead-in, e.g. "Check with your clinician first".
+    card_lead: Line
+
+
+class HighPain(_Frozen):
+    """A reading of 8-10 before a routine: the question and the two answers."""
+
+    question: PlainText
+    gentle_button: Line
+    go_on_button: Line
+    rest_button: Line
+    rest: PlainText
+
+
 class SafetyTexts(_Frozen):
-    """User-facing safety wording, kept with the content so it is reviewed together."""
+    """User-facing safety wording, kept with the content so it is reviewed together.
+
+    Plain text only; the bot escapes and formats it. No safety sentence lives in code.
+    """
 
     disclaimer: PlainText
-    it_hurts: PlainText
-    red_flags: PlainText
+    red_flags: RedFlags
+    discomfort: Discomfort
+    ask_first: AskFirst
+    expectations: PlainText
     persistent_pain: PlainText
+    it_hurts: PlainText
+    high_pain: HighPain
+    #: Headers of the messages that show red flags after a reading.
+    high_reading: Line
+    pain_rose: Line
+    full_list_button: Line
+    #: The card line naming where a stretch should be felt, e.g. "Feel it in".
+    areas_lead: Line
+    #: Said on a card when the routine asks for less than the full dose.
+    shortened: Line
+
+    def ask_first_for(self, stretch_id: str) -> list[AskFirstGroup]:
+        """The groups whose list names this stretch (groups for every stretch excluded)."""
+        return [g for g in self.ask_first.groups if stretch_id in g.stretches]
 
 
 class Content(_Frozen):
@@ -266,6 +403,11 @@ class Content(_Frozen):
     stretches: dict[str, Stretch]
     routines: dict[str, Routine]
     safety: SafetyTexts
+
+    @property
+    def stretch_names(self) -> dict[str, str]:
+        """Stretch id → display name, for texts that name stretches."""
+        return {sid: stretch.name for sid, stretch in self.stretches.items()}
 
     @property
     def default_routine(self) -> Routine:
@@ -401,16 +543,36 @@ def _load_stretches(root: Path) -> dict[str, Stretch]:
 
 
 def _check_routine(routine: Routine, stretches: Mapping[str, Stretch], rel: str) -> None:
-    """Cross-reference a routine against the stretches it names."""
+    """Cross-reference a routine against the stretches it names, and check its promises."""
+    first_position: str | None = None
     for index, item in enumerate(routine.items):
         stretch = stretches.get(item.stretch)
         if stretch is None:
             raise ContentError(rel, f"items.{index}.stretch", f"unknown stretch {item.stretch!r}")
-        if routine.no_floor and stretch.position == "floor":
+        step = _resolve(item, stretch)
+        position = step.position()
+        if routine.no_floor and position in FLOOR_POSITIONS:
             raise ContentError(
                 rel,
                 f"items.{index}.stretch",
                 f"{item.stretch!r} is a floor stretch but the routine is no_floor",
+            )
+        if routine.in_bed and position != "lying":
+            raise ContentError(
+                rel, f"items.{index}.stretch", f"{item.stretch!r} is not done lying down (in_bed)"
+            )
+        if routine.gentle and not item.easier:
+            raise ContentError(
+                rel, f"items.{index}.easier", "a gentle routine uses easier versions only"
+            )
+        if routine.gentle and position == "standing":
+            raise ContentError(rel, f"items.{index}.stretch", "a gentle routine has no standing")
+        first_position = first_position or position
+        if routine.gentle and position != first_position:
+            raise ContentError(
+                rel,
+                f"items.{index}.stretch",
+                f"a gentle routine stays in one position ({first_position}, not {position})",
             )
         if item.dose is not None:
             try:
@@ -454,5 +616,11 @@ def load_content(root: Path) -> Content:
     stretches = _load_stretches(root)
     routines = _load_routines(root, stretches)
     safety_path = root / "safety.yaml"
-    safety = _validate(SafetyTexts, _read_yaml(safety_path, root), _rel(safety_path, root))
+    rel = _rel(safety_path, root)
+    safety = _validate(SafetyTexts, _read_yaml(safety_path, root), rel)
+    for g_index, group in enumerate(safety.ask_first.groups):
+        for s_index, stretch_id in enumerate(group.stretches):
+            if stretch_id not in stretches:
+                field = f"ask_first.groups.{g_index}.stretches.{s_index}"
+                raise ContentError(rel, field, f"unknown stretch {stretch_id!r}")
     return Content(root=root, stretches=stretches, routines=routines, safety=safety)

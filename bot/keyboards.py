@@ -168,24 +168,48 @@ def routine_consent(run_id: int, version: int) -> InlineKeyboardMarkup:
 
 
 def routine_step(
-    run_id: int, version: int, *, timer_label: str | None, easier: bool
+    run_id: int,
+    version: int,
+    *,
+    timer_label: str | None,
+    easier: bool,
+    can_toggle: bool = True,
+    cautions_of: str | None = None,
 ) -> InlineKeyboardMarkup:
+    """A stretch card's buttons. `can_toggle` offers the easier/standard switch;
+    `cautions_of` (a stretch id) adds "⚠️ Cautions", which needs no run state."""
+
     def tap(action: str) -> str:
         return callbacks.routine_tap(run_id, version, action)
 
     first = [button("✅ Done", tap("done"))]
     if timer_label is not None:
         first.append(button(timer_label, tap("timer")))
-    easier_button = (
-        button("↩️ Standard version", tap("std"))
-        if easier
-        else button("🪶 Easier version", tap("easy"))
-    )
+    second = [button("⏭ Skip", tap("skip"))]
+    if can_toggle:
+        easier_button = (
+            button("↩️ Standard version", tap("std"))
+            if easier
+            else button("🪶 Easier version", tap("easy"))
+        )
+        second.insert(0, easier_button)
+    rows = [first, second, [button("🤕 It hurts", tap("hurt")), button("⏹ Stop", tap("stop"))]]
+    if cautions_of is not None:
+        rows.append([button("⚠️ Cautions", callbacks.cautions(cautions_of))])
+    return InlineKeyboardMarkup(rows)
+
+
+def full_red_flags(label: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[button(label, callbacks.RED_FLAGS_FULL)]])
+
+
+def high_pain_choice(
+    run_id: int, version: int, *, gentle_label: str, rest_label: str
+) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
-            first,
-            [easier_button, button("⏭ Skip", tap("skip"))],
-            [button("🤕 It hurts", tap("hurt")), button("⏹ Stop", tap("stop"))],
+            [button(gentle_label, callbacks.routine_tap(run_id, version, "gentle"))],
+            [button(rest_label, callbacks.routine_tap(run_id, version, "rest"))],
         ]
     )
 

@@ -5,18 +5,22 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from html import escape
 
+from bot.content import SafetyTexts
 from bot.domain.pain import ProgressSummary
 from bot.domain.reminder_plan import WEEKDAY_NAMES
 
-WELCOME = (
+WELCOME_INTRO = (
     "👋 <b>Hi! I'm your daily back-stretch buddy.</b>\n\n"
     "Every day at a time you choose I send a short reminder. One tap starts a guided "
     "routine of gentle stretches, step by step, and you can log how your back feels "
-    "(0-10) to watch it improve over the weeks.\n\n"
-    "⚕️ <i>I'm not a substitute for a clinician. If you have chronic pain or another health "
-    "condition, check with a doctor or physiotherapist before you start, and stop any "
-    "stretch that causes sharp pain.</i>"
+    "(0-10) to watch it improve over the weeks."
 )
+
+
+def welcome(safety: SafetyTexts) -> str:
+    """The first message of /start: what the bot does, then the disclaimer (safety.yaml)."""
+    return f"{WELCOME_INTRO}\n\n⚕️ <i>{escape(safety.disclaimer)}</i>"
+
 
 ASK_TIME = (
     "⏰ <b>When should I remind you?</b>\n"
@@ -93,7 +97,7 @@ STOPPED = (
     "Send /start to turn them back on, or /delete to erase everything."
 )
 
-HELP = (
+HELP_COMMANDS = (
     "<b>What I can do</b>\n"
     "/stretch – start a guided stretching routine\n"
     "/pain – log how your back feels (0-10)\n"
@@ -104,8 +108,8 @@ HELP = (
     "/cancel – leave the question I asked\n"
     "/export – download all your data\n"
     "/delete – erase all your data\n"
-    "/privacy – what I store and why\n\n"
-    "⚕️ I'm not a substitute for a clinician: stop any stretch that causes sharp pain."
+    "/privacy – what I store and why\n"
+    "/safety – warning signs, and how much discomfort is OK"
 )
 
 PRIVACY = (
@@ -137,6 +141,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("progress", "Your pain chart and streak"),
     ("settings", "Reminder time, time zone, days, pause"),
     ("help", "What I can do"),
+    ("safety", "Warning signs and how much discomfort is OK"),
     ("privacy", "What I store and why"),
     ("export", "Download all your data"),
     ("delete", "Erase all your data"),
@@ -257,7 +262,7 @@ ROUTINE_CONSENT = (
 
 PAIN_BEFORE = "How is your back <b>right now</b>?\n0 = no pain, 10 = worst imaginable."
 
-PAIN_AFTER = "🎉 That's the last stretch! How is your back <b>now</b>?"
+PAIN_AFTER = "✅ That's the last stretch. How is your back <b>now</b>?"
 
 MID_ROUTINE_HINT = (
     "You're in the middle of <b>{title}</b> ({progress}). Tap <b>✅ Done</b> on the stretch "
@@ -268,9 +273,16 @@ ROUTINE_ENDED = "This routine has ended."
 
 STEP_BEHIND = "That step is already behind you."
 
-ROUTINE_STOPPED = (
-    "⏹ Routine stopped. Every stretch you did counts. Start again any time with /stretch."
-)
+
+def routine_stopped(done: int) -> str:
+    """Stop, or every stretch skipped: say what was done, never more."""
+    if done == 0:
+        return "⏹ Routine ended; no stretches done this time. Start again any time with /stretch."
+    return (
+        f"⏹ Routine stopped after {done} stretch{'es' if done != 1 else ''}. Every stretch you "
+        "did counts. Start again any time with /stretch."
+    )
+
 
 TIMES_UP = "✅ <b>Time's up!</b>"
 
@@ -287,8 +299,11 @@ def routine_finished(
     before: int | None,
     after: int | None,
     streak: int,
+    celebrate: bool = True,
 ) -> str:
-    lines = ["🎉 <b>Routine complete. Well done!</b>"]
+    """The summary of a completed routine; `celebrate=False` (pain rose or is high) drops
+    the cheering, the figures stay."""
+    lines = ["🎉 <b>Routine complete. Well done!</b>" if celebrate else "<b>Routine complete.</b>"]
     stretches = f"{done} stretch{'es' if done != 1 else ''}"
     if skipped:
         stretches += f" ({skipped} skipped)"
@@ -353,15 +368,105 @@ def pain_logged(level: int, *, area: str | None = None, ask_area: bool = False) 
     return text
 
 
-def red_flags(guidance: str, *, rose: bool = False) -> str:
-    """Red-flag guidance from content/safety.yaml (plain text) as a message."""
-    why = "Your pain went up during the routine." if rose else "That's a high reading."
-    return f"⚠️ <b>{why} Please read this:</b>\n\n{escape(guidance)}"
+# --- Safety (all wording from content/safety.yaml; these only format it) ---------------
 
 
-def it_hurts(guidance: str) -> str:
-    """The kind ending of a routine stopped by "It hurts" (text from content/safety.yaml)."""
-    return f"🤕 <b>Let's stop here.</b>\n\n{escape(guidance)}"
+def _bullets(items: tuple[str, ...] | list[str]) -> str:
+    return "\n".join(f"• {escape(item)}" for item in items)
+
+
+def red_flags_full(safety: SafetyTexts) -> str:
+    """Both tiers of warning signs, emergency first, then the note on one-leg symptoms."""
+    flags = safety.red_flags
+    parts = [f"🚩 <b>{escape(flags.title)}</b>"]
+    for icon, tier in (("🚑", flags.emergency), ("🩺", flags.urgent)):
+        parts.append(
+            f"{icon} <b>{escape(tier.title)}</b>\n{escape(tier.action)}\n{_bullets(tier.signs)}"
+        )
+    parts.append(f"🦵 {escape(flags.one_leg)}")
+    return "\n\n".join(parts)
+
+
+def red_flags(safety: SafetyTexts, *, rose: bool = False) -> str:
+    """Warning signs after a high reading (8+) or a rise of 3+ within a routine."""
+    header = safety.pain_rose if rose else safety.high_reading
+    return f"⚠️ <b>{escape(header)}</b>\n\n{red_flags_full(safety)}"
+
+
+def discomfort_rule(safety: SafetyTexts) -> str:
+    """The traffic light: how much discomfort is fine, when to ease off, when to stop."""
+    rule = safety.discomfort
+    lines = [f"<b>{escape(rule.title)}</b>", escape(rule.green), escape(rule.amber)]
+    lines += [escape(rule.red), escape(rule.afterwards)]
+    return "\n".join(lines)
+
+
+def ask_first(safety: SafetyTexts, stretch_names: dict[str, str]) -> str:
+    """Who should check with a clinician first, naming the stretches that concern them."""
+    lines = [f"⚕️ <b>{escape(safety.ask_first.title)}</b>"]
+    for group in safety.ask_first.groups:
+        line = f"• {escape(group.who)}"
+        if group.detail:
+            line += f": {escape(group.detail)}"
+        if group.stretches:
+            names = ", ".join(stretch_names[sid] for sid in group.stretches)
+            line += f" ({escape(names)})"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def onboarding_safety(safety: SafetyTexts, stretch_names: dict[str, str]) -> str:
+    """Shown once during /start: the short warning signs and who should ask first."""
+    return (
+        f"🚩 <b>{escape(safety.red_flags.title)}</b>\n{escape(safety.red_flags.short)}\n\n"
+        f"{ask_first(safety, stretch_names)}\n\n/safety shows all of this again."
+    )
+
+
+def before_first_routine(safety: SafetyTexts) -> str:
+    """Shown once, before the first routine: the traffic light."""
+    return f"🚦 {discomfort_rule(safety)}"
+
+
+def help_text(safety: SafetyTexts) -> str:
+    """/help: the commands, the traffic light and the short warning signs."""
+    return (
+        f"{HELP_COMMANDS}\n\n🚦 {discomfort_rule(safety)}\n\n"
+        f"🚩 <b>{escape(safety.red_flags.title)}</b>\n{escape(safety.red_flags.short)}\n"
+        "The full list: /safety"
+    )
+
+
+def safety_text(safety: SafetyTexts, stretch_names: dict[str, str]) -> str:
+    """/safety: everything, in the order a person needs it."""
+    return "\n\n".join(
+        [
+            red_flags_full(safety),
+            f"🚦 {discomfort_rule(safety)}",
+            ask_first(safety, stretch_names),
+            f"🌤 {escape(safety.expectations)}",
+            f"⚕️ <i>{escape(safety.disclaimer)}</i>",
+        ]
+    )
+
+
+def it_hurts(safety: SafetyTexts) -> str:
+    """The kind ending of a routine stopped by "It hurts", with the warning signs."""
+    first, _, rest = safety.it_hurts.partition("\n")
+    return f"🤕 <b>{escape(first)}</b>\n{escape(rest)}\n\n{red_flags_full(safety)}"
+
+
+def high_pain_before(safety: SafetyTexts) -> str:
+    """A reading of 8-10 before a routine: warning signs first, then the question."""
+    return f"{red_flags_full(safety)}\n\n❓ <b>{escape(safety.high_pain.question)}</b>"
+
+
+def rest_today(safety: SafetyTexts) -> str:
+    return f"🛌 {escape(safety.high_pain.rest)}"
+
+
+def persistent_pain(safety: SafetyTexts) -> str:
+    return f"🩺 {escape(safety.persistent_pain)}\n\n{escape(safety.expectations)}"
 
 
 def _avg(value: float) -> str:

@@ -80,13 +80,16 @@ def test_doses_match_the_articles(content: Content) -> None:
 
 
 def test_positions(content: Content) -> None:
-    for sid in SEVEN[:-1]:
-        assert content.stretches[sid].position == "floor"
-    assert content.stretches["forward_fold"].position == "standing"
+    s = content.stretches
+    assert {s[sid].position for sid in ("knee_to_chest", "lying_knee_twist", "bridge")} == {"lying"}
+    assert s["cat_cow"].position == s["childs_pose"].position == "kneeling"
+    assert s["seated_twist"].position == "floor_sitting"
+    assert s["forward_fold"].position == "standing"
+    assert s["forward_fold"].easier.position == s["seated_twist"].easier.position == "chair"
 
 
 def test_every_routine_resolves(content: Content) -> None:
-    assert list(content.routines) == ["quick", "full", "desk", "gentle"]
+    assert list(content.routines) == ["quick", "full", "desk", "gentle", "bed"]
     for routine in content.routines.values():
         steps = routine.steps(content)
         assert len(steps) == len(routine.items)
@@ -99,7 +102,11 @@ def test_every_routine_resolves(content: Content) -> None:
 def test_desk_has_nothing_on_the_floor(content: Content) -> None:
     desk = content.routines["desk"]
     assert desk.no_floor
-    assert all(step.stretch.position != "floor" for step in desk.steps(content))
+    for step in desk.steps(content):
+        for easier in (False, True):
+            assert step.position(easier=easier) == "chair"
+            start = step.stretch.easier.start if easier else step.stretch.start
+            assert "a steady chair without wheels" in start, step.stretch.id
 
 
 def test_full_has_all_seven(content: Content) -> None:
@@ -113,17 +120,82 @@ def test_quick_is_a_few_minutes_and_default(content: Content) -> None:
     assert 3 * 60 <= quick.duration_seconds(content) <= 7 * 60
 
 
-def test_gentle_routine_is_soft(content: Content) -> None:
-    gentle = content.gentle_routine
-    assert gentle.id == "gentle"
-    ids = {step.stretch.id for step in gentle.steps(content)}
-    assert "bridge" not in ids
-    assert "forward_fold" not in ids
-    assert len(ids) <= 5
-    for step in gentle.steps(content):
-        if step.dose.hold_seconds is not None:
-            assert step.dose.hold_seconds <= 30
-    assert gentle.duration_seconds(content) <= content.routines["quick"].duration_seconds(content)
+def test_gentle_routines_are_the_safest_set(content: Content) -> None:
+    """Checked from data: no standing step, easier versions only, one position throughout
+    (lying, so no getting down to the floor and up again), not mostly forward bending."""
+    assert content.gentle_routine.id == "gentle"
+    gentle = [r for r in content.routines.values() if r.gentle]
+    assert {r.id for r in gentle} == {"gentle", "bed"}
+    forward_bends = {"knee_to_chest", "childs_pose", "forward_fold", "seated_forward_fold"}
+    for routine in gentle:
+        steps = routine.steps(content)
+        assert all(step.easier_only for step in steps), routine.id
+        assert {step.position() for step in steps} == {"lying"}, routine.id
+        assert all(step.position() != "standing" for step in steps)
+        bends = sum(step.stretch.id in forward_bends for step in steps)
+        assert bends <= len(steps) // 2, routine.id
+        for step in steps:
+            if step.dose.hold_seconds is not None:
+                assert step.dose.hold_seconds <= 30
+        quick = content.routines["quick"].duration_seconds(content)
+        assert routine.duration_seconds(content) <= quick
+    ids = [step.stretch.id for step in content.routines["gentle"].steps(content)]
+    assert ids[0] == "lying_knee_twist"  # knee rolls, not the single-knee twist
+    assert content.stretches["lying_knee_twist"].easier.name == "Knee rolls"
+
+
+def test_a_gentle_routine_can_be_done_lying_on_a_bed(content: Content) -> None:
+    bed = content.routines["bed"]
+    assert bed.in_bed and bed.gentle
+    for step in bed.steps(content):
+        assert step.position() == "lying"
+        assert "bed" in step.stretch.easier.start
+
+
+def test_easier_versions_are_complete_instructions(content: Content) -> None:
+    for stretch in content.stretches.values():
+        easier = stretch.easier
+        assert len(easier.start) > 30, stretch.id  # a real starting position
+        assert len(easier.steps) >= 2, stretch.id
+
+
+def test_leg_pain_caution_on_the_bending_stretches(content: Content) -> None:
+    for sid in ("knee_to_chest", "childs_pose", "forward_fold", "seated_forward_fold"):
+        assert any("down a leg" in c for c in content.stretches[sid].cautions), sid
+
+
+def test_fixed_contradictions(content: Content) -> None:
+    s = content.stretches
+    half_bridge = " ".join(s["bridge"].easier.steps)
+    assert "straight away" not in half_bridge and "three" in half_bridge  # dose holds 3 s
+    assert s["bridge"].dose.hold_seconds == 3
+    for sid in ("forward_fold", "seated_forward_fold"):
+        assert "lower" not in s[sid].breathing, sid  # no "hang lower" against "long back"
+    knee = s["knee_to_chest"]
+    grips = " ".join([*knee.steps, *knee.easier.steps, *knee.cautions])
+    assert "over the knee" not in grips and "below the knee" in grips
+
+
+def test_lying_knee_twist_dose_or_a_shortened_note(content: Content) -> None:
+    for routine in content.routines.values():
+        for step in routine.steps(content):
+            if step.stretch.id == "lying_knee_twist" and step.dose != step.stretch.dose:
+                assert step.shortened, routine.id
+
+
+def test_full_routine_names_all_seven(content: Content) -> None:
+    description = content.routines["full"].description.lower()
+    assert "all seven" in description
+    for word in (
+        "cat-cow",
+        "child's pose",
+        "knee to chest",
+        "knee twist",
+        "bridge",
+        "spinal twist",
+        "fold",
+    ):
+        assert word in description
 
 
 def test_images_exist_and_are_small_pngs(content: Content) -> None:
@@ -138,10 +210,74 @@ def test_images_exist_and_are_small_pngs(content: Content) -> None:
 def test_safety_texts_are_present(content: Content) -> None:
     safety = content.safety
     assert "sharp pain" in safety.disclaimer
-    assert "bladder" in safety.red_flags
     assert "gentle routine" in safety.it_hurts
-    for text in (safety.disclaimer, safety.it_hurts, safety.red_flags, safety.persistent_pain):
-        assert "<" not in text
+    assert safety.it_hurts.lower().count("stop here") == 1
+
+
+def test_red_flags_come_in_two_tiers_emergency_first(content: Content) -> None:
+    flags = content.safety.red_flags
+    emergency = " ".join(flags.emergency.signs)
+    urgent = " ".join(flags.urgent.signs)
+    for sign in ("saddle", "bladder or bowels", "both legs", "serious accident", "chest pain"):
+        assert sign in emergency, sign
+    assert "sexual" in emergency
+    for sign in ("fever", "weight loss", "night", "lump", "cancer", "under 20 or over 50"):
+        assert sign in urgent, sign
+    for sign in ("osteoporosis", "shoulder blades", "immune"):
+        assert sign in urgent, sign
+    assert "A&E" in flags.emergency.title and "urgent appointment" in flags.urgent.title
+    # one leg: common, not an emergency on its own, and never in the emergency tier
+    assert "one leg" in flags.one_leg and "not an emergency" in flags.one_leg
+    assert "further down" in flags.one_leg
+    assert "one leg" not in emergency and "one leg" not in urgent
+
+
+def test_ask_first_names_the_affected_stretches(content: Content) -> None:
+    groups = {g.card: g for g in content.safety.ask_first.groups}
+    hip = groups["after a hip replacement"]
+    assert "90" in (hip.detail or "") and "cross" in (hip.detail or "")
+    assert {"knee_to_chest", "childs_pose", "seated_twist"} <= set(hip.stretches)
+    bones = groups["if you have osteoporosis"]
+    assert "rounding" in (bones.detail or "")
+    assert {"forward_fold", "cat_cow", "childs_pose"} <= set(bones.stretches)
+    assert "after back surgery" in groups and "if you are pregnant" in groups
+
+
+def test_unknown_stretch_in_ask_first(broken: Path) -> None:
+    edit(
+        broken / "safety.yaml",
+        lambda d: d["ask_first"]["groups"][1]["stretches"].append("headstand"),
+    )
+    expect_error(broken, "content/safety.yaml", "ask_first.groups.1.stretches.6", "headstand")
+
+
+def test_red_flag_tier_missing(broken: Path) -> None:
+    edit(broken / "safety.yaml", lambda d: d["red_flags"].pop("urgent"))
+    expect_error(broken, "content/safety.yaml", "red_flags.urgent", "Field required")
+
+
+def test_cautions_must_fit_the_pop_up(broken: Path) -> None:
+    edit(broken / "stretches/bridge.yaml", lambda d: d["cautions"].extend(["Go slowly. " * 9]))
+    expect_error(broken, "content/stretches/bridge.yaml", "(file)", "200-character")
+
+
+def test_gentle_routine_with_a_standard_version(broken: Path) -> None:
+    edit(broken / "routines/gentle.yaml", lambda d: d["items"][0].pop("easier"))
+    expect_error(broken, "content/routines/gentle.yaml", "items.0.easier", "easier versions only")
+
+
+def test_gentle_routine_that_changes_position(broken: Path) -> None:
+    edit(
+        broken / "routines/gentle.yaml",
+        lambda d: d["items"].append({"stretch": "cat_cow", "easier": True}),
+    )
+    expect_error(broken, "content/routines/gentle.yaml", "items.3.stretch", "one position")
+
+
+def test_in_bed_routine_with_a_kneeling_stretch(broken: Path) -> None:
+    edit(broken / "routines/bed.yaml", lambda d: d.update(gentle=False))
+    edit(broken / "routines/bed.yaml", lambda d: d["items"].append({"stretch": "cat_cow"}))
+    expect_error(broken, "content/routines/bed.yaml", "items.2.stretch", "in_bed")
 
 
 def test_models_are_frozen(content: Content) -> None:
@@ -172,10 +308,12 @@ def test_describe_dose(dose: Dose, text: str) -> None:
 
 
 def test_duration_estimate_is_the_documented_one() -> None:
-    assert Dose(hold_seconds=20, sets=3, per_side=True).active_seconds() == 120
+    # six holds of 20 s and five changes of side or set in between
+    assert Dose(hold_seconds=20, sets=3, per_side=True).active_seconds() == 120 + 5 * 5
     assert Dose(reps=8).active_seconds() == 8 * REP_SECONDS
     assert Dose(reps=8, hold_seconds=3).active_seconds() == 8 * (REP_SECONDS + 3)
-    assert SETUP_SECONDS == 15
+    assert REP_SECONDS == 8  # one slow breath in and out
+    assert SETUP_SECONDS == 20
     assert describe_duration(302) == "about 5 min"
     assert describe_duration(10) == "about 1 min"
 
@@ -293,7 +431,8 @@ def test_two_defaults(broken: Path) -> None:
 
 
 def test_no_gentle_routine(broken: Path) -> None:
-    edit(broken / "routines/gentle.yaml", lambda d: d.update(gentle=False))
+    for name in ("gentle", "bed"):
+        edit(broken / f"routines/{name}.yaml", lambda d: d.update(gentle=False))
     expect_error(broken, "content/routines", "gentle")
 
 

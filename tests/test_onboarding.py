@@ -19,9 +19,12 @@ async def test_start_welcomes_and_states_it_is_no_substitute_for_a_clinician(
     user = harness.new_user()
     await harness.send(user, "/start")
     texts = harness.bot_texts(user)
-    assert "not a substitute for a clinician" in texts[0]
+    safety = harness.services.content.safety
+    for line in safety.disclaimer.splitlines():  # the reviewed wording from safety.yaml
+        assert line in texts[0]
     assert "sharp pain" in texts[0]
-    assert "When should I remind you?" in texts[1]
+    assert safety.red_flags.short in texts[1]  # warning signs, once, with the full list a tap away
+    assert "When should I remind you?" in texts[2]
     labels = harness.server.last_bot_message(user.id).button_labels()
     assert labels == ["07:00", "08:00", "12:30", "18:00", "21:00"]
 

@@ -24,6 +24,14 @@ async def active_for(session: AsyncSession, user_id: int) -> RoutineRun | None:
     )
 
 
+async def has_any(session: AsyncSession, user_id: int) -> bool:
+    """Whether the user ever started a routine."""
+    found = await session.scalar(
+        select(RoutineRun.id).where(RoutineRun.user_id == user_id).limit(1)
+    )
+    return found is not None
+
+
 async def update_if_version(
     session: AsyncSession, run_id: int, expected_version: int, values: dict[str, Any]
 ) -> bool:

@@ -10,10 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from bot.domain.pain import RED_FLAG_LEVEL
+
 
 class Phase(StrEnum):
     CONSENT = "consent"  # asking once whether pain levels may be stored
     BEFORE = "before"  # "How is your back right now?"
+    CHECK = "check"  # a high reading before: warning signs, then gentle routine or rest
     STEP = "step"  # doing stretch number step_index
     AFTER = "after"  # "How is your back now?"
     FINISHED = "finished"
@@ -23,7 +26,7 @@ class Status(StrEnum):
     ACTIVE = "active"
     COMPLETED = "completed"
     STOPPED = "stopped"
-    HURT = "hurt"  # ended by "It hurts"
+    HURT = "hurt"  # ended by "It hurts", or a rest day chosen after a high reading
     ABANDONED = "abandoned"  # replaced by a new routine before it ended
 
 
@@ -39,6 +42,8 @@ class Action(StrEnum):
     TIMER = "timer"
     HURT = "hurt"
     STOP = "stop"
+    GENTLE = "gentle"  # after a high reading: go on with the gentle routine
+    REST = "rest"  # after a high reading: rest today
 
 
 @dataclass(frozen=True)
@@ -83,14 +88,28 @@ PAIN_PHASES = (Phase.BEFORE, Phase.AFTER)
 STEP_ACTIONS = (Action.DONE, Action.SKIP, Action.EASIER, Action.STANDARD, Action.TIMER)
 
 
-def apply(state: RoutineState, action: Action, *, timer_rounds: int = 0) -> RoutineState:
-    """The state after `action`. Raises InvalidTransition when it doesn't apply."""
+def apply(
+    state: RoutineState, action: Action, *, timer_rounds: int = 0, level: int | None = None
+) -> RoutineState:
+    """The state after `action` (`level`: the reading of a PAIN action). Raises
+    InvalidTransition when it doesn't apply.
+
+    High-pain rule: a reading of 8 or more before a routine never starts it straight
+    away; the run waits in CHECK until the user picks the gentle routine or rest.
+    A routine whose every stretch was skipped ends STOPPED, never COMPLETED.
+    """
     if not state.active:
         raise InvalidTransition("the routine has ended")
     bumped = replace(state, version=state.version + 1)
     if action in (Action.HURT, Action.STOP):
         status = Status.HURT if action is Action.HURT else Status.STOPPED
         return replace(bumped, status=status, phase=Phase.FINISHED, timer_round=None)
+    if state.phase is Phase.CHECK:
+        if action is Action.GENTLE:
+            return replace(bumped, phase=Phase.STEP)
+        if action is Action.REST:
+            return replace(bumped, phase=Phase.FINISHED, status=Status.HURT)
+        raise InvalidTransition(action)
     if state.phase is Phase.CONSENT:
         if action is Action.CONSENT_YES:
             return replace(bumped, phase=Phase.BEFORE)
@@ -101,7 +120,8 @@ def apply(state: RoutineState, action: Action, *, timer_rounds: int = 0) -> Rout
         if action not in (Action.PAIN, Action.SKIP_PAIN):
             raise InvalidTransition(action)
         if state.phase is Phase.BEFORE:
-            return replace(bumped, phase=Phase.STEP)
+            high = action is Action.PAIN and level is not None and level >= RED_FLAG_LEVEL
+            return replace(bumped, phase=Phase.CHECK if high else Phase.STEP)
         return replace(bumped, phase=Phase.FINISHED, status=Status.COMPLETED)
     if state.phase is Phase.STEP and action in STEP_ACTIONS:
         if action is Action.EASIER:
@@ -120,6 +140,10 @@ def apply(state: RoutineState, action: Action, *, timer_rounds: int = 0) -> Rout
         )
         if state.step_index + 1 < state.total_steps:
             return replace(moved, step_index=state.step_index + 1)
+        if done == 0:  # every stretch skipped: nothing to ask about, nothing to celebrate
+            return replace(
+                moved, step_index=state.total_steps, phase=Phase.FINISHED, status=Status.STOPPED
+            )
         return replace(moved, step_index=state.total_steps, phase=Phase.AFTER)
     raise InvalidTransition(action)
 

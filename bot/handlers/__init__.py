@@ -15,6 +15,7 @@ from bot.handlers import (
     progress,
     reminders,
     routines,
+    safety,
     settings,
 )
 
@@ -32,6 +33,7 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     application.add_handlers(settings.build_commands())
     application.add_handlers(settings.build_handlers())
     application.add_handlers(info.build_handlers())
+    application.add_handlers(safety.build_handlers())
     application.add_handlers(reminders.build_handlers())
     application.add_handlers(pain.build_handlers())
     application.add_handlers(progress.build_handlers())

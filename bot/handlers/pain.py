@@ -76,7 +76,7 @@ async def level_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         reply_markup=keyboards.pain_areas(entry_id),
     )
     if needs_red_flag_guidance(level):
-        await reply(update, texts.red_flags(svc.content.safety.red_flags))
+        await reply(update, texts.red_flags(svc.content.safety))
 
 
 async def area_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -60,7 +60,14 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
             reply_markup=keyboards.resume_reminders() if paused else None,
         )
         return ConversationHandler.END
-    await reply(update, texts.WELCOME)
+    safety = services(context).content.safety
+    await reply(update, texts.welcome(safety))
+    if user.reminder_time is None and user.time_zone is None:  # once, at the very start
+        await reply(
+            update,
+            texts.onboarding_safety(safety, services(context).content.stretch_names),
+            reply_markup=keyboards.full_red_flags(safety.full_list_button),
+        )
     if user.reminder_time is None:
         await reply(update, texts.ASK_TIME, reply_markup=keyboards.time_presets())
         return ASKING_TIME

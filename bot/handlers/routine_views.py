@@ -12,7 +12,7 @@ from html import escape
 from telegram import InlineKeyboardMarkup
 
 from bot import keyboards, texts
-from bot.content import Content, RoutineStep, describe_dose, describe_duration
+from bot.content import Content, RoutineStep, SafetyTexts, describe_dose, describe_duration
 from bot.services.routines import RunView, timer_rounds
 
 CAPTION_LIMIT = 1024
@@ -62,20 +62,33 @@ def timer_line(view: RunView, now: datetime) -> str | None:
     return f"{texts.TIMES_UP}{suffix} Tap ✅ Done when you're ready."
 
 
-def step_caption(view: RunView, now: datetime) -> str:
-    """Name, progress, numbered steps and dose; the easier variation when chosen."""
+def step_caption(view: RunView, now: datetime, safety: SafetyTexts) -> str:
+    """The card: name, starting position, numbered steps, breathing, dose, where to feel
+    it, the most important caution and who should ask first; the easier version when
+    chosen (or when the routine uses only that one), as complete instructions."""
     step = view.step
     assert step is not None
     stretch = step.stretch
     header = f"<b>{progress_label(view)} · {escape(stretch.name)}</b>"
-    if view.state.easier:
-        body = [f"🪶 <i>Easier: {escape(stretch.easier.name)}</i>"]
-        body += [f"{i}. {escape(s)}" for i, s in enumerate(stretch.easier.steps, 1)]
+    body = []
+    if view.state.easier or step.easier_only:
+        easier = stretch.easier
+        body.append(f"🪶 <i>Easier version: {escape(easier.name)}</i>")
+        start, steps, breathing = easier.start, easier.steps, easier.breathing or stretch.breathing
     else:
-        body = [f"<i>{escape(stretch.start)}</i>"]
-        body += [f"{i}. {escape(s)}" for i, s in enumerate(stretch.steps, 1)]
-        body.append(f"🌬 {escape(stretch.breathing)}")
+        start, steps, breathing = stretch.start, stretch.steps, stretch.breathing
+    body.append(f"<i>{escape(start)}</i>")
+    body += [f"{i}. {escape(s)}" for i, s in enumerate(steps, 1)]
+    body.append(f"🌬 {escape(breathing)}")
     body.append(f"🎯 <b>{escape(describe_dose(step.dose))}</b>")
+    if step.shortened:
+        body.append(f"✂️ {escape(safety.shortened)} {escape(describe_dose(stretch.dose))}.")
+    body.append(f"📍 {escape(safety.areas_lead)}: {escape(', '.join(stretch.areas))}")
+    body.append(f"⚠️ {escape(stretch.cautions[0])}")
+    groups = safety.ask_first_for(stretch.id)
+    if groups:
+        who = " or ".join(group.card for group in groups)
+        body.append(f"⚕️ {escape(safety.ask_first.card_lead)} {escape(who)}.")
     line = timer_line(view, now)
     if line:
         body.append(line)
@@ -86,11 +99,15 @@ def step_caption(view: RunView, now: datetime) -> str:
 
 
 def step_keyboard(view: RunView) -> InlineKeyboardMarkup:
+    step = view.step
+    assert step is not None
     return keyboards.routine_step(
         view.run.id,
         view.run.version,
         timer_label=timer_button_label(view),
         easier=view.state.easier,
+        can_toggle=not step.easier_only,
+        cautions_of=step.stretch.id if len(step.stretch.cautions) > 1 else None,
     )
 
 

@@ -67,7 +67,7 @@ async def send_step(bot: Bot, svc: Services, chat_id: int, view: RunView) -> Mes
     assert step is not None
     path: Path = svc.content.image_path(step.stretch)
     key = await asyncio.to_thread(image_key, svc.content, step)
-    caption = step_caption(view, svc.clock.now())
+    caption = step_caption(view, svc.clock.now(), svc.content.safety)
     markup = step_keyboard(view)
     cached = await svc.routines.media_file_id(key)
     if cached is not None:
@@ -109,6 +109,16 @@ async def show_phase(update: Update, context: ContextTypes.DEFAULT_TYPE, view: R
         )
         intro = texts.PAIN_BEFORE if phase is Phase.BEFORE else texts.PAIN_AFTER
         await reply(update, intro, reply_markup=keypad)
+    elif phase is Phase.CHECK:
+        high = svc.content.safety.high_pain
+        gentle_label = high.go_on_button if view.routine.gentle else high.gentle_button
+        await reply(
+            update,
+            texts.high_pain_before(svc.content.safety),
+            reply_markup=keyboards.high_pain_choice(
+                run.id, run.version, gentle_label=gentle_label, rest_label=high.rest_button
+            ),
+        )
     elif phase is Phase.STEP:
         message = await send_step(context.bot, svc, chat_id, view)
         await svc.routines.show_on(run.id, message.message_id)
@@ -119,16 +129,21 @@ async def show_phase(update: Update, context: ContextTypes.DEFAULT_TYPE, view: R
 
 
 async def show_ending(update: Update, context: ContextTypes.DEFAULT_TYPE, view: RunView) -> None:
+    """The last message of a run; it never celebrates what didn't happen."""
     svc = services(context)
     user_id, _ = sender_ids(update)
     status = view.state.status
+    safety = svc.content.safety
     if status is Status.HURT:
-        await reply(update, texts.it_hurts(svc.content.safety.it_hurts))
+        rested = view.state.steps_done == 0 and view.state.steps_skipped == 0
+        ending = texts.rest_today(safety) if rested and _chose_rest(update) else None
+        await reply(update, ending or texts.it_hurts(safety))
         return
     if status is not Status.COMPLETED:
-        await reply(update, texts.ROUTINE_STOPPED)
+        await reply(update, texts.routine_stopped(view.state.steps_done))
         return
     summary = await svc.routines.summary(user_id, view.run)
+    warn = summary.after is not None and needs_red_flag_guidance(summary.after, summary.before)
     await reply(
         update,
         texts.routine_finished(
@@ -138,11 +153,18 @@ async def show_ending(update: Update, context: ContextTypes.DEFAULT_TYPE, view: 
             before=summary.before,
             after=summary.after,
             streak=summary.streak,
+            celebrate=not warn,
         ),
     )
-    if summary.after is not None and needs_red_flag_guidance(summary.after, summary.before):
-        rose = summary.after < RED_FLAG_LEVEL
-        await reply(update, texts.red_flags(svc.content.safety.red_flags, rose=rose))
+    if warn:
+        assert summary.after is not None
+        await reply(update, texts.red_flags(safety, rose=summary.after < RED_FLAG_LEVEL))
+
+
+def _chose_rest(update: Update) -> bool:
+    """Whether this update is the "Rest today" button (vs "It hurts")."""
+    query = update.callback_query
+    return query is not None and (query.data or "").endswith(":rest")
 
 
 async def clear_buttons(update: Update) -> None:
@@ -209,6 +231,8 @@ async def _start(
         return IN_ROUTINE
     await query.answer(f"Starting {started.view.routine.title}")
     await clear_buttons(update)
+    if started.first:  # once, before the first routine: how much discomfort is OK
+        await reply(update, texts.before_first_routine(svc.content.safety))
     return await show_phase(update, context, started.view)
 
 
@@ -339,7 +363,7 @@ async def _close_step(bot: Bot, svc: Services, left: RunView, action: Action) ->
     """Leave a finished step's message as a record: no buttons, no stale countdown."""
     if left.run.message_id is None:
         return
-    caption = step_caption(left, svc.clock.now())
+    caption = step_caption(left, svc.clock.now(), svc.content.safety)
     outcome = STEP_OUTCOMES.get(action)
     if outcome and len(caption) + len(outcome) < CAPTION_LIMIT:
         caption = f"{caption}\n{outcome}"
@@ -362,6 +386,8 @@ def _ack(action: Action, level: int | None) -> str:
         Action.HURT: "Stopping here",
         Action.STOP: "Stopped",
         Action.PAIN: f"Noted: {level}/10",
+        Action.GENTLE: "Gently does it",
+        Action.REST: "Rest well",
     }.get(action, "")
 
 
@@ -386,7 +412,7 @@ async def _edit_step(bot: Bot, svc: Services, view: RunView) -> None:
         await bot.edit_message_caption(
             chat_id=view.run.user_id,
             message_id=view.run.message_id,
-            caption=step_caption(view, svc.clock.now()),
+            caption=step_caption(view, svc.clock.now(), svc.content.safety),
             parse_mode=ParseMode.HTML,
             reply_markup=step_keyboard(view),
         )

@@ -88,6 +88,7 @@ class Tap:
 class Started:
     view: RunView | None  # the new run, or None when another one is active
     active: RunView | None = None  # the run in progress that blocked the start
+    first: bool = False  # the user's first routine ever (the discomfort rule comes first)
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,10 @@ class Routines:
         chosen = user.default_routine if user is not None else None
         return self._content.routines.get(chosen or "") or self._content.default_routine
 
+    def gentle_for(self, routine: Routine) -> Routine:
+        """The routine to go on with after a high reading: this one if it is gentle."""
+        return routine if routine.gentle else self._content.gentle_routine
+
     def view(self, run: RoutineRun) -> RunView:
         routine = self._content.routines.get(run.routine_id) or self._content.default_routine
         steps = routine.steps(self._content)
@@ -170,6 +175,7 @@ class Routines:
                 current.timer_ends_at = None
                 current.version += 1
                 await session.flush()
+            first = not await runs_db.has_any(session, user_id)
             state = begin(
                 len(routine.steps(self._content)),
                 needs_consent=not consent and not declined,
@@ -188,7 +194,7 @@ class Routines:
                 started_at=now,
             )
             session.add(run)
-        return Started(view=self.view(run))
+        return Started(view=self.view(run), first=first)
 
     async def tap(
         self, user_id: int, run_id: int, version: int, action: Action, level: int | None = None
@@ -204,7 +210,7 @@ class Routines:
             if run.version != version:
                 return Tap(TapResult.STALE, view)
             try:
-                new = apply(view.state, action, timer_rounds=timer_rounds(view.step))
+                new = apply(view.state, action, timer_rounds=timer_rounds(view.step), level=level)
             except InvalidTransition:
                 return Tap(TapResult.INVALID, view)
             if new.phase is Phase.AFTER and not await self._pain.has_consent(user_id):
@@ -222,6 +228,9 @@ class Routines:
                 "timer_ends_at": None,
                 "timer_last_edit_at": None,
             }
+            if action is Action.GENTLE:  # after a high reading: the gentle routine instead
+                values["routine_id"] = self.gentle_for(view.routine).id
+                values["step_index"] = 0
             if action is Action.TIMER and view.step is not None:
                 hold = view.step.dose.hold_seconds or 0
                 values["timer_ends_at"] = now + timedelta(seconds=hold)

@@ -1,0 +1,52 @@
+"""/safety, the full list of warning signs, and a stretch card's "⚠️ Cautions" pop-up.
+
+Every word comes from content/safety.yaml and the stretch files; none of these buttons
+carries run state, so they answer the same on an old message, after a restart, or mid-routine.
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
+
+from bot import callbacks, texts
+from bot.content import cautions_alert
+from bot.handlers.common import reply, services
+
+
+async def safety_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/safety: warning signs in two tiers, the traffic light, who should ask first."""
+    content = services(context).content
+    await reply(update, texts.safety_text(content.safety, content.stretch_names))
+
+
+async def full_list_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Onboarding's "Full list of warning signs": send both tiers."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    await reply(update, texts.red_flags_full(services(context).content.safety))
+
+
+async def cautions_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """ "⚠️ Cautions" on a card: all of the stretch's cautions as a pop-up, in place."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    match = callbacks.CAUTIONS_PATTERN.match(query.data)
+    assert match is not None
+    stretch = services(context).content.stretches.get(match[1])
+    if stretch is None:
+        await query.answer(texts.INVALID_BUTTON, show_alert=True)
+        return
+    await query.answer(cautions_alert(stretch), show_alert=True)
+
+
+def build_handlers() -> list[
+    CommandHandler[ContextTypes.DEFAULT_TYPE, None]
+    | CallbackQueryHandler[ContextTypes.DEFAULT_TYPE, None]
+]:
+    return [
+        CommandHandler("safety", safety_command),
+        CallbackQueryHandler(full_list_tapped, pattern=callbacks.RED_FLAGS_PATTERN),
+        CallbackQueryHandler(cautions_tapped, pattern=callbacks.CAUTIONS_PATTERN),
+    ]

@@ -1,0 +1,303 @@
+"""Safety first (issue #7): cautions on every card, warning signs for everyone, a high
+reading before a routine, and endings that never celebrate what didn't happen."""
+
+from __future__ import annotations
+
+import ast
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.content import cautions_alert, load_content
+from bot.db.models import RoutineRun as Run
+from bot.domain.routine import Phase, RoutineState
+from bot.handlers.routine_views import CAPTION_LIMIT, step_caption, step_keyboard
+from bot.services.routines import RunView
+from loopback.server import SimMessage, SimUser
+from tests.harness.bot import BotHarness, onboard
+from tests.test_routines import begin_routine, last, runs_of, tap_level
+
+REPO = Path(__file__).resolve().parents[1]
+CONTENT = load_content(REPO / "content")
+SAFETY = CONTENT.safety
+
+
+def every_card() -> list[tuple[str, int, bool, str, RunView]]:
+    """(routine, step index, easier, caption, view) for every card of every routine, with a
+    running hold timer so the longest form is measured."""
+    now = datetime(2026, 3, 2, tzinfo=UTC)
+    cards = []
+    for routine in CONTENT.routines.values():
+        steps = routine.steps(CONTENT)
+        for index, step in enumerate(steps):
+            for easier in (False, True):
+                run = Run(id=1, user_id=1, version=0, timer_ends_at=now + timedelta(seconds=30))
+                state = RoutineState(
+                    len(steps), Phase.STEP, step_index=index, easier=easier, timer_round=0
+                )
+                view = RunView(run, routine, steps, state)
+                caption = step_caption(view, now, SAFETY)
+                cards.append((routine.id, index, easier or step.easier_only, caption, view))
+    return cards
+
+
+def test_every_card_shows_its_caution_and_areas_and_fits_a_caption() -> None:
+    for routine_id, index, easier, caption, view in every_card():
+        where = (routine_id, index, easier)
+        step = view.step
+        assert step is not None
+        stretch = step.stretch
+        assert len(caption) <= CAPTION_LIMIT, where
+        assert "🌬" in caption, where  # nothing had to be dropped to fit
+        plain = caption.replace("&#x27;", "'")
+        assert f"⚠️ {stretch.cautions[0]}" in plain, where
+        assert f"📍 {SAFETY.areas_lead}: {', '.join(stretch.areas)}" in plain, where
+        instructions = stretch.easier if easier else stretch
+        assert instructions.start in plain, where  # the easier card is complete too
+        for line in instructions.steps:
+            assert line in plain, where
+        labels = [b.text for row in step_keyboard(view).inline_keyboard for b in row]
+        assert ("⚠️ Cautions" in labels) is (len(stretch.cautions) > 1), where
+        assert ("🪶 Easier version" in labels or "↩️ Standard version" in labels) is (
+            not step.easier_only
+        )
+        for group in SAFETY.ask_first_for(stretch.id):
+            assert group.card in plain, where
+        if step.dose != stretch.dose and step.shortened:
+            assert SAFETY.shortened in plain, where
+
+
+def test_every_cautions_pop_up_fits_telegrams_limit() -> None:
+    for stretch in CONTENT.stretches.values():
+        alert = cautions_alert(stretch)
+        assert len(alert) <= 200, stretch.id
+        for caution in stretch.cautions:
+            assert caution in alert
+
+
+def test_desk_cards_say_a_steady_chair_without_wheels() -> None:
+    for routine_id, _, _, caption, _ in every_card():
+        if routine_id == "desk":
+            assert "a steady chair without wheels" in caption
+
+
+def test_no_safety_wording_in_code() -> None:
+    """One source of truth: safety sentences live in content/safety.yaml only."""
+    words = re.compile(
+        r"\b(doctor|clinician|physio\w*|emergency|A&E|ambulance|numbness|bladder|bowels?"
+        r"|sharp pain|red flags?|medical)\b",
+        re.IGNORECASE,
+    )
+    files = [REPO / "bot" / "texts.py", *sorted((REPO / "bot" / "handlers").glob("*.py"))]
+    for path in files:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+        }
+        for node in ast.walk(tree):
+            is_text = isinstance(node, ast.Constant) and isinstance(node.value, str)
+            if is_text and id(node) not in docstrings:
+                value = str(node.value)  # type: ignore[attr-defined]
+                assert not words.search(value), f"{path.name}:{node.lineno}: {value!r}"
+
+
+# --- Through the loopback Bot API ----------------------------------------------------
+
+
+def tier_positions(text: str) -> tuple[int, int]:
+    return text.index(SAFETY.red_flags.emergency.title), text.index(SAFETY.red_flags.urgent.title)
+
+
+def assert_full_red_flags(text: str) -> None:
+    plain = text.replace("&amp;", "&").replace("&#x27;", "'")
+    emergency, urgent = tier_positions(plain)
+    assert emergency < urgent, "the emergency tier comes first"
+    for sign in SAFETY.red_flags.emergency.signs:
+        assert emergency < plain.index(sign.replace("&", "&")) < urgent
+    for sign in SAFETY.red_flags.urgent.signs:
+        assert plain.index(sign) > urgent
+    one_leg = plain.index(SAFETY.red_flags.one_leg)
+    assert one_leg > urgent  # not in the emergency tier
+
+
+def plain(text: str) -> str:
+    return text.replace("&amp;", "&").replace("&#x27;", "'").replace("&quot;", '"')
+
+
+async def test_a_user_who_declines_the_pain_log_still_meets_the_red_flags(
+    harness: BotHarness,
+) -> None:
+    user = harness.new_user()
+    # onboarding: short warning signs once, with a button for the full list
+    await harness.send(user, "/start")
+    texts = [plain(t) for t in harness.bot_texts(user)]
+    assert SAFETY.red_flags.short in texts[1]
+    assert "hip replacement" in texts[1] and "Knee to Chest" in texts[1]
+    assert "osteoporosis" in texts[1] and "Forward Fold" in texts[1] and "pregnant" in texts[1]
+    await harness.tap(user, "Full list of warning signs")
+    assert_full_red_flags(harness.last_text(user))
+    await harness.double_tap(user, "Full list of warning signs")  # answered, harmless
+    await harness.send(user, "07:30")
+    await harness.send(user, "Europe/Berlin")
+    await harness.tap(user, "Yes")
+    assert "All set" in harness.last_text(user)
+    assert sum(SAFETY.red_flags.short in plain(t) for t in harness.bot_texts(user)) == 1
+
+    # "It hurts" without a pain log
+    await begin_routine(harness, user, "Quick start", consent=False)
+    await harness.tap(user, "It hurts")
+    ending = plain(harness.last_text(user))
+    assert_full_red_flags(ending)
+    assert ending.lower().count("stop here") == 1
+
+    # /help and /safety
+    await harness.send(user, "/help")
+    help_text = plain(harness.last_text(user))
+    assert SAFETY.red_flags.short in help_text and "/safety" in help_text
+    assert SAFETY.discomfort.green in help_text and SAFETY.discomfort.red in help_text
+    await harness.send(user, "/safety")
+    safety = plain(harness.last_text(user))
+    assert_full_red_flags(safety)
+    assert SAFETY.discomfort.amber in safety and SAFETY.expectations in safety
+    assert "hip replacement" in safety and "Child's Pose" in safety
+
+
+async def test_safety_is_in_the_command_menu(harness: BotHarness) -> None:
+    [call] = harness.server.calls_to("setMyCommands")
+    commands = [c["command"] for c in call.params["commands"]]
+    assert "safety" in commands and "help" in commands
+
+
+async def test_the_discomfort_rule_comes_once_before_the_first_routine(
+    harness: BotHarness,
+) -> None:
+    user = harness.new_user()
+    await onboard(harness, user)
+    await harness.send(user, "/stretch")
+    await harness.tap(user, "Quick start")
+    texts = [plain(t) for t in harness.bot_texts(user)]
+    rule = next(i for i, t in enumerate(texts) if SAFETY.discomfort.amber in t)
+    assert "Track your pain?" in texts[rule + 1]  # before anything of the routine
+    await harness.tap(user, "No thanks")
+    await harness.tap(user, "Stop")
+    await harness.send(user, "/stretch")
+    await harness.tap(user, "Quick start")
+    later = [plain(t) for t in harness.bot_texts(user)]
+    assert sum(SAFETY.discomfort.amber in t for t in later) == 1
+
+
+async def test_cautions_button_answers_in_place_also_on_a_stale_card(
+    harness: BotHarness,
+) -> None:
+    user = harness.new_user()
+    await onboard(harness, user)
+    await begin_routine(harness, user, "Quick start", consent=False)
+    card = last(harness, user)
+    cat_cow = CONTENT.stretches["cat_cow"]
+    assert f"⚠️ {cat_cow.cautions[0]}" in plain(card.caption or "")
+    cautions = next(b for b in card.buttons() if b["text"] == "⚠️ Cautions")
+    sent = len(harness.server.bot_messages(user.id))
+    [before] = await runs_of(harness, user)
+
+    await harness.tap(user, "Cautions")
+    answer = harness.server.calls_to("answerCallbackQuery")[-1].params
+    assert answer["show_alert"] is True
+    for caution in cat_cow.cautions:
+        assert caution in answer["text"]
+    [after] = await runs_of(harness, user)
+    assert after.version == before.version and after.step_index == 0  # not a routine step
+    assert len(harness.server.bot_messages(user.id)) == sent  # in place, nothing new sent
+
+    await harness.tap(user, "Done")  # the card is now closed: an old client still has it
+    await harness.forge(user, card.message_id, str(cautions["callback_data"]))
+    answer = harness.server.calls_to("answerCallbackQuery")[-1].params
+    assert cat_cow.cautions[-1] in answer["text"]
+    await harness.tap(user, "Stop")
+    await harness.forge(user, card.message_id, str(cautions["callback_data"]))  # routine over
+    assert cat_cow.cautions[-1] in harness.server.calls_to("answerCallbackQuery")[-1].params["text"]
+    await harness.forge(user, card.message_id, "cau:headstand")
+    assert harness.server.calls_to("answerCallbackQuery")[-1].params["text"] == (
+        "That button isn't valid any more."
+    )
+
+
+async def steps_done(harness: BotHarness, user: SimUser, count: int, label: str = "Done") -> None:
+    for _ in range(count):
+        await harness.tap(user, label)
+
+
+@pytest.mark.parametrize("level", [8, 10])
+async def test_a_high_reading_before_a_routine_shows_red_flags_and_asks(
+    harness: BotHarness, level: int
+) -> None:
+    user = harness.new_user()
+    await onboard(harness, user)
+    await begin_routine(harness, user, "Quick start", before=level)
+    message: SimMessage = last(harness, user)
+    assert message.photo is None, "no stretch before the question is answered"
+    assert_full_red_flags(message.text or "")
+    assert SAFETY.high_pain.question in plain(message.text or "")
+    assert message.button_labels() == [SAFETY.high_pain.gentle_button, SAFETY.high_pain.rest_button]
+    await harness.send(user, "let's go")  # typed instead of a tap: a hint, nothing starts
+    assert last(harness, user).photo is None
+    await harness.double_tap(user, SAFETY.high_pain.gentle_button)
+    card = last(harness, user)
+    gentle = CONTENT.gentle_routine.steps(CONTENT)
+    assert f"1 of {len(gentle)} · {gentle[0].stretch.name}" in (card.caption or "")
+    assert f"Easier version: {gentle[0].stretch.easier.name}" in (card.caption or "")
+    assert "🪶 Easier version" not in card.button_labels()
+    [run] = await runs_of(harness, user)
+    assert run.routine_id == CONTENT.gentle_routine.id and run.phase == "step"
+    await steps_done(harness, user, len(gentle))
+    await tap_level(harness, user, 6)
+    assert "Pain " + str(level) + " → 6" in harness.last_text(user)
+
+
+async def test_rest_today_after_a_high_reading_ends_kindly_and_counts_for_nothing(
+    harness: BotHarness,
+) -> None:
+    user = harness.new_user()
+    await onboard(harness, user)
+    await begin_routine(harness, user, "Gentle day", before=9)
+    assert SAFETY.high_pain.go_on_button in last(harness, user).button_labels()
+    await harness.tap(user, SAFETY.high_pain.rest_button)
+    assert SAFETY.high_pain.rest in plain(harness.last_text(user))
+    [run] = await runs_of(harness, user)
+    assert run.status == "hurt" and run.steps_done == 0  # neutral for the streak
+    await harness.send(user, "/progress")
+    assert "Routines done (30 days): 0" in harness.last_text(user)
+
+
+async def test_every_stretch_skipped_is_not_complete(harness: BotHarness) -> None:
+    user = harness.new_user()
+    await onboard(harness, user)
+    await begin_routine(harness, user, "Desk break", before=4)
+    await steps_done(harness, user, 3, label="Skip")
+    ending = harness.last_text(user)
+    assert "Routine complete" not in ending and "Well done" not in ending
+    assert "Streak" not in ending and "Every stretch you did counts" not in ending
+    assert "no stretches done" in ending
+    [run] = await runs_of(harness, user)
+    assert run.status == "stopped"
+    await harness.send(user, "/progress")
+    caption = harness.last_text(user)
+    assert "Routines done (30 days): 0" in caption and "Streak: 0 days" in caption
+
+
+async def test_stop_before_any_stretch_claims_nothing(harness: BotHarness) -> None:
+    user = harness.new_user()
+    await onboard(harness, user)
+    await begin_routine(harness, user, "Quick start", consent=False)
+    await harness.tap(user, "Stop")
+    assert "Every stretch you did counts" not in harness.last_text(user)
+    await harness.send(user, "/stretch")
+    await harness.tap(user, "Quick start")
+    await harness.tap(user, "Done")
+    await harness.tap(user, "Stop")
+    assert "after 1 stretch." in harness.last_text(user)
