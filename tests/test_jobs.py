@@ -34,10 +34,10 @@ async def test_scheduler_sends_reminders_and_ticks_hold_timers(
 
         await harness.tap(user, "Start routine")
         await harness.tap(user, "No thanks")
-        await harness.tap(user, "Done")  # to knee-to-chest, which has a hold
-        await harness.tap(user, "Start 20 s")
+        await harness.tap(user, "Done")  # to child's pose, which has a hold
+        await harness.tap(user, "Start 45 s")
         since = len(server.calls)
-        clock.advance(timedelta(seconds=25))
+        clock.advance(timedelta(seconds=50))
         edit = await server.wait_for_call("editMessageCaption", since=since)
         assert "Time's up!" in str(edit.params["caption"])
     finally:

@@ -124,7 +124,7 @@ async def test_delete_erases_every_row_and_stops_reminders(harness: BotHarness) 
     assert harness.last_text(user) == texts.FINISH_SETUP_FIRST
     await harness.send(user, "/start")  # from scratch
     assert "When should I remind you?" in harness.last_text(user)
-    assert any("Hi! I'm your daily back-stretch buddy" in t for t in harness.bot_texts(user)[-2:])
+    assert any("Hi! I'm your daily back-stretch buddy" in t for t in harness.bot_texts(user)[-3:])
     await harness.send(user, "07:30")
     await harness.send(user, "Europe/Berlin")
     await harness.tap(user, "Yes")
