@@ -82,7 +82,10 @@ def build_application(settings: Settings, clock: Clock | None = None) -> Applica
         zone_finder = await asyncio.to_thread(TimezoneFinder)
         pain = PainLog(sessions, clock)
         sender = TelegramDeliverySender(
-            application.bot, weekly=WeeklySummarySender(pain), pain=pain, content=content
+            application.bot,
+            weekly=WeeklySummarySender(pain, content.safety),
+            pain=pain,
+            content=content,
         )
         application.bot_data[SERVICES_KEY] = Services(
             settings=settings,

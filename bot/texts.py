@@ -465,8 +465,11 @@ def rest_today(safety: SafetyTexts) -> str:
     return f"🛌 {escape(safety.high_pain.rest)}"
 
 
-def persistent_pain(safety: SafetyTexts) -> str:
-    return f"🩺 {escape(safety.persistent_pain)}\n\n{escape(safety.expectations)}"
+def persistent_pain(safety: SafetyTexts, *, short: bool = False) -> str:
+    """The advice to see a clinician when the pain log shows no improvement over 3 weeks;
+    `short` leaves out the expectations (for a photo caption's 1024 characters)."""
+    text = f"🩺 {escape(safety.persistent_pain)}"
+    return text if short else f"{text}\n\n{escape(safety.expectations)}"
 
 
 def _avg(value: float) -> str:

@@ -17,6 +17,7 @@ from bot.handlers.routine_views import CAPTION_LIMIT, step_caption, step_keyboar
 from bot.services.routines import RunView
 from loopback.server import SimMessage, SimUser
 from tests.harness.bot import BotHarness, onboard
+from tests.harness.seed import add_entry
 from tests.test_routines import begin_routine, last, runs_of, tap_level
 
 REPO = Path(__file__).resolve().parents[1]
@@ -301,3 +302,52 @@ async def test_stop_before_any_stretch_claims_nothing(harness: BotHarness) -> No
     await harness.tap(user, "Done")
     await harness.tap(user, "Stop")
     assert "after 1 stretch." in harness.last_text(user)
+
+
+# --- Persistent pain ---------------------------------------------------------------
+
+
+async def test_no_improvement_over_three_weeks_sends_the_advice_once_and_weekly(
+    harness: BotHarness,
+) -> None:
+    user = harness.new_user()
+    await onboard(harness, user, at="07:30", zone="Europe/Berlin")
+    now = harness.clock.now()  # Mon 2 Mar
+    for days in (20, 17, 14):  # the fourth week begins today
+        await add_entry(harness, user.id, now - timedelta(days=days), 6)
+    await harness.send(user, "/pain")
+    await harness.tap(user, "Yes, keep my log")
+    advice = SAFETY.persistent_pain
+    await harness.tap(user, "6")
+    texts = [plain(t) for t in harness.bot_texts(user)]
+    assert advice in texts[-1] and SAFETY.expectations in texts[-1]
+    harness.clock.advance(timedelta(hours=8))
+    await harness.send(user, "/pain")
+    await harness.tap(user, "5")  # still no better: not sent again
+    assert sum(advice in plain(t) for t in harness.bot_texts(user)) == 1
+
+    # the routine's readings follow the same rule: nothing new to say here either
+    await begin_routine(harness, user, "Desk break", before=6)
+    assert sum(advice in plain(t) for t in harness.bot_texts(user)) == 1
+
+    harness.clock.set(datetime(2026, 3, 8, 6, 30, tzinfo=UTC))  # Sunday, 07:30 in Berlin
+    assert (await harness.dispatch()).summaries_sent == 1
+    summary = harness.server.last_bot_message(user.id)
+    assert summary.photo and advice in plain(summary.caption or "")
+    assert len(summary.caption or "") <= 1024
+
+
+async def test_improving_pain_gets_no_advice(harness: BotHarness) -> None:
+    user = harness.new_user()
+    await onboard(harness, user, at="07:30", zone="Europe/Berlin")
+    now = harness.clock.now()
+    for days in (20, 17, 14):
+        await add_entry(harness, user.id, now - timedelta(days=days), 7)
+    await harness.send(user, "/pain")
+    await harness.tap(user, "Yes, keep my log")
+    await harness.tap(user, "4")
+    assert not any(SAFETY.persistent_pain in plain(t) for t in harness.bot_texts(user))
+    harness.clock.set(datetime(2026, 3, 8, 6, 30, tzinfo=UTC))
+    await harness.dispatch()
+    summary = harness.server.last_bot_message(user.id)
+    assert SAFETY.persistent_pain not in plain(summary.caption or summary.text or "")

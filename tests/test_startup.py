@@ -213,7 +213,9 @@ async def test_unreachable_postgresql_is_retried_then_one_line(
     assert result.code == 2 and "Traceback" not in result.stderr
     assert "hunter2secret" not in result.stderr
     first, last = result.lines
-    where = f"stretchbot: cannot reach the database postgresql://bot:***@127.0.0.1:{port}/stretchbot"
+    where = (
+        f"stretchbot: cannot reach the database postgresql://bot:***@127.0.0.1:{port}/stretchbot"
+    )
     assert first.startswith(where) and first.endswith("; attempt 1, retrying in 1 s")
     assert last.startswith(where) and last.endswith("(gave up after 2 attempts)")
 

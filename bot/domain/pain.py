@@ -33,6 +33,14 @@ RED_FLAG_LEVEL = 8
 #: A rise from "before" to "after" of at least this much gets red-flag guidance.
 RED_FLAG_RISE = 3
 
+#: The persistent-pain rule compares the last 7 local days with the 7 days that began
+#: this many days before today (so together they span three weeks).
+PERSISTENT_SPAN_DAYS = 21
+#: Below this average pain is mild: no reason to send anyone to a clinician.
+PERSISTENT_MIN_LEVEL = 3.0
+#: A fall of the weekly average by at least this much counts as improvement.
+PERSISTENT_IMPROVEMENT = 1.0
+
 #: Local days (today included) that the "last 30 days" figures cover.
 SUMMARY_DAYS = 30
 
@@ -166,6 +174,44 @@ def needs_red_flag_guidance(level: int, before: int | None = None) -> bool:
     if before is None:
         return False
     return level - validate_level(before) >= RED_FLAG_RISE
+
+
+# --------------------------------------------------------------------------- persistent pain
+
+
+def no_improvement(entries: Iterable[PainEntry], zone: tzinfo, today: date) -> bool:
+    """Persistent-pain rule: the pain log shows no improvement over 3 weeks when the
+    average of the last 7 local days (today included) is 3 or more and less than 1 point
+    below the average of the first 7 days of the 3-week span (days 20 to 14 before today);
+    both weeks need readings. Averages are of daily means, like every weekly figure.
+    """
+    daily = daily_averages(entries, zone)
+    recent = _window_average(daily, today - timedelta(days=6), today)
+    first = today - timedelta(days=PERSISTENT_SPAN_DAYS - 1)
+    earlier = _window_average(daily, first, first + timedelta(days=6))
+    if recent is None or earlier is None:
+        return False
+    return recent >= PERSISTENT_MIN_LEVEL and earlier - recent < PERSISTENT_IMPROVEMENT
+
+
+def no_improvement_began(entries: Iterable[PainEntry], zone: tzinfo) -> bool:
+    """True when the latest reading makes the persistent-pain rule hold while it did not
+    hold as of the reading before it, so the advice is sent once when it starts to apply
+    (the weekly summary repeats it while it does), with nothing extra stored.
+
+    ``entries`` come in the order they were logged; of readings logged at the same moment
+    the last one given is the latest.
+    """
+    ordered = sorted(entries, key=lambda e: e.at)  # stable: ties keep the logged order
+    if not ordered:
+        return False
+    latest = ordered[-1]
+    if not no_improvement(ordered, zone, local_date(latest.at, zone)):
+        return False
+    earlier = ordered[:-1]
+    if not earlier:
+        return True
+    return not no_improvement(earlier, zone, local_date(earlier[-1].at, zone))
 
 
 # --------------------------------------------------------------------------- streaks

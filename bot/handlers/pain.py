@@ -53,7 +53,8 @@ async def consent_answered(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 
 
 async def level_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A keypad number: store it, ask where (optional), add red-flag guidance on 8+."""
+    """A keypad number: store it, ask where (optional), add red-flag guidance on 8+ and
+    the persistent-pain advice when the log starts to show no improvement."""
     query = update.callback_query
     assert query is not None and query.data is not None
     parsed = callbacks.parse_pain_level(query.data)
@@ -77,6 +78,8 @@ async def level_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     )
     if needs_red_flag_guidance(level):
         await reply(update, texts.red_flags(svc.content.safety))
+    if await svc.pain.no_improvement_began(user_id):
+        await reply(update, texts.persistent_pain(svc.content.safety))
 
 
 async def area_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

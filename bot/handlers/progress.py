@@ -11,6 +11,7 @@ from telegram.ext import CommandHandler, ContextTypes
 
 from bot import texts
 from bot.charts import render_progress_chart
+from bot.content import SafetyTexts
 from bot.db.models import Delivery, User
 from bot.domain.pain import SUMMARY_DAYS, local_date, week_start_of
 from bot.handlers.common import onboarded_user, services
@@ -40,14 +41,18 @@ def progress_caption(progress: Progress) -> str:
     )
 
 
-def weekly_caption(progress: Progress) -> str:
+def weekly_caption(progress: Progress, safety: SafetyTexts) -> str:
+    """The Sunday caption, with the persistent-pain advice while the rule holds."""
     week_start = week_start_of(progress.today)
-    return texts.weekly_caption(
+    caption = texts.weekly_caption(
         progress.summary,
         week_start=week_start,
         week_end=week_start + timedelta(days=6),
         routines_this_week=progress.routines_this_week,
     )
+    if progress.no_improvement:
+        caption += f"\n\n{texts.persistent_pain(safety, short=True)}"
+    return caption
 
 
 async def progress_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -71,8 +76,9 @@ async def progress_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 class WeeklySummarySender:
     """The dispatcher's weekly hook: `(bot, user, delivery) -> message id`."""
 
-    def __init__(self, pain: PainLog) -> None:
+    def __init__(self, pain: PainLog, safety: SafetyTexts) -> None:
         self._pain = pain
+        self._safety = safety
 
     async def __call__(self, bot: Bot, user: User, delivery: Delivery) -> int:
         """Send the week's chart and figures, as of the summary's own local date."""
@@ -85,7 +91,7 @@ class WeeklySummarySender:
         message = await bot.send_photo(
             user.chat_id,
             InputFile(png, filename="week.png"),
-            caption=weekly_caption(progress),
+            caption=weekly_caption(progress, self._safety),
             parse_mode=ParseMode.HTML,
         )
         return message.message_id

@@ -341,14 +341,21 @@ async def _apply(
         await _edit_step(context.bot, svc, view)
         return IN_ROUTINE
     await query.answer(_ack(action, level))
+    persistent = False
     if action is Action.PAIN and level is not None:
         await _note_level(update, before.phase, level)
+        persistent = await svc.pain.no_improvement_began(user_id)
     elif before.phase is Phase.STEP:
         left = RunView(view.run, view.routine, view.steps, replace(before, timer_round=None))
         await _close_step(context.bot, svc, left, action)
     else:
         await clear_buttons(update)
-    return await show_phase(update, context, view)
+    if persistent and before.phase is Phase.BEFORE:
+        await reply(update, texts.persistent_pain(svc.content.safety))
+    state = await show_phase(update, context, view)
+    if persistent and before.phase is Phase.AFTER:  # after the summary, not before it
+        await reply(update, texts.persistent_pain(svc.content.safety))
+    return state
 
 
 STEP_OUTCOMES = {

@@ -20,6 +20,7 @@ from bot.db import users
 from bot.db.engine import checkpoint_wal
 from bot.domain.pain import (
     BAD_DAY_WINDOW,
+    PERSISTENT_SPAN_DAYS,
     PAIN_AREAS,
     SUMMARY_DAYS,
     PainContext,
@@ -31,6 +32,8 @@ from bot.domain.pain import (
     is_bad_day,
     local_date,
     local_day_start,
+    no_improvement,
+    no_improvement_began,
     summarize,
     validate_level,
     week_start_of,
@@ -62,6 +65,11 @@ class Progress:
     has_consent: bool
     routines_this_week: int
     logged_before_window: bool
+
+    @property
+    def no_improvement(self) -> bool:
+        """The persistent-pain rule as of `today` (see `bot.domain.pain.no_improvement`)."""
+        return no_improvement(self.entries, self.zone, self.today)
 
     @property
     def recent_entries(self) -> list[PainEntry]:
@@ -238,6 +246,15 @@ class PainLog:
             since = local_day_start(today - timedelta(days=2 * BAD_DAY_WINDOW - 1), zone)
             entries = await store.entries_since(session, user_id, since)
         return is_bad_day(entries, zone, today)
+
+    async def no_improvement_began(self, user_id: int) -> bool:
+        """Whether the reading just logged starts the persistent-pain rule (send the advice)."""
+        async with self._sessions() as session:
+            zone, today = await self._local_today(session, user_id)
+            # two 3-week spans: the rule now, and as of the reading before the latest
+            since = local_day_start(today - timedelta(days=2 * PERSISTENT_SPAN_DAYS), zone)
+            entries = await store.entries_since(session, user_id, since)
+        return no_improvement_began(entries, zone)
 
     async def progress(self, user_id: int, today: date | None = None) -> Progress:
         """Summary and chart inputs as of the user's local `today` (default: now)."""

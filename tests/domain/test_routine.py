@@ -107,3 +107,40 @@ def test_every_applied_tap_bumps_the_version_and_moves_at_most_one_step(
         assert new.steps_done + new.steps_skipped <= total
         assert new.step_index <= total
         state = new
+
+
+@pytest.mark.parametrize("level", [0, 5, 7])
+def test_an_ordinary_reading_before_starts_the_first_stretch(level: int) -> None:
+    state = apply(begin(3, needs_consent=False), Action.PAIN, level=level)
+    assert state.phase is Phase.STEP
+
+
+@pytest.mark.parametrize("level", [8, 9, 10])
+def test_a_high_reading_before_waits_for_gentle_or_rest(level: int) -> None:
+    check = apply(begin(3, needs_consent=False), Action.PAIN, level=level)
+    assert check.phase is Phase.CHECK and check.active
+    for refused in (Action.DONE, Action.SKIP, Action.TIMER, Action.PAIN, Action.EASIER):
+        with pytest.raises(InvalidTransition):
+            apply(check, refused)
+    gentle = apply(check, Action.GENTLE)
+    assert gentle.phase is Phase.STEP and gentle.step_index == 0
+    rest = apply(check, Action.REST)
+    assert (rest.phase, rest.status, rest.steps_done) == (Phase.FINISHED, Status.HURT, 0)
+    assert apply(check, Action.STOP).status is Status.STOPPED
+
+
+def test_a_high_reading_after_is_not_a_question() -> None:
+    state = apply(begin(1, needs_consent=False, pain_checks=False), Action.DONE)
+    assert state.phase is Phase.AFTER
+    finished = apply(state, Action.PAIN, level=10)
+    assert finished.status is Status.COMPLETED
+
+
+def test_every_stretch_skipped_is_stopped_not_completed() -> None:
+    state = begin(3, needs_consent=False, pain_checks=False)
+    for _ in range(3):
+        state = apply(state, Action.SKIP)
+    assert (state.phase, state.status) == (Phase.FINISHED, Status.STOPPED)
+    one_done = begin(2, needs_consent=False, pain_checks=False)
+    one_done = apply(apply(one_done, Action.SKIP), Action.DONE)
+    assert one_done.phase is Phase.AFTER  # one stretch done: a real, if short, routine
