@@ -20,8 +20,8 @@ from bot.db import users
 from bot.db.engine import checkpoint_wal
 from bot.domain.pain import (
     BAD_DAY_WINDOW,
-    PERSISTENT_SPAN_DAYS,
     PAIN_AREAS,
+    PERSISTENT_SPAN_DAYS,
     SUMMARY_DAYS,
     PainContext,
     PainEntry,
