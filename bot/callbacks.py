@@ -1,16 +1,44 @@
 """Callback data: every inline button's payload is built and matched here.
 
-Payloads are short ASCII strings `<namespace>:<fields>` (Telegram allows 64 bytes). Handler
-patterns are anchored and match the whole payload, so forged or malformed data falls
-through to the catch-all handler, which answers it as an invalid button.
+Payloads are short ASCII strings `<namespace>:<fields>` (Telegram allows 64 bytes). Every
+kind has a `parse_*` function that returns None for anything malformed or out of range
+(ids beyond PostgreSQL's int32 columns, impossible times and timestamps), and handlers are
+registered with `matcher(parse_*)` as their pattern, so forged, stale-format or odd data
+never reaches them: it falls through to the catch-all, which answers "That button isn't
+valid any more".
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, time
+from typing import NamedTuple
 
 MAX_CALLBACK_BYTES = 64
+MAX_ID = 2**31 - 1
+"""Row ids are INTEGER (int32) columns on PostgreSQL; larger numbers can't be ours."""
+MAX_VERSION = 999_999
+MAX_TIMESTAMP = 253_402_300_799
+"""9999-12-31T23:59:59Z, the last instant a `datetime` can hold."""
+
+
+def matcher(parse: Callable[[str], object | None]) -> Callable[[object], bool]:
+    """A CallbackQueryHandler pattern: the data parses into a valid value."""
+
+    def matches(data: object) -> bool:
+        return isinstance(data, str) and parse(data) is not None
+
+    return matches
+
+
+def _bounded(digits: str, low: int, high: int) -> int | None:
+    value = int(digits)
+    return value if low <= value <= high else None
+
+
+def _row_id(digits: str) -> int | None:
+    return _bounded(digits, 1, MAX_ID)
 
 
 def _join(*parts: str | int) -> str:
@@ -55,6 +83,14 @@ def parse_zone_confirm(data: str) -> str | None:
     return match[1] if match else None
 
 
+def parse_zone_answer(data: str) -> str | None:
+    """The zone key of a "yes" button, "" for "no", None when malformed."""
+    match = ZONE_PATTERN.match(data)
+    if not match:
+        return None
+    return match[1] or ""
+
+
 # Settings menu: s:time, s:zone, s:days, s:pause, s:resume, s:weekly, s:menu, s:close
 SETTINGS_ACTIONS = (
     "time",
@@ -76,12 +112,23 @@ def settings_action(action: str) -> str:
     return _join("s", action)
 
 
+def parse_settings_action(data: str) -> str | None:
+    match = SETTINGS_PATTERN.match(data)
+    return match[1] if match else None
+
+
 # The routine the reminder starts: dr:<routine id>
 DEFAULT_ROUTINE_PATTERN = re.compile(r"^dr:([a-z0-9_]{1,40})$")
 
 
 def default_routine(routine_id: str) -> str:
     return _join("dr", routine_id)
+
+
+def parse_default_routine(data: str) -> str | None:
+    """The routine id (whether it exists is the content's business)."""
+    match = DEFAULT_ROUTINE_PATTERN.match(data)
+    return match[1] if match else None
 
 
 # Weekday toggles: d:0 .. d:6
@@ -92,12 +139,24 @@ def weekday_toggle(day: int) -> str:
     return _join("d", day)
 
 
+def parse_weekday_toggle(data: str) -> int | None:
+    """0 (Monday) .. 6 (Sunday)."""
+    match = WEEKDAY_PATTERN.match(data)
+    return int(match[1]) if match else None
+
+
 # Pause choices: p:1, p:3, p:7, p:0 (until resumed)
 PAUSE_PATTERN = re.compile(r"^p:(0|1|3|7)$")
 
 
 def pause_choice(days: int | None) -> str:
     return _join("p", days or 0)
+
+
+def parse_pause_choice(data: str) -> int | None:
+    """Days (1, 3, 7), or 0 for "until resumed"."""
+    match = PAUSE_PATTERN.match(data)
+    return int(match[1]) if match else None
 
 
 # Reminder buttons: r:go:<delivery id>, r:snooze:<id>, r:skip:<id>
@@ -108,6 +167,31 @@ def reminder_action(action: str, delivery_id: int) -> str:
     return _join("r", action, delivery_id)
 
 
+class ReminderButton(NamedTuple):
+    action: str  # "go", "snooze" or "skip"
+    delivery_id: int
+
+
+def parse_reminder_action(data: str) -> ReminderButton | None:
+    match = REMINDER_PATTERN.match(data)
+    if not match:
+        return None
+    delivery_id = _row_id(match[2])
+    return None if delivery_id is None else ReminderButton(match[1], delivery_id)
+
+
+def parse_reminder_start(data: str) -> int | None:
+    """The delivery id of a reminder's "Start routine"."""
+    button = parse_reminder_action(data)
+    return button.delivery_id if button and button.action == "go" else None
+
+
+def parse_reminder_reply(data: str) -> ReminderButton | None:
+    """A reminder's Snooze or Skip."""
+    button = parse_reminder_action(data)
+    return button if button and button.action != "go" else None
+
+
 # Start a routine by id (routine picker, summaries, bad-day suggestions): go:<routine id>
 ROUTINE_START_PATTERN = re.compile(r"^go:([a-z0-9_]{1,40})$")
 
@@ -116,12 +200,22 @@ def routine_start(routine_id: str) -> str:
     return _join("go", routine_id)
 
 
+def parse_routine_start(data: str) -> str | None:
+    match = ROUTINE_START_PATTERN.match(data)
+    return match[1] if match else None
+
+
 # Start over: abandon the routine in progress and start this one: gx:<routine id>
 ROUTINE_RESTART_PATTERN = re.compile(r"^gx:([a-z0-9_]{1,40})$")
 
 
 def routine_restart(routine_id: str) -> str:
     return _join("gx", routine_id)
+
+
+def parse_routine_restart(data: str) -> str | None:
+    match = ROUTINE_RESTART_PATTERN.match(data)
+    return match[1] if match else None
 
 
 # A tap inside a routine: rt:<run id>:<version>:<action>
@@ -149,12 +243,44 @@ def routine_tap(run_id: int, version: int, action: str) -> str:
     return _join("rt", run_id, version, action)
 
 
+class RoutineTap(NamedTuple):
+    run_id: int
+    version: int
+    action: str  # one of ROUTINE_ACTIONS
+
+
+def parse_routine_tap(data: str) -> RoutineTap | None:
+    match = ROUTINE_TAP_PATTERN.match(data)
+    if not match:
+        return None
+    run_id, version = _row_id(match[1]), _bounded(match[2], 0, MAX_VERSION)
+    if run_id is None or version is None:
+        return None
+    return RoutineTap(run_id, version, match[3])
+
+
 # A pain level before or after a routine: rp:<run id>:<version>:<0-10>
 ROUTINE_PAIN_PATTERN = re.compile(r"^rp:(\d{1,12}):(\d{1,6}):(10|[0-9])$")
 
 
 def routine_pain(run_id: int, version: int, level: int) -> str:
     return _join("rp", run_id, version, level)
+
+
+class RoutinePain(NamedTuple):
+    run_id: int
+    version: int
+    level: int  # 0-10
+
+
+def parse_routine_pain(data: str) -> RoutinePain | None:
+    match = ROUTINE_PAIN_PATTERN.match(data)
+    if not match:
+        return None
+    run_id, version = _row_id(match[1]), _bounded(match[2], 0, MAX_VERSION)
+    if run_id is None or version is None:
+        return None
+    return RoutinePain(run_id, version, int(match[3]))
 
 
 # A stretch's cautions, shown as a pop-up on its card: cau:<stretch id>. It carries no run
@@ -204,13 +330,23 @@ def parse_pain_area(data: str) -> tuple[int, str | None] | None:
     match = PAIN_AREA_PATTERN.match(data)
     if not match:
         return None
-    return int(match[1]), None if match[2] == "skip" else match[2]
+    entry_id = _row_id(match[1])
+    if entry_id is None:
+        return None
+    return entry_id, None if match[2] == "skip" else match[2]
 
 
 # Consent to keep a pain log: pc:yes, pc:no
 PAIN_CONSENT_PATTERN = re.compile(r"^pc:(yes|no)$")
 PAIN_CONSENT_YES = "pc:yes"
 PAIN_CONSENT_NO = "pc:no"
+
+
+def parse_pain_consent(data: str) -> bool | None:
+    """True for "Yes", False for "No"."""
+    match = PAIN_CONSENT_PATTERN.match(data)
+    return None if not match else match[1] == "yes"
+
 
 # /delete confirmation: del:yes:<unix time the question was asked>, del:no. The time lets an
 # old confirmation expire instead of erasing someone's data weeks later.
@@ -223,8 +359,17 @@ def delete_confirm(asked_at: datetime) -> str:
 
 
 def parse_delete_confirm(data: str) -> datetime | None:
-    """When a "Yes, delete everything" button was made; None for "Cancel"."""
+    """When a "Yes, delete everything" button was made; None for "Cancel" (and for a
+    timestamp no datetime can hold)."""
     match = DELETE_PATTERN.match(data)
     if not match or match[1] is None:
         return None
-    return datetime.fromtimestamp(int(match[1]), tz=UTC)
+    stamp = _bounded(match[1], 0, MAX_TIMESTAMP)
+    return None if stamp is None else datetime.fromtimestamp(stamp, tz=UTC)
+
+
+def parse_delete_answer(data: str) -> datetime | bool | None:
+    """A "Yes" button's time, False for "Cancel", None when malformed or out of range."""
+    if data == DELETE_CANCEL:
+        return False
+    return parse_delete_confirm(data)

@@ -170,8 +170,11 @@ class RoutineRun(Base):
     steps_skipped: Mapped[int] = mapped_column(SmallInteger, default=0)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # The message showing the current step (its buttons are removed when the step changes).
+    # The message showing the run (its buttons are removed when the step changes) and the
+    # version it shows. Behind `version` when sending the current step failed: the next tap
+    # on any of the run's buttons, or any text, sends it again.
     message_id: Mapped[int | None] = mapped_column(BigInteger)
+    shown_version: Mapped[int | None] = mapped_column(Integer)
     # A running hold timer: which hold (side × set) and when it ends; ticks edit the message.
     timer_round: Mapped[int | None] = mapped_column(SmallInteger)
     timer_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)

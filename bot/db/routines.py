@@ -58,6 +58,16 @@ async def set_fields(session: AsyncSession, run_id: int, **values: Any) -> None:
     )
 
 
+async def end_timers(session: AsyncSession, user_id: int) -> None:
+    """Stop every running hold timer of a user."""
+    await session.execute(
+        update(RoutineRun)
+        .where(RoutineRun.user_id == user_id, RoutineRun.timer_ends_at.is_not(None))
+        .values(timer_ends_at=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
 async def running_timers(session: AsyncSession, limit: int = 500) -> list[RoutineRun]:
     rows = await session.scalars(
         select(RoutineRun)

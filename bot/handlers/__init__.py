@@ -23,11 +23,14 @@ from bot.handlers import (
 def register_handlers(application: Application) -> None:  # type: ignore[type-arg]
     """Register every handler. Order matters: within a group the first match wins.
 
+    0. Callback queries no button of ours can send (no data): answered as invalid before
+       any patterned handler, which PTB would let match a query without data.
     1. Conversations first, so a question the bot asked gets the user's answer.
     2. Commands and feature buttons.
     3. Catch-alls last: any other button is answered as invalid (every callback query gets
        an answer), any other text gets a hint instead of silence.
     """
+    application.add_handler(common.MalformedCallbackQueryHandler())
     application.add_handler(preferences.build_conversation())
     application.add_handler(routines.build_conversation())
     application.add_handlers(settings.build_commands())

@@ -5,12 +5,11 @@ from __future__ import annotations
 import logging
 from typing import cast
 
-from telegram import Update
-from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, BaseHandler, ContextTypes
 
 from bot import texts
+from bot.botapi import errors as botapi
 from bot.db.models import User
 from bot.services.container import Services
 
@@ -39,35 +38,44 @@ def sender_ids(update: Update) -> tuple[int, int]:
     return update.effective_user.id, update.effective_chat.id
 
 
-async def reply(update: Update, text: str, **kwargs: object) -> None:
-    """Answer in the chat the update came from, in HTML."""
+async def reply(
+    update: Update, text: str, *, reply_markup: botapi.Markup | None = None
+) -> botapi.Sent:
+    """Answer in the chat the update came from, in HTML (documented failures: see botapi)."""
     assert update.effective_chat is not None
-    await update.effective_chat.send_message(text, parse_mode=ParseMode.HTML, **kwargs)  # type: ignore[arg-type]
+    return await botapi.send_text(
+        update.get_bot(), update.effective_chat.id, text, reply_markup=reply_markup
+    )
 
 
-async def edit_or_send(update: Update, text: str, **kwargs: object) -> None:
-    """Edit the message a button belongs to; send a new one when it can't be edited."""
+async def edit_or_send(
+    update: Update, text: str, *, reply_markup: InlineKeyboardMarkup | None = None
+) -> botapi.Sent:
+    """Edit the message a button belongs to; send a new one when it can't be edited
+    ("not modified", e.g. a double tap's second edit, is success)."""
+    assert update.effective_chat is not None
     query = update.callback_query
-    if query is not None and query.message is not None:
-        try:
-            await query.edit_message_text(text, parse_mode=ParseMode.HTML, **kwargs)  # type: ignore[arg-type]
-            return
-        except BadRequest as exc:
-            if "not modified" in str(exc).lower():
-                return
-            logger.info("Could not edit a message, sending a new one: %s", exc)
-    await reply(update, text, **kwargs)
+    message_id = query.message.message_id if query and query.message else None
+    return await botapi.edit_text(
+        update.get_bot(), update.effective_chat.id, message_id, text, reply_markup=reply_markup
+    )
+
+
+async def answer(update: Update, text: str | None = None, *, alert: bool = False) -> bool:
+    """Answer the update's callback query; a failure (e.g. "query is too old") never stops
+    the action the button asked for. False when it could not be answered."""
+    if update.callback_query is None:
+        return False
+    return await botapi.answer(update.callback_query, text, alert=alert)
 
 
 async def remove_buttons(update: Update) -> None:
     """Take the inline keyboard off the tapped message: its question has been answered."""
     query = update.callback_query
-    if query is None or query.message is None:
-        return
-    try:
-        await query.edit_message_reply_markup(reply_markup=None)
-    except BadRequest as exc:  # not modified (already gone), or the message is too old
-        logger.debug("Could not remove buttons: %s", exc)
+    if query is not None and query.message is not None:
+        await botapi.clear_buttons(
+            update.get_bot(), query.message.chat.id, query.message.message_id
+        )
 
 
 async def onboarded_user(update: Update, context: ContextTypes.DEFAULT_TYPE) -> User | None:
@@ -77,7 +85,7 @@ async def onboarded_user(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if user is not None and user.onboarded:
         return user
     if update.callback_query is not None:
-        await update.callback_query.answer(texts.FINISH_SETUP_FIRST, show_alert=True)
+        await answer(update, texts.FINISH_SETUP_FIRST, alert=True)
     else:
         await reply(update, texts.FINISH_SETUP_FIRST)
     return None
@@ -85,8 +93,21 @@ async def onboarded_user(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 async def invalid_button(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
     """Any button no other handler claimed: forged, malformed, or from an old version."""
-    if update.callback_query is not None:
-        await update.callback_query.answer(texts.INVALID_BUTTON, show_alert=True)
+    await answer(update, texts.INVALID_BUTTON, alert=True)
+
+
+class MalformedCallbackQueryHandler(BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]):
+    """Callback queries no button of this bot can send: without data (PTB lets those match
+    every patterned handler), a game's, or on an inline message. Answered as invalid."""
+
+    def __init__(self) -> None:
+        super().__init__(invalid_button)
+
+    def check_update(self, update: object) -> bool:
+        if not isinstance(update, Update) or update.callback_query is None:
+            return False
+        query = update.callback_query
+        return not query.data or query.message is None
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

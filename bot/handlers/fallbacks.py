@@ -8,15 +8,20 @@ from telegram.ext import ContextTypes
 from bot import texts
 from bot.handlers.common import reply, sender_ids, services
 from bot.handlers.routine_views import mid_routine_hint
+from bot.handlers.routines import show_phase
 
 
 async def unknown_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Mid-routine (also after a restart): a hint; before setup: /start; else: the menu."""
+    """Mid-routine (also after a restart): the step that never arrived, or a hint; before
+    setup: /start; else: the menu."""
     user_id, _chat_id = sender_ids(update)
     svc = services(context)
     active = await svc.routines.active(user_id)
     if active is not None:
-        await reply(update, mid_routine_hint(active))
+        if active.shown:
+            await reply(update, mid_routine_hint(active))
+        else:  # its current step never arrived: send it now
+            await show_phase(update, context, active)
         return
     user = await svc.preferences.get(user_id)
     if user is None or not user.onboarded:

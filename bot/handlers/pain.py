@@ -11,7 +11,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import callbacks, keyboards, texts
 from bot.domain.pain import needs_red_flag_guidance
-from bot.handlers.common import edit_or_send, onboarded_user, reply, sender_ids, services
+from bot.handlers.common import answer, edit_or_send, onboarded_user, reply, sender_ids, services
 from bot.services.pain import ConsentRequired
 
 
@@ -36,19 +36,19 @@ async def consent_answered(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     user_id, _ = sender_ids(update)
     svc = services(context)
     if await svc.preferences.get(user_id) is None:
-        await query.answer(texts.FINISH_SETUP_FIRST, show_alert=True)
+        await answer(update, texts.FINISH_SETUP_FIRST, alert=True)
         return
     if query.data == callbacks.PAIN_CONSENT_YES:
         await svc.pain.give_consent(user_id)
-        await query.answer("Thanks! Your pain log is on.")
+        await answer(update, "Thanks! Your pain log is on.")
         seen = await svc.pain.entry_count(user_id)
         await edit_or_send(update, texts.PAIN_ASK, reply_markup=keyboards.pain_keypad(seen))
     elif await svc.pain.has_consent(user_id):  # "No" on an old question
-        await query.answer(texts.PAIN_CONSENT_ALREADY, show_alert=True)
+        await answer(update, texts.PAIN_CONSENT_ALREADY, alert=True)
         await edit_or_send(update, texts.PAIN_CONSENT_ALREADY)
     else:
         await svc.pain.decline_consent(user_id)
-        await query.answer()
+        await answer(update)
         await edit_or_send(update, texts.PAIN_CONSENT_DECLINED)
 
 
@@ -65,12 +65,12 @@ async def level_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     try:
         entry_id = await svc.pain.record_checkin(user_id, level, entries_seen=seen)
     except ConsentRequired:
-        await query.answer(texts.PAIN_NEEDS_CONSENT, show_alert=True)
+        await answer(update, texts.PAIN_NEEDS_CONSENT, alert=True)
         return
     if entry_id is None:
-        await query.answer(texts.PAIN_KEYPAD_USED, show_alert=True)
+        await answer(update, texts.PAIN_KEYPAD_USED, alert=True)
         return
-    await query.answer("Logged")
+    await answer(update, "Logged")
     await edit_or_send(
         update,
         texts.pain_logged(level, ask_area=True),
@@ -93,9 +93,9 @@ async def area_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     pain = services(context).pain
     entry = await pain.entry(user_id, entry_id)
     if entry is None or not await pain.set_area(user_id, entry_id, area):
-        await query.answer(texts.INVALID_BUTTON, show_alert=True)
+        await answer(update, texts.INVALID_BUTTON, alert=True)
         return
-    await query.answer("Noted" if area else "Skipped")
+    await answer(update, "Noted" if area else "Skipped")
     await edit_or_send(update, texts.pain_logged(entry.level, area=area))
 
 
@@ -105,7 +105,9 @@ def build_handlers() -> list[
 ]:
     return [
         CommandHandler("pain", pain_command),
-        CallbackQueryHandler(consent_answered, pattern=callbacks.PAIN_CONSENT_PATTERN),
-        CallbackQueryHandler(level_tapped, pattern=callbacks.PAIN_LEVEL_PATTERN),
-        CallbackQueryHandler(area_tapped, pattern=callbacks.PAIN_AREA_PATTERN),
+        CallbackQueryHandler(
+            consent_answered, pattern=callbacks.matcher(callbacks.parse_pain_consent)
+        ),
+        CallbackQueryHandler(level_tapped, pattern=callbacks.matcher(callbacks.parse_pain_level)),
+        CallbackQueryHandler(area_tapped, pattern=callbacks.matcher(callbacks.parse_pain_area)),
     ]

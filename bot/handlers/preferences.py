@@ -22,6 +22,7 @@ from telegram.ext import (
 )
 
 from bot import callbacks, keyboards, texts
+from bot.db.models import User
 from bot.domain.timeparse import parse_time_of_day
 from bot.domain.timezones import (
     OffsetOutOfRange,
@@ -34,7 +35,15 @@ from bot.domain.timezones import (
     load_zone,
     zone_from_location,
 )
-from bot.handlers.common import Handler, edit_or_send, reply, sender_ids, services
+from bot.handlers.common import (
+    Handler,
+    answer,
+    edit_or_send,
+    remove_buttons,
+    reply,
+    sender_ids,
+    services,
+)
 from bot.handlers.settings import (
     build_commands,
     current_schedule,
@@ -42,6 +51,7 @@ from bot.handlers.settings import (
     local_today,
     show_settings,
 )
+from bot.services.preferences import UnknownUser
 
 ASKING_TIME, ASKING_ZONE, CONFIRMING_ZONE = range(3)
 
@@ -75,33 +85,52 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     return ASKING_ZONE
 
 
-async def ask_time(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> int:
+async def ask_time(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
     """Settings → Time: show the presets; typed times are accepted too."""
-    assert update.callback_query is not None
-    await update.callback_query.answer()
+    if not await _has_user(update, context):
+        return None
+    await answer(update)
     await edit_or_send(update, texts.ASK_TIME, reply_markup=keyboards.time_presets(with_back=True))
     return ASKING_TIME
 
 
-async def ask_zone(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> int:
+async def ask_zone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
     """Settings → Time zone, or "No, change it": ask again with the location button."""
-    assert update.callback_query is not None
-    await update.callback_query.answer()
+    if not await _has_user(update, context):
+        return None
+    await answer(update)
     await reply(update, texts.ASK_ZONE, reply_markup=keyboards.share_location())
     return ASKING_ZONE
 
 
-async def time_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    """A preset time button."""
+async def _has_user(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Whether the button's user has a row; buttons never start a question for someone
+    who never sent /start (or erased everything): they get "send /start" instead."""
+    user_id, _ = sender_ids(update)
+    if await services(context).preferences.get(user_id) is not None:
+        return True
+    await answer(update, texts.FINISH_SETUP_FIRST, alert=True)
+    return False
+
+
+async def time_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
+    """A preset time button. An invalid one changes nothing, the question asked included
+    (None keeps the conversation where it was)."""
     query = update.callback_query
     assert query is not None and query.data is not None
     at = callbacks.parse_time_choice(query.data)
     if at is None:
-        await query.answer(texts.INVALID_BUTTON, show_alert=True)
-        return ASKING_TIME
-    await query.answer(f"Reminder time: {texts.hhmm(at)}")
-    await query.edit_message_reply_markup(reply_markup=None)
-    return await _time_chosen(update, context, at)
+        await answer(update, texts.INVALID_BUTTON, alert=True)
+        return None
+    user_id, _ = sender_ids(update)
+    try:
+        user = await services(context).preferences.set_reminder_time(user_id, at)
+    except UnknownUser:  # never started, or an old settings message after /delete
+        await answer(update, texts.FINISH_SETUP_FIRST, alert=True)
+        return None
+    await answer(update, f"Reminder time: {texts.hhmm(at)}")
+    await remove_buttons(update)
+    return await _time_stored(update, context, user, at)
 
 
 async def time_typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
@@ -111,13 +140,18 @@ async def time_typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     if at is None:
         await reply(update, texts.BAD_TIME)
         return ASKING_TIME
-    return await _time_chosen(update, context, at)
-
-
-async def _time_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE, at: time) -> int:
     user_id, _ = sender_ids(update)
-    prefs = services(context).preferences
-    user = await prefs.set_reminder_time(user_id, at)
+    try:
+        user = await services(context).preferences.set_reminder_time(user_id, at)
+    except UnknownUser:  # the question outlived the user's data (/delete)
+        await reply(update, texts.FINISH_SETUP_FIRST)
+        return ConversationHandler.END
+    return await _time_stored(update, context, user, at)
+
+
+async def _time_stored(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, user: User, at: time
+) -> int:
     if user.onboarded:
         await reply(update, f"⏰ Reminder time set to <b>{texts.hhmm(at)}</b>.")
         await show_settings(update, context, user, edit=False)
@@ -182,7 +216,7 @@ async def _confirm_zone(
     return CONFIRMING_ZONE
 
 
-async def zone_confirmed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+async def zone_confirmed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
     """ "Yes": store the zone; finish onboarding or go back to settings."""
     query = update.callback_query
     assert query is not None and query.data is not None
@@ -192,16 +226,16 @@ async def zone_confirmed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     try:
         load_zone(zone_key)
     except UnknownTimeZone:
-        await query.answer(texts.INVALID_BUTTON, show_alert=True)
-        return ConversationHandler.END
+        await answer(update, texts.INVALID_BUTTON, alert=True)
+        return None
     user_id, _ = sender_ids(update)
     prefs = services(context).preferences
     user = await prefs.get(user_id)
     if user is None:
-        await query.answer(texts.FINISH_SETUP_FIRST, show_alert=True)
-        return ConversationHandler.END
-    await query.answer()
-    await query.edit_message_reply_markup(reply_markup=None)
+        await answer(update, texts.FINISH_SETUP_FIRST, alert=True)
+        return None
+    await answer(update)
+    await remove_buttons(update)
     user = await prefs.set_time_zone(user_id, zone_key)
     if user.onboarded:
         await reply(update, f"🌍 Time zone set to <b>{iana_label(zone_key)}</b>.")
@@ -230,8 +264,10 @@ def build_conversation() -> ConversationHandler[ContextTypes.DEFAULT_TYPE]:
     """The /start flow. Buttons are also entry points, so they work after a restart."""
     text = filters.TEXT & ~filters.COMMAND
     buttons: list[Handler] = [
-        CallbackQueryHandler(time_tapped, pattern=callbacks.TIME_PATTERN),
-        CallbackQueryHandler(zone_confirmed, pattern=callbacks.ZONE_PATTERN),
+        CallbackQueryHandler(time_tapped, pattern=callbacks.matcher(callbacks.parse_time_choice)),
+        CallbackQueryHandler(
+            zone_confirmed, pattern=callbacks.matcher(callbacks.parse_zone_answer)
+        ),
         CallbackQueryHandler(ask_time, pattern=r"^s:time$"),
         CallbackQueryHandler(ask_zone, pattern=r"^s:zone$"),
     ]

@@ -9,7 +9,7 @@ from telegram.constants import ChatAction
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import callbacks, keyboards, texts
-from bot.handlers.common import edit_or_send, reply, sender_ids, services
+from bot.handlers.common import answer, edit_or_send, reply, sender_ids, services
 
 #: How long a "Yes, delete everything" button stays valid.
 DELETE_CONFIRM_TTL = timedelta(minutes=15)
@@ -51,28 +51,30 @@ async def delete_answered(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     query = update.callback_query
     assert query is not None and query.data is not None
     if query.data == callbacks.DELETE_CANCEL:
-        await query.answer()
+        await answer(update)
         await edit_or_send(update, texts.DELETE_CANCELLED)
         return
     asked_at = callbacks.parse_delete_confirm(query.data)
-    assert asked_at is not None
+    if asked_at is None:  # out of range (the pattern lets no such data through)
+        await answer(update, texts.INVALID_BUTTON, alert=True)
+        return
     user_id, _ = sender_ids(update)
     svc = services(context)
     user = await svc.preferences.get(user_id)
     if user is None:
-        await query.answer(texts.DELETE_NOTHING, show_alert=True)
+        await answer(update, texts.DELETE_NOTHING, alert=True)
         return
     now = svc.clock.now()
     if asked_at > now + CLOCK_SLACK or asked_at < user.created_at - CLOCK_SLACK:
-        await query.answer(texts.INVALID_BUTTON, show_alert=True)  # forged, or pre-dates them
+        await answer(update, texts.INVALID_BUTTON, alert=True)  # forged, or pre-dates them
         return
     if now - asked_at > DELETE_CONFIRM_TTL:
-        await query.answer(texts.DELETE_EXPIRED, show_alert=True)
+        await answer(update, texts.DELETE_EXPIRED, alert=True)
         return
     await svc.pain.delete_everything(user_id)
     if context.user_data is not None:
         context.user_data.clear()
-    await query.answer("Deleted")
+    await answer(update, "Deleted")
     await edit_or_send(update, texts.DELETE_DONE)
 
 
@@ -83,5 +85,7 @@ def build_handlers() -> list[
     return [
         CommandHandler("export", export_command),
         CommandHandler("delete", delete_command),
-        CallbackQueryHandler(delete_answered, pattern=callbacks.DELETE_PATTERN),
+        CallbackQueryHandler(
+            delete_answered, pattern=callbacks.matcher(callbacks.parse_delete_answer)
+        ),
     ]

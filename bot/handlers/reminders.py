@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable
 
 from telegram import Bot, Update
@@ -14,7 +13,7 @@ from bot.content import Content
 from bot.db.deliveries import DeliveryKind
 from bot.db.models import Delivery, User
 from bot.domain.timezones import load_zone
-from bot.handlers.common import edit_or_send, remove_buttons, sender_ids, services
+from bot.handlers.common import answer, edit_or_send, remove_buttons, sender_ids, services
 from bot.reminders import ReminderTapOutcome, skip_reminder, snooze_reminder
 from bot.services.pain import PainLog
 
@@ -52,9 +51,9 @@ async def reminder_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     """Snooze or Skip on a reminder. A double tap or an old reminder gets a clear answer."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    match = re.match(callbacks.REMINDER_PATTERN, query.data)
-    assert match is not None
-    action, delivery_id = match[1], int(match[2])
+    button = callbacks.parse_reminder_reply(query.data)
+    assert button is not None  # the handler's pattern
+    action, delivery_id = button
     user_id, _ = sender_ids(update)
     svc = services(context)
     if action == "snooze":
@@ -62,26 +61,30 @@ async def reminder_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     else:
         tap = await skip_reminder(svc.sessions, user_id, delivery_id)
     if tap.outcome is ReminderTapOutcome.NOT_YOURS:
-        await query.answer(texts.INVALID_BUTTON, show_alert=True)
+        await answer(update, texts.INVALID_BUTTON, alert=True)
         return
     if tap.outcome is ReminderTapOutcome.STALE:  # the routine already started: answered
-        await query.answer(texts.INVALID_BUTTON, show_alert=True)
+        await answer(update, texts.INVALID_BUTTON, alert=True)
         await remove_buttons(update)
         return
     if tap.outcome is ReminderTapOutcome.ALREADY:
         already_snoozed = action == "snooze" and tap.delivery is not None and tap.delivery.snoozed
-        await query.answer(texts.ALREADY_SNOOZED if already_snoozed else texts.ALREADY_HANDLED)
+        await answer(update, texts.ALREADY_SNOOZED if already_snoozed else texts.ALREADY_HANDLED)
         return
     assert tap.delivery is not None
     if action == "snooze":
         user = await svc.preferences.get(user_id)
         zone = load_zone(user.time_zone if user and user.time_zone else "UTC")
-        await query.answer("Snoozed for 30 minutes")
+        await answer(update, "Snoozed for 30 minutes")
         await edit_or_send(update, texts.snoozed(tap.delivery.due_at.astimezone(zone)))
     else:
-        await query.answer("Skipped today")
+        await answer(update, "Skipped today")
         await edit_or_send(update, texts.SKIPPED)
 
 
 def build_handlers() -> list[CallbackQueryHandler[ContextTypes.DEFAULT_TYPE, None]]:
-    return [CallbackQueryHandler(reminder_tapped, pattern=r"^r:(snooze|skip):\d{1,12}$")]
+    return [
+        CallbackQueryHandler(
+            reminder_tapped, pattern=callbacks.matcher(callbacks.parse_reminder_reply)
+        )
+    ]

@@ -10,13 +10,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import re
 import warnings
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
-from telegram import Bot, InputFile, Message, Update
-from telegram.constants import ParseMode
+from telegram import Bot, InputFile, Update
 from telegram.error import BadRequest
 from telegram.ext import (
     CallbackQueryHandler,
@@ -28,10 +27,11 @@ from telegram.ext import (
 )
 
 from bot import callbacks, keyboards, texts
+from bot.botapi import errors as botapi
 from bot.content import Content, RoutineStep
 from bot.domain.pain import RED_FLAG_LEVEL, needs_red_flag_guidance
 from bot.domain.routine import Action, Phase, Status
-from bot.handlers.common import Handler, reply, sender_ids, services
+from bot.handlers.common import Handler, answer, remove_buttons, reply, sender_ids, services
 from bot.handlers.routine_views import (
     CAPTION_LIMIT,
     mid_routine_hint,
@@ -61,7 +61,7 @@ def image_key(content: Content, step: RoutineStep) -> str:
     return f"stretch:{step.stretch.id}:{digest}"
 
 
-async def send_step(bot: Bot, svc: Services, chat_id: int, view: RunView) -> Message:
+async def send_step(bot: Bot, svc: Services, chat_id: int, view: RunView) -> botapi.Sent:
     """The stretch's picture with its caption; uploaded once, then reused by file_id."""
     step = view.step
     assert step is not None
@@ -72,32 +72,38 @@ async def send_step(bot: Bot, svc: Services, chat_id: int, view: RunView) -> Mes
     cached = await svc.routines.media_file_id(key)
     if cached is not None:
         try:
-            return await bot.send_photo(
-                chat_id, cached, caption=caption, parse_mode=ParseMode.HTML, reply_markup=markup
+            return await botapi.send_photo(
+                bot, chat_id, cached, caption=caption, reply_markup=markup
             )
-        except BadRequest as exc:
-            logger.warning("Cached illustration rejected (%s); uploading again", exc)
+        except BadRequest as exc:  # an unknown file_id: not a flow failure, upload again
+            logger.warning("Cached illustration rejected (%s); uploading again", exc.message)
     data = await asyncio.to_thread(path.read_bytes)
-    message = await bot.send_photo(
-        chat_id,
-        InputFile(data, filename=path.name),
-        caption=caption,
-        parse_mode=ParseMode.HTML,
-        reply_markup=markup,
+    sent = await botapi.send_photo(
+        bot, chat_id, InputFile(data, filename=path.name), caption=caption, reply_markup=markup
     )
-    if message.photo:
-        await svc.routines.remember_media(key, message.photo[-1].file_id)
-    return message
+    if sent.message is not None and sent.message.photo:
+        await svc.routines.remember_media(key, sent.message.photo[-1].file_id)
+    return sent
 
 
 async def show_phase(update: Update, context: ContextTypes.DEFAULT_TYPE, view: RunView) -> int:
     """Send the message for where the run is now; returns the conversation state."""
+    state, _ = await _show(update, context, view)
+    return state
+
+
+async def _show(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, view: RunView
+) -> tuple[int, bool]:
+    """`show_phase`, also saying whether the message reached the user. When it didn't
+    (dropped connection, 5xx, 429 after retries) the run stays "not shown": the next tap
+    on any of its buttons, or any text, sends this phase again."""
     svc = services(context)
     _, chat_id = sender_ids(update)
     run = view.run
     phase = view.state.phase
     if phase is Phase.CONSENT:
-        await reply(
+        sent = await reply(
             update,
             texts.ROUTINE_CONSENT,
             reply_markup=keyboards.routine_consent(run.id, run.version),
@@ -108,11 +114,11 @@ async def show_phase(update: Update, context: ContextTypes.DEFAULT_TYPE, view: R
             callbacks.routine_tap(run.id, run.version, "np"),
         )
         intro = texts.PAIN_BEFORE if phase is Phase.BEFORE else texts.PAIN_AFTER
-        await reply(update, intro, reply_markup=keypad)
+        sent = await reply(update, intro, reply_markup=keypad)
     elif phase is Phase.CHECK:
         high = svc.content.safety.high_pain
         gentle_label = high.go_on_button if view.routine.gentle else high.gentle_button
-        await reply(
+        sent = await reply(
             update,
             texts.high_pain_before(svc.content.safety),
             reply_markup=keyboards.high_pain_choice(
@@ -120,12 +126,14 @@ async def show_phase(update: Update, context: ContextTypes.DEFAULT_TYPE, view: R
             ),
         )
     elif phase is Phase.STEP:
-        message = await send_step(context.bot, svc, chat_id, view)
-        await svc.routines.show_on(run.id, message.message_id)
+        sent = await send_step(context.bot, svc, chat_id, view)
     else:
         await show_ending(update, context, view)
-        return ConversationHandler.END
-    return IN_ROUTINE
+        return ConversationHandler.END, True
+    if sent.message is None:
+        return IN_ROUTINE, False
+    await svc.routines.show_on(run.id, sent.message.message_id, run.version)
+    return IN_ROUTINE, True
 
 
 async def show_ending(update: Update, context: ContextTypes.DEFAULT_TYPE, view: RunView) -> None:
@@ -167,17 +175,6 @@ def _chose_rest(update: Update) -> bool:
     return query is not None and (query.data or "").endswith(":rest")
 
 
-async def clear_buttons(update: Update) -> None:
-    """Take the buttons off the message that was tapped, so it can't be tapped again."""
-    query = update.callback_query
-    if query is None:
-        return
-    try:
-        await query.edit_message_reply_markup(reply_markup=None)
-    except BadRequest as exc:
-        logger.debug("Could not clear buttons: %s", exc)
-
-
 # --- handlers --------------------------------------------------------------------------
 
 
@@ -209,97 +206,97 @@ async def stretch_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 async def _start(
     update: Update, context: ContextTypes.DEFAULT_TYPE, routine_id: str, *, replace_active: bool
-) -> int:
-    query = update.callback_query
-    assert query is not None
-    user_id, chat_id = sender_ids(update)
+) -> int | None:
+    user_id, _ = sender_ids(update)
     svc = services(context)
     if routine_id not in svc.content.routines:
-        await query.answer(texts.INVALID_BUTTON, show_alert=True)
-        return ConversationHandler.END
-    await svc.preferences.greet(user_id, chat_id)
+        await answer(update, texts.INVALID_BUTTON, alert=True)
+        return None
+    if await svc.preferences.get(user_id) is None:  # buttons never create users
+        await answer(update, texts.FINISH_SETUP_FIRST, alert=True)
+        return None
     started = await svc.routines.start(user_id, routine_id, replace_active=replace_active)
     if started.view is None:
         assert started.active is not None
         active = started.active
-        await query.answer()
+        await answer(update)
         await reply(
             update,
             texts.routine_in_progress(active.routine.title, progress_label(active)),
             reply_markup=keyboards.routine_conflict(active.run.id, active.run.version, routine_id),
         )
         return IN_ROUTINE
-    await query.answer(f"Starting {started.view.routine.title}")
-    await clear_buttons(update)
+    await answer(update, f"Starting {started.view.routine.title}")
+    await remove_buttons(update)
     if started.first:  # once, before the first routine: how much discomfort is OK
         await reply(update, texts.before_first_routine(svc.content.safety))
     return await show_phase(update, context, started.view)
 
 
-async def routine_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+def _data(update: Update) -> str:
+    assert update.callback_query is not None and update.callback_query.data is not None
+    return update.callback_query.data
+
+
+async def routine_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
     """A routine button (picker, summary, bad-day suggestion)."""
-    assert update.callback_query is not None and update.callback_query.data is not None
-    match = callbacks.ROUTINE_START_PATTERN.match(update.callback_query.data)
-    assert match is not None
-    return await _start(update, context, match[1], replace_active=False)
+    routine_id = callbacks.parse_routine_start(_data(update))
+    assert routine_id is not None  # the handler's pattern
+    return await _start(update, context, routine_id, replace_active=False)
 
 
-async def routine_restarted(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+async def routine_restarted(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
     """ "Start over": abandon the run in progress and start afresh."""
-    assert update.callback_query is not None and update.callback_query.data is not None
-    match = callbacks.ROUTINE_RESTART_PATTERN.match(update.callback_query.data)
-    assert match is not None
-    return await _start(update, context, match[1], replace_active=True)
+    routine_id = callbacks.parse_routine_restart(_data(update))
+    assert routine_id is not None
+    return await _start(update, context, routine_id, replace_active=True)
 
 
-async def reminder_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    """The reminder's "Start routine": the user's default routine."""
+async def reminder_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
+    """The reminder's "Start routine": the user's default routine, from their own reminder."""
+    delivery_id = callbacks.parse_reminder_start(_data(update))
+    assert delivery_id is not None
     user_id, _ = sender_ids(update)
     svc = services(context)
+    if not await svc.routines.reminder_is_theirs(user_id, delivery_id):
+        await answer(update, texts.INVALID_BUTTON, alert=True)
+        return None
     routine = svc.routines.default_for(await svc.preferences.get(user_id))
     return await _start(update, context, routine.id, replace_active=False)
 
 
-async def routine_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+async def routine_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
     """Any button inside a routine: Done, Skip, Easier, timer, It hurts, Stop, consent."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    match = callbacks.ROUTINE_TAP_PATTERN.match(query.data)
-    assert match is not None
-    run_id, version, action_code = int(match[1]), int(match[2]), match[3]
-    if action_code == "show":
-        return await _continue(update, context, run_id)
-    return await _apply(update, context, run_id, version, Action(action_code))
+    tap = callbacks.parse_routine_tap(_data(update))
+    assert tap is not None
+    if tap.action == "show":
+        return await _continue(update, context, tap.run_id)
+    return await _apply(update, context, tap.run_id, tap.version, Action(tap.action))
 
 
-async def routine_pain_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+async def routine_pain_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
     """A 0-10 level before or after the routine."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    match = callbacks.ROUTINE_PAIN_PATTERN.match(query.data)
-    assert match is not None
-    return await _apply(
-        update, context, int(match[1]), int(match[2]), Action.PAIN, level=int(match[3])
-    )
+    tap = callbacks.parse_routine_pain(_data(update))
+    assert tap is not None
+    return await _apply(update, context, tap.run_id, tap.version, Action.PAIN, level=tap.level)
 
 
-async def _continue(update: Update, context: ContextTypes.DEFAULT_TYPE, run_id: int) -> int:
-    query = update.callback_query
-    assert query is not None
+async def _continue(update: Update, context: ContextTypes.DEFAULT_TYPE, run_id: int) -> int | None:
     user_id, _ = sender_ids(update)
-    active = await services(context).routines.active(user_id)
-    if active is None or active.run.id != run_id:
+    view = await services(context).routines.run_of(user_id, run_id)
+    if view is None:  # unknown, or another user's: forged
+        await answer(update, texts.INVALID_BUTTON, alert=True)
+        return None
+    if not view.state.active:
         return await _ended(update, context)
-    await query.answer()
-    await clear_buttons(update)
-    return await show_phase(update, context, active)
+    await answer(update)
+    await remove_buttons(update)
+    return await show_phase(update, context, view)
 
 
 async def _ended(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    query = update.callback_query
-    assert query is not None
-    await query.answer(texts.ROUTINE_ENDED, show_alert=True)
-    await clear_buttons(update)
+    await answer(update, texts.ROUTINE_ENDED, alert=True)
+    await remove_buttons(update)
     await reply(
         update,
         f"{texts.ROUTINE_ENDED} Start a new one whenever you like.",
@@ -315,19 +312,24 @@ async def _apply(
     version: int,
     action: Action,
     level: int | None = None,
-) -> int:
-    query = update.callback_query
-    assert query is not None
+) -> int | None:
     user_id, _ = sender_ids(update)
     svc = services(context)
     tap = await svc.routines.tap(user_id, run_id, version, action, level)
     if tap.result is TapResult.NOT_YOURS or tap.result is TapResult.INVALID:
-        await query.answer(texts.INVALID_BUTTON, show_alert=True)
-        return IN_ROUTINE if tap.view and tap.view.state.active else ConversationHandler.END
+        await answer(update, texts.INVALID_BUTTON, alert=True)
+        return None
     if tap.result is TapResult.ENDED:
         return await _ended(update, context)
     if tap.result is TapResult.STALE:
-        await query.answer(texts.STEP_BEHIND)
+        assert tap.view is not None
+        if not tap.view.shown:  # sending the current step failed: send it again
+            await answer(update)
+            state, shown = await _show(update, context, tap.view)
+            if shown:
+                await remove_buttons(update)
+            return state
+        await answer(update, texts.STEP_BEHIND)
         return IN_ROUTINE
     view, before = tap.view, tap.before
     assert view is not None and before is not None
@@ -337,24 +339,29 @@ async def _apply(
         and view.state.step_index == before.step_index
     )
     if same_message:
-        await query.answer()
-        await _edit_step(context.bot, svc, view)
+        await answer(update)
+        if not await _edit_step(context.bot, svc, view):
+            return await show_phase(update, context, view)  # the step's message is gone
         return IN_ROUTINE
-    await query.answer(_ack(action, level))
-    persistent = False
-    if action is Action.PAIN and level is not None:
-        await _note_level(update, before.phase, level)
-        persistent = await svc.pain.no_improvement_began(user_id)
-    elif before.phase is Phase.STEP:
-        left = RunView(view.run, view.routine, view.steps, replace(before, timer_round=None))
-        await _close_step(context.bot, svc, left, action)
-    else:
-        await clear_buttons(update)
+    await answer(update, _ack(action, level))
+    persistent = (
+        action is Action.PAIN and level is not None and await svc.pain.no_improvement_began(user_id)
+    )
     if persistent and before.phase is Phase.BEFORE:
         await reply(update, texts.persistent_pain(svc.content.safety))
-    state = await show_phase(update, context, view)
+    left_message = view.run.message_id  # _show moves it on to the new message
+    state, shown = await _show(update, context, view)
     if persistent and before.phase is Phase.AFTER:  # after the summary, not before it
         await reply(update, texts.persistent_pain(svc.content.safety))
+    if not shown:
+        return state  # the next step never arrived: the old buttons stay, to send it again
+    if action is Action.PAIN and level is not None:
+        await _note_level(update, before.phase, level)
+    elif before.phase is Phase.STEP:
+        left = RunView(view.run, view.routine, view.steps, replace(before, timer_round=None))
+        await _close_step(context.bot, svc, left, action, left_message)
+    else:
+        await remove_buttons(update)
     return state
 
 
@@ -366,27 +373,20 @@ STEP_OUTCOMES = {
 }
 
 
-async def _close_step(bot: Bot, svc: Services, left: RunView, action: Action) -> None:
+async def _close_step(
+    bot: Bot, svc: Services, left: RunView, action: Action, message_id: int | None
+) -> None:
     """Leave a finished step's message as a record: no buttons, no stale countdown."""
-    if left.run.message_id is None:
+    if message_id is None:
         return
     caption = step_caption(left, svc.clock.now(), svc.content.safety)
     outcome = STEP_OUTCOMES.get(action)
     if outcome and len(caption) + len(outcome) < CAPTION_LIMIT:
         caption = f"{caption}\n{outcome}"
-    try:
-        await bot.edit_message_caption(
-            chat_id=left.run.user_id,
-            message_id=left.run.message_id,
-            caption=caption,
-            parse_mode=ParseMode.HTML,
-            reply_markup=None,
-        )
-    except BadRequest as exc:
-        logger.debug("Could not close the step message: %s", exc)
+    await botapi.edit_caption(bot, left.run.user_id, message_id, caption)
 
 
-def _ack(action: Action, level: int | None) -> str:
+def _ack(action: Action, level: int | None) -> str | None:
     return {
         Action.DONE: "Nice work!",
         Action.SKIP: "Skipped",
@@ -395,65 +395,89 @@ def _ack(action: Action, level: int | None) -> str:
         Action.PAIN: f"Noted: {level}/10",
         Action.GENTLE: "Gently does it",
         Action.REST: "Rest well",
-    }.get(action, "")
+    }.get(action)
 
 
 async def _note_level(update: Update, phase: Phase, level: int) -> None:
     """Replace the keypad with the chosen level, so the chat reads as a record."""
     query = update.callback_query
-    assert query is not None
+    assert query is not None and query.message is not None
     when = "before" if phase is Phase.BEFORE else "after"
-    try:
-        await query.edit_message_text(
-            f"Pain {when}: <b>{level}/10</b> ✓", parse_mode=ParseMode.HTML
-        )
-    except BadRequest as exc:
-        logger.debug("Could not edit the keypad: %s", exc)
+    await botapi.edit_text(
+        update.get_bot(),
+        query.message.chat.id,
+        query.message.message_id,
+        f"Pain {when}: <b>{level}/10</b> ✓",
+        send_if_gone=False,
+    )
 
 
-async def _edit_step(bot: Bot, svc: Services, view: RunView) -> None:
-    """Redraw a step's caption and buttons in place (easier version, timer)."""
+async def _edit_step(bot: Bot, svc: Services, view: RunView) -> bool:
+    """Redraw a step's caption and buttons in place (easier version, timer). False when
+    the step's message is gone (deleted, or never sent): the caller sends it anew."""
     if view.run.message_id is None:
-        return
-    try:
-        await bot.edit_message_caption(
-            chat_id=view.run.user_id,
-            message_id=view.run.message_id,
-            caption=step_caption(view, svc.clock.now(), svc.content.safety),
-            parse_mode=ParseMode.HTML,
-            reply_markup=step_keyboard(view),
-        )
-    except BadRequest as exc:
-        if "not modified" not in str(exc).lower():
-            raise
+        return False
+    sent = await botapi.edit_caption(
+        bot,
+        view.run.user_id,
+        view.run.message_id,
+        step_caption(view, svc.clock.now(), svc.content.safety),
+        reply_markup=step_keyboard(view),
+    )
+    if sent.ok:
+        await svc.routines.show_on(view.run.id, view.run.message_id, view.run.version)
+    elif sent.unreachable:
+        await svc.routines.user_unreachable(view.run.user_id)
+    return sent.failure is not botapi.Failure.MESSAGE_GONE
+
+
+async def _tick_one(bot: Bot, svc: Services, view: RunView, now: datetime) -> bool:
+    """One running hold: edit its countdown if due. Failures stay with this user."""
+    ends = view.run.timer_ends_at
+    assert ends is not None
+    finished = ends <= now
+    last = view.run.timer_last_edit_at
+    if (
+        not finished
+        and last is not None
+        and (now - last).total_seconds() < TIMER_EDIT_EVERY_SECONDS
+    ):
+        return False
+    await svc.routines.timer_ticked(view.run.id, finished=finished)
+    refreshed = await svc.routines.active(view.run.user_id)
+    if refreshed is None or refreshed.run.id != view.run.id:
+        return False
+    if refreshed.run.message_id is None:
+        await svc.routines.timer_ticked(view.run.id, finished=True)
+        return False
+    sent = await botapi.edit_caption(
+        bot,
+        refreshed.run.user_id,
+        refreshed.run.message_id,
+        step_caption(refreshed, now, svc.content.safety),
+        reply_markup=step_keyboard(refreshed),
+    )
+    if sent.unreachable:  # blocked or deactivated: end their timers, stop their reminders
+        await svc.routines.user_unreachable(refreshed.run.user_id)
+    elif sent.failure is botapi.Failure.MESSAGE_GONE:  # deleted by the user: stop counting
+        await svc.routines.timer_ticked(view.run.id, finished=True)
+    return sent.ok
 
 
 async def tick_timers(bot: Bot, svc: Services) -> int:
-    """Count running holds down by editing their message at most every few seconds."""
+    """Count running holds down by editing their message at most every few seconds.
+
+    Each user's edit runs on its own, so a slow, blocked or failing chat never holds up
+    anyone else's countdown. Returns how many countdowns were edited."""
     now = svc.clock.now()
-    edited = 0
-    for view in await svc.routines.running_timers():
-        ends = view.run.timer_ends_at
-        assert ends is not None
-        finished = ends <= now
-        last = view.run.timer_last_edit_at
-        if (
-            not finished
-            and last is not None
-            and (now - last).total_seconds() < TIMER_EDIT_EVERY_SECONDS
-        ):
-            continue
-        await svc.routines.timer_ticked(view.run.id, finished=finished)
-        refreshed = await svc.routines.active(view.run.user_id)
-        if refreshed is None or refreshed.run.id != view.run.id:
-            continue
-        try:
-            await _edit_step(bot, svc, refreshed)
-            edited += 1
-        except BadRequest as exc:  # message deleted by the user: stop counting
-            logger.info("Timer message gone for run %s: %s", view.run.id, exc)
-            await svc.routines.timer_ticked(view.run.id, finished=True)
-    return edited
+    views = await svc.routines.running_timers()
+    results = await asyncio.gather(
+        *(_tick_one(bot, svc, view, now) for view in views), return_exceptions=True
+    )
+    for view, result in zip(views, results, strict=True):
+        if isinstance(result, BaseException):
+            logger.error("Hold timer of run %s failed", view.run.id, exc_info=result)
+    return sum(result is True for result in results)
 
 
 async def timer_job(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -461,23 +485,35 @@ async def timer_job(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def typed_mid_routine(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    """Text while a routine runs: a hint instead of silence."""
+    """Text while a routine runs: the current step again if it never arrived, else a hint."""
     user_id, _ = sender_ids(update)
     active = await services(context).routines.active(user_id)
     if active is None:
         await reply(update, texts.UNKNOWN_TEXT)
         return ConversationHandler.END
+    if not active.shown:
+        return await show_phase(update, context, active)
     await reply(update, mid_routine_hint(active))
     return IN_ROUTINE
 
 
 def build_conversation() -> ConversationHandler[ContextTypes.DEFAULT_TYPE]:
     buttons: list[Handler] = [
-        CallbackQueryHandler(reminder_start, pattern=re.compile(r"^r:go:\d{1,12}$")),
-        CallbackQueryHandler(routine_chosen, pattern=callbacks.ROUTINE_START_PATTERN),
-        CallbackQueryHandler(routine_restarted, pattern=callbacks.ROUTINE_RESTART_PATTERN),
-        CallbackQueryHandler(routine_tapped, pattern=callbacks.ROUTINE_TAP_PATTERN),
-        CallbackQueryHandler(routine_pain_tapped, pattern=callbacks.ROUTINE_PAIN_PATTERN),
+        CallbackQueryHandler(
+            reminder_start, pattern=callbacks.matcher(callbacks.parse_reminder_start)
+        ),
+        CallbackQueryHandler(
+            routine_chosen, pattern=callbacks.matcher(callbacks.parse_routine_start)
+        ),
+        CallbackQueryHandler(
+            routine_restarted, pattern=callbacks.matcher(callbacks.parse_routine_restart)
+        ),
+        CallbackQueryHandler(
+            routine_tapped, pattern=callbacks.matcher(callbacks.parse_routine_tap)
+        ),
+        CallbackQueryHandler(
+            routine_pain_tapped, pattern=callbacks.matcher(callbacks.parse_routine_pain)
+        ),
     ]
     with warnings.catch_warnings():
         # Tracked per user on purpose: the run in the database decides what a tap means.

@@ -11,7 +11,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import callbacks, texts
 from bot.content import cautions_alert
-from bot.handlers.common import reply, services
+from bot.handlers.common import answer, reply, services
 
 
 async def safety_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -22,9 +22,7 @@ async def safety_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 async def full_list_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Onboarding's "Full list of warning signs": send both tiers."""
-    query = update.callback_query
-    assert query is not None
-    await query.answer()
+    await answer(update)
     await reply(update, texts.red_flags_full(services(context).content.safety))
 
 
@@ -36,9 +34,9 @@ async def cautions_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     assert match is not None
     stretch = services(context).content.stretches.get(match[1])
     if stretch is None:
-        await query.answer(texts.INVALID_BUTTON, show_alert=True)
+        await answer(update, texts.INVALID_BUTTON, alert=True)
         return
-    await query.answer(cautions_alert(stretch), show_alert=True)
+    await answer(update, cautions_alert(stretch), alert=True)
 
 
 def build_handlers() -> list[

@@ -5,7 +5,6 @@ Time and time-zone changes are questions, so they live in the preferences conver
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 from html import escape
 
@@ -18,6 +17,7 @@ from bot.domain.reminder_plan import weekdays_from_mask
 from bot.domain.timezones import iana_label, load_zone
 from bot.handlers.common import (
     Handler,
+    answer,
     edit_or_send,
     onboarded_user,
     reply,
@@ -119,7 +119,7 @@ async def menu_action(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     action = query.data.removeprefix("s:")
     prefs = services(context).preferences
     if action == "days":
-        await query.answer()
+        await answer(update)
         await edit_or_send(
             update,
             "📅 <b>On which days?</b> Tap to switch a day on or off.",
@@ -127,15 +127,15 @@ async def menu_action(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         )
     elif action == "pause":
         if not user.subscribed:  # an old menu from before /stop
-            await query.answer(texts.REMINDERS_OFF_NO_PAUSE, show_alert=True)
+            await answer(update, texts.REMINDERS_OFF_NO_PAUSE, alert=True)
             await show_settings(update, context, user, edit=True)
             return
-        await query.answer()
+        await answer(update)
         await edit_or_send(
             update, "⏸ <b>Pause reminders for…</b>", reply_markup=keyboards.pause_choices()
         )
     elif action == "routine":
-        await query.answer()
+        await answer(update)
         svc = services(context)
         choices = [(r.id, r.title) for r in svc.content.routines.values()]
         await edit_or_send(
@@ -146,17 +146,17 @@ async def menu_action(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     elif action == "resume":
         was_subscribed = user.subscribed
         user = await prefs.resume(user.id)
-        await query.answer("Reminders resumed" if was_subscribed else "Reminders are on")
+        await answer(update, "Reminders resumed" if was_subscribed else "Reminders are on")
         await show_settings(update, context, user, edit=True)
     elif action == "weekly":
         user = await prefs.set_weekly_summary(user.id, not user.weekly_summary)
-        await query.answer(f"Weekly summary {'on' if user.weekly_summary else 'off'}")
+        await answer(update, f"Weekly summary {'on' if user.weekly_summary else 'off'}")
         await show_settings(update, context, user, edit=True)
     elif action == "close":
-        await query.answer()
+        await answer(update)
         await edit_or_send(update, await _settings_text(user, context))
     else:  # "menu"
-        await query.answer()
+        await answer(update)
         await show_settings(update, context, user, edit=True)
 
 
@@ -166,18 +166,15 @@ async def weekday_toggled(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     user = await onboarded_user(update, context)
     if user is None:
         return
-    match = re.match(callbacks.WEEKDAY_PATTERN, query.data)
-    assert match is not None
-    day = int(match[1])
+    day = callbacks.parse_weekday_toggle(query.data)
+    assert day is not None  # the handler's pattern
     before = weekdays_from_mask(user.weekdays_mask)
     user = await services(context).preferences.toggle_weekday(user.id, day)
     after = weekdays_from_mask(user.weekdays_mask)
     if before == after:
-        await query.answer(
-            "Keep at least one day. To stop for a while, use Pause.", show_alert=True
-        )
+        await answer(update, "Keep at least one day. To stop for a while, use Pause.", alert=True)
         return
-    await query.answer()
+    await answer(update)
     await edit_or_send(
         update,
         "📅 <b>On which days?</b> Tap to switch a day on or off.",
@@ -191,18 +188,18 @@ async def pause_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     user = await onboarded_user(update, context)
     if user is None:
         return
-    match = re.match(callbacks.PAUSE_PATTERN, query.data)
-    assert match is not None
-    days = int(match[1]) or None
+    choice = callbacks.parse_pause_choice(query.data)
+    assert choice is not None  # the handler's pattern
+    days = choice or None
     if not user.subscribed:  # an old pause menu from before /stop
-        await query.answer(texts.REMINDERS_OFF_NO_PAUSE, show_alert=True)
+        await answer(update, texts.REMINDERS_OFF_NO_PAUSE, alert=True)
         await show_settings(update, context, user, edit=True)
         return
     user = await services(context).preferences.pause(user.id, days)
     if days is None:
-        await query.answer("Paused until you resume")
+        await answer(update, "Paused until you resume")
     else:
-        await query.answer(f"Paused for {days} day{'s' if days > 1 else ''}")
+        await answer(update, f"Paused for {days} day{'s' if days > 1 else ''}")
     await show_settings(update, context, user, edit=True)
 
 
@@ -212,15 +209,15 @@ async def default_routine_chosen(update: Update, context: ContextTypes.DEFAULT_T
     user = await onboarded_user(update, context)
     if user is None:
         return
-    match = callbacks.DEFAULT_ROUTINE_PATTERN.match(query.data)
-    assert match is not None
+    routine_id = callbacks.parse_default_routine(query.data)
+    assert routine_id is not None  # the handler's pattern
     svc = services(context)
-    routine = svc.content.routines.get(match[1])
+    routine = svc.content.routines.get(routine_id)
     if routine is None:
-        await query.answer(texts.INVALID_BUTTON, show_alert=True)
+        await answer(update, texts.INVALID_BUTTON, alert=True)
         return
     user = await svc.preferences.set_default_routine(user.id, routine.id)
-    await query.answer(f"Default routine: {routine.title}")
+    await answer(update, f"Default routine: {routine.title}")
     await show_settings(update, context, user, edit=True)
 
 
@@ -239,9 +236,13 @@ def build_handlers() -> list[CallbackQueryHandler[ContextTypes.DEFAULT_TYPE, Non
         CallbackQueryHandler(
             menu_action, pattern=r"^s:(days|pause|resume|weekly|routine|menu|close)$"
         ),
-        CallbackQueryHandler(default_routine_chosen, pattern=callbacks.DEFAULT_ROUTINE_PATTERN),
-        CallbackQueryHandler(weekday_toggled, pattern=callbacks.WEEKDAY_PATTERN),
-        CallbackQueryHandler(pause_chosen, pattern=callbacks.PAUSE_PATTERN),
+        CallbackQueryHandler(
+            default_routine_chosen, pattern=callbacks.matcher(callbacks.parse_default_routine)
+        ),
+        CallbackQueryHandler(
+            weekday_toggled, pattern=callbacks.matcher(callbacks.parse_weekday_toggle)
+        ),
+        CallbackQueryHandler(pause_chosen, pattern=callbacks.matcher(callbacks.parse_pause_choice)),
     ]
 
 

@@ -16,7 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.content import Content, Routine, RoutineStep
+from bot.db import deliveries as deliveries_db
 from bot.db import routines as runs_db
+from bot.db import users as users_db
 from bot.db.models import RoutineRun, User
 from bot.domain.pain import PainContext
 from bot.domain.routine import (
@@ -75,6 +77,12 @@ class RunView:
     def step(self) -> RoutineStep | None:
         index = self.state.step_index
         return self.steps[index] if self.state.phase is Phase.STEP else None
+
+    @property
+    def shown(self) -> bool:
+        """Whether the user has a message with this version's buttons (False after sending
+        the current step failed: it has to be sent again)."""
+        return self.run.shown_version == self.run.version
 
 
 @dataclass(frozen=True)
@@ -155,6 +163,12 @@ class Routines:
         async with self._sessions() as session:
             run = await runs_db.active_for(session, user_id)
         return None if run is None else self.view(run)
+
+    async def run_of(self, user_id: int, run_id: int) -> RunView | None:
+        """One of the user's runs (None if it doesn't exist or is someone else's)."""
+        async with self._sessions() as session:
+            run = await runs_db.get(session, run_id)
+        return None if run is None or run.user_id != user_id else self.view(run)
 
     async def start(self, user_id: int, routine_id: str, *, replace_active: bool) -> Started:
         """Start a routine; with another one active, either report it or abandon it."""
@@ -253,10 +267,24 @@ class Routines:
         assert fresh is not None
         return Tap(TapResult.APPLIED, self.view(fresh), before=view.state)
 
-    async def show_on(self, run_id: int, message_id: int) -> None:
-        """Remember which message shows the run now (timer ticks edit it)."""
+    async def show_on(self, run_id: int, message_id: int, version: int) -> None:
+        """Remember which message shows the run now, at which version (timer ticks edit
+        it; a version behind the run's means the current step never arrived)."""
         async with self._sessions() as session, session.begin():
-            await runs_db.set_fields(session, run_id, message_id=message_id)
+            await runs_db.set_fields(session, run_id, message_id=message_id, shown_version=version)
+
+    async def reminder_is_theirs(self, user_id: int, delivery_id: int) -> bool:
+        """Whether a reminder's "Start routine" button belongs to this user."""
+        async with self._sessions() as session:
+            delivery = await deliveries_db.get(session, delivery_id)
+        return delivery is not None and delivery.user_id == user_id
+
+    async def user_unreachable(self, user_id: int) -> None:
+        """The user blocked the bot or deleted their account (seen by a job): end their
+        running hold timers and unsubscribe them. Their data stays."""
+        async with self._sessions() as session, session.begin():
+            await runs_db.end_timers(session, user_id)
+            await users_db.unsubscribe(session, user_id)
 
     async def running_timers(self) -> list[RunView]:
         async with self._sessions() as session:

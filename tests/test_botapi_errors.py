@@ -1,0 +1,273 @@
+"""Issue #8, "Bot API errors are part of the flow": Telegram's documented failures of
+answering, editing and sending, injected through the loopback Bot API with Telegram's own
+wording, leave the user able to go on and never reach the global error handler."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+
+from bot import texts
+from bot.botapi.errors import Failure, classify
+from bot.db.models import RoutineRun
+from bot.handlers.routines import tick_timers
+from loopback.server import SimUser
+from tests.harness.bot import BotHarness, onboard
+from tests.harness.snapshot import errors_logged
+
+NOT_FOUND = "Bad Request: message to edit not found"
+CANT_EDIT = "Bad Request: message can't be edited"
+
+
+@pytest.mark.parametrize(
+    ("error", "failure"),
+    [
+        (
+            BadRequest(
+                "Bad Request: query is too old and response timeout expired or query ID is invalid"
+            ),
+            Failure.QUERY_EXPIRED,
+        ),
+        (
+            BadRequest(
+                "Bad Request: message is not modified: specified new message content and reply "
+                "markup are exactly the same as a current content and reply markup of the message"
+            ),
+            Failure.NOT_MODIFIED,
+        ),
+        (BadRequest(NOT_FOUND), Failure.MESSAGE_GONE),
+        (BadRequest(CANT_EDIT), Failure.MESSAGE_GONE),
+        (BadRequest("Bad Request: there is no text in the message to edit"), Failure.MESSAGE_GONE),
+        (BadRequest("Bad Request: chat not found"), Failure.UNREACHABLE),
+        (Forbidden("Forbidden: bot was blocked by the user"), Failure.UNREACHABLE),
+        (Forbidden("Forbidden: user is deactivated"), Failure.UNREACHABLE),
+        (RetryAfter(timedelta(seconds=3)), Failure.RATE_LIMITED),
+        (TimedOut(), Failure.NETWORK),
+        (NetworkError("httpx.RemoteProtocolError: Server disconnected"), Failure.NETWORK),
+        (NetworkError("Internal Server Error (500)"), Failure.SERVER),
+        (NetworkError("Bad Gateway"), Failure.SERVER),
+        (BadRequest("Bad Request: can't parse entities: unsupported start tag"), None),
+        (BadRequest("Bad Request: message text is empty"), None),
+    ],
+)
+def test_documented_failures_are_classified(error: Exception, failure: Failure | None) -> None:
+    assert classify(error) is failure  # type: ignore[arg-type]
+
+
+def last_answer(harness: BotHarness) -> str:
+    return str(harness.server.calls_to("answerCallbackQuery")[-1].params.get("text") or "")
+
+
+async def test_double_tap_whose_second_edit_is_not_modified_is_success(
+    harness: BotHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    user = harness.new_user()
+    await onboard(harness, user)
+    await harness.send(user, "/settings")
+    await harness.tap(user, "Days")
+    days = harness.message_with_button(user, "Done")
+    before = len(harness.server.calls_to("editMessageText"))
+    await harness.double_tap(user, "⬅️ Done", message_id=days)
+    edits = harness.server.calls_to("editMessageText")[before:]
+    assert [call.ok for call in edits] == [True, False]
+    assert "message is not modified" in (edits[1].description or "")
+    assert "Your settings" in harness.server.message(user.id, days).text  # type: ignore[operator]
+    assert texts.ERROR not in harness.bot_texts(user)
+    assert errors_logged(caplog) == []
+
+
+@pytest.mark.parametrize("description", [NOT_FOUND, CANT_EDIT])
+async def test_an_edit_that_fails_sends_a_new_message(
+    harness: BotHarness, caplog: pytest.LogCaptureFixture, description: str
+) -> None:
+    user = harness.new_user()
+    await onboard(harness, user)
+    await harness.send(user, "/settings")
+    menu = harness.message_with_button(user, "Weekly summary")
+    harness.server.fail_next("editMessageText", error_code=400, description=description)
+    sent = len(harness.server.bot_messages(user.id))
+    await harness.tap(user, "Weekly summary: on", message_id=menu)
+    assert len(harness.server.bot_messages(user.id)) == sent + 1  # a new message instead
+    assert "Weekly summary: off" in harness.last_text(user)
+    assert "📊 Weekly summary: off" in harness.server.last_bot_message(user.id).button_labels()
+    stored = await harness.services.preferences.get(user.id)
+    assert stored is not None and not stored.weekly_summary
+    assert last_answer(harness) == "Weekly summary off"
+    assert errors_logged(caplog) == []
+
+
+# --- routines: the next step that never arrived -------------------------------------------
+
+
+async def runs_of(harness: BotHarness, user: SimUser) -> list[RoutineRun]:
+    async with harness.services.sessions() as session:
+        return list(
+            await session.scalars(
+                select(RoutineRun).where(RoutineRun.user_id == user.id).order_by(RoutineRun.id)
+            )
+        )
+
+
+async def start_quick(harness: BotHarness, user: SimUser) -> int:
+    """Onboard, start "Quick start" without a pain log; the first step's message id."""
+    await onboard(harness, user)
+    await harness.send(user, "/stretch")
+    await harness.tap(user, "Quick start")
+    await harness.tap(user, "No thanks")
+    assert "1 of 5" in harness.last_text(user)
+    return harness.server.last_bot_message(user.id).message_id
+
+
+def break_next_photo(harness: BotHarness, how: str) -> None:
+    if how == "dropped":
+        harness.server.drop_next("sendPhoto")
+    elif how == "5xx":
+        harness.server.fail_next("sendPhoto", error_code=500)
+    else:  # 429 more often than PTB's rate limiter retries
+        harness.server.fail_next("sendPhoto", error_code=429, retry_after=1, times=3)
+
+
+@pytest.mark.parametrize("how", ["dropped", "5xx", "429"])
+async def test_a_step_that_failed_to_send_is_sent_again_on_the_next_tap(
+    harness: BotHarness, caplog: pytest.LogCaptureFixture, how: str
+) -> None:
+    user = harness.new_user()
+    first = await start_quick(harness, user)
+    break_next_photo(harness, how)
+    await harness.tap(user, "Done", message_id=first)
+    [run] = await runs_of(harness, user)
+    assert run.step_index == 1 and run.shown_version != run.version  # advanced, not shown
+    assert "1 of 5" in harness.last_text(user)  # nothing new arrived
+    # The first step's buttons are still there; any of them brings the current step back.
+    assert "⏭ Skip" in harness.server.message(user.id, first).button_labels()
+    await harness.tap(user, "Skip", message_id=first)
+    assert "2 of 5" in harness.last_text(user)
+    assert last_answer(harness) != texts.STEP_BEHIND
+    [run] = await runs_of(harness, user)
+    assert run.step_index == 1 and run.steps_skipped == 0  # the stale tap changed nothing
+    assert run.shown_version == run.version
+    assert harness.server.message(user.id, first).button_labels() == []
+    # And it carries on as usual.
+    await harness.tap(user, "Done")
+    assert "3 of 5" in harness.last_text(user)
+    # PTB's rate limiter logs its own give-up; the bot's error handler is never reached.
+    assert errors_logged(caplog, besides=("telegram.ext.AIORateLimiter",)) == []
+
+
+async def test_any_text_sends_a_step_that_never_arrived(
+    harness: BotHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    user = harness.new_user()
+    first = await start_quick(harness, user)
+    harness.server.drop_next("sendPhoto")
+    await harness.tap(user, "Done", message_id=first)
+    assert "1 of 5" in harness.last_text(user)
+    await harness.send(user, "hello?")
+    step = harness.server.last_bot_message(user.id)
+    assert step.has_media and "2 of 5" in (step.caption or "")
+    assert "✅ Done" in step.button_labels()
+    # Once it is there, text gets the usual hint again.
+    await harness.send(user, "hello?")
+    assert "You're in the middle of Quick start (2 of 5)" in harness.last_text(user)
+    # After a restart too (the conversation state is gone, the run is not).
+    harness.server.drop_next("sendPhoto")
+    await harness.tap(user, "Done")
+    await harness.restart()
+    await harness.send(user, "are you there?")
+    step = harness.server.last_bot_message(user.id)
+    assert step.has_media and "3 of 5" in (step.caption or "")
+    assert errors_logged(caplog) == []
+
+
+async def test_the_current_step_is_sent_again_after_a_restart(harness: BotHarness) -> None:
+    user = harness.new_user()
+    first = await start_quick(harness, user)
+    harness.server.drop_next("sendPhoto")
+    await harness.tap(user, "Done", message_id=first)
+    await harness.restart()
+    await harness.tap(user, "Done", message_id=first)
+    assert "2 of 5" in harness.last_text(user)
+    [run] = await runs_of(harness, user)
+    assert run.step_index == 1 and run.steps_done == 1
+
+
+async def test_an_in_place_edit_that_failed_is_redrawn_on_the_next_tap(
+    harness: BotHarness,
+) -> None:
+    user = harness.new_user()
+    first = await start_quick(harness, user)
+    harness.server.drop_next("editMessageCaption")
+    await harness.tap(user, "Easier version", message_id=first)
+    # The message still shows the standard version with the old buttons.
+    assert "🪶 Easier version" in harness.server.message(user.id, first).button_labels()
+    await harness.tap(user, "Easier version", message_id=first)
+    assert "Easier" in harness.last_text(user)
+    assert "↩️ Standard version" in harness.server.last_bot_message(user.id).button_labels()
+
+
+# --- jobs: a running hold timer of a user who blocked the bot -----------------------------
+
+
+async def start_hold(harness: BotHarness, user: SimUser) -> int:
+    await start_quick(harness, user)
+    await harness.tap(user, "Done")  # cat-cow (reps) → knee-to-chest (20 s each leg)
+    await harness.tap(user, "Start 20 s")
+    return harness.server.last_bot_message(user.id).message_id
+
+
+@pytest.mark.parametrize("how", ["blocked", "deactivated", "chat not found"])
+async def test_a_blocked_user_inside_a_timer_is_contained(
+    harness: BotHarness, caplog: pytest.LogCaptureFixture, how: str
+) -> None:
+    gone, other = harness.new_user("Gone"), harness.new_user("Other")
+    await start_hold(harness, gone)
+    other_message = await start_hold(harness, other)
+    if how == "blocked":
+        await harness.server.wait_until_confirmed(harness.server.block(gone))
+    elif how == "deactivated":
+        harness.server.deactivate(gone)
+    else:
+        harness.server.fail_next(
+            "editMessageCaption",
+            error_code=400,
+            description="Bad Request: chat not found",
+            chat_id=gone.id,
+        )
+    harness.clock.advance(timedelta(seconds=6))
+    assert await tick_timers(harness.app.bot, harness.services) == 1  # type: ignore[union-attr]
+    assert "14 s left" in (harness.server.message(other.id, other_message).caption or "")
+    [run] = await runs_of(harness, gone)
+    assert run.timer_ends_at is None  # their timer ended
+    stored = await harness.services.preferences.get(gone.id)
+    assert stored is not None and not stored.subscribed and stored.next_due_at is None
+    # The next tick edits only the other user's countdown.
+    calls = len(harness.server.calls_to("editMessageCaption"))
+    harness.clock.advance(timedelta(seconds=6))
+    assert await tick_timers(harness.app.bot, harness.services) == 1  # type: ignore[union-attr]
+    assert [c.chat_id for c in harness.server.calls_to("editMessageCaption")[calls:]] == [other.id]
+    assert "8 s left" in (harness.server.message(other.id, other_message).caption or "")
+    assert errors_logged(caplog) == []
+
+
+async def test_a_hanging_edit_for_one_user_does_not_hold_up_another(
+    harness: BotHarness,
+) -> None:
+    slow, other = harness.new_user("Slow"), harness.new_user("Other")
+    await start_hold(harness, slow)
+    other_message = await start_hold(harness, other)
+    harness.server.delay_next("editMessageCaption", 2.0, chat_id=slow.id)
+    harness.clock.advance(timedelta(seconds=6))
+    assert harness.app is not None
+    since = len(harness.server.calls)
+    tick = asyncio.create_task(tick_timers(harness.app.bot, harness.services))
+    # The other user's countdown is edited while the slow one still hangs.
+    await harness.server.wait_for_call(
+        "editMessageCaption", lambda call: call.chat_id == other.id, since=since
+    )
+    assert not tick.done()
+    assert "14 s left" in (harness.server.message(other.id, other_message).caption or "")
+    assert await tick == 2

@@ -1,0 +1,267 @@
+"""Issue #8, "Forged, stale and odd updates", through the loopback Bot API: out-of-range
+numbers, invalid presets, presets after /delete, other users' reminders and buttons from
+people who never started. Every one is answered and changes no row."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot import callbacks, texts
+from bot.db.models import Delivery, RoutineRun
+from loopback.server import SimUser
+from tests.harness.bot import BotHarness, onboard
+from tests.harness.snapshot import errors_logged, snapshot
+
+INVALID = texts.INVALID_BUTTON
+INT32_OVER = 2**31  # one more than PostgreSQL's INTEGER holds
+
+
+def last_answer(harness: BotHarness) -> str:
+    return str(harness.server.calls_to("answerCallbackQuery")[-1].params.get("text") or "")
+
+
+# --- the codec ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("parse", "data"),
+    [
+        (callbacks.parse_delete_confirm, "del:yes:999999999999"),
+        (callbacks.parse_delete_answer, "del:yes:999999999999"),
+        (callbacks.parse_routine_tap, f"rt:{INT32_OVER}:0:done"),
+        (callbacks.parse_routine_tap, "rt:0:0:done"),
+        (callbacks.parse_routine_pain, f"rp:{INT32_OVER}:1:5"),
+        (callbacks.parse_reminder_start, f"r:go:{INT32_OVER}"),
+        (callbacks.parse_reminder_reply, "r:snooze:999999999999"),
+        (callbacks.parse_reminder_reply, "r:go:5"),  # Start is the routines' button
+        (callbacks.parse_pain_area, f"pa:{INT32_OVER}:neck"),
+        (callbacks.parse_time_choice, "t:2599"),
+        (callbacks.parse_time_choice, "t:0760"),
+        (callbacks.parse_weekday_toggle, "d:7"),
+        (callbacks.parse_pause_choice, "p:2"),
+        (callbacks.parse_zone_answer, "z:ok:"),
+        (callbacks.parse_routine_start, "go:../etc"),
+    ],
+)
+def test_parsers_refuse_out_of_range_and_malformed_data(parse: object, data: str) -> None:
+    assert callable(parse)
+    assert parse(data) is None
+    assert not callbacks.matcher(parse)(data)
+
+
+def test_parsers_accept_the_largest_valid_values() -> None:
+    assert callbacks.parse_routine_tap(f"rt:{INT32_OVER - 1}:999999:done") == (
+        INT32_OVER - 1,
+        999999,
+        "done",
+    )
+    assert callbacks.parse_reminder_start(f"r:go:{INT32_OVER - 1}") == INT32_OVER - 1
+    assert callbacks.parse_delete_confirm("del:yes:253402300799") == datetime(
+        9999, 12, 31, 23, 59, 59, tzinfo=UTC
+    )
+    assert callbacks.parse_time_choice("t:2359") == time(23, 59)
+    assert callbacks.parse_zone_answer(callbacks.ZONE_RETRY) == ""
+    assert callbacks.parse_delete_answer(callbacks.DELETE_CANCEL) is False
+
+
+# --- out-of-range buttons, on SQLite and PostgreSQL ---------------------------------------
+
+FORGED = [
+    "del:yes:999999999999",  # was "ValueError: year is out of range"
+    f"rt:{INT32_OVER}:0:done",  # was "value out of int32 range" on PostgreSQL
+    f"rt:{INT32_OVER}:0:show",
+    f"rp:{INT32_OVER}:0:5",
+    f"r:go:{INT32_OVER}",
+    f"r:snooze:{INT32_OVER}",
+    f"r:skip:{INT32_OVER}",
+    f"pa:{INT32_OVER}:neck",
+    "pa:999999999999:skip",
+    "rt:1:9999999:done",
+    "t:2599",
+    "d:9",
+    "s:nothing",
+]
+
+
+async def forged_buttons_are_invalid_and_change_nothing(harness: BotHarness) -> None:
+    user = harness.new_user()
+    await onboard(harness, user)
+    await harness.send(user, "/stretch")  # a message to press on, and an active routine
+    await harness.tap(user, "Quick start")
+    message = harness.server.last_bot_message(user.id).message_id
+    before = await snapshot(harness)
+    for data in FORGED:
+        await harness.forge(user, message, data)
+        assert last_answer(harness) == INVALID, data
+    assert await snapshot(harness) == before
+    assert texts.ERROR not in harness.bot_texts(user)
+
+
+async def test_forged_out_of_range_buttons_on_sqlite(
+    harness: BotHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    await forged_buttons_are_invalid_and_change_nothing(harness)
+    assert errors_logged(caplog) == []
+
+
+async def test_forged_out_of_range_buttons_on_postgres(
+    pg_harness: BotHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    await forged_buttons_are_invalid_and_change_nothing(pg_harness)
+    assert errors_logged(caplog) == []
+
+
+# --- conversational state ------------------------------------------------------------------
+
+
+async def test_a_forged_time_preset_leaves_no_question_waiting(harness: BotHarness) -> None:
+    user = harness.new_user()
+    await onboard(harness, user, at="07:30")
+    await harness.send(user, "/settings")
+    menu = harness.server.last_bot_message(user.id).message_id
+    await harness.forge(user, menu, "t:2599")
+    assert last_answer(harness) == INVALID
+    await harness.send(user, "9:15")  # no time question was asked: not a new time
+    stored = await harness.services.preferences.get(user.id)
+    assert stored is not None and stored.reminder_time == time(7, 30)
+    assert "Reminder time set" not in harness.last_text(user)
+
+
+async def test_a_forged_time_preset_mid_question_keeps_the_question(harness: BotHarness) -> None:
+    user = harness.new_user()
+    await onboard(harness, user, at="07:30")
+    await harness.send(user, "/settings")
+    await harness.tap(user, "Time")  # the question is asked: a typed time is an answer
+    presets = harness.server.last_bot_message(user.id).message_id
+    await harness.forge(user, presets, "t:9999")
+    assert last_answer(harness) == INVALID
+    await harness.send(user, "9:15")
+    stored = await harness.services.preferences.get(user.id)
+    assert stored is not None and stored.reminder_time == time(9, 15)
+
+
+async def test_a_time_preset_after_delete_confirms_nothing(harness: BotHarness) -> None:
+    user = harness.new_user()
+    await onboard(harness, user)
+    await harness.send(user, "/settings")
+    await harness.tap(user, "Time")
+    presets = harness.message_with_button(user, "08:00")
+    await harness.send(user, "/delete")
+    await harness.tap(user, "Yes, delete everything")
+    before = await snapshot(harness)
+    await harness.tap(user, "08:00", message_id=presets)
+    assert last_answer(harness) == texts.FINISH_SETUP_FIRST
+    assert not any("08:00" in text for text in harness.bot_texts(user)[-2:])
+    await harness.send(user, "9:15")  # the question it was waiting for: nothing stored
+    assert await snapshot(harness) == before
+    assert await harness.services.preferences.get(user.id) is None
+
+
+# --- ownership and never-started users ---------------------------------------------------
+
+
+async def test_start_routine_of_someone_elses_reminder_is_invalid(harness: BotHarness) -> None:
+    owner, other = harness.new_user("Owner"), harness.new_user("Other")
+    await onboard(harness, owner, at="07:00", zone="UTC")
+    await onboard(harness, other, at="20:00", zone="UTC")
+    harness.clock.set(datetime(2026, 3, 3, 7, 0, tzinfo=UTC))
+    assert (await harness.dispatch()).sent == 1
+    async with harness.services.sessions() as session:
+        [delivery] = list(
+            await session.scalars(select(Delivery).where(Delivery.user_id == owner.id))
+        )
+    await harness.send(other, "/help")
+    before = await snapshot(harness)
+    message = harness.server.last_bot_message(other.id).message_id
+    await harness.forge(other, message, callbacks.reminder_action("go", delivery.id))
+    assert last_answer(harness) == INVALID
+    assert await snapshot(harness) == before
+    # The owner's own button still starts the routine.
+    await harness.tap(owner, "Start routine")
+    async with harness.services.sessions() as session:
+        runs = list(await session.scalars(select(RoutineRun)))
+    assert [run.user_id for run in runs] == [owner.id]
+
+
+EXPLAINED = (INVALID, texts.FINISH_SETUP_FIRST, texts.PAIN_NEEDS_CONSENT, texts.DELETE_NOTHING)
+
+
+def buttons_of_every_kind(now: datetime) -> list[str]:
+    return [
+        callbacks.routine_start("quick"),
+        callbacks.routine_restart("quick"),
+        callbacks.reminder_action("go", 1),
+        callbacks.reminder_action("snooze", 1),
+        callbacks.routine_tap(1, 0, "cy"),
+        callbacks.routine_tap(1, 0, "show"),
+        callbacks.routine_pain(1, 0, 4),
+        callbacks.PAIN_CONSENT_YES,
+        callbacks.PAIN_CONSENT_NO,
+        callbacks.pain_level(3, 0),
+        callbacks.pain_area(1, "neck"),
+        callbacks.time_choice(time(8, 0)),
+        callbacks.zone_confirm("Europe/Berlin"),
+        callbacks.ZONE_RETRY,
+        callbacks.settings_action("time"),
+        callbacks.settings_action("zone"),
+        callbacks.settings_action("menu"),
+        callbacks.settings_action("pause"),
+        callbacks.settings_action("resume"),
+        callbacks.pause_choice(3),
+        callbacks.weekday_toggle(2),
+        callbacks.default_routine("quick"),
+        callbacks.delete_confirm(now),
+        callbacks.DELETE_CANCEL,
+    ]
+
+
+async def test_buttons_never_create_users_runs_or_consent(
+    harness: BotHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    stranger: SimUser = harness.new_user("Stranger")
+    await harness.send(stranger, "hello")  # the bot answers: a message to press on
+    message = harness.server.last_bot_message(stranger.id).message_id
+    before = await snapshot(harness)
+    assert all(rows == [] for rows in before.values())
+    for data in buttons_of_every_kind(harness.clock.now()):
+        await harness.forge(stranger, message, data)
+        if data != callbacks.DELETE_CANCEL:  # "Cancel" cancels quietly; the rest explain
+            assert last_answer(harness) in EXPLAINED, data
+    assert await snapshot(harness) == before
+    assert errors_logged(caplog) == []
+
+
+async def test_a_finished_users_run_buttons_do_not_reach_another_user(
+    harness: BotHarness,
+) -> None:
+    owner, other = harness.new_user("Owner"), harness.new_user("Other")
+    await onboard(harness, owner)
+    await onboard(harness, other)
+    await harness.send(owner, "/stretch")
+    await harness.tap(owner, "Quick start")
+    [run] = await _runs(harness)
+    before = await snapshot(harness)
+    message = harness.server.last_bot_message(other.id).message_id
+    for action in ("cy", "cn", "done", "stop", "show"):
+        await harness.forge(other, message, callbacks.routine_tap(run.id, run.version, action))
+        assert last_answer(harness) in (INVALID, texts.ROUTINE_ENDED), action
+    assert await snapshot(harness) == before
+
+
+async def _runs(harness: BotHarness) -> list[RoutineRun]:
+    async with harness.services.sessions() as session:
+        return list(await session.scalars(select(RoutineRun)))
+
+
+async def test_an_expired_delete_confirmation_after_days_is_refused(harness: BotHarness) -> None:
+    user = harness.new_user()
+    await onboard(harness, user)
+    await harness.send(user, "/delete")
+    harness.clock.advance(timedelta(days=2))
+    before = await snapshot(harness)
+    await harness.tap(user, "Yes, delete everything")
+    assert last_answer(harness) == texts.DELETE_EXPIRED
+    assert await snapshot(harness) == before
