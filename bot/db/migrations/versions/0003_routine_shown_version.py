@@ -1,7 +1,7 @@
 """routine_runs.shown_version: which version of the run its message shows
 
-Revision ID: 0002_shown_version
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-11-30 09:30:00
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0002_shown_version"
-down_revision: str | None = "0001"
+revision: str = "0003"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
