@@ -214,7 +214,10 @@ async def test_an_in_place_edit_that_failed_is_redrawn_on_the_next_tap(
 
 async def start_hold(harness: BotHarness, user: SimUser) -> int:
     await start_quick(harness, user)
-    await harness.tap(user, "Done")  # cat-cow (reps) → knee-to-chest (20 s each leg)
+    while not any(
+        "Start 20 s" in b for b in harness.server.last_bot_message(user.id).button_labels()
+    ):
+        await harness.tap(user, "Done")  # on to the first stretch with a 20 s hold
     await harness.tap(user, "Start 20 s")
     return harness.server.last_bot_message(user.id).message_id
 
