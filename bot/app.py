@@ -94,7 +94,7 @@ def build_application(settings: Settings, clock: Clock | None = None) -> Applica
             sessions=sessions,
             content=content,
             zone_finder=zone_finder,
-            preferences=Preferences(sessions, clock),
+            preferences=Preferences(sessions, clock, create_write_session_factory(engine)),
             dispatcher=ReminderDispatcher(
                 sessions,
                 clock,

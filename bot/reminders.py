@@ -21,7 +21,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any, Protocol, TypeVar
 
@@ -33,7 +33,7 @@ from bot.db import deliveries, routines, users
 from bot.db.deliveries import DeliveryKind, DeliveryStatus
 from bot.db.models import Delivery, User
 from bot.domain.reminder_plan import next_reminder
-from bot.domain.schedule import local_instant, next_due
+from bot.domain.schedule import local_instant, next_due, next_due_after_date
 from bot.domain.timezones import load_zone
 
 logger = logging.getLogger(__name__)
@@ -98,14 +98,30 @@ class Claim:
     late: bool
 
 
-def next_weekly_summary(user: User, now: datetime) -> datetime | None:
-    """Weekly summaries go out on Sunday at the user's reminder time."""
+def next_weekly_summary(
+    user: User, now: datetime, done_through: date | None = None
+) -> datetime | None:
+    """Weekly summaries go out on Sunday at the user's reminder time.
+
+    `done_through`: the last local date that already had a summary (never two per date).
+    """
     if not (user.subscribed and user.weekly_summary and user.reminder_time and user.time_zone):
         return None
-    due = next_due(
-        user.reminder_time, load_zone(user.time_zone), frozenset({WEEKLY_SUMMARY_WEEKDAY}), now
-    )
+    zone = load_zone(user.time_zone)
+    sundays = frozenset({WEEKLY_SUMMARY_WEEKDAY})
+    due = next_due(user.reminder_time, zone, sundays, now)
+    if due is not None and done_through is not None and due.local_date <= done_through:
+        due = next_due_after_date(user.reminder_time, zone, sundays, done_through)
     return None if due is None else due.at
+
+
+def _paused_on(user: User, delivery: Delivery) -> bool:
+    """The user paused reminders after this day's row was created (no nudge that day)."""
+    if delivery.kind != DeliveryKind.DAILY:
+        return False
+    return user.paused_indefinitely or (
+        user.paused_until is not None and delivery.local_date < user.paused_until
+    )
 
 
 def backoff(attempts: int) -> timedelta:
@@ -247,16 +263,17 @@ class ReminderDispatcher:
     async def _next_claim(self, report: DispatchReport) -> Claim | None:
         """The next claimed row, claiming a few more when this process holds none."""
         async with self._claim_lock:
-            if not self._buffer and not self._exhausted and self._should_send():
+            # Rows that turn out missed, skipped or uncertain claim nothing: look further.
+            while not self._buffer and not self._exhausted and self._should_send():
                 try:
-                    claimed = await self._claim(report)
+                    claimed, found = await self._claim(report)
                 except Exception as exc:
                     self.outage.failed(exc, "claiming reminders")
                     report.database_down = True
-                    claimed = []
+                    claimed, found = [], 0
                 else:
                     self.outage.ok()
-                if not claimed:
+                if not found:
                     self._exhausted = True
                 self._buffer.extend(claimed)
             return self._buffer.pop(0) if self._buffer else None
@@ -299,7 +316,9 @@ class ReminderDispatcher:
                         session,
                         user.id,
                         user.next_weekly_at,
-                        next_weekly_summary(user, max(at_or_after_now, user.next_weekly_at)),
+                        next_weekly_summary(
+                            user, max(at_or_after_now, user.next_weekly_at), local_date
+                        ),
                     )
                     if moved and await deliveries.insert_if_absent(
                         session, user.id, DeliveryKind.WEEKLY, local_date, user.next_weekly_at
@@ -309,12 +328,13 @@ class ReminderDispatcher:
                 break
         return created
 
-    async def _claim(self, report: DispatchReport) -> list[Claim]:
+    async def _claim(self, report: DispatchReport) -> tuple[list[Claim], int]:
         """Claim up to `in_flight` rows in one short write transaction.
 
         Each row gets a fresh token and its own lease starting now. A lapsed "claimed" row
         (its holder stopped before sending) is taken over; a lapsed "sending" row may have
-        reached Telegram and becomes "uncertain".
+        reached Telegram and becomes "uncertain". Returns the claims and how many rows were
+        looked at (0: nothing is due any more).
         """
         now = self._clock.now()
         lease_until = now + self._lease
@@ -341,7 +361,9 @@ class ReminderDispatcher:
                 if user is None or not user.subscribed:
                     await deliveries.take(session, delivery, status=DeliveryStatus.FAILED)
                     continue
-                if await self._already_stretched(session, delivery, user):
+                if _paused_on(user, delivery) or await self._already_stretched(
+                    session, delivery, user
+                ):
                     if await deliveries.take(session, delivery, status=DeliveryStatus.SKIPPED):
                         report.already_done += 1
                     continue
@@ -362,7 +384,7 @@ class ReminderDispatcher:
                     )
                     claimed.append(Claim(delivery, user, token, late))
                     self._held.add(token)
-        return claimed
+        return claimed, len(rows)
 
     async def _already_stretched(
         self, session: AsyncSession, delivery: Delivery, user: User

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
@@ -167,6 +167,22 @@ async def transition(
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+async def last_local_date(
+    session: AsyncSession, user_id: int, kind: DeliveryKind, since: date
+) -> date | None:
+    """The latest local date on or after `since` that already has a delivery of `kind`.
+
+    Whatever its status: the unique key means that date can never get another one.
+    """
+    return await session.scalar(
+        select(func.max(Delivery.local_date)).where(
+            Delivery.user_id == user_id,
+            Delivery.kind == kind.value,
+            Delivery.local_date >= since,
+        )
+    )
+
+
 async def get(session: AsyncSession, delivery_id: int) -> Delivery | None:
     return await session.get(Delivery, delivery_id)
 
@@ -179,7 +195,9 @@ async def pending_snooze(session: AsyncSession, user_id: int) -> datetime | None
             Delivery.user_id == user_id,
             Delivery.kind == DeliveryKind.DAILY.value,
             Delivery.snoozed.is_(True),
-            Delivery.status.in_([DeliveryStatus.PENDING.value, DeliveryStatus.SENDING.value]),
+            Delivery.status.in_(
+                [DeliveryStatus.PENDING, DeliveryStatus.CLAIMED, DeliveryStatus.SENDING]
+            ),
         )
         .order_by(Delivery.due_at)
         .limit(1)

@@ -15,6 +15,12 @@ async def get(session: AsyncSession, user_id: int) -> User | None:
     return await session.get(User, user_id)
 
 
+async def get_for_update(session: AsyncSession, user_id: int) -> User | None:
+    """The user's row, locked until the transaction ends (PostgreSQL; SQLite writers are
+    serialized by BEGIN IMMEDIATE instead)."""
+    return await session.get(User, user_id, with_for_update=True)
+
+
 async def get_or_create(
     session: AsyncSession, user_id: int, chat_id: int, now: datetime
 ) -> tuple[User, bool]:

@@ -64,5 +64,25 @@ def next_reminder(
     return due
 
 
+def promised_reminder(
+    prefs: ReminderPrefs, now: datetime, last_reminder_date: date | None
+) -> Due | None:
+    """The next reminder to promise after any settings change (time, zone, days, pause).
+
+    Reminders are at most one per local date and never go back in local dates, so the
+    next one is the first due strictly after `now` on a local date after
+    `last_reminder_date`, the latest local date that already has its reminder (sent,
+    skipped, uncertain or still waiting). This is exactly what the dispatcher will send:
+    it creates a date's reminder only on a date after the last one, and the database's
+    unique key refuses a second one for a date.
+
+    Examples (reminder already sent today): 07:00 → 18:00 gives tomorrow 18:00, not
+    "today 18:00"; Tokyo → Los Angeles right after Tuesday's 08:00 in Tokyo gives
+    Wednesday 08:00 in Los Angeles (Tuesday had its reminder), and across the date line
+    likewise; moving east (Los Angeles → Tokyo) after Monday's gives Tuesday in Tokyo.
+    """
+    return next_reminder(prefs, now, done_through=last_reminder_date)
+
+
 def local_today(zone_key: str, now: datetime) -> date:
     return local_date_of(now, load_zone(zone_key))

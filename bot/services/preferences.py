@@ -10,12 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.db import deliveries, users
+from bot.db.deliveries import DeliveryKind
 from bot.db.models import PausePeriod, User
 from bot.domain.reminder_plan import (
     ALL_WEEKDAYS,
     local_today,
     mask_from_weekdays,
-    next_reminder,
+    promised_reminder,
     weekdays_from_mask,
 )
 from bot.reminders import next_weekly_summary
@@ -36,8 +37,16 @@ class Greeting:
 class Preferences:
     """Reads and changes a user's reminder preferences."""
 
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession], clock: Clock) -> None:
-        self._sessions = session_factory
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        write_sessions: async_sessionmaker[AsyncSession] | None = None,
+    ) -> None:
+        self._reads = session_factory
+        # Changes read the user, then write: BEGIN IMMEDIATE on SQLite, a row lock on
+        # PostgreSQL, so a change and the dispatcher never plan from each other's stale view.
+        self._sessions = write_sessions or session_factory
         self._clock = clock
 
     async def greet(self, user_id: int, chat_id: int) -> Greeting:
@@ -47,7 +56,7 @@ class Preferences:
         return Greeting(user=user, is_new=created)
 
     async def get(self, user_id: int) -> User | None:
-        async with self._sessions() as session:
+        async with self._reads() as session:
             return await users.get(session, user_id)
 
     async def set_reminder_time(self, user_id: int, at: time) -> User:
@@ -72,12 +81,12 @@ class Preferences:
             user = await self._load(session, user_id)
             user.subscribed = False
             await deliveries.cancel_snoozes(session, user_id)
-            self._replan(user)
+            await self._replan(session, user)
         return user
 
     async def pending_snooze(self, user_id: int) -> datetime | None:
         """When a snoozed reminder will come again, if one is waiting (UTC)."""
-        async with self._sessions() as session:
+        async with self._reads() as session:
             return await deliveries.pending_snooze(session, user_id)
 
     async def toggle_weekday(self, user_id: int, weekday: int) -> User:
@@ -125,7 +134,7 @@ class Preferences:
                         end_date=today + timedelta(days=days - 1),
                     )
                 )
-            self._replan(user)
+            await self._replan(session, user)
         return user
 
     async def resume(self, user_id: int) -> User:
@@ -137,7 +146,7 @@ class Preferences:
             user.subscribed = True
             user.paused_indefinitely = False
             user.paused_until = None
-            self._replan(user)
+            await self._replan(session, user)
         return user
 
     async def _close_pause(self, session: AsyncSession, user_id: int, last_day: date) -> None:
@@ -155,11 +164,11 @@ class Preferences:
         async with self._sessions() as session, session.begin():
             user = await self._load(session, user_id)
             mutate(user)
-            self._replan(user)
+            await self._replan(session, user)
         return user
 
     async def _load(self, session: AsyncSession, user_id: int) -> User:
-        user = await users.get(session, user_id)
+        user = await users.get_for_update(session, user_id)
         if user is None:
             raise UnknownUser(user_id)
         return user
@@ -168,10 +177,21 @@ class Preferences:
         now = self._clock.now()
         return now.date() if user.time_zone is None else local_today(user.time_zone, now)
 
-    def _replan(self, user: User) -> None:
-        """Recompute when the next reminder and weekly summary are due."""
+    async def _replan(self, session: AsyncSession, user: User) -> None:
+        """Recompute when the next reminder and weekly summary are due.
+
+        Accounts for what was already sent: never a second reminder on a local date that
+        had one, never a date before it (`promised_reminder`), whatever the change.
+        """
         now: datetime = self._clock.now()
-        due = next_reminder(users.prefs_of(user), now) if user.onboarded else None
+        if not user.onboarded:
+            user.next_due_at = user.next_due_date = user.next_weekly_at = None
+            return
+        # Any local date a reminder could fall on now is at most a day before UTC's today.
+        since = now.date() - timedelta(days=2)
+        last_daily = await deliveries.last_local_date(session, user.id, DeliveryKind.DAILY, since)
+        due = promised_reminder(users.prefs_of(user), now, last_daily)
         user.next_due_at = None if due is None else due.at
         user.next_due_date = None if due is None else due.local_date
-        user.next_weekly_at = next_weekly_summary(user, now) if user.onboarded else None
+        last_weekly = await deliveries.last_local_date(session, user.id, DeliveryKind.WEEKLY, since)
+        user.next_weekly_at = next_weekly_summary(user, now, last_weekly)
