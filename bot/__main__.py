@@ -7,12 +7,10 @@ import asyncio
 import os
 import sys
 
-from telegram.ext import Application
-
 from bot.config import ConfigError, Settings, load_settings
 from bot.db.engine import PRIVATE_UMASK
 from bot.logs import configure_logging
-from bot.startup import StartupError, prepare, running_line, upgrade_database
+from bot.startup import StartupError, upgrade_database
 
 
 def say(line: str) -> None:
@@ -21,20 +19,11 @@ def say(line: str) -> None:
 
 
 def run(settings: Settings) -> None:
-    """Check everything (retrying network failures), then poll until stopped."""
-    ready = asyncio.run(prepare(settings, say))
-    from bot.app import build_application  # imports matplotlib: only once the checks passed
+    """Stand by until this process is the active one, check everything, then poll until
+    stopped (bot.runner)."""
+    from bot.runner import run as run_bot
 
-    application = build_application(settings)
-    started = application.post_init
-
-    async def post_init(app: Application) -> None:  # type: ignore[type-arg]
-        if started is not None:
-            await started(app)
-        print(running_line(app.bot.username or ready.username), flush=True)
-
-    application.post_init = post_init
-    application.run_polling(allowed_updates=["message", "callback_query"])
+    run_bot(settings, say)
 
 
 def main(argv: list[str] | None = None) -> int:

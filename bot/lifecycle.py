@@ -7,7 +7,33 @@ hooks (`post_init`, `post_shutdown`), so nothing differs between them.
 
 from __future__ import annotations
 
+import logging
+
+from telegram.error import BadRequest, Conflict, NetworkError, TelegramError
 from telegram.ext import Application
+
+logger = logging.getLogger(__name__)
+
+# The update types the handlers use: polling and setWebhook ask for exactly these.
+ALLOWED_UPDATES = ("message", "callback_query")
+
+
+def log_polling_error(error: TelegramError) -> None:
+    """One line per failed getUpdates, never a traceback (PTB retries with backoff).
+
+    409 Conflict means something else consumes this token's updates (another process not
+    under the same election, or a webhook set by someone else).
+    """
+    if isinstance(error, Conflict):
+        logger.warning(
+            "getUpdates: 409 Conflict (%s): another process or a webhook takes this bot's "
+            "updates; retrying",
+            error.message,
+        )
+    elif isinstance(error, NetworkError) and not isinstance(error, BadRequest):
+        logger.warning("getUpdates failed (%s); retrying", error.message)
+    else:
+        logger.error("getUpdates failed (%s: %s); retrying", type(error).__name__, error.message)
 
 
 async def start_polling(
@@ -22,7 +48,11 @@ async def start_polling(
         await application.post_init(application)
     assert application.updater is not None
     await application.updater.start_polling(
-        poll_interval=poll_interval, timeout=poll_timeout, drop_pending_updates=False
+        poll_interval=poll_interval,
+        timeout=poll_timeout,
+        drop_pending_updates=False,
+        allowed_updates=list(ALLOWED_UPDATES),
+        error_callback=log_polling_error,
     )
     await application.start()
 
