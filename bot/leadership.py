@@ -251,7 +251,7 @@ class SqliteFileLock:
                 f"(it holds {self.path}): stop it first; to run standbys, use PostgreSQL "
                 "(DATABASE_URL=postgresql://...)"
             ) from None
-        logger.info("Active: this process holds the %s", self.description)
+        logger.debug("Active: this process holds the %s", self.description)
         return True
 
     async def lost(self) -> None:

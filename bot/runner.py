@@ -1,10 +1,10 @@
 """`stretchbot run`: stand by until this process is the active one, run the bot while it is.
 
-The loop: wait for the election (`bot.leadership`), build the `Application` (only then, so a
-standby holds no Bot API or scheduler state), start it, and run until SIGTERM/SIGINT or until
-the lock is lost. After a loss the process stops the bot and stands by again; after a signal
-it stops the bot first and releases the lock last, so a standby starts only once this one is
-done.
+The loop: run the start-up checks (bot.startup), wait for the election (`bot.leadership`),
+build the `Application` (only then, so a standby holds no Bot API or scheduler state), start
+it, and run until SIGTERM/SIGINT or until the lock is lost. After a loss the process stops
+the bot and stands by again; after a signal it stops the bot first and releases the lock
+last, so a standby starts only once this one is done.
 """
 
 from __future__ import annotations
@@ -40,12 +40,13 @@ async def serve(
     election: Election | None = None,
     checks: Prepare = prepare,
 ) -> None:
-    """Run until a stop signal. Each time this process becomes active it runs the start-up
-    `checks` (bot.startup) before building the Application. Raises `ConfigError` (incl.
-    `AlreadyRunning`) or `StartupError`, one line for the operator."""
+    """Run until a stop signal. The start-up `checks` (bot.startup) run first, in standbys
+    too, so a bad token or database fails at once rather than at a takeover. Raises
+    `ConfigError` (incl. `AlreadyRunning`) or `StartupError`, one line for the operator."""
     token = settings.require_token()
     check_database_url(settings.database_url)
     election = election or election_for(settings.database_url, token)
+    ready = await checks(settings, say)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in STOP_SIGNALS:
@@ -55,7 +56,7 @@ async def serve(
             if not await election.acquire(stop):
                 break
             try:
-                lost = await _run_active(settings, say, clock, checks, election, stop)
+                lost = await _run_active(settings, ready, clock, election, stop)
             finally:
                 await election.release()
             if not lost:
@@ -68,14 +69,12 @@ async def serve(
 
 async def _run_active(
     settings: Settings,
-    say: Say,
+    ready: Ready,
     clock: Clock | None,
-    checks: Prepare,
     election: Election,
     stop: asyncio.Event,
 ) -> bool:
     """Run the bot until `stop` or a lost lock; returns whether the lock was lost."""
-    ready = await checks(settings, say)
     from bot.app import build_application  # imports matplotlib: only once the checks passed
 
     application = build_application(settings, clock=clock)

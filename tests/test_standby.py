@@ -21,7 +21,6 @@ from sqlalchemy import insert, text
 
 from bench.seed import user_row
 from bot.db.engine import create_engine
-from bot.db.migrate import upgrade
 from bot.db.models import User
 from loopback import LoopbackBotAPI
 from tests.harness.postgres import TemporaryPostgres
@@ -42,9 +41,8 @@ SIGTERM_LIMIT = 10.0
 
 @pytest.fixture
 async def pg_url(postgres_server: TemporaryPostgres) -> str:
-    url = await postgres_server.create_database(f"t_{uuid.uuid4().hex[:12]}")
-    await upgrade(url)
-    return url
+    """A fresh, empty database: the three processes start at once and migrate it together."""
+    return await postgres_server.create_database(f"t_{uuid.uuid4().hex[:12]}")
 
 
 @pytest.fixture
@@ -134,9 +132,7 @@ async def test_standby_takes_over_mid_dispatch_and_mid_routine(
         await bot.start()
     first = await active_among(processes, 60)
     others = [b for b in processes if b is not first]
-    await until(
-        lambda: all(b.count(STANDBY) == 1 for b in others), 60, "both standbys to say so"
-    )
+    await until(lambda: all(b.count(STANDBY) == 1 for b in others), 60, "both standbys to say so")
 
     # A user in the middle of a routine, with a hold timer running.
     ana = RemoteChat(server, server.add_user("Ana"))

@@ -158,9 +158,7 @@ class RemoteChat:
     async def tap(self, label: str) -> None:
         message_id = self.message_with_button(label)
         message = self.server.message(self.user.id, message_id)
-        [data] = [str(b["callback_data"]) for b in message.buttons() if label in str(b["text"])][
-            :1
-        ]
+        [data] = [str(b["callback_data"]) for b in message.buttons() if label in str(b["text"])][:1]
         since = len(self.server.calls)
         await self._settle(self.server.press_button(self.user, message_id, data), since)
 

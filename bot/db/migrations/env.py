@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from alembic import context
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from bot.db.engine import create_engine
@@ -12,6 +13,10 @@ from bot.db.models import Base
 
 config = context.config
 target_metadata = Base.metadata
+# Several processes starting at once on one PostgreSQL database migrate one after the
+# other: the first takes this transaction-level advisory lock, the others wait for it and
+# then find the schema up to date. (Any fixed bigint; "stretchbot-migrations" in ASCII.)
+MIGRATION_LOCK_KEY = 0x73747265746368
 
 
 def _run(connection: Connection) -> None:
@@ -22,6 +27,10 @@ def _run(connection: Connection) -> None:
         compare_type=True,
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
+            )
         context.run_migrations()
 
 
