@@ -1,4 +1,5 @@
-"""Command line: `stretchbot run` starts the bot; `stretchbot db upgrade` migrates."""
+"""Command line: `stretchbot run` starts the bot; `stretchbot playground` runs it in a browser
+with no token; `stretchbot db upgrade` migrates."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import sys
 from bot.config import ConfigError, Settings, load_settings
 from bot.db.engine import PRIVATE_UMASK
 from bot.logs import configure_logging
+from bot.playground.cli import add_arguments as add_playground_arguments
+from bot.playground.cli import run as run_playground
 from bot.startup import StartupError, upgrade_database
 
 
@@ -30,6 +33,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="stretchbot", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="start the bot (long polling)")
+    playground = commands.add_parser(
+        "playground",
+        help="try the bot in a browser: loopback Bot API + bot + web page, no token",
+    )
+    add_playground_arguments(playground)
     db = commands.add_parser("db", help="database commands")
     db.add_argument("action", choices=["upgrade"], help="apply migrations up to the latest")
     args = parser.parse_args(argv)
@@ -41,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings()
         configure_logging(settings)
+        if args.command == "playground":
+            return run_playground(args)
         if args.command == "db":
             asyncio.run(upgrade_database(settings))
             print("Database is up to date.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from collections.abc import Callable
 from typing import Any
@@ -58,6 +59,21 @@ class InspectionMixin(ServerState):
         return found[0]
 
     # ----------------------------------------------------------------- queries
+
+    async def wait_for_change(self, timeout: float) -> bool:  # noqa: ASYNC109 - documented API
+        """Wait until anything may have changed (a Bot API call, an update, a user action,
+        ``stop()``) or ``timeout`` seconds pass; True if woken by a change.
+
+        Callers re-read the state afterwards: a wake-up says "look again", not what changed.
+        """
+        if self._closing:
+            return True
+        event = self._changed
+        try:
+            await asyncio.wait_for(event.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
 
     def calls_to(self, method: str) -> list[RecordedCall]:
         """Recorded calls of one method (case-insensitive), in order."""
