@@ -57,7 +57,14 @@ def sanitize(html: str) -> str:
 
 def message_html(api_message: dict[str, Any]) -> str | None:
     """The sanitized HTML of a message's text or caption (None when it has neither)."""
-    message = Message.de_json(api_message, None)
+    formatting: dict[str, Any] = {
+        key: api_message[key]
+        for key in ("text", "entities", "caption", "caption_entities")
+        if key in api_message
+    }
+    minimal: dict[str, Any] = {"message_id": 0, "date": 0, "chat": {"id": 0, "type": "private"}}
+    minimal.update(formatting)
+    message = Message.de_json(minimal, None)
     if message.text is not None:
         return sanitize(message.text_html)
     if message.caption is not None:

@@ -39,7 +39,8 @@ class PlaygroundProcess:
         self.url = ""
 
     def output(self) -> str:
-        self._log.flush()
+        if not self._log.closed:
+            self._log.flush()
         return self.log_path.read_text()
 
     def wait_for_url(self, timeout: float = START_TIMEOUT) -> str:
@@ -71,7 +72,8 @@ class PlaygroundProcess:
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
-        self._log.close()
+        if not self._log.closed:
+            self._log.close()
 
     def leftovers(self) -> list[int]:
         """Processes still alive in the playground's process group (should be none)."""

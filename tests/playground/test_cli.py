@@ -1,0 +1,141 @@
+"""`stretchbot playground` as a real process: binds, the token, and stopping on signals."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import socket
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.playground.core import Playground, PlaygroundError, PlaygroundOptions, is_loopback
+from tests.playground.process import PlaygroundProcess
+
+STOP_WITHIN = 5.0
+
+
+def get_json(url: str, headers: dict[str, str] | None = None) -> tuple[int, Any]:
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as error:
+        return error.code, json.load(error)
+
+
+def post_json(url: str, body: dict[str, Any], token: str = "") -> tuple[int, Any]:
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["X-Playground-Token"] = token
+    request = urllib.request.Request(url, json.dumps(body).encode(), headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as error:
+        return error.code, json.load(error)
+
+
+def port_of(url: str) -> int:
+    found = re.search(r":(\d+)/", url)
+    assert found, url
+    return int(found.group(1))
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_stops_everything_within_five_seconds(tmp_path: Path, sig: signal.Signals) -> None:
+    process = PlaygroundProcess(tmp_path)
+    try:
+        url = process.wait_for_url()
+        assert url.startswith("http://127.0.0.1:")
+        status, state = get_json(url + "api/state")
+        assert status == 200
+        assert state["users"] and state["commands"], "the bot is up and set its command menu"
+        # An open event stream must not hold the shutdown up.
+        stream = urllib.request.urlopen(f"{url}api/events?user={state['user']}", timeout=10)
+        assert stream.readline().startswith(b"event: ")
+        took = process.stop(sig, timeout=STOP_WITHIN)
+        stream.close()
+    finally:
+        process.kill()
+    assert took < STOP_WITHIN
+    assert process.process.returncode == 0, process.output()
+    assert process.leftovers() == []
+    assert "Traceback" not in process.output()
+    with pytest.raises(OSError), socket.create_connection(("127.0.0.1", port_of(url)), 1):
+        pass
+    # The bot had its own SQLite file under the data folder (no DATABASE_URL given).
+    assert (tmp_path / "data" / "playground" / "stretchbot.sqlite3").exists()
+
+
+def test_the_default_bind_is_loopback_and_needs_no_token(tmp_path: Path) -> None:
+    process = PlaygroundProcess(tmp_path)
+    try:
+        url = process.wait_for_url()
+        assert "token=" not in url
+        assert "WARNING" not in process.output()
+        status, _ = get_json(url + "api/state")
+        assert status == 200
+        # DNS rebinding: a page from another name that resolves here is refused.
+        status, body = get_json(url + "api/state", {"Host": f"evil.example:{port_of(url)}"})
+        assert status == 421, body
+        process.stop()
+    finally:
+        process.kill()
+
+
+def test_host_binds_elsewhere_with_a_warning_and_an_enforced_token(tmp_path: Path) -> None:
+    process = PlaygroundProcess(tmp_path, "--host", "0.0.0.0")
+    try:
+        url = process.wait_for_url()
+        output = process.output()
+        assert "WARNING" in output
+        token = re.search(r"token: (\S+)", output)
+        assert token, output
+        assert f"token={token.group(1)}" in url
+        base = url.split("?")[0]
+        assert get_json(base + "api/state")[0] == 401
+        assert get_json(base + "api/state?token=wrong")[0] == 401
+        status, state = get_json(base + "api/state", {"X-Playground-Token": token.group(1)})
+        assert status == 200
+        assert get_json(f"{base}api/state?token={token.group(1)}")[0] == 200
+        user = state["user"]
+        assert post_json(f"{base}api/users/{user}/text", {"text": "/help"})[0] == 401
+        ok = post_json(f"{base}api/users/{user}/text", {"text": "/help"}, token.group(1))
+        assert ok[0] == 200
+        # The page itself loads without the token (it reads it from the URL).
+        with urllib.request.urlopen(base, timeout=10) as page:
+            assert b"Stretch bot playground" in page.read()
+        process.stop()
+    finally:
+        process.kill()
+
+
+def test_a_non_loopback_bind_is_refused_without_host(tmp_path: Path) -> None:
+    options = PlaygroundOptions(host="0.0.0.0", port=0, data_dir=tmp_path)
+    with pytest.raises(PlaygroundError, match="--host"):
+        Playground(options)
+    assert options.control_token is None
+    for host in ("127.0.0.1", "127.0.0.2", "::1", "localhost"):
+        assert is_loopback(host)
+    for host in ("0.0.0.0", "192.168.1.10", "::", "example.org"):
+        assert not is_loopback(host)
+
+
+def test_a_busy_port_is_one_clear_line_and_exit_2(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        process = PlaygroundProcess(tmp_path, "--port", str(port))
+        try:
+            assert process.process.wait(timeout=60) == 2
+        finally:
+            process.kill()
+    output = process.output()
+    assert f"can't listen on 127.0.0.1:{port}" in output
+    assert "Traceback" not in output
