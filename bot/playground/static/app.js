@@ -172,6 +172,8 @@
       bubble.append(text);
     }
     const meta = el("span", "meta", (m.edited ? "edited " : "") + timeOf(m.date));
+    meta.dataset.date = String(m.date);
+    meta.dataset.edited = m.edited ? "1" : "";
     bubble.append(meta);
   }
 
@@ -283,7 +285,13 @@
   // ------------------------------------------------------------------ clock, users, menu
 
   function renderClock(clock) {
-    state.zone = clock.zone;
+    if (clock.zone !== state.zone) {
+      state.zone = clock.zone;
+      // Message times are shown in the user's zone, like their phone would.
+      for (const meta of document.querySelectorAll(".meta[data-date]")) {
+        meta.textContent = (meta.dataset.edited ? "edited " : "") + timeOf(Number(meta.dataset.date));
+      }
+    }
     $("clock-local").textContent = clock.local;
     $("clock-local").dateTime = clock.now;
     $("clock-zone").textContent = clock.zone;
