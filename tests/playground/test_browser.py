@@ -209,12 +209,17 @@ def newest_keyboard(page: Page) -> tuple[Any, list[Any]]:
     raise AssertionError(f"no message with buttons:\n{page.transcript()}")
 
 
-def press_and_wait(page: Page, button: Any) -> None:
-    """Click, then wait for the bot to react (the keyboard is rebuilt or a message arrives)."""
+def press_and_wait(page: Page, button: Any, *, double: bool = False) -> None:
+    """Click (or double-click), then wait for the bot to react (the keyboard is rebuilt or a
+    message arrives)."""
     from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.common.action_chains import ActionChains
 
     count = len(page.bubbles())
-    button.click()
+    if double:
+        ActionChains(page.driver).double_click(button).perform()
+    else:
+        button.click()
 
     def reacted() -> bool:
         try:
@@ -255,10 +260,20 @@ def watch_countdown(page: Page) -> tuple[int, int]:
     return first, page.wait("the countdown to tick", lower, timeout=8)
 
 
+def wait_for_toast(page: Page, text: str) -> None:
+    """Wait until the toast shows ``text`` (the bot's answer to a button press)."""
+    toast = page.driver.find_element(page.by.ID, "toast")
+    page.wait(f"a toast {text!r}", lambda: toast.is_displayed() and text in toast.text, 10)
+
+
 def do_routine(page: Page) -> tuple[int, int]:
-    """Tap through a whole routine; start one hold timer and return two of its readings."""
+    """Tap through a whole routine; start one hold timer and return two of its readings.
+
+    The first ✅ Done is a double tap: the step advances once and the second tap gets the
+    bot's answer as a toast."""
     readings: tuple[int, int] | None = None
     pain_logged = 0
+    double_tapped = False
     for _ in range(80):
         try:
             kind, button = page.wait("a routine button", lambda: next_action(page), timeout=6)
@@ -269,7 +284,11 @@ def do_routine(page: Page) -> tuple[int, int]:
                 "tap",
                 next(b for b in newest_keyboard(page)[1] if b.text.strip() == "✅ Done"),
             )
-        press_and_wait(page, button)
+        double = not double_tapped and button.text.strip() == "✅ Done"
+        press_and_wait(page, button, double=double)
+        if double:
+            double_tapped = True
+            wait_for_toast(page, "already behind you")
         if kind == "pain":
             pain_logged += 1
         elif kind == "timer":
@@ -277,6 +296,7 @@ def do_routine(page: Page) -> tuple[int, int]:
             page.screenshot("phone-timer", PHONE)
     assert readings is not None, f"no hold timer in the routine:\n{page.transcript()}"
     assert pain_logged, f"the routine never asked about pain:\n{page.transcript()}"
+    assert double_tapped, f"no ✅ Done to double-tap:\n{page.transcript()}"
     return readings
 
 

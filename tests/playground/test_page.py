@@ -207,6 +207,18 @@ def test_the_page_renders_what_the_bot_sends_and_its_controls_work(
     help_item.send_keys(Keys.ENTER)
     page.wait("/help sent", lambda: any(m.text.startswith("/help") for m in page.bubbles("out")))
 
+    # A /command in the bot's text is tappable, like in Telegram.
+    help_text = page.bot_message("/privacy")
+    link = next(
+        b
+        for b in help_text.find_elements(by.CSS_SELECTOR, "button.command-link")
+        if b.text == "/privacy"
+    )
+    link.click()
+    page.wait(
+        "/privacy sent", lambda: any(m.text.startswith("/privacy") for m in page.bubbles("out"))
+    )
+
     # A second person: a fresh chat; switching back shows the first one's again.
     page.click("new-user")
     page.wait("the new user's empty chat", lambda: not page.bubbles("out"))

@@ -162,6 +162,38 @@
     return box;
   }
 
+  // "/progress" in the bot's text is tappable, like in Telegram: it sends the command.
+  const COMMAND = /(^|[\s(])(\/[A-Za-z0-9_]{1,32})(?=$|[\s.,!?:;)])/g;
+
+  function linkCommands(root) {
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT, {
+      acceptNode: (node) =>
+        node.parentElement.closest("a, code, pre, .tg-spoiler, tg-spoiler")
+          ? NodeFilter.FILTER_REJECT
+          : NodeFilter.FILTER_ACCEPT,
+    });
+    const nodes = [];
+    while (walker.nextNode()) nodes.push(walker.currentNode);
+    for (const node of nodes) {
+      const text = node.nodeValue;
+      if (!COMMAND.test(text)) continue;
+      COMMAND.lastIndex = 0;
+      const pieces = document.createDocumentFragment();
+      let last = 0;
+      for (const match of text.matchAll(COMMAND)) {
+        const start = match.index + match[1].length;
+        pieces.append(text.slice(last, start));
+        const button = el("button", "command-link", match[2]);
+        button.type = "button";
+        button.addEventListener("click", action(() => sendText(match[2])));
+        pieces.append(button);
+        last = start + match[2].length;
+      }
+      pieces.append(text.slice(last));
+      node.replaceWith(pieces);
+    }
+  }
+
   function fillBubble(bubble, m) {
     bubble.replaceChildren();
     const media = mediaNode(m);
@@ -169,6 +201,7 @@
     if (m.html !== null && m.html !== "") {
       const text = el("div", "text");
       text.innerHTML = m.html; // sanitized on the server (whitelist: bot/playground/render.py)
+      if (m.from_bot) linkCommands(text);
       bubble.append(text);
     }
     const meta = el("span", "meta", (m.edited ? "edited " : "") + timeOf(m.date));
