@@ -173,7 +173,7 @@ class MessagesMixin(ServerState):
 
     def _m_answer_callback_query(self, params: dict[str, Any]) -> Any:
         query = self._callback_queries.get(str(params["callback_query_id"]))
-        if query is None or query.answered:
+        if query is None or query.answered or query.expired:
             raise bad_request(_QUERY_TOO_OLD)
         text = params.get("text")
         if text is not None and len(str(text)) > 200:

@@ -208,9 +208,12 @@ class SimCallbackQuery:
     user: SimUser
     chat_id: int
     message_id: int
-    data: str
+    data: str | None  # None: a query without data (no button of a bot sends one)
     answered: bool = False
     answer: dict[str, Any] | None = None
+    # Telegram gave up waiting for the answer (e.g. the tap was queued while the bot was
+    # down): answering now fails with "query is too old", and it is not counted unanswered.
+    expired: bool = False
 
 
 @dataclass

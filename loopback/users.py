@@ -157,6 +157,61 @@ class UsersMixin(UpdatesMixin, InspectionMixin):
             raise ValueError("callback data must be 1-64 bytes")
         return self._press(chat, message, callback_data)
 
+    def press_without_data(self, user: ChatRef, message_id: int) -> int:
+        """A callback query without ``data`` on a bot message (a modified client; Telegram
+        relays it as is); returns the update_id. It must be answered like any other."""
+        chat = self._acting_chat(user)
+        return self._press(chat, self._bot_message_for_press(chat, message_id), None)
+
+    def inject_update(self, payload: dict[str, Any]) -> int:
+        """Queue a raw update (anything but ``update_id``, which is assigned) as Telegram
+        would deliver it, for shapes the helpers above don't make (inline messages,
+        stickers, channel posts ...); returns the update_id. A ``callback_query`` in it is
+        accounted like a press: it must be answered."""
+        if "update_id" in payload:
+            raise ValueError("update_id is assigned by the server")
+        update_id = self._enqueue(dict(payload))
+        query = payload.get("callback_query")
+        if isinstance(query, dict) and "id" in query:
+            message = query.get("message") or {}
+            sender = query.get("from") or {}
+            chat_id = int((message.get("chat") or {}).get("id", sender.get("id", 0)))
+            user = self._chats[chat_id].user if chat_id in self._chats else None
+            if user is None:
+                raise LookupError(f"a callback query needs a known user, not {chat_id}")
+            self._callback_queries[str(query["id"])] = SimCallbackQuery(
+                id=str(query["id"]),
+                update_id=update_id,
+                user=user,
+                chat_id=chat_id,
+                message_id=int(message.get("message_id", 0)),
+                data=query.get("data"),
+            )
+        return update_id
+
+    def next_callback_query_id(self) -> str:
+        """A fresh callback query id, for `inject_update`."""
+        self._next_query_id += 1
+        return str(4_000_000_000_000_000 + self._next_query_id - 1)
+
+    def expire_callback_queries(self) -> list[SimCallbackQuery]:
+        """Telegram stops waiting for the answers of every query not answered yet (what
+        happens to taps queued while the bot restarted): answering one now fails with
+        "Bad Request: query is too old and response timeout expired or query ID is
+        invalid". Returns the queries that expired."""
+        expired = [q for q in self._callback_queries.values() if not q.answered and not q.expired]
+        for query in expired:
+            query.expired = True
+        return expired
+
+    def delete_message_as_user(self, user: ChatRef, message_id: int) -> None:
+        """The user deletes a message in their private chat (for both sides): editing it
+        now fails with "Bad Request: message to edit not found"."""
+        chat = self._acting_chat(user)
+        if chat.messages.pop(message_id, None) is None:
+            raise LookupError(f"message {message_id} does not exist in chat {chat.user.id}")
+        self._notify()
+
     def _bot_message_for_press(self, chat: _Chat, message_id: int) -> SimMessage:
         message = chat.messages.get(message_id)
         if message is None:
@@ -169,20 +224,18 @@ class UsersMixin(UpdatesMixin, InspectionMixin):
             raise LookupError(f"message {message_id} was sent by the user, not the bot")
         return message
 
-    def _press(self, chat: _Chat, message: SimMessage, data: str) -> int:
+    def _press(self, chat: _Chat, message: SimMessage, data: str | None) -> int:
         query_id = str(4_000_000_000_000_000 + self._next_query_id)
         self._next_query_id += 1
-        update_id = self._enqueue(
-            {
-                "callback_query": {
-                    "id": query_id,
-                    "from": chat.user.to_api(),
-                    "message": message.to_api(),
-                    "chat_instance": str(-7_000_000_000 - chat.user.id),
-                    "data": data,
-                }
-            }
-        )
+        query: dict[str, Any] = {
+            "id": query_id,
+            "from": chat.user.to_api(),
+            "message": message.to_api(),
+            "chat_instance": str(-7_000_000_000 - chat.user.id),
+        }
+        if data is not None:
+            query["data"] = data
+        update_id = self._enqueue({"callback_query": query})
         self._callback_queries[query_id] = SimCallbackQuery(
             id=query_id,
             update_id=update_id,
@@ -242,7 +295,8 @@ class UsersMixin(UpdatesMixin, InspectionMixin):
         return list(self._callback_queries.values())
 
     def unanswered_callback_queries(self) -> list[SimCallbackQuery]:
-        """Queries the bot never answered; a test should assert this is empty."""
-        return [q for q in self._callback_queries.values() if not q.answered]
+        """Queries the bot never answered (expired ones aside); a test should assert this
+        is empty."""
+        return [q for q in self._callback_queries.values() if not q.answered and not q.expired]
 
     # ----------------------------------------------------------------- synchronisation

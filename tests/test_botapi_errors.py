@@ -5,7 +5,7 @@ wording, leave the user able to go on and never reach the global error handler."
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -13,7 +13,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 
 from bot import texts
 from bot.botapi.errors import Failure, classify
-from bot.db.models import RoutineRun
+from bot.db.models import Delivery, RoutineRun
 from bot.handlers.routines import tick_timers
 from loopback.server import SimUser
 from tests.harness.bot import BotHarness, onboard
@@ -274,3 +274,109 @@ async def test_a_hanging_edit_for_one_user_does_not_hold_up_another(
     assert not tick.done()
     assert "14 s left" in (harness.server.message(other.id, other_message).caption or "")
     assert await tick == 2
+
+
+# --- "query is too old": taps queued while the bot restarted ------------------------------
+
+
+async def tap_while_down(harness: BotHarness, user: SimUser, label: str, message_id: int) -> None:
+    """Tap a button while the bot is stopped; Telegram gives up on the answer before the
+    bot is back, so answering it fails with "query is too old"."""
+    data = harness._button_data(user, message_id, label)
+    await harness.stop()
+    update_id = harness.server.press_button(user, message_id, data)
+    assert len(harness.server.expire_callback_queries()) == 1
+    await harness.start()
+    await harness.server.wait_until_confirmed(update_id)
+    assert harness.app is not None
+    await harness.app.update_queue.join()
+    assert harness.server.calls_to("answerCallbackQuery")[-1].description == (
+        "Bad Request: query is too old and response timeout expired or query ID is invalid"
+    )
+
+
+async def test_an_expired_tap_still_advances_the_routine_and_sends_the_next_step(
+    harness: BotHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    user = harness.new_user()
+    first = await start_quick(harness, user)
+    await tap_while_down(harness, user, "Done", first)
+    assert "2 of 5" in harness.last_text(user)  # the next step arrived
+    [run] = await runs_of(harness, user)
+    assert run.step_index == 1 and run.steps_done == 1 and run.shown_version == run.version
+    await harness.tap(user, "Done")  # and the next tap is not "already behind you"
+    assert "3 of 5" in harness.last_text(user)
+    assert last_answer(harness) != texts.STEP_BEHIND
+    assert errors_logged(caplog) == []
+
+
+async def test_an_expired_snooze_is_stored_and_its_buttons_go(
+    harness: BotHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    user = harness.new_user()
+    await onboard(harness, user, at="07:00", zone="UTC")
+    harness.clock.set(datetime(2026, 3, 3, 7, 0, tzinfo=UTC))
+    assert (await harness.dispatch()).sent == 1
+    reminder = harness.message_with_button(user, "Snooze")
+    await tap_while_down(harness, user, "Snooze", reminder)
+    assert harness.server.message(user.id, reminder).button_labels() == []
+    assert "snoozed" in (harness.server.message(user.id, reminder).text or "").lower()
+    async with harness.services.sessions() as session:
+        [delivery] = list(
+            await session.scalars(select(Delivery).where(Delivery.user_id == user.id))
+        )
+    assert delivery.snoozed and delivery.due_at == datetime(2026, 3, 3, 7, 30, tzinfo=UTC)
+    assert errors_logged(caplog) == []
+
+
+async def test_an_expired_time_preset_is_stored(
+    harness: BotHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    user = harness.new_user()
+    await harness.send(user, "/start")
+    presets = harness.message_with_button(user, "08:00")
+    await tap_while_down(harness, user, "08:00", presets)
+    stored = await harness.services.preferences.get(user.id)
+    assert stored is not None and stored.reminder_time == time(8, 0)
+    assert harness.server.message(user.id, presets).button_labels() == []
+    assert "Which time zone" in harness.last_text(user)
+    assert errors_logged(caplog) == []
+
+
+# --- odd callback queries and deleted messages ---------------------------------------------
+
+
+async def test_a_callback_query_without_data_is_answered_cleanly(
+    harness: BotHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    user = harness.new_user()
+    await onboard(harness, user)
+    await harness.send(user, "/settings")
+    menu = harness.server.last_bot_message(user.id).message_id
+    update_id = harness.server.press_without_data(user, menu)
+    await harness.server.wait_until_confirmed(update_id)
+    assert harness.app is not None
+    await harness.app.update_queue.join()
+    assert last_answer(harness) == texts.INVALID_BUTTON
+    assert texts.ERROR not in harness.bot_texts(user)
+    assert errors_logged(caplog) == []
+
+
+async def test_a_step_the_user_deleted_is_sent_again_and_its_timer_stops(
+    harness: BotHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    user = harness.new_user()
+    step = await start_hold(harness, user)
+    harness.server.delete_message_as_user(user, step)
+    harness.clock.advance(timedelta(seconds=6))
+    assert await tick_timers(harness.app.bot, harness.services) == 0  # type: ignore[union-attr]
+    [run] = await runs_of(harness, user)
+    assert run.timer_ends_at is None  # no more edits of a message that is gone
+    # Typing brings the step back (its message is gone, the run is not).
+    await harness.send(user, "where did it go?")
+    again = harness.server.last_bot_message(user.id)
+    assert again.has_media and "✅ Done" in again.button_labels()
+    await harness.tap(user, "Done")
+    [run] = await runs_of(harness, user)
+    assert run.steps_done == run.step_index
+    assert errors_logged(caplog) == []

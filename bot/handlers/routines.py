@@ -460,7 +460,7 @@ async def _tick_one(bot: Bot, svc: Services, view: RunView, now: datetime) -> bo
     if sent.unreachable:  # blocked or deactivated: end their timers, stop their reminders
         await svc.routines.user_unreachable(refreshed.run.user_id)
     elif sent.failure is botapi.Failure.MESSAGE_GONE:  # deleted by the user: stop counting
-        await svc.routines.timer_ticked(view.run.id, finished=True)
+        await svc.routines.message_gone(view.run.id)
     return sent.ok
 
 

@@ -273,6 +273,12 @@ class Routines:
         async with self._sessions() as session, session.begin():
             await runs_db.set_fields(session, run_id, message_id=message_id, shown_version=version)
 
+    async def message_gone(self, run_id: int) -> None:
+        """The run's message was deleted (by the user): stop its hold timer and mark the
+        run not shown, so the next tap or text sends the current step again."""
+        async with self._sessions() as session, session.begin():
+            await runs_db.set_fields(session, run_id, timer_ends_at=None, shown_version=None)
+
     async def reminder_is_theirs(self, user_id: int, delivery_id: int) -> bool:
         """Whether a reminder's "Start routine" button belongs to this user."""
         async with self._sessions() as session:
