@@ -75,7 +75,7 @@ class ControlError(Exception):
 
 def message_json(message: SimMessage, base_url: str = "") -> dict[str, Any]:
     """A message as the control API shows it; file URLs are prefixed with ``base_url``."""
-    photo = document = None
+    photo = document = animation = None
     if message.photo:
         largest = message.photo[-1]
         photo = {
@@ -90,6 +90,12 @@ def message_json(message: SimMessage, base_url: str = "") -> dict[str, Any]:
             "file_name": message.document.get("file_name"),
             "mime_type": message.document.get("mime_type"),
             "url": f"{base_url}{CONTROL_PREFIX}/files/{message.document['file_id']}",
+        }
+    if message.animation:
+        animation = {
+            "file_id": message.animation["file_id"],
+            "mime_type": message.animation.get("mime_type"),
+            "url": f"{base_url}{CONTROL_PREFIX}/files/{message.animation['file_id']}",
         }
     return {
         "id": message.message_id,
@@ -106,6 +112,7 @@ def message_json(message: SimMessage, base_url: str = "") -> dict[str, Any]:
             for row in message.inline_keyboard
         ],
         "photo": photo,
+        "animation": animation,
         "document": document,
         "location": dict(message.location) if message.location else None,
         "reply_to_message_id": message.reply_to["message_id"] if message.reply_to else None,

@@ -62,10 +62,13 @@ def _jpeg_size(data: bytes) -> tuple[int, int] | None:
     return None
 
 
-class FilesMixin(MessagesMixin):
-    """sendPhoto, sendDocument, getFile and the stored files behind file_ids."""
+FileKind = Literal["photo", "animation", "document"]
 
-    def _store_upload(self, upload: Upload, kind: Literal["photo", "document"]) -> StoredFile:
+
+class FilesMixin(MessagesMixin):
+    """sendPhoto, sendAnimation, sendDocument, getFile and the stored files behind file_ids."""
+
+    def _store_upload(self, upload: Upload, kind: FileKind) -> StoredFile:
         if not upload.data:
             raise bad_request("file must be non-empty")
         width = height = 0
@@ -85,6 +88,12 @@ class FilesMixin(MessagesMixin):
                 mime_type = upload.content_type
             else:
                 mime_type = "image/jpeg"
+        elif kind == "animation":
+            # A GIF, or an H.264/MPEG-4 video without sound; Telegram serves both as MP4 then.
+            size = _image_size(upload.data)
+            if size is not None:
+                width, height = size
+            mime_type = "image/gif" if upload.data[:6] in (b"GIF87a", b"GIF89a") else "video/mp4"
         else:
             mime_type = upload.content_type
         number = len(self._files) + 1
@@ -108,7 +117,7 @@ class FilesMixin(MessagesMixin):
         self.upload_count += 1
         return stored
 
-    def _resolve_file(self, value: Any, kind: Literal["photo", "document"]) -> StoredFile:
+    def _resolve_file(self, value: Any, kind: FileKind) -> StoredFile:
         if isinstance(value, Upload):
             return self._store_upload(value, kind)
         stored = self._files.get(str(value).strip())
@@ -138,6 +147,33 @@ class FilesMixin(MessagesMixin):
             chat,
             from_bot=True,
             photo=photo,
+            caption=caption,
+            caption_entities=entities,
+            reply_markup=markup,
+            reply_to=reply_to,
+        )
+        return message.to_api()
+
+    def _m_send_animation(self, params: dict[str, Any]) -> Any:
+        chat = self._target_chat(params)
+        caption, entities = self._caption(params)
+        markup = self._send_markup(chat, params)
+        reply_to = self._reply_target(chat, params)
+        stored = self._resolve_file(params["animation"], "animation")
+        animation = {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "width": int(params.get("width") or stored.width),
+            "height": int(params.get("height") or stored.height),
+            "duration": int(params.get("duration") or 0),
+            "file_name": stored.file_name,
+            "mime_type": stored.mime_type,
+            "file_size": stored.size,
+        }
+        message = self._new_message(
+            chat,
+            from_bot=True,
+            animation=animation,
             caption=caption,
             caption_entities=entities,
             reply_markup=markup,

@@ -227,6 +227,24 @@ METHODS: dict[str, MethodSpec] = {
             "photo",
         ),
         _spec(
+            "sendAnimation",
+            {
+                **_SEND_COMMON,
+                "animation": _FILE,
+                "duration": _I,
+                "width": _I,
+                "height": _I,
+                "thumbnail": _FILE,
+                "caption": _S,
+                "parse_mode": _S,
+                "caption_entities": _J,
+                "show_caption_above_media": _B,
+                "has_spoiler": _B,
+            },
+            "chat_id",
+            "animation",
+        ),
+        _spec(
             "sendDocument",
             {
                 **_SEND_COMMON,

@@ -62,20 +62,23 @@ class SimMessage:
     """The inline keyboard attached to the message, if any."""
     photo: list[dict[str, Any]] | None = None
     document: dict[str, Any] | None = None
+    animation: dict[str, Any] | None = None
     location: dict[str, Any] | None = None
     edit_date: int | None = None
     reply_to: dict[str, Any] | None = field(default=None, repr=False)
 
     @property
     def has_media(self) -> bool:
-        """Whether the message carries a photo or document (so it has a caption slot)."""
-        return self.photo is not None or self.document is not None
+        """Whether the message carries a photo, animation or document (a caption slot)."""
+        return self.photo is not None or self.document is not None or self.animation is not None
 
     @property
     def file_id(self) -> str | None:
-        """The file_id of the photo (largest size) or document, if any."""
+        """The file_id of the photo (largest size), animation or document, if any."""
         if self.photo:
             return str(self.photo[-1]["file_id"])
+        if self.animation:
+            return str(self.animation["file_id"])
         if self.document:
             return str(self.document["file_id"])
         return None
@@ -127,6 +130,8 @@ class SimMessage:
                 data["entities"] = copy.deepcopy(self.entities)
         if self.photo is not None:
             data["photo"] = copy.deepcopy(self.photo)
+        if self.animation is not None:
+            data["animation"] = copy.deepcopy(self.animation)
         if self.document is not None:
             data["document"] = copy.deepcopy(self.document)
         if self.location is not None:
@@ -146,7 +151,7 @@ class StoredFile:
 
     file_id: str
     file_unique_id: str
-    kind: Literal["photo", "document"]
+    kind: Literal["photo", "animation", "document"]
     data: bytes = field(repr=False)
     file_name: str
     mime_type: str

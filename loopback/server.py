@@ -69,6 +69,7 @@ class LoopbackBotAPI(HttpAppMixin, UsersMixin, FilesMixin, BotSettingsMixin):
         "deleteMessage": MessagesMixin._m_delete_message,
         "answerCallbackQuery": MessagesMixin._m_answer_callback_query,
         "sendPhoto": FilesMixin._m_send_photo,
+        "sendAnimation": FilesMixin._m_send_animation,
         "sendDocument": FilesMixin._m_send_document,
         "sendChatAction": MessagesMixin._m_send_chat_action,
         "getFile": FilesMixin._m_get_file,

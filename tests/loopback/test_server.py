@@ -396,6 +396,33 @@ async def test_send_document_keeps_name_and_bytes(
         await bot.send_photo(user.id, message.document.file_id)
 
 
+async def test_send_animation_keeps_size_type_and_bytes(
+    server: LoopbackBotAPI, bot: Bot, user: SimUser
+) -> None:
+    gif = GIF_2X3
+    message = await bot.send_animation(user.id, gif, caption="<b>Hold</b>", parse_mode="HTML")
+    assert message.animation is not None
+    assert (message.animation.width, message.animation.height) == (2, 3)
+    assert message.animation.mime_type == "image/gif"
+    assert message.caption == "Hold"
+    assert server.file_bytes(message.animation.file_id) == gif
+    assert server.last_bot_message(user).file_id == message.animation.file_id
+    again = await bot.send_animation(user.id, message.animation.file_id)
+    assert again.animation is not None
+    assert again.animation.file_id == message.animation.file_id
+    edited = await bot.edit_message_caption(user.id, message.message_id, caption="Done")
+    assert isinstance(edited, Message) and edited.caption == "Done"
+    with pytest.raises(BadRequest, match=r"(?i)can't use file of type Animation as Photo"):
+        await bot.send_photo(user.id, message.animation.file_id)
+
+
+GIF_2X3 = (
+    b"GIF89a\x02\x00\x03\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x00\x00\x00\x00\x00"
+    b",\x00\x00\x00\x00\x02\x00\x03\x00\x00\x02\x03\x84\x1f\x05\x00;"
+)
+"""A 2x3 GIF89a (what a hold-timer animation would be, only smaller)."""
+
+
 # --------------------------------------------------------------------------- updates
 
 

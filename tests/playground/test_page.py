@@ -9,6 +9,7 @@ location (typed and picked), the command menu by keyboard, a second user and the
 from __future__ import annotations
 
 import asyncio
+import io
 import threading
 import time
 from collections.abc import Coroutine, Iterator
@@ -17,6 +18,7 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
+from PIL import Image
 
 from bot.playground.core import Playground, PlaygroundOptions
 from tests.playground.test_browser import DESKTOP, PHONE, Page, browser, downloads  # noqa: F401
@@ -112,6 +114,31 @@ def test_the_page_renders_what_the_bot_sends_and_its_controls_work(
     assert "revealed" in spoiler.get_attribute("class")
     url_button = bubble.find_element(by.CSS_SELECTOR, "a.kb-button")
     assert url_button.get_attribute("href") == "https://example.org/docs"
+
+    # An animation (a GIF) plays inline, with its caption as alt text.
+    frames = [Image.new("RGB", (120, 80), color) for color in ("#3a8fd6", "#e2fdd0")]
+    gif = io.BytesIO()
+    frames[0].save(gif, "GIF", save_all=True, append_images=frames[1:], duration=200, loop=0)
+    loopback = threaded.playground.loopback
+    reply = httpx.post(
+        f"{loopback.api_base_url}{loopback.token}/sendAnimation",
+        data={"chat_id": str(user), "caption": "Breathe out slowly"},
+        files={"animation": ("breathe.gif", gif.getvalue(), "image/gif")},
+        timeout=10,
+    ).json()
+    assert reply["ok"], reply
+    animated = page.wait(
+        "the animation",
+        lambda: next(
+            (
+                img
+                for img in browser.find_elements(by.CSS_SELECTOR, ".msg.in img.photo")
+                if browser.execute_script("return arguments[0].naturalWidth", img) == 120
+            ),
+            None,
+        ),
+    )
+    assert animated.get_attribute("alt") == "Breathe out slowly"
 
     # A javascript: link never becomes clickable.
     threaded.bot_api(
