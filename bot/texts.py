@@ -264,6 +264,11 @@ PAIN_BEFORE = "How is your back <b>right now</b>?\n0 = no pain, 10 = worst imagi
 
 PAIN_AFTER = "✅ That's the last stretch. How is your back <b>now</b>?"
 
+HIGH_PAIN_HINT = (
+    "Please tap one of the buttons above: go on with the <b>gentle routine</b>, or "
+    "<b>rest today</b>."
+)
+
 MID_ROUTINE_HINT = (
     "You're in the middle of <b>{title}</b> ({progress}). Tap <b>✅ Done</b> on the stretch "
     "when you've finished it, or <b>⏹ Stop</b> to end the routine."

@@ -247,6 +247,8 @@ async def test_a_high_reading_before_a_routine_shows_red_flags_and_asks(
     assert message.button_labels() == [SAFETY.high_pain.gentle_button, SAFETY.high_pain.rest_button]
     await harness.send(user, "let's go")  # typed instead of a tap: a hint, nothing starts
     assert last(harness, user).photo is None
+    assert "gentle routine, or rest today" in harness.last_text(user)
+    assert "Done" not in harness.last_text(user)
     await harness.double_tap(user, SAFETY.high_pain.gentle_button)
     card = last(harness, user)
     gentle = CONTENT.gentle_routine.steps(CONTENT)
@@ -267,6 +269,10 @@ async def test_rest_today_after_a_high_reading_ends_kindly_and_counts_for_nothin
     await onboard(harness, user)
     await begin_routine(harness, user, "Gentle day", before=9)
     assert SAFETY.high_pain.go_on_button in last(harness, user).button_labels()
+    await harness.restart()  # the question waits in the database
+    await harness.send(user, "/stretch")
+    await harness.tap(user, "Continue")
+    assert SAFETY.high_pain.question in plain(harness.last_text(user))
     await harness.tap(user, SAFETY.high_pain.rest_button)
     assert SAFETY.high_pain.rest in plain(harness.last_text(user))
     [run] = await runs_of(harness, user)

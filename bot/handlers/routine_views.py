@@ -13,6 +13,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot import keyboards, texts
 from bot.content import Content, RoutineStep, SafetyTexts, describe_dose, describe_duration
+from bot.domain.routine import Phase
 from bot.services.routines import RunView, timer_rounds
 
 CAPTION_LIMIT = 1024
@@ -134,6 +135,9 @@ def picker_text(content: Content, *, bad_day: bool) -> str:
 
 
 def mid_routine_hint(view: RunView) -> str:
+    """Text typed during a run: what the buttons above are waiting for."""
+    if view.state.phase is Phase.CHECK:
+        return texts.HIGH_PAIN_HINT
     return texts.MID_ROUTINE_HINT.format(
         title=escape(view.routine.title), progress=progress_label(view)
     )
