@@ -48,47 +48,69 @@ def _join(*parts: str | int) -> str:
     return data
 
 
-# Reminder time presets (onboarding and settings): t:0730
-TIME_PATTERN = re.compile(r"^t:(\d{4})$")
+# Questions (bot/domain/questions.py): their buttons end with the question's sequence number,
+# so a button of a question that was answered or replaced is recognisably stale.
+SEQ = r"(\d{1,9})"
 
 
-def time_choice(at: time) -> str:
-    return _join("t", at.strftime("%H%M"))
+# Reminder time presets (onboarding and settings): t:0730:<seq>
+TIME_PATTERN = re.compile(rf"^t:(\d{{4}}):{SEQ}$")
 
 
-def parse_time_choice(data: str) -> time | None:
+def time_choice(at: time, seq: int) -> str:
+    return _join("t", at.strftime("%H%M"), seq)
+
+
+def parse_time_choice(data: str) -> tuple[time, int] | None:
+    """(time, question seq) of a preset button; None if malformed or not a time of day."""
     match = TIME_PATTERN.match(data)
     if not match:
         return None
     hours, minutes = int(match[1][:2]), int(match[1][2:])
     if hours > 23 or minutes > 59:
         return None
-    return time(hours, minutes)
+    return time(hours, minutes), int(match[2])
 
 
-# Time-zone confirmation: z:ok:Europe/Berlin, z:no
-ZONE_PATTERN = re.compile(r"^z:(?:ok:([A-Za-z0-9_+\-/:]{1,58})|no)$")
+# Time-zone confirmation or pick: z:ok:Europe/Berlin:<seq>; "No, change it": z:no:<seq>
+ZONE_PATTERN = re.compile(rf"^z:(?:ok:([A-Za-z0-9_+\-/:]{{1,48}})|no):{SEQ}$")
 
 
-def zone_confirm(zone_key: str) -> str:
-    return _join("z", "ok", zone_key)
+def zone_confirm(zone_key: str, seq: int) -> str:
+    return _join("z", "ok", zone_key, seq)
 
 
-ZONE_RETRY = "z:no"
+def zone_retry(seq: int) -> str:
+    return _join("z", "no", seq)
 
 
-def parse_zone_confirm(data: str) -> str | None:
-    """The zone key of a "yes" button, or None for "no"."""
+def parse_zone_confirm(data: str) -> tuple[str | None, int] | None:
+    """(zone key, or None for "no"; question seq) of a zone button; None if malformed."""
     match = ZONE_PATTERN.match(data)
-    return match[1] if match else None
-
-
-def parse_zone_answer(data: str) -> str | None:
-    """The zone key of a "yes" button, "" for "no", None when malformed."""
-    match = ZONE_PATTERN.match(data)
-    if not match:
+    if not match or match[1] == "":
         return None
-    return match[1] or ""
+    return match[1], int(match[2])
+
+
+# Leave a question (its Cancel or Back button): q:x:<seq>
+QUESTION_CANCEL_PATTERN = re.compile(rf"^q:x:{SEQ}$")
+
+
+def question_cancel(seq: int) -> str:
+    return _join("q", "x", seq)
+
+
+def parse_question_cancel(data: str) -> int | None:
+    """The question seq of a Cancel/Back button; None if malformed."""
+    match = QUESTION_CANCEL_PATTERN.match(data)
+    return int(match[1]) if match else None
+
+
+def leaves_the_question(data: str) -> bool:
+    """Whether a button starts or changes another flow, so the open question is left: the
+    settings menu, reminders and routines. Buttons that answer a question or only show
+    something (cautions, warning signs), and forged data, keep it."""
+    return any(pattern.match(data) for pattern in _OTHER_FLOWS)
 
 
 # Settings menu: s:time, s:zone, s:days, s:pause, s:resume, s:weekly, s:menu, s:close
@@ -373,3 +395,16 @@ def parse_delete_answer(data: str) -> datetime | bool | None:
     if data == DELETE_CANCEL:
         return False
     return parse_delete_confirm(data)
+
+
+_OTHER_FLOWS = (
+    SETTINGS_PATTERN,
+    DEFAULT_ROUTINE_PATTERN,
+    WEEKDAY_PATTERN,
+    PAUSE_PATTERN,
+    REMINDER_PATTERN,
+    ROUTINE_START_PATTERN,
+    ROUTINE_RESTART_PATTERN,
+    ROUTINE_TAP_PATTERN,
+    ROUTINE_PAIN_PATTERN,
+)

@@ -17,40 +17,50 @@ def button(label: str, data: str) -> InlineKeyboardButton:
     return InlineKeyboardButton(label, callback_data=data)
 
 
-def time_presets(*, with_back: bool = False) -> InlineKeyboardMarkup:
+def way_out(seq: int, *, back: bool) -> InlineKeyboardButton:
+    """A question's way out: "Back" to the settings menu, or "Cancel" during setup."""
+    return button(
+        texts.BACK_BUTTON if back else texts.CANCEL_BUTTON, callbacks.question_cancel(seq)
+    )
+
+
+def time_presets(seq: int, *, back: bool) -> InlineKeyboardMarkup:
     rows = [
-        [button(texts.hhmm(at), callbacks.time_choice(at)) for at in TIME_PRESETS[:3]],
-        [button(texts.hhmm(at), callbacks.time_choice(at)) for at in TIME_PRESETS[3:]],
+        [button(texts.hhmm(at), callbacks.time_choice(at, seq)) for at in TIME_PRESETS[:3]],
+        [button(texts.hhmm(at), callbacks.time_choice(at, seq)) for at in TIME_PRESETS[3:]],
+        [way_out(seq, back=back)],
     ]
-    if with_back:
-        rows.append([button("⬅️ Back", callbacks.settings_action("menu"))])
     return InlineKeyboardMarkup(rows)
 
 
-def share_location() -> ReplyKeyboardMarkup:
+def share_location(*, back: bool) -> ReplyKeyboardMarkup:
+    """The zone question's reply keyboard; its second button sends "Back"/"Cancel" as text."""
     return ReplyKeyboardMarkup(
-        [[KeyboardButton(texts.SHARE_LOCATION_BUTTON, request_location=True)]],
+        [
+            [KeyboardButton(texts.SHARE_LOCATION_BUTTON, request_location=True)],
+            [KeyboardButton(texts.BACK_BUTTON if back else texts.CANCEL_BUTTON)],
+        ],
         resize_keyboard=True,
         one_time_keyboard=True,
         input_field_placeholder="Berlin, America/New_York or UTC+2",
     )
 
 
-def confirm_zone(zone_key: str) -> InlineKeyboardMarkup:
+def confirm_zone(zone_key: str, seq: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [
-                button("✅ Yes", callbacks.zone_confirm(zone_key)),
-                button("✏️ No, change it", callbacks.ZONE_RETRY),
+                button("✅ Yes", callbacks.zone_confirm(zone_key, seq)),
+                button("✏️ No, change it", callbacks.zone_retry(seq)),
             ]
         ]
     )
 
 
-def zone_choices(choices: list[tuple[str, str]]) -> InlineKeyboardMarkup:
+def zone_choices(choices: list[tuple[str, str]], seq: int) -> InlineKeyboardMarkup:
     """One button per (zone key, label) for an ambiguous abbreviation, then "none of these"."""
-    rows = [[button(label, callbacks.zone_confirm(key))] for key, label in choices]
-    rows.append([button("✏️ None of these", callbacks.ZONE_RETRY)])
+    rows = [[button(label, callbacks.zone_confirm(key, seq))] for key, label in choices]
+    rows.append([button("✏️ None of these", callbacks.zone_retry(seq))])
     return InlineKeyboardMarkup(rows)
 
 

@@ -14,8 +14,9 @@ from telegram.ext import Application
 
 logger = logging.getLogger(__name__)
 
-# The update types the handlers use: polling and setWebhook ask for exactly these.
-ALLOWED_UPDATES = ("message", "callback_query")
+# The update types the handlers use (bot/handlers/__init__.py: messages, edited messages,
+# callback queries): polling and setWebhook ask for exactly these.
+ALLOWED_UPDATES = ("message", "edited_message", "callback_query")
 
 
 def log_polling_error(error: TelegramError) -> None:

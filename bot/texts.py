@@ -73,6 +73,27 @@ ZONE_NOTED = "Thanks!"
 
 TAP_A_BUTTON = "Please tap one of the buttons above, or send /cancel to stop."
 
+CANCEL_BUTTON = "✖️ Cancel"
+
+BACK_BUTTON = "⬅️ Back"
+
+NOTHING_CHANGED = "👍 Okay, nothing changed."
+
+ZONE_CONFIRM_HINT = (
+    "Tap <b>✅ Yes</b> if that's your time zone or <b>✏️ No, change it</b> if not, or type "
+    "another place. /cancel leaves it as it was."
+)
+
+ZONE_PICK_HINT = (
+    "Tap the place that's yours above, or <b>✏️ None of these</b>, or type your city. "
+    "/cancel leaves it as it was."
+)
+
+LOCATION_WITHOUT_QUESTION = (
+    "📍 I only use a location to set your time zone, and I don't keep it. To change your "
+    "zone: /settings → <b>🌍 Time zone</b>."
+)
+
 SETUP_CANCELLED = "Okay, I stopped here. Send /start whenever you want to continue."
 
 NOTHING_TO_CANCEL = "There's no open question to cancel. /help lists what I can do."
@@ -274,6 +295,28 @@ MID_ROUTINE_HINT = (
     "when you've finished it, or <b>⏹ Stop</b> to end the routine."
 )
 
+ROUTINE_PAIN_HINT = (
+    "You're about to {when} <b>{title}</b>. Tap a number from <b>0</b> to <b>10</b> on the "
+    "keypad above, or type it (like <code>4</code>), or tap <b>Skip</b>."
+)
+
+ROUTINE_CONSENT_HINT = (
+    "Before <b>{title}</b>: tap <b>✅ Yes, keep track</b> or <b>No thanks</b> above."
+)
+
+
+def tap_one_of(*labels: str) -> str:
+    """Which buttons are there, by their labels: "Tap A or B above." """
+    named = [f"<b>{escape(label)}</b>" for label in labels]
+    listed = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " or " + named[-1]
+    return f"Tap {listed} above."
+
+
+ROUTINE_HURTS_HINT = (
+    "🤕 If a stretch hurts, stop it now. Tap <b>🤕 It hurts</b> on the stretch: I'll end "
+    "the routine and tell you what to do next."
+)
+
 ROUTINE_ENDED = "This routine has ended."
 
 STEP_BEHIND = "That step is already behind you."
@@ -352,6 +395,21 @@ PAIN_CONSENT_ALREADY = "Your pain log is already on. /delete erases it."
 PAIN_ASK = "How does your back feel <b>right now</b>?\n0 = no pain, 10 = worst imaginable."
 
 PAIN_KEYPAD_USED = "That keypad was already used. Send /pain to log again."
+
+PAIN_LEVEL_HINT = (
+    "Tap a number from <b>0</b> (no pain) to <b>10</b> on the keypad above, or type it "
+    "(like <code>4</code>). /cancel leaves it."
+)
+
+PAIN_AREA_HINT = (
+    "Tap <b>Lower back</b>, <b>Upper back</b>, <b>Neck</b>, <b>Hips</b> or <b>Skip</b> "
+    "above, or type one of them."
+)
+
+PAIN_CONSENT_HINT = (
+    "Tap <b>✅ Yes, keep my log</b> or <b>No thanks</b> above: I only store pain levels "
+    "after a tap on Yes."
+)
 
 PAIN_NEEDS_CONSENT = "I need your OK before I store anything: send /pain."
 
@@ -584,6 +642,11 @@ DELETE_DONE = (
 )
 
 DELETE_CANCELLED = "👍 Cancelled. Nothing was deleted."
+
+DELETE_HINT = (
+    "To erase everything, tap <b>Yes, delete everything</b> above; <b>Cancel</b> keeps your "
+    "data. I never erase on a typed word, so it can't happen by accident."
+)
 
 DELETE_EXPIRED = "That confirmation has expired. Send /delete again if you still want to."
 

@@ -108,6 +108,20 @@ class UsersMixin(UpdatesMixin, InspectionMixin):
         )
         return self._enqueue({"message": message.to_api()})
 
+    def edit_text(self, user: ChatRef, message_id: int, text: str) -> int:
+        """The user edits a text message they sent (fixing a typo); returns the update_id
+        of the ``edited_message`` update Telegram sends for it."""
+        chat = self._acting_chat(user)
+        message = chat.messages.get(message_id)
+        if message is None or message.from_bot or message.text is None:
+            raise ValueError(f"user {chat.user.id} has no text message {message_id} to edit")
+        if not text:
+            raise ValueError("Telegram does not deliver empty messages")
+        message.text = text
+        message.entities = _command_entities(text)
+        message.edit_date = int(self._clock())
+        return self._enqueue({"edited_message": message.to_api()})
+
     def share_location(self, user: ChatRef, latitude: float, longitude: float) -> int:
         """The user shares a (static) location; returns the update_id."""
         if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):

@@ -38,11 +38,13 @@ def last_answer(harness: BotHarness) -> str:
         (callbacks.parse_reminder_reply, "r:snooze:999999999999"),
         (callbacks.parse_reminder_reply, "r:go:5"),  # Start is the routines' button
         (callbacks.parse_pain_area, f"pa:{INT32_OVER}:neck"),
-        (callbacks.parse_time_choice, "t:2599"),
-        (callbacks.parse_time_choice, "t:0760"),
+        (callbacks.parse_time_choice, "t:2599:1"),
+        (callbacks.parse_time_choice, "t:0760:1"),
+        (callbacks.parse_time_choice, "t:0730:9999999999"),
         (callbacks.parse_weekday_toggle, "d:7"),
         (callbacks.parse_pause_choice, "p:2"),
-        (callbacks.parse_zone_answer, "z:ok:"),
+        (callbacks.parse_zone_confirm, "z:ok::1"),
+        (callbacks.parse_question_cancel, "q:x:9999999999"),
         (callbacks.parse_routine_start, "go:../etc"),
     ],
 )
@@ -62,8 +64,8 @@ def test_parsers_accept_the_largest_valid_values() -> None:
     assert callbacks.parse_delete_confirm("del:yes:253402300799") == datetime(
         9999, 12, 31, 23, 59, 59, tzinfo=UTC
     )
-    assert callbacks.parse_time_choice("t:2359") == time(23, 59)
-    assert callbacks.parse_zone_answer(callbacks.ZONE_RETRY) == ""
+    assert callbacks.parse_time_choice("t:2359:999999999") == (time(23, 59), 999_999_999)
+    assert callbacks.parse_zone_confirm(callbacks.zone_retry(7)) == (None, 7)
     assert callbacks.parse_delete_answer(callbacks.DELETE_CANCEL) is False
 
 
@@ -149,11 +151,15 @@ async def test_a_time_preset_after_delete_confirms_nothing(harness: BotHarness) 
     await harness.send(user, "/settings")
     await harness.tap(user, "Time")
     presets = harness.message_with_button(user, "08:00")
+    eight = harness.server.message(user.id, presets).find_button("08:00")
+    assert eight is not None
     await harness.send(user, "/delete")
     await harness.tap(user, "Yes, delete everything")
     before = await snapshot(harness)
-    await harness.tap(user, "08:00", message_id=presets)
-    assert last_answer(harness) == texts.FINISH_SETUP_FIRST
+    # Its buttons were removed when /delete left the question; a second device still
+    # showing them gets "not valid any more".
+    await harness.forge(user, presets, str(eight["callback_data"]))
+    assert last_answer(harness) == texts.INVALID_BUTTON
     assert not any("08:00" in text for text in harness.bot_texts(user)[-2:])
     await harness.send(user, "9:15")  # the question it was waiting for: nothing stored
     assert await snapshot(harness) == before
@@ -202,9 +208,10 @@ def buttons_of_every_kind(now: datetime) -> list[str]:
         callbacks.PAIN_CONSENT_NO,
         callbacks.pain_level(3, 0),
         callbacks.pain_area(1, "neck"),
-        callbacks.time_choice(time(8, 0)),
-        callbacks.zone_confirm("Europe/Berlin"),
-        callbacks.ZONE_RETRY,
+        callbacks.time_choice(time(8, 0), 1),
+        callbacks.zone_confirm("Europe/Berlin", 1),
+        callbacks.zone_retry(1),
+        callbacks.question_cancel(1),
         callbacks.settings_action("time"),
         callbacks.settings_action("zone"),
         callbacks.settings_action("menu"),

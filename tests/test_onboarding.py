@@ -26,7 +26,7 @@ async def test_start_welcomes_and_states_it_is_no_substitute_for_a_clinician(
     assert safety.red_flags.short in texts[1]  # warning signs, once, with the full list a tap away
     assert "When should I remind you?" in texts[2]
     labels = harness.server.last_bot_message(user.id).button_labels()
-    assert labels == ["07:00", "08:00", "12:30", "18:00", "21:00"]
+    assert labels == ["07:00", "08:00", "12:30", "18:00", "21:00", "✖️ Cancel"]
 
 
 async def test_onboarding_with_buttons_and_a_typed_city(harness: BotHarness) -> None:
@@ -131,10 +131,15 @@ async def test_free_text_where_a_button_is_expected(harness: BotHarness) -> None
     await harness.send(user, "/start")
     await harness.send(user, "7:30")
     await harness.send(user, "Berlin")
-    await harness.send(user, "yes please")
-    assert "tap one of the buttons" in harness.last_text(user)
+    await harness.send(user, "maybe")
+    assert "Tap ✅ Yes if that's your time zone or ✏️ No, change it" in harness.last_text(user)
     stored = await stored_user(harness, user)
     assert stored is not None and stored.time_zone is None
+    # A typed yes is taken like the button.
+    await harness.send(user, "yes please")
+    assert "All set" in harness.last_text(user)
+    stored = await stored_user(harness, user)
+    assert stored is not None and stored.time_zone == "Europe/Berlin"
 
 
 async def test_forged_buttons_are_rejected_without_changes(harness: BotHarness) -> None:

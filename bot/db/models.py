@@ -88,6 +88,12 @@ class User(Base):
     # "No thanks" to the pain log: routines stop asking (an explicit /pain still asks).
     pain_consent_declined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     default_routine: Mapped[str | None] = mapped_column(String(64))
+    # The question the bot is waiting for ("time", "zone_confirm:Europe/Berlin", ...; see
+    # bot/domain/questions.py), bumped on every ask and answer so old buttons go stale.
+    question: Mapped[str | None] = mapped_column(String(80))
+    question_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The message whose buttons answer it (they are removed once it is answered).
+    question_message_id: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Delivery(Base):

@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import PausePeriod, User
+from bot.domain.questions import Question, decode
 from bot.domain.reminder_plan import ReminderPrefs, weekdays_from_mask
 
 
@@ -121,3 +122,50 @@ async def open_pause(session: AsyncSession, user_id: int) -> PausePeriod | None:
         .order_by(PausePeriod.start_date.desc(), PausePeriod.id.desc())
         .limit(1)
     )
+
+
+async def open_question(
+    session: AsyncSession, user_id: int, stored: str
+) -> tuple[int, Question | None]:
+    """Make `stored` the user's open question with a new sequence number.
+
+    Returns (new sequence number, the question it replaces or None).
+    """
+    user = await session.get(User, user_id, with_for_update=True)
+    if user is None:
+        raise LookupError(user_id)
+    previous = decode(user.question, user.question_seq, user.question_message_id)
+    user.question = stored
+    user.question_seq += 1
+    user.question_message_id = None
+    await session.flush()
+    return user.question_seq, previous
+
+
+async def question_shown(session: AsyncSession, user_id: int, seq: int, message_id: int) -> None:
+    """Remember which message carries the buttons of question `seq` (if still open)."""
+    await session.execute(
+        update(User)
+        .where(User.id == user_id, User.question_seq == seq)
+        .values(question_message_id=message_id)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def close_question(
+    session: AsyncSession, user_id: int, seq: int | None, stored: str | None
+) -> bool:
+    """Compare-and-set: close the open question (only question `seq` / `stored` when given)
+    and bump the sequence number, so its buttons go stale. False if nothing matched."""
+    conditions = [User.id == user_id, User.question.is_not(None)]
+    if seq is not None:
+        conditions.append(User.question_seq == seq)
+    if stored is not None:
+        conditions.append(User.question == stored)
+    result = await session.execute(
+        update(User)
+        .where(*conditions)
+        .values(question=None, question_seq=User.question_seq + 1, question_message_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]

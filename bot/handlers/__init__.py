@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
 
 from bot.handlers import (
     admin,
+    answers,
     common,
     fallbacks,
     info,
@@ -19,19 +26,36 @@ from bot.handlers import (
     settings,
 )
 
+EDITS_GROUP = -2
+LEAVE_QUESTION_GROUP = -1
+
 
 def register_handlers(application: Application) -> None:  # type: ignore[type-arg]
-    """Register every handler. Order matters: within a group the first match wins.
+    """Register every handler. Order matters: groups run in ascending order; within a group
+    the first match wins.
 
-    0. Callback queries no button of ours can send (no data): answered as invalid before
-       any patterned handler, which PTB would let match a query without data.
-    1. Conversations first, so a question the bot asked gets the user's answer.
-    2. Commands and feature buttons.
-    3. Catch-alls last: any other button is answered as invalid (every callback query gets
-       an answer), any other text gets a hint instead of silence.
+    -2. Edited messages: the answer to the open question, or ignored; nothing else sees them.
+    -1. A command or a button of another flow leaves the open question (stored in the
+        database, bot/handlers/asking.py), so later text is never taken as its answer.
+    0.  Callback queries no button of ours can send (no data): answered as invalid before
+        any patterned handler, which PTB would let match a query without data. Then /start
+        and the question buttons; the routine conversation; commands and feature buttons;
+        then the catch-alls: typed text goes to the open question, the routine or a hint;
+        any other button is answered as invalid (every callback query gets an answer); an
+        unknown command gets a hint.
     """
+    application.add_handler(
+        MessageHandler(filters.UpdateType.EDITED, answers.edited), group=EDITS_GROUP
+    )
+    application.add_handlers(
+        [
+            CallbackQueryHandler(answers.another_flow),
+            MessageHandler(filters.COMMAND, answers.another_flow),
+        ],
+        group=LEAVE_QUESTION_GROUP,
+    )
     application.add_handler(common.MalformedCallbackQueryHandler())
-    application.add_handler(preferences.build_conversation())
+    application.add_handlers(preferences.build_handlers())
     application.add_handler(routines.build_conversation())
     application.add_handlers(settings.build_commands())
     application.add_handlers(settings.build_handlers())
@@ -42,7 +66,9 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     application.add_handlers(progress.build_handlers())
     application.add_handlers(privacy.build_handlers())
     application.add_handlers(admin.build_handlers())
+    application.add_handler(CommandHandler("cancel", answers.cancel_command))
     application.add_handler(CallbackQueryHandler(common.invalid_button))
-    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, fallbacks.unknown_text))
+    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, answers.text_received))
+    application.add_handler(MessageHandler(filters.LOCATION, answers.location_received))
     application.add_handler(MessageHandler(filters.COMMAND, fallbacks.unknown_command))
     application.add_error_handler(common.on_error)

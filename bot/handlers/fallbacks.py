@@ -1,4 +1,4 @@
-"""Text that no flow was waiting for: point the user somewhere useful, never stay silent."""
+"""Text that no question was waiting for: point the user somewhere useful, never stay silent."""
 
 from __future__ import annotations
 
@@ -7,19 +7,20 @@ from telegram.ext import ContextTypes
 
 from bot import texts
 from bot.handlers.common import reply, sender_ids, services
-from bot.handlers.routine_views import mid_routine_hint
-from bot.handlers.routines import show_phase
+from bot.handlers.routines import show_phase, typed_in_routine
 
 
 async def unknown_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Mid-routine (also after a restart): the step that never arrived, or a hint; before
-    setup: /start; else: the menu."""
+    """Mid-routine (also after a restart): the step that never arrived, or the routine reads
+    it (a typed pain level, pain words, a hint); before setup: /start; else: the menu."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
     user_id, _chat_id = sender_ids(update)
     svc = services(context)
     active = await svc.routines.active(user_id)
     if active is not None:
         if active.shown:
-            await reply(update, mid_routine_hint(active))
+            await typed_in_routine(update, context, active, message.text)
         else:  # its current step never arrived: send it now
             await show_phase(update, context, active)
         return

@@ -18,14 +18,5 @@ async def privacy_command(update: Update, _context: ContextTypes.DEFAULT_TYPE) -
     await reply(update, texts.PRIVACY)
 
 
-async def cancel_command(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/cancel when no question is open (an open one is cancelled by its own flow)."""
-    await reply(update, texts.NOTHING_TO_CANCEL)
-
-
 def build_handlers() -> list[CommandHandler[ContextTypes.DEFAULT_TYPE, None]]:
-    return [
-        CommandHandler("help", help_command),
-        CommandHandler("privacy", privacy_command),
-        CommandHandler("cancel", cancel_command),
-    ]
+    return [CommandHandler("help", help_command), CommandHandler("privacy", privacy_command)]

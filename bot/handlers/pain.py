@@ -1,7 +1,8 @@
 """/pain: consent once, a 0-10 keypad, then an optional "where"; red-flag guidance on 8+.
 
-No conversation state: every button carries what it needs, so the flow survives restarts,
-and free text sent instead of a tap reaches the global hint (nothing typed is stored).
+Every button carries what it needs, and each question is stored with the user
+(bot/handlers/asking.py), so the flow survives restarts and a typed answer ("4", "lower
+back") is taken like the matching tap. Nothing typed is stored beyond the level and area.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import callbacks, keyboards, texts
 from bot.domain.pain import needs_red_flag_guidance
+from bot.domain.questions import Kind, Question, is_skip, parse_area, parse_level
+from bot.handlers import asking
 from bot.handlers.common import answer, edit_or_send, onboarded_user, reply, sender_ids, services
 from bot.services.pain import ConsentRequired
 
@@ -23,10 +26,29 @@ async def pain_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     user_id = user.id
     svc = services(context)
     if not await svc.pain.has_consent(user_id):
-        await reply(update, texts.PAIN_CONSENT, reply_markup=keyboards.pain_consent())
+        await asking.ask(
+            update,
+            context,
+            Kind.PAIN_CONSENT,
+            texts.PAIN_CONSENT,
+            lambda _: keyboards.pain_consent(),
+        )
         return
-    seen = await svc.pain.entry_count(user_id)
-    await reply(update, texts.PAIN_ASK, reply_markup=keyboards.pain_keypad(seen))
+    await _ask_level(update, context, edit=False)
+
+
+async def _ask_level(update: Update, context: ContextTypes.DEFAULT_TYPE, *, edit: bool) -> None:
+    user_id, _ = sender_ids(update)
+    seen = await services(context).pain.entry_count(user_id)
+    await asking.ask(
+        update,
+        context,
+        Kind.PAIN_LEVEL,
+        texts.PAIN_ASK,
+        lambda _: keyboards.pain_keypad(seen),
+        argument=str(seen),
+        edit=edit,
+    )
 
 
 async def consent_answered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -41,13 +63,13 @@ async def consent_answered(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     if query.data == callbacks.PAIN_CONSENT_YES:
         await svc.pain.give_consent(user_id)
         await answer(update, "Thanks! Your pain log is on.")
-        seen = await svc.pain.entry_count(user_id)
-        await edit_or_send(update, texts.PAIN_ASK, reply_markup=keyboards.pain_keypad(seen))
+        await _ask_level(update, context, edit=True)
     elif await svc.pain.has_consent(user_id):  # "No" on an old question
         await answer(update, texts.PAIN_CONSENT_ALREADY, alert=True)
         await edit_or_send(update, texts.PAIN_CONSENT_ALREADY)
     else:
         await svc.pain.decline_consent(user_id)
+        await asking.close_kind(update, context, Kind.PAIN_CONSENT)
         await answer(update)
         await edit_or_send(update, texts.PAIN_CONSENT_DECLINED)
 
@@ -71,15 +93,78 @@ async def level_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await answer(update, texts.PAIN_KEYPAD_USED, alert=True)
         return
     await answer(update, "Logged")
-    await edit_or_send(
+    await _logged(update, context, level, entry_id, edit=True)
+
+
+async def _logged(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, level: int, entry_id: int, *, edit: bool
+) -> None:
+    """The reading is stored: say so, ask where (optional), red-flag guidance on 8+ and the
+    persistent-pain advice when the log starts to show no improvement."""
+    await asking.ask(
         update,
+        context,
+        Kind.PAIN_AREA,
         texts.pain_logged(level, ask_area=True),
-        reply_markup=keyboards.pain_areas(entry_id),
+        lambda _: keyboards.pain_areas(entry_id),
+        argument=str(entry_id),
+        edit=edit,
     )
     if needs_red_flag_guidance(level):
-        await reply(update, texts.red_flags(svc.content.safety))
-    if await svc.pain.no_improvement_began(user_id):
-        await reply(update, texts.persistent_pain(svc.content.safety))
+        await reply(update, texts.red_flags(services(context).content.safety))
+    user_id, _ = sender_ids(update)
+    if await services(context).pain.no_improvement_began(user_id):
+        await reply(update, texts.persistent_pain(services(context).content.safety))
+
+
+async def level_typed(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, question: Question, text: str
+) -> None:
+    """Text at the keypad: a level 0-10 is logged like a tap; anything else, a hint."""
+    level = parse_level(text)
+    if level is None:
+        await reply(update, texts.PAIN_LEVEL_HINT)
+        return
+    user_id, _ = sender_ids(update)
+    try:
+        entry_id = await services(context).pain.record_checkin(
+            user_id, level, entries_seen=int(question.argument or 0)
+        )
+    except ConsentRequired:
+        await reply(update, texts.PAIN_NEEDS_CONSENT)
+        return
+    if entry_id is None:
+        await asking.close(update, context, question)
+        await reply(update, texts.PAIN_KEYPAD_USED)
+        return
+    await _logged(update, context, level, entry_id, edit=False)
+
+
+async def area_typed(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, question: Question, text: str
+) -> None:
+    """Text at "where do you feel it": an area (or "skip") like a tap; else a hint."""
+    area = parse_area(text)
+    if area is None and not is_skip(text):
+        await reply(update, texts.PAIN_AREA_HINT)
+        return
+    user_id, _ = sender_ids(update)
+    pain = services(context).pain
+    entry_id = int(question.argument or 0)
+    entry = await pain.entry(user_id, entry_id)
+    if entry is None or not await pain.set_area(user_id, entry_id, area):
+        await asking.close(update, context, question)
+        await reply(update, texts.NOTHING_TO_CANCEL)
+        return
+    await asking.close(update, context, question)
+    await reply(update, texts.pain_logged(entry.level, area=area))
+
+
+async def consent_typed(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, question: Question, text: str
+) -> None:
+    """Consent to store health data is given by a tap only: say which buttons."""
+    await reply(update, texts.PAIN_CONSENT_HINT)
 
 
 async def area_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -95,6 +180,7 @@ async def area_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if entry is None or not await pain.set_area(user_id, entry_id, area):
         await answer(update, texts.INVALID_BUTTON, alert=True)
         return
+    await asking.close_kind(update, context, Kind.PAIN_AREA, str(entry_id))
     await answer(update, "Noted" if area else "Skipped")
     await edit_or_send(update, texts.pain_logged(entry.level, area=area))
 

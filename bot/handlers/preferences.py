@@ -1,28 +1,22 @@
 """Onboarding (/start) and the time / time-zone questions it shares with /settings.
 
-One ConversationHandler asks for the reminder time, then the time zone, then confirms.
-The answers are written to the database as they come, so /start after a restart picks
-up where the user left off. Running /start again never wipes anything.
+/start asks for the reminder time, then the time zone, then confirms the zone. Each
+question is stored with the user (bot/handlers/asking.py), not in a ConversationHandler's
+memory, so a typed answer after a restart is read like before it, and a question's buttons
+go stale once it is answered. The answers are written as they come, so /start later picks
+up where the user left off; running /start again never wipes anything.
 """
 
 from __future__ import annotations
 
 import asyncio
-import warnings
 from datetime import time
 
 from telegram import ReplyKeyboardRemove, Update
-from telegram.ext import (
-    CallbackQueryHandler,
-    CommandHandler,
-    ContextTypes,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import callbacks, keyboards, texts
-from bot.db.models import User
+from bot.domain.questions import Kind, Question, is_no, is_yes
 from bot.domain.timeparse import parse_time_of_day
 from bot.domain.timezones import (
     OffsetOutOfRange,
@@ -35,6 +29,8 @@ from bot.domain.timezones import (
     load_zone,
     zone_from_location,
 )
+from bot.domain.zone_abbreviations import places_for
+from bot.handlers import asking
 from bot.handlers.common import (
     Handler,
     answer,
@@ -44,19 +40,13 @@ from bot.handlers.common import (
     sender_ids,
     services,
 )
-from bot.handlers.settings import (
-    build_commands,
-    current_schedule,
-    is_paused,
-    local_today,
-    show_settings,
-)
+from bot.handlers.settings import current_schedule, is_paused, local_today, show_settings
 from bot.services.preferences import UnknownUser
 
-ASKING_TIME, ASKING_ZONE, CONFIRMING_ZONE = range(3)
+ZONE_QUESTIONS = (Kind.ZONE, Kind.ZONE_CONFIRM, Kind.ZONE_PICK)
 
 
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Welcome a new user, resume an unfinished setup, or re-subscribe a returning one."""
     user_id, chat_id = sender_ids(update)
     prefs = services(context).preferences
@@ -67,9 +57,9 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         await reply(
             update,
             texts.welcome_back(await current_schedule(user, context)),
-            reply_markup=keyboards.resume_reminders() if paused else None,
+            reply_markup=keyboards.resume_reminders() if paused else ReplyKeyboardRemove(),
         )
-        return ConversationHandler.END
+        return
     safety = services(context).content.safety
     await reply(update, texts.welcome(safety))
     if user.reminder_time is None and user.time_zone is None:  # once, at the very start
@@ -79,227 +69,315 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
             reply_markup=keyboards.full_red_flags(safety.full_list_button),
         )
     if user.reminder_time is None:
-        await reply(update, texts.ASK_TIME, reply_markup=keyboards.time_presets())
-        return ASKING_TIME
-    await reply(update, texts.ASK_ZONE, reply_markup=keyboards.share_location())
-    return ASKING_ZONE
+        await _ask_time(update, context, in_settings=False)
+    else:
+        await _ask_zone(update, context, in_settings=False)
 
 
-async def ask_time(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
-    """Settings → Time: show the presets; typed times are accepted too."""
-    if not await _has_user(update, context):
-        return None
-    await answer(update)
-    await edit_or_send(update, texts.ASK_TIME, reply_markup=keyboards.time_presets(with_back=True))
-    return ASKING_TIME
+async def _ask_time(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, *, in_settings: bool
+) -> None:
+    await asking.ask(
+        update,
+        context,
+        Kind.TIME,
+        texts.ASK_TIME,
+        lambda seq: keyboards.time_presets(seq, back=in_settings),
+        edit=in_settings,
+    )
 
 
-async def ask_zone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
-    """Settings → Time zone, or "No, change it": ask again with the location button."""
-    if not await _has_user(update, context):
-        return None
-    await answer(update)
-    await reply(update, texts.ASK_ZONE, reply_markup=keyboards.share_location())
-    return ASKING_ZONE
+async def _ask_zone(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, *, in_settings: bool
+) -> None:
+    await asking.ask(
+        update,
+        context,
+        Kind.ZONE,
+        texts.ASK_ZONE,
+        lambda _seq: keyboards.share_location(back=in_settings),
+    )
 
 
-async def _has_user(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """Whether the button's user has a row; buttons never start a question for someone
-    who never sent /start (or erased everything): they get "send /start" instead."""
+async def settings_time(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Settings → Time: the settings message becomes the question (presets and Back)."""
+    assert update.callback_query is not None
+    if await _onboarded(update, context):
+        await answer(update)
+        await _ask_time(update, context, in_settings=True)
+
+
+async def settings_zone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Settings → Time zone: ask with the location button."""
+    assert update.callback_query is not None
+    if await _onboarded(update, context):
+        await answer(update)
+        await _ask_zone(update, context, in_settings=True)
+
+
+async def _onboarded(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     user_id, _ = sender_ids(update)
-    if await services(context).preferences.get(user_id) is not None:
+    user = await services(context).preferences.get(user_id)
+    if user is not None and user.onboarded:
         return True
+    assert update.callback_query is not None
     await answer(update, texts.FINISH_SETUP_FIRST, alert=True)
     return False
 
 
-async def time_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
-    """A preset time button. An invalid one changes nothing, the question asked included
-    (None keeps the conversation where it was)."""
+# --- the time question -----------------------------------------------------------------
+
+
+async def time_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A preset time button of the open time question."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    at = callbacks.parse_time_choice(query.data)
-    if at is None:
-        await answer(update, texts.INVALID_BUTTON, alert=True)
-        return None
-    user_id, _ = sender_ids(update)
-    try:
-        user = await services(context).preferences.set_reminder_time(user_id, at)
-    except UnknownUser:  # never started, or an old settings message after /delete
-        await answer(update, texts.FINISH_SETUP_FIRST, alert=True)
-        return None
+    parsed = callbacks.parse_time_choice(query.data)
+    if parsed is None:
+        await asking.stale_button(update, context)
+        return
+    at, seq = parsed
+    question = await asking.open_question(update, context, Kind.TIME, seq)
+    if question is None or not await asking.close(update, context, question):
+        await asking.stale_button(update, context)
+        return
     await answer(update, f"Reminder time: {texts.hhmm(at)}")
     await remove_buttons(update)
-    return await _time_stored(update, context, user, at)
+    await _time_chosen(update, context, at)
 
 
-async def time_typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    """Free text where a time is expected: parse it or explain what works."""
-    assert update.message is not None and update.message.text is not None
-    at = parse_time_of_day(update.message.text)
+async def time_typed(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, question: Question, text: str
+) -> None:
+    """Text at the time question: a time of day, or a clear hint that changes nothing."""
+    at = parse_time_of_day(text)
     if at is None:
         await reply(update, texts.BAD_TIME)
-        return ASKING_TIME
+        return
+    if await asking.close(update, context, question):
+        await _time_chosen(update, context, at)
+
+
+async def _time_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE, at: time) -> None:
     user_id, _ = sender_ids(update)
     try:
         user = await services(context).preferences.set_reminder_time(user_id, at)
-    except UnknownUser:  # the question outlived the user's data (/delete)
+    except UnknownUser:  # erased (/delete) while the answer was on its way
         await reply(update, texts.FINISH_SETUP_FIRST)
-        return ConversationHandler.END
-    return await _time_stored(update, context, user, at)
-
-
-async def _time_stored(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, user: User, at: time
-) -> int:
+        return
     if user.onboarded:
         await reply(update, f"⏰ Reminder time set to <b>{texts.hhmm(at)}</b>.")
         await show_settings(update, context, user, edit=False)
-        return ConversationHandler.END
-    await reply(update, texts.ASK_ZONE, reply_markup=keyboards.share_location())
-    return ASKING_ZONE
+    elif user.time_zone is None:
+        await _ask_zone(update, context, in_settings=False)
+    else:
+        await _finish(update, context)
 
 
-async def zone_typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    """A city, IANA name or UTC offset."""
-    assert update.message is not None and update.message.text is not None
-    answer = interpret_zone_text(update.message.text)
+# --- the time-zone questions -----------------------------------------------------------
+
+
+async def zone_typed(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, question: Question, text: str
+) -> None:
+    """Text at a zone question: a place, zone name, abbreviation or offset; "yes"/"no" at
+    the confirmation; anything else gets a hint that says what works."""
+    if question.kind is Kind.ZONE_CONFIRM and is_yes(text):
+        await _zone_chosen(update, context, question, question.argument)
+        return
+    if question.kind in (Kind.ZONE_CONFIRM, Kind.ZONE_PICK) and is_no(text):
+        await _ask_zone(update, context, in_settings=await _in_settings(update, context))
+        return
+    answer = interpret_zone_text(text)
     if isinstance(answer, ZoneChoice):
-        now = services(context).clock.now()
-        choices = [
-            (
-                place.zone,
-                texts.zone_choice_label(place.label, now.astimezone(load_zone(place.zone))),
-            )
-            for place in answer.places
-        ]
-        await reply(
-            update,
-            texts.which_zone(answer.abbreviation),
-            reply_markup=keyboards.zone_choices(choices),
-        )
-        return CONFIRMING_ZONE
-    if isinstance(answer, OffsetOutOfRange):
+        await _ask_pick(update, context, answer)
+    elif isinstance(answer, OffsetOutOfRange):
         await reply(update, texts.OFFSET_OUT_OF_RANGE)
-        return ASKING_ZONE
-    if answer is None:
+    elif answer is not None:
+        await _confirm_zone(update, context, question, answer)
+    elif question.kind is Kind.ZONE_CONFIRM:
+        await reply(update, texts.ZONE_CONFIRM_HINT)
+    elif question.kind is Kind.ZONE_PICK:
+        await reply(update, texts.ZONE_PICK_HINT)
+    else:
         await reply(update, texts.BAD_ZONE)
-        return ASKING_ZONE
-    return await _confirm_zone(update, context, answer)
 
 
-async def location_shared(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    """A shared location: look the zone up offline, then forget the coordinates."""
-    assert update.message is not None and update.message.location is not None
-    location = update.message.location
+async def location_shared(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, question: Question
+) -> None:
+    """A shared location at a zone question: look the zone up offline, forget the point."""
+    location = update.effective_message.location if update.effective_message else None
+    assert location is not None
     finder = services(context).zone_finder
     match = await asyncio.to_thread(
         zone_from_location, finder, location.latitude, location.longitude
     )
     if match is None:
         await reply(update, texts.BAD_LOCATION)
-        return ASKING_ZONE
-    return await _confirm_zone(update, context, match)
+        return
+    await _confirm_zone(update, context, question, match)
+
+
+async def _ask_pick(update: Update, context: ContextTypes.DEFAULT_TYPE, choice: ZoneChoice) -> None:
+    now = services(context).clock.now()
+    options = [
+        (place.zone, texts.zone_choice_label(place.label, now.astimezone(load_zone(place.zone))))
+        for place in choice.places
+    ]
+    await reply(update, texts.ZONE_NOTED, reply_markup=ReplyKeyboardRemove())
+    await asking.ask(
+        update,
+        context,
+        Kind.ZONE_PICK,
+        texts.which_zone(choice.abbreviation),
+        lambda seq: keyboards.zone_choices(options, seq),
+        argument=choice.abbreviation,
+    )
 
 
 async def _confirm_zone(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, match: ZoneMatch
-) -> int:
+    update: Update, context: ContextTypes.DEFAULT_TYPE, question: Question, match: ZoneMatch
+) -> None:
     zone = load_zone(match.key)
     local_now = services(context).clock.now().astimezone(zone)
-    await reply(update, texts.ZONE_NOTED, reply_markup=ReplyKeyboardRemove())
-    await reply(
+    if question.kind is Kind.ZONE:  # the location keyboard goes with the question
+        await reply(update, texts.ZONE_NOTED, reply_markup=ReplyKeyboardRemove())
+    await asking.ask(
         update,
+        context,
+        Kind.ZONE_CONFIRM,
         texts.zone_confirm(match.label, local_now, describe_offset(zone, local_now)),
-        reply_markup=keyboards.confirm_zone(match.key),
+        lambda seq: keyboards.confirm_zone(match.key, seq),
+        argument=match.key,
     )
-    return CONFIRMING_ZONE
 
 
-async def zone_confirmed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
-    """ "Yes": store the zone; finish onboarding or go back to settings."""
+async def zone_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """ "✅ Yes", a place of an abbreviation, or "✏️ No, change it" / "None of these"."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    zone_key = callbacks.parse_zone_confirm(query.data)
+    parsed = callbacks.parse_zone_confirm(query.data)
+    question = None
+    if parsed is not None:
+        user_id, _ = sender_ids(update)
+        question = await services(context).preferences.question(user_id)
+    zone_key = parsed[0] if parsed else None
+    if (
+        parsed is None
+        or question is None
+        or question.seq != parsed[1]
+        or question.kind not in (Kind.ZONE_CONFIRM, Kind.ZONE_PICK)
+        or (zone_key is not None and not _offered(question, zone_key))
+    ):
+        await asking.stale_button(update, context)
+        return
     if zone_key is None:  # "No, change it"
-        return await ask_zone(update, context)
+        await answer(update)
+        await remove_buttons(update)
+        await _ask_zone(update, context, in_settings=await _in_settings(update, context))
+        return
+    await _zone_chosen(update, context, question, zone_key)
+
+
+def _offered(question: Question, zone_key: str) -> bool:
+    """Whether the question offered this zone (a forged key changes nothing)."""
+    if question.kind is Kind.ZONE_CONFIRM:
+        return zone_key == question.argument
+    return zone_key in {place.zone for place in places_for(question.argument)}
+
+
+async def _zone_chosen(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, question: Question, zone_key: str
+) -> None:
+    """Store the confirmed zone; finish onboarding or go back to settings."""
+    query = update.callback_query
     try:
         load_zone(zone_key)
     except UnknownTimeZone:
-        await answer(update, texts.INVALID_BUTTON, alert=True)
-        return None
+        if query is not None:
+            await asking.stale_button(update, context)
+        return
+    if not await asking.close(update, context, question):
+        if query is not None:
+            await asking.stale_button(update, context)
+        return
+    if query is not None:
+        await answer(update)
+        await remove_buttons(update)
     user_id, _ = sender_ids(update)
-    prefs = services(context).preferences
-    user = await prefs.get(user_id)
-    if user is None:
-        await answer(update, texts.FINISH_SETUP_FIRST, alert=True)
-        return None
-    await answer(update)
-    await remove_buttons(update)
-    user = await prefs.set_time_zone(user_id, zone_key)
+    try:
+        user = await services(context).preferences.set_time_zone(user_id, zone_key)
+    except UnknownUser:  # erased (/delete) while the answer was on its way
+        await reply(update, texts.FINISH_SETUP_FIRST)
+        return
     if user.onboarded:
         await reply(update, f"🌍 Time zone set to <b>{iana_label(zone_key)}</b>.")
         await show_settings(update, context, user, edit=False)
-        return ConversationHandler.END
-    if user.reminder_time is None:
-        await reply(update, texts.ASK_TIME, reply_markup=keyboards.time_presets())
-        return ASKING_TIME
-    user = await prefs.finish_onboarding(user_id)
+    elif user.reminder_time is None:
+        await _ask_time(update, context, in_settings=False)
+    else:
+        await _finish(update, context)
+
+
+async def _finish(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    user_id, _ = sender_ids(update)
+    user = await services(context).preferences.finish_onboarding(user_id)
     await reply(update, texts.setup_done(await current_schedule(user, context)))
-    return ConversationHandler.END
 
 
-async def expect_button(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> int:
-    """Text while a Yes/No button is expected."""
-    await reply(update, texts.TAP_A_BUTTON)
-    return CONFIRMING_ZONE
+async def _in_settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    user_id, _ = sender_ids(update)
+    user = await services(context).preferences.get(user_id)
+    return user is not None and user.onboarded
 
 
-async def cancel(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> int:
-    await reply(update, texts.SETUP_CANCELLED, reply_markup=ReplyKeyboardRemove())
-    return ConversationHandler.END
+# --- leaving a question ----------------------------------------------------------------
 
 
-def build_conversation() -> ConversationHandler[ContextTypes.DEFAULT_TYPE]:
-    """The /start flow. Buttons are also entry points, so they work after a restart."""
-    text = filters.TEXT & ~filters.COMMAND
-    buttons: list[Handler] = [
-        CallbackQueryHandler(time_tapped, pattern=callbacks.matcher(callbacks.parse_time_choice)),
-        CallbackQueryHandler(
-            zone_confirmed, pattern=callbacks.matcher(callbacks.parse_zone_answer)
-        ),
-        CallbackQueryHandler(ask_time, pattern=r"^s:time$"),
-        CallbackQueryHandler(ask_zone, pattern=r"^s:zone$"),
+async def cancel_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A question's "✖️ Cancel" or "⬅️ Back" button."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    match = callbacks.QUESTION_CANCEL_PATTERN.match(query.data)
+    user_id, _ = sender_ids(update)
+    question = await services(context).preferences.question(user_id)
+    if (
+        match is None
+        or question is None
+        or question.seq != int(match[1])
+        or not await asking.close(update, context, question)
+    ):
+        await asking.stale_button(update, context)
+        return
+    await answer(update)
+    user = await services(context).preferences.get(user_id)
+    if user is not None and user.onboarded:
+        await show_settings(update, context, user, edit=True)
+    else:
+        await edit_or_send(update, texts.SETUP_CANCELLED)
+
+
+async def left_question(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, question: Question
+) -> None:
+    """After /cancel or a typed "cancel"/"back" at a time or zone question."""
+    user_id, _ = sender_ids(update)
+    user = await services(context).preferences.get(user_id)
+    if user is not None and user.onboarded:
+        await reply(update, texts.NOTHING_CHANGED, reply_markup=ReplyKeyboardRemove())
+        await show_settings(update, context, user, edit=False)
+    else:
+        await reply(update, texts.SETUP_CANCELLED, reply_markup=ReplyKeyboardRemove())
+
+
+def build_handlers() -> list[Handler]:
+    """/start and the buttons of the time and zone questions (all state is in the database)."""
+    return [
+        CommandHandler("start", start),
+        CallbackQueryHandler(time_tapped, pattern=callbacks.TIME_PATTERN),
+        CallbackQueryHandler(zone_tapped, pattern=callbacks.ZONE_PATTERN),
+        CallbackQueryHandler(cancel_tapped, pattern=callbacks.QUESTION_CANCEL_PATTERN),
+        CallbackQueryHandler(settings_time, pattern=r"^s:time$"),
+        CallbackQueryHandler(settings_zone, pattern=r"^s:zone$"),
     ]
-    with warnings.catch_warnings():
-        # Buttons are deliberately tracked per user, not per message: an answer may come
-        # from any of the bot's recent messages.
-        warnings.filterwarnings("ignore", message="If 'per_message=False'")
-        return _conversation(buttons, text)
-
-
-def _conversation(
-    buttons: list[Handler], text: filters.BaseFilter
-) -> ConversationHandler[ContextTypes.DEFAULT_TYPE]:
-    return ConversationHandler(
-        entry_points=[CommandHandler("start", start), *buttons],
-        states={
-            ASKING_TIME: [MessageHandler(text, time_typed)],
-            ASKING_ZONE: [
-                MessageHandler(filters.LOCATION, location_shared),
-                MessageHandler(text, zone_typed),
-            ],
-            CONFIRMING_ZONE: [
-                MessageHandler(filters.LOCATION, location_shared),
-                MessageHandler(text, expect_button),
-            ],
-        },
-        fallbacks=[
-            CommandHandler("cancel", cancel),
-            CommandHandler("start", start),
-            *build_commands(),
-            *buttons,
-        ],
-        name="preferences",
-        allow_reentry=True,
-    )

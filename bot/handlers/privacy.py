@@ -9,6 +9,8 @@ from telegram.constants import ChatAction
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import callbacks, keyboards, texts
+from bot.domain.questions import Kind, Question
+from bot.handlers import asking
 from bot.handlers.common import answer, edit_or_send, reply, sender_ids, services
 
 #: How long a "Yes, delete everything" button stays valid.
@@ -43,7 +45,17 @@ async def delete_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if await svc.preferences.get(user_id) is None:
         await reply(update, texts.DELETE_NOTHING)
         return
-    await reply(update, texts.DELETE_ASK, reply_markup=keyboards.delete_confirm(svc.clock.now()))
+    now = svc.clock.now()
+    await asking.ask(
+        update, context, Kind.DELETE, texts.DELETE_ASK, lambda _: keyboards.delete_confirm(now)
+    )
+
+
+async def delete_typed(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, question: Question, text: str
+) -> None:
+    """Text at the confirmation: erasure stays a deliberate tap, so say exactly which."""
+    await reply(update, texts.DELETE_HINT)
 
 
 async def delete_answered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -51,6 +63,7 @@ async def delete_answered(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     query = update.callback_query
     assert query is not None and query.data is not None
     if query.data == callbacks.DELETE_CANCEL:
+        await asking.close_kind(update, context, Kind.DELETE)
         await answer(update)
         await edit_or_send(update, texts.DELETE_CANCELLED)
         return
@@ -70,6 +83,10 @@ async def delete_answered(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return
     if now - asked_at > DELETE_CONFIRM_TTL:
         await answer(update, texts.DELETE_EXPIRED, alert=True)
+        return
+    if not await asking.close_kind(update, context, Kind.DELETE):
+        # Answered or left since (Cancel, another command): erasure only from the open question.
+        await asking.stale_button(update, context)
         return
     await svc.pain.delete_everything(user_id)
     if context.user_data is not None:

@@ -13,6 +13,7 @@ import logging
 import warnings
 from dataclasses import replace
 from datetime import datetime
+from html import escape
 from pathlib import Path
 
 from telegram import Bot, InputFile, Update
@@ -22,14 +23,13 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
     ConversationHandler,
-    MessageHandler,
-    filters,
 )
 
 from bot import callbacks, keyboards, texts
 from bot.botapi import errors as botapi
 from bot.content import Content, RoutineStep
 from bot.domain.pain import RED_FLAG_LEVEL, needs_red_flag_guidance
+from bot.domain.questions import is_skip, mentions_pain, parse_level
 from bot.domain.routine import Action, Phase, Status
 from bot.handlers.common import Handler, answer, remove_buttons, reply, sender_ids, services
 from bot.handlers.routine_views import (
@@ -484,17 +484,49 @@ async def timer_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     await tick_timers(context.bot, services(context))
 
 
-async def typed_mid_routine(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    """Text while a routine runs: the current step again if it never arrived, else a hint."""
+async def typed_in_routine(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, view: RunView, text: str
+) -> None:
+    """Text while a routine runs (also after a restart): a pain level typed at the keypad is
+    taken like a tap; pain words point to "🤕 It hurts"; otherwise say which buttons."""
+    svc = services(context)
     user_id, _ = sender_ids(update)
-    active = await services(context).routines.active(user_id)
-    if active is None:
-        await reply(update, texts.UNKNOWN_TEXT)
-        return ConversationHandler.END
-    if not active.shown:
-        return await show_phase(update, context, active)
-    await reply(update, mid_routine_hint(active))
-    return IN_ROUTINE
+    phase = view.state.phase
+    title = escape(view.routine.title)
+    if phase in (Phase.BEFORE, Phase.AFTER):
+        level = parse_level(text)
+        if level is not None or is_skip(text):
+            action = Action.PAIN if level is not None else Action.SKIP_PAIN
+            keypad = view.run.message_id
+            tap = await svc.routines.tap(user_id, view.run.id, view.run.version, action, level)
+            if tap.result is TapResult.APPLIED and tap.view is not None:
+                when = "before" if phase is Phase.BEFORE else "after"
+                record = f"Pain {when}: <b>{level}/10</b> ✓" if level is not None else None
+                await _close_keypad(context.bot, user_id, keypad, record)
+                await show_phase(update, context, tap.view)
+                return
+        when = "start" if phase is Phase.BEFORE else "finish"
+        await reply(update, texts.ROUTINE_PAIN_HINT.format(when=when, title=title))
+    elif phase is Phase.CONSENT:
+        await reply(update, texts.ROUTINE_CONSENT_HINT.format(title=title))
+    elif phase is Phase.CHECK:
+        high = svc.content.safety.high_pain
+        gentle = high.go_on_button if view.routine.gentle else high.gentle_button
+        await reply(update, texts.tap_one_of(gentle, high.rest_button))
+    elif mentions_pain(text):
+        await reply(update, texts.ROUTINE_HURTS_HINT)
+    else:
+        await reply(update, mid_routine_hint(view))
+
+
+async def _close_keypad(bot: Bot, chat_id: int, message_id: int | None, record: str | None) -> None:
+    """A keypad answered by typing: show the level instead (or just drop the buttons)."""
+    if message_id is None:
+        return
+    if record is None:
+        await botapi.clear_buttons(bot, chat_id, message_id)
+    else:
+        await botapi.edit_text(bot, chat_id, message_id, record, send_if_gone=False)
 
 
 def build_conversation() -> ConversationHandler[ContextTypes.DEFAULT_TYPE]:
@@ -520,12 +552,8 @@ def build_conversation() -> ConversationHandler[ContextTypes.DEFAULT_TYPE]:
         warnings.filterwarnings("ignore", message="If 'per_message=False'")
         return ConversationHandler(
             entry_points=[CommandHandler("stretch", stretch_command), *buttons],
-            states={
-                IN_ROUTINE: [
-                    *buttons,
-                    MessageHandler(filters.TEXT & ~filters.COMMAND, typed_mid_routine),
-                ]
-            },
+            # Typed text is read by bot/handlers/answers.py from the run in the database.
+            states={IN_ROUTINE: buttons},
             fallbacks=[CommandHandler("stretch", stretch_command)],
             name="routine",
             allow_reentry=True,

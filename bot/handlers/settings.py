@@ -9,7 +9,7 @@ from datetime import date, datetime
 from html import escape
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, ConversationHandler
+from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import callbacks, keyboards, texts
 from bot.db.models import User
@@ -101,12 +101,11 @@ async def show_settings(
         await reply(update, text, reply_markup=markup)
 
 
-async def settings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    """/settings: show the menu. Also ends any question the user left unanswered."""
+async def settings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/settings: show the menu."""
     user = await onboarded_user(update, context)
     if user is not None:
         await show_settings(update, context, user, edit=False)
-    return ConversationHandler.END
 
 
 async def menu_action(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -221,14 +220,13 @@ async def default_routine_chosen(update: Update, context: ContextTypes.DEFAULT_T
     await show_settings(update, context, user, edit=True)
 
 
-async def stop_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+async def stop_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/stop: unsubscribe, keep the data."""
     user_id, _ = sender_ids(update)
     prefs = services(context).preferences
     if await prefs.get(user_id) is not None:
         await prefs.unsubscribe(user_id)
     await reply(update, texts.STOPPED)
-    return ConversationHandler.END
 
 
 def build_handlers() -> list[CallbackQueryHandler[ContextTypes.DEFAULT_TYPE, None]]:
@@ -247,5 +245,5 @@ def build_handlers() -> list[CallbackQueryHandler[ContextTypes.DEFAULT_TYPE, Non
 
 
 def build_commands() -> list[Handler]:
-    """/settings and /stop; also fallbacks of the preferences conversation, to end it."""
+    """/settings and /stop."""
     return [CommandHandler("settings", settings_command), CommandHandler("stop", stop_command)]

@@ -12,6 +12,7 @@ from bot.clock import Clock
 from bot.db import deliveries, users
 from bot.db.deliveries import DeliveryKind
 from bot.db.models import PausePeriod, User
+from bot.domain.questions import Kind, Question, decode, encode
 from bot.domain.reminder_plan import (
     ALL_WEEKDAYS,
     local_today,
@@ -58,6 +59,39 @@ class Preferences:
     async def get(self, user_id: int) -> User | None:
         async with self._reads() as session:
             return await users.get(session, user_id)
+
+    # --- the open question (bot/domain/questions.py) ------------------------------------
+
+    async def question(self, user_id: int) -> Question | None:
+        """The question the bot is waiting for an answer to, if any."""
+        async with self._sessions() as session:
+            user = await users.get(session, user_id)
+        if user is None:
+            return None
+        return decode(user.question, user.question_seq, user.question_message_id)
+
+    async def ask(
+        self, user_id: int, kind: Kind, argument: str = ""
+    ) -> tuple[int, Question | None]:
+        """Open a question (replacing any other): (its sequence number, the replaced one)."""
+        async with self._sessions() as session, session.begin():
+            return await users.open_question(session, user_id, encode(kind, argument))
+
+    async def question_shown(self, user_id: int, seq: int, message_id: int) -> None:
+        async with self._sessions() as session, session.begin():
+            await users.question_shown(session, user_id, seq, message_id)
+
+    async def close_question(self, user_id: int, question: Question | None = None) -> bool:
+        """Close `question` if it is still the open one (any open question when None).
+
+        Returns False when it was already answered or replaced: the caller's button or
+        text came too late and must change nothing.
+        """
+        async with self._sessions() as session, session.begin():
+            if question is None:
+                return await users.close_question(session, user_id, None, None)
+            stored = encode(question.kind, question.argument)
+            return await users.close_question(session, user_id, question.seq, stored)
 
     async def set_reminder_time(self, user_id: int, at: time) -> User:
         return await self._change(user_id, lambda user: setattr(user, "reminder_time", at))

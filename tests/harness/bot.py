@@ -79,6 +79,10 @@ class BotHarness:
     async def send(self, user: SimUser, text: str) -> None:
         await self._settle(self.server.send_text(user, text))
 
+    async def edit(self, user: SimUser, message_id: int, text: str) -> None:
+        """The user edits a text message they sent (an ``edited_message`` update)."""
+        await self._settle(self.server.edit_text(user, message_id, text))
+
     async def press(self, user: SimUser, message_id: int, callback_data: str) -> None:
         await self._settle(self.server.press_button(user, message_id, callback_data))
 

@@ -1,0 +1,143 @@
+"""The question the bot is waiting for, and reading typed answers to it. No Telegram, no SQL.
+
+A user has at most one open question. It is stored with the user (`users.question`, a
+`kind[:argument]` string) together with a sequence number that is bumped on every ask and
+every answer: the question's buttons carry the number, so once the question is answered (by
+a tap or by text) or replaced, its old buttons are recognisably stale. Because the question
+lives in the database, a typed answer after a restart is read exactly as before it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from enum import StrEnum
+
+MAX_STORED = 80
+
+
+class Kind(StrEnum):
+    TIME = "time"  # reminder time (onboarding or settings)
+    ZONE = "zone"  # time zone: a city, zone name, offset or shared location
+    ZONE_CONFIRM = "zone_confirm"  # "Is that right?" (argument: the zone key)
+    ZONE_PICK = "zone_pick"  # which of the places an abbreviation means (argument: "IST")
+    PAIN_CONSENT = "pain_consent"  # may I keep a pain log?
+    PAIN_LEVEL = "pain_level"  # the /pain keypad (argument: readings when it was shown)
+    PAIN_AREA = "pain_area"  # where it hurts (argument: the pain entry id)
+    DELETE = "delete"  # /delete confirmation
+
+
+@dataclass(frozen=True)
+class Question:
+    """An open question: what it asks, its argument, its sequence number and message."""
+
+    kind: Kind
+    argument: str
+    seq: int
+    message_id: int | None = None
+
+    @property
+    def has_inline_buttons(self) -> bool:
+        """The zone question shows a reply keyboard (share location), every other one
+        inline buttons that are removed once it is answered."""
+        return self.kind is not Kind.ZONE
+
+
+def encode(kind: Kind, argument: str = "") -> str:
+    """The stored form, `kind` or `kind:argument` (at most 80 characters)."""
+    stored = f"{kind.value}:{argument}" if argument else kind.value
+    if len(stored) > MAX_STORED:
+        raise ValueError("question argument too long")
+    return stored
+
+
+def decode(stored: str | None, seq: int, message_id: int | None) -> Question | None:
+    """The open question from its stored form; None for none (or an unknown kind)."""
+    if not stored:
+        return None
+    kind, _, argument = stored.partition(":")
+    try:
+        return Question(Kind(kind), argument, seq, message_id)
+    except ValueError:
+        return None
+
+
+# --- reading typed answers ---------------------------------------------------------------
+
+
+def _words(text: str) -> str:
+    """Lower-case letters, digits and single spaces: emoji and punctuation dropped."""
+    folded = unicodedata.normalize("NFKD", text).lower()
+    kept = "".join(ch if ch.isalnum() else " " for ch in folded if not unicodedata.combining(ch))
+    return " ".join(kept.split())
+
+
+_CANCEL_WORDS = frozenset(
+    {"cancel", "back", "go back", "stop", "quit", "exit", "never mind", "nevermind", "abort"}
+)
+
+
+def is_cancel(text: str) -> bool:
+    """ "cancel", "back", "✖️ Cancel", "⬅️ Back" ...: leave the question, look nothing up."""
+    return _words(text) in _CANCEL_WORDS
+
+
+_YES = frozenset({"yes", "y", "yeah", "yep", "yup", "ok", "okay", "correct", "right", "sure"})
+_NO = frozenset({"no", "n", "nope", "wrong", "change", "change it", "no change it"})
+
+
+def is_yes(text: str) -> bool:
+    words = _words(text)
+    return words in _YES or words.startswith(("yes ", "yeah ", "ok "))
+
+
+def is_no(text: str) -> bool:
+    return _words(text) in _NO
+
+
+_LEVEL_RE = re.compile(r"^\s*(10|[0-9])(?:\s*(?:/\s*10|out of 10))?\s*[.!]?\s*$", re.IGNORECASE)
+
+
+def parse_level(text: str) -> int | None:
+    """A pain level 0-10 typed as "4", "4/10" or "4 out of 10"; None otherwise."""
+    match = _LEVEL_RE.match(text)
+    return int(match[1]) if match else None
+
+
+_SKIP_WORDS = frozenset({"skip", "none", "no", "pass", "nowhere"})
+
+#: What people type for each area of the /pain "where" question (callbacks' area ids).
+_AREA_WORDS: dict[str, frozenset[str]] = {
+    "lower_back": frozenset(
+        {"lower back", "low back", "lower", "lumbar", "lower spine", "bottom of my back"}
+    ),
+    "upper_back": frozenset({"upper back", "upper", "shoulder blades", "thoracic", "mid back"}),
+    "neck": frozenset({"neck", "my neck", "cervical"}),
+    "hips": frozenset({"hips", "hip", "my hips", "my hip", "pelvis"}),
+}
+
+
+def is_skip(text: str) -> bool:
+    return _words(text) in _SKIP_WORDS
+
+
+def parse_area(text: str) -> str | None:
+    """The area id ("lower_back", "neck" ...) for what was typed, or None."""
+    words = _words(text)
+    words = words.removeprefix("my ").removeprefix("in my ").removeprefix("the ")
+    for area, names in _AREA_WORDS.items():
+        if words in names:
+            return area
+    return None
+
+
+_PAIN_RE = re.compile(
+    r"\b(hurt\w*|pain\w*|ache\w*|aching|sore|ouch|ow+|sharp|twinge\w*|sting\w*|"
+    r"burn\w*|numb\w*|tingl\w*|cramp\w*|spasm\w*)\b"
+)
+
+
+def mentions_pain(text: str) -> bool:
+    """Whether a message mid-routine talks about pain ("this hurts", "ouch", "sharp pain")."""
+    return _PAIN_RE.search(_words(text)) is not None

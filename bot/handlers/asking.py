@@ -1,0 +1,145 @@
+"""Asking a question and closing it: the one place that opens, answers and retires questions.
+
+Every question the bot asks is stored with the user (see `bot.domain.questions`). Asking
+one retires the previous one (its buttons are removed); answering one, by a tap or by text,
+closes it and removes its buttons; a button of a question that is no longer open answers
+"That button isn't valid any more" and changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from telegram import Bot, InlineKeyboardMarkup, ReplyKeyboardMarkup, Update
+from telegram.ext import ContextTypes
+
+from bot import texts
+from bot.botapi import errors as botapi
+from bot.domain.questions import Kind, Question
+from bot.handlers.common import answer, remove_buttons, reply, sender_ids, services
+
+logger = logging.getLogger(__name__)
+
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup
+
+
+async def ask(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    kind: Kind,
+    text: str,
+    markup: Callable[[int], Markup],
+    argument: str = "",
+    *,
+    edit: bool = False,
+) -> int:
+    """Open question `kind`, send `text` with `markup(seq)`, remember its message.
+
+    With `edit`, the tapped message becomes the question (a menu turning into a question).
+    Returns the question's sequence number (its buttons carry it).
+    """
+    user_id, _ = sender_ids(update)
+    prefs = services(context).preferences
+    seq, replaced = await prefs.ask(user_id, kind, argument)
+    query = update.callback_query
+    tapped = query.message.message_id if query is not None and query.message else None
+    if replaced is not None:
+        await retire_buttons(update, context, replaced)
+    keyboard = markup(seq)
+    _, chat_id = sender_ids(update)
+    if edit and tapped is not None and isinstance(keyboard, InlineKeyboardMarkup):
+        sent = await botapi.edit_text(context.bot, chat_id, tapped, text, reply_markup=keyboard)
+    else:
+        sent = await reply(update, text, reply_markup=keyboard)
+    if sent.failure is botapi.Failure.NOT_MODIFIED:
+        message_id: int | None = tapped
+    else:
+        message_id = sent.message.message_id if sent.message is not None else None
+    if message_id is None:  # not delivered: typed answers still work, the buttons aren't there
+        return seq
+    await prefs.question_shown(user_id, seq, message_id)
+    return seq
+
+
+async def close(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, question: Question | None = None
+) -> bool:
+    """Close `question` (or whatever is open) and take its buttons away.
+
+    False when `question` was no longer the open one: the answer came too late.
+    """
+    user_id, _ = sender_ids(update)
+    prefs = services(context).preferences
+    open_question = question or await prefs.question(user_id)
+    if open_question is None:
+        return False
+    if not await prefs.close_question(user_id, open_question):
+        return False
+    await retire_buttons(update, context, open_question)
+    return True
+
+
+async def retire_buttons(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, question: Question
+) -> None:
+    """Take a closed question's buttons away, unless it's the tapped message (the tap
+    handler edits that one itself)."""
+    _, chat_id = sender_ids(update)
+    if (
+        question.message_id is not None
+        and question.has_inline_buttons
+        and not _is_tapped(update, question)
+    ):
+        await strip_buttons(context.bot, chat_id, question.message_id)
+
+
+async def close_kind(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, kind: Kind, argument: str | None = None
+) -> bool:
+    """Close the open question if it is `kind` (with `argument` when given)."""
+    user_id, _ = sender_ids(update)
+    question = await services(context).preferences.question(user_id)
+    if question is None or question.kind is not kind:
+        return False
+    if argument is not None and question.argument != argument:
+        return False
+    return await close(update, context, question)
+
+
+def _is_tapped(update: Update, question: Question) -> bool:
+    """The tapped message is the question's own: the tap handler edits it itself."""
+    query = update.callback_query
+    return (
+        query is not None
+        and query.message is not None
+        and query.message.message_id == question.message_id
+    )
+
+
+async def open_question(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, kind: Kind, seq: int
+) -> Question | None:
+    """The open question if it is `kind` with sequence number `seq` (a button's), else None."""
+    user_id, _ = sender_ids(update)
+    question = await services(context).preferences.question(user_id)
+    if question is None or question.kind is not kind or question.seq != seq:
+        return None
+    return question
+
+
+async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A button of a question that was answered or replaced (or forged): say so, and remove
+    the buttons unless the message is the open question's own."""
+    if update.callback_query is None:
+        return
+    await answer(update, texts.INVALID_BUTTON, alert=True)
+    user_id, _ = sender_ids(update)
+    question = await services(context).preferences.question(user_id)
+    if question is None or not _is_tapped(update, question):
+        await remove_buttons(update)
+
+
+async def strip_buttons(bot: Bot, chat_id: int, message_id: int) -> None:
+    """Remove the inline buttons of an earlier message (it may be gone: that's fine)."""
+    await botapi.clear_buttons(bot, chat_id, message_id)
