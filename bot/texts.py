@@ -305,13 +305,6 @@ ROUTINE_CONSENT_HINT = (
 )
 
 
-def tap_one_of(*labels: str) -> str:
-    """Which buttons are there, by their labels: "Tap A or B above." """
-    named = [f"<b>{escape(label)}</b>" for label in labels]
-    listed = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " or " + named[-1]
-    return f"Tap {listed} above."
-
-
 ROUTINE_HURTS_HINT = (
     "🤕 If a stretch hurts, stop it now. Tap <b>🤕 It hurts</b> on the stretch: I'll end "
     "the routine and tell you what to do next."

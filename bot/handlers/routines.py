@@ -509,11 +509,7 @@ async def typed_in_routine(
         await reply(update, texts.ROUTINE_PAIN_HINT.format(when=when, title=title))
     elif phase is Phase.CONSENT:
         await reply(update, texts.ROUTINE_CONSENT_HINT.format(title=title))
-    elif phase is Phase.CHECK:
-        high = svc.content.safety.high_pain
-        gentle = high.go_on_button if view.routine.gentle else high.gentle_button
-        await reply(update, texts.tap_one_of(gentle, high.rest_button))
-    elif mentions_pain(text):
+    elif phase is not Phase.CHECK and mentions_pain(text):
         await reply(update, texts.ROUTINE_HURTS_HINT)
     else:
         await reply(update, mid_routine_hint(view))
