@@ -41,7 +41,8 @@ T = TypeVar("T")
 # Every kind of payload the bot's buttons carry; data none of these accept is invalid.
 PARSERS = [
     callbacks.parse_time_choice,
-    callbacks.parse_zone_answer,
+    callbacks.parse_zone_confirm,
+    callbacks.parse_question_cancel,
     callbacks.parse_settings_action,
     callbacks.parse_default_routine,
     callbacks.parse_weekday_toggle,
@@ -81,7 +82,7 @@ WORDS = st.sampled_from(
 FORGED = st.builds(
     lambda prefix, parts: ":".join([prefix, *map(str, parts)]),
     st.sampled_from(
-        ["t", "z", "s", "dr", "d", "p", "r", "go", "gx", "rt", "rp", "pn", "pa", "pc", "del"]
+        ["t", "z", "q", "s", "dr", "d", "p", "r", "go", "gx", "rt", "rp", "pn", "pa", "pc", "del"]
     ),
     st.lists(st.one_of(NUMBERS, WORDS, st.text(max_size=6)), max_size=4),
 ).filter(fits)

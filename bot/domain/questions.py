@@ -73,14 +73,23 @@ def _words(text: str) -> str:
     return " ".join(kept.split())
 
 
-_CANCEL_WORDS = frozenset(
-    {"cancel", "back", "go back", "stop", "quit", "exit", "never mind", "nevermind", "abort"}
-)
+_CANCEL_WORDS = frozenset({"cancel", "back", "stop", "quit", "exit", "abort", "nevermind"})
+_CANCEL_PHRASES = frozenset({"never mind", "forget it", "go back"})
+_POLITE = frozenset({"please", "pls", "go", "i", "want", "to", "ok", "okay", "just"})
 
 
 def is_cancel(text: str) -> bool:
-    """ "cancel", "back", "✖️ Cancel", "⬅️ Back" ...: leave the question, look nothing up."""
-    return _words(text) in _CANCEL_WORDS
+    """ "cancel", "back", "✖️ Cancel", "⬅️ Back", "cancel please", "go back" ...: leave the
+    question, look nothing up. Only short messages: "back pain" is no way out."""
+    words = _words(text)
+    if words in _CANCEL_PHRASES:
+        return True
+    parts = words.split()
+    return (
+        0 < len(parts) <= 4
+        and any(part in _CANCEL_WORDS for part in parts)
+        and all(part in _CANCEL_WORDS or part in _POLITE for part in parts)
+    )
 
 
 _YES = frozenset({"yes", "y", "yeah", "yep", "yup", "ok", "okay", "correct", "right", "sure"})
