@@ -312,10 +312,25 @@ async def _events(request: web.Request) -> web.StreamResponse:
             if loop.time() >= next_clock:
                 next_clock = loop.time() + CLOCK_PERIOD
                 await send("clock", await playground.clock_view(user_id))
-            await loopback.wait_for_change(max(next_clock - loop.time(), 0.05))
+            await _wait_for_change_or(closing, playground, max(next_clock - loop.time(), 0.05))
     except (ConnectionResetError, asyncio.CancelledError):
         pass
     return response
+
+
+async def _wait_for_change_or(
+    closing: asyncio.Event, playground: Playground, seconds: float
+) -> None:
+    """Until the loopback state may have changed, the page server is closing, or ``seconds``."""
+    waiters = [
+        asyncio.ensure_future(closing.wait()),
+        asyncio.ensure_future(playground.loopback.wait_for_change(seconds)),
+    ]
+    try:
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
 
 
 # --------------------------------------------------------------------------- app
@@ -362,7 +377,7 @@ def create_web_app(playground: Playground) -> web.Application:
     app[_CLOSING] = asyncio.Event()
 
     async def on_shutdown(app: web.Application) -> None:
-        app[_CLOSING].set()  # event streams end within CLOCK_PERIOD
+        app[_CLOSING].set()  # event streams end now
 
     app.on_shutdown.append(on_shutdown)
     app.add_routes(
