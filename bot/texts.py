@@ -619,6 +619,8 @@ EXPORT_CSV_CAPTION = "📦 All your data as CSV: one sheet, the first column nam
 
 EXPORT_JSON_CAPTION = "📦 The same data as JSON."
 
+EXPORT_FAILED = "📦 I couldn't send all of your files just now. Please send /export again."
+
 DELETE_ASK = (
     "🗑 <b>Delete everything?</b>\n"
     "This erases all I store about you: settings, reminders, routines and your pain log. "

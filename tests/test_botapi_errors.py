@@ -380,3 +380,38 @@ async def test_a_step_the_user_deleted_is_sent_again_and_its_timer_stops(
     [run] = await runs_of(harness, user)
     assert run.steps_done == run.step_index
     assert errors_logged(caplog) == []
+
+
+# --- commands whose files fail to send -----------------------------------------------------
+
+
+@pytest.mark.parametrize("how", ["5xx", "dropped"])
+async def test_an_export_that_failed_to_send_says_so(
+    harness: BotHarness, caplog: pytest.LogCaptureFixture, how: str
+) -> None:
+    user = harness.new_user()
+    await onboard(harness, user)
+    if how == "5xx":
+        harness.server.fail_next("sendDocument", error_code=500)
+    else:
+        harness.server.drop_next("sendDocument")
+    await harness.send(user, "/export")
+    assert harness.last_text(user) == texts.EXPORT_FAILED
+    assert [m for m in harness.server.bot_messages(user.id) if m.document] == []
+    await harness.send(user, "/export")  # and again works
+    assert len([m for m in harness.server.bot_messages(user.id) if m.document]) == 2
+    assert errors_logged(caplog) == []
+
+
+async def test_a_progress_chart_that_failed_to_send_is_no_traceback(
+    harness: BotHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    user = harness.new_user()
+    await onboard(harness, user)
+    harness.server.fail_next("sendChatAction", error_code=502, description="Bad Gateway")
+    harness.server.fail_next("sendPhoto", error_code=500)
+    await harness.send(user, "/progress")
+    assert texts.ERROR not in harness.bot_texts(user)
+    assert errors_logged(caplog) == []
+    await harness.send(user, "/progress")
+    assert harness.server.last_bot_message(user.id).has_media

@@ -20,8 +20,9 @@ that would reach the global error handler:
 Any other `BadRequest` (bad HTML, a text over the limit, an unknown parameter) is a bug of
 this bot and is raised as usual, so the error handler logs it.
 
-Source: https://core.telegram.org/bots/api#making-requests and the error texts Telegram's
-Bot API server returns (`td/telegram/net/NetQueryDispatcher`, `telegram-bot-api/Client.cpp`).
+Source: https://core.telegram.org/bots/api#making-requests (error_code, description,
+retry_after) and the descriptions Telegram returns for these cases, which the loopback Bot
+API server (`loopback/`) reproduces word for word.
 """
 
 from __future__ import annotations
@@ -196,6 +197,12 @@ async def send_photo(
         ),
     )
     return Sent(message, failure)
+
+
+async def send_chat_action(bot: Bot, chat_id: int, action: str) -> bool:
+    """sendChatAction ("upload_photo" ...): a hint only, so any documented failure is fine."""
+    _, failure = await _call("sendChatAction", lambda: bot.send_chat_action(chat_id, action))
+    return failure is None
 
 
 async def send_document(bot: Bot, chat_id: int, document: InputFile, *, caption: str) -> Sent:

@@ -9,6 +9,7 @@ from telegram.constants import ChatAction
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import callbacks, keyboards, texts
+from bot.botapi import errors as botapi
 from bot.domain.questions import Kind, Question
 from bot.handlers import asking
 from bot.handlers.common import answer, edit_or_send, reply, sender_ids, services
@@ -26,16 +27,19 @@ async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if data.is_empty:
         await reply(update, texts.EXPORT_NOTHING)
         return
-    chat = update.effective_chat
-    assert chat is not None
+    assert update.effective_chat is not None
+    chat_id, bot = update.effective_chat.id, context.bot
     stem = f"back-stretch-data-{data.exported_at:%Y-%m-%d}"
-    await chat.send_chat_action(ChatAction.UPLOAD_DOCUMENT)
-    await chat.send_document(
-        InputFile(data.as_csv(), filename=f"{stem}.csv"), caption=texts.EXPORT_CSV_CAPTION
-    )
-    await chat.send_document(
-        InputFile(data.as_json(), filename=f"{stem}.json"), caption=texts.EXPORT_JSON_CAPTION
-    )
+    await botapi.send_chat_action(bot, chat_id, ChatAction.UPLOAD_DOCUMENT)
+    files = [
+        (InputFile(data.as_csv(), filename=f"{stem}.csv"), texts.EXPORT_CSV_CAPTION),
+        (InputFile(data.as_json(), filename=f"{stem}.json"), texts.EXPORT_JSON_CAPTION),
+    ]
+    for document, caption in files:
+        sent = await botapi.send_document(bot, chat_id, document, caption=caption)
+        if not sent.ok:  # say so rather than leave half an export
+            await reply(update, texts.EXPORT_FAILED)
+            return
 
 
 async def delete_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

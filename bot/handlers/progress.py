@@ -10,6 +10,7 @@ from telegram.constants import ChatAction, ParseMode
 from telegram.ext import CommandHandler, ContextTypes
 
 from bot import texts
+from bot.botapi import errors as botapi
 from bot.charts import render_progress_chart
 from bot.content import SafetyTexts
 from bot.db.models import Delivery, User
@@ -63,13 +64,15 @@ async def progress_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     user_id = user.id
     svc = services(context)
     assert update.effective_chat is not None
-    await update.effective_chat.send_chat_action(ChatAction.UPLOAD_PHOTO)
+    chat_id = update.effective_chat.id
+    await botapi.send_chat_action(context.bot, chat_id, ChatAction.UPLOAD_PHOTO)
     progress = await svc.pain.progress(user_id)
     png = await chart_png(progress)
-    await update.effective_chat.send_photo(
+    await botapi.send_photo(
+        context.bot,
+        chat_id,
         InputFile(png, filename="progress.png"),
         caption=progress_caption(progress),
-        parse_mode=ParseMode.HTML,
     )
 
 
