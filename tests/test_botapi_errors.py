@@ -14,7 +14,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 from bot import texts
 from bot.botapi.errors import Failure, classify
 from bot.db.models import Delivery, RoutineRun
-from bot.handlers.routines import tick_timers
+from bot.handlers.routines import TimerTicks, tick_timers
 from loopback.server import SimUser
 from tests.harness.bot import BotHarness, onboard
 from tests.harness.snapshot import errors_logged
@@ -260,20 +260,33 @@ async def test_a_hanging_edit_for_one_user_does_not_hold_up_another(
     harness: BotHarness,
 ) -> None:
     slow, other = harness.new_user("Slow"), harness.new_user("Other")
-    await start_hold(harness, slow)
+    slow_message = await start_hold(harness, slow)
     other_message = await start_hold(harness, other)
+    assert harness.app is not None
+    bot, ticks = harness.app.bot, TimerTicks()
     harness.server.delay_next("editMessageCaption", 2.0, chat_id=slow.id)
     harness.clock.advance(timedelta(seconds=6))
-    assert harness.app is not None
     since = len(harness.server.calls)
-    tick = asyncio.create_task(tick_timers(harness.app.bot, harness.services))
-    # The other user's countdown is edited while the slow one still hangs.
-    await harness.server.wait_for_call(
-        "editMessageCaption", lambda call: call.chat_id == other.id, since=since
-    )
-    assert not tick.done()
-    assert "14 s left" in (harness.server.message(other.id, other_message).caption or "")
-    assert await tick == 2
+    first = await ticks.tick(bot, harness.services, asyncio.ensure_future)
+    assert len(first) == 2
+    for user, completed in ((slow, False), (other, True)):
+        await harness.server.wait_for_call(
+            "editMessageCaption",
+            lambda call, user=user: call.chat_id == user.id,  # type: ignore[misc]
+            since=since,
+            completed=completed,
+        )
+    # The next tick, while the slow chat's edit still hangs: the other countdown moves on,
+    # the slow one gets no second edit on top of the first.
+    harness.clock.advance(timedelta(seconds=6))
+    second = await ticks.tick(bot, harness.services, asyncio.ensure_future)
+    assert len(second) == 1
+    assert await asyncio.gather(*second) == [True]
+    assert "8 s left" in (harness.server.message(other.id, other_message).caption or "")
+    assert not all(task.done() for task in first)  # the slow edit is still under way
+    assert sorted(await asyncio.gather(*first)) == [True, True]
+    assert "14 s left" in (harness.server.message(slow.id, slow_message).caption or "")
+    assert ticks.in_flight == {}
 
 
 # --- "query is too old": taps queued while the bot restarted ------------------------------

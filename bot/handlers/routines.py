@@ -11,10 +11,12 @@ import asyncio
 import hashlib
 import logging
 import warnings
+from collections.abc import Callable, Coroutine
 from dataclasses import replace
 from datetime import datetime
 from html import escape
 from pathlib import Path
+from typing import Any
 
 from telegram import Bot, InputFile, Update
 from telegram.error import BadRequest
@@ -464,24 +466,68 @@ async def _tick_one(bot: Bot, svc: Services, view: RunView, now: datetime) -> bo
     return sent.ok
 
 
-async def tick_timers(bot: Bot, svc: Services) -> int:
-    """Count running holds down by editing their message at most every few seconds.
+Spawn = Callable[[Coroutine[Any, Any, bool]], "asyncio.Task[bool]"]
+"""Starts a task: `asyncio.ensure_future`, or the Application's `create_task`."""
 
-    Each user's edit runs on its own, so a slow, blocked or failing chat never holds up
-    anyone else's countdown. Returns how many countdowns were edited."""
-    now = svc.clock.now()
-    views = await svc.routines.running_timers()
-    results = await asyncio.gather(
-        *(_tick_one(bot, svc, view, now) for view in views), return_exceptions=True
-    )
-    for view, result in zip(views, results, strict=True):
-        if isinstance(result, BaseException):
-            logger.error("Hold timer of run %s failed", view.run.id, exc_info=result)
-    return sum(result is True for result in results)
+
+class TimerTicks:
+    """The hold-timer job's own state: the runs whose countdown edit is still in flight.
+
+    A tick starts each due edit as a task of its own and skips runs whose previous edit
+    hasn't finished, so a slow chat (up to the HTTP timeout) never delays anyone else's
+    countdown, and never gets two edits at once."""
+
+    def __init__(self) -> None:
+        self.in_flight: dict[int, asyncio.Task[bool]] = {}
+
+    async def tick(self, bot: Bot, svc: Services, spawn: Spawn) -> list[asyncio.Task[bool]]:
+        """Start this tick's edits without waiting for them; returns the tasks started."""
+        now = svc.clock.now()
+        started = []
+        for view in await svc.routines.running_timers():
+            run_id = view.run.id
+            if run_id in self.in_flight:
+                continue
+            task = spawn(_tick_contained(bot, svc, view, now))
+            self.in_flight[run_id] = task
+            task.add_done_callback(self._finished)
+            started.append(task)
+        return started
+
+    def _finished(self, task: asyncio.Task[bool]) -> None:
+        for run_id, running in list(self.in_flight.items()):
+            if running is task:
+                del self.in_flight[run_id]
+
+
+async def _tick_contained(bot: Bot, svc: Services, view: RunView, now: datetime) -> bool:
+    """`_tick_one`, with a bug in one user's countdown logged and kept from the others."""
+    try:
+        return await _tick_one(bot, svc, view, now)
+    except Exception:
+        logger.exception("Hold timer of run %s failed", view.run.id)
+        return False
+
+
+async def tick_timers(bot: Bot, svc: Services) -> int:
+    """One tick of the hold timers, waiting for its edits (tests and benchmarks).
+    Returns how many countdowns were edited."""
+    tasks = await TimerTicks().tick(bot, svc, asyncio.ensure_future)
+    return sum(await asyncio.gather(*tasks))
+
+
+TIMER_TICKS_KEY = "hold_timer_ticks"
 
 
 async def timer_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    await tick_timers(context.bot, services(context))
+    """The periodic hold-timer job: starts the due countdown edits and returns at once."""
+    ticks = context.bot_data.setdefault(TIMER_TICKS_KEY, TimerTicks())
+    assert isinstance(ticks, TimerTicks)
+
+    def spawn(coroutine: Coroutine[Any, Any, bool]) -> asyncio.Task[bool]:
+        return context.application.create_task(coroutine, name="hold-timer-edit")
+
+    await ticks.tick(context.bot, services(context), spawn)
 
 
 async def typed_in_routine(
