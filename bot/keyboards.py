@@ -269,3 +269,8 @@ def delete_confirm(asked_at: datetime) -> InlineKeyboardMarkup:
             [button(texts.DELETE_CANCEL_BUTTON, callbacks.DELETE_CANCEL)],
         ]
     )
+
+
+def open_private_chat(link: str) -> InlineKeyboardMarkup:
+    """One URL button (a deep link) that opens the private chat with the bot."""
+    return InlineKeyboardMarkup([[InlineKeyboardButton(texts.OPEN_PRIVATE_CHAT_BUTTON, url=link)]])

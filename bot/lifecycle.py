@@ -15,8 +15,9 @@ from telegram.ext import Application
 logger = logging.getLogger(__name__)
 
 # The update types the handlers use (bot/handlers/__init__.py: messages, edited messages,
-# callback queries): polling and setWebhook ask for exactly these.
-ALLOWED_UPDATES = ("message", "edited_message", "callback_query")
+# callback queries, and my_chat_member: added to a group, the bot leaves, bot.handlers.chats):
+# polling and setWebhook ask for exactly these.
+ALLOWED_UPDATES = ("message", "edited_message", "callback_query", "my_chat_member")
 
 
 def log_polling_error(error: TelegramError) -> None:

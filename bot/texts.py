@@ -113,6 +113,20 @@ INVALID_BUTTON = "That button isn't valid any more."
 
 ERROR = "😕 Sorry, something went wrong on my side. Please try again in a moment."
 
+# Groups, supergroups and channels: the bot works in private chats only.
+PRIVATE_CHAT_ONLY = (
+    "🔒 I work in a private chat only, so your reminders, routines and pain log stay "
+    "between us. Tap below to open it."
+)
+PRIVATE_CHAT_ONLY_ALERT = (
+    "🔒 I work in a private chat only. Open it from my profile and send /start there."
+)
+ADDED_TO_GROUP = (
+    "👋 Thanks for adding me! I work in private chats only, so I'm leaving this group. "
+    "To stretch with me, open a private chat:"
+)
+OPEN_PRIVATE_CHAT_BUTTON = "💬 Open a private chat"
+
 STOPPED = (
     "🔕 Reminders are off. Your settings and history are kept.\n"
     "Send /start to turn them back on, or /delete to erase everything."

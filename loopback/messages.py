@@ -37,6 +37,8 @@ class MessagesMixin(ServerState):
         chat = self._chats.get(chat_id) if isinstance(chat_id, int) else None
         if chat is None:
             raise bad_request("chat not found")
+        if chat.group is not None and not chat.bot_is_member:
+            raise ApiError(403, f"Forbidden: bot is not a member of the {chat.group.type} chat")
         if chat.deactivated:
             raise ApiError(403, "Forbidden: user is deactivated")
         if chat.blocked:

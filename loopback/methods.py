@@ -270,6 +270,7 @@ METHODS: dict[str, MethodSpec] = {
             "action",
         ),
         _spec("getFile", {"file_id": _S}, "file_id"),
+        _spec("leaveChat", {"chat_id": _IS}, "chat_id"),
     )
 }
 

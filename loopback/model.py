@@ -40,8 +40,21 @@ class SimUser:
         return data
 
 
-ChatRef = SimUser | int
-"""Helpers accept either the SimUser or the chat id."""
+@dataclass(frozen=True)
+class SimGroup:
+    """A group, supergroup or channel; its chat id is negative, like Telegram's."""
+
+    id: int
+    title: str
+    type: Literal["group", "supergroup", "channel"] = "group"
+
+    def chat_api(self) -> dict[str, Any]:
+        """The ``Chat`` object of this group or channel."""
+        return {"id": self.id, "type": self.type, "title": self.title}
+
+
+ChatRef = SimUser | SimGroup | int
+"""Helpers accept the SimUser (their private chat), the SimGroup, or the chat id."""
 
 
 @dataclass
@@ -52,7 +65,8 @@ class SimMessage:
     chat_id: int
     from_bot: bool
     date: int
-    sender: dict[str, Any] = field(repr=False)
+    sender: dict[str, Any] | None = field(repr=False)
+    """The ``from`` user; None for a channel post."""
     chat: dict[str, Any] = field(repr=False)
     text: str | None = None
     entities: list[dict[str, Any]] = field(default_factory=list)
@@ -66,6 +80,8 @@ class SimMessage:
     location: dict[str, Any] | None = None
     edit_date: int | None = None
     reply_to: dict[str, Any] | None = field(default=None, repr=False)
+    sender_chat: dict[str, Any] | None = field(default=None, repr=False)
+    """The chat a message was sent on behalf of (anonymous admins, channel posts)."""
 
     @property
     def has_media(self) -> bool:
@@ -114,12 +130,13 @@ class SimMessage:
 
     def to_api(self) -> dict[str, Any]:
         """The ``Message`` object as Telegram would serialise it now."""
-        data: dict[str, Any] = {
-            "message_id": self.message_id,
-            "from": copy.deepcopy(self.sender),
-            "chat": copy.deepcopy(self.chat),
-            "date": self.date,
-        }
+        data: dict[str, Any] = {"message_id": self.message_id}
+        if self.sender is not None:
+            data["from"] = copy.deepcopy(self.sender)
+        if self.sender_chat is not None:
+            data["sender_chat"] = copy.deepcopy(self.sender_chat)
+        data["chat"] = copy.deepcopy(self.chat)
+        data["date"] = self.date
         if self.edit_date is not None:
             data["edit_date"] = self.edit_date
         if self.reply_to is not None:
@@ -236,9 +253,21 @@ class _Fault:
 @dataclass
 class _Chat:
     user: SimUser
+    """The private chat's user; for a group, the member who created it."""
     messages: dict[int, SimMessage] = field(default_factory=dict)
     next_message_id: int = 1
     blocked: bool = False
     deactivated: bool = False
     last_action: str | None = None
     reply_keyboard: dict[str, Any] | None = None
+    group: SimGroup | None = None
+    """Set for groups, supergroups and channels."""
+    bot_is_member: bool = True
+    """Groups: False once the bot left or was removed (sends then get 403)."""
+
+    @property
+    def id(self) -> int:
+        return self.group.id if self.group is not None else self.user.id
+
+    def chat_api(self) -> dict[str, Any]:
+        return self.group.chat_api() if self.group is not None else self.user.chat_api()

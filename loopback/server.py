@@ -10,8 +10,9 @@ inject faults.
 Layout: ``LoopbackBotAPI`` combines one mixin per concern: ``state`` (shared state and
 wake-ups), ``http_app`` (aiohttp routes, dispatch), ``updates`` (queue, getUpdates),
 ``messages`` (send/edit/delete), ``files`` (photos, documents), ``bot_settings``
-(getMe, commands), ``users`` (acting as users), ``faults`` (fault injection),
-``inspection`` (what tests look at); the data classes live in ``model``.
+(getMe, commands), ``users`` (acting as users), ``groups`` (groups, channels, raw
+updates, leaveChat), ``faults`` (fault injection), ``inspection`` (what tests look at);
+the data classes live in ``model``.
 
 Concurrency: the state is not thread-safe.  Call the synchronous helpers (``send_text``,
 ``press_button`` …) from the thread running the server's event loop, or before
@@ -25,25 +26,33 @@ from typing import Any, ClassVar
 
 from loopback.bot_settings import BotSettingsMixin
 from loopback.files import FilesMixin
+from loopback.groups import GroupsMixin
 from loopback.http_app import HttpAppMixin
 from loopback.messages import MessagesMixin
-from loopback.model import RecordedCall, SimCallbackQuery, SimMessage, SimUser, StoredFile
+from loopback.model import (
+    RecordedCall,
+    SimCallbackQuery,
+    SimGroup,
+    SimMessage,
+    SimUser,
+    StoredFile,
+)
 from loopback.state import DEFAULT_TOKEN
 from loopback.updates import UpdatesMixin
-from loopback.users import UsersMixin
 
 __all__ = [
     "DEFAULT_TOKEN",
     "LoopbackBotAPI",
     "RecordedCall",
     "SimCallbackQuery",
+    "SimGroup",
     "SimMessage",
     "SimUser",
     "StoredFile",
 ]
 
 
-class LoopbackBotAPI(HttpAppMixin, UsersMixin, FilesMixin, BotSettingsMixin):
+class LoopbackBotAPI(HttpAppMixin, GroupsMixin, FilesMixin, BotSettingsMixin):
     """A Telegram Bot API look-alike served over real HTTP on 127.0.0.1.
 
     Point PTB at it with ``ApplicationBuilder().base_url(server.api_base_url)
@@ -73,4 +82,5 @@ class LoopbackBotAPI(HttpAppMixin, UsersMixin, FilesMixin, BotSettingsMixin):
         "sendDocument": FilesMixin._m_send_document,
         "sendChatAction": MessagesMixin._m_send_chat_action,
         "getFile": FilesMixin._m_get_file,
+        "leaveChat": GroupsMixin._m_leave_chat,
     }

@@ -69,6 +69,7 @@ class ServerState:
 
         self._chats: dict[int, _Chat] = {}
         self._next_user_id = 100_000_001
+        self._next_group_number = 0
         self._pending: list[dict[str, Any]] = []
         self._next_update_id = 1
         self._confirmed_offset = 0
@@ -120,20 +121,25 @@ class ServerState:
         }
 
     def _chat(self, ref: ChatRef) -> _Chat:
-        chat_id = ref.id if isinstance(ref, SimUser) else ref
+        chat_id = ref if isinstance(ref, int) else ref.id
         chat = self._chats.get(chat_id)
         if chat is None:
             raise LookupError(f"no chat {chat_id}: create the user with add_user() first")
         return chat
 
-    def _new_message(self, chat: _Chat, *, from_bot: bool, **content: Any) -> SimMessage:
+    def _new_message(
+        self, chat: _Chat, *, from_bot: bool, author: SimUser | None = None, **content: Any
+    ) -> SimMessage:
+        """A message in `chat`; from the bot, or from `author` (default: the chat's user).
+        `content` may set ``sender`` (None for channel posts) and ``sender_chat``."""
+        if "sender" not in content:
+            content["sender"] = self._bot_user() if from_bot else (author or chat.user).to_api()
         message = SimMessage(
             message_id=chat.next_message_id,
-            chat_id=chat.user.id,
+            chat_id=chat.id,
             from_bot=from_bot,
             date=int(self._clock()),
-            sender=self._bot_user() if from_bot else chat.user.to_api(),
-            chat=chat.user.chat_api(),
+            chat=chat.chat_api(),
             **content,
         )
         chat.next_message_id += 1

@@ -84,7 +84,7 @@ class UsersMixin(UpdatesMixin, InspectionMixin):
     @property
     def users(self) -> list[SimUser]:
         """Every simulated user, in creation order."""
-        return [chat.user for chat in self._chats.values()]
+        return [chat.user for chat in self._chats.values() if chat.group is None]
 
     def _acting_chat(self, user: ChatRef) -> _Chat:
         chat = self._chat(user)
@@ -238,14 +238,22 @@ class UsersMixin(UpdatesMixin, InspectionMixin):
             raise LookupError(f"message {message_id} was sent by the user, not the bot")
         return message
 
-    def _press(self, chat: _Chat, message: SimMessage, data: str | None) -> int:
+    def _press(
+        self,
+        chat: _Chat,
+        message: SimMessage,
+        data: str | None,
+        presser: SimUser | None = None,
+    ) -> int:
+        """A callback query by `presser` (default: the private chat's user)."""
+        presser = presser or chat.user
         query_id = str(4_000_000_000_000_000 + self._next_query_id)
         self._next_query_id += 1
         query: dict[str, Any] = {
             "id": query_id,
-            "from": chat.user.to_api(),
+            "from": presser.to_api(),
             "message": message.to_api(),
-            "chat_instance": str(-7_000_000_000 - chat.user.id),
+            "chat_instance": str(-7_000_000_000 - chat.id),
         }
         if data is not None:
             query["data"] = data
@@ -253,14 +261,17 @@ class UsersMixin(UpdatesMixin, InspectionMixin):
         self._callback_queries[query_id] = SimCallbackQuery(
             id=query_id,
             update_id=update_id,
-            user=chat.user,
-            chat_id=chat.user.id,
+            user=presser,
+            chat_id=chat.id,
             message_id=message.message_id,
             data=data,
         )
         return update_id
 
-    def _member_update(self, chat: _Chat, old: str, new: str) -> int:
+    def _member_update(
+        self, chat: _Chat, old: str, new: str, by: dict[str, Any] | None = None
+    ) -> int:
+        """A my_chat_member update: the bot's status in `chat` changed, done by `by`."""
         bot = {**self._bot_user()}
         old_member: dict[str, Any] = {"user": bot, "status": old}
         new_member: dict[str, Any] = {"user": bot, "status": new}
@@ -270,8 +281,8 @@ class UsersMixin(UpdatesMixin, InspectionMixin):
         return self._enqueue(
             {
                 "my_chat_member": {
-                    "chat": chat.user.chat_api(),
-                    "from": chat.user.to_api(),
+                    "chat": chat.chat_api(),
+                    "from": by if by is not None else chat.user.to_api(),
                     "date": int(self._clock()),
                     "old_chat_member": old_member,
                     "new_chat_member": new_member,

@@ -13,6 +13,7 @@ from telegram.ext import (
 from bot.handlers import (
     admin,
     answers,
+    chats,
     common,
     fallbacks,
     info,
@@ -26,6 +27,7 @@ from bot.handlers import (
     settings,
 )
 
+PRIVATE_CHATS_GROUP = -3
 EDITS_GROUP = -2
 LEAVE_QUESTION_GROUP = -1
 
@@ -34,6 +36,8 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     """Register every handler. Order matters: groups run in ascending order; within a group
     the first match wins.
 
+    -3. Before everything: only updates from a person in a private chat go on
+        (`chats.private_chats_only`); groups and channels get at most one short answer.
     -2. Edited messages: the answer to the open question, or ignored; nothing else sees them.
     -1. A command or a button of another flow leaves the open question (stored in the
         database, bot/handlers/asking.py), so later text is never taken as its answer.
@@ -44,6 +48,7 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
         any other button is answered as invalid (every callback query gets an answer); an
         unknown command gets a hint.
     """
+    application.add_handler(chats.build_gate(), group=PRIVATE_CHATS_GROUP)
     application.add_handler(
         MessageHandler(filters.UpdateType.EDITED, answers.edited), group=EDITS_GROUP
     )

@@ -116,6 +116,11 @@ class BotHarness:
     async def share_location(self, user: SimUser, latitude: float, longitude: float) -> None:
         await self._settle(self.server.share_location(user, latitude, longitude))
 
+    async def settle(self, update_id: int) -> None:
+        """Wait until the bot processed an update queued on the server directly (groups,
+        channels, raw updates)."""
+        await self._settle(update_id)
+
     async def _settle(self, update_id: int) -> None:
         assert self.app is not None
         await self.server.wait_until_confirmed(update_id, timeout=SETTLE_TIMEOUT)
