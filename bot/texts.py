@@ -167,7 +167,8 @@ PRIVACY = (
     "all of it, immediately and for good.\n\n"
     "The operator of this bot can see the database it runs on. Its files can be read only by "
     "the account the bot runs as, and /delete overwrites what it erases in them. Logs never "
-    "contain the text of messages or pain values."
+    "contain the text of messages or pain values.\n\n"
+    "I work in private chats only: in groups and channels I store nothing and show nothing."
 )
 
 COMMANDS: tuple[tuple[str, str], ...] = (
