@@ -270,10 +270,10 @@ async def test_odd_private_updates_never_reach_a_handler(
         {"inline_query": {"id": "1", "from": user.to_api(), "query": "stretch", "offset": ""}},
     ]
     for update in odd:
-        await harness.settle(harness.server.send_raw_update(update))
+        await harness.settle(harness.server.inject_update(update))
     # A button on an inline message (no chat at all): answered, nothing else.
     await harness.settle(
-        harness.server.send_raw_update(
+        harness.server.inject_update(
             {"callback_query": {"id": "77", "from": user.to_api(), "chat_instance": "1",
                                 "inline_message_id": "AAA", "data": "del:no"}}
         )
