@@ -10,11 +10,12 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY loopback ./loopback
-RUN pip install .
+# content/ is package data of the wheel (pyproject maps it to bot/content_files).
 COPY content ./content
+RUN pip install .
 
 RUN useradd --create-home --uid 10001 stretchbot && mkdir -p /app/data \
-    && chown stretchbot:stretchbot /app/data
+    && chown stretchbot:stretchbot /app/data && chmod 700 /app/data
 USER stretchbot
 VOLUME ["/app/data"]
 

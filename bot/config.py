@@ -15,10 +15,17 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/stretchbot.sqlite3"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+PACKAGED_CONTENT = Path(__file__).resolve().parent / "content_files"
+
+
 def default_content_dir() -> Path:
-    """`content/` of the source checkout, else `./content` (a non-editable install)."""
-    bundled = REPO_ROOT / "content"
-    return bundled if bundled.is_dir() else Path.cwd() / "content"
+    """The stretches, routines, safety texts and images the bot ships with.
+
+    Installed from a wheel they are package data in `bot/content_files/` (pyproject maps the
+    top-level `content/` there); in a source checkout (an editable install, the tests) they
+    are read from `content/` itself, so edits show up without reinstalling.
+    """
+    return PACKAGED_CONTENT if PACKAGED_CONTENT.is_dir() else REPO_ROOT / "content"
 
 
 class ConfigError(Exception):
