@@ -148,6 +148,11 @@ async def test_other_messages_in_a_group_are_ignored(harness: BotHarness) -> Non
     group = harness.server.add_group(user, "Office", "supergroup")
     for text in ("/start@some_other_bot", "hello everyone", "my back hurts 8/10", "7:30"):
         await in_group(harness, group, user, text)
+    # An edit of a command in the group (edited messages are answers in private chats only).
+    edited = harness.server.messages(group.id)[0].to_api()
+    edited.update(text="/start", edit_date=edited["date"] + 5)
+    edited["entities"] = [{"type": "bot_command", "offset": 0, "length": 6}]
+    await harness.settle(harness.server.inject_update({"edited_message": edited}))
     assert harness.server.bot_messages(group.id) == []
     assert harness.server.messages(user.id) == []
 

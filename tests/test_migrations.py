@@ -33,7 +33,7 @@ def test_chat_ids_moved_to_a_group_are_repaired(tmp_path: Path) -> None:
     their private chat again after the upgrade."""
     path = tmp_path / "bot.sqlite3"
     url = f"sqlite+aiosqlite:///{path}"
-    upgrade_sync(url, "0003")
+    upgrade_sync(url, "0004")
     with sqlite3.connect(path) as connection:
         for user_id, chat_id in ((111, -1001234567890), (222, 222)):
             insert_row(connection, "users", {"id": user_id, "chat_id": chat_id})

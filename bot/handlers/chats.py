@@ -11,8 +11,8 @@ channels it stores nothing, sends nothing personal and never moves a user's remi
 - Updates without a user, or sent on behalf of a chat (anonymous admins, channel posts),
   never reach a handler that assumes a user.
 
-`private_chats_only` runs in handler group -1 and raises `ApplicationHandlerStop` for
-everything it keeps away from the feature handlers (groups 0+).
+`private_chats_only` runs in the first handler group (bot/handlers/__init__.py) and raises
+`ApplicationHandlerStop` for everything it keeps away from the handlers of later groups.
 """
 
 from __future__ import annotations
