@@ -191,7 +191,7 @@ async def test_a_button_tapped_in_a_group_is_answered_and_changes_nothing(
     forged = [
         callbacks.delete_confirm(harness.clock.now()),  # would erase everything
         callbacks.DELETE_CANCEL,
-        callbacks.time_choice(datetime(2026, 1, 1, 21, 0).time()),
+        callbacks.time_choice(datetime(2026, 1, 1, 21, 0).time(), 1),
         "garbage",
     ]
     for data in forged:
