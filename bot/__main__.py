@@ -32,7 +32,14 @@ def run(settings: Settings) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="stretchbot", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="start the bot (long polling)")
+    run_command = commands.add_parser(
+        "run", help="start the bot (long polling, or a webhook with --webhook/WEBHOOK_URL)"
+    )
+    run_command.add_argument(
+        "--webhook",
+        metavar="URL",
+        help="receive updates at this https:// URL (overrides WEBHOOK_URL); see the README",
+    )
     playground = commands.add_parser(
         "playground",
         help="try the bot in a browser: loopback Bot API + bot + web page, no token",
@@ -47,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     # SHM files, the data folder) is readable by the bot's own user only.
     os.umask(PRIVATE_UMASK)
     try:
-        settings = load_settings()
+        webhook = getattr(args, "webhook", None)
+        settings = load_settings(webhook_url=webhook) if webhook else load_settings()
         configure_logging(settings)
         if args.command == "playground":
             return run_playground(args)

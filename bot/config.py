@@ -51,6 +51,30 @@ class Settings(BaseSettings):
     # How long a claimed reminder stays held without a heartbeat before another process
     # may take it over (or, if its request may be on the wire, record it as uncertain).
     delivery_lease_seconds: float = Field(default=120.0, gt=0)
+    # Webhook mode (bot.webhook): Telegram POSTs updates to WEBHOOK_URL; PTB's server listens
+    # on WEBHOOK_LISTEN:WEBHOOK_PORT behind the operator's HTTPS reverse proxy.
+    webhook_url: str = ""
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = Field(default=8080, ge=1, le=65535)
+    webhook_secret: str = Field(default="", repr=False)
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _check_webhook_url(cls, value: str) -> str:
+        value = value.strip()
+        if value and not re.match(r"^https://[^/\s?#:]+(:(443|80|88|8443))?(/[^\s?#]*)?$", value):
+            raise ValueError(
+                "must be an https:// URL on port 443, 80, 88 or 8443 (what Telegram accepts), "
+                "e.g. https://bot.example.org/telegram"
+            )
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _check_webhook_secret(cls, value: str) -> str:
+        if value and not re.match(r"^[A-Za-z0-9_-]{1,256}$", value):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
 
     @field_validator("admin_ids", mode="before")
     @classmethod

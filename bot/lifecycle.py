@@ -12,6 +12,8 @@ import logging
 from telegram.error import BadRequest, Conflict, NetworkError, TelegramError
 from telegram.ext import Application
 
+from bot.webhook import WebhookConfig
+
 logger = logging.getLogger(__name__)
 
 # The update types the handlers use (bot/handlers/__init__.py: messages, edited messages,
@@ -57,6 +59,42 @@ async def start_polling(
         error_callback=log_polling_error,
     )
     await application.start()
+
+
+async def start_webhook(
+    application: Application,  # type: ignore[type-arg]
+    webhook: WebhookConfig,
+) -> None:
+    """initialize → post_init → PTB's webhook server + setWebhook → start (`run_webhook`'s
+    order). setWebhook carries the allowed updates, the secret token and
+    drop_pending_updates=False."""
+    await application.initialize()
+    if application.post_init is not None:
+        await application.post_init(application)
+    assert application.updater is not None
+    await application.updater.start_webhook(
+        listen=webhook.listen,
+        port=webhook.port,
+        url_path=webhook.url_path,
+        webhook_url=webhook.url,
+        allowed_updates=list(ALLOWED_UPDATES),
+        drop_pending_updates=False,
+        secret_token=webhook.secret,
+    )
+    await application.start()
+
+
+async def start(
+    application: Application,  # type: ignore[type-arg]
+    webhook: WebhookConfig | None,
+    *,
+    poll_timeout: int = 10,
+) -> None:
+    """Webhook mode when configured, else long polling."""
+    if webhook is None:
+        await start_polling(application, poll_timeout=poll_timeout)
+    else:
+        await start_webhook(application, webhook)
 
 
 async def stop(application: Application) -> None:  # type: ignore[type-arg]

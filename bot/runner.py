@@ -22,6 +22,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.leadership import Election, election_for
 from bot.startup import Ready, check_database_url, prepare, running_line
+from bot.webhook import webhook_config
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +88,7 @@ async def _run_active(
 
     application.post_init = post_init
     try:
-        await lifecycle.start_polling(application)
+        await lifecycle.start(application, webhook_config(settings))
         stopping = asyncio.create_task(stop.wait())
         losing = asyncio.create_task(election.lost())
         done, pending = await asyncio.wait({stopping, losing}, return_when=asyncio.FIRST_COMPLETED)

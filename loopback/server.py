@@ -11,8 +11,8 @@ Layout: ``LoopbackBotAPI`` combines one mixin per concern: ``state`` (shared sta
 wake-ups), ``http_app`` (aiohttp routes, dispatch), ``updates`` (queue, getUpdates),
 ``messages`` (send/edit/delete), ``files`` (photos, documents), ``bot_settings``
 (getMe, commands), ``users`` (acting as users), ``groups`` (groups, channels, raw
-updates, leaveChat), ``faults`` (fault injection), ``inspection`` (what tests look at);
-the data classes live in ``model``.
+updates, leaveChat), ``faults`` (fault injection), ``inspection`` (what tests look at),
+``webhook`` (setWebhook and delivery to it); the data classes live in ``model``.
 
 Concurrency: the state is not thread-safe.  Call the synchronous helpers (``send_text``,
 ``press_button`` …) from the thread running the server's event loop, or before
@@ -27,7 +27,6 @@ from typing import Any, ClassVar
 from loopback.bot_settings import BotSettingsMixin
 from loopback.files import FilesMixin
 from loopback.groups import GroupsMixin
-from loopback.http_app import HttpAppMixin
 from loopback.messages import MessagesMixin
 from loopback.model import (
     RecordedCall,
@@ -38,7 +37,7 @@ from loopback.model import (
     StoredFile,
 )
 from loopback.state import DEFAULT_TOKEN
-from loopback.updates import UpdatesMixin
+from loopback.webhook import WebhookMixin
 
 __all__ = [
     "DEFAULT_TOKEN",
@@ -52,7 +51,7 @@ __all__ = [
 ]
 
 
-class LoopbackBotAPI(HttpAppMixin, GroupsMixin, FilesMixin, BotSettingsMixin):
+class LoopbackBotAPI(WebhookMixin, GroupsMixin, FilesMixin, BotSettingsMixin):
     """A Telegram Bot API look-alike served over real HTTP on 127.0.0.1.
 
     Point PTB at it with ``ApplicationBuilder().base_url(server.api_base_url)
@@ -61,7 +60,9 @@ class LoopbackBotAPI(HttpAppMixin, GroupsMixin, FilesMixin, BotSettingsMixin):
 
     _handlers: ClassVar[dict[str, Callable[[LoopbackBotAPI, dict[str, Any]], Any]]] = {
         "getMe": BotSettingsMixin._m_get_me,
-        "deleteWebhook": UpdatesMixin._m_delete_webhook,
+        "deleteWebhook": WebhookMixin._m_delete_webhook,
+        "setWebhook": WebhookMixin._m_set_webhook,
+        "getWebhookInfo": WebhookMixin._m_get_webhook_info,
         "logOut": BotSettingsMixin._m_true,
         "close": BotSettingsMixin._m_true,
         "setMyCommands": BotSettingsMixin._m_set_my_commands,

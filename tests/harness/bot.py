@@ -20,6 +20,7 @@ from bot.config import Settings
 from bot.handlers.common import application_services
 from bot.reminders import DispatchReport
 from bot.services.container import Services
+from bot.webhook import webhook_config
 from loopback import LoopbackBotAPI
 from loopback.server import SimUser
 
@@ -57,7 +58,7 @@ class BotHarness:
     async def start(self) -> None:
         app = build_application(self.settings, clock=self.clock)
         try:
-            await lifecycle.start_polling(app, poll_timeout=1)
+            await lifecycle.start(app, webhook_config(self.settings), poll_timeout=1)
         except BaseException:
             await lifecycle.stop(app)
             raise

@@ -86,7 +86,7 @@ def test_every_method_has_a_handler() -> None:
 def test_lookup_is_case_insensitive_like_telegram() -> None:
     spec = lookup_method("SENDMESSAGE")
     assert spec is not None and spec.name == "sendMessage"
-    assert lookup_method("setWebhook") is None
+    assert lookup_method("sendVoice") is None
 
 
 # --------------------------------------------------------------------------- parameters
