@@ -51,14 +51,14 @@ async def receiver() -> AsyncIterator[Receiver]:
 @pytest.mark.parametrize(
     ("url", "error"),
     [
-        ("http://bot.example.org/hook", "(?i)an https url must be provided"),
-        ("https://bot.example.org:8080/hook", "(?i)ports 80, 88, 443 or 8443"),
+        ("http://bot.example.org/hook", r"(?i)an https url must be provided"),
+        ("https://bot.example.org:8080/hook", r"(?i)ports 80, 88, 443 or 8443"),
     ],
 )
 async def test_set_webhook_rejects_what_telegram_rejects(bot: Bot, url: str, error: str) -> None:
     with pytest.raises(BadRequest, match=error):
         await bot.set_webhook(url)
-    with pytest.raises(BadRequest, match="(?i)unallowed characters"):
+    with pytest.raises(BadRequest, match=r"(?i)unallowed characters"):
         await bot.set_webhook(PUBLIC, secret_token="not allowed!")
 
 
@@ -69,7 +69,7 @@ async def test_updates_go_to_the_webhook_with_the_secret_and_get_updates_is_refu
     await bot.set_webhook(PUBLIC, secret_token="s3cret", allowed_updates=["message"])
     info = await bot.get_webhook_info()
     assert info.url == PUBLIC and info.pending_update_count == 0
-    with pytest.raises(Conflict, match="(?i)can.t use getupdates method while webhook is active"):
+    with pytest.raises(Conflict, match=r"(?i)can.t use getupdates method while webhook is active"):
         await bot.get_updates()
 
     first = server.send_text(user, "hello")
