@@ -113,7 +113,11 @@ async def active_among(bots: list[BotProcess], timeout: float) -> BotProcess:  #
         found[:] = [b for b in bots if b.alive and b.count(STARTED) > b.count("stop() complete")]
         return len(found) == 1
 
-    await until(one_started, timeout, "one process to become active")
+    try:
+        await until(one_started, timeout, "one process to become active")
+    except AssertionError as exc:
+        logs = "\n".join(f"--- {b.name}:\n{b.text()[-1500:]}" for b in bots)
+        raise AssertionError(f"{exc}\n{logs}") from None
     return found[0]
 
 
@@ -150,9 +154,9 @@ async def test_standby_takes_over_mid_dispatch_and_mid_routine(
 ) -> None:
     for bot in processes:
         await bot.start()
-    first = await active_among(processes, 60)
+    first = await active_among(processes, 120)
     others = [b for b in processes if b is not first]
-    await until(lambda: all(b.count(STANDBY) == 1 for b in others), 60, "both standbys to say so")
+    await until(lambda: all(b.count(STANDBY) == 1 for b in others), 120, "both standbys to say so")
 
     # A user in the middle of a routine, with a hold timer running.
     ana = RemoteChat(server, server.add_user("Ana"))
