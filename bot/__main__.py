@@ -40,6 +40,10 @@ def main(argv: list[str] | None = None) -> int:
         metavar="URL",
         help="receive updates at this https:// URL (overrides WEBHOOK_URL); see the README",
     )
+    commands.add_parser(
+        "health",
+        help="ask the running bot's /healthz (HEALTH_PORT): exit 0 healthy, 1 otherwise",
+    )
     playground = commands.add_parser(
         "playground",
         help="try the bot in a browser: loopback Bot API + bot + web page, no token",
@@ -59,6 +63,12 @@ def main(argv: list[str] | None = None) -> int:
         configure_logging(settings)
         if args.command == "playground":
             return run_playground(args)
+        if args.command == "health":
+            from bot.health import probe
+
+            code, line = asyncio.run(probe(settings))
+            print(line)
+            return code
         if args.command == "db":
             asyncio.run(upgrade_database(settings))
             print("Database is up to date.")

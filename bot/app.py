@@ -22,6 +22,7 @@ from bot.handlers.common import SERVICES_KEY, services
 from bot.handlers.progress import WeeklySummarySender
 from bot.handlers.reminders import TelegramDeliverySender
 from bot.handlers.routines import timer_job
+from bot.health import record_dispatch_pass
 from bot.reminders import ReminderDispatcher
 from bot.services.container import Services
 from bot.services.pain import PainLog
@@ -57,6 +58,7 @@ async def _dispatch_and_log(
     # When the application starts stopping (SIGTERM), no new send starts; the sends in
     # flight finish and are recorded before `Application.stop` returns.
     report = await dispatcher.run_once(keep_going=lambda: application.running)
+    record_dispatch_pass(application)
     if report.sent or report.missed or report.failed or report.uncertain:
         logger.info(
             "Dispatch: %s sent, %s missed, %s failed, %s uncertain, %s unsubscribed",

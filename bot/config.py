@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = Field(default=8080, ge=1, le=65535)
     webhook_secret: str = Field(default="", repr=False)
+    # /healthz (bot.health): on when HEALTH_PORT is set, and in webhook mode (port 8081).
+    health_port: int | None = Field(default=None, ge=1, le=65535)
+    health_listen: str = "127.0.0.1"
 
     @field_validator("webhook_url")
     @classmethod

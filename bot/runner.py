@@ -20,6 +20,8 @@ from telegram.ext import Application
 from bot import lifecycle
 from bot.clock import Clock
 from bot.config import Settings
+from bot.health import Health, health_port
+from bot.health import start_server as start_health_server
 from bot.leadership import Election, election_for
 from bot.startup import Ready, check_database_url, prepare, running_line
 from bot.webhook import webhook_config
@@ -52,12 +54,18 @@ async def serve(
     loop = asyncio.get_running_loop()
     for sig in STOP_SIGNALS:
         loop.add_signal_handler(sig, stop.set)
+    health = Health(settings)
+    port = health_port(settings)
+    server = None
     try:
+        if port is not None:
+            server = await start_health_server(health, settings.health_listen, port)
         while not stop.is_set():
+            health.became_standby()
             if not await election.acquire(stop):
                 break
             try:
-                lost = await _run_active(settings, ready, clock, election, stop)
+                lost = await _run_active(settings, ready, clock, election, stop, health)
             finally:
                 await election.release()
             if not lost:
@@ -66,6 +74,9 @@ async def serve(
     finally:
         for sig in STOP_SIGNALS:
             loop.remove_signal_handler(sig)
+        if server is not None:
+            await server.cleanup()
+        await health.close()
 
 
 async def _run_active(
@@ -74,6 +85,7 @@ async def _run_active(
     clock: Clock | None,
     election: Election,
     stop: asyncio.Event,
+    health: Health,
 ) -> bool:
     """Run the bot until `stop` or a lost lock; returns whether the lock was lost."""
     from bot.app import build_application  # imports matplotlib: only once the checks passed
@@ -89,6 +101,7 @@ async def _run_active(
     application.post_init = post_init
     try:
         await lifecycle.start(application, webhook_config(settings))
+        health.became_active(application)
         stopping = asyncio.create_task(stop.wait())
         losing = asyncio.create_task(election.lost())
         done, pending = await asyncio.wait({stopping, losing}, return_when=asyncio.FIRST_COMPLETED)

@@ -13,15 +13,12 @@ import re
 import time
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, text
+from sqlalchemy import text
 
-from bench.seed import user_row
 from bot.db.engine import create_engine
-from bot.db.models import User
 from loopback import LoopbackBotAPI
 from tests.harness.postgres import TemporaryPostgres
 from tests.harness.processes import (
@@ -31,6 +28,7 @@ from tests.harness.processes import (
     BotProcess,
     RemoteChat,
     bot_env,
+    seed_due_users,
     until,
 )
 
@@ -55,22 +53,6 @@ async def processes(
     finally:
         for bot in bots:
             await bot.cleanup()
-
-
-async def seed_due_users(url: str, user_ids: list[int]) -> None:
-    """Subscribed users whose reminder came due a minute ago (today, UTC)."""
-    now = datetime.now(UTC)
-    at = (now - timedelta(minutes=1)).time().replace(second=0, microsecond=0)
-    planned_at = now - timedelta(hours=1)
-    rows = [user_row(uid, at, "UTC", planned_at) for uid in user_ids]
-    for row in rows:
-        assert row["next_due_at"] is not None and row["next_due_at"] <= now, row
-    engine = create_engine(url)
-    try:
-        async with engine.begin() as connection:
-            await connection.execute(insert(User), rows)
-    finally:
-        await engine.dispose()
 
 
 async def terminate_lock_connection(url: str) -> int:

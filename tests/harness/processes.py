@@ -13,8 +13,14 @@ import signal
 import sys
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import insert
+
+from bench.seed import user_row
+from bot.db.engine import create_engine
+from bot.db.models import User
 from loopback import LoopbackBotAPI
 from loopback.server import SimUser
 
@@ -99,6 +105,22 @@ def bot_env(server: LoopbackBotAPI, database_url: str, **extra: str) -> dict[str
         "PTB_TIMEDELTA": "true",
         **extra,
     }
+
+
+async def seed_due_users(url: str, user_ids: list[int]) -> None:
+    """Subscribed users (UTC) whose daily reminder came due a minute ago."""
+    now = datetime.now(UTC)
+    at = (now - timedelta(minutes=1)).time().replace(second=0, microsecond=0)
+    rows = [user_row(uid, at, "UTC", now - timedelta(hours=1)) for uid in user_ids]
+    for row in rows:
+        assert row["next_due_at"] is not None and row["next_due_at"] <= now, row
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as connection:
+            for start in range(0, len(rows), 500):
+                await connection.execute(insert(User), rows[start : start + 500])
+    finally:
+        await engine.dispose()
 
 
 async def until(
