@@ -77,10 +77,10 @@ async def test_wrong_token_is_unauthorized(
 
 
 async def test_unknown_method_is_404(server: LoopbackBotAPI, http: aiohttp.ClientSession) -> None:
-    status, body = await _raw(http, server, "setWebhook", json={"url": "https://x"})
+    status, body = await _raw(http, server, "sendVoice", json={"chat_id": 1})
     assert status == 404
     assert body == {"ok": False, "error_code": 404, "description": "Not Found"}
-    assert server.calls[-1].method == "setWebhook" and server.calls[-1].status == 404
+    assert server.calls[-1].method == "sendVoice" and server.calls[-1].status == 404
 
 
 async def test_method_names_are_case_insensitive_and_get_works(
