@@ -11,6 +11,7 @@ import aiohttp
 import pytest
 
 from bot.clock import ManualClock
+from bot.lifecycle import ALLOWED_UPDATES
 from loopback import LoopbackBotAPI
 from loopback.webhook import SECRET_HEADER
 from tests.harness.bot import BotHarness, database_url, make_settings, onboard
@@ -63,7 +64,7 @@ async def test_a_user_onboards_over_the_webhook(webhook_harness: BotHarness) -> 
     [set_call] = server.calls_to("setWebhook")
     assert set_call.params["url"] == PUBLIC
     assert set_call.params["secret_token"] == SECRET
-    assert set_call.params["allowed_updates"] == ["message", "callback_query"]
+    assert set_call.params["allowed_updates"] == list(ALLOWED_UPDATES)
     assert set_call.params.get("drop_pending_updates") in (None, False)
     user = webhook_harness.new_user()
     await onboard(webhook_harness, user)
