@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from telegram import ReplyKeyboardRemove, Update
+from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot import callbacks, texts
@@ -79,6 +80,7 @@ async def edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         and not message.text.startswith("/")
         and update.effective_user is not None
         and update.effective_chat is not None
+        and update.effective_chat.type == ChatType.PRIVATE
     ):
         user_id, _ = sender_ids(update)
         question = await services(context).preferences.question(user_id)
@@ -114,8 +116,9 @@ async def leave(update: Update, context: ContextTypes.DEFAULT_TYPE, question: Qu
 async def another_flow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Runs before the other handlers: a command or a button of something else leaves the
     open question, so a later typed text is never taken as its answer."""
-    if update.effective_user is None or update.effective_chat is None:
-        return
+    chat = update.effective_chat
+    if update.effective_user is None or chat is None or chat.type != ChatType.PRIVATE:
+        return  # questions are asked in the private chat only
     query = update.callback_query
     if query is not None and not callbacks.leaves_the_question(query.data or ""):
         return
