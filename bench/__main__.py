@@ -29,17 +29,22 @@ SECTIONS = ("startup", "dispatch", "db")
 class Plan:
     startup_sizes: list[int]
     startup_repeats: int
-    dispatch_sizes: list[int]
+    dispatch_runs: list[tuple[int, str]]
     db_sizes: list[int]
 
 
 FULL = Plan(
     startup_sizes=[0, 1_000, 10_000, 50_000],
     startup_repeats=3,
-    dispatch_sizes=[1_000, 5_000],
+    dispatch_runs=[(2_000, "priority"), (2_000, "ptb-bucket"), (10_000, "none")],
     db_sizes=[10_000],
 )
-QUICK = Plan(startup_sizes=[0, 10_000], startup_repeats=1, dispatch_sizes=[500], db_sizes=[10_000])
+QUICK = Plan(
+    startup_sizes=[0, 10_000],
+    startup_repeats=1,
+    dispatch_runs=[(300, "priority"), (300, "ptb-bucket"), (1_000, "none")],
+    db_sizes=[10_000],
+)
 
 
 def emit(text: str) -> None:
@@ -63,9 +68,9 @@ async def run(plan: Plan, sections: set[str], workdir: Path, quick: bool) -> Non
         results = await startup.measure(plan.startup_sizes, plan.startup_repeats, workdir)
         emit(startup.render(results, plan.startup_repeats))
     if "dispatch" in sections:
-        sizes = ", ".join(count(n) for n in plan.dispatch_sizes)
-        progress(f"[2/3] dispatch throughput with {sizes} due users (about 30 msg/s) ...")
-        emit(dispatch.render(await dispatch.measure(plan.dispatch_sizes, workdir)))
+        runs = ", ".join(f"{count(n)} ({limiter})" for n, limiter in plan.dispatch_runs)
+        progress(f"[2/3] dispatch throughput: {runs} due users ...")
+        emit(dispatch.render(await dispatch.measure(plan.dispatch_runs, workdir)))
     if "db" in sections:
         sizes = ", ".join(count(n) for n in plan.db_sizes)
         progress(f"[3/3] database side with {sizes} due users ...")

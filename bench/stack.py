@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from telegram.ext import Application
+from telegram.ext import Application, BaseRateLimiter, BaseUpdateProcessor
 
 from bot import lifecycle
 from bot.app import build_application
@@ -39,10 +39,20 @@ class StartTimes:
 class RunningBot:
     """One bot process-alike on a loopback server."""
 
-    def __init__(self, server: LoopbackBotAPI, settings: Settings, clock: ManualClock) -> None:
+    def __init__(
+        self,
+        server: LoopbackBotAPI,
+        settings: Settings,
+        clock: ManualClock,
+        *,
+        rate_limiter: BaseRateLimiter | None = None,  # type: ignore[type-arg]
+        update_processor: BaseUpdateProcessor | None = None,
+    ) -> None:
         self.server = server
         self.settings = settings
         self.clock = clock
+        self.rate_limiter = rate_limiter
+        self.update_processor = update_processor
         self.app: Application | None = None  # type: ignore[type-arg]
 
     @property
@@ -52,7 +62,12 @@ class RunningBot:
 
     async def start(self) -> StartTimes:
         began = time.perf_counter()
-        app = build_application(self.settings, clock=self.clock)
+        app = build_application(
+            self.settings,
+            clock=self.clock,
+            rate_limiter=self.rate_limiter,
+            update_processor=self.update_processor,
+        )
         built = time.perf_counter()
         await app.initialize()
         initialized = time.perf_counter()

@@ -1,0 +1,307 @@
+"""The per-token rate budget: priority classes over one sliding window of Telegram's limits.
+
+Telegram's limits (core.telegram.org/bots/faq, "My bot is hitting limits"): about 30
+messages per second to different chats, about one message per second in one chat (short
+bursts tolerated), 20 messages per minute in a group; a 429 answer carries `retry_after`.
+`answerCallbackQuery` is not a message.
+
+`PriorityRateLimiter` is a `telegram.ext.BaseRateLimiter` (PTB calls it around every Bot API
+request) with three priority classes:
+
+- `Priority.ANSWER`: requests that are not messages (`answerCallbackQuery`, `getUpdates`,
+  `getMe`, `setMyCommands` ...). They never wait and are not counted.
+- `Priority.INTERACTIVE`: a reply or edit to a user who just acted (anything sent while an
+  update is processed, see `interactive()`). It waits only for that chat's own limit and for
+  a 429 pause; it never queues behind the broadcast, and it uses up the shared budget.
+- `Priority.BROADCAST`: everything else (reminders, weekly summaries, timer edits). It gets
+  what is left: it goes out only while fewer than `overall_limit` messages of any class are
+  counted in the window, first come first served.
+
+The overall window counts a message from the moment it is released until `period` seconds
+after Telegram answered it. Its arrival at Telegram lies between those two instants, so
+whatever the network's jitter, the broadcast never puts more than `overall_limit` messages
+into any `period`-long window at Telegram, and it still sustains `limit / (period + latency)`
+(29.4/s at a 20 ms round trip). A bucket at 25/s with a burst of 5 (the previous setting of
+PTB's `AIORateLimiter`) sustained 23/s; see `python -m bench` for both measured in one run.
+
+New messages (`send*`, `copy*`, `forward*`, not `sendChatAction`) also take a per-chat slot:
+one per second sustained with a burst of `chat_burst` (Telegram tolerates short bursts; a tap
+is answered by an edit and a new message), and in groups (negative or `@name` chat ids)
+at most `group_limit` per minute. Edits count only against the overall window.
+
+A 429 (`RetryAfter`) pauses every counted request for the time asked, then the request is
+retried, at most `max_retries` times, as `AIORateLimiter` does; the last one is raised.
+
+One budget per bot token: every `Bot` of the process shares the limiter built for it in
+`bot.app`; on SQLite only one process runs the bot, on PostgreSQL one process is active
+(see the README's deployment notes).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from datetime import timedelta
+from enum import IntEnum
+from typing import Any
+
+from telegram._utils.types import JSONDict
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+logger = logging.getLogger(__name__)
+
+TELEGRAM_MESSAGES_PER_SECOND = 30
+TELEGRAM_GROUP_MESSAGES_PER_MINUTE = 20
+CHAT_BURST = 3
+
+
+class Priority(IntEnum):
+    """Who waits for whom: a lower value never waits for a higher one."""
+
+    ANSWER = 0
+    INTERACTIVE = 1
+    BROADCAST = 2
+
+
+_current: contextvars.ContextVar[Priority] = contextvars.ContextVar(
+    "botapi_priority", default=Priority.BROADCAST
+)
+
+# Requests that are not messages: never delayed, never counted.
+_FREE_METHODS = frozenset(
+    m.lower()
+    for m in (
+        "answerCallbackQuery",
+        "answerInlineQuery",
+        "answerPreCheckoutQuery",
+        "answerShippingQuery",
+        "answerWebAppQuery",
+        "sendChatAction",
+    )
+)
+_COUNTED_PREFIXES = ("send", "copy", "forward", "edit", "stop")
+_NEW_MESSAGE_PREFIXES = ("send", "copy", "forward")
+
+
+@contextmanager
+def interactive() -> Iterator[None]:
+    """Mark Bot API calls made inside (and in tasks started inside) as replies to a user."""
+    token = _current.set(Priority.INTERACTIVE)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+@contextmanager
+def broadcast() -> Iterator[None]:
+    """Mark Bot API calls made inside as broadcast (the default outside update handling)."""
+    token = _current.set(Priority.BROADCAST)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def current_priority() -> Priority:
+    return _current.get()
+
+
+def classify(endpoint: str, requested: Priority) -> tuple[Priority, bool]:
+    """(priority, whether it is a new message in a chat) of a request to `endpoint`."""
+    method = endpoint.lower()
+    if method in _FREE_METHODS or not method.startswith(_COUNTED_PREFIXES):
+        return Priority.ANSWER, False
+    return requested, method.startswith(_NEW_MESSAGE_PREFIXES)
+
+
+@dataclass
+class LimiterStats:
+    """Counters for benchmarks and logs: requests and seconds waited, by priority."""
+
+    requests: dict[Priority, int] = field(default_factory=lambda: dict.fromkeys(Priority, 0))
+    waited_s: dict[Priority, float] = field(default_factory=lambda: dict.fromkeys(Priority, 0.0))
+    retries: int = 0
+
+
+class SlidingWindow:
+    """At most `limit` counted messages in any `period`: in flight, or answered < period ago."""
+
+    def __init__(self, limit: int, period: float, monotonic: Callable[[], float]) -> None:
+        self.limit = limit
+        self.period = period
+        self._monotonic = monotonic
+        self._in_flight = 0
+        self._leaving: deque[float] = deque()  # when answered messages leave the window
+        self._changed: asyncio.Event | None = None
+
+    def used(self) -> int:
+        now = self._monotonic()
+        while self._leaving and self._leaving[0] <= now:
+            self._leaving.popleft()
+        return self._in_flight + len(self._leaving)
+
+    def begin(self) -> None:
+        self._in_flight += 1
+
+    def end(self) -> None:
+        self._in_flight -= 1
+        self._leaving.append(self._monotonic() + self.period)
+        if self._changed is not None:
+            self._changed.set()
+
+    async def wait_for_room(self) -> None:
+        """Return once `used() < limit` (the caller then calls `begin()` at once)."""
+        while self.used() >= self.limit:
+            if self._changed is None:
+                self._changed = asyncio.Event()
+            self._changed.clear()
+            timeout = None
+            if self._leaving:
+                timeout = max(self._leaving[0] - self._monotonic(), 0.0)
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), timeout)
+
+
+class ChatPacer:
+    """Per-chat pacing of new messages: a cell-rate bucket per chat, a minute log per group."""
+
+    def __init__(
+        self,
+        *,
+        per_second: float = 1.0,
+        burst: int = CHAT_BURST,
+        group_limit: int = TELEGRAM_GROUP_MESSAGES_PER_MINUTE,
+        group_period: float = 60.0,
+    ) -> None:
+        self._interval = 1.0 / per_second
+        self._tolerance = (burst - 1) * self._interval
+        self._theoretical: dict[int | str, float] = {}
+        self._group_limit = group_limit
+        self._group_period = group_period
+        self._groups: dict[int | str, deque[float]] = {}
+
+    def reserve(self, chat_id: int | str, now: float) -> float:
+        """Reserve the chat's next slot; returns how long to wait for it (seconds)."""
+        if len(self._theoretical) > 10_000:
+            self._theoretical = {k: v for k, v in self._theoretical.items() if v > now}
+        arrival = max(self._theoretical.get(chat_id, now), now)
+        delay = max(arrival - self._tolerance - now, 0.0)
+        self._theoretical[chat_id] = arrival + self._interval
+        if isinstance(chat_id, str) or chat_id < 0:
+            log = self._groups.setdefault(chat_id, deque())
+            while log and log[0] <= now - self._group_period:
+                log.popleft()
+            if len(log) >= self._group_limit:
+                delay = max(delay, log[-self._group_limit] + self._group_period - now)
+            log.append(now + delay)
+        return delay
+
+
+def _chat_of(data: dict[str, Any]) -> int | str | None:
+    chat_id = data.get("chat_id")
+    if chat_id is None:
+        return None
+    try:
+        return int(chat_id)
+    except (TypeError, ValueError):
+        return str(chat_id)
+
+
+def _seconds(retry_after: int | timedelta) -> float:
+    return retry_after.total_seconds() if isinstance(retry_after, timedelta) else float(retry_after)
+
+
+class PriorityRateLimiter(BaseRateLimiter[Priority]):
+    """One per bot token. `rate_limit_args` may name a `Priority` for a single request."""
+
+    def __init__(
+        self,
+        *,
+        overall_limit: int = TELEGRAM_MESSAGES_PER_SECOND,
+        period: float = 1.0,
+        chat_burst: int = CHAT_BURST,
+        group_limit: int = TELEGRAM_GROUP_MESSAGES_PER_MINUTE,
+        max_retries: int = 2,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._monotonic = monotonic
+        self.window = SlidingWindow(overall_limit, period, monotonic)
+        self._chats = ChatPacer(burst=chat_burst, group_limit=group_limit)
+        self._max_retries = max_retries
+        self._paused_until = 0.0
+        self._broadcast_queue: asyncio.Lock | None = None
+        self.stats = LimiterStats()
+
+    async def initialize(self) -> None:
+        self._broadcast_queue = asyncio.Lock()
+
+    async def shutdown(self) -> None:
+        self._broadcast_queue = None
+
+    async def _wait_for_pause(self) -> None:
+        # The pause can grow while we sleep (another 429), so look again after each sleep.
+        left = self._paused_until - self._monotonic()
+        while left > 0:
+            await asyncio.sleep(left)
+            left = self._paused_until - self._monotonic()
+
+    async def _admit(self, priority: Priority, chat_id: int | str | None, new: bool) -> None:
+        if new and chat_id is not None:
+            delay = self._chats.reserve(chat_id, self._monotonic())
+            if delay > 0:
+                await asyncio.sleep(delay)
+        await self._wait_for_pause()
+        if priority is Priority.BROADCAST:
+            if self._broadcast_queue is None:
+                self._broadcast_queue = asyncio.Lock()
+            async with self._broadcast_queue:  # first come, first served
+                while True:
+                    await self.window.wait_for_room()
+                    if self._paused_until <= self._monotonic():
+                        break
+                    await self._wait_for_pause()
+        self.window.begin()
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | JSONDict | list[JSONDict]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: Priority | None,
+    ) -> bool | JSONDict | list[JSONDict]:
+        requested = rate_limit_args if isinstance(rate_limit_args, Priority) else _current.get()
+        priority, new_message = classify(endpoint, requested)
+        chat_id = _chat_of(data)
+        self.stats.requests[priority] += 1
+        counted = priority is not Priority.ANSWER
+        for attempt in range(self._max_retries + 1):
+            if counted:
+                began = self._monotonic()
+                await self._admit(priority, chat_id, new_message)  # counts it in the window
+                self.stats.waited_s[priority] += self._monotonic() - began
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                if attempt == self._max_retries:
+                    raise
+                seconds = _seconds(exc.retry_after) + 0.1
+                self.stats.retries += 1
+                logger.info("Telegram asked to wait %.1f s (%s); retrying then", seconds, endpoint)
+                if counted:
+                    self._paused_until = max(self._paused_until, self._monotonic() + seconds)
+                else:
+                    await asyncio.sleep(seconds)
+            finally:
+                if counted:
+                    self.window.end()
+        raise AssertionError("unreachable")  # pragma: no cover
