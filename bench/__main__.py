@@ -19,10 +19,10 @@ from pathlib import Path
 
 os.environ.setdefault("PTB_TIMEDELTA", "true")  # as the tests do: RetryAfter as a timedelta
 
-from bench import dbcost, dispatch, machine, startup
+from bench import dbcost, dispatch, machine, startup, taps
 from bench.report import count, pairs
 
-SECTIONS = ("startup", "dispatch", "db")
+SECTIONS = ("startup", "dispatch", "db", "taps")
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,17 @@ class Plan:
     startup_repeats: int
     dispatch_runs: list[tuple[int, str]]
     db_sizes: list[int]
+    tap_scenarios: list[taps.Scenario]
+    tap_repeats: int
+    tap_systems: list[str]
+
+
+def tap_scenarios(seconds: float) -> list[taps.Scenario]:
+    return [
+        taps.Scenario("storm", users=200, think=(1.0, 3.0), seconds=seconds),
+        taps.Scenario("closed loop", users=200, think=(0.0, 0.0), seconds=seconds),
+        taps.Scenario("ordinary", users=20, think=(1.5, 3.0), seconds=seconds),
+    ]
 
 
 FULL = Plan(
@@ -38,12 +49,18 @@ FULL = Plan(
     startup_repeats=3,
     dispatch_runs=[(2_000, "priority"), (2_000, "ptb-bucket"), (10_000, "none")],
     db_sizes=[10_000],
+    tap_scenarios=tap_scenarios(15.0),
+    tap_repeats=3,
+    tap_systems=["floor", "serial", "bot"],
 )
 QUICK = Plan(
     startup_sizes=[0, 10_000],
     startup_repeats=1,
-    dispatch_runs=[(300, "priority"), (300, "ptb-bucket"), (1_000, "none")],
-    db_sizes=[10_000],
+    dispatch_runs=[(150, "priority"), (150, "ptb-bucket"), (500, "none")],
+    db_sizes=[2_000],
+    tap_scenarios=tap_scenarios(5.0),
+    tap_repeats=1,
+    tap_systems=["floor", "bot"],
 )
 
 
@@ -64,17 +81,23 @@ async def run(plan: Plan, sections: set[str], workdir: Path, quick: bool) -> Non
     emit(pairs("Machine", header))
     if "startup" in sections:
         sizes = ", ".join(count(n) for n in plan.startup_sizes)
-        progress(f"[1/3] start-up with {sizes} users ...")
+        progress(f"[1/4] start-up with {sizes} users ...")
         results = await startup.measure(plan.startup_sizes, plan.startup_repeats, workdir)
         emit(startup.render(results, plan.startup_repeats))
     if "dispatch" in sections:
         runs = ", ".join(f"{count(n)} ({limiter})" for n, limiter in plan.dispatch_runs)
-        progress(f"[2/3] dispatch throughput: {runs} due users ...")
+        progress(f"[2/4] dispatch throughput: {runs} due users ...")
         emit(dispatch.render(await dispatch.measure(plan.dispatch_runs, workdir)))
     if "db" in sections:
         sizes = ", ".join(count(n) for n in plan.db_sizes)
-        progress(f"[3/3] database side with {sizes} due users ...")
+        progress(f"[3/4] database side with {sizes} due users ...")
         emit(dbcost.render(await dbcost.measure(plan.db_sizes, workdir)))
+    if "taps" in sections:
+        progress("[4/4] tap latency: storm, closed loop, ordinary, beside a bare-PTB floor ...")
+        measured = await taps.measure(
+            plan.tap_scenarios, plan.tap_repeats, workdir, plan.tap_systems
+        )
+        emit(taps.render(measured, plan.tap_scenarios, plan.tap_repeats))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -167,16 +167,24 @@ def test_callback_answers_and_chat_actions_are_not_messages() -> None:
 
 
 def test_one_message_per_second_per_chat_after_a_short_burst() -> None:
-    pacer = ChatPacer(burst=3)
-    delays = [pacer.reserve(42, now=100.0) for _ in range(6)]
+    pacer = ChatPacer()
+    delays = [pacer.reserve(42, now=100.0, burst=3) for _ in range(6)]
     assert delays == [0.0, 0.0, 0.0, 1.0, 2.0, 3.0]
     assert pacer.reserve(7, now=100.0) == 0.0  # another chat is not held up
-    assert pacer.reserve(42, now=110.0) == 0.0  # the burst refills over time
+    assert pacer.reserve(42, now=110.0, burst=3) == 0.0  # the burst refills over time
+    broadcast_only = ChatPacer()
+    assert [broadcast_only.reserve(5, now=0.0) for _ in range(3)] == [0.0, 1.0, 2.0]
+
+
+def test_a_reminder_waits_one_second_after_a_burst_of_replies_not_for_their_debt() -> None:
+    pacer = ChatPacer()
+    assert [pacer.reserve(9, now=0.0, burst=10) for _ in range(5)] == [0.0] * 5
+    assert pacer.reserve(9, now=0.0) == 1.0
 
 
 def test_twenty_per_minute_in_a_group() -> None:
-    pacer = ChatPacer(burst=100, group_limit=20)
-    delays = [pacer.reserve(-1001, now=0.0) for _ in range(21)]
+    pacer = ChatPacer(group_limit=20)
+    delays = [pacer.reserve(-1001, now=0.0, burst=100) for _ in range(21)]
     assert delays[:20] == [0.0] * 20
     assert delays[20] == pytest.approx(60.0)
 

@@ -25,9 +25,11 @@ into any `period`-long window at Telegram, and it still sustains `limit / (perio
 PTB's `AIORateLimiter`) sustained 23/s; see `python -m bench` for both measured in one run.
 
 New messages (`send*`, `copy*`, `forward*`, not `sendChatAction`) also take a per-chat slot:
-one per second sustained with a burst of `chat_burst` (Telegram tolerates short bursts; a tap
-is answered by an edit and a new message), and in groups (negative or `@name` chat ids)
-at most `group_limit` per minute. Edits count only against the overall window.
+one per second. The broadcast gets no burst (a reminder never lands in a chat less than a
+second after another message); replies to a user who is tapping through a routine may run
+ahead by `chat_burst` messages (Telegram tolerates short bursts in a chat) before they too
+are paced at one per second. In groups (negative or `@name` chat ids) at most `group_limit`
+per minute. Edits count only against the overall window.
 
 A 429 (`RetryAfter`) pauses every counted request for the time asked, then the request is
 retried, at most `max_retries` times, as `AIORateLimiter` does; the last one is raised.
@@ -59,7 +61,7 @@ logger = logging.getLogger(__name__)
 
 TELEGRAM_MESSAGES_PER_SECOND = 30
 TELEGRAM_GROUP_MESSAGES_PER_MINUTE = 20
-CHAT_BURST = 3
+CHAT_BURST = 10
 
 
 class Priority(IntEnum):
@@ -177,24 +179,33 @@ class ChatPacer:
         self,
         *,
         per_second: float = 1.0,
-        burst: int = CHAT_BURST,
         group_limit: int = TELEGRAM_GROUP_MESSAGES_PER_MINUTE,
         group_period: float = 60.0,
     ) -> None:
         self._interval = 1.0 / per_second
-        self._tolerance = (burst - 1) * self._interval
         self._theoretical: dict[int | str, float] = {}
+        self._latest: dict[int | str, float] = {}  # the chat's latest reserved message
         self._group_limit = group_limit
         self._group_period = group_period
         self._groups: dict[int | str, deque[float]] = {}
 
-    def reserve(self, chat_id: int | str, now: float) -> float:
-        """Reserve the chat's next slot; returns how long to wait for it (seconds)."""
+    def reserve(self, chat_id: int | str, now: float, burst: int = 1) -> float:
+        """Reserve the chat's next slot; returns how long to wait for it (seconds).
+
+        `burst` 1: one interval after the chat's latest message. `burst` n: up to n at once
+        after a quiet spell, then one per interval (cell rate algorithm, tolerance n - 1).
+        """
         if len(self._theoretical) > 10_000:
             self._theoretical = {k: v for k, v in self._theoretical.items() if v > now}
-        arrival = max(self._theoretical.get(chat_id, now), now)
-        delay = max(arrival - self._tolerance - now, 0.0)
-        self._theoretical[chat_id] = arrival + self._interval
+            self._latest = {k: v for k, v in self._latest.items() if k in self._theoretical}
+        theoretical = max(self._theoretical.get(chat_id, now), now)
+        if burst <= 1:
+            latest = self._latest.get(chat_id)
+            delay = 0.0 if latest is None else max(latest + self._interval - now, 0.0)
+        else:
+            delay = max(theoretical - (burst - 1) * self._interval - now, 0.0)
+        self._theoretical[chat_id] = max(theoretical, now + delay) + self._interval
+        self._latest[chat_id] = max(self._latest.get(chat_id, now + delay), now + delay)
         if isinstance(chat_id, str) or chat_id < 0:
             log = self._groups.setdefault(chat_id, deque())
             while log and log[0] <= now - self._group_period:
@@ -234,7 +245,8 @@ class PriorityRateLimiter(BaseRateLimiter[Priority]):
     ) -> None:
         self._monotonic = monotonic
         self.window = SlidingWindow(overall_limit, period, monotonic)
-        self._chats = ChatPacer(burst=chat_burst, group_limit=group_limit)
+        self._chats = ChatPacer(group_limit=group_limit)
+        self._chat_burst = chat_burst
         self._max_retries = max_retries
         self._paused_until = 0.0
         self._broadcast_queue: asyncio.Lock | None = None
@@ -255,7 +267,8 @@ class PriorityRateLimiter(BaseRateLimiter[Priority]):
 
     async def _admit(self, priority: Priority, chat_id: int | str | None, new: bool) -> None:
         if new and chat_id is not None:
-            delay = self._chats.reserve(chat_id, self._monotonic())
+            burst = 1 if priority is Priority.BROADCAST else self._chat_burst
+            delay = self._chats.reserve(chat_id, self._monotonic(), burst)
             if delay > 0:
                 await asyncio.sleep(delay)
         await self._wait_for_pause()

@@ -8,7 +8,6 @@ restart "Done" carries on at the stored step.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import warnings
 from collections.abc import Callable, Coroutine
@@ -18,7 +17,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from telegram import Bot, InputFile, Update
+from telegram import Bot, InlineKeyboardMarkup, InputFile, Update
 from telegram.error import BadRequest
 from telegram.ext import (
     CallbackQueryHandler,
@@ -29,7 +28,6 @@ from telegram.ext import (
 
 from bot import callbacks, keyboards, texts
 from bot.botapi import errors as botapi
-from bot.content import Content, RoutineStep
 from bot.domain.pain import RED_FLAG_LEVEL, needs_red_flag_guidance
 from bot.domain.questions import is_skip, mentions_pain, parse_level
 from bot.domain.routine import Action, Phase, Status
@@ -56,29 +54,42 @@ TIMER_EDIT_EVERY_SECONDS = 5.0
 # --- sending ---------------------------------------------------------------------------
 
 
-def image_key(content: Content, step: RoutineStep) -> str:
-    """Cache key of an illustration: changes when the picture's bytes change."""
-    path = content.image_path(step.stretch)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-    return f"stretch:{step.stretch.id}:{digest}"
-
-
 async def send_step(bot: Bot, svc: Services, chat_id: int, view: RunView) -> botapi.Sent:
-    """The stretch's picture with its caption; uploaded once, then reused by file_id."""
+    """The stretch's picture with its caption; uploaded once, then reused by file_id.
+
+    The illustration's key is hashed once per file and its file_id cached in memory
+    (`Routines`), so a tap neither reads the file nor asks the database for it.
+    """
     step = view.step
     assert step is not None
     path: Path = svc.content.image_path(step.stretch)
-    key = await asyncio.to_thread(image_key, svc.content, step)
+    key = await svc.routines.image_key(step)
     caption = step_caption(view, svc.clock.now(), svc.content.safety)
     markup = step_keyboard(view)
     cached = await svc.routines.media_file_id(key)
-    if cached is not None:
-        try:
-            return await botapi.send_photo(
-                bot, chat_id, cached, caption=caption, reply_markup=markup
-            )
-        except BadRequest as exc:  # an unknown file_id: not a flow failure, upload again
-            logger.warning("Cached illustration rejected (%s); uploading again", exc.message)
+    if cached is None:
+        # Users starting at the same moment: one uploads, the others then reuse its file_id.
+        async with svc.routines.upload_lock(key):
+            cached = await svc.routines.media_file_id(key)
+            if cached is None:
+                return await _upload(bot, svc, chat_id, path, key, caption, markup)
+    try:
+        return await botapi.send_photo(bot, chat_id, cached, caption=caption, reply_markup=markup)
+    except BadRequest as exc:  # an unknown file_id: not a flow failure, upload again
+        logger.warning("Cached illustration rejected (%s); uploading again", exc.message)
+        svc.routines.forget_media(key)
+    return await _upload(bot, svc, chat_id, path, key, caption, markup)
+
+
+async def _upload(
+    bot: Bot,
+    svc: Services,
+    chat_id: int,
+    path: Path,
+    key: str,
+    caption: str,
+    markup: InlineKeyboardMarkup,
+) -> botapi.Sent:
     data = await asyncio.to_thread(path.read_bytes)
     sent = await botapi.send_photo(
         bot, chat_id, InputFile(data, filename=path.name), caption=caption, reply_markup=markup

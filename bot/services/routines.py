@@ -7,12 +7,16 @@ restart of the bot resumes at the stored step.
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.clock import Clock
 from bot.content import Content, Routine, RoutineStep
@@ -144,6 +148,10 @@ class Routines:
         self._clock = clock
         self._content = content
         self._pain = pain
+        # What doesn't change while the bot runs, so a tap neither hashes files nor asks
+        # the database again: illustration keys by path, Telegram file_ids by key.
+        self._image_keys: dict[Path, str] = {}
+        self._file_ids: dict[str, str] = {}
 
     def default_for(self, user: User | None) -> Routine:
         """The user's chosen routine, or the content's default (also if it was removed)."""
@@ -255,6 +263,8 @@ class Routines:
                 values["finished_at"] = now
             if not await runs_db.update_if_version(session, run_id, version, values):
                 return Tap(TapResult.STALE, view)
+            for name, value in values.items():  # written above; no need to read it back
+                set_committed_value(run, name, value)
         if action is Action.CONSENT_YES:
             await self._pain.give_consent(user_id)
         elif action is Action.CONSENT_NO:
@@ -262,10 +272,7 @@ class Routines:
         if action is Action.PAIN and level is not None:
             context = PainContext.BEFORE if view.state.phase is Phase.BEFORE else PainContext.AFTER
             await self._pain.record(user_id, level, context, routine_run_id=run_id)
-        async with self._sessions() as session:
-            fresh = await runs_db.get(session, run_id)
-        assert fresh is not None
-        return Tap(TapResult.APPLIED, self.view(fresh), before=view.state)
+        return Tap(TapResult.APPLIED, self.view(run), before=view.state)
 
     async def show_on(self, run_id: int, message_id: int, version: int) -> None:
         """Remember which message shows the run now, at which version (timer ticks edit
@@ -321,10 +328,31 @@ class Routines:
             streak=await self._pain.current_streak(user_id),
         )
 
+    async def image_key(self, step: RoutineStep) -> str:
+        """Cache key of a step's illustration: changes when the picture's bytes change
+        (hashed once per file while the bot runs)."""
+        path = self._content.image_path(step.stretch)
+        digest = self._image_keys.get(path)
+        if digest is None:
+            data = await asyncio.to_thread(path.read_bytes)
+            digest = self._image_keys[path] = hashlib.sha256(data).hexdigest()[:16]
+        return f"stretch:{step.stretch.id}:{digest}"
+
     async def media_file_id(self, key: str) -> str | None:
+        cached = self._file_ids.get(key)
+        if cached is not None:
+            return cached
         async with self._sessions() as session:
-            return await runs_db.media_file_id(session, key)
+            file_id = await runs_db.media_file_id(session, key)
+        if file_id is not None:
+            self._file_ids[key] = file_id
+        return file_id
 
     async def remember_media(self, key: str, file_id: str) -> None:
         async with self._sessions() as session, session.begin():
             await runs_db.remember_media(session, key, file_id)
+        self._file_ids[key] = file_id
+
+    def forget_media(self, key: str) -> None:
+        """Telegram rejected a cached file_id: the next send uploads again."""
+        self._file_ids.pop(key, None)
