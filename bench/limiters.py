@@ -13,7 +13,7 @@ from telegram.ext import AIORateLimiter, BaseRateLimiter
 from telegram.request import HTTPXRequest
 
 from bot.botapi.ratelimit import PriorityRateLimiter
-from bot.reminders import SEND_CONCURRENCY
+from bot.reminders import IN_FLIGHT
 from loopback import LoopbackBotAPI
 
 
@@ -51,14 +51,14 @@ def make(variant: str) -> BaseRateLimiter:  # type: ignore[type-arg]
 
 
 async def bare_send_rate(server: LoopbackBotAPI, chat_ids: list[int]) -> float:
-    """The floor: PTB's plain `Bot.send_message` to each chat, SEND_CONCURRENCY at a time,
-    no database, no rate limiter. Messages per second."""
+    """The floor: PTB's plain `Bot.send_message` to each chat, as many in flight as the
+    dispatcher allows (`IN_FLIGHT`), no database, no rate limiter. Messages per second."""
     bot = Bot(
         server.token,
         base_url=server.api_base_url,
         request=HTTPXRequest(connection_pool_size=64),
     )
-    limit = asyncio.Semaphore(SEND_CONCURRENCY)
+    limit = asyncio.Semaphore(IN_FLIGHT)
 
     async def one(chat_id: int) -> None:
         async with limit:

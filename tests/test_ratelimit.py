@@ -96,12 +96,9 @@ async def test_a_reply_overtakes_a_queued_broadcast_and_answers_never_wait(
     tapper = server.add_user(first_name="Tapper")
     with broadcast():
         sends = [
-            asyncio.ensure_future(limited_bot.send_message(u.id, "Time to stretch"))
-            for u in people
+            asyncio.ensure_future(limited_bot.send_message(u.id, "Time to stretch")) for u in people
         ]
-    await server.wait_for_call(
-        "sendMessage", lambda c: c.chat_id == people[29].id, completed=False
-    )
+    await server.wait_for_call("sendMessage", lambda c: c.chat_id == people[29].id, completed=False)
     # The broadcast has used the second's budget; 40 more are queued.
     with interactive():
         await limited_bot.send_message(tapper.id, "Here is your routine")

@@ -133,13 +133,92 @@ async def checkpoint_wal(session: AsyncSession) -> bool:
     return False
 
 
+# How long a transaction waits for the process's SQLite write turn before it goes ahead
+# under SQLite's own locking (busy timeout) instead: only a transaction opened inside
+# another one waits that long.
+WRITE_TURN_WAIT_S = 2.0
+
+
+class _WriteTurn:
+    """`async with session.begin()` on SQLite: wait for the process's write turn first.
+
+    Updates of different users run concurrently, and SQLite has one writer at a time: left
+    to itself, a transaction that read first fails at once ("database is locked") when it
+    has to upgrade to a write lock another connection holds, and writers waiting on the busy
+    timeout poll with growing sleeps, so under a burst some starve. Taking turns in the
+    process, first come first served, avoids both; reads outside `begin()` never wait.
+    """
+
+    def __init__(self, lock: asyncio.Lock, transaction: Any) -> None:
+        self._lock = lock
+        self._transaction = transaction
+        self._held = False
+
+    async def __aenter__(self) -> Any:
+        try:
+            async with asyncio.timeout(WRITE_TURN_WAIT_S):
+                await self._lock.acquire()
+            self._held = True
+        except TimeoutError:
+            logger.debug(
+                "No SQLite write turn within %s s; relying on the busy timeout", WRITE_TURN_WAIT_S
+            )
+        try:
+            return await self._transaction.__aenter__()
+        except BaseException:
+            self._release()
+            raise
+
+    async def __aexit__(self, *exc_info: Any) -> Any:
+        try:
+            return await self._transaction.__aexit__(*exc_info)
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        if self._held:
+            self._held = False
+            self._lock.release()
+
+
+class SQLiteSession(AsyncSession):
+    """An `AsyncSession` whose `begin()` transactions take the process's SQLite write turn."""
+
+    def begin(self) -> Any:
+        lock = self.info.get(_WRITE_LOCK)
+        transaction = super().begin()
+        return transaction if lock is None else _WriteTurn(lock, transaction)
+
+
+_WRITE_LOCK = "stretchbot_sqlite_write_lock"
+
+
+def _write_lock(engine: AsyncEngine) -> asyncio.Lock | None:
+    """The engine's write-turn lock (SQLite only), shared by all its session factories."""
+    if engine.sync_engine.dialect.name != "sqlite":
+        return None
+    lock: asyncio.Lock | None = getattr(engine.sync_engine, "_" + _WRITE_LOCK, None)
+    if lock is None:
+        lock = asyncio.Lock()
+        setattr(engine.sync_engine, "_" + _WRITE_LOCK, lock)
+    return lock
+
+
+def _session_factory(engine: AsyncEngine, bind: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    lock = _write_lock(engine)
+    if lock is None:
+        return async_sessionmaker(bind, expire_on_commit=False)
+    return async_sessionmaker(
+        bind, class_=SQLiteSession, expire_on_commit=False, info={_WRITE_LOCK: lock}
+    )
+
+
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+    """Sessions; on SQLite, `async with session.begin()` waits for the process's write turn."""
+    return _session_factory(engine, engine)
 
 
 def create_write_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions for read-then-write transactions: `BEGIN IMMEDIATE` on SQLite (no effect on
     PostgreSQL, where such transactions lock the rows they claim instead)."""
-    return async_sessionmaker(
-        engine.execution_options(**{BEGIN_IMMEDIATE: True}), expire_on_commit=False
-    )
+    return _session_factory(engine, engine.execution_options(**{BEGIN_IMMEDIATE: True}))

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import MediaFile, PainEntry, RoutineRun
@@ -84,11 +85,15 @@ async def media_file_id(session: AsyncSession, key: str) -> str | None:
 
 
 async def remember_media(session: AsyncSession, key: str, file_id: str) -> None:
-    row = await session.get(MediaFile, key)
-    if row is None:
-        session.add(MediaFile(key=key, file_id=file_id))
-    else:
-        row.file_id = file_id
+    """Insert or replace the file_id of a key (an upsert: two uploads may race)."""
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(MediaFile).values(key=key, file_id=file_id)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[MediaFile.key], set_={"file_id": statement.excluded.file_id}
+        )
+    )
 
 
 async def pain_levels(session: AsyncSession, run_id: int) -> dict[str, int]:

@@ -152,6 +152,7 @@ class Routines:
         # the database again: illustration keys by path, Telegram file_ids by key.
         self._image_keys: dict[Path, str] = {}
         self._file_ids: dict[str, str] = {}
+        self._uploads: dict[str, asyncio.Lock] = {}
 
     def default_for(self, user: User | None) -> Routine:
         """The user's chosen routine, or the content's default (also if it was removed)."""
@@ -352,6 +353,10 @@ class Routines:
         async with self._sessions() as session, session.begin():
             await runs_db.remember_media(session, key, file_id)
         self._file_ids[key] = file_id
+
+    def upload_lock(self, key: str) -> asyncio.Lock:
+        """Held while an illustration is uploaded, so users starting at once upload it once."""
+        return self._uploads.setdefault(key, asyncio.Lock())
 
     def forget_media(self, key: str) -> None:
         """Telegram rejected a cached file_id: the next send uploads again."""
