@@ -64,7 +64,7 @@ async def measure_one(n: int, workdir: Path) -> DueQueryResult:
         due = len(rows)
         # The same statement, compiled for SQLite with its parameters inlined, run raw.
         statement = (
-            select(User.id, User.next_due_at)
+            select(*users.DUE_COLUMNS)
             .where(User.next_due_at.is_not(None), User.next_due_at <= now)
             .order_by(User.next_due_at)
             .limit(BATCH_SIZE)

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from datetime import timedelta
 
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import BotCommand
 from telegram.ext import (
     Application,
@@ -22,10 +23,11 @@ from bot.botapi.ratelimit import PriorityRateLimiter
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.content import load_content
+from bot.db import deliveries, users
 from bot.db.engine import create_engine, create_session_factory, create_write_session_factory
 from bot.db.migrate import upgrade
 from bot.handlers import register_handlers
-from bot.handlers.common import SERVICES_KEY, services
+from bot.handlers.common import SERVICES_KEY, application_services, services
 from bot.handlers.progress import WeeklySummarySender
 from bot.handlers.reminders import TelegramDeliverySender
 from bot.handlers.routines import timer_job
@@ -40,6 +42,7 @@ from bot.updates import PerChatUpdateProcessor
 logger = logging.getLogger(__name__)
 
 DISPATCH_JOB_NAME = "reminder-dispatcher"
+WAKE_JOB_NAME = "reminder-wake"
 TIMER_JOB_NAME = "hold-timers"
 RATE_LIMIT_RETRIES = 2
 
@@ -74,6 +77,34 @@ async def _dispatch_and_log(
             report.uncertain,
             report.unsubscribed,
         )
+    await schedule_wake(application)
+
+
+async def schedule_wake(application: Application) -> None:  # type: ignore[type-arg]
+    """Run the dispatcher at the next due instant when that comes before the next poll.
+
+    Reminders go out at round local times; waiting for the 20-s poll would hold them up by
+    up to 20 s. The poll stays as the safety net (settings changed in another process, a
+    lease that ran out). Two index lookups; a database error leaves it to the poll.
+    """
+    svc = application_services(application)
+    if not svc.settings.dispatch_wake or application.job_queue is None:
+        return
+    try:
+        async with svc.sessions() as session:
+            planned = await users.next_due_instant(session)
+            retry = await deliveries.next_attempt(session)
+    except SQLAlchemyError:
+        return
+    instants = [t for t in (planned, retry) if t is not None]
+    if not instants:
+        return
+    delay = max((min(instants) - svc.clock.now()).total_seconds(), 0.0)
+    if delay >= svc.settings.dispatch_interval_seconds:
+        return
+    for job in application.job_queue.get_jobs_by_name(WAKE_JOB_NAME):
+        job.schedule_removal()
+    application.job_queue.run_once(dispatch_job, when=delay, name=WAKE_JOB_NAME)
 
 
 def build_application(
@@ -134,6 +165,7 @@ def build_application(
             first=timedelta(seconds=settings.dispatch_interval_seconds),
             name=DISPATCH_JOB_NAME,
         )
+        await schedule_wake(application)
         application.job_queue.run_repeating(
             timer_job,
             interval=timedelta(seconds=settings.timer_tick_seconds),

@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     content_dir: Path = Field(default_factory=default_content_dir)
     reminder_grace_minutes: int = Field(default=120, ge=0, le=24 * 60)
     dispatch_interval_seconds: float = Field(default=20.0, gt=0)
+    dispatch_wake: bool = True
     timer_tick_seconds: float = Field(default=1.0, gt=0)
     http_timeout_seconds: float = Field(default=10.0, gt=0)
     startup_retry_seconds: float = Field(default=300.0, ge=0)

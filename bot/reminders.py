@@ -292,20 +292,19 @@ class ReminderDispatcher:
         for _ in range(MATERIALIZE_PASSES):
             async with self._writes() as session, session.begin():
                 due_users = await users.due_for_reminder(session, now, BATCH_SIZE)
-                for user in due_users:
-                    assert user.next_due_at is not None and user.next_due_date is not None
+                for due in due_users:
                     following = next_reminder(
-                        users.prefs_of(user), at_or_after_now, done_through=user.next_due_date
+                        due.prefs, at_or_after_now, done_through=due.next_due_date
                     )
                     moved = await users.move_next_due(
                         session,
-                        user.id,
-                        user.next_due_at,
+                        due.id,
+                        due.next_due_at,
                         None if following is None else following.at,
                         None if following is None else following.local_date,
                     )
                     if moved and await deliveries.insert_if_absent(
-                        session, user.id, DeliveryKind.DAILY, user.next_due_date, user.next_due_at
+                        session, due.id, DeliveryKind.DAILY, due.next_due_date, due.next_due_at
                     ):
                         created += 1
                 weekly_users = await users.due_for_weekly(session, now, BATCH_SIZE)

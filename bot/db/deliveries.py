@@ -183,6 +183,15 @@ async def last_local_date(
     )
 
 
+async def next_attempt(session: AsyncSession) -> datetime | None:
+    """The earliest pending delivery's next attempt (a snooze, a retry), if any."""
+    return await session.scalar(
+        select(func.min(Delivery.next_attempt_at)).where(
+            Delivery.status == DeliveryStatus.PENDING.value
+        )
+    )
+
+
 async def get(session: AsyncSession, delivery_id: int) -> Delivery | None:
     return await session.get(Delivery, delivery_id)
 

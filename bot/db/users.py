@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import PausePeriod, User
@@ -48,15 +49,64 @@ def prefs_of(user: User) -> ReminderPrefs:
     )
 
 
-async def due_for_reminder(session: AsyncSession, now: datetime, limit: int) -> list[User]:
-    """Users whose next reminder instant has come (an indexed range scan)."""
-    rows = await session.scalars(
-        select(User)
+@dataclass(frozen=True)
+class DueUser:
+    """What the dispatcher needs of a user whose reminder has come, and nothing more."""
+
+    id: int
+    next_due_at: datetime
+    next_due_date: date
+    prefs: ReminderPrefs
+
+
+#: The columns `due_for_reminder` reads (plain rows, no ORM objects to build and track).
+DUE_COLUMNS = (
+    User.id,
+    User.next_due_at,
+    User.next_due_date,
+    User.reminder_time,
+    User.time_zone,
+    User.weekdays_mask,
+    User.subscribed,
+    User.paused_until,
+    User.paused_indefinitely,
+)
+
+
+async def due_for_reminder(session: AsyncSession, now: datetime, limit: int) -> list[DueUser]:
+    """Users whose next reminder instant has come, earliest first (a range scan of the
+    `next_due_at` index)."""
+    rows = await session.execute(
+        select(*DUE_COLUMNS)
         .where(User.next_due_at.is_not(None), User.next_due_at <= now)
         .order_by(User.next_due_at)
         .limit(limit)
     )
-    return list(rows)
+    return [
+        DueUser(
+            id=row.id,
+            next_due_at=row.next_due_at,
+            next_due_date=row.next_due_date,
+            prefs=ReminderPrefs(
+                at=row.reminder_time,
+                zone_key=row.time_zone,
+                weekdays=weekdays_from_mask(row.weekdays_mask),
+                subscribed=row.subscribed,
+                paused_until=row.paused_until,
+                paused_indefinitely=row.paused_indefinitely,
+            ),
+        )
+        for row in rows
+        if row.next_due_at is not None and row.next_due_date is not None
+    ]
+
+
+async def next_due_instant(session: AsyncSession) -> datetime | None:
+    """The earliest planned daily reminder or weekly summary of anyone (two index lookups)."""
+    daily = await session.scalar(select(func.min(User.next_due_at)))
+    weekly = await session.scalar(select(func.min(User.next_weekly_at)))
+    instants = [t for t in (daily, weekly) if t is not None]
+    return min(instants, default=None)
 
 
 async def due_for_weekly(session: AsyncSession, now: datetime, limit: int) -> list[User]:

@@ -34,6 +34,7 @@ def make_settings(server: LoopbackBotAPI, database_url: str, **overrides: Any) -
         "database_url": database_url,
         # The periodic jobs stay out of the way; tests run them explicitly.
         "dispatch_interval_seconds": 3600,
+        "dispatch_wake": False,
         "timer_tick_seconds": 3600,
         "http_timeout_seconds": 3,
     }
