@@ -3,6 +3,7 @@
 .venv/bin/python -m bench            # the full run (about 10 minutes)
 .venv/bin/python -m bench --quick    # a short run (under a minute)
 .venv/bin/python -m bench --only db  # one section: startup, dispatch or db
+.venv/bin/python -m bench faults     # the delivery guarantee under faults (bench/faults.py)
 """
 
 from __future__ import annotations
@@ -108,6 +109,12 @@ async def run(plan: Plan, sections: set[str], workdir: Path, quick: bool) -> Non
 
 
 def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["faults"]:
+        from bench import faults
+
+        faults.main(argv[1:])
+        return
     parser = argparse.ArgumentParser(
         prog="python -m bench",
         description="Benchmarks of the real bot stack (see bench/README.md).",

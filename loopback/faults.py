@@ -17,7 +17,7 @@ class _Dropped(Exception):
 
 
 class FaultsMixin(ServerState):
-    """``fail_next``, ``delay_next``, ``drop_next`` and ``clear_faults``."""
+    """``fail_next``, ``delay_next``, ``drop_next``, ``drop_after_next``, ``clear_faults``."""
 
     def _take_fault(self, method: str, params: Mapping[str, Any]) -> _Fault | None:
         chat_id = params.get("chat_id")
@@ -33,6 +33,8 @@ class FaultsMixin(ServerState):
         return None
 
     async def _apply_fault(self, fault: _Fault) -> None:
+        if fault.action == "drop_after":
+            return  # handled after the call took effect (`_after_fault`)
         if fault.action == "drop":
             raise _Dropped
         if fault.action == "fail":
@@ -103,6 +105,22 @@ class FaultsMixin(ServerState):
         self._faults.append(
             _Fault(method=method.lower(), action="drop", remaining=times, chat_id=chat_id)
         )
+
+    def drop_after_next(
+        self, method: str, times: int = 1, chat_id: int | str | None = None
+    ) -> None:
+        """Carry out the next ``times`` calls, then close the connection without answering.
+
+        The message is delivered but the client never learns it: the ambiguous failure a
+        bot must not answer with a second copy.
+        """
+        self._faults.append(
+            _Fault(method=method.lower(), action="drop_after", remaining=times, chat_id=chat_id)
+        )
+
+    def _after_fault(self, fault: _Fault | None) -> None:
+        if fault is not None and fault.action == "drop_after":
+            raise _Dropped
 
     def clear_faults(self) -> None:
         """Forget every fault that has not fired yet."""

@@ -220,4 +220,6 @@ class HttpAppMixin(FaultsMixin, UpdatesMixin):
         if spec.name == "getUpdates":
             return await self._get_updates(params)
         handler = self._handlers[spec.name]
-        return handler(self, params)
+        result = handler(self, params)
+        self._after_fault(fault)
+        return result

@@ -241,7 +241,7 @@ class SimCallbackQuery:
 @dataclass
 class _Fault:
     method: str
-    action: Literal["fail", "delay", "drop"]
+    action: Literal["fail", "delay", "drop", "drop_after"]
     remaining: int
     chat_id: int | str | None = None
     error_code: int = 0

@@ -331,17 +331,20 @@ async def test_read_timeout_is_uncertain_and_never_sent_again(
 
 
 async def test_dropped_connection_and_500_are_uncertain(harness: BotHarness) -> None:
-    dropped, failed, fine = (harness.new_user(n) for n in ("Dropped", "Failed", "Fine"))
-    for user in (dropped, failed, fine):
+    names = ("Dropped", "Delivered", "Failed", "Fine")
+    dropped, delivered, failed, fine = (harness.new_user(n) for n in names)
+    for user in (dropped, delivered, failed, fine):
         await onboard(harness, user, at="07:00", zone="UTC")
     harness.clock.set(datetime(2026, 3, 3, 7, 0, tzinfo=UTC))
     harness.server.drop_next("sendMessage", chat_id=dropped.id)
+    harness.server.drop_after_next("sendMessage", chat_id=delivered.id)  # arrived, no answer
     harness.server.fail_next("sendMessage", error_code=500, chat_id=failed.id)
     report = await harness.dispatch()
-    assert report.sent_user_ids == [fine.id] and report.uncertain == 2
+    assert report.sent_user_ids == [fine.id] and report.uncertain == 3
     assert (await harness.advance(timedelta(hours=1))).sent == 0
-    for user in (dropped, failed):
+    for user in (dropped, delivered, failed):
         assert [d.status for d in await deliveries_of(harness, user)] == ["uncertain"]
+    assert len(reminders_to(harness, delivered)) == 1  # exactly the one copy
 
 
 async def test_snooze_sends_again_once_and_double_taps_are_harmless(

@@ -58,6 +58,12 @@ class TemporaryPostgres:
             shutil.chown(self.base, user="postgres")
             self._as_user = ["runuser", "-u", "postgres", "--"]
         self._run(initdb, "-D", str(self.data), "-A", "trust", "-U", SUPERUSER, "-E", "UTF8")
+        self.start_again()
+
+    def start_again(self) -> None:
+        """Start the (already initialised) cluster: after `stop()`, the same port and data."""
+        pg_ctl = find_binary("pg_ctl")
+        assert pg_ctl, "PostgreSQL binaries not found"
         options = f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 -c fsync=off"
         self._run(
             pg_ctl, "-D", str(self.data), "-o", options, "-l", str(self.base / "log"), "-w", "start"
@@ -72,7 +78,7 @@ class TemporaryPostgres:
         return f"postgresql+asyncpg://{SUPERUSER}@127.0.0.1:{self.port}/{database}"
 
     async def create_database(self, name: str) -> str:
-        import asyncpg
+        import asyncpg  # type: ignore[import-untyped]
 
         connection = await asyncpg.connect(
             user=SUPERUSER, host="127.0.0.1", port=self.port, database="postgres"
