@@ -1,6 +1,7 @@
 """``python -m bench faults``: the at-most-once delivery guarantee under faults.
 
-Every scenario runs real ``stretchbot run`` processes (``python -m bot run``) against an
+Every scenario runs real ``stretchbot run`` processes (``python -m bot run``; for several
+processes at once, dispatch-only ones, ``bench/dispatch_only.py``) against an
 in-process loopback Bot API server and a real database, with users whose reminders are all
 due now (the processes use the system clock). What users received is counted at the
 loopback server (messages stored in each chat, including calls the bot gave up on), what
@@ -156,8 +157,16 @@ class Fleet:
     """A loopback server, a database and the bot processes running on them."""
 
     def __init__(
-        self, server: LoopbackBotAPI, url: str, workdir: Path, users: int, **env: str
+        self,
+        server: LoopbackBotAPI,
+        url: str,
+        workdir: Path,
+        users: int,
+        *,
+        command: tuple[str, ...] = ("-m", "bot", "run"),
+        **env: str,
     ) -> None:
+        self.command = command
         self.server = server
         self.url = url
         self.workdir = workdir
@@ -184,9 +193,7 @@ class Fleet:
         with log.open("ab") as out:
             proc = await asyncio.create_subprocess_exec(
                 sys.executable,
-                "-m",
-                "bot",
-                "run",
+                *self.command,
                 cwd=self.workdir,
                 env=env,
                 stdout=out,
@@ -380,10 +387,19 @@ async def processes_on_postgres(plan: Plan, workdir: Path, pg: TemporaryPostgres
     await seed_due_now(url, n)
     server = await loopback(n)
     server.delay_next("sendMessage", 0.25, times=10**9)
-    fleet = Fleet(server, url, workdir / "many", n, DELIVERY_LEASE_SECONDS="5")
+    # Dispatch-only processes: `stretchbot run` would elect one active process, and the
+    # guarantee must hold however many dispatch.
+    fleet = Fleet(
+        server,
+        url,
+        workdir / "many",
+        n,
+        command=("-m", "bench.dispatch_only"),
+        DELIVERY_LEASE_SECONDS="5",
+    )
     fleet.workdir.mkdir()
     result = Result(
-        "Processes on one PostgreSQL, slow sendMessage (0.25 s), lease 5 s",
+        "Dispatchers at once on one PostgreSQL, slow sendMessage (0.25 s), lease 5 s",
         n,
         str(plan.pg_processes),
         "dispatch ≫ lease",
@@ -524,6 +540,18 @@ async def postgres_stopped(plan: Plan, workdir: Path, pg: TemporaryPostgres) -> 
     )
 
 
+class _Progressive(list[Result]):
+    """Results that are also reported one by one as they come (a long run keeps its rows)."""
+
+    def __init__(self, progress: Callable[[str], None]) -> None:
+        super().__init__()
+        self._progress = progress
+
+    def append(self, result: Result) -> None:
+        super().append(result)
+        self._progress(render([result]))
+
+
 SCENARIOS = ("kill", "term", "postgres", "network", "sqlite-lock", "postgres-stop")
 
 
@@ -531,7 +559,7 @@ async def measure(
     plan: Plan, workdir: Path, only: set[str], progress: Callable[[str], None]
 ) -> list[Result]:
     rng = random.Random(9)
-    results: list[Result] = []
+    results = _Progressive(progress)
     if "kill" in only:
         progress(f"  SIGKILL × {plan.kills} during {plan.kill_users:,} reminders ...")
         results.append(await crash_restarts(plan, workdir, rng))

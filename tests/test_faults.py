@@ -8,6 +8,7 @@ started again. What users received is counted at the loopback server.
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
 import tempfile
@@ -36,6 +37,8 @@ SMALL = faults.Plan(
 def own_postgres() -> Iterator[TemporaryPostgres]:
     """A PostgreSQL server of the test's own: one test stops and restarts it."""
     if not TemporaryPostgres.available():
+        if os.environ.get("STRETCHBOT_REQUIRE_POSTGRES"):
+            pytest.fail("PostgreSQL binaries (initdb, pg_ctl) not found")
         pytest.skip("PostgreSQL binaries (initdb, pg_ctl) not found")
     server = TemporaryPostgres(Path(tempfile.mkdtemp(prefix="stretchbot-faults-pg-")))
     server.start()
