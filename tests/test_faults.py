@@ -104,7 +104,10 @@ async def test_postgres_stopped_mid_dispatch(
 ) -> None:
     result = await faults.postgres_stopped(SMALL, tmp_path, own_postgres)
     assert_guarantee(result)
-    assert result.lost == 0 and result.apologies > 0
+    # The active process loses its election lock with the server and restarts the bot
+    # when it is back (bot.runner): claims are handed back, nothing is lost. (The apology
+    # needs the outage seen by the dispatcher that sends, as in the SQLite case.)
+    assert result.lost == 0
     assert result.tracebacks == 0 and result.log_lines <= 10
 
 

@@ -78,7 +78,7 @@ class TemporaryPostgres:
         return f"postgresql+asyncpg://{SUPERUSER}@127.0.0.1:{self.port}/{database}"
 
     async def create_database(self, name: str) -> str:
-        import asyncpg  # type: ignore[import-untyped]
+        import asyncpg
 
         connection = await asyncpg.connect(
             user=SUPERUSER, host="127.0.0.1", port=self.port, database="postgres"
