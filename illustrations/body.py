@@ -200,9 +200,9 @@ def radius_of(point: str, body: Proportions = ADULT) -> float:
         "wrist": body.forearm_r[1],
         "hand": body.hand_r,
         "knee": body.thigh_r[1],
-        "ankle": body.ankle_height,
-        "heel": 0.0,
-        "toe": 0.0,
+        "ankle": body.shin_r[1] * 0.8,
+        "heel": body.foot_r,
+        "toe": body.foot_r,
     }
     return radii.get(base, 0.0)
 
@@ -325,8 +325,13 @@ class _Solver:
         self.points[f"{side}_hip"] = hip
         self.points[f"{side}_knee"] = knee
         self.points[f"{side}_ankle"] = ankle
-        self.points[f"{side}_toe"] = polar(ankle, b.foot, foot)
-        self.points[f"{side}_heel"] = polar(ankle, b.heel, foot + 180.0)
+        # the sole lies below the ankle: a forward-pointing foot stands on it; a foot
+        # pointing back (kneeling, toes behind) lies on its top, level with the ankle
+        forward = math.cos(math.radians(foot)) >= -0.2
+        drop = (b.ankle_height - b.foot_r) if forward else 0.0
+        sole = polar(ankle, drop, foot - 90.0)
+        self.points[f"{side}_toe"] = polar(sole, b.foot, foot)
+        self.points[f"{side}_heel"] = polar(sole, b.heel, foot + 180.0)
 
     def _arm(self, side: str) -> None:
         b, limb = self.body, self.pose.limb(f"{side}_arm")
@@ -355,12 +360,62 @@ class _Solver:
             y -= self.body.pelvis_r
         else:
             x, y = self.points[root.point]
-            y -= radius_of(root.point, self.body) if self.view == "side" else 0.0
+            # standing: the ankle is a foot's height above the ground
+            lift = self.body.ankle_height if root.point.endswith("ankle") else radius_of(
+                root.point, self.body
+            )
+            y -= lift if self.view == "side" else 0.0
         if self.view == "top":
             dy = 0.0
         else:
             dy = self.surfaces.height(root.on) - y
         self.points = {k: (px + root.x - x, py + dy) for k, (px, py) in self.points.items()}
+
+    def keep_above_floor(self) -> None:
+        """No elbow or knee goes through the floor: a limb whose middle joint would dip
+        below it bends the other way (same end point), as a person's would."""
+        floor = self.surfaces.floor
+        pts, b = self.points, self.body
+        for side in ("near", "far"):
+            for kind, (a, m, e), (l1, l2) in (
+                ("arm", ("shoulder", "elbow", "wrist"), (b.upper_arm, b.forearm)),
+                ("leg", ("hip", "knee", "ankle"), (b.thigh, b.shin)),
+            ):
+                start, mid, end = (pts[f"{side}_{n}"] for n in (a, m, e))
+                r = radius_of(m, b)
+                if mid[1] - r >= floor - 1e-6:
+                    continue
+                bend = -self._bend(side, kind)
+                new_mid = two_bone(start, end, l1, l2, bend)
+                if new_mid[1] - r < mid[1] - r:
+                    continue
+                if kind == "arm":
+                    hand = direction(end, pts[f"{side}_hand"])
+                    self._set_arm(side, start, new_mid, end, hand)
+                else:
+                    foot = direction(pts[f"{side}_heel"], pts[f"{side}_toe"])
+                    self._set_leg(side, start, new_mid, end, foot)
+
+    def lift_feet(self) -> None:
+        """A foot whose heel or toe would go through the floor turns about its ankle, the
+        least it must (toward pointing up), so it rests on the floor instead."""
+        pts, b, floor = self.points, self.body, self.surfaces.floor
+        for side in ("near", "far"):
+            heel, toe = pts[f"{side}_heel"], pts[f"{side}_toe"]
+            if min(heel[1], toe[1]) - b.foot_r >= floor - 1e-6:
+                continue
+            start = direction(heel, toe)
+            for step in range(1, 181):
+                for sign in (1, -1):
+                    angle = start + sign * step
+                    self._set_leg(side, pts[f"{side}_hip"], pts[f"{side}_knee"],
+                                  pts[f"{side}_ankle"], angle)
+                    low = min(pts[f"{side}_heel"][1], pts[f"{side}_toe"][1]) - b.foot_r
+                    if low >= floor - 1e-6:
+                        break
+                else:
+                    continue
+                break
 
     def plant(self, plant: Plant) -> None:
         part = plant.part
@@ -478,7 +533,7 @@ class _Solver:
             knee = two_bone(hip, ankle, b.thigh, b.shin, bend)
         except PoseError as exc:
             raise PoseError(f"{side} foot can't reach {plant.to}: {exc}") from None
-        old = direction(pts[f"{side}_ankle"], pts[f"{side}_toe"])
+        old = direction(pts[f"{side}_heel"], pts[f"{side}_toe"])
         foot = 0.0 if math.cos(math.radians(old)) >= 0 else 180.0
         self._set_leg(side, hip, knee, ankle, foot)
 
@@ -534,6 +589,9 @@ def solve(
     solver.place_root()
     for plant in pose.plants:
         solver.plant(plant)
+    if view == "side":
+        solver.keep_above_floor()
+        solver.lift_feet()
     return Skeleton(points=dict(solver.points), view=view, body=body)
 
 
@@ -561,7 +619,7 @@ def pose_of(skeleton: Skeleton, like: Pose) -> Pose:
         m = -1.0 if (skeleton.view == "top" and side == "near") else 1.0
         old = like.limb(f"{side}_leg")
         thigh, shin = d(f"{side}_hip", f"{side}_knee"), d(f"{side}_knee", f"{side}_ankle")
-        foot = d(f"{side}_ankle", f"{side}_toe")
+        foot = d(f"{side}_heel", f"{side}_toe")
         limbs[f"{side}_leg"] = Limb(
             _wrap(m * (thigh - trunk - 180.0), old.first),
             _wrap(m * (thigh - shin), old.second),
