@@ -247,6 +247,14 @@ class RoutineItem(_Frozen):
     easier: StrictBool = False
 
 
+class Illustration(NamedTuple):
+    """A picture for a step card: a file and how it is sent (``sendAnimation`` for a looping
+    MP4 clip, ``sendPhoto`` for a PNG still)."""
+
+    path: Path
+    kind: Literal["animation", "photo"]
+
+
 class RoutineStep(NamedTuple):
     """A resolved routine entry: the stretch, the dose to do in this routine, and whether
     the routine asks for the easier version only (no "standard" card, no toggle)."""
@@ -424,6 +432,21 @@ class Content(_Frozen):
         if isinstance(stretch, str):
             stretch = self.stretches[stretch]
         return self.root / "images" / stretch.image
+
+    def illustration(self, stretch: Stretch, *, easier: bool) -> Illustration:
+        """What a step card shows: the stretch's looping clip when there is one, else its
+        still; the easier version's own clip or still when it has one
+        (``animations/<id>-easier.mp4``, ``images/<id>-easier.png``), else the standard's.
+        Drawn by ``python -m illustrations`` from ``content/poses``."""
+        names = [f"{stretch.id}-easier", stretch.id] if easier else [stretch.id]
+        for name in names:
+            clip = self.root / "animations" / f"{name}.mp4"
+            if clip.is_file():
+                return Illustration(clip, "animation")
+            still = self.root / "images" / f"{name}.png"
+            if name != stretch.id and still.is_file():
+                return Illustration(still, "photo")
+        return Illustration(self.image_path(stretch), "photo")
 
 
 # --- Dose wording ------------------------------------------------------------------

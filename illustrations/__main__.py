@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from illustrations.clip import write
-from illustrations.scene import SceneError, load_all
+from illustrations.scene import SceneError, aliases, load_all
 from illustrations.sheet import contact_sheet
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +35,11 @@ def main(argv: list[str] | None = None) -> int:
         png, mp4 = write(scene, CONTENT / "images", CONTENT / "animations")
         print(f"{png.relative_to(ROOT)} {png.stat().st_size // 1024} kB, "
               f"{mp4.relative_to(ROOT)} {mp4.stat().st_size // 1024} kB, {scene.seconds:.1f} s")
+    for name, same_as in aliases(CONTENT / "poses").items():
+        for folder, ext in (("images", "png"), ("animations", "mp4")):
+            source = CONTENT / folder / f"{same_as}.{ext}"
+            (CONTENT / folder / f"{name}.{ext}").write_bytes(source.read_bytes())
+        print(f"{name}: same pictures as {same_as}")
     if args.sheet:
         out = ROOT / "docs" / "illustrations.png"
         contact_sheet(scenes, out)

@@ -365,10 +365,7 @@ class _Solver:
                 root.point, self.body
             )
             y -= lift if self.view == "side" else 0.0
-        if self.view == "top":
-            dy = 0.0
-        else:
-            dy = self.surfaces.height(root.on) - y
+        dy = 0.0 if self.view == "top" else self.surfaces.height(root.on) - y
         self.points = {k: (px + root.x - x, py + dy) for k, (px, py) in self.points.items()}
 
     def keep_above_floor(self) -> None:
@@ -522,8 +519,8 @@ class _Solver:
         if self.view == "top":
             # seen from above: the foot stays where it is on the floor (x, y); the knee keeps
             # its place and the foreshortened shin joins the two
-            old = pts[f"{side}_ankle"]
-            ankle = (old[0] if plant.x is None else plant.x, old[1] if plant.y is None else plant.y)
+            was = pts[f"{side}_ankle"]
+            ankle = (was[0] if plant.x is None else plant.x, was[1] if plant.y is None else plant.y)
             knee = pts[f"{side}_knee"]
             self._set_leg(side, hip, knee, ankle, self.pose.trunk + 180.0)
             return

@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import math
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -149,11 +149,14 @@ def still(scene: Scene, width: int = STILL_WIDTH) -> np.ndarray:
     return draw(scene, skeleton, key, camera, label, cues=True)
 
 
-def clip_frames(scene: Scene, width: int = CLIP_WIDTH) -> list[np.ndarray]:
-    """Every frame of the clip as RGB arrays."""
+def clip_frames(
+    scene: Scene, width: int = CLIP_WIDTH, only: Sequence[int] | None = None
+) -> list[np.ndarray]:
+    """The clip's frames as RGB arrays: all of them, or those at the indices in ``only``."""
     loop = frames(scene)
     camera = camera_for(scene, *size_of(scene, width), loop=loop)
-    return [draw(scene, f.skeleton, f.target, camera, f.label, cues=False) for f in loop]
+    chosen = [loop[i] for i in only] if only is not None else loop
+    return [draw(scene, f.skeleton, f.target, camera, f.label, cues=False) for f in chosen]
 
 
 def png_bytes(rgb: np.ndarray) -> bytes:
@@ -173,7 +176,8 @@ def mp4_bytes(images: list[np.ndarray], fps: int = FPS) -> bytes:
 
 def _encode(images: list[np.ndarray], fps: int, path: Path) -> None:
     # +faststart puts the index first so a chat can start playing before the end arrives
-    with av.open(str(path), mode="w", format="mp4", options={"movflags": "+faststart"}) as container:
+    options = {"movflags": "+faststart"}
+    with av.open(str(path), mode="w", format="mp4", options=options) as container:
         container.metadata.clear()
         stream = container.add_stream(
             "libx264",

@@ -10,17 +10,15 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-import matplotlib
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch, Polygon, Rectangle
 
-matplotlib.use("Agg")
-
-import numpy as np  # noqa: E402  (after matplotlib.use)
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch, Polygon, Rectangle  # noqa: E402
-
-from illustrations.body import Point, Skeleton, Surfaces, direction, polar  # noqa: E402
+from illustrations.body import Point, Skeleton, Surfaces, direction, polar
 
 BG = "#F6F1E7"
 GROUND = "#E6DCC8"
@@ -178,7 +176,7 @@ class Canvas:
         front, back = s.seat_front, s.seat_front - s.seat_depth
         seat_t = 0.045
         leg = self.pt(0.035)
-        kw = {"color": CHAIR, "lw": leg, "solid_capstyle": "round", "zorder": 1.5}
+        kw: dict[str, Any] = {"color": CHAIR, "lw": leg, "solid_capstyle": "round", "zorder": 1.5}
         self.ax.plot([front - 0.04, front - 0.04], [0.0, s.seat - seat_t], **kw)
         self.ax.plot([back + 0.03, back + 0.03], [0.0, s.seat - seat_t], **kw)
         self.ax.plot([back + 0.03, back - 0.02], [s.seat, s.seat + 0.45], **kw)
@@ -299,7 +297,7 @@ class Canvas:
             ts = [math.radians(t0 + (t1 - t0) * i / steps) for i in range(steps + 1)]
             return [(cx + rx * math.cos(t), cy + ry * math.sin(t)) for t in ts]
 
-        kw = {"color": ACCENT, "lw": self.pt(0.016), "solid_capstyle": "round"}
+        kw: dict[str, Any] = {"color": ACCENT, "lw": self.pt(0.016), "solid_capstyle": "round"}
         back = arc(15, 165)
         self.ax.plot(*zip(*back, strict=True), zorder=2, alpha=0.5, **kw)
         # front half of the ellipse passes in front of the body
@@ -314,11 +312,9 @@ class Canvas:
 
     def pixels(self) -> np.ndarray:
         """The frame as an RGB array (height, width, 3), uint8."""
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-
         agg = FigureCanvasAgg(self.fig)
-        agg.draw()
-        rgba = np.asarray(agg.buffer_rgba())
+        agg.draw()  # type: ignore[no-untyped-call]
+        rgba = np.asarray(agg.buffer_rgba())  # type: ignore[no-untyped-call]
         return np.array(rgba[:, :, :3])
 
 

@@ -177,6 +177,9 @@ def _scene(stretch_id: str, variant: str, raw: Mapping[str, Any], where: str) ->
     key = str(raw.get("key", timeline[0].pose))
     if key not in poses:
         raise SceneError(f"{where}.key: no pose {key!r}")
+    # key poses only used as a base (or inherited from the main scene) aren't drawn
+    used = {beat.pose for beat in timeline} | {key}
+    poses = {name: pose for name, pose in poses.items() if name in used}
     aspect = str(raw.get("aspect", "4:3"))
     if aspect not in ("4:3", "square"):
         raise SceneError(f"{where}.aspect: 4:3 or square")
@@ -198,6 +201,7 @@ def load(path: Path) -> list[Scene]:
         raise SceneError(f"{where}: a mapping")
     stretch_id = path.stem
     easier_raw = raw.pop("easier", None)
+    raw.pop("easier_same_as", None)
     try:
         scenes = [_scene(stretch_id, "main", raw, where)]
         if easier_raw is not None:
@@ -208,6 +212,16 @@ def load(path: Path) -> list[Scene]:
     except (KeyError, TypeError, PoseError) as exc:
         raise SceneError(f"{where}: {exc}") from None
     return scenes
+
+
+def aliases(folder: Path) -> dict[str, str]:
+    """Easier versions drawn by another scene: ``{"forward_fold-easier": "seated_..."}``."""
+    found: dict[str, str] = {}
+    for path in sorted(folder.glob("*.yaml")):
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if isinstance(raw, dict) and raw.get("easier_same_as"):
+            found[f"{path.stem}-easier"] = str(raw["easier_same_as"])
+    return found
 
 
 def load_all(folder: Path) -> list[Scene]:

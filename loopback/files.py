@@ -6,7 +6,7 @@ import mimetypes
 import struct
 from typing import Any, Literal
 
-from loopback.messages import MessagesMixin
+from loopback.messages import _NOT_MODIFIED, MessagesMixin
 from loopback.methods import (
     Upload,
     bad_request,
@@ -41,6 +41,31 @@ def _image_size(data: bytes) -> tuple[int, int] | None:
     return None
 
 
+def _mp4_box(data: bytes, name: bytes) -> bytes | None:
+    """The payload of the first box called ``name`` anywhere in an MP4 (a shallow scan)."""
+    at = data.find(name)
+    if at < 4:
+        return None
+    size = int.from_bytes(data[at - 4 : at], "big")
+    return data[at + 4 : at - 4 + size] if size >= 8 else None
+
+
+def _mp4_info(data: bytes) -> tuple[int, int, int] | None:
+    """(width, height, whole seconds) of an MP4 video; None if it isn't one."""
+    if data[4:8] != b"ftyp":
+        return None
+    width = height = seconds = 0
+    mvhd = _mp4_box(data, b"mvhd")
+    if mvhd and len(mvhd) >= 20 and mvhd[0] == 0:
+        timescale, duration = struct.unpack(">II", mvhd[12:20])
+        seconds = round(duration / timescale) if timescale else 0
+    tkhd = _mp4_box(data, b"tkhd")
+    if tkhd and len(tkhd) >= 84 and tkhd[0] == 0:
+        w, h = struct.unpack(">II", tkhd[76:84])
+        width, height = w >> 16, h >> 16
+    return width, height, seconds
+
+
 def _jpeg_size(data: bytes) -> tuple[int, int] | None:
     sof_markers = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
     i = 2
@@ -71,8 +96,15 @@ class FilesMixin(MessagesMixin):
     def _store_upload(self, upload: Upload, kind: FileKind) -> StoredFile:
         if not upload.data:
             raise bad_request("file must be non-empty")
-        width = height = 0
-        if kind == "photo":
+        width = height = duration = 0
+        if kind == "animation":
+            info = _mp4_info(upload.data)
+            gif = _image_size(upload.data) if upload.data[:3] == b"GIF" else None
+            if info is None and gif is None:
+                raise bad_request("wrong file type: an animation is an MP4 video or a GIF")
+            width, height, duration = info if info else (*gif, 0)  # type: ignore[misc]
+            mime_type = "video/mp4" if info else "image/gif"
+        elif kind == "photo":
             size = _image_size(upload.data)
             if size is None:
                 raise bad_request("IMAGE_PROCESS_FAILED")
@@ -88,12 +120,6 @@ class FilesMixin(MessagesMixin):
                 mime_type = upload.content_type
             else:
                 mime_type = "image/jpeg"
-        elif kind == "animation":
-            # A GIF, or an H.264/MPEG-4 video without sound; Telegram serves both as MP4 then.
-            size = _image_size(upload.data)
-            if size is not None:
-                width, height = size
-            mime_type = "image/gif" if upload.data[:6] in (b"GIF87a", b"GIF89a") else "video/mp4"
         else:
             mime_type = upload.content_type
         number = len(self._files) + 1
@@ -111,6 +137,7 @@ class FilesMixin(MessagesMixin):
             file_path=f"{kind}s/file_{number}{extension}",
             width=width,
             height=height,
+            duration=duration,
         )
         self._files[stored.file_id] = stored
         self._files_by_path[stored.file_path] = stored
@@ -134,15 +161,7 @@ class FilesMixin(MessagesMixin):
         markup = self._send_markup(chat, params)
         reply_to = self._reply_target(chat, params)
         stored = self._resolve_file(params["photo"], "photo")
-        photo = [
-            {
-                "file_id": stored.file_id,
-                "file_unique_id": stored.file_unique_id,
-                "width": stored.width,
-                "height": stored.height,
-                "file_size": stored.size,
-            }
-        ]
+        photo = self._photo_object(stored)
         message = self._new_message(
             chat,
             from_bot=True,
@@ -154,31 +173,73 @@ class FilesMixin(MessagesMixin):
         )
         return message.to_api()
 
+    @staticmethod
+    def _animation_object(stored: StoredFile) -> dict[str, Any]:
+        return {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "width": stored.width,
+            "height": stored.height,
+            "duration": stored.duration,
+            "file_name": stored.file_name,
+            "mime_type": stored.mime_type,
+            "file_size": stored.size,
+        }
+
+    @staticmethod
+    def _photo_object(stored: StoredFile) -> list[dict[str, Any]]:
+        return [
+            {
+                "file_id": stored.file_id,
+                "file_unique_id": stored.file_unique_id,
+                "width": stored.width,
+                "height": stored.height,
+                "file_size": stored.size,
+            }
+        ]
+
     def _m_send_animation(self, params: dict[str, Any]) -> Any:
         chat = self._target_chat(params)
         caption, entities = self._caption(params)
         markup = self._send_markup(chat, params)
         reply_to = self._reply_target(chat, params)
         stored = self._resolve_file(params["animation"], "animation")
-        animation = {
-            "file_id": stored.file_id,
-            "file_unique_id": stored.file_unique_id,
-            "width": int(params.get("width") or stored.width),
-            "height": int(params.get("height") or stored.height),
-            "duration": int(params.get("duration") or 0),
-            "file_name": stored.file_name,
-            "mime_type": stored.mime_type,
-            "file_size": stored.size,
-        }
         message = self._new_message(
             chat,
             from_bot=True,
-            animation=animation,
+            animation=self._animation_object(stored),
             caption=caption,
             caption_entities=entities,
             reply_markup=markup,
             reply_to=reply_to,
         )
+        return message.to_api()
+
+    def _m_edit_message_media(self, params: dict[str, Any]) -> Any:
+        """Replace a photo or animation (and its caption) in place, like Telegram."""
+        message = self._edit_target(params)
+        media = params["media"]
+        if not isinstance(media, dict) or "type" not in media or "media" not in media:
+            raise bad_request("can't parse InputMedia: media not found")
+        kind = str(media["type"])
+        if kind not in ("photo", "animation"):
+            raise bad_request(f"unsupported InputMedia type {kind!r} in the loopback server")
+        if message.photo is None and message.animation is None:
+            raise bad_request("there is no media in the message to edit")
+        source = media["media"]  # an Upload when it came as an attach:// part
+        stored = self._resolve_file(source, "photo" if kind == "photo" else "animation")
+        caption, entities = self._caption(media)
+        markup = self._edit_markup(params)
+        if (
+            message.file_id == stored.file_id
+            and (caption, entities, markup)
+            == (message.caption, message.caption_entities, message.reply_markup)
+        ):
+            raise bad_request(_NOT_MODIFIED)
+        message.photo = self._photo_object(stored) if kind == "photo" else None
+        message.animation = self._animation_object(stored) if kind == "animation" else None
+        message.caption, message.caption_entities, message.reply_markup = caption, entities, markup
+        message.edit_date = int(self._clock())
         return message.to_api()
 
     def _m_send_document(self, params: dict[str, Any]) -> Any:

@@ -257,6 +257,7 @@ METHODS: dict[str, MethodSpec] = {
             "chat_id",
             "animation",
         ),
+        _spec("editMessageMedia", {**_EDIT_TARGET, "media": _J}, "media"),
         _spec(
             "sendDocument",
             {
@@ -393,8 +394,22 @@ def coerce_params(
                 continue  # an attach:// part; resolved through the field that names it
             params[name] = value
             continue
-        params[name] = _coerce(name, kind, value, parts)
+        params[name] = _resolve_attachments(_coerce(name, kind, value, parts), parts)
     return params
+
+
+def _resolve_attachments(value: Any, parts: Mapping[str, Upload]) -> Any:
+    """InputMedia objects name their file as ``"media": "attach://<part>"``: swap in the part."""
+    if isinstance(value, list):
+        return [_resolve_attachments(item, parts) for item in value]
+    if isinstance(value, dict):
+        media = value.get("media")
+        if isinstance(media, str) and media.startswith("attach://"):
+            part = parts.get(media.removeprefix("attach://"))
+            if part is None:
+                raise bad_request(f"file {media} not found in the request")
+            return {**value, "media": part}
+    return value
 
 
 def _is_missing(value: Any) -> bool:

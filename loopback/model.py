@@ -175,6 +175,7 @@ class StoredFile:
     file_path: str
     width: int = 0
     height: int = 0
+    duration: int = 0
 
     @property
     def size(self) -> int:

@@ -81,6 +81,7 @@ class LoopbackBotAPI(WebhookMixin, GroupsMixin, FilesMixin, BotSettingsMixin):
         "sendPhoto": FilesMixin._m_send_photo,
         "sendAnimation": FilesMixin._m_send_animation,
         "sendDocument": FilesMixin._m_send_document,
+        "editMessageMedia": FilesMixin._m_edit_message_media,
         "sendChatAction": MessagesMixin._m_send_chat_action,
         "getFile": FilesMixin._m_get_file,
         "leaveChat": GroupsMixin._m_leave_chat,

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
 import shutil
-import sys
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -456,29 +452,12 @@ def test_all_errors_are_listed(broken: Path) -> None:
     assert "content/stretches/bridge.yaml: dose.reps: " in str(err)
 
 
-# --- Illustrations -------------------------------------------------------------------
+# --- Illustrations: tests/illustrations checks the figure, the stills and the clips ------
 
 
-def _load_script() -> ModuleType:
-    path = REPO / "scripts" / "draw_illustrations.py"
-    spec = importlib.util.spec_from_file_location("draw_illustrations", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("draw_illustrations", module)
-    spec.loader.exec_module(module)
-    return module
+def test_every_stretch_has_a_clip_and_a_still(content: Content) -> None:
+    for stretch in content.stretches.values():
+        for easier in (False, True):
+            picture = content.illustration(stretch, easier=easier)
+            assert picture.kind == "animation" and picture.path.is_file()
 
-
-def test_every_stretch_has_a_drawing(content: Content) -> None:
-    script = _load_script()
-    assert set(content.stretches) <= set(script.DRAWINGS)
-
-
-def test_drawing_is_deterministic(tmp_path: Path) -> None:
-    script = _load_script()
-    digests = []
-    for attempt in range(2):
-        out = tmp_path / f"{attempt}.png"
-        script.render("bridge", "Bridge", out)
-        digests.append(hashlib.sha256(out.read_bytes()).hexdigest())
-    assert digests[0] == digests[1]

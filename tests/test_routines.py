@@ -109,7 +109,7 @@ async def test_easier_version_and_skip(harness: BotHarness) -> None:
     assert f"Easier version: {first.easier.name}" in (edited.caption or "")
     assert first.easier.start.split(",")[0] in (edited.caption or "")  # complete instructions
     assert "↩️ Standard version" in edited.button_labels()
-    await harness.tap(user, "Standard version")
+    await harness.tap(user, "↩️ Standard version")
     assert first.steps[0] in (harness.server.message(user.id, step_message).caption or "")
     await harness.tap(user, "Skip")
     assert "2 of 5" in (last(harness, user).caption or "")
@@ -290,11 +290,37 @@ async def test_illustrations_upload_once_then_reuse_file_ids(harness: BotHarness
         await begin_routine(harness, user, "Quick start", consent=False)
         for _ in range(5):
             await harness.tap(user, "Done")
-    photos = harness.server.calls_to("sendPhoto")
-    assert len(photos) == 10
+    clips = harness.server.calls_to("sendAnimation")
+    assert len(clips) == 10, "every step of both runs is a looping clip"
+    assert harness.server.calls_to("sendPhoto") == []
     assert harness.server.upload_count == len(stretches)
     assert harness.server.reuse_count == 10 - len(stretches)
-    assert all(isinstance(call.params["photo"], str) for call in photos[5:])
+    assert all(isinstance(call.params["animation"], str) for call in clips[5:])
+
+
+async def test_easier_version_swaps_the_clip_in_place(harness: BotHarness) -> None:
+    user = harness.new_user()
+    await onboard(harness, user)
+    await begin_routine(harness, user, "Quick start", consent=False)
+    card = last(harness, user)
+    assert card.animation is not None
+    standard = harness.server.file_bytes(card.animation["file_id"])
+    first = CONTENT.routines["quick"].steps(CONTENT)[0].stretch
+    assert standard == (REPO / "content" / "animations" / f"{first.id}.mp4").read_bytes()
+
+    await harness.tap(user, "🪶 Easier version")
+    edited = harness.server.message(user.id, card.message_id)
+    assert edited.animation is not None, "still the same message, now with the easier clip"
+    easier = harness.server.file_bytes(edited.animation["file_id"])
+    assert easier == CONTENT.illustration(first, easier=True).path.read_bytes()
+    assert easier != standard
+    assert "Easier version" in (edited.caption or "")
+    assert len(harness.server.calls_to("editMessageMedia")) == 1
+
+    await harness.tap(user, "↩️ Standard version")
+    back = harness.server.message(user.id, card.message_id)
+    assert back.animation is not None
+    assert back.animation["file_id"] == card.animation["file_id"], "reused, not re-uploaded"
 
 
 async def test_invalid_content_stops_start_up_naming_file_and_field(

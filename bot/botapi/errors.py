@@ -39,6 +39,7 @@ from telegram import (
     ForceReply,
     InlineKeyboardMarkup,
     InputFile,
+    InputMedia,
     Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
@@ -205,6 +206,28 @@ async def send_chat_action(bot: Bot, chat_id: int, action: str) -> bool:
     return failure is None
 
 
+async def send_animation(
+    bot: Bot,
+    chat_id: int,
+    animation: str | InputFile,
+    *,
+    caption: str,
+    reply_markup: Markup | None = None,
+) -> Sent:
+    """sendAnimation (a looping clip) with an HTML caption; a file_id or an upload."""
+    message, failure = await _call(
+        "sendAnimation",
+        lambda: bot.send_animation(
+            chat_id,
+            animation,
+            caption=caption,
+            parse_mode=ParseMode.HTML,
+            reply_markup=reply_markup,
+        ),
+    )
+    return Sent(message, failure)
+
+
 async def send_document(bot: Bot, chat_id: int, document: InputFile, *, caption: str) -> Sent:
     """sendDocument with a plain caption."""
     message, failure = await _call(
@@ -265,6 +288,25 @@ async def edit_caption(
             caption=caption,
             parse_mode=ParseMode.HTML,
             reply_markup=reply_markup,
+        ),
+    )
+    return Sent(edited if isinstance(edited, Message) else None, failure)
+
+
+async def edit_media(
+    bot: Bot,
+    chat_id: int,
+    message_id: int,
+    media: InputMedia,
+    *,
+    reply_markup: InlineKeyboardMarkup | None = None,
+) -> Sent:
+    """editMessageMedia: a new picture or clip and caption in place; "not modified" is
+    success. No fallback, as for `edit_caption`."""
+    edited, failure = await _call(
+        "editMessageMedia",
+        lambda: bot.edit_message_media(
+            media, chat_id=chat_id, message_id=message_id, reply_markup=reply_markup
         ),
     )
     return Sent(edited if isinstance(edited, Message) else None, failure)

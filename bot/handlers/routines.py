@@ -14,11 +14,9 @@ from collections.abc import Callable, Coroutine
 from dataclasses import replace
 from datetime import datetime
 from html import escape
-from pathlib import Path
 from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup, InputFile, Update
-from telegram.error import BadRequest
+from telegram import Bot, Update
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -28,10 +26,12 @@ from telegram.ext import (
 
 from bot import callbacks, keyboards, texts
 from bot.botapi import errors as botapi
+from bot.content import Content, Illustration
 from bot.domain.pain import RED_FLAG_LEVEL, needs_red_flag_guidance
 from bot.domain.questions import is_skip, mentions_pain, parse_level
 from bot.domain.routine import Action, Phase, Status
 from bot.handlers.common import Handler, answer, remove_buttons, reply, sender_ids, services
+from bot.handlers.routine_media import send_illustrated, swap_illustration
 from bot.handlers.routine_views import (
     CAPTION_LIMIT,
     mid_routine_hint,
@@ -54,49 +54,24 @@ TIMER_EDIT_EVERY_SECONDS = 5.0
 # --- sending ---------------------------------------------------------------------------
 
 
-async def send_step(bot: Bot, svc: Services, chat_id: int, view: RunView) -> botapi.Sent:
-    """The stretch's picture with its caption; uploaded once, then reused by file_id.
-
-    The illustration's key is hashed once per file and its file_id cached in memory
-    (`Routines`), so a tap neither reads the file nor asks the database for it.
-    """
+def illustration_for(content: Content, view: RunView) -> Illustration:
+    """The picture of the step as shown now: the easier version's when it is on."""
     step = view.step
     assert step is not None
-    path: Path = svc.content.image_path(step.stretch)
-    key = await svc.routines.image_key(step)
-    caption = step_caption(view, svc.clock.now(), svc.content.safety)
-    markup = step_keyboard(view)
-    cached = await svc.routines.media_file_id(key)
-    if cached is None:
-        # Users starting at the same moment: one uploads, the others then reuse its file_id.
-        async with svc.routines.upload_lock(key):
-            cached = await svc.routines.media_file_id(key)
-            if cached is None:
-                return await _upload(bot, svc, chat_id, path, key, caption, markup)
-    try:
-        return await botapi.send_photo(bot, chat_id, cached, caption=caption, reply_markup=markup)
-    except BadRequest as exc:  # an unknown file_id: not a flow failure, upload again
-        logger.warning("Cached illustration rejected (%s); uploading again", exc.message)
-        svc.routines.forget_media(key)
-    return await _upload(bot, svc, chat_id, path, key, caption, markup)
+    easier = view.state.easier or step.easier_only
+    return content.illustration(step.stretch, easier=easier)
 
 
-async def _upload(
-    bot: Bot,
-    svc: Services,
-    chat_id: int,
-    path: Path,
-    key: str,
-    caption: str,
-    markup: InlineKeyboardMarkup,
-) -> botapi.Sent:
-    data = await asyncio.to_thread(path.read_bytes)
-    sent = await botapi.send_photo(
-        bot, chat_id, InputFile(data, filename=path.name), caption=caption, reply_markup=markup
+async def send_step(bot: Bot, svc: Services, chat_id: int, view: RunView) -> botapi.Sent:
+    """The stretch's clip (or still) with its caption; uploaded once, then reused by file_id."""
+    return await send_illustrated(
+        bot,
+        svc,
+        chat_id,
+        illustration_for(svc.content, view),
+        step_caption(view, svc.clock.now(), svc.content.safety),
+        step_keyboard(view),
     )
-    if sent.message is not None and sent.message.photo:
-        await svc.routines.remember_media(key, sent.message.photo[-1].file_id)
-    return sent
 
 
 async def show_phase(update: Update, context: ContextTypes.DEFAULT_TYPE, view: RunView) -> int:
@@ -353,7 +328,9 @@ async def _apply(
     )
     if same_message:
         await answer(update)
-        if not await _edit_step(context.bot, svc, view):
+        shown_before = RunView(view.run, view.routine, view.steps, before)
+        swap = illustration_for(svc.content, view) != illustration_for(svc.content, shown_before)
+        if not await _edit_step(context.bot, svc, view, swap_media=swap):
             return await show_phase(update, context, view)  # the step's message is gone
         return IN_ROUTINE
     await answer(update, _ack(action, level))
@@ -425,18 +402,27 @@ async def _note_level(update: Update, phase: Phase, level: int) -> None:
     )
 
 
-async def _edit_step(bot: Bot, svc: Services, view: RunView) -> bool:
-    """Redraw a step's caption and buttons in place (easier version, timer). False when
-    the step's message is gone (deleted, or never sent): the caller sends it anew."""
+async def _edit_step(bot: Bot, svc: Services, view: RunView, *, swap_media: bool = False) -> bool:
+    """Redraw a step's caption and buttons in place (easier version, timer), and its clip
+    when ``swap_media`` (standard and easier versions move differently). False when the
+    step's message is gone (deleted, or never sent): the caller sends it anew."""
     if view.run.message_id is None:
         return False
-    sent = await botapi.edit_caption(
-        bot,
-        view.run.user_id,
-        view.run.message_id,
-        step_caption(view, svc.clock.now(), svc.content.safety),
-        reply_markup=step_keyboard(view),
-    )
+    caption = step_caption(view, svc.clock.now(), svc.content.safety)
+    if swap_media:
+        sent = await swap_illustration(
+            bot,
+            svc,
+            view.run.user_id,
+            view.run.message_id,
+            illustration_for(svc.content, view),
+            caption,
+            step_keyboard(view),
+        )
+    else:
+        sent = await botapi.edit_caption(
+            bot, view.run.user_id, view.run.message_id, caption, reply_markup=step_keyboard(view)
+        )
     if sent.ok:
         await svc.routines.show_on(view.run.id, view.run.message_id, view.run.version)
     elif sent.unreachable:

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.clock import Clock
-from bot.content import Content, Routine, RoutineStep
+from bot.content import Content, Illustration, Routine, RoutineStep
 from bot.db import deliveries as deliveries_db
 from bot.db import routines as runs_db
 from bot.db import users as users_db
@@ -329,15 +329,15 @@ class Routines:
             streak=await self._pain.current_streak(user_id),
         )
 
-    async def image_key(self, step: RoutineStep) -> str:
-        """Cache key of a step's illustration: changes when the picture's bytes change
+    async def media_key(self, illustration: Illustration) -> str:
+        """Cache key of a step's picture (clip or still): changes when its bytes change
         (hashed once per file while the bot runs)."""
-        path = self._content.image_path(step.stretch)
+        path = illustration.path
         digest = self._image_keys.get(path)
         if digest is None:
             data = await asyncio.to_thread(path.read_bytes)
             digest = self._image_keys[path] = hashlib.sha256(data).hexdigest()[:16]
-        return f"stretch:{step.stretch.id}:{digest}"
+        return f"{illustration.kind}:{path.stem}:{digest}"
 
     async def media_file_id(self, key: str) -> str | None:
         cached = self._file_ids.get(key)

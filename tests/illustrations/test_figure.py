@@ -180,7 +180,8 @@ def test_childs_pose_hips_on_heels_chest_on_thighs_forehead_down() -> None:
     sk = key("childs_pose", "rest")
     assert abs(sk["hip"][0] - sk["near_heel"][0]) < 0.12
     assert sk["hip"][1] < 0.25
-    thigh_mid = ((sk["near_hip"][0] + sk["near_knee"][0]) / 2, (sk["near_hip"][1] + sk["near_knee"][1]) / 2)
+    (hx, hy), (kx, ky) = sk["near_hip"], sk["near_knee"]
+    thigh_mid = ((hx + kx) / 2, (hy + ky) / 2)
     assert distance(sk["chest"], thigh_mid) < 0.25
     assert min(sk["brow"][1], sk["head"][1] - sk.body.head) < 0.03
     assert sk["near_hand"][1] < 0.06 and sk["near_hand"][0] > sk["crown"][0]

@@ -15,6 +15,7 @@ import aiohttp
 import pytest
 from telegram import (
     Bot,
+    InputMediaAnimation,
     Message,
     Update,
 )
@@ -695,3 +696,45 @@ async def test_standalone_server_prints_its_url() -> None:
     finally:
         process.terminate()
         assert await asyncio.wait_for(process.wait(), 10) == 0
+
+
+CLIPS = Path(__file__).resolve().parents[2] / "content" / "animations"
+
+
+async def test_send_animation_and_swap_it_in_place(
+    server: LoopbackBotAPI, bot: Bot, user: SimUser
+) -> None:
+    first, second = (CLIPS / "bridge.mp4").read_bytes(), (CLIPS / "bridge-easier.mp4").read_bytes()
+    sent = await bot.send_animation(user.id, first, caption="<b>Bridge</b>", parse_mode="HTML")
+    assert sent.animation is not None
+    clip = sent.animation
+    assert (clip.width, clip.height, clip.mime_type) == (480, 360, "video/mp4")
+    seconds = getattr(clip.duration, "total_seconds", lambda: clip.duration)()
+    assert 2 <= seconds <= 6
+    assert server.file_bytes(clip.file_id) == first
+    again = await bot.send_animation(user.id, clip.file_id)
+    assert again.animation is not None and again.animation.file_id == clip.file_id
+    with pytest.raises(BadRequest, match=r"(?i)an animation is an MP4 video or a GIF"):
+        await bot.send_animation(user.id, png())
+    with pytest.raises(BadRequest, match=r"(?i)can't use file of type Animation as Photo"):
+        await bot.send_photo(user.id, clip.file_id)
+
+    swapped = await bot.edit_message_media(
+        InputMediaAnimation(second, caption="Half bridge"),
+        chat_id=user.id,
+        message_id=sent.message_id,
+    )
+    assert isinstance(swapped, Message) and swapped.animation is not None
+    assert server.file_bytes(swapped.animation.file_id) == second
+    assert swapped.caption == "Half bridge"
+    with pytest.raises(BadRequest, match=r"(?i)message is not modified"):
+        await bot.edit_message_media(
+            InputMediaAnimation(swapped.animation.file_id, caption="Half bridge"),
+            chat_id=user.id,
+            message_id=sent.message_id,
+        )
+    text = await bot.send_message(user.id, "plain")
+    with pytest.raises(BadRequest, match=r"(?i)there is no media in the message to edit"):
+        await bot.edit_message_media(
+            InputMediaAnimation(clip.file_id), chat_id=user.id, message_id=text.message_id
+        )
