@@ -122,13 +122,13 @@ async def start_quick(harness: BotHarness, user: SimUser) -> int:
     return harness.server.last_bot_message(user.id).message_id
 
 
-def break_next_photo(harness: BotHarness, how: str) -> None:
+def break_next_step(harness: BotHarness, how: str) -> None:
     if how == "dropped":
-        harness.server.drop_next("sendPhoto")
+        harness.server.drop_next("sendAnimation")
     elif how == "5xx":
-        harness.server.fail_next("sendPhoto", error_code=500)
+        harness.server.fail_next("sendAnimation", error_code=500)
     else:  # 429 more often than PTB's rate limiter retries
-        harness.server.fail_next("sendPhoto", error_code=429, retry_after=1, times=3)
+        harness.server.fail_next("sendAnimation", error_code=429, retry_after=1, times=3)
 
 
 @pytest.mark.parametrize("how", ["dropped", "5xx", "429"])
@@ -137,7 +137,7 @@ async def test_a_step_that_failed_to_send_is_sent_again_on_the_next_tap(
 ) -> None:
     user = harness.new_user()
     first = await start_quick(harness, user)
-    break_next_photo(harness, how)
+    break_next_step(harness, how)
     await harness.tap(user, "Done", message_id=first)
     [run] = await runs_of(harness, user)
     assert run.step_index == 1 and run.shown_version != run.version  # advanced, not shown
@@ -163,7 +163,7 @@ async def test_any_text_sends_a_step_that_never_arrived(
 ) -> None:
     user = harness.new_user()
     first = await start_quick(harness, user)
-    harness.server.drop_next("sendPhoto")
+    harness.server.drop_next("sendAnimation")
     await harness.tap(user, "Done", message_id=first)
     assert "1 of 5" in harness.last_text(user)
     await harness.send(user, "hello?")
@@ -174,7 +174,7 @@ async def test_any_text_sends_a_step_that_never_arrived(
     await harness.send(user, "hello?")
     assert "You're in the middle of Quick start (2 of 5)" in harness.last_text(user)
     # After a restart too (the conversation state is gone, the run is not).
-    harness.server.drop_next("sendPhoto")
+    harness.server.drop_next("sendAnimation")
     await harness.tap(user, "Done")
     await harness.restart()
     await harness.send(user, "are you there?")
@@ -186,7 +186,7 @@ async def test_any_text_sends_a_step_that_never_arrived(
 async def test_the_current_step_is_sent_again_after_a_restart(harness: BotHarness) -> None:
     user = harness.new_user()
     first = await start_quick(harness, user)
-    harness.server.drop_next("sendPhoto")
+    harness.server.drop_next("sendAnimation")
     await harness.tap(user, "Done", message_id=first)
     await harness.restart()
     await harness.tap(user, "Done", message_id=first)
@@ -200,7 +200,7 @@ async def test_an_in_place_edit_that_failed_is_redrawn_on_the_next_tap(
 ) -> None:
     user = harness.new_user()
     first = await start_quick(harness, user)
-    harness.server.drop_next("editMessageCaption")
+    harness.server.drop_next("editMessageMedia")
     await harness.tap(user, "Easier version", message_id=first)
     # The message still shows the standard version with the old buttons.
     assert "🪶 Easier version" in harness.server.message(user.id, first).button_labels()
