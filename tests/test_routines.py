@@ -81,7 +81,7 @@ async def test_complete_every_shipped_routine(harness: BotHarness, routine_id: s
     await begin_routine(harness, user, routine.title, before=6)
     for number, step in enumerate(steps, 1):
         message = last(harness, user)
-        assert message.photo is not None, "each stretch comes with its picture"
+        assert message.animation is not None, "each stretch comes with its clip"
         assert f"{number} of {len(steps)} · {step.stretch.name}" in (message.caption or "")
         assert "1. " in (message.caption or "")
         harness.clock.advance(timedelta(seconds=40))

@@ -241,12 +241,12 @@ async def test_a_high_reading_before_a_routine_shows_red_flags_and_asks(
     await onboard(harness, user)
     await begin_routine(harness, user, "Quick start", before=level)
     message: SimMessage = last(harness, user)
-    assert message.photo is None, "no stretch before the question is answered"
+    assert message.animation is None, "no stretch before the question is answered"
     assert_full_red_flags(message.text or "")
     assert SAFETY.high_pain.question in plain(message.text or "")
     assert message.button_labels() == [SAFETY.high_pain.gentle_button, SAFETY.high_pain.rest_button]
     await harness.send(user, "let's go")  # typed instead of a tap: a hint, nothing starts
-    assert last(harness, user).photo is None
+    assert last(harness, user).animation is None
     assert "gentle routine, or rest today" in harness.last_text(user)
     assert "Done" not in harness.last_text(user)
     await harness.double_tap(user, SAFETY.high_pain.gentle_button)
