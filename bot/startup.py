@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -158,6 +159,16 @@ class _ProbeRequest(HTTPXRequest):
         return data
 
 
+def _non_json_status(error: NetworkError) -> int | None:
+    """The HTTP status of an error answer whose body wasn't the Bot API's JSON, if it was
+    one (PTB's "Not Implemented (501). Parsing the server response b'...' failed")."""
+    text = str(error)
+    if "parsing the server response" not in text.lower():
+        return None
+    match = re.search(r"\((\d{3})\)", text)
+    return int(match[1]) if match else 0
+
+
 async def fetch_username(settings: Settings) -> str:
     """getMe through PTB, as the bot will call it; failures classified for the operator."""
     url = settings.bot_api_url
@@ -183,6 +194,17 @@ async def fetch_username(settings: Settings) -> str:
             "(leave BOT_API_URL unset for Telegram, or give your Bot API server's address)"
         ) from None
     except NetworkError as exc:  # includes TimedOut; 5xx answers are NetworkErrors too
+        not_json = _non_json_status(exc)
+        if not_json is not None and (not_json < 500 or not_json == 501):
+            # an ordinary web server (e.g. HTTP 501 for POST): no Bot API will ever answer
+            raise StartupError(
+                f"BOT_API_URL={url} did not answer like a Bot API server (HTTP {not_json}, "
+                "no JSON): check the address"
+            ) from None
+        if not_json is not None:  # e.g. a proxy's HTML 502 while the server restarts
+            raise _Transient(
+                f"cannot reach the Bot API at {url}: HTTP {not_json} without a Bot API answer"
+            ) from None
         raise _Transient(f"cannot reach the Bot API at {url}: {_reason(exc, settings)}") from None
     except TelegramError as exc:
         if "invalid server response" in str(exc).lower():

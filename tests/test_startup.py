@@ -174,12 +174,15 @@ async def test_a_wrong_bot_api_url_is_one_line(server: LoopbackBotAPI, folder: P
     assert "BOT_API_URL is invalid" in line and "http://" in line
 
 
-@pytest.fixture
-async def web_page() -> AsyncIterator[str]:
-    """An ordinary web server (HTML for every path), where a Bot API was expected."""
+@pytest.fixture(params=[200, 501])
+async def web_page(request: pytest.FixtureRequest) -> AsyncIterator[str]:
+    """An ordinary web server (an HTML page for every path, with the status given, e.g.
+    Python's http.server answers a POST with 501), where a Bot API was expected."""
+    status = int(request.param)
 
     async def page(_request: web.Request) -> web.Response:
-        return web.Response(text="<html><body>Hello</body></html>", content_type="text/html")
+        body = "<!DOCTYPE HTML><html><body>Error response, Unsupported method</body></html>"
+        return web.Response(text=body, content_type="text/html", status=status)
 
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", page)
@@ -200,6 +203,7 @@ async def test_a_web_page_instead_of_a_bot_api_is_one_line(
     result = await run_stretchbot(folder, "run", **bot_env(server, folder, BOT_API_URL=web_page))
     line = assert_one_clean_line(result, server.token.split(":")[1])
     assert f"BOT_API_URL={web_page} did not answer like a Bot API server" in line
+    assert "DOCTYPE" not in line and "Unsupported" not in line, "no page dumped in the log"
 
 
 async def test_unreachable_postgresql_is_retried_then_one_line(
