@@ -1,10 +1,11 @@
 """What `stretchbot run` checks before it polls, each failure one line for the operator.
 
 Order: DATABASE_URL is supported → content/ loads → migrations apply → the Bot API answers
-getMe. Network failures (the Bot API or the database can't be reached, time-outs, 5xx) are
-retried with exponential backoff for `STARTUP_RETRY_SECONDS`, one line per attempt; anything
-else (a rejected token, a wrong BOT_API_URL, invalid content, a failed migration) stops at
-once. Every message names what to fix and never contains the token or a database password.
+getMe. Failures that waiting can fix (a connection refused, time-outs, 5xx, a name server
+that can't be asked) are retried with exponential backoff for `STARTUP_RETRY_SECONDS`, one
+line per attempt; anything else (a rejected token, a BOT_API_URL whose host doesn't exist or
+isn't a Bot API, a failed TLS handshake, an SQLite path through a file, invalid content, a
+failed migration) stops at once. Every message names what to fix and never contains the token or a database password.
 
 `post_init` (bot.app) repeats the content load and the (then no-op) upgrade, so tests and the
 playground, which start the Application without this module, start the same way.
@@ -15,10 +16,14 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import socket
+import ssl
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+from urllib.parse import urlsplit
 
 from alembic.util import CommandError
 from sqlalchemy.engine import make_url
@@ -29,7 +34,7 @@ from telegram.request import HTTPXRequest
 
 from bot.config import Settings
 from bot.content import Content, ContentError, load_content
-from bot.db.engine import normalize_url
+from bot.db.engine import normalize_url, sqlite_path
 from bot.db.migrate import upgrade
 
 T = TypeVar("T")
@@ -110,27 +115,55 @@ def load_checked_content(settings: Settings) -> Content:
         raise StartupError(f"cannot read content in {settings.content_dir}: {exc}") from None
 
 
+def _sqlite_file_problem(path: Path) -> str | None:
+    """Why the SQLite file `path` can't be created or opened, if its path says so: a part of
+    the folder path is an existing file, or the path is a folder."""
+    for part in path.parents:
+        if part.is_dir():
+            break
+        if part.exists():
+            return f"{part} is a file, not a folder: choose another path"
+    if path.is_dir():
+        return f"{path} is a folder, not a database file"
+    return None
+
+
 async def migrate(settings: Settings) -> None:
-    """Apply migrations; unreachable database → _Transient, any other failure → StartupError."""
+    """Apply migrations; unreachable database → _Transient, any other failure → StartupError.
+
+    SQLite is a local file: a failure to create or open it (a folder path through a file,
+    a missing permission) is never transient, so it is one line at once."""
     label = database_label(settings.database_url)
+    sqlite_file = sqlite_path(normalize_url(settings.database_url))
     try:
         await upgrade(settings.database_url)
-    except (OSError, TimeoutError) as exc:  # connection refused, DNS, time-out
+    except (OSError, DBAPIError) as exc:
+        problem = _sqlite_file_problem(sqlite_file) if sqlite_file is not None else None
+        if sqlite_file is not None and (problem is not None or isinstance(exc, OSError)):
+            reason = problem or _reason(exc, settings)
+            raise StartupError(f"cannot use the SQLite database {sqlite_file}: {reason}") from None
+        if isinstance(exc, DBAPIError):
+            _raise_database_error(exc, label, settings)
+        raise _Transient(f"cannot reach the database {label}: {_reason(exc, settings)}") from None
+    except TimeoutError as exc:  # connection refused, DNS, time-out
         raise _Transient(f"cannot reach the database {label}: {_reason(exc, settings)}") from None
     except (NoSuchModuleError, ArgumentError) as exc:
         raise StartupError(f"DATABASE_URL cannot be used: {redact(str(exc), settings)}") from None
-    except DBAPIError as exc:
-        if exc.connection_invalidated or _is_connect_failure(exc):
-            raise _Transient(
-                f"cannot reach the database {label}: {_reason(exc.orig or exc, settings)}"
-            ) from None
-        raise StartupError(
-            f"database migration failed on {label}: {_reason(exc.orig or exc, settings)}"
-        ) from None
     except (CommandError, SQLAlchemyError) as exc:
         raise StartupError(
             f"database migration failed on {label}: {_reason(exc, settings)}"
         ) from None
+
+
+def _raise_database_error(exc: DBAPIError, label: str, settings: Settings) -> NoReturn:
+    """A server that can't be reached → _Transient; any other database error → StartupError."""
+    if exc.connection_invalidated or _is_connect_failure(exc):
+        raise _Transient(
+            f"cannot reach the database {label}: {_reason(exc.orig or exc, settings)}"
+        ) from None
+    raise StartupError(
+        f"database migration failed on {label}: {_reason(exc.orig or exc, settings)}"
+    ) from None
 
 
 def _is_connect_failure(exc: DBAPIError) -> bool:
@@ -169,6 +202,29 @@ def _non_json_status(error: NetworkError) -> int | None:
     return int(match[1]) if match else 0
 
 
+#: getaddrinfo's answers that mean "the name server says there is no such host" (unlike
+#: EAI_AGAIN, a name server that couldn't be asked, e.g. while a container's network starts).
+_NO_SUCH_HOST = frozenset(
+    getattr(socket, name) for name in ("EAI_NONAME", "EAI_NODATA") if hasattr(socket, name)
+)
+
+
+def _wrong_address(error: NetworkError, url: str) -> str | None:
+    """Why `error` can't be a network blip but a BOT_API_URL that is wrong, if it is: a host
+    name that does not exist, or a TLS handshake that failed (http:// vs https://, the wrong
+    port, a certificate for another name). Refused connections and time-outs stay transient."""
+    cause: BaseException | None = error
+    seen = 0
+    while cause is not None and seen < 10:
+        if isinstance(cause, socket.gaierror) and cause.errno in _NO_SUCH_HOST:
+            return f"the host name {urlsplit(url).hostname} does not exist"
+        if isinstance(cause, ssl.SSLError):
+            return "the TLS handshake failed (http:// or https://? the right port?)"
+        cause = cause.__cause__ or cause.__context__
+        seen += 1
+    return None
+
+
 async def fetch_username(settings: Settings) -> str:
     """getMe through PTB, as the bot will call it; failures classified for the operator."""
     url = settings.bot_api_url
@@ -194,6 +250,9 @@ async def fetch_username(settings: Settings) -> str:
             "(leave BOT_API_URL unset for Telegram, or give your Bot API server's address)"
         ) from None
     except NetworkError as exc:  # includes TimedOut; 5xx answers are NetworkErrors too
+        wrong = _wrong_address(exc, url)
+        if wrong is not None:
+            raise StartupError(f"BOT_API_URL={url}: {wrong}: check the address") from None
         not_json = _non_json_status(exc)
         if not_json is not None and (not_json < 500 or not_json == 501):
             # an ordinary web server (e.g. HTTP 501 for POST): no Bot API will ever answer

@@ -20,6 +20,8 @@ from aiohttp import web
 from bot.db.migrate import upgrade
 from loopback import LoopbackBotAPI
 
+#: A retry budget no test waits out: a fault that stops at once never says "gave up".
+LONG_BUDGET = "120"
 RUNNING = "@stretch_test_bot is running: open https://t.me/stretch_test_bot and send /start"
 OTHER_TOKEN = "987654:REJECTED-secret-part-xyzxyzxyz"
 PROCESS_TIMEOUT = 60.0
@@ -174,7 +176,7 @@ async def test_a_wrong_bot_api_url_is_one_line(server: LoopbackBotAPI, folder: P
     assert "BOT_API_URL is invalid" in line and "http://" in line
 
 
-@pytest.fixture(params=[200, 501])
+@pytest.fixture(params=[200, 404, 501])
 async def web_page(request: pytest.FixtureRequest) -> AsyncIterator[str]:
     """An ordinary web server (an HTML page for every path, with the status given, e.g.
     Python's http.server answers a POST with 501), where a Bot API was expected."""
@@ -200,9 +202,14 @@ async def web_page(request: pytest.FixtureRequest) -> AsyncIterator[str]:
 async def test_a_web_page_instead_of_a_bot_api_is_one_line(
     server: LoopbackBotAPI, folder: Path, web_page: str
 ) -> None:
-    result = await run_stretchbot(folder, "run", **bot_env(server, folder, BOT_API_URL=web_page))
+    result = await run_stretchbot(
+        folder,
+        "run",
+        **bot_env(server, folder, BOT_API_URL=web_page, STARTUP_RETRY_SECONDS=LONG_BUDGET),
+    )
     line = assert_one_clean_line(result, server.token.split(":")[1])
-    assert f"BOT_API_URL={web_page} did not answer like a Bot API server" in line
+    assert "gave up" not in line, "an answering web server is not retried"
+    assert f"BOT_API_URL={web_page} " in line and "not" in line and "Bot API server" in line
     assert "DOCTYPE" not in line and "Unsupported" not in line, "no page dumped in the log"
 
 
@@ -263,3 +270,50 @@ async def test_a_failed_migration_is_one_line(server: LoopbackBotAPI, folder: Pa
         )
         line = assert_one_clean_line(result)
         assert "database migration failed on sqlite" in line and "f00dfeedbeef" in line, line
+
+
+# Faults that waiting cannot fix stop at once, even with a retry budget: one line, exit 2.
+
+
+async def test_an_sqlite_path_through_a_file_is_one_line_not_retried(
+    server: LoopbackBotAPI, folder: Path
+) -> None:
+    blocker = folder / "notes.txt"
+    blocker.write_text("a file where a folder was meant\n")
+    for inside in ("data/bot.sqlite3", "bot.sqlite3"):
+        url = f"sqlite:///{blocker / inside}"
+        for command in (["run"], ["db", "upgrade"]):
+            result = await run_stretchbot(
+                folder,
+                *command,
+                **bot_env(server, folder, DATABASE_URL=url, STARTUP_RETRY_SECONDS=LONG_BUDGET),
+            )
+            line = assert_one_clean_line(result)
+            assert "retrying" not in line and "gave up" not in line, line
+            assert f"cannot use the SQLite database {blocker / inside}" in line, line
+            assert f"{blocker} is a file, not a folder" in line, line
+    assert blocker.read_text() == "a file where a folder was meant\n"
+
+
+async def test_a_bot_api_host_name_that_does_not_resolve_is_one_line_not_retried(
+    server: LoopbackBotAPI, folder: Path
+) -> None:
+    url = "https://api.telegram.invalid"  # RFC 2606: never resolves
+    result = await run_stretchbot(
+        folder, "run", **bot_env(server, folder, BOT_API_URL=url, STARTUP_RETRY_SECONDS=LONG_BUDGET)
+    )
+    line = assert_one_clean_line(result, server.token.split(":")[1])
+    assert "retrying" not in line and "gave up" not in line, line
+    assert f"BOT_API_URL={url}: the host name api.telegram.invalid does not exist" in line, line
+
+
+async def test_a_bot_api_url_speaking_plain_http_to_https_is_one_line_not_retried(
+    server: LoopbackBotAPI, folder: Path
+) -> None:
+    url = server.base_url.replace("http://", "https://")
+    result = await run_stretchbot(
+        folder, "run", **bot_env(server, folder, BOT_API_URL=url, STARTUP_RETRY_SECONDS=LONG_BUDGET)
+    )
+    line = assert_one_clean_line(result, server.token.split(":")[1])
+    assert "retrying" not in line and "gave up" not in line, line
+    assert f"BOT_API_URL={url}: the TLS handshake failed" in line, line
