@@ -5,7 +5,8 @@ getMe. Failures that waiting can fix (a connection refused, time-outs, 5xx, a na
 that can't be asked) are retried with exponential backoff for `STARTUP_RETRY_SECONDS`, one
 line per attempt; anything else (a rejected token, a BOT_API_URL whose host doesn't exist or
 isn't a Bot API, a failed TLS handshake, an SQLite path through a file, invalid content, a
-failed migration) stops at once. Every message names what to fix and never contains the token or a database password.
+failed migration) stops at once. Every message names what to fix and never contains the
+token or a database password.
 
 `post_init` (bot.app) repeats the content load and the (then no-op) upgrade, so tests and the
 playground, which start the Application without this module, start the same way.
