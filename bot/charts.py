@@ -51,6 +51,8 @@ _LABEL_FONT = 18
 _TITLE_FONT = 22
 _LEGEND_FONT = 15
 _NOTE_FONT = 21
+#: Legend entries that fit one row at phone size; more wrap to two rows.
+_LEGEND_ROW = 4
 #: Arrows sit a little right of the day's centre so they don't hide that day's check-in point.
 _ARROW_OFFSET = 0.28
 #: Extra horizontal spread when one day has several before/after pairs.
@@ -66,7 +68,7 @@ class _ChartData:
     checkins: list[tuple[int, float]]
     routine_days: list[int]
     pairs: list[tuple[float, int, int]]
-    lone_readings: list[tuple[float, int]]
+    lone_readings: list[tuple[float, int, PainContext]]
     logged_before: bool
 
     @property
@@ -95,22 +97,24 @@ def _prepare(
     )
 
     # Routine readings sit a little right of the day's centre, spread out when there are several.
-    by_day: dict[int, list[tuple[int, int | None]]] = {}
+    by_day: dict[int, list[tuple[int, int | None, PainContext]]] = {}
     paired: set[int] = set()
     for pair in routine_pairs(shown):
         paired.add(pair.routine_run_id)
-        by_day.setdefault(index_of(pair.after), []).append((pair.before.level, pair.after.level))
+        by_day.setdefault(index_of(pair.after), []).append(
+            (pair.before.level, pair.after.level, PainContext.AFTER)
+        )
     for entry in sorted(shown, key=lambda e: e.at):
         if entry.context is not PainContext.CHECKIN and entry.routine_run_id not in paired:
-            by_day.setdefault(index_of(entry), []).append((entry.level, None))
+            by_day.setdefault(index_of(entry), []).append((entry.level, None, entry.context))
 
     pairs: list[tuple[float, int, int]] = []
-    lone_readings: list[tuple[float, int]] = []
+    lone_readings: list[tuple[float, int, PainContext]] = []
     for index, marks in sorted(by_day.items()):
-        for n, (first, second) in enumerate(marks):
+        for n, (first, second, context) in enumerate(marks):
             x = index + _ARROW_OFFSET + (n - (len(marks) - 1) / 2) * _ARROW_SPREAD
             if second is None:
-                lone_readings.append((x, first))
+                lone_readings.append((x, first, context))
             else:
                 pairs.append((x, first, second))
 
@@ -144,6 +148,21 @@ def render_progress_chart(
     partner is a hollow circle. With nothing to plot it still draws the axes and a friendly
     note. Output is deterministic for the same input.
     """
+    fig = progress_figure(entries, runs, zone, today, days)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def progress_figure(
+    entries: Iterable[PainEntry],
+    runs: Iterable[RoutineRun],
+    zone: tzinfo,
+    today: date,
+    days: int = 30,
+) -> Figure:
+    """The Figure `render_progress_chart` saves: one Axes, and a figure legend with an entry
+    for every kind of mark drawn."""
     if days < 1:
         raise ValueError(f"days must be at least 1, got {days}")
     data = _prepare(entries, runs, zone, today, days)
@@ -183,17 +202,14 @@ def render_progress_chart(
             handles=handles,
             loc="upper center",
             bbox_to_anchor=(0.5, 0.915),
-            ncol=len(handles),
+            ncol=len(handles) if len(handles) <= _LEGEND_ROW else -(-len(handles) // 2),
             fontsize=_LEGEND_FONT,
             frameon=False,
             handlelength=1.2,
             handletextpad=0.5,
             columnspacing=1.2,
         )
-
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
-    return buffer.getvalue()
+    return fig
 
 
 def _draw_checkins(ax: Axes, checkins: list[tuple[int, float]]) -> None:
@@ -230,7 +246,7 @@ def _draw_routine_readings(ax: Axes, data: _ChartData) -> list[Line2D | Patch]:
                 zorder=5,
             )
         )
-    for x, level in data.lone_readings:
+    for x, level, _context in data.lone_readings:
         ax.scatter([x], [level], s=110, facecolors="white", edgecolors=_SAME_COLOUR, linewidths=2.5)
 
     if not data.checkins and len(data.pairs) + len(data.lone_readings) == 1:
@@ -239,7 +255,7 @@ def _draw_routine_readings(ax: Axes, data: _ChartData) -> list[Line2D | Patch]:
             _label(ax, x, before, str(before), _TEXT_COLOUR, above=before > after)
             if after != before:
                 _label(ax, x, after, str(after), _TEXT_COLOUR, above=after > before)
-        for x, level in data.lone_readings:
+        for x, level, _context in data.lone_readings:
             _label(ax, x, level, str(level), _TEXT_COLOUR, above=True)
 
     handles: list[Line2D | Patch] = []
@@ -249,7 +265,31 @@ def _draw_routine_readings(ax: Axes, data: _ChartData) -> list[Line2D | Patch]:
         handles.append(_marker_handle(_WORSE_COLOUR, "^", "Pain rose"))
     if same:
         handles.append(_marker_handle(_SAME_COLOUR, "o", "No change"))
+    if data.lone_readings:
+        handles.append(_lone_handle({context for _, _, context in data.lone_readings}))
     return handles
+
+
+def _lone_handle(contexts: set[PainContext]) -> Line2D:
+    """Legend entry of the hollow circles: routine readings without their partner, named by
+    which they are (a routine stopped after the before reading leaves a "Before only")."""
+    if contexts == {PainContext.BEFORE}:
+        label = "Before only"
+    elif contexts == {PainContext.AFTER}:
+        label = "After only"
+    else:
+        label = "Before/after only"
+    return Line2D(
+        [],
+        [],
+        marker="o",
+        markersize=12,
+        markerfacecolor="white",
+        markeredgecolor=_SAME_COLOUR,
+        markeredgewidth=2.5,
+        linestyle="none",
+        label=label,
+    )
 
 
 def _format_level(value: float) -> str:

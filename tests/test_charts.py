@@ -10,9 +10,13 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from matplotlib.colors import to_hex
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 from PIL import Image
 
-from bot.charts import DPI, FIG_SIZE, render_progress_chart
+from bot.charts import DPI, FIG_SIZE, progress_figure, render_progress_chart
 from bot.domain.pain import PainContext, PainEntry, RoutineRun, RunOutcome
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -115,3 +119,80 @@ def test_rendering_never_touches_pyplot() -> None:
         "assert 'matplotlib.pyplot' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def _style(face: object, edge: object) -> tuple[str, bool]:
+    """A mark's look as (colour, hollow): a white face shows its edge colour as a ring."""
+    face_hex, edge_hex = to_hex(face), to_hex(edge)  # type: ignore[arg-type]
+    return (edge_hex, True) if face_hex == "#ffffff" else (face_hex, False)
+
+
+def drawn_styles(fig: Figure) -> set[tuple[str, bool]]:
+    """Every kind of mark on the chart's axes: points, arrows, bands and lines."""
+    [ax] = fig.axes
+    styles: set[tuple[str, bool]] = set()
+    for collection in ax.collections:
+        styles.add(_style(collection.get_facecolor()[0], collection.get_edgecolor()[0]))
+    for patch in ax.patches:
+        styles.add(_style(patch.get_facecolor(), patch.get_facecolor()))
+    for line in ax.get_lines():
+        styles.add((to_hex(line.get_color()), False))
+    return styles
+
+
+def legend_styles(fig: Figure) -> set[tuple[str, bool]]:
+    styles: set[tuple[str, bool]] = set()
+    for legend in fig.legends:
+        for handle in legend.legend_handles:
+            if isinstance(handle, Line2D):
+                styles.add(_style(handle.get_markerfacecolor(), handle.get_markeredgecolor()))
+            elif isinstance(handle, Patch):
+                styles.add(_style(handle.get_facecolor(), handle.get_facecolor()))
+    return styles
+
+
+def with_lone_readings() -> tuple[list[PainEntry], list[RoutineRun]]:
+    """Sixty entries plus routines stopped after the before reading, one with no change."""
+    entries, runs = sixty_entries()
+    for k in (2, 10, 22):
+        day = TODAY - timedelta(days=29 - k)
+        entries.append(PainEntry(at(day, 21), 7, PainContext.BEFORE, 100 + k))
+    day = TODAY - timedelta(days=4)
+    entries += [
+        PainEntry(at(day, 6), 5, PainContext.BEFORE, 200),
+        PainEntry(at(day, 7), 5, PainContext.AFTER, 200),
+    ]
+    return entries, runs
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        sixty_entries(),
+        with_lone_readings(),
+        ([PainEntry(at(TODAY, 9), 6, PainContext.BEFORE, 1)], []),
+        ([PainEntry(at(TODAY, 9), 6, PainContext.AFTER, 1)], []),
+        ([PainEntry(at(TODAY, 9), 6, PainContext.BEFORE, 1), PainEntry(at(TODAY, 9), 3)], []),
+    ],
+    ids=["pairs", "lone-and-same", "before-only", "after-only", "before-and-checkin"],
+)
+def test_every_kind_of_mark_drawn_is_in_the_legend(
+    data: tuple[list[PainEntry], list[RoutineRun]],
+) -> None:
+    entries, runs = data
+    fig = progress_figure(entries, runs, ZONE, TODAY)
+    drawn = drawn_styles(fig)
+    assert drawn, "the chart draws something"
+    assert drawn <= legend_styles(fig), f"drawn but not in the legend: {drawn - legend_styles(fig)}"
+
+
+def test_lone_readings_are_named_by_what_they_are() -> None:
+    def labels(entries: list[PainEntry]) -> list[str]:
+        fig = progress_figure(entries, [], ZONE, TODAY)
+        return [text.get_text() for legend in fig.legends for text in legend.get_texts()]
+
+    before = PainEntry(at(TODAY, 9), 6, PainContext.BEFORE, 1)
+    after = PainEntry(at(TODAY, 10), 4, PainContext.AFTER, 2)
+    assert labels([before]) == ["Before only"]
+    assert labels([after]) == ["After only"]
+    assert labels([before, after]) == ["Before/after only"]
