@@ -36,6 +36,7 @@ from bot.reminders import ReminderDispatcher
 from bot.services.container import Services
 from bot.services.pain import PainLog
 from bot.services.preferences import Preferences
+from bot.services.program import ProgramService
 from bot.services.routines import Routines
 from bot.updates import PerChatUpdateProcessor
 
@@ -130,6 +131,7 @@ def build_application(
         content = await asyncio.to_thread(load_content, settings.content_dir)
         zone_finder = await asyncio.to_thread(TimezoneFinder)
         pain = PainLog(sessions, clock)
+        program = ProgramService(sessions, clock, content, pain)
         sender = TelegramDeliverySender(
             application.bot,
             weekly=WeeklySummarySender(pain, content.safety),
@@ -152,8 +154,9 @@ def build_application(
                 write_sessions=create_write_session_factory(engine),
                 lease=settings.delivery_lease,
             ),
-            routines=Routines(sessions, clock, content, pain),
+            routines=Routines(sessions, clock, content, pain, program),
             pain=pain,
+            program=program,
         )
         await application.bot.set_my_commands(
             [BotCommand(command, description) for command, description in texts.COMMANDS]

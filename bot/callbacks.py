@@ -122,6 +122,7 @@ SETTINGS_ACTIONS = (
     "resume",
     "weekly",
     "routine",
+    "program",
     "menu",
     "close",
 )
@@ -397,6 +398,60 @@ def parse_delete_answer(data: str) -> datetime | bool | None:
     return parse_delete_confirm(data)
 
 
+# --- The adaptive program (issue #14) ----------------------------------------------------
+
+# "How was it?" at the end of a routine: fb:<run id>:<easy|ok|hard>
+FEEDBACK_CHOICES = ("easy", "ok", "hard")
+FEEDBACK_PATTERN = re.compile(rf"^fb:(\d{{1,12}}):({'|'.join(FEEDBACK_CHOICES)})$")
+
+
+def feedback(run_id: int, choice: str) -> str:
+    if choice not in FEEDBACK_CHOICES:
+        raise ValueError(choice)
+    return _join("fb", run_id, choice)
+
+
+class FeedbackTap(NamedTuple):
+    run_id: int
+    choice: str  # one of FEEDBACK_CHOICES
+
+
+def parse_feedback(data: str) -> FeedbackTap | None:
+    match = FEEDBACK_PATTERN.match(data)
+    if not match:
+        return None
+    run_id = _row_id(match[1])
+    return None if run_id is None else FeedbackTap(run_id, match[2])
+
+
+# "📈 My program": reset one stretch pg:r:<stretch id>, everything pg:r:*; try the full
+# version again pg:f:<stretch id>. Whether the stretch exists is the content's business.
+PROGRAM_PATTERN = re.compile(r"^pg:(r|f):(\*|[a-z][a-z0-9_]{0,40})$")
+
+
+def program_reset(stretch_id: str | None) -> str:
+    return _join("pg", "r", stretch_id or "*")
+
+
+def program_full(stretch_id: str) -> str:
+    return _join("pg", "f", stretch_id)
+
+
+class ProgramTap(NamedTuple):
+    action: str  # "r" (reset) or "f" (full version again)
+    stretch_id: str | None  # None: every stretch (reset only)
+
+
+def parse_program(data: str) -> ProgramTap | None:
+    match = PROGRAM_PATTERN.match(data)
+    if not match:
+        return None
+    stretch_id = None if match[2] == "*" else match[2]
+    if match[1] == "f" and stretch_id is None:
+        return None
+    return ProgramTap(match[1], stretch_id)
+
+
 _OTHER_FLOWS = (
     SETTINGS_PATTERN,
     DEFAULT_ROUTINE_PATTERN,
@@ -407,4 +462,5 @@ _OTHER_FLOWS = (
     ROUTINE_RESTART_PATTERN,
     ROUTINE_TAP_PATTERN,
     ROUTINE_PAIN_PATTERN,
+    PROGRAM_PATTERN,
 )

@@ -26,6 +26,8 @@ from pydantic import (
     model_validator,
 )
 
+from bot.domain.program import DoseField, Progression, Reason
+
 __all__ = [
     "CAUTIONS_ALERT_LIMIT",
     "FLOOR_POSITIONS",
@@ -42,6 +44,7 @@ __all__ = [
     "EasierVariation",
     "HighPain",
     "Position",
+    "ProgressionSpec",
     "RedFlagTier",
     "RedFlags",
     "Routine",
@@ -196,6 +199,31 @@ class DoseOverride(_Frozen):
         return Dose.model_validate(merged)
 
 
+class ProgressionSpec(_Frozen):
+    """How a stretch's dose grows and shrinks (``bot.domain.program``): ``step`` is added
+    to ``field`` per level, within ``floor``..``ceiling``. Keep steps small and ceilings
+    modest: these doses are for people with back pain."""
+
+    field: DoseField
+    step: PositiveInt
+    floor: PositiveInt
+    ceiling: PositiveInt
+
+    @model_validator(mode="after")
+    def _check(self) -> ProgressionSpec:
+        if self.floor > self.ceiling:
+            raise ValueError("floor must not be above ceiling")
+        if self.step > self.ceiling - self.floor:
+            raise ValueError("step must fit between floor and ceiling")
+        return self
+
+
+def dose_value(dose: Dose, field: DoseField) -> int | None:
+    """The value of one field of a dose (None when the dose doesn't use it)."""
+    value = getattr(dose, field.value)
+    return value if isinstance(value, int) else None
+
+
 class EasierVariation(_Frozen):
     """A gentler way to do a stretch: complete instructions of its own, from the starting
     position on, so its card never relies on the standard one."""
@@ -219,10 +247,19 @@ class Stretch(_Frozen):
     steps: tuple[Line, ...] = Field(min_length=3, max_length=6)
     breathing: PlainText
     dose: Dose
+    progression: ProgressionSpec
     easier: EasierVariation
     #: Most important first: the card shows the first, the "⚠️ Cautions" button all.
     cautions: tuple[Line, ...] = Field(min_length=1, max_length=4)
     image: Annotated[str, Field(pattern=r"^[a-z0-9_\-]+\.png$")]
+
+    @property
+    def progression_rule(self) -> Progression:
+        """The progression as the program's rules take it."""
+        spec = self.progression
+        start = dose_value(self.dose, spec.field)
+        assert start is not None  # checked on load
+        return Progression(spec.field, spec.step, spec.floor, spec.ceiling, start)
 
     @model_validator(mode="after")
     def _cautions_fit_the_alert(self) -> Stretch:
@@ -257,11 +294,17 @@ class Illustration(NamedTuple):
 
 class RoutineStep(NamedTuple):
     """A resolved routine entry: the stretch, the dose to do in this routine, and whether
-    the routine asks for the easier version only (no "standard" card, no toggle)."""
+    the routine asks for the easier version only (no "standard" card, no toggle).
+
+    ``why`` and ``was`` come from the user's program (``bot.services.program``): why
+    this step differs from the routine's own (grew, held back, eased off ...) and the dose
+    it had before the change, for "10 lifts (up from 8 ...)"."""
 
     stretch: Stretch
     dose: Dose
     easier_only: bool = False
+    why: Reason | None = None
+    was: Dose | None = None
 
     def position(self, *, easier: bool = False) -> Position:
         """Where this step is done, for the version shown."""
@@ -269,7 +312,10 @@ class RoutineStep(NamedTuple):
 
     @property
     def shortened(self) -> bool:
-        """True when the routine asks for less than the stretch's full dose."""
+        """True when the routine asks for less than the stretch's full dose (a dose the
+        program lowered says why on its own)."""
+        if self.why is not None:
+            return False
         return self.dose.active_seconds() < self.stretch.dose.active_seconds()
 
 
@@ -561,8 +607,25 @@ def _load_stretches(root: Path) -> dict[str, Stretch]:
         image = root / "images" / stretch.image
         if not image.is_file():
             raise ContentError(rel, "image", f"file not found: {_rel(image, root)}")
+        _check_progression(stretch, rel)
         stretches[stretch.id] = stretch
     return stretches
+
+
+def _check_progression(stretch: Stretch, rel: str) -> None:
+    """The progression must change a field the dose has, and the dose must lie between
+    its floor and ceiling."""
+    spec = stretch.progression
+    value = dose_value(stretch.dose, spec.field)
+    if value is None:
+        problem = f"the dose has no {spec.field.value} to progress"
+        raise ContentError(rel, "progression.field", problem)
+    if value < spec.floor:
+        problem = f"{spec.floor} is above the dose's {spec.field.value} ({value})"
+        raise ContentError(rel, "progression.floor", problem)
+    if value > spec.ceiling:
+        problem = f"{spec.ceiling} is below the dose's {spec.field.value} ({value})"
+        raise ContentError(rel, "progression.ceiling", problem)
 
 
 def _check_routine(routine: Routine, stretches: Mapping[str, Stretch], rel: str) -> None:

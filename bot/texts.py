@@ -668,3 +668,53 @@ QUIET_WEEK = (
     "No stretches logged this week, and that's okay. A new week starts tomorrow: even one "
     "short routine helps. Try /stretch when you have five minutes."
 )
+
+
+# --- The adaptive program (issue #14) -----------------------------------------------------
+
+#: Why a dose or version changed, as the end of a sentence ("... after three easy sessions").
+PROGRAM_WHY: dict[str, str] = {
+    "grew": "three easy sessions",
+    "grew_sooner": "you found it too easy twice",
+    "held_pain": "your pain rose after a routine",
+    "held_bad_day": "a bad day",
+    "held_hard": "you found it too hard",
+    "eased": "“It hurts” last time",
+    "left_out": "even the easier version hurt",
+    "easier_start": "you chose it twice in a row",
+    "full_again": "you asked for the full version again",
+    "reset": "you reset it",
+}
+
+FEEDBACK_QUESTION = "How was it? One tap helps me pitch your next routine (optional)."
+FEEDBACK_BUTTONS: tuple[tuple[str, str], ...] = (
+    ("easy", "😌 Too easy"),
+    ("ok", "👍 About right"),
+    ("hard", "😣 Too hard"),
+)
+FEEDBACK_THANKS: dict[str, str] = {
+    "easy": "😌 Too easy: noted. If it stays easy, doses go up a little sooner.",
+    "ok": "👍 About right: noted. Doses keep growing slowly while it stays comfortable.",
+    "hard": "😣 Too hard: noted. I've eased that routine a step and paused any step up for 3 days.",
+}
+FEEDBACK_ALREADY = "Already noted, thanks"
+
+PROGRAM_TITLE = "📈 <b>My program</b>"
+PROGRAM_INTRO = (
+    "Doses grow one small step after three comfortable days with a stretch, at most once a "
+    "week and never past a safe ceiling; pain, “It hurts” or “Too hard” ease them off."
+)
+PROGRAM_ALL_START = "Every stretch is at its starting dose."
+PROGRAM_FROZEN = "⏸ No step up until {when}: a routine was held back."
+PROGRAM_RESET_ONE_BUTTON = "↺ {name}"
+PROGRAM_RESET_ALL_BUTTON = "↺ Reset everything"
+PROGRAM_FULL_BUTTON = "💪 Try full {name}"
+PROGRAM_RESET_DONE = "Back to the starting dose"
+PROGRAM_RESET_ALL_DONE = "Everything is back to the starting doses"
+PROGRAM_NOTHING_TO_RESET = "Already at the starting dose"
+PROGRAM_FULL_DONE = "Full version from the next routine"
+PROGRAM_WEEK_TITLE = "📈 Program this week:"
+RESTING_ROUTINE = (
+    "🛌 Every stretch of that routine is resting this week, because even its easier "
+    "versions hurt. Try another routine in /stretch, or rest today."
+)

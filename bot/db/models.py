@@ -20,6 +20,7 @@ from sqlalchemy import (
     MetaData,
     SmallInteger,
     String,
+    Text,
     Time,
     UniqueConstraint,
     text,
@@ -185,6 +186,85 @@ class RoutineRun(Base):
     timer_round: Mapped[int | None] = mapped_column(SmallInteger)
     timer_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     timer_last_edit_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The steps as the user's program gave them when the run started (JSON, see
+    # bot/services/program.py), so a run never changes under the user's feet.
+    plan: Mapped[str | None] = mapped_column(Text)
+    # The answer to "How was it?" (bot/domain/program.py Feedback), once.
+    feedback: Mapped[str | None] = mapped_column(String(8))
+
+
+class RunStep(Base):
+    """How one stretch of a run ended (done, skipped, "It hurts") and in which version:
+    what the program's rules need, one row per stretch finished."""
+
+    __tablename__ = "run_steps"
+    __table_args__ = (UniqueConstraint("run_id", "step_index", name="uq_run_steps_run_step"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    run_id: Mapped[int] = mapped_column(Integer, ForeignKey("routine_runs.id", ondelete="CASCADE"))
+    step_index: Mapped[int] = mapped_column(SmallInteger)
+    stretch_id: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(8))
+    chose_easier: Mapped[bool] = mapped_column(Boolean, default=False)
+    easier_shown: Mapped[bool] = mapped_column(Boolean, default=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ProgramStretch(Base):
+    """A user's program for one stretch (bot/domain/program.py StretchState); no row
+    means the content's dose."""
+
+    __tablename__ = "program_stretches"
+    __table_args__ = (
+        UniqueConstraint("user_id", "stretch_id", name="uq_program_stretches_user_stretch"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
+    stretch_id: Mapped[str] = mapped_column(String(64))
+    level: Mapped[int] = mapped_column(SmallInteger, default=0)
+    ease: Mapped[str | None] = mapped_column(String(8))
+    eased_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    easier_streak: Mapped[int] = mapped_column(SmallInteger, default=0)
+    easier_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    comfortable: Mapped[int] = mapped_column(SmallInteger, default=0)
+    comfortable_day: Mapped[date | None] = mapped_column(Date)
+    too_easy: Mapped[int] = mapped_column(SmallInteger, default=0)
+    grown_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reason: Mapped[str | None] = mapped_column(String(16))
+    previous_level: Mapped[int | None] = mapped_column(SmallInteger)
+    changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ProgramHold(Base):
+    """Until when a user's program doesn't grow (a hold back froze it)."""
+
+    __tablename__ = "program_holds"
+
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    frozen_until: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ProgramChange(Base):
+    """One change the program made (grew, held back, eased off, reset ...): the week's
+    list in the weekly summary and the "why" in My program."""
+
+    __tablename__ = "program_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    stretch_id: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(16))
+    from_level: Mapped[int] = mapped_column(SmallInteger)
+    to_level: Mapped[int] = mapped_column(SmallInteger)
 
 
 class PainEntry(Base):
@@ -214,5 +294,15 @@ class MediaFile(Base):
     file_id: Mapped[str] = mapped_column(String(256))
 
 
-USER_TABLES: tuple[type[Base], ...] = (PainEntry, RoutineRun, Delivery, PausePeriod, User)
+USER_TABLES: tuple[type[Base], ...] = (
+    RunStep,
+    ProgramStretch,
+    ProgramHold,
+    ProgramChange,
+    PainEntry,
+    RoutineRun,
+    Delivery,
+    PausePeriod,
+    User,
+)
 """Every table holding a user's rows, children first: what /delete erases."""

@@ -14,6 +14,7 @@ from telegram import InlineKeyboardMarkup
 from bot import keyboards, texts
 from bot.content import Content, RoutineStep, SafetyTexts, describe_dose, describe_duration
 from bot.domain.routine import Phase
+from bot.handlers.program_views import dose_note, version_note
 from bot.services.routines import RunView, timer_rounds
 
 CAPTION_LIMIT = 1024
@@ -74,14 +75,19 @@ def step_caption(view: RunView, now: datetime, safety: SafetyTexts) -> str:
     body = []
     if view.state.easier or step.easier_only:
         easier = stretch.easier
-        body.append(f"🪶 <i>Easier version: {escape(easier.name)}</i>")
+        note = version_note(step)
+        body.append(
+            f"🪶 <i>Easier version: {escape(easier.name)}</i>" + (f" {note}" if note else "")
+        )
         start, steps, breathing = easier.start, easier.steps, easier.breathing or stretch.breathing
     else:
         start, steps, breathing = stretch.start, stretch.steps, stretch.breathing
     body.append(f"<i>{escape(start)}</i>")
     body += [f"{i}. {escape(s)}" for i, s in enumerate(steps, 1)]
     body.append(f"🌬 {escape(breathing)}")
-    body.append(f"🎯 <b>{escape(describe_dose(step.dose))}</b>")
+    dose_line = f"🎯 <b>{escape(describe_dose(step.dose))}</b>"
+    note = dose_note(step)
+    body.append(f"{dose_line} {note}" if note else dose_line)
     if step.shortened:
         body.append(f"✂️ {escape(safety.shortened)} {escape(describe_dose(stretch.dose))}.")
     body.append(f"📍 {escape(safety.areas_lead)}: {escape(', '.join(stretch.areas))}")

@@ -13,6 +13,7 @@ from bot.content import Content
 from bot.reminders import ReminderDispatcher
 from bot.services.pain import PainLog
 from bot.services.preferences import Preferences
+from bot.services.program import ProgramService
 from bot.services.routines import Routines
 
 
@@ -30,3 +31,4 @@ class Services:
     dispatcher: ReminderDispatcher
     routines: Routines
     pain: PainLog
+    program: ProgramService

@@ -25,6 +25,7 @@ from bot.db import routines as runs_db
 from bot.db import users as users_db
 from bot.db.models import RoutineRun, User
 from bot.domain.pain import PainContext
+from bot.domain.program import Change, StepOutcome
 from bot.domain.routine import (
     Action,
     InvalidTransition,
@@ -35,6 +36,7 @@ from bot.domain.routine import (
     begin,
     finish_without_after_check,
 )
+from bot.services.program import ProgramService, plan_json, steps_from_plan
 
 
 class PainRecorder(Protocol):
@@ -58,6 +60,14 @@ class PainRecorder(Protocol):
     ) -> int: ...
 
     async def current_streak(self, user_id: int) -> int: ...
+
+
+#: The taps that finish a stretch, as the program records them.
+STEP_OUTCOMES = {
+    Action.DONE: StepOutcome.DONE,
+    Action.SKIP: StepOutcome.SKIPPED,
+    Action.HURT: StepOutcome.HURT,
+}
 
 
 class TapResult(StrEnum):
@@ -94,6 +104,8 @@ class Tap:
     result: TapResult
     view: RunView | None = None
     before: RoutineState | None = None  # the state the tap was applied to
+    #: What the program changed when this tap ended the run ("It hurts", completed).
+    changes: tuple[Change, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -101,6 +113,9 @@ class Started:
     view: RunView | None  # the new run, or None when another one is active
     active: RunView | None = None  # the run in progress that blocked the start
     first: bool = False  # the user's first routine ever (the discomfort rule comes first)
+    #: Every stretch of the routine is left out this week ("It hurts" on its easier
+    #: version): nothing was started.
+    resting: bool = False
 
 
 @dataclass(frozen=True)
@@ -143,11 +158,13 @@ class Routines:
         clock: Clock,
         content: Content,
         pain: PainRecorder,
+        program: ProgramService,
     ) -> None:
         self._sessions = sessions
         self._clock = clock
         self._content = content
         self._pain = pain
+        self._program = program
         # What doesn't change while the bot runs, so a tap neither hashes files nor asks
         # the database again: illustration keys by path, Telegram file_ids by key.
         self._image_keys: dict[Path, str] = {}
@@ -164,8 +181,12 @@ class Routines:
         return routine if routine.gentle else self._content.gentle_routine
 
     def view(self, run: RoutineRun) -> RunView:
+        """A run with its steps: those stored when it started (the user's program applied),
+        or the routine's own for a run from before the program existed."""
         routine = self._content.routines.get(run.routine_id) or self._content.default_routine
-        steps = routine.steps(self._content)
+        steps = steps_from_plan(run.plan, self._content) if run.plan else None
+        if steps is None:
+            steps = routine.steps(self._content)
         return RunView(run, routine, steps, state_of(run, len(steps)))
 
     async def active(self, user_id: int) -> RunView | None:
@@ -184,6 +205,9 @@ class Routines:
         routine = self._content.routines.get(routine_id)
         if routine is None:
             raise KeyError(routine_id)
+        steps = await self._program.steps_for(user_id, routine.steps(self._content))
+        if not steps:
+            return Started(view=None, resting=True)
         consent = await self._pain.has_consent(user_id)
         declined = not consent and await self._pain.consent_declined(user_id)
         now = self._clock.now()
@@ -200,7 +224,7 @@ class Routines:
                 await session.flush()
             first = not await runs_db.has_any(session, user_id)
             state = begin(
-                len(routine.steps(self._content)),
+                len(steps),
                 needs_consent=not consent and not declined,
                 pain_checks=consent,
             )
@@ -215,6 +239,7 @@ class Routines:
                 steps_done=0,
                 steps_skipped=0,
                 started_at=now,
+                plan=plan_json(steps),
             )
             session.add(run)
         return Started(view=self.view(run), first=first)
@@ -252,7 +277,16 @@ class Routines:
                 "timer_last_edit_at": None,
             }
             if action is Action.GENTLE:  # after a high reading: the gentle routine instead
-                values["routine_id"] = self.gentle_for(view.routine).id
+                gentle = self.gentle_for(view.routine)
+                steps = await self._program.steps_for(
+                    user_id, gentle.steps(self._content), session=session
+                )
+                if not steps:  # every gentle stretch is resting this week: rest today
+                    new = apply(view.state, Action.REST)
+                    values.update(phase=new.phase.value, status=new.status.value)
+                else:
+                    values["routine_id"] = gentle.id
+                    values["plan"] = plan_json(steps)
                 values["step_index"] = 0
             if action is Action.TIMER and view.step is not None:
                 hold = view.step.dose.hold_seconds or 0
@@ -264,6 +298,11 @@ class Routines:
                 values["finished_at"] = now
             if not await runs_db.update_if_version(session, run_id, version, values):
                 return Tap(TapResult.STALE, view)
+            outcome = STEP_OUTCOMES.get(action)
+            if outcome is not None and view.step is not None:
+                await self._program.record_step(
+                    session, run, view.step, outcome, chose_easier=view.state.easier
+                )
             for name, value in values.items():  # written above; no need to read it back
                 set_committed_value(run, name, value)
         if action is Action.CONSENT_YES:
@@ -273,7 +312,12 @@ class Routines:
         if action is Action.PAIN and level is not None:
             context = PainContext.BEFORE if view.state.phase is Phase.BEFORE else PainContext.AFTER
             await self._pain.record(user_id, level, context, routine_run_id=run_id)
-        return Tap(TapResult.APPLIED, self.view(run), before=view.state)
+        changes: tuple[Change, ...] = ()
+        if new.status in (Status.COMPLETED, Status.HURT):
+            after = self.view(run)
+            stretch_ids = [step.stretch.id for step in after.steps]
+            changes = await self._program.run_ended(user_id, run_id, stretch_ids)
+        return Tap(TapResult.APPLIED, self.view(run), before=view.state, changes=changes)
 
     async def show_on(self, run_id: int, message_id: int, version: int) -> None:
         """Remember which message shows the run now, at which version (timer ticks edit

@@ -1,0 +1,154 @@
+"""How the adaptive program looks in chat: the note on a step card, the line for each
+change (end of a routine, weekly summary), "📈 My program" and its keyboard.
+
+Pure functions of the content and the program's data; handlers send what they build.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, tzinfo
+from html import escape
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot import callbacks, texts
+from bot.content import Content, Dose, RoutineStep, describe_dose, dose_value
+from bot.domain.program import HOLD_BACK_REASONS, Change, DoseField, Reason
+from bot.domain.reminder_plan import WEEKDAY_NAMES
+from bot.services.program import StretchLine, dose_at
+
+
+def _short(dose: Dose, field: DoseField) -> str:
+    """The changing part of a dose: "8", "20 s", "2 sets"."""
+    value = dose_value(dose, field)
+    if field is DoseField.HOLD_SECONDS:
+        return f"{value} s"
+    if field is DoseField.SETS:
+        return f"{value} sets"
+    return str(value)
+
+
+def why(reason: Reason) -> str:
+    return texts.PROGRAM_WHY[reason.value]
+
+
+def dose_note(step: RoutineStep) -> str | None:
+    """ "(up from 8 — three easy sessions)" when the program changed this step's dose."""
+    if step.was is None or step.why is None:
+        return None
+    field = step.stretch.progression.field
+    now, was = dose_value(step.dose, field) or 0, dose_value(step.was, field) or 0
+    direction = "up" if now > was else "down"
+    return f"({direction} from {escape(_short(step.was, field))} — {escape(why(step.why))})"
+
+
+def version_note(step: RoutineStep) -> str | None:
+    """Why the program gives the easier version today."""
+    if step.why is Reason.EASED:
+        return f"(for a week after {escape(why(Reason.EASED))})"
+    if step.why is Reason.EASIER_START:
+        return f"(your starting point: {escape(why(Reason.EASIER_START))})"
+    return None
+
+
+def change_line(content: Content, change: Change) -> str | None:
+    """One line saying what changed and why (None for a stretch no longer in the content)."""
+    stretch = content.stretches.get(change.stretch_id)
+    if stretch is None:
+        return None
+    name = f"<b>{escape(stretch.name)}</b>"
+    reason = change.reason
+    now = escape(describe_dose(dose_at(stretch, change.to_level)))
+    was = escape(_short(dose_at(stretch, change.from_level), stretch.progression.field))
+    because = escape(why(reason))
+    if reason in (Reason.GREW, Reason.GREW_SOONER):
+        return f"📈 {name}: now {now} (up from {was}) — {because}."
+    if reason in HOLD_BACK_REASONS:
+        return f"📉 {name}: back to {now} (from {was}) — {because}; no step up for 3 days."
+    if reason is Reason.EASED:
+        easier = escape(stretch.easier.name)
+        return f"🪶 {name}: its easier version ({easier}) for the next 7 days."
+    if reason is Reason.LEFT_OUT:
+        return f"⏸ {name} rests for the next 7 days — {because}."
+    if reason is Reason.EASIER_START:
+        easier = escape(stretch.easier.name)
+        return f"🪶 {name}: the easier version ({easier}) is your starting point — {because}."
+    if reason is Reason.FULL_AGAIN:
+        return f"💪 {name}: the full version again."
+    return f"↺ {name}: back to the starting dose ({now})."
+
+
+def change_lines(content: Content, changes: Sequence[Change]) -> list[str]:
+    return [line for change in changes if (line := change_line(content, change)) is not None]
+
+
+def _local(moment: datetime, zone: tzinfo) -> str:
+    local = moment.astimezone(zone)
+    return f"{WEEKDAY_NAMES[local.weekday()]} {local:%H:%M}"
+
+
+def program_text(
+    lines: Sequence[StretchLine], frozen_until: datetime | None, zone: tzinfo, now: datetime
+) -> str:
+    """ "📈 My program": each stretch's dose today and why it differs from the start."""
+    out = [texts.PROGRAM_TITLE, texts.PROGRAM_INTRO, ""]
+    for line in lines:
+        name = f"<b>{escape(line.name)}</b>"
+        state = line.state
+        if line.left_out:
+            detail = f"resting this week — {escape(why(Reason.LEFT_OUT))}"
+        else:
+            detail = escape(describe_dose(line.dose))
+            if line.easier:
+                detail = f"🪶 {escape(line.easier_name)}, {detail}"
+        if not line.changed:
+            out.append(f"• {name}: {detail}")
+            continue
+        note = ""
+        if state.reason is not None and not line.left_out:
+            note = f" — {escape(why(state.reason))}"
+        if line.dose != line.content_dose and not line.left_out:
+            start = escape(describe_dose(line.content_dose))
+            note += f" (start: {start})"
+        out.append(f"• {name}: {detail}{note}")
+    if frozen_until is not None and frozen_until > now:
+        out.append("")
+        out.append(texts.PROGRAM_FROZEN.format(when=_local(frozen_until, zone)))
+    if not any(line.changed for line in lines):
+        out.append("")
+        out.append(texts.PROGRAM_ALL_START)
+    return "\n".join(out)
+
+
+def program_keyboard(lines: Sequence[StretchLine]) -> InlineKeyboardMarkup:
+    """A reset button for each changed stretch, "Try full" offers, reset all, back."""
+    rows: list[list[InlineKeyboardButton]] = []
+    for line in lines:
+        if line.offer_full:
+            label = texts.PROGRAM_FULL_BUTTON.format(name=line.name)
+            data = callbacks.program_full(line.stretch_id)
+            rows.append([InlineKeyboardButton(label, callback_data=data)])
+    resettable = [
+        line
+        for line in lines
+        if line.dose != line.content_dose or line.state.easier_since is not None
+    ]
+    pairs = [
+        InlineKeyboardButton(
+            texts.PROGRAM_RESET_ONE_BUTTON.format(name=line.name),
+            callback_data=callbacks.program_reset(line.stretch_id),
+        )
+        for line in resettable
+    ]
+    rows += [pairs[i : i + 2] for i in range(0, len(pairs), 2)]
+    if resettable:
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    texts.PROGRAM_RESET_ALL_BUTTON, callback_data=callbacks.program_reset(None)
+                )
+            ]
+        )
+    rows.append([InlineKeyboardButton("⬅️ Back", callback_data=callbacks.settings_action("menu"))])
+    return InlineKeyboardMarkup(rows)

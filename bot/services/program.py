@@ -1,0 +1,336 @@
+"""The adaptive program as use cases: the steps a user does today, what a finished run and
+"How was it?" change, the overview in /settings and resets.
+
+The rules are in `bot.domain.program`; this module loads their inputs, stores their
+results and applies a program to a routine's resolved steps (`steps_for`). A run keeps the
+steps it started with (`plan_json` in `routine_runs.plan`), so a change made at the end of
+one routine shows in the next one, never halfway through.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+from pydantic import ValidationError
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.content import Content, Dose, RoutineStep, Stretch, dose_value
+from bot.db import program as store
+from bot.db import routines as runs_db
+from bot.db import users as users_db
+from bot.db.models import RoutineRun
+from bot.domain import program as rules
+from bot.domain.pain import PainContext
+from bot.domain.routine import Status
+from bot.domain.timezones import load_zone
+
+
+class BadDayRule(Protocol):
+    """What the program needs from the pain log."""
+
+    async def is_bad_day(self, user_id: int) -> bool: ...
+
+
+class FeedbackResult(StrEnum):
+    APPLIED = "applied"
+    ALREADY = "already"  # answered before (a double tap or an old message): nothing changes
+    NOT_YOURS = "not_yours"  # unknown run, another user's, or not completed: forged
+
+
+@dataclass(frozen=True)
+class FeedbackAnswer:
+    result: FeedbackResult
+    changes: tuple[rules.Change, ...] = ()
+
+
+@dataclass(frozen=True)
+class StretchLine:
+    """One stretch in "📈 My program": its dose today and the last change."""
+
+    stretch_id: str
+    name: str
+    easier_name: str
+    dose: Dose
+    content_dose: Dose
+    state: rules.StretchState
+    easier: bool
+    left_out: bool
+    offer_full: bool
+
+    @property
+    def changed(self) -> bool:
+        return self.dose != self.content_dose or self.easier or self.left_out
+
+
+# --- the plan a run keeps ---------------------------------------------------------------
+
+
+def plan_json(steps: Sequence[RoutineStep]) -> str:
+    """The steps as stored with a run: stretch id, dose, easier only, why, was."""
+    return json.dumps(
+        [
+            {
+                "s": step.stretch.id,
+                "d": step.dose.model_dump(exclude_defaults=True),
+                "e": step.easier_only,
+                "w": step.why.value if step.why else None,
+                "p": step.was.model_dump(exclude_defaults=True) if step.was else None,
+            }
+            for step in steps
+        ],
+        separators=(",", ":"),
+    )
+
+
+def steps_from_plan(plan: str, content: Content) -> list[RoutineStep] | None:
+    """A run's stored steps; None when the plan no longer fits the content (a stretch
+    removed or a dose now invalid), so the caller falls back to the routine itself."""
+    try:
+        items: list[dict[str, Any]] = json.loads(plan)
+        steps = []
+        for item in items:
+            stretch = content.stretches[item["s"]]
+            was = Dose.model_validate(item["p"]) if item.get("p") else None
+            why = rules.Reason(item["w"]) if item.get("w") else None
+            dose = Dose.model_validate(item["d"])
+            steps.append(RoutineStep(stretch, dose, bool(item["e"]), why, was))
+    except (KeyError, TypeError, ValueError, ValidationError):
+        return None
+    return steps or None
+
+
+# --- applying a program to steps ----------------------------------------------------------
+
+
+def _with_value(dose: Dose, field: rules.DoseField, value: int) -> Dose:
+    return Dose.model_validate({**dose.model_dump(), field.value: value})
+
+
+def dose_at(stretch: Stretch, level: int) -> Dose:
+    """A stretch's own dose at a program level."""
+    rule = stretch.progression_rule
+    return _with_value(stretch.dose, rule.field, rule.value(level))
+
+
+def adapt(
+    program: rules.Program,
+    steps: Sequence[RoutineStep],
+    now: datetime,
+    *,
+    progress: bool = True,
+) -> list[RoutineStep]:
+    """The steps a user with ``program`` does at ``now``: each dose at the stretch's level
+    (at most the routine's own without ``progress``), the easier version while eased off
+    or chosen as the starting point, stretches left out for a week after their easier
+    version hurt left out. Each changed step says why and what it was."""
+    adapted: list[RoutineStep] = []
+    for step in steps:
+        stretch = step.stretch
+        state = program.of(stretch.id)
+        today = rules.prescribe(state, now, progress=progress)
+        if today.left_out:
+            continue
+        rule = stretch.progression_rule
+        base = dose_value(step.dose, rule.field)
+        dose, was, why = step.dose, step.was, step.why
+        if base is not None:
+            value = rule.value(today.level, base)
+            if value != base:
+                dose = _with_value(step.dose, rule.field, value)
+                why = today.reason if today.reason else rules.Reason.GREW
+                previous = today.previous_level if today.previous_level is not None else 0
+                if not progress:
+                    previous = min(previous, 0)
+                before = rule.value(previous, base)
+                was = _with_value(step.dose, rule.field, before) if before != value else None
+        easier_only = step.easier_only
+        if today.easier and not easier_only:
+            easier_only = True
+            eased = state.eased(now) is not None
+            why = rules.Reason.EASED if eased else rules.Reason.EASIER_START
+        adapted.append(RoutineStep(stretch, dose, easier_only, why, was))
+    return adapted
+
+
+class ProgramService:
+    """Use cases of the adaptive program."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        content: Content,
+        pain: BadDayRule,
+    ) -> None:
+        self._sessions = sessions
+        self._clock = clock
+        self._content = content
+        self._pain = pain
+
+    @property
+    def _rules(self) -> dict[str, rules.Progression]:
+        return {sid: s.progression_rule for sid, s in self._content.stretches.items()}
+
+    async def steps_for(
+        self,
+        user_id: int,
+        steps: Sequence[RoutineStep],
+        *,
+        progress: bool = True,
+        session: AsyncSession | None = None,
+    ) -> list[RoutineStep]:
+        """The steps ``user_id`` does today of a routine whose resolved steps are
+        ``steps`` (``Routine.steps(content)``, or a custom routine's): see ``adapt``.
+        ``progress=False`` for a routine someone else prescribed (a share link) unless the
+        user allowed it: doses never go above the prescribed ones, easing still applies.
+        May return fewer steps (a stretch left out), even none. ``session``: read inside
+        the caller's transaction."""
+        if session is not None:
+            program = await store.load(session, user_id)
+        else:
+            async with self._sessions() as own:
+                program = await store.load(own, user_id)
+        return adapt(program, steps, self._clock.now(), progress=progress)
+
+    async def record_step(
+        self,
+        session: AsyncSession,
+        run: RoutineRun,
+        step: RoutineStep,
+        outcome: rules.StepOutcome,
+        *,
+        chose_easier: bool,
+    ) -> None:
+        """One stretch of a run finished (inside the tap's transaction)."""
+        await store.record_step(
+            session,
+            user_id=run.user_id,
+            run_id=run.id,
+            step_index=run.step_index,
+            stretch_id=step.stretch.id,
+            outcome=outcome,
+            chose_easier=chose_easier,
+            easier_shown=chose_easier or step.easier_only,
+            at=self._clock.now(),
+        )
+
+    async def _run_record(
+        self, session: AsyncSession, run: RoutineRun, stretch_ids: Sequence[str], bad_day: bool
+    ) -> rules.RunRecord:
+        user = await users_db.get(session, run.user_id)
+        zone = load_zone(user.time_zone) if user is not None and user.time_zone else UTC
+        finished = run.finished_at or self._clock.now()
+        levels = await runs_db.pain_levels(session, run.id)
+        before = levels.get(PainContext.BEFORE.value)
+        after = levels.get(PainContext.AFTER.value)
+        return rules.RunRecord(
+            finished_at=finished,
+            local_day=finished.astimezone(zone).date(),
+            completed=run.status == Status.COMPLETED.value,
+            stretch_ids=tuple(stretch_ids),
+            steps=tuple(await store.run_steps(session, run.id)),
+            pain_rise=None if before is None or after is None else after - before,
+            bad_day=bad_day,
+        )
+
+    async def run_ended(
+        self, user_id: int, run_id: int, stretch_ids: Sequence[str]
+    ) -> tuple[rules.Change, ...]:
+        """Apply a run that just ended (completed, or "It hurts") to the user's program;
+        ``stretch_ids``: the routine's stretches as given. Returns what changed."""
+        bad_day = await self._pain.is_bad_day(user_id)
+        now = self._clock.now()
+        async with self._sessions() as session, session.begin():
+            run = await runs_db.get(session, run_id)
+            if run is None or run.user_id != user_id:
+                return ()
+            if run.status not in (Status.COMPLETED.value, Status.HURT.value):
+                return ()
+            record = await self._run_record(session, run, stretch_ids, bad_day)
+            program = await store.load(session, user_id)
+            outcome = rules.after_run(program, record, self._rules, now)
+            await store.save(session, user_id, program, outcome.program, outcome.changes)
+        return outcome.changes
+
+    async def feedback(
+        self, user_id: int, run_id: int, answer: rules.Feedback, stretch_ids: Sequence[str]
+    ) -> FeedbackAnswer:
+        """ "How was it?" answered for a completed run: stored once; a second answer (double
+        tap, old message) changes nothing."""
+        now = self._clock.now()
+        async with self._sessions() as session, session.begin():
+            run = await runs_db.get(session, run_id)
+            if run is None or run.user_id != user_id or run.status != Status.COMPLETED.value:
+                return FeedbackAnswer(FeedbackResult.NOT_YOURS)
+            result = await session.execute(
+                update(RoutineRun)
+                .where(RoutineRun.id == run_id, RoutineRun.feedback.is_(None))
+                .values(feedback=answer.value)
+                .execution_options(synchronize_session=False)
+            )
+            if not result.rowcount:  # type: ignore[attr-defined]
+                return FeedbackAnswer(FeedbackResult.ALREADY)
+            record = await self._run_record(session, run, stretch_ids, bad_day=False)
+            program = await store.load(session, user_id)
+            outcome = rules.after_feedback(program, answer, record, self._rules, now)
+            await store.save(session, user_id, program, outcome.program, outcome.changes)
+        return FeedbackAnswer(FeedbackResult.APPLIED, outcome.changes)
+
+    async def overview(self, user_id: int) -> list[StretchLine]:
+        """Every stretch with its dose today (at the content's dose when unchanged)."""
+        now = self._clock.now()
+        async with self._sessions() as session:
+            program = await store.load(session, user_id)
+        lines = []
+        for stretch in self._content.stretches.values():
+            state = program.of(stretch.id)
+            today = rules.prescribe(state, now)
+            step = RoutineStep(stretch, stretch.dose)
+            [adapted] = adapt(program, [step], now) or [step]
+            lines.append(
+                StretchLine(
+                    stretch_id=stretch.id,
+                    name=stretch.name,
+                    easier_name=stretch.easier.name,
+                    dose=adapted.dose,
+                    content_dose=stretch.dose,
+                    state=state,
+                    easier=today.easier,
+                    left_out=today.left_out,
+                    offer_full=rules.offers_full_version(state, now),
+                )
+            )
+        return lines
+
+    async def reset(self, user_id: int, stretch_id: str | None) -> tuple[rules.Change, ...]:
+        """Back to the content's doses for one stretch or (None) all; returns the changes
+        (none when there was nothing to reset: a double tap)."""
+        now = self._clock.now()
+        async with self._sessions() as session, session.begin():
+            program = await store.load(session, user_id)
+            outcome = rules.reset(program, stretch_id, now)
+            await store.save(session, user_id, program, outcome.program, outcome.changes)
+        return outcome.changes
+
+    async def full_again(self, user_id: int, stretch_id: str) -> tuple[rules.Change, ...]:
+        """The user takes the offer to try the full version of a stretch again."""
+        now = self._clock.now()
+        async with self._sessions() as session, session.begin():
+            program = await store.load(session, user_id)
+            outcome = rules.back_to_full(program, stretch_id, now)
+            await store.save(session, user_id, program, outcome.program, outcome.changes)
+        return outcome.changes
+
+    async def changes_between(
+        self, user_id: int, since: datetime, until: datetime
+    ) -> list[rules.Change]:
+        """The program's changes in ``since``..``until`` (the weekly summary's list)."""
+        async with self._sessions() as session:
+            return await store.changes_since(session, user_id, since, until)

@@ -1,0 +1,331 @@
+"""The adaptive program's rules: grow, ease, hold back, feedback, reset (pure, Hypothesis)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.domain.program import (
+    EASE_FOR,
+    FREEZE_FOR,
+    GROWTH_GAP,
+    HOLD_BACK_REASONS,
+    OFFER_FULL_AFTER,
+    Change,
+    DoseField,
+    Ease,
+    Feedback,
+    Program,
+    Progression,
+    Reason,
+    RunRecord,
+    StepOutcome,
+    StepRecord,
+    after_feedback,
+    after_run,
+    back_to_full,
+    offers_full_version,
+    prescribe,
+    reset,
+)
+
+T0 = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
+RULES = {
+    "bridge": Progression(DoseField.REPS, 1, 5, 12, 8),
+    "fold": Progression(DoseField.HOLD_SECONDS, 5, 10, 30, 20),
+    "twist": Progression(DoseField.HOLD_SECONDS, 5, 10, 40, 20),
+}
+IDS = tuple(RULES)
+
+
+def run(
+    at: datetime,
+    *steps: StepRecord,
+    completed: bool = True,
+    pain_rise: int | None = 0,
+    bad_day: bool = False,
+) -> RunRecord:
+    return RunRecord(
+        finished_at=at,
+        local_day=at.date(),
+        completed=completed,
+        stretch_ids=IDS,
+        steps=steps,
+        pain_rise=pain_rise,
+        bad_day=bad_day,
+    )
+
+
+def done(stretch_id: str, *, easier: bool = False) -> StepRecord:
+    return StepRecord(stretch_id, StepOutcome.DONE, chose_easier=easier, easier_shown=easier)
+
+
+def hurt(stretch_id: str, *, easier_shown: bool = False) -> StepRecord:
+    return StepRecord(stretch_id, StepOutcome.HURT, easier_shown=easier_shown)
+
+
+def comfortable_days(program: Program, days: int, start: datetime = T0) -> Program:
+    for day in range(days):
+        at = start + timedelta(days=day)
+        program = after_run(program, run(at, done("bridge"), done("fold")), RULES, at).program
+    return program
+
+
+# --- examples -------------------------------------------------------------------------------
+
+
+def test_three_comfortable_days_grow_one_step() -> None:
+    program = comfortable_days(Program(), 2)
+    assert program.of("bridge").level == 0
+    at = T0 + timedelta(days=2)
+    outcome = after_run(program, run(at, done("bridge")), RULES, at)
+    assert outcome.program.of("bridge").level == 1
+    assert [c.reason for c in outcome.changes] == [Reason.GREW]
+    assert RULES["bridge"].value(1) == 9
+
+
+def test_two_routines_on_one_day_count_once() -> None:
+    program = Program()
+    for hours in (0, 5, 10):
+        at = T0 + timedelta(hours=hours)
+        program = after_run(program, run(at, done("bridge")), RULES, at).program
+    assert program.of("bridge").level == 0
+    assert program.of("bridge").comfortable == 1
+
+
+def test_easier_version_on_it_means_no_growth() -> None:
+    program = comfortable_days(Program(), 2)
+    at = T0 + timedelta(days=2)
+    program = after_run(program, run(at, done("bridge", easier=True)), RULES, at).program
+    assert program.of("bridge").level == 0 and program.of("bridge").comfortable == 0
+
+
+def test_pain_rise_holds_back_every_stretch_of_the_routine_and_freezes() -> None:
+    program = comfortable_days(Program(), 3)
+    assert program.of("bridge").level == 1
+    at = T0 + timedelta(days=3)
+    outcome = after_run(program, run(at, done("bridge"), pain_rise=2), RULES, at)
+    assert outcome.program.of("bridge").level == 0
+    assert outcome.program.of("fold").level == 0  # it had grown too
+    assert outcome.program.of("twist").level == -1  # in the routine, not reached
+    assert {c.reason for c in outcome.changes} == {Reason.HELD_BACK_PAIN}
+    assert outcome.program.frozen_until == at + FREEZE_FOR
+
+
+def test_it_hurts_gives_the_easier_version_for_a_week_then_the_full_one() -> None:
+    outcome = after_run(Program(), run(T0, hurt("fold"), completed=False), RULES, T0)
+    state = outcome.program.of("fold")
+    assert [c.reason for c in outcome.changes] == [Reason.EASED]
+    assert prescribe(state, T0 + EASE_FOR - timedelta(seconds=1)).easier
+    assert not prescribe(state, T0 + EASE_FOR).easier
+
+
+def test_it_hurts_on_the_easier_version_leaves_the_stretch_out_for_a_week() -> None:
+    outcome = after_run(
+        Program(), run(T0, hurt("fold", easier_shown=True), completed=False), RULES, T0
+    )
+    state = outcome.program.of("fold")
+    assert state.ease is Ease.LEFT_OUT
+    assert prescribe(state, T0 + timedelta(days=6)).left_out
+    assert not prescribe(state, T0 + EASE_FOR).left_out
+
+
+def test_easier_twice_in_a_row_becomes_the_start_and_full_is_offered_after_a_week() -> None:
+    program = Program()
+    for day in range(2):
+        at = T0 + timedelta(days=day)
+        outcome = after_run(program, run(at, done("bridge", easier=True)), RULES, at)
+        program = outcome.program
+    assert [c.reason for c in outcome.changes] == [Reason.EASIER_START]
+    state = program.of("bridge")
+    assert prescribe(state, T0 + timedelta(days=2)).easier
+    assert not offers_full_version(state, T0 + timedelta(days=7))
+    assert offers_full_version(state, T0 + timedelta(days=1) + OFFER_FULL_AFTER)
+    back = back_to_full(program, "bridge", T0 + timedelta(days=9)).program
+    assert not prescribe(back.of("bridge"), T0 + timedelta(days=9)).easier
+
+
+def test_easier_on_separate_not_consecutive_routines_is_not_a_row() -> None:
+    program = Program()
+    for day, easier in enumerate((True, False, True)):
+        at = T0 + timedelta(days=day)
+        program = after_run(program, run(at, done("bridge", easier=easier)), RULES, at).program
+    assert program.of("bridge").easier_since is None
+
+
+def test_too_easy_twice_grows_after_two_days() -> None:
+    program = Program()
+    for day in range(2):
+        at = T0 + timedelta(days=day)
+        record = run(at, done("bridge"))
+        program = after_run(program, record, RULES, at).program
+        outcome = after_feedback(program, Feedback.TOO_EASY, record, RULES, at)
+        program = outcome.program
+    assert program.of("bridge").level == 1
+    assert [c.reason for c in outcome.changes] == [Reason.GREW_SOONER]
+
+
+def test_too_hard_holds_back() -> None:
+    record = run(T0, done("bridge"))
+    program = after_run(Program(), record, RULES, T0).program
+    outcome = after_feedback(program, Feedback.TOO_HARD, record, RULES, T0)
+    assert outcome.program.of("bridge").level == -1
+    assert outcome.program.frozen(T0 + timedelta(days=2))
+
+
+def test_reset_restores_the_content_dose_but_keeps_a_weeks_ease_off() -> None:
+    program = comfortable_days(Program(), 3)
+    at = T0 + timedelta(days=3)
+    program = after_run(program, run(at, hurt("fold"), completed=False), RULES, at).program
+    outcome = reset(program, None, at)
+    assert outcome.program.of("bridge").level == 0
+    assert prescribe(outcome.program.of("fold"), at).easier
+    assert reset(outcome.program, None, at).changes == ()  # a second reset changes nothing
+
+
+def test_progression_checks_its_numbers() -> None:
+    with pytest.raises(ValueError):
+        Progression(DoseField.REPS, 1, 5, 12, 13)
+    with pytest.raises(ValueError):
+        Progression(DoseField.REPS, 0, 5, 12, 8)
+
+
+# --- properties over random histories ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Event:
+    gap_hours: int
+    stretches: tuple[tuple[str, StepOutcome, bool], ...]  # id, outcome, chose easier
+    completed: bool
+    pain_rise: int | None
+    bad_day: bool
+    feedback: Feedback | None
+
+
+events = st.builds(
+    Event,
+    gap_hours=st.integers(0, 80),
+    stretches=st.lists(
+        st.tuples(st.sampled_from(IDS), st.sampled_from(list(StepOutcome)), st.booleans()),
+        max_size=3,
+        unique_by=lambda item: item[0],
+    ).map(tuple),
+    completed=st.booleans(),
+    pain_rise=st.one_of(st.none(), st.integers(-5, 5)),
+    bad_day=st.booleans(),
+    feedback=st.one_of(st.none(), st.sampled_from(list(Feedback))),
+)
+
+
+@dataclass
+class History:
+    changes: list[Change]
+    holds: list[datetime]  # when a routine was held back (pain, bad day, too hard)
+    hurts: dict[str, list[datetime]]
+    final: Program
+    end: datetime
+
+
+def simulate(history: list[Event]) -> History:
+    program, now = Program(), T0
+    changes: list[Change] = []
+    holds: list[datetime] = []
+    hurts: dict[str, list[datetime]] = {sid: [] for sid in IDS}
+    for event in history:
+        now += timedelta(hours=event.gap_hours)
+        steps = tuple(
+            StepRecord(sid, outcome, chose_easier=easier, easier_shown=easier)
+            for sid, outcome, easier in event.stretches
+        )
+        ended_by_hurt = any(s.outcome is StepOutcome.HURT for s in steps)
+        completed = event.completed and not ended_by_hurt
+        record = run(
+            now, *steps, completed=completed, pain_rise=event.pain_rise, bad_day=event.bad_day
+        )
+        for step in steps:
+            if step.outcome is StepOutcome.HURT:
+                hurts[step.stretch_id].append(now)
+        if completed and (event.bad_day or (event.pain_rise or 0) >= 2):
+            holds.append(now)
+        outcome = after_run(program, record, RULES, now)
+        program = outcome.program
+        changes += outcome.changes
+        if completed and event.feedback is not None:
+            if event.feedback is Feedback.TOO_HARD:
+                holds.append(now)
+            outcome = after_feedback(program, event.feedback, record, RULES, now)
+            program = outcome.program
+            changes += outcome.changes
+        for sid, rule in RULES.items():
+            level = program.of(sid).level
+            assert rule.min_level <= level <= rule.max_level
+            assert rule.floor <= rule.value(level) <= rule.ceiling
+    return History(changes, holds, hurts, program, now)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(events, max_size=40))
+def test_doses_stay_between_floor_and_ceiling(history: list[Event]) -> None:
+    simulate(history)  # asserts after every event
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(events, max_size=40))
+def test_growth_is_one_step_a_week_and_never_soon_after_pain_or_it_hurts(
+    history: list[Event],
+) -> None:
+    result = simulate(history)
+    grown: dict[str, datetime] = {}
+    for change in result.changes:
+        if change.reason not in (Reason.GREW, Reason.GREW_SOONER):
+            continue
+        assert change.to_level == change.from_level + 1
+        previous = grown.get(change.stretch_id)
+        assert previous is None or change.at - previous >= GROWTH_GAP
+        grown[change.stretch_id] = change.at
+        assert not any(h <= change.at < h + FREEZE_FOR for h in result.holds), "grew while frozen"
+        assert not any(h <= change.at < h + EASE_FOR for h in result.hurts[change.stretch_id])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(events, max_size=40))
+def test_hold_backs_only_lower_and_ease_off_ends_after_a_week(history: list[Event]) -> None:
+    result = simulate(history)
+    for change in result.changes:
+        if change.reason in HOLD_BACK_REASONS:
+            assert change.to_level == change.from_level - 1
+    for sid in IDS:
+        state = result.final.of(sid)
+        later = result.end + EASE_FOR
+        assert state.eased(later) is None
+        today = prescribe(state, later)
+        assert not today.left_out
+        assert today.easier == (state.easier_since is not None)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(events, max_size=30), st.one_of(st.none(), st.sampled_from(IDS)))
+def test_reset_restores_content_doses(history: list[Event], stretch_id: str | None) -> None:
+    result = simulate(history)
+    after = reset(result.final, stretch_id, result.end).program
+    for sid in IDS:
+        if stretch_id is not None and sid != stretch_id:
+            assert after.of(sid) == result.final.of(sid)
+            continue
+        state = after.of(sid)
+        assert state.level == 0 and state.easier_since is None
+        assert RULES[sid].value(prescribe(state, result.end).level) == RULES[sid].start
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(-10, 10), st.integers(1, 60))
+def test_without_progress_a_prescribed_dose_never_grows(level: int, base: int) -> None:
+    from bot.domain.program import StretchState
+
+    today = prescribe(StretchState(level=level), T0, progress=False)
+    assert RULES["twist"].value(today.level, base) <= max(base, RULES["twist"].floor)
