@@ -11,7 +11,7 @@ from bot import callbacks, texts
 from bot.db.models import USER_TABLES
 from loopback.server import SimMessage, SimUser
 from tests.harness.bot import BotHarness, onboard
-from tests.harness.seed import add_run, rows_per_table
+from tests.harness.seed import add_program, add_run, rows_per_table
 
 USER_TABLE_NAMES = {model.__tablename__ for model in USER_TABLES}
 
@@ -26,7 +26,7 @@ def documents(harness: BotHarness, user: SimUser) -> list[SimMessage]:
 
 async def with_history(harness: BotHarness, *users: SimUser) -> None:
     """Onboard (UTC, 07:00) and leave a row in every user table: two pain readings (one with
-    an area), a routine run, a sent reminder and a 1-day pause."""
+    an area), a routine run with its program rows, a sent reminder and a 1-day pause."""
     for user in users:
         await onboard(harness, user, at="07:00", zone="UTC")
         await harness.send(user, "/pain")
@@ -36,7 +36,8 @@ async def with_history(harness: BotHarness, *users: SimUser) -> None:
         await harness.send(user, "/pain")
         await harness.tap(user, "3")
         now = harness.clock.now()
-        await add_run(harness, user.id, now, now + timedelta(minutes=8))
+        run_id = await add_run(harness, user.id, now, now + timedelta(minutes=8))
+        await add_program(harness, user.id, run_id, now)
     harness.clock.set(datetime(2026, 3, 3, 7, 0, tzinfo=UTC))
     assert sorted((await harness.dispatch()).sent_user_ids) == sorted(u.id for u in users)
     for user in users:
@@ -69,7 +70,15 @@ async def test_export_sends_every_table_as_csv_and_json(harness: BotHarness) -> 
     assert tables["pause_periods"][0]["start_date"] == "2026-03-03"
     assert tables["deliveries"][0]["status"] == "sent"
     assert tables["routine_runs"][0]["status"] == "completed"
-    everyone = {row.get("user_id", row["id"]) for rows in tables.values() for row in rows}
+    assert tables["run_steps"][0]["stretch_id"] == "bridge"
+    assert tables["program_stretches"][0]["level"] == -1
+    assert tables["program_changes"][0]["reason"] == "held_pain"
+    assert tables["program_holds"][0]["frozen_until"]
+    everyone = {
+        row["user_id"] if "user_id" in row else row["id"]
+        for rows in tables.values()
+        for row in rows
+    }
     assert everyone == {user.id}  # nobody else's data
 
     assert csv_message.file_id is not None

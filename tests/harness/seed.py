@@ -11,7 +11,9 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from bot.db import pain as pain_db
+from bot.db import program as program_db
 from bot.db.models import Base, PainEntry, RoutineRun
+from bot.domain import program as program_rules
 from bot.domain.pain import PainContext
 from tests.harness.bot import BotHarness
 
@@ -54,6 +56,30 @@ async def add_run(
         session.add(run)
         await session.flush()
         return run.id
+
+
+async def add_program(harness: BotHarness, user_id: int, run_id: int, at: datetime) -> None:
+    """A held-back program as a routine with a pain rise leaves it: the run's per-stretch
+    row, the bridge one step down, growth frozen and the change logged."""
+    async with harness.services.sessions() as session, session.begin():
+        await program_db.record_step(
+            session,
+            user_id=user_id,
+            run_id=run_id,
+            step_index=0,
+            stretch_id="bridge",
+            outcome=program_rules.StepOutcome.DONE,
+            chose_easier=False,
+            easier_shown=False,
+            at=at,
+        )
+        before = await program_db.load(session, user_id)
+        state = program_rules.StretchState(
+            level=-1, reason=program_rules.Reason.HELD_BACK_PAIN, previous_level=0, changed_at=at
+        )
+        after = program_rules.Program({"bridge": state}, frozen_until=at)
+        change = program_rules.Change("bridge", program_rules.Reason.HELD_BACK_PAIN, 0, -1, at)
+        await program_db.save(session, user_id, before, after, [change])
 
 
 async def entries_of(harness: BotHarness, user_id: int) -> list[PainEntry]:
