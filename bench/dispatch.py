@@ -57,9 +57,7 @@ class DispatchResult:
 async def measure_one(n: int, workdir: Path, limiter: str = "priority") -> DispatchResult:
     result = DispatchResult(users=n, limiter=limiter)
     began = time.perf_counter()
-    database = await create_database(
-        workdir / f"dispatch-{n}-{limiter}.sqlite3", n, all_due=True
-    )
+    database = await create_database(workdir / f"dispatch-{n}-{limiter}.sqlite3", n, all_due=True)
     result.seed_s = time.perf_counter() - began
     print(f"  seeded {n:,} due users in {result.seed_s:.1f} s; sending...", file=sys.stderr)
 

@@ -60,6 +60,12 @@ class Plan:
     outage_users: int
     sqlite_lock_s: float
     pg_stop_s: float
+    # The dispatchers on PostgreSQL: sendMessage slowed by this much, and a claim lease
+    # shorter than the dispatch, so rows are taken over while their holder still sends.
+    pg_send_delay_s: float = 0.25
+    pg_lease_s: float = 5.0
+    # BROADCAST_PER_SECOND of every process: together they must stay under it.
+    pg_budget: int = 30
 
 
 FULL = Plan(3_000, 22, 5_000, 3, 600, 600, 10.0, 20.0)
@@ -379,14 +385,17 @@ async def graceful_restarts(plan: Plan, workdir: Path, rng: random.Random) -> Re
     return result
 
 
-async def processes_on_postgres(plan: Plan, workdir: Path, pg: TemporaryPostgres) -> Result:
+async def processes_on_postgres(
+    plan: Plan, workdir: Path, pg: TemporaryPostgres, name: str = "bench_many"
+) -> Result:
     """Several processes dispatch at once; sendMessage is slowed so a dispatch outlasts the
     lease many times over."""
     n = plan.pg_users
-    url = await pg.create_database("bench_many")
+    url = await pg.create_database(name)
     await seed_due_now(url, n)
     server = await loopback(n)
-    server.delay_next("sendMessage", 0.25, times=10**9)
+    if plan.pg_send_delay_s:
+        server.delay_next("sendMessage", plan.pg_send_delay_s, times=10**9)
     # Dispatch-only processes: `stretchbot run` would elect one active process, and the
     # guarantee must hold however many dispatch.
     fleet = Fleet(
@@ -395,11 +404,13 @@ async def processes_on_postgres(plan: Plan, workdir: Path, pg: TemporaryPostgres
         workdir / "many",
         n,
         command=("-m", "bench.dispatch_only"),
-        DELIVERY_LEASE_SECONDS="5",
+        DELIVERY_LEASE_SECONDS=f"{plan.pg_lease_s:g}",
+        BROADCAST_PER_SECOND=str(plan.pg_budget),
     )
     fleet.workdir.mkdir()
     result = Result(
-        "Dispatchers at once on one PostgreSQL, slow sendMessage (0.25 s), lease 5 s",
+        "Dispatchers at once on one PostgreSQL, slow sendMessage "
+        f"({plan.pg_send_delay_s:g} s), lease {plan.pg_lease_s:g} s",
         n,
         str(plan.pg_processes),
         "dispatch ≫ lease",

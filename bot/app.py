@@ -19,12 +19,19 @@ from telegram.request import HTTPXRequest
 from timezonefinder import TimezoneFinder
 
 from bot import texts
+from bot.botapi.budget import RENEW_SECONDS, BroadcastBudget
 from bot.botapi.ratelimit import PriorityRateLimiter
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.content import load_content
 from bot.db import deliveries, users
-from bot.db.engine import create_engine, create_session_factory, create_write_session_factory
+from bot.db.engine import (
+    create_engine,
+    create_session_factory,
+    create_write_session_factory,
+    is_sqlite,
+    normalize_url,
+)
 from bot.db.migrate import upgrade
 from bot.handlers import register_handlers
 from bot.handlers.common import SERVICES_KEY, application_services, services
@@ -45,6 +52,7 @@ logger = logging.getLogger(__name__)
 DISPATCH_JOB_NAME = "reminder-dispatcher"
 WAKE_JOB_NAME = "reminder-wake"
 TIMER_JOB_NAME = "hold-timers"
+BUDGET_JOB_NAME = "broadcast-budget"
 RATE_LIMIT_RETRIES = 2
 
 
@@ -79,6 +87,13 @@ async def _dispatch_and_log(
             report.unsubscribed,
         )
     await schedule_wake(application)
+
+
+async def budget_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Renew this process's share of the token's broadcast budget (PostgreSQL)."""
+    budget = services(context).budget
+    if budget is not None:
+        await budget.renew_quietly()
 
 
 async def schedule_wake(application: Application) -> None:  # type: ignore[type-arg]
@@ -158,6 +173,20 @@ def build_application(
             pain=pain,
             program=program,
         )
+        limiter = application.bot.rate_limiter
+        if not is_sqlite(normalize_url(settings.database_url)) and isinstance(
+            limiter, PriorityRateLimiter
+        ):
+            # Several processes may dispatch on one PostgreSQL: one budget per token.
+            budget = BroadcastBudget(
+                create_write_session_factory(engine),
+                limiter,
+                token,
+                http_timeout=timeout,
+                budget=settings.broadcast_per_second,
+            )
+            application.bot_data[SERVICES_KEY].budget = budget
+            await budget.renew()
         await application.bot.set_my_commands(
             [BotCommand(command, description) for command, description in texts.COMMANDS]
         )
@@ -170,6 +199,12 @@ def build_application(
         )
         await schedule_wake(application)
         application.job_queue.run_repeating(
+            budget_job,
+            interval=timedelta(seconds=RENEW_SECONDS),
+            first=timedelta(seconds=RENEW_SECONDS),
+            name=BUDGET_JOB_NAME,
+        )
+        application.job_queue.run_repeating(
             timer_job,
             interval=timedelta(seconds=settings.timer_tick_seconds),
             first=timedelta(seconds=settings.timer_tick_seconds),
@@ -179,8 +214,18 @@ def build_application(
     async def post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
         svc = application.bot_data.get(SERVICES_KEY)
         if isinstance(svc, Services):
+            if svc.budget is not None:
+                try:
+                    await svc.budget.release()
+                except Exception as exc:  # the database is away: the share lapses by itself
+                    logger.warning(
+                        "Could not hand the broadcast share back (%s)", type(exc).__name__
+                    )
             await svc.engine.dispose()
 
+    if rate_limiter is None:
+        rate_limiter = PriorityRateLimiter(max_retries=RATE_LIMIT_RETRIES)
+        rate_limiter.set_broadcast_share(settings.broadcast_per_second)
     application = (
         ApplicationBuilder()
         .token(token)
@@ -197,7 +242,7 @@ def build_application(
         )
         .get_updates_request(HTTPXRequest(connect_timeout=timeout, read_timeout=timeout))
         # One rate budget per token: priority classes over Telegram's limits (ratelimit.py).
-        .rate_limiter(rate_limiter or PriorityRateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .rate_limiter(rate_limiter)
         # Different users' updates at once, each user's strictly in order (updates.py).
         .concurrent_updates(update_processor or PerChatUpdateProcessor())
         .post_init(post_init)

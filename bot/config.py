@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     # How long a claimed reminder stays held without a heartbeat before another process
     # may take it over (or, if its request may be on the wire, record it as uncertain).
     delivery_lease_seconds: float = Field(default=120.0, gt=0)
+    # Messages per second the broadcast (reminders, summaries) may use, all processes of the
+    # token together; Telegram's limit is about 30.
+    broadcast_per_second: int = Field(default=30, ge=1, le=30)
     # Webhook mode (bot.webhook): Telegram POSTs updates to WEBHOOK_URL; PTB's server listens
     # on WEBHOOK_LISTEN:WEBHOOK_PORT behind the operator's HTTPS reverse proxy.
     webhook_url: str = ""

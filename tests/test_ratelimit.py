@@ -209,12 +209,15 @@ def test_twenty_per_minute_in_a_group() -> None:
 def test_a_message_counts_until_a_period_after_its_answer() -> None:
     now = [0.0]
     window = SlidingWindow(limit=2, period=1.0, monotonic=lambda: now[0])
-    window.begin()
+    first = window.begin()
+    now[0] = 0.5
     window.begin()
     assert window.used() == 2
+    assert window.oldest_in_flight() == 0.0
     now[0] = 5.0  # still in flight (a slow answer): still counted
     assert window.used() == 2
-    window.end()
+    window.end(first)
+    assert window.oldest_in_flight() == 0.5
     now[0] = 5.9
     assert window.used() == 2
     now[0] = 6.0

@@ -35,15 +35,20 @@ A 429 (`RetryAfter`) pauses every counted request for the time asked, then the r
 retried, at most `max_retries` times, as `AIORateLimiter` does; the last one is raised.
 
 One budget per bot token: every `Bot` of the process shares the limiter built for it in
-`bot.app`; on SQLite only one process runs the bot, on PostgreSQL one process is active
-(see the README's deployment notes).
+`bot.app`. Across processes the broadcast takes only this process's *share* of the budget
+(`set_broadcast_share`, granted by `bot.botapi.budget` from the database on PostgreSQL; the
+whole budget on SQLite, where one process runs): the shares of all processes never add up to
+more than `overall_limit`, and each process keeps its own broadcast under its share in any
+window at Telegram by the argument above.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextvars
+import itertools
 import logging
+import math
 import time
 from collections import deque
 from collections.abc import Callable, Coroutine, Iterator
@@ -140,7 +145,8 @@ class SlidingWindow:
         self.limit = limit
         self.period = period
         self._monotonic = monotonic
-        self._in_flight = 0
+        self._in_flight: dict[int, float] = {}  # ticket -> when it was released
+        self._tickets = itertools.count()
         self._leaving: deque[float] = deque()  # when answered messages leave the window
         self._changed: asyncio.Event | None = None
 
@@ -148,20 +154,32 @@ class SlidingWindow:
         now = self._monotonic()
         while self._leaving and self._leaving[0] <= now:
             self._leaving.popleft()
-        return self._in_flight + len(self._leaving)
+        return len(self._in_flight) + len(self._leaving)
 
-    def begin(self) -> None:
-        self._in_flight += 1
+    def begin(self) -> int:
+        """Count a released message; returns the ticket to pass to `end()`."""
+        ticket = next(self._tickets)
+        self._in_flight[ticket] = self._monotonic()
+        return ticket
 
-    def end(self) -> None:
-        self._in_flight -= 1
+    def end(self, ticket: int) -> None:
+        self._in_flight.pop(ticket, None)
         self._leaving.append(self._monotonic() + self.period)
+        self.notify()
+
+    def notify(self) -> None:
+        """Wake the waiters (a message left, or the limit changed)."""
         if self._changed is not None:
             self._changed.set()
 
-    async def wait_for_room(self) -> None:
-        """Return once `used() < limit` (the caller then calls `begin()` at once)."""
-        while self.used() >= self.limit:
+    def oldest_in_flight(self) -> float | None:
+        """When the oldest message still waiting for Telegram's answer was released."""
+        return min(self._in_flight.values(), default=None)
+
+    async def wait_for_room(self, limit: Callable[[], int] | None = None) -> None:
+        """Return once `used() < limit()` (default: `self.limit`); the caller then calls
+        `begin()` at once. A changing limit must call `notify()`."""
+        while self.used() >= (self.limit if limit is None else limit()):
             if self._changed is None:
                 self._changed = asyncio.Event()
             self._changed.clear()
@@ -250,7 +268,20 @@ class PriorityRateLimiter(BaseRateLimiter[Priority]):
         self._max_retries = max_retries
         self._paused_until = 0.0
         self._broadcast_queue: asyncio.Lock | None = None
+        self._share = overall_limit
+        self._share_until = math.inf
         self.stats = LimiterStats()
+
+    def set_broadcast_share(self, share: int, valid_until: float = math.inf) -> None:
+        """This process's part of the token's broadcast budget, until `valid_until`
+        (monotonic seconds; after it the broadcast waits for the next grant)."""
+        self._share = max(0, min(share, self.window.limit))
+        self._share_until = valid_until
+        self.window.notify()
+
+    def broadcast_limit(self) -> int:
+        """How many counted messages the broadcast may have in the window now."""
+        return self._share if self._monotonic() < self._share_until else 0
 
     async def initialize(self) -> None:
         self._broadcast_queue = asyncio.Lock()
@@ -265,7 +296,7 @@ class PriorityRateLimiter(BaseRateLimiter[Priority]):
             await asyncio.sleep(left)
             left = self._paused_until - self._monotonic()
 
-    async def _admit(self, priority: Priority, chat_id: int | str | None, new: bool) -> None:
+    async def _admit(self, priority: Priority, chat_id: int | str | None, new: bool) -> int:
         if new and chat_id is not None:
             burst = 1 if priority is Priority.BROADCAST else self._chat_burst
             delay = self._chats.reserve(chat_id, self._monotonic(), burst)
@@ -277,11 +308,11 @@ class PriorityRateLimiter(BaseRateLimiter[Priority]):
                 self._broadcast_queue = asyncio.Lock()
             async with self._broadcast_queue:  # first come, first served
                 while True:
-                    await self.window.wait_for_room()
+                    await self.window.wait_for_room(self.broadcast_limit)
                     if self._paused_until <= self._monotonic():
                         break
                     await self._wait_for_pause()
-        self.window.begin()
+        return self.window.begin()
 
     async def process_request(
         self,
@@ -298,9 +329,10 @@ class PriorityRateLimiter(BaseRateLimiter[Priority]):
         self.stats.requests[priority] += 1
         counted = priority is not Priority.ANSWER
         for attempt in range(self._max_retries + 1):
+            ticket = -1
             if counted:
                 began = self._monotonic()
-                await self._admit(priority, chat_id, new_message)  # counts it in the window
+                ticket = await self._admit(priority, chat_id, new_message)  # counts it
                 self.stats.waited_s[priority] += self._monotonic() - began
             try:
                 return await callback(*args, **kwargs)
@@ -316,5 +348,5 @@ class PriorityRateLimiter(BaseRateLimiter[Priority]):
                     await asyncio.sleep(seconds)
             finally:
                 if counted:
-                    self.window.end()
+                    self.window.end(ticket)
         raise AssertionError("unreachable")  # pragma: no cover

@@ -294,6 +294,24 @@ class MediaFile(Base):
     file_id: Mapped[str] = mapped_column(String(256))
 
 
+class RateShare(Base):
+    """One dispatching process's share of its bot token's broadcast budget (PostgreSQL).
+
+    `share` counts for the others while the process is live (`lease_until` ahead) and, after
+    it died, until every message it may have released has reached Telegram; a share it gave
+    up keeps counting as `previous_share` until `previous_until`. See bot/botapi/budget.py.
+    """
+
+    __tablename__ = "rate_shares"
+
+    process_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    bot_key: Mapped[int] = mapped_column(BigInteger, index=True)
+    share: Mapped[int] = mapped_column(SmallInteger)
+    previous_share: Mapped[int] = mapped_column(SmallInteger)
+    previous_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lease_until: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 USER_TABLES: tuple[type[Base], ...] = (
     RunStep,
     ProgramStretch,

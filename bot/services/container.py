@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from timezonefinder import TimezoneFinder
 
+from bot.botapi.budget import BroadcastBudget
 from bot.clock import Clock
 from bot.config import Settings
 from bot.content import Content
@@ -32,3 +33,5 @@ class Services:
     routines: Routines
     pain: PainLog
     program: ProgramService
+    # This process's share of the token's broadcast budget (PostgreSQL only).
+    budget: BroadcastBudget | None = None
