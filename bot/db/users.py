@@ -17,6 +17,21 @@ async def get(session: AsyncSession, user_id: int) -> User | None:
     return await session.get(User, user_id)
 
 
+async def question_fields(
+    session: AsyncSession, user_id: int
+) -> tuple[str | None, int, int | None] | None:
+    """(question, question_seq, question_message_id) of a user, None without a row: the
+    three columns every button and command checks, without loading the whole user."""
+    row = (
+        await session.execute(
+            select(User.question, User.question_seq, User.question_message_id).where(
+                User.id == user_id
+            )
+        )
+    ).first()
+    return None if row is None else (row[0], row[1], row[2])
+
+
 async def get_for_update(session: AsyncSession, user_id: int) -> User | None:
     """The user's row, locked until the transaction ends (PostgreSQL; SQLite writers are
     serialized by BEGIN IMMEDIATE instead)."""

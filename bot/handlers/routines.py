@@ -10,11 +10,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import warnings
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import replace
 from datetime import datetime
 from html import escape
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import Bot, Update
 from telegram.ext import (
@@ -45,6 +45,7 @@ from bot.services.container import Services
 from bot.services.routines import RunView, TapResult
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 IN_ROUTINE = 1
 # A countdown edits its message at most this often (Telegram frowns on rapid edits).
@@ -81,17 +82,27 @@ async def show_phase(update: Update, context: ContextTypes.DEFAULT_TYPE, view: R
 
 
 async def _show(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, view: RunView
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    view: RunView,
+    *,
+    alongside: Awaitable[object] | None = None,
+    afterwards: Callable[[], Awaitable[object]] | None = None,
 ) -> tuple[int, bool]:
     """`show_phase`, also saying whether the message reached the user. When it didn't
     (dropped connection, 5xx, 429 after retries) the run stays "not shown": the next tap
-    on any of its buttons, or any text, sends this phase again."""
+    on any of its buttons, or any text, sends this phase again.
+
+    Round trips: `alongside` (the callback answer) runs while the message is sent;
+    `afterwards` (closing the tapped message) only once it arrived, while the run notes
+    which message shows it, so a failed send leaves the old buttons in place."""
     svc = services(context)
     _, chat_id = sender_ids(update)
     run = view.run
     phase = view.state.phase
+    sending: Awaitable[botapi.Sent]
     if phase is Phase.CONSENT:
-        sent = await reply(
+        sending = reply(
             update,
             texts.ROUTINE_CONSENT,
             reply_markup=keyboards.routine_consent(run.id, run.version),
@@ -102,11 +113,11 @@ async def _show(
             callbacks.routine_tap(run.id, run.version, "np"),
         )
         intro = texts.PAIN_BEFORE if phase is Phase.BEFORE else texts.PAIN_AFTER
-        sent = await reply(update, intro, reply_markup=keypad)
+        sending = reply(update, intro, reply_markup=keypad)
     elif phase is Phase.CHECK:
         high = svc.content.safety.high_pain
         gentle_label = high.go_on_button if view.routine.gentle else high.gentle_button
-        sent = await reply(
+        sending = reply(
             update,
             texts.high_pain_before(svc.content.safety),
             reply_markup=keyboards.high_pain_choice(
@@ -114,14 +125,27 @@ async def _show(
             ),
         )
     elif phase is Phase.STEP:
-        sent = await send_step(context.bot, svc, chat_id, view)
+        sending = send_step(context.bot, svc, chat_id, view)
     else:
-        await show_ending(update, context, view)
+        await _together(show_ending(update, context, view), alongside)
+        if afterwards is not None:
+            await afterwards()
         return ConversationHandler.END, True
+    sent = await _together(sending, alongside)
     if sent.message is None:
         return IN_ROUTINE, False
-    await svc.routines.show_on(run.id, sent.message.message_id, run.version)
+    noting = svc.routines.show_on(run.id, sent.message.message_id, run.version)
+    await _together(noting, None if afterwards is None else afterwards())
     return IN_ROUTINE, True
+
+
+async def _together(first: Awaitable[T], other: Awaitable[object] | None) -> T:
+    """Await `first`, with `other` (if any, started first: the callback answer) running at
+    the same time; returns `first`'s result."""
+    if other is None:
+        return await first
+    _, result = await asyncio.gather(other, first)
+    return result
 
 
 async def show_ending(update: Update, context: ContextTypes.DEFAULT_TYPE, view: RunView) -> None:
@@ -214,11 +238,14 @@ async def _start(
             reply_markup=keyboards.routine_conflict(active.run.id, active.run.version, routine_id),
         )
         return IN_ROUTINE
-    await answer(update, f"Starting {started.view.routine.title}")
-    await remove_buttons(update)
+    acknowledged: Awaitable[object] | None = asyncio.gather(
+        answer(update, f"Starting {started.view.routine.title}"), remove_buttons(update)
+    )
     if started.first:  # once, before the first routine: how much discomfort is OK
-        await reply(update, texts.before_first_routine(svc.content.safety))
-    return await show_phase(update, context, started.view)
+        await _together(reply(update, texts.before_first_routine(svc.content.safety)), acknowledged)
+        acknowledged = None
+    state, _ = await _show(update, context, started.view, alongside=acknowledged)
+    return state
 
 
 def _data(update: Update) -> str:
@@ -277,9 +304,10 @@ async def _continue(update: Update, context: ContextTypes.DEFAULT_TYPE, run_id: 
         return None
     if not view.state.active:
         return await _ended(update, context)
-    await answer(update)
-    await remove_buttons(update)
-    return await show_phase(update, context, view)
+    state, _ = await _show(
+        update, context, view, alongside=asyncio.gather(answer(update), remove_buttons(update))
+    )
+    return state
 
 
 async def _ended(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
@@ -312,10 +340,13 @@ async def _apply(
     if tap.result is TapResult.STALE:
         assert tap.view is not None
         if not tap.view.shown:  # sending the current step failed: send it again
-            await answer(update)
-            state, shown = await _show(update, context, tap.view)
-            if shown:
-                await remove_buttons(update)
+            state, _ = await _show(
+                update,
+                context,
+                tap.view,
+                alongside=answer(update),
+                afterwards=lambda: remove_buttons(update),
+            )
             return state
         await answer(update, texts.STEP_BEHIND)
         return IN_ROUTINE
@@ -327,31 +358,34 @@ async def _apply(
         and view.state.step_index == before.step_index
     )
     if same_message:
-        await answer(update)
         shown_before = RunView(view.run, view.routine, view.steps, before)
         swap = illustration_for(svc.content, view) != illustration_for(svc.content, shown_before)
-        if not await _edit_step(context.bot, svc, view, swap_media=swap):
+        edited = _edit_step(context.bot, svc, view, swap_media=swap)
+        if not await _together(edited, answer(update)):
             return await show_phase(update, context, view)  # the step's message is gone
         return IN_ROUTINE
-    await answer(update, _ack(action, level))
+    # The answer goes out now; the next message doesn't wait for it to come back.
+    acknowledged = asyncio.ensure_future(answer(update, _ack(action, level)))
     persistent = (
         action is Action.PAIN and level is not None and await svc.pain.no_improvement_began(user_id)
     )
     if persistent and before.phase is Phase.BEFORE:
         await reply(update, texts.persistent_pain(svc.content.safety))
     left_message = view.run.message_id  # _show moves it on to the new message
-    state, shown = await _show(update, context, view)
+
+    async def close_tapped() -> None:
+        """The tapped message becomes a record: the level, the step's outcome, no buttons."""
+        if action is Action.PAIN and level is not None:
+            await _note_level(update, before.phase, level)
+        elif before.phase is Phase.STEP:
+            left = RunView(view.run, view.routine, view.steps, replace(before, timer_round=None))
+            await _close_step(context.bot, svc, left, action, left_message)
+        else:
+            await remove_buttons(update)
+
+    state, _ = await _show(update, context, view, alongside=acknowledged, afterwards=close_tapped)
     if persistent and before.phase is Phase.AFTER:  # after the summary, not before it
         await reply(update, texts.persistent_pain(svc.content.safety))
-    if not shown:
-        return state  # the next step never arrived: the old buttons stay, to send it again
-    if action is Action.PAIN and level is not None:
-        await _note_level(update, before.phase, level)
-    elif before.phase is Phase.STEP:
-        left = RunView(view.run, view.routine, view.steps, replace(before, timer_round=None))
-        await _close_step(context.bot, svc, left, action, left_message)
-    else:
-        await remove_buttons(update)
     return state
 
 

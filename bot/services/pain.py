@@ -188,6 +188,29 @@ class PainLog:
         async with self._sessions() as session, session.begin():
             return await self._insert(session, user_id, level, context, routine_run_id, area)
 
+    async def record_in(
+        self,
+        session: AsyncSession,
+        user_id: int,
+        level: int,
+        context: PainContext,
+        routine_run_id: int | None = None,
+    ) -> int:
+        """`record`, inside the caller's transaction (a routine tap stores its level in the
+        same transaction as the step it moves to), for a run the caller has just read as
+        this user's. Raises `ConsentRequired` without consent, `ValueError` for a level
+        outside 0..10."""
+        level = validate_level(level)
+        if await store.consent_at(session, user_id) is None:
+            raise ConsentRequired(user_id)
+        return await store.add_entry(
+            session, user_id, self._clock.now(), level, PainContext(context), routine_run_id, None
+        )
+
+    async def has_consent_in(self, session: AsyncSession, user_id: int) -> bool:
+        """`has_consent`, read in the caller's session (no second connection)."""
+        return await store.consent_at(session, user_id) is not None
+
     async def record_checkin(self, user_id: int, level: int, *, entries_seen: int) -> int | None:
         """Store a /pain keypad tap; None when the keypad is stale.
 

@@ -63,12 +63,11 @@ class Preferences:
     # --- the open question (bot/domain/questions.py) ------------------------------------
 
     async def question(self, user_id: int) -> Question | None:
-        """The question the bot is waiting for an answer to, if any."""
-        async with self._sessions() as session:
-            user = await users.get(session, user_id)
-        if user is None:
-            return None
-        return decode(user.question, user.question_seq, user.question_message_id)
+        """The question the bot is waiting for an answer to, if any. A plain read: it runs
+        before every command and routine button, so it never takes SQLite's write lock."""
+        async with self._reads() as session:
+            fields = await users.question_fields(session, user_id)
+        return None if fields is None else decode(*fields)
 
     async def ask(
         self, user_id: int, kind: Kind, argument: str = ""

@@ -44,6 +44,8 @@ class PainRecorder(Protocol):
 
     async def has_consent(self, user_id: int) -> bool: ...
 
+    async def has_consent_in(self, session: AsyncSession, user_id: int) -> bool: ...
+
     async def give_consent(self, user_id: int) -> None: ...
 
     async def consent_declined(self, user_id: int) -> bool: ...
@@ -57,6 +59,15 @@ class PainRecorder(Protocol):
         context: PainContext,
         routine_run_id: int | None = None,
         area: str | None = None,
+    ) -> int: ...
+
+    async def record_in(
+        self,
+        session: AsyncSession,
+        user_id: int,
+        level: int,
+        context: PainContext,
+        routine_run_id: int | None = None,
     ) -> int: ...
 
     async def current_streak(self, user_id: int) -> int: ...
@@ -261,7 +272,7 @@ class Routines:
                 new = apply(view.state, action, timer_rounds=timer_rounds(view.step), level=level)
             except InvalidTransition:
                 return Tap(TapResult.INVALID, view)
-            if new.phase is Phase.AFTER and not await self._pain.has_consent(user_id):
+            if new.phase is Phase.AFTER and not await self._pain.has_consent_in(session, user_id):
                 new = finish_without_after_check(new)
             now = self._clock.now()
             values: dict[str, object] = {
@@ -305,13 +316,15 @@ class Routines:
                 )
             for name, value in values.items():  # written above; no need to read it back
                 set_committed_value(run, name, value)
+            if action is Action.PAIN and level is not None:  # the level with the step it moves
+                context = (
+                    PainContext.BEFORE if view.state.phase is Phase.BEFORE else PainContext.AFTER
+                )
+                await self._pain.record_in(session, user_id, level, context, routine_run_id=run_id)
         if action is Action.CONSENT_YES:
             await self._pain.give_consent(user_id)
         elif action is Action.CONSENT_NO:
             await self._pain.decline_consent(user_id)
-        if action is Action.PAIN and level is not None:
-            context = PainContext.BEFORE if view.state.phase is Phase.BEFORE else PainContext.AFTER
-            await self._pain.record(user_id, level, context, routine_run_id=run_id)
         changes: tuple[Change, ...] = ()
         if new.status in (Status.COMPLETED, Status.HURT):
             after = self.view(run)
