@@ -212,7 +212,7 @@ def render(costs: list[TapCost]) -> str:
     rows = [
         [
             c.label,
-            ", ".join(f"{_SHORT.get(m, m)}×{n}" if n > 1 else _SHORT.get(m, m) for m, n in c.calls.items()),
+            ", ".join(_SHORT.get(m, m) + (f"×{n}" if n > 1 else "") for m, n in c.calls.items()),
             str(sum(c.calls.values())),
             str(c.waves),
             "yes" if c.answered_first else "no",

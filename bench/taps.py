@@ -19,12 +19,15 @@ next step's photo by file_id. Both run against the same loopback server in the s
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import (
@@ -49,7 +52,6 @@ from tests.harness.bot import make_settings
 REPO = Path(__file__).resolve().parents[1]
 ANSWER_TIMEOUT = 60.0  # a user waits this long for the answer to a tap
 CHANGE_TIMEOUT = 3.0  # and then this long for the chat to change (a stale tap changes nothing)
-POLL_S = 0.02  # how often a waiting user looks at its chat
 
 
 SYSTEMS = {
@@ -175,8 +177,25 @@ def _latest_with_buttons(server: LoopbackBotAPI, user_id: int) -> SimMessage | N
     return None
 
 
+# Bot API methods after which a user's chat looks different (new or changed message).
+CHAT_CHANGES = (
+    "sendMessage",
+    "sendPhoto",
+    "sendAnimation",
+    "editMessageText",
+    "editMessageCaption",
+    "editMessageReplyMarkup",
+    "editMessageMedia",
+    "deleteMessage",
+)
+
+
 class Crowd:
-    """Users tapping through routines on a loopback server; notes each tap's update time."""
+    """Users tapping through routines on a loopback server; notes each tap's update time.
+
+    Waiting users cost nothing: the server's handlers for `answerCallbackQuery` and the
+    message methods are wrapped (on this server instance only) to wake the one user the
+    call concerns, so no user polls and the load generator stays cheap beside the bot."""
 
     def __init__(self, server: LoopbackBotAPI, ids: list[int], seed: int = 11) -> None:
         self.server = server
@@ -185,53 +204,64 @@ class Crowd:
         self.tapped_at: dict[str, float] = {}  # callback query id -> when its update was made
         self.measuring = False
         self.stop_at = 0.0
-        self._answered_ids: set[str] = set()
-        self._scanned = 0
-        self._unread: list[int] = []  # calls whose parameters were not read yet
+        self._answered: dict[str, asyncio.Event] = {}
+        self._changed: dict[int, asyncio.Event] = {i: asyncio.Event() for i in ids}
+        handlers = dict(server._handlers)
+        for method in (*CHAT_CHANGES, "answerCallbackQuery"):
+            handlers[method] = self._wrap(handlers[method], method)
+        server._handlers = handlers  # type: ignore[misc]
 
-    def _answered(self, query_id: str) -> bool:
-        calls = self.server.calls
-        fresh = [*self._unread, *range(self._scanned, len(calls))]
-        self._scanned = len(calls)
-        self._unread = []
-        for index in fresh:
-            call = calls[index]
-            if not call.params and not call.done:
-                self._unread.append(index)
-            elif call.method == "answerCallbackQuery":
-                self._answered_ids.add(str(call.params.get("callback_query_id")))
-        return query_id in self._answered_ids
+    def _wrap(
+        self, handler: Callable[[Any, dict[str, Any]], Any], method: str
+    ) -> Callable[[Any, dict[str, Any]], Any]:
+        def wrapped(server: Any, params: dict[str, Any]) -> Any:
+            result = handler(server, params)
+            if method == "answerCallbackQuery":
+                event = self._answered.get(str(params.get("callback_query_id")))
+            else:
+                event = self._changed.get(_int(params.get("chat_id")))
+            if event is not None:
+                event.set()
+            return result
+
+        return wrapped
 
     async def walk(self, user_id: int, think: tuple[float, float]) -> None:
+        changed = self._changed[user_id]
         while time.perf_counter() < self.stop_at:
             message = _latest_with_buttons(self.server, user_id)
             data = None if message is None else _pick(message)
-            before = len(self.server.bot_messages(user_id))
+            changed.clear()
+            answered = None
+            query_id = ""
             if message is None or data is None:
                 self.server.send_text(user_id, "/stretch")
-                labels: list[str] = []
-                query_id = None
             else:
-                labels = message.button_labels()
-                update_id = self.server.press_button(user_id, message.message_id, data)
-                queries = reversed(self.server.callback_queries())
-                query_id = next(q.id for q in queries if q.update_id == update_id)
+                self.server.press_button(user_id, message.message_id, data)
+                query = self.server.last_callback_query()
+                assert query is not None
+                query_id = query.id
+                answered = self._answered[query_id] = asyncio.Event()
                 if self.measuring:
                     self.tapped_at[query_id] = time.perf_counter()
-            waited = 0.0
-            while waited < ANSWER_TIMEOUT and not (query_id is None or self._answered(query_id)):
-                await asyncio.sleep(POLL_S)
-                waited += POLL_S
-            waited = 0.0
-            while waited < CHANGE_TIMEOUT:
-                changed = len(self.server.bot_messages(user_id)) > before or (
-                    message is not None and message.button_labels() != labels
-                )
-                if changed:
-                    break
-                await asyncio.sleep(POLL_S)
-                waited += POLL_S
+            if answered is not None:
+                await _wait(answered, ANSWER_TIMEOUT)
+                del self._answered[query_id]
+            await _wait(changed, CHANGE_TIMEOUT)  # a stale tap changes nothing
             await asyncio.sleep(self.random.uniform(*think))
+
+
+def _int(value: object) -> int:
+    try:
+        return int(str(value))
+    except ValueError:
+        return 0
+
+
+async def _wait(event: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            await event.wait()
 
 
 async def _run_scenario(

@@ -319,6 +319,11 @@ class UsersMixin(UpdatesMixin, InspectionMixin):
         """Every callback query created by press_button*, in order."""
         return list(self._callback_queries.values())
 
+    def last_callback_query(self) -> SimCallbackQuery | None:
+        """The callback query created last (without copying them all)."""
+        last = next(reversed(self._callback_queries), None)
+        return None if last is None else self._callback_queries[last]
+
     def unanswered_callback_queries(self) -> list[SimCallbackQuery]:
         """Queries the bot never answered (expired ones aside); a test should assert this
         is empty."""

@@ -1,0 +1,101 @@
+"""What a routine tap costs, counted: the callback answer comes before everything but the
+state change, the state change is one transaction, nothing is re-read.
+
+The real bot on the loopback Bot API and a real SQLite file; SQLAlchemy's engine events
+and the bot's own HTTP client are observed, nothing is replaced. No timing is asserted
+(`bench/tapcost.py` prints the same counts for every kind of tap).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from tests.harness.bot import BotHarness, onboard
+
+
+@contextmanager
+def journal(harness: BotHarness) -> Iterator[list[str]]:
+    """Everything the bot does, in order: SQL statements, commits, and each Bot API
+    request as the bot's HTTP client starts it ("api:<method>")."""
+    entries: list[str] = []
+
+    def executed(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        entries.append(" ".join(statement.split()[:4]))
+
+    def committed(_conn: Any) -> None:
+        entries.append("COMMIT")
+
+    assert harness.app is not None
+    request: Any = harness.app.bot.request
+    original = request.do_request
+
+    async def do_request(url: str, *args: Any, **kwargs: Any) -> Any:
+        entries.append("api:" + url.rsplit("/", 1)[-1])
+        return await original(url, *args, **kwargs)
+
+    request.do_request = do_request
+    event.listen(Engine, "before_cursor_execute", executed)
+    event.listen(Engine, "commit", committed)
+    try:
+        yield entries
+    finally:
+        event.remove(Engine, "before_cursor_execute", executed)
+        event.remove(Engine, "commit", committed)
+        request.do_request = original
+
+
+def until_answer(entries: list[str]) -> list[str]:
+    return entries[: entries.index("api:answerCallbackQuery")]
+
+
+async def test_done_answers_after_one_transaction_without_reading_back(
+    harness: BotHarness,
+) -> None:
+    user = harness.new_user("Ana")
+    await onboard(harness, user)
+    await harness.send(user, "/stretch")
+    await harness.tap(user, "Quick start")
+    await harness.tap(user, "No thanks")
+    await harness.tap(user, "Done")  # the clips of steps 1-2 are uploaded and cached now
+    await harness.tap(user, "Stop")
+    await harness.send(user, "/stretch")
+    await harness.tap(user, "Quick start")
+
+    with journal(harness) as entries:
+        await harness.tap(user, "Done")
+
+    assert "2 of 5" in harness.last_text(user)
+    before = until_answer(entries)
+    assert [e for e in before if e.startswith("api:")] == [], "a Bot API call before the answer"
+    assert not any("IMMEDIATE" in e for e in before), "a read took SQLite's write lock"
+    # the open-question check, then the run read and its compare-and-set, committed
+    assert len([e for e in before if e != "COMMIT"]) <= 3, before
+    assert before.count("COMMIT") == 1, before
+    statements = [e for e in entries if not e.startswith("api:") and e != "COMMIT"]
+    assert len(statements) <= 4, statements  # + noting which message shows the run
+    assert not any(e.startswith("SELECT") for e in statements[3:]), "read back after the tap"
+    methods = sorted(e for e in entries if e.startswith("api:"))
+    assert methods == ["api:answerCallbackQuery", "api:editMessageCaption", "api:sendAnimation"]
+
+
+async def test_pain_level_is_stored_with_the_step_it_moves_to(harness: BotHarness) -> None:
+    user = harness.new_user("Ana")
+    await onboard(harness, user)
+    await harness.send(user, "/stretch")
+    await harness.tap(user, "Quick start")
+    await harness.tap(user, "Yes, keep track")
+
+    with journal(harness) as entries:
+        await harness.tap(user, "5")
+
+    assert "Pain before: 5/10" in "\n".join(harness.bot_texts(user))
+    moved = next(i for i, e in enumerate(entries) if e.startswith("UPDATE routine_runs SET"))
+    stored = next(i for i, e in enumerate(entries) if e.startswith("INSERT INTO pain_entries"))
+    committed = entries.index("COMMIT", moved)
+    assert moved < stored < committed, "the level and the step change in two transactions"
+    assert "api:answerCallbackQuery" in entries[committed:]
