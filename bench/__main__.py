@@ -20,10 +20,10 @@ from pathlib import Path
 
 os.environ.setdefault("PTB_TIMEDELTA", "true")  # as the tests do: RetryAfter as a timedelta
 
-from bench import dbcost, dispatch, duequery, machine, startup, taps
+from bench import burst, dbcost, dispatch, duequery, machine, startup, tapcost, taps
 from bench.report import count, pairs
 
-SECTIONS = ("startup", "dispatch", "db", "taps", "due")
+SECTIONS = ("startup", "dispatch", "db", "taps", "tapcost", "due", "burst")
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,7 @@ class Plan:
     tap_repeats: int
     tap_systems: list[str]
     due_sizes: list[int]
+    burst_sizes: list[int]
 
 
 def tap_scenarios(seconds: float) -> list[taps.Scenario]:
@@ -55,6 +56,7 @@ FULL = Plan(
     tap_repeats=3,
     tap_systems=["floor", "serial", "bot"],
     due_sizes=[100_000, 1_000_000],
+    burst_sizes=[burst.TARGET],  # measured, not extrapolated: about 6 minutes
 )
 QUICK = Plan(
     startup_sizes=[0, 10_000],
@@ -65,6 +67,7 @@ QUICK = Plan(
     tap_repeats=1,
     tap_systems=["floor", "bot"],
     due_sizes=[20_000],
+    burst_sizes=[300],  # 10,000 extrapolated from 300
 )
 
 
@@ -85,27 +88,34 @@ async def run(plan: Plan, sections: set[str], workdir: Path, quick: bool) -> Non
     emit(pairs("Machine", header))
     if "startup" in sections:
         sizes = ", ".join(count(n) for n in plan.startup_sizes)
-        progress(f"[1/5] start-up with {sizes} users ...")
+        progress(f"[1/6] start-up with {sizes} users ...")
         results = await startup.measure(plan.startup_sizes, plan.startup_repeats, workdir)
         emit(startup.render(results, plan.startup_repeats))
     if "dispatch" in sections:
         runs = ", ".join(f"{count(n)} ({limiter})" for n, limiter in plan.dispatch_runs)
-        progress(f"[2/5] dispatch throughput: {runs} due users ...")
+        progress(f"[2/6] dispatch throughput: {runs} due users ...")
         emit(dispatch.render(await dispatch.measure(plan.dispatch_runs, workdir)))
     if "db" in sections:
         sizes = ", ".join(count(n) for n in plan.db_sizes)
-        progress(f"[3/5] database side with {sizes} due users ...")
+        progress(f"[3/6] database side with {sizes} due users ...")
         emit(dbcost.render(await dbcost.measure(plan.db_sizes, workdir)))
     if "taps" in sections:
-        progress("[4/5] tap latency: storm, closed loop, ordinary, beside a bare-PTB floor ...")
+        progress("[4/6] tap latency: storm, closed loop, ordinary, beside a bare-PTB floor ...")
         measured = await taps.measure(
             plan.tap_scenarios, plan.tap_repeats, workdir, plan.tap_systems
         )
         emit(taps.render(measured, plan.tap_scenarios, plan.tap_repeats))
+    if "tapcost" in sections:
+        progress("[4b] what one tap costs: calls, waves, SQL (counted) ...")
+        emit(tapcost.render(await tapcost.measure(workdir)))
     if "due" in sections:
         sizes = ", ".join(count(n) for n in plan.due_sizes)
-        progress(f"[5/5] due-reminder query with {sizes} users ...")
+        progress(f"[5/6] due-reminder query with {sizes} users ...")
         emit(duequery.render(await duequery.measure(plan.due_sizes, workdir)))
+    if "burst" in sections:
+        sizes = ", ".join(count(n) for n in plan.burst_sizes)
+        progress(f"[6/6] burst: {sizes} reminders due at one instant, poll + wake ...")
+        emit(burst.render(await burst.measure(plan.burst_sizes, workdir)))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -88,7 +88,7 @@ async def measure_one(n: int, workdir: Path) -> BurstResult:
         dispatch_wake=True,
         timer_tick_seconds=1.0,
     )
-    bot = RunningBot(server, settings, clock)  # type: ignore[arg-type]
+    bot = RunningBot(server, settings, clock)
     result = BurstResult(users=n)
     try:
         await bot.start()

@@ -14,7 +14,7 @@ from telegram.ext import Application, BaseRateLimiter, BaseUpdateProcessor
 
 from bot import lifecycle
 from bot.app import build_application
-from bot.clock import ManualClock
+from bot.clock import Clock
 from bot.config import Settings
 from bot.handlers.common import application_services
 from bot.reminders import DispatchReport
@@ -41,9 +41,9 @@ class RunningBot:
 
     def __init__(
         self,
-        server: LoopbackBotAPI,
+        server: LoopbackBotAPI | None,  # None: a server in another process (bench.tapserver)
         settings: Settings,
-        clock: ManualClock,
+        clock: Clock,
         *,
         rate_limiter: BaseRateLimiter | None = None,  # type: ignore[type-arg]
         update_processor: BaseUpdateProcessor | None = None,

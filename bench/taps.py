@@ -13,19 +13,21 @@ Latency is from the moment the tap's update is available to `getUpdates` to the 
 `answerCallbackQuery` reaches the loopback server. The floor is a bare PTB `Application`
 (no database, no rate limiter, PTB's default one-update-at-a-time processing) whose one
 handler makes the calls a step tap makes: answer, edit the tapped step's caption, send the
-next step's photo by file_id. Both run against the same loopback server in the same run.
+next step's clip (sendAnimation) by file_id, as the bot does. Both run against the same
+loopback server in the same run.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import random
 import statistics
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -45,9 +47,9 @@ from bench.report import table
 from bench.seed import START, create_database, user_ids
 from bot import lifecycle
 from bot.clock import ManualClock
+from bot.config import Settings
 from loopback import LoopbackBotAPI
 from loopback.server import SimMessage
-from tests.harness.bot import make_settings
 
 REPO = Path(__file__).resolve().parents[1]
 ANSWER_TIMEOUT = 60.0  # a user waits this long for the answer to a tap
@@ -106,10 +108,11 @@ def _floor_keyboard(n: int) -> InlineKeyboardMarkup:
 
 
 class Floor:
-    """PTB's defaults, no database: answer, edit the caption, send the next photo."""
+    """PTB's defaults, no database: answer, edit the caption, send the next clip."""
 
-    def __init__(self, server: LoopbackBotAPI) -> None:
-        self.server = server
+    def __init__(self, base_url: str, token: str) -> None:
+        self.base_url = base_url
+        self.token = token
         self.file_id = ""
         self.app: Application | None = None  # type: ignore[type-arg]
 
@@ -120,7 +123,7 @@ class Floor:
             step = int(query.data.split(":")[1])
             await query.answer()
             await query.edit_message_caption(f"Step {step} ✅ Done", reply_markup=None)
-            await context.bot.send_photo(
+            await context.bot.send_animation(
                 query.message.chat.id,
                 self.file_id,
                 caption=f"Step {step + 1}: hold 30 s",
@@ -129,9 +132,9 @@ class Floor:
 
         app = (
             ApplicationBuilder()
-            .token(self.server.token)
-            .base_url(f"{self.server.base_url}/bot")
-            .base_file_url(f"{self.server.base_url}/file/bot")
+            .token(self.token)
+            .base_url(f"{self.base_url}/bot")
+            .base_file_url(f"{self.base_url}/file/bot")
             .request(HTTPXRequest(connection_pool_size=64))
             .get_updates_request(HTTPXRequest())
             .build()
@@ -139,16 +142,17 @@ class Floor:
         app.add_handler(CallbackQueryHandler(tapped))
         await lifecycle.start_polling(app, poll_timeout=1)
         self.app = app
-        image = next((REPO / "content" / "images").glob("*.png"))
-        first = await app.bot.send_photo(
+        clip = next((REPO / "content" / "animations").glob("*.mp4"))
+        first = await app.bot.send_animation(
             chat_ids[0],
-            InputFile(image.read_bytes(), filename=image.name),
+            InputFile(clip.read_bytes(), filename=clip.name),
             caption="Step 1: hold 30 s",
             reply_markup=_floor_keyboard(1),
         )
-        self.file_id = first.photo[-1].file_id
+        assert first.animation is not None
+        self.file_id = first.animation.file_id
         for chat_id in chat_ids[1:]:
-            await app.bot.send_photo(
+            await app.bot.send_animation(
                 chat_id, self.file_id, caption="Step 1: hold 30 s", reply_markup=_floor_keyboard(1)
             )
 
@@ -248,7 +252,8 @@ class Crowd:
                 await _wait(answered, ANSWER_TIMEOUT)
                 del self._answered[query_id]
             await _wait(changed, CHANGE_TIMEOUT)  # a stale tap changes nothing
-            await asyncio.sleep(self.random.uniform(*think))
+            thinking = self.random.uniform(*think)
+            await asyncio.sleep(min(thinking, max(0.0, self.stop_at - time.perf_counter())))
 
 
 def _int(value: object) -> int:
@@ -264,9 +269,16 @@ async def _wait(event: asyncio.Event, seconds: float) -> None:
             await event.wait()
 
 
-async def _run_scenario(
-    server: LoopbackBotAPI, calls: TimedCalls, scenario: Scenario, system: str, ids: list[int]
+async def run_crowd(
+    server: LoopbackBotAPI,
+    calls: TimedCalls,
+    scenario: Scenario,
+    ids: list[int],
+    mark: Callable[[str], None],
 ) -> TapRun:
+    """The crowd walks for the warm-up and the measured window; `mark` is told when the
+    window starts ("measuring") and ends ("window-end"). Everything but the SQL count
+    (which belongs to the bot's process) is filled in."""
     crowd = Crowd(server, ids)
     warmup = 2.0
     began = time.perf_counter()
@@ -275,15 +287,15 @@ async def _run_scenario(
     await asyncio.sleep(warmup)
     since = len(calls)
     crowd.measuring = True
-    with SqlCounter() as sql:
-        measured_from = time.perf_counter()
-        await asyncio.sleep(scenario.seconds)
-        crowd.measuring = False
-        measured_to = time.perf_counter()
-        until = len(calls)
-        await asyncio.gather(*walkers)
-    run = TapRun(scenario=scenario.name, system=system, seconds=measured_to - measured_from)
-    run.statements = sql.statements
+    mark("measuring")
+    measured_from = time.perf_counter()
+    await asyncio.sleep(scenario.seconds)
+    crowd.measuring = False
+    measured_to = time.perf_counter()
+    mark("window-end")
+    until = len(calls)
+    await asyncio.gather(*walkers)
+    run = TapRun(scenario=scenario.name, system="", seconds=measured_to - measured_from)
     answers: dict[str, float] = {}
     for call, at in zip(calls[since:], calls.arrived[since:], strict=True):
         query_id = call.params.get("callback_query_id")
@@ -305,7 +317,7 @@ async def _run_scenario(
     return run
 
 
-async def _prepare_bot_users(server: LoopbackBotAPI, ids: list[int]) -> None:
+async def prepare_bot_users(server: LoopbackBotAPI, ids: list[int]) -> None:
     """Each user opens the routine picker, so the measured walk starts from buttons."""
     for user_id in ids:
         server.send_text(user_id, "/stretch")
@@ -343,38 +355,118 @@ async def measure(
     return runs
 
 
+class TapServer:
+    """The loopback server and the crowd in a process of their own (`bench.tapserver`)."""
+
+    def __init__(self, process: asyncio.subprocess.Process, base_url: str, token: str) -> None:
+        self.process = process
+        self.base_url = base_url
+        self.token = token
+
+    @classmethod
+    async def start(cls, users: int) -> TapServer:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bench.tapserver",
+            str(users),
+            cwd=REPO,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        hello = await cls._read(process)
+        return cls(process, str(hello["base_url"]), str(hello["token"]))
+
+    @staticmethod
+    async def _read(process: asyncio.subprocess.Process) -> dict[str, Any]:
+        assert process.stdout is not None
+        line = await process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"bench.tapserver exited ({await process.wait()})")
+        message: dict[str, Any] = json.loads(line)
+        return message
+
+    def send(self, command: dict[str, Any]) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write((json.dumps(command) + "\n").encode())
+
+    async def prepare(self) -> None:
+        self.send({"op": "prepare"})
+        await self._read(self.process)
+
+    async def run(self, scenario: Scenario, system: str) -> TapRun:
+        """The crowd's run; the bot's SQL statements are counted here, in its process,
+        between the server's marks."""
+        self.send({"op": "run", "scenario": asdict(scenario)})
+        sql = SqlCounter()
+        statements = 0
+        while True:
+            message = await self._read(self.process)
+            if message.get("mark") == "measuring":
+                sql.__enter__()
+            elif message.get("mark") == "window-end":
+                sql.__exit__(None, None, None)
+                statements = sql.statements
+            elif "result" in message:
+                run = TapRun(**message["result"])
+                run.system = system
+                run.statements = statements
+                return run
+
+    async def stop(self) -> None:
+        if self.process.returncode is None:
+            self.send({"op": "stop"})
+            assert self.process.stdin is not None
+            self.process.stdin.close()
+            try:
+                async with asyncio.timeout(10):
+                    await self.process.wait()
+            except TimeoutError:
+                self.process.kill()
+                await self.process.wait()
+
+
+def _settings(remote: TapServer, database_url: str) -> Settings:
+    """The bot's settings against the tap server (as `tests.harness.bot.make_settings`)."""
+    return Settings(
+        _env_file=None,
+        bot_token=remote.token,
+        bot_api_url=remote.base_url,
+        database_url=database_url,
+        dispatch_interval_seconds=3600,
+        dispatch_wake=False,
+        timer_tick_seconds=3600,
+        http_timeout_seconds=10,
+    )
+
+
 async def _measure_one(
     scenario: Scenario, system: str, most: int, workdir: Path, repeat: int
 ) -> TapRun:
-    server = LoopbackBotAPI()
-    calls = TimedCalls()
-    server.calls = calls
     ids = list(user_ids(scenario.users))
-    for user_id in ids:
-        server.add_user(first_name="Bench", user_id=user_id)
-    await server.start()
+    remote = await TapServer.start(scenario.users)
     try:
         if system == "floor":
-            floor = Floor(server)
+            floor = Floor(remote.base_url, remote.token)
             await floor.start(ids)
             try:
-                return await _run_scenario(server, calls, scenario, system, ids)
+                return await remote.run(scenario, system)
             finally:
                 await floor.stop()
         path = workdir / f"taps-{scenario.name}-{repeat}.sqlite3"
         database = await create_database(path, most, all_due=False)
-        bot = stack.RunningBot(server, make_settings(server, database.url), ManualClock(START))
+        bot = stack.RunningBot(None, _settings(remote, database.url), ManualClock(START))
         if system == "serial":  # how the bot ran before: PTB's defaults, the old bucket
             bot.rate_limiter = limiters.make("ptb-bucket")
             bot.update_processor = SimpleUpdateProcessor(1)
         await bot.start()
         try:
-            await _prepare_bot_users(server, ids)
-            return await _run_scenario(server, calls, scenario, system, ids)
+            await remote.prepare()
+            return await remote.run(scenario, system)
         finally:
             await bot.stop()
     finally:
-        await server.stop()
+        await remote.stop()
 
 
 def _median(runs: list[TapRun], value: str) -> float:
@@ -404,9 +496,9 @@ def render(runs: list[TapRun], scenarios: list[Scenario], repeats: int) -> str:
             c = cells[system]
             ratio = ""
             if system != "floor" and cells["floor"]["p99"]:
-                ratio = (
-                    f"{c['rate'] / cells['floor']['rate']:.2f}× rate, "
-                    f"{c['p99'] / cells['floor']['p99']:.2f}× p99"
+                floor = cells["floor"]
+                ratio = f"{c['rate'] / floor['rate']:.2f}× rate, " + ", ".join(
+                    f"{c[p] / floor[p]:.2f}× {p}" for p in ("p50", "p90", "p99") if floor[p]
                 )
             rows.append(
                 [
