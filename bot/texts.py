@@ -329,6 +329,10 @@ ROUTINE_ENDED = "This routine has ended."
 
 STEP_BEHIND = "That step is already behind you."
 
+STEP_CARD_UP_TO_DATE = "Already done: the card shows it now."
+
+QUESTION_ANSWERED = "You've already answered that, so this button isn't valid any more."
+
 
 def routine_stopped(done: int) -> str:
     """Stop, or every stretch skipped: say what was done, never more."""

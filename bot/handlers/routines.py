@@ -336,6 +336,12 @@ async def _apply(
         await answer(update, texts.INVALID_BUTTON, alert=True)
         return None
     if tap.result is TapResult.ENDED:
+        assert tap.view is not None
+        if action in QUESTION_ACTIONS and version >= tap.view.state.version - 1:
+            # a second tap on the answer that ended it: its summary is already there
+            await answer(update, texts.QUESTION_ANSWERED)
+            await remove_buttons(update)
+            return ConversationHandler.END
         return await _ended(update, context)
     if tap.result is TapResult.STALE:
         assert tap.view is not None
@@ -348,7 +354,7 @@ async def _apply(
                 afterwards=lambda: remove_buttons(update),
             )
             return state
-        await answer(update, texts.STEP_BEHIND)
+        await answer(update, _stale_text(update, action, tap.view))
         return IN_ROUTINE
     view, before = tap.view, tap.before
     assert view is not None and before is not None
@@ -387,6 +393,30 @@ async def _apply(
     if persistent and before.phase is Phase.AFTER:  # after the summary, not before it
         await reply(update, texts.persistent_pain(svc.content.safety))
     return state
+
+
+#: The buttons of a routine's questions (consent, the 0-10 keypads, the high-pain choice);
+#: every other action is a step card's button.
+QUESTION_ACTIONS = frozenset(
+    {
+        Action.CONSENT_YES,
+        Action.CONSENT_NO,
+        Action.PAIN,
+        Action.SKIP_PAIN,
+        Action.GENTLE,
+        Action.REST,
+    }
+)
+
+
+def _stale_text(update: Update, action: Action, view: RunView) -> str:
+    """What an old or double-tapped routine button answers, true for its kind of button."""
+    if action in QUESTION_ACTIONS:
+        return texts.QUESTION_ANSWERED
+    message = update.effective_message
+    if message is not None and message.message_id == view.run.message_id:
+        return texts.STEP_CARD_UP_TO_DATE  # the card still shown, already edited
+    return texts.STEP_BEHIND
 
 
 STEP_OUTCOMES = {
