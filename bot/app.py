@@ -41,6 +41,7 @@ from bot.handlers.routines import timer_job
 from bot.health import record_dispatch_pass
 from bot.reminders import ReminderDispatcher
 from bot.services.container import Services
+from bot.services.my_routines import MyRoutines
 from bot.services.pain import PainLog
 from bot.services.preferences import Preferences
 from bot.services.program import ProgramService
@@ -147,6 +148,7 @@ def build_application(
         zone_finder = await asyncio.to_thread(TimezoneFinder)
         pain = PainLog(sessions, clock)
         program = ProgramService(sessions, clock, content, pain)
+        mine = MyRoutines(sessions, clock, content)
         sender = TelegramDeliverySender(
             application.bot,
             weekly=WeeklySummarySender(pain, content.safety),
@@ -169,9 +171,10 @@ def build_application(
                 write_sessions=create_write_session_factory(engine),
                 lease=settings.delivery_lease,
             ),
-            routines=Routines(sessions, clock, content, pain, program),
+            routines=Routines(sessions, clock, content, pain, program, mine),
             pain=pain,
             program=program,
+            mine=mine,
         )
         limiter = application.bot.rate_limiter
         if not is_sqlite(normalize_url(settings.database_url)) and isinstance(

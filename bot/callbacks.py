@@ -140,8 +140,19 @@ def parse_settings_action(data: str) -> str | None:
     return match[1] if match else None
 
 
+# A routine id in buttons: a shipped routine's id, or a user routine's "u-<row id>".
+ROUTINE_REF = r"([a-z0-9_]{1,40}|u-[1-9][0-9]{0,9})"
+
+
+def _routine_ref(ref: str) -> str | None:
+    """The ref, with a user routine's row id bounded like every other id."""
+    if ref.startswith("u-") and _row_id(ref[2:]) is None:
+        return None
+    return ref
+
+
 # The routine the reminder starts: dr:<routine id>
-DEFAULT_ROUTINE_PATTERN = re.compile(r"^dr:([a-z0-9_]{1,40})$")
+DEFAULT_ROUTINE_PATTERN = re.compile(rf"^dr:{ROUTINE_REF}$")
 
 
 def default_routine(routine_id: str) -> str:
@@ -149,9 +160,9 @@ def default_routine(routine_id: str) -> str:
 
 
 def parse_default_routine(data: str) -> str | None:
-    """The routine id (whether it exists is the content's business)."""
+    """The routine id (whether it exists, and is theirs, is the service's business)."""
     match = DEFAULT_ROUTINE_PATTERN.match(data)
-    return match[1] if match else None
+    return _routine_ref(match[1]) if match else None
 
 
 # Weekday toggles: d:0 .. d:6
@@ -216,7 +227,7 @@ def parse_reminder_reply(data: str) -> ReminderButton | None:
 
 
 # Start a routine by id (routine picker, summaries, bad-day suggestions): go:<routine id>
-ROUTINE_START_PATTERN = re.compile(r"^go:([a-z0-9_]{1,40})$")
+ROUTINE_START_PATTERN = re.compile(rf"^go:{ROUTINE_REF}$")
 
 
 def routine_start(routine_id: str) -> str:
@@ -225,11 +236,11 @@ def routine_start(routine_id: str) -> str:
 
 def parse_routine_start(data: str) -> str | None:
     match = ROUTINE_START_PATTERN.match(data)
-    return match[1] if match else None
+    return _routine_ref(match[1]) if match else None
 
 
 # Start over: abandon the routine in progress and start this one: gx:<routine id>
-ROUTINE_RESTART_PATTERN = re.compile(r"^gx:([a-z0-9_]{1,40})$")
+ROUTINE_RESTART_PATTERN = re.compile(rf"^gx:{ROUTINE_REF}$")
 
 
 def routine_restart(routine_id: str) -> str:
@@ -238,7 +249,7 @@ def routine_restart(routine_id: str) -> str:
 
 def parse_routine_restart(data: str) -> str | None:
     match = ROUTINE_RESTART_PATTERN.match(data)
-    return match[1] if match else None
+    return _routine_ref(match[1]) if match else None
 
 
 # A tap inside a routine: rt:<run id>:<version>:<action>
@@ -452,7 +463,101 @@ def parse_program(data: str) -> ProgramTap | None:
     return ProgramTap(match[1], stretch_id)
 
 
+# --- Your own routines and share links (issue #14) -----------------------------------
+
+# /routines: mr:list, mr:new, mr:<v|s|e|d|dy|def>:<routine id> (view, share, edit, delete?,
+# delete!, use for reminders)
+MY_ROUTINE_ACTIONS = ("v", "s", "e", "d", "dy")
+MY_ROUTINES_PATTERN = re.compile(
+    rf"^mr:(?:(list|new)|({'|'.join(MY_ROUTINE_ACTIONS)}):{ROUTINE_REF})$"
+)
+
+
+class MyRoutineButton(NamedTuple):
+    action: str  # "list", "new", or one of MY_ROUTINE_ACTIONS
+    ref: str | None  # the routine id, for the per-routine actions
+
+
+def my_routines(action: str, ref: str | None = None) -> str:
+    if ref is None:
+        if action not in ("list", "new"):
+            raise ValueError(action)
+        return _join("mr", action)
+    if action not in MY_ROUTINE_ACTIONS:
+        raise ValueError(action)
+    return _join("mr", action, ref)
+
+
+def parse_my_routines(data: str) -> MyRoutineButton | None:
+    match = MY_ROUTINES_PATTERN.match(data)
+    if not match:
+        return None
+    if match[1]:
+        return MyRoutineButton(match[1], None)
+    ref = _routine_ref(match[3])
+    return None if ref is None else MyRoutineButton(match[2], ref)
+
+
+# The builder: mb:<draft id>:<version>:<action>[:<argument>]; lib (the stretch library),
+# back, chair, gentle, name, save, drop; add:<stretch id>, up:<index>, rm:<index>.
+BUILDER_ACTIONS = ("lib", "back", "chair", "gentle", "name", "save", "drop")
+BUILDER_PATTERN = re.compile(
+    rf"^mb:(\d{{1,12}}):(\d{{1,6}}):(?:({'|'.join(BUILDER_ACTIONS)})"
+    r"|(add):([a-z][a-z0-9_]{0,30})|(up|rm):(\d{1,2}))$"
+)
+
+
+class BuilderButton(NamedTuple):
+    draft_id: int
+    version: int
+    action: str
+    argument: str | int | None = None  # a stretch id (add) or a position (up, rm)
+
+
+def builder(draft_id: int, version: int, action: str, argument: str | int | None = None) -> str:
+    if argument is None:
+        if action not in BUILDER_ACTIONS:
+            raise ValueError(action)
+        return _join("mb", draft_id, version, action)
+    if action not in ("add", "up", "rm"):
+        raise ValueError(action)
+    return _join("mb", draft_id, version, action, argument)
+
+
+def parse_builder(data: str) -> BuilderButton | None:
+    match = BUILDER_PATTERN.match(data)
+    if not match:
+        return None
+    draft_id, version = _row_id(match[1]), _bounded(match[2], 0, MAX_VERSION)
+    if draft_id is None or version is None:
+        return None
+    if match[3]:
+        return BuilderButton(draft_id, version, match[3])
+    if match[4]:
+        return BuilderButton(draft_id, version, "add", match[5])
+    return BuilderButton(draft_id, version, match[6], int(match[7]))
+
+
+# A share link's preview: sh:<keep|grow|no>:<tag>, the tag being 8 hex digits of the code's
+# hash, so a preview of an older link is recognisably stale (the code itself is too long
+# for callback data; it waits in users.pending_share).
+SHARE_PATTERN = re.compile(r"^sh:(keep|grow|no):([0-9a-f]{8})$")
+
+
+def share_answer(choice: str, tag: str) -> str:
+    return _join("sh", choice, tag)
+
+
+def parse_share_answer(data: str) -> tuple[str, str] | None:
+    """(choice, tag) of a share preview's button."""
+    match = SHARE_PATTERN.match(data)
+    return (match[1], match[2]) if match else None
+
+
 _OTHER_FLOWS = (
+    MY_ROUTINES_PATTERN,
+    BUILDER_PATTERN,
+    SHARE_PATTERN,
     SETTINGS_PATTERN,
     DEFAULT_ROUTINE_PATTERN,
     WEEKDAY_PATTERN,

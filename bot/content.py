@@ -53,6 +53,7 @@ __all__ = [
     "SafetyTexts",
     "Stretch",
     "cautions_alert",
+    "check_routine",
     "describe_dose",
     "describe_duration",
     "load_content",
@@ -667,6 +668,15 @@ def _check_routine(routine: Routine, stretches: Mapping[str, Stretch], rel: str)
                 err = exc.errors()[0]
                 field = ".".join(str(part) for part in ("items", index, "dose", *err["loc"]))
                 raise ContentError(rel, field, _message(err["msg"])) from exc
+
+
+def check_routine(
+    routine: Routine, stretches: Mapping[str, Stretch], where: str = "routine"
+) -> None:
+    """Check a routine made outside ``content/`` (a user's own, or one from a share link)
+    by exactly the rules shipped routines meet on load: known stretches, doses that apply,
+    and its promises (``no_floor``, ``in_bed``, ``gentle``). Raises ``ContentError``."""
+    _check_routine(routine, stretches, where)
 
 
 def _load_routines(root: Path, stretches: Mapping[str, Stretch]) -> dict[str, Routine]:

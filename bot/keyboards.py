@@ -274,3 +274,116 @@ def delete_confirm(asked_at: datetime) -> InlineKeyboardMarkup:
 def open_private_chat(link: str) -> InlineKeyboardMarkup:
     """One URL button (a deep link) that opens the private chat with the bot."""
     return InlineKeyboardMarkup([[InlineKeyboardButton(texts.OPEN_PRIVATE_CHAT_BUTTON, url=link)]])
+
+
+# --- Your own routines and share links (issue #14) ---------------------------------------
+
+
+def my_routines_list(
+    own: list[tuple[str, str]], shipped: list[tuple[str, str]]
+) -> InlineKeyboardMarkup:
+    """/routines: one button per routine (routine id, label), then "New routine"."""
+    rows = [[button(label, callbacks.my_routines("v", ref))] for ref, label in own]
+    rows += [[button(label, callbacks.my_routines("v", ref))] for ref, label in shipped]
+    rows.append([button(texts.NEW_ROUTINE_BUTTON, callbacks.my_routines("new"))])
+    return InlineKeyboardMarkup(rows)
+
+
+def routine_detail(ref: str, *, own: bool) -> InlineKeyboardMarkup:
+    """One routine: start, share; change and delete for the user's own; back to the list."""
+    rows = [
+        [
+            button("▶️ Start", callbacks.routine_start(ref)),
+            button("🔗 Share", callbacks.my_routines("s", ref)),
+        ]
+    ]
+    if own:
+        rows.append(
+            [
+                button("✏️ Change", callbacks.my_routines("e", ref)),
+                button("🗑 Delete", callbacks.my_routines("d", ref)),
+            ]
+        )
+    rows.append([button("⬅️ All routines", callbacks.my_routines("list"))])
+    return InlineKeyboardMarkup(rows)
+
+
+def delete_routine_confirm(ref: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [button(texts.ROUTINE_DELETE_YES, callbacks.my_routines("dy", ref))],
+            [button(texts.ROUTINE_DELETE_NO, callbacks.my_routines("v", ref))],
+        ]
+    )
+
+
+def builder(
+    draft_id: int,
+    version: int,
+    stretch_names: list[str],
+    *,
+    chair_only: bool,
+    gentle: bool,
+    can_add: bool,
+) -> InlineKeyboardMarkup:
+    """The builder: add, each stretch with ⬆️ (move up) and ✖️ (remove), the filters, name,
+    save and throw away."""
+
+    def tap(action: str, argument: str | int | None = None) -> str:
+        return callbacks.builder(draft_id, version, action, argument)
+
+    rows = []
+    if can_add:
+        rows.append([button("➕ Add a stretch", tap("lib"))])
+    for index, name in enumerate(stretch_names):
+        row = [button(f"{index + 1}. {name}", tap("up", index))]
+        if len(stretch_names) > 1:
+            row[0] = button(f"⬆️ {index + 1}. {name}", tap("up", index))
+        row.append(button("✖️", tap("rm", index)))
+        rows.append(row)
+    rows.append(
+        [
+            button(f"🪑 Chair only: {texts.on_off(chair_only)}", tap("chair")),
+            button(f"🪶 Gentle: {texts.on_off(gentle)}", tap("gentle")),
+        ]
+    )
+    rows.append([button("✏️ Name it", tap("name"))])
+    rows.append([button("💾 Save", tap("save")), button("🗑 Throw away", tap("drop"))])
+    return InlineKeyboardMarkup(rows)
+
+
+def builder_library(
+    draft_id: int, version: int, stretches: list[tuple[str, str]]
+) -> InlineKeyboardMarkup:
+    """The stretch library under the builder's filters: (stretch id, label) each."""
+    rows = [
+        [button(label, callbacks.builder(draft_id, version, "add", sid))]
+        for sid, label in stretches
+    ]
+    rows.append([button("✅ Done adding", callbacks.builder(draft_id, version, "back"))])
+    return InlineKeyboardMarkup(rows)
+
+
+def share_preview(tag: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [button(texts.SHARE_KEEP_BUTTON, callbacks.share_answer("keep", tag))],
+            [button(texts.SHARE_GROW_BUTTON, callbacks.share_answer("grow", tag))],
+            [button(texts.SHARE_NO_BUTTON, callbacks.share_answer("no", tag))],
+        ]
+    )
+
+
+def after_save(ref: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [button("▶️ Start it now", callbacks.routine_start(ref))],
+            [button("⏰ Use for reminders", callbacks.default_routine(ref))],
+            [button("⬅️ All routines", callbacks.my_routines("list"))],
+        ]
+    )
+
+
+def name_question(seq: int) -> InlineKeyboardMarkup:
+    """The routine-name question: typed, with a way out."""
+    return InlineKeyboardMarkup([[way_out(seq, back=False)]])

@@ -135,6 +135,7 @@ STOPPED = (
 HELP_COMMANDS = (
     "<b>What I can do</b>\n"
     "/stretch – start a guided stretching routine\n"
+    "/routines – make your own routine, or share one\n"
     "/pain – log how your back feels (0-10)\n"
     "/progress – your pain chart and streak\n"
     "/settings – reminder time, time zone, days, pause\n"
@@ -173,6 +174,7 @@ PRIVACY = (
 
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("stretch", "Start a guided stretching routine"),
+    ("routines", "Your own routines, and share links"),
     ("pain", "Log how your back feels (0-10)"),
     ("progress", "Your pain chart and streak"),
     ("settings", "Reminder time, time zone, days, pause"),
@@ -722,3 +724,86 @@ RESTING_ROUTINE = (
     "🛌 Every stretch of that routine is resting this week, because even its easier "
     "versions hurt. Try another routine in /stretch, or rest today."
 )
+
+
+# --- Your own routines and share links (issue #14) ---------------------------------------
+
+MY_ROUTINES_TITLE = "🗂 <b>Routines</b>"
+MY_ROUTINES_NONE = (
+    "You haven't made one of your own yet. Tap ➕ New routine to pick stretches from the "
+    "library, in the order you like."
+)
+MY_ROUTINES_OWN = "<b>Yours</b> ({count} of {limit}):"
+MY_ROUTINES_SHIPPED = "<b>Ready-made</b>:"
+MY_ROUTINES_HINT = "Tap one to see its stretches, start it, share it or change it."
+NEW_ROUTINE_BUTTON = "➕ New routine"
+MY_ROUTINES_FULL = (
+    "You already keep 10 routines, the most I can hold. Delete one you no longer use first."
+)
+BUILDER_NEW = "🛠 <b>New routine</b>"
+BUILDER_EDIT = "✏️ <b>Changing</b>"
+BUILDER_EMPTY = "No stretches yet. Tap ➕ Add a stretch."
+BUILDER_UNNAMED = "<i>no name yet</i>"
+BUILDER_FILTERS = "🪑 Chair only: <b>{chair}</b> · 🪶 Gentle: <b>{gentle}</b>"
+BUILDER_FILTERS_HELP = (
+    "Chair only keeps everything off the floor. Gentle uses the easier versions, in one "
+    "position, nothing standing."
+)
+BUILDER_LIBRARY = "Tap a stretch to add it at the end; tap as many as you like."
+BUILDER_LIBRARY_EMPTY = "No stretch fits these filters together with the ones you chose."
+BUILDER_STALE = "This list has changed since; use the newest one."
+BUILDER_GONE = "That routine isn't being changed any more. Send /routines to start again."
+BUILDER_FULL_STRETCHES = "That's 10 stretches, as many as one routine holds."
+BUILDER_NEEDS_NAME = "Give it a name first: tap ✏️ Name it."
+BUILDER_DISCARDED = "🗑 Thrown away; nothing was saved."
+ASK_ROUTINE_NAME = (
+    "✏️ <b>What should this routine be called?</b>\nType a name of up to 40 characters, "
+    "like <i>Morning back</i>."
+)
+NAME_EMPTY = "That name is empty. Type a few words, or /cancel."
+NAME_TOO_LONG = "That's a bit long: 40 characters at most, please."
+NAME_MARKUP = "Please leave out the &lt; and &gt; signs."
+ROUTINE_DELETE_ASK = "🗑 Delete <b>{name}</b>? Its stretches stay in the library."
+ROUTINE_DELETE_YES = "🗑 Yes, delete it"
+ROUTINE_DELETE_NO = "Keep it"
+ROUTINE_DELETED = "🗑 <b>{name}</b> is deleted."
+ROUTINE_GONE = "That routine has been deleted."
+SHARE_LINK = (
+    "🔗 <b>{name}</b>, with its doses:\n{link}\n\n"
+    "Whoever opens this link sees the stretches and can add them to their own routines. "
+    "It holds no personal data."
+)
+SHARE_IMPOSSIBLE = "This routine can't be put into a link."
+SHARED_TITLE = "📨 <b>A routine was shared with you</b>"
+SHARED_PRESCRIBED = (
+    "Add it to keep these doses as they are, or let them grow a little when the stretches "
+    "feel easy."
+)
+SHARE_KEEP_BUTTON = "➕ Add, keep these doses"
+SHARE_GROW_BUTTON = "➕ Add, doses may grow"
+SHARE_NO_BUTTON = "✖️ No thanks"
+SHARE_ADDED = "✅ Added as <b>{name}</b>. It's in /stretch now; /routines lets you rename it."
+SHARE_DECLINED = "👍 Not added."
+SHARE_AFTER_SETUP = "Now, the routine from the link you opened:"
+SHARE_PROBLEMS = {
+    "malformed": "That link looks cut off or mistyped, so I can't read a routine from it. "
+    "Please ask for the link again.",
+    "version": "That link was made in a format I don't know. Please ask for a fresh link.",
+    "too_long": "That link holds more than I can read. Please ask for the link again.",
+    "unknown_stretch": "That link names a stretch I don't have, so I can't add it.",
+    "impossible_dose": "That link asks for a dose no one should do, so I won't add it.",
+    "broken_promise": "That routine doesn't keep its own promise (like nothing on the "
+    "floor), so I won't add it.",
+}
+RULE_PROBLEMS = {
+    "no_stretch": "A routine needs at least one stretch.",
+    "floor": "With Chair only on, nothing can happen on the floor.",
+    "gentle_easier": "A gentle routine uses the easier versions only.",
+    "gentle_standing": "A gentle routine has nothing standing.",
+    "gentle_one_position": "A gentle routine stays in one position throughout.",
+    "other": "That doesn't fit this routine.",
+}
+
+
+def on_off(value: bool) -> str:
+    return "on" if value else "off"

@@ -256,22 +256,49 @@ async def test_odd_private_updates_never_reach_a_handler(
     chat = {"id": user.id, "type": "private", "first_name": "Ana"}
     odd: list[dict[str, Any]] = [
         # a message in a private chat sent on behalf of a chat
-        {"message": {"message_id": 900, "date": now, "chat": chat, "text": "/delete",
-                     "sender_chat": {"id": -100123, "type": "channel", "title": "X"},
-                     "entities": [{"type": "bot_command", "offset": 0, "length": 7}]}},
+        {
+            "message": {
+                "message_id": 900,
+                "date": now,
+                "chat": chat,
+                "text": "/delete",
+                "sender_chat": {"id": -100123, "type": "channel", "title": "X"},
+                "entities": [{"type": "bot_command", "offset": 0, "length": 7}],
+            }
+        },
         # a private message without a sender at all
         {"message": {"message_id": 901, "date": now, "chat": chat, "text": "hello"}},
         # a private chat whose user is someone else (forged)
-        {"message": {"message_id": 902, "date": now, "chat": chat, "text": "/stop",
-                     "from": {"id": user.id + 1, "is_bot": False, "first_name": "Eve"},
-                     "entities": [{"type": "bot_command", "offset": 0, "length": 5}]}},
+        {
+            "message": {
+                "message_id": 902,
+                "date": now,
+                "chat": chat,
+                "text": "/stop",
+                "from": {"id": user.id + 1, "is_bot": False, "first_name": "Eve"},
+                "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
+            }
+        },
         # a message from a bot
-        {"message": {"message_id": 903, "date": now, "chat": chat, "text": "/stop",
-                     "from": {"id": user.id, "is_bot": True, "first_name": "Robo"},
-                     "entities": [{"type": "bot_command", "offset": 0, "length": 5}]}},
+        {
+            "message": {
+                "message_id": 903,
+                "date": now,
+                "chat": chat,
+                "text": "/stop",
+                "from": {"id": user.id, "is_bot": True, "first_name": "Robo"},
+                "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
+            }
+        },
         # updates of types the bot never asked for
-        {"channel_post": {"message_id": 5, "date": now, "text": "/start",
-                          "chat": {"id": -100555, "type": "channel", "title": "News"}}},
+        {
+            "channel_post": {
+                "message_id": 5,
+                "date": now,
+                "text": "/start",
+                "chat": {"id": -100555, "type": "channel", "title": "News"},
+            }
+        },
         {"inline_query": {"id": "1", "from": user.to_api(), "query": "stretch", "offset": ""}},
     ]
     for update in odd:
@@ -279,8 +306,15 @@ async def test_odd_private_updates_never_reach_a_handler(
     # A button on an inline message (no chat at all): answered, nothing else.
     await harness.settle(
         harness.server.inject_update(
-            {"callback_query": {"id": "77", "from": user.to_api(), "chat_instance": "1",
-                                "inline_message_id": "AAA", "data": "del:no"}}
+            {
+                "callback_query": {
+                    "id": "77",
+                    "from": user.to_api(),
+                    "chat_instance": "1",
+                    "inline_message_id": "AAA",
+                    "data": "del:no",
+                }
+            }
         )
     )
     assert harness.server.calls_to("answerCallbackQuery")[-1].params.get("show_alert") is True

@@ -461,4 +461,3 @@ def test_every_stretch_has_a_clip_and_a_still(content: Content) -> None:
         for easier in (False, True):
             picture = content.illustration(stretch, easier=easier)
             assert picture.kind == "animation" and picture.path.is_file()
-

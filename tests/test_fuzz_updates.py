@@ -56,6 +56,9 @@ PARSERS = [
     callbacks.parse_pain_area,
     callbacks.parse_pain_consent,
     callbacks.parse_delete_answer,
+    callbacks.parse_my_routines,
+    callbacks.parse_builder,
+    callbacks.parse_share_answer,
 ]
 # Buttons matched by a pattern rather than a parser (they change nothing anyway).
 PATTERNS = [callbacks.CAUTIONS_PATTERN, callbacks.RED_FLAGS_PATTERN]
@@ -77,12 +80,35 @@ NUMBERS = st.one_of(
     st.sampled_from([0, 1, 2**31 - 1, 2**31, 2**32, 2**63, 10**12 - 1, 253_402_300_800]),
 )
 WORDS = st.sampled_from(
-    ["ok", "no", "yes", "go", "snooze", "skip", "done", "show", "cy", "np", "quick", "time"]
+    [
+        *("ok", "no", "yes", "go", "snooze", "skip", "done", "show", "cy", "np", "quick"),
+        *("time", "list", "new", "v", "dy", "u-1", "add", "save", "keep", "bridge"),
+    ]
 )
 FORGED = st.builds(
     lambda prefix, parts: ":".join([prefix, *map(str, parts)]),
     st.sampled_from(
-        ["t", "z", "q", "s", "dr", "d", "p", "r", "go", "gx", "rt", "rp", "pn", "pa", "pc", "del"]
+        [
+            "t",
+            "z",
+            "q",
+            "s",
+            "dr",
+            "d",
+            "p",
+            "r",
+            "go",
+            "gx",
+            "rt",
+            "rp",
+            "pn",
+            "pa",
+            "pc",
+            "del",
+            "mr",
+            "mb",
+            "sh",
+        ]
     ),
     st.lists(st.one_of(NUMBERS, WORDS, st.text(max_size=6)), max_size=4),
 ).filter(fits)

@@ -26,7 +26,8 @@ def documents(harness: BotHarness, user: SimUser) -> list[SimMessage]:
 
 async def with_history(harness: BotHarness, *users: SimUser) -> None:
     """Onboard (UTC, 07:00) and leave a row in every user table: two pain readings (one with
-    an area), a routine run with its program rows, a sent reminder and a 1-day pause."""
+    an area), a routine run with its program rows, a routine of their own (built by taps), a
+    sent reminder and a 1-day pause."""
     for user in users:
         await onboard(harness, user, at="07:00", zone="UTC")
         await harness.send(user, "/pain")
@@ -38,6 +39,14 @@ async def with_history(harness: BotHarness, *users: SimUser) -> None:
         now = harness.clock.now()
         run_id = await add_run(harness, user.id, now, now + timedelta(minutes=8))
         await add_program(harness, user.id, run_id, now)
+        await harness.send(user, "/routines")
+        await harness.tap(user, "New routine")
+        await harness.tap(user, "Add a stretch")
+        await harness.tap(user, "Bridge ·")
+        await harness.tap(user, "Done adding")
+        await harness.tap(user, "Name it")
+        await harness.send(user, "My evening")
+        await harness.tap(user, "Save")
     harness.clock.set(datetime(2026, 3, 3, 7, 0, tzinfo=UTC))
     assert sorted((await harness.dispatch()).sent_user_ids) == sorted(u.id for u in users)
     for user in users:
@@ -70,6 +79,8 @@ async def test_export_sends_every_table_as_csv_and_json(harness: BotHarness) -> 
     assert tables["pause_periods"][0]["start_date"] == "2026-03-03"
     assert tables["deliveries"][0]["status"] == "sent"
     assert tables["routine_runs"][0]["status"] == "completed"
+    [own] = tables["my_routines"]
+    assert own["name"] == "My evening" and '"stretch":"bridge"' in own["items"]
     assert tables["run_steps"][0]["stretch_id"] == "bridge"
     assert tables["program_stretches"][0]["level"] == -1
     assert tables["program_changes"][0]["reason"] == "held_pain"

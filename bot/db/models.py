@@ -95,6 +95,9 @@ class User(Base):
     question_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # The message whose buttons answer it (they are removed once it is answered).
     question_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # A share code from a deep link (/start <code>) waiting to be shown or added: kept across
+    # onboarding and restarts, cleared when the routine is added or declined.
+    pending_share: Mapped[str | None] = mapped_column(String(64))
 
 
 class Delivery(Base):
@@ -191,6 +194,9 @@ class RoutineRun(Base):
     plan: Mapped[str | None] = mapped_column(Text)
     # The answer to "How was it?" (bot/domain/program.py Feedback), once.
     feedback: Mapped[str | None] = mapped_column(String(8))
+    # A user routine (routine_id "u-<id>") as it was when the run started: title, promises
+    # and items as JSON, so editing or deleting the routine never changes a run under way.
+    custom_routine: Mapped[str | None] = mapped_column(Text)
 
 
 class RunStep(Base):
@@ -267,6 +273,37 @@ class ProgramChange(Base):
     to_level: Mapped[int] = mapped_column(SmallInteger)
 
 
+class MyRoutine(Base):
+    """A routine a user made (or added from a share link); also the builder's draft.
+
+    Its id elsewhere (runs, the reminder's default, buttons) is ``u-<id>``
+    (`bot.domain.my_routines`). A draft is not listed; a draft with `edits` set replaces
+    that routine when saved.
+    """
+
+    __tablename__ = "my_routines"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str | None] = mapped_column(String(64))
+    # The stretches in order, as JSON (`bot.domain.my_routines.items_to_json`).
+    items: Mapped[str] = mapped_column(Text)
+    no_floor: Mapped[bool] = mapped_column(Boolean, default=False)
+    gentle: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Whether doses may grow (issue #14's progression); off for a link's prescribed doses
+    # unless the user allowed it when adding.
+    progress: Mapped[bool] = mapped_column(Boolean, default=True)
+    from_link: Mapped[bool] = mapped_column(Boolean, default=False)
+    draft: Mapped[bool] = mapped_column(Boolean, default=False)
+    edits: Mapped[int | None] = mapped_column(Integer)
+    # Bumped on every change; the builder's buttons carry it (stale and double taps).
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class PainEntry(Base):
     """One pain level 0-10. Only the number, when, in what context and (optionally) where."""
 
@@ -321,6 +358,7 @@ USER_TABLES: tuple[type[Base], ...] = (
     RoutineRun,
     Delivery,
     PausePeriod,
+    MyRoutine,
     User,
 )
 """Every table holding a user's rows, children first: what /delete erases."""

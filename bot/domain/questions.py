@@ -26,6 +26,7 @@ class Kind(StrEnum):
     PAIN_LEVEL = "pain_level"  # the /pain keypad (argument: readings when it was shown)
     PAIN_AREA = "pain_area"  # where it hurts (argument: the pain entry id)
     DELETE = "delete"  # /delete confirmation
+    ROUTINE_NAME = "routine_name"  # a name for the routine being built (argument: draft id)
 
 
 @dataclass(frozen=True)

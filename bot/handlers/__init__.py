@@ -17,6 +17,7 @@ from bot.handlers import (
     common,
     fallbacks,
     info,
+    my_routines,
     pain,
     preferences,
     privacy,
@@ -62,6 +63,7 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     application.add_handler(common.MalformedCallbackQueryHandler())
     application.add_handlers(preferences.build_handlers())
     application.add_handler(routines.build_conversation())
+    application.add_handlers(my_routines.build_handlers())
     application.add_handlers(settings.build_commands())
     application.add_handlers(settings.build_handlers())
     application.add_handlers(info.build_handlers())

@@ -16,7 +16,7 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot import callbacks, texts
 from bot.domain.questions import Kind, Question, is_cancel
-from bot.handlers import asking, fallbacks, pain, preferences, privacy
+from bot.handlers import asking, fallbacks, my_routines, pain, preferences, privacy
 from bot.handlers.common import reply, sender_ids, services
 
 TypedAnswer = Callable[[Update, ContextTypes.DEFAULT_TYPE, Question, str], Awaitable[None]]
@@ -30,6 +30,7 @@ TYPED: dict[Kind, TypedAnswer] = {
     Kind.PAIN_LEVEL: pain.level_typed,
     Kind.PAIN_AREA: pain.area_typed,
     Kind.DELETE: privacy.delete_typed,
+    Kind.ROUTINE_NAME: my_routines.name_typed,
 }
 
 #: Commands that only show something: the question stays open across them.

@@ -30,7 +30,7 @@ from bot.domain.timezones import (
     zone_from_location,
 )
 from bot.domain.zone_abbreviations import places_for
-from bot.handlers import asking
+from bot.handlers import asking, my_routines
 from bot.handlers.common import (
     Handler,
     answer,
@@ -51,6 +51,11 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user_id, chat_id = sender_ids(update)
     prefs = services(context).preferences
     user = (await prefs.greet(user_id, chat_id)).user
+    code = my_routines.start_code(context.args)
+    if code is not None:  # a share link: t.me/<bot>?start=<code>
+        await my_routines.link_opened(update, context, code, onboarded=user.onboarded)
+        if user.onboarded:
+            return
     if user.onboarded:
         user = await prefs.subscribe(user_id)
         paused = is_paused(user, local_today(user, context))
@@ -324,6 +329,7 @@ async def _finish(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user_id, _ = sender_ids(update)
     user = await services(context).preferences.finish_onboarding(user_id)
     await reply(update, texts.setup_done(await current_schedule(user, context)))
+    await my_routines.show_pending(update, context, after_setup=True)
 
 
 async def _in_settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:

@@ -6,13 +6,21 @@ Pure functions of a run's state and the content; the routine handlers send what 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import datetime
 from html import escape
 
 from telegram import InlineKeyboardMarkup
 
 from bot import keyboards, texts
-from bot.content import Content, RoutineStep, SafetyTexts, describe_dose, describe_duration
+from bot.content import (
+    Content,
+    Routine,
+    RoutineStep,
+    SafetyTexts,
+    describe_dose,
+    describe_duration,
+)
 from bot.domain.routine import Phase
 from bot.handlers.program_views import dose_note, version_note
 from bot.services.routines import RunView, timer_rounds
@@ -118,8 +126,16 @@ def step_keyboard(view: RunView) -> InlineKeyboardMarkup:
     )
 
 
-def picker_rows(content: Content, *, gentle_first: bool, default_id: str) -> list[tuple[str, str]]:
-    routines = list(content.routines.values())
+def picker_rows(
+    content: Content,
+    *,
+    gentle_first: bool,
+    default_id: str,
+    own: Sequence[Routine] = (),
+) -> list[tuple[str, str]]:
+    """(routine id, label) of each button: the shipped routines (gentle first on a bad
+    day), then the user's own; the reminder's routine starred."""
+    routines: list[Routine] = [*content.routines.values(), *own]
     if gentle_first:
         gentle = content.gentle_routine
         routines = [gentle, *[r for r in routines if r.id != gentle.id]]
@@ -131,11 +147,11 @@ def picker_rows(content: Content, *, gentle_first: bool, default_id: str) -> lis
     return rows
 
 
-def picker_text(content: Content, *, bad_day: bool) -> str:
+def picker_text(content: Content, *, bad_day: bool, own: Sequence[Routine] = ()) -> str:
     lines = [texts.PICK_ROUTINE]
     if bad_day:
         lines.append(texts.BAD_DAY_SUGGESTION)
-    for routine in content.routines.values():
+    for routine in [*content.routines.values(), *own]:
         lines.append(f"• <b>{escape(routine.title)}</b>: {escape(routine.description)}")
     return "\n".join(lines)
 

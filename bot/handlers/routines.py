@@ -206,11 +206,12 @@ async def stretch_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         )
         return IN_ROUTINE
     bad_day = await svc.pain.is_bad_day(user_id)
-    default = svc.routines.default_for(await svc.preferences.get(user_id))
-    rows = picker_rows(svc.content, gentle_first=bad_day, default_id=default.id)
+    default = await svc.routines.default_of(await svc.preferences.get(user_id))
+    own = await svc.mine.saved(user_id)
+    rows = picker_rows(svc.content, gentle_first=bad_day, default_id=default.id, own=own)
     await reply(
         update,
-        picker_text(svc.content, bad_day=bad_day),
+        picker_text(svc.content, bad_day=bad_day, own=own),
         reply_markup=keyboards.routine_picker(rows),
     )
     return ConversationHandler.END
@@ -221,13 +222,17 @@ async def _start(
 ) -> int | None:
     user_id, _ = sender_ids(update)
     svc = services(context)
-    if routine_id not in svc.content.routines:
+    if await svc.routines.find(user_id, routine_id) is None:  # forged, or deleted since
         await answer(update, texts.INVALID_BUTTON, alert=True)
         return None
     if await svc.preferences.get(user_id) is None:  # buttons never create users
         await answer(update, texts.FINISH_SETUP_FIRST, alert=True)
         return None
-    started = await svc.routines.start(user_id, routine_id, replace_active=replace_active)
+    try:
+        started = await svc.routines.start(user_id, routine_id, replace_active=replace_active)
+    except KeyError:  # deleted between the two reads
+        await answer(update, texts.INVALID_BUTTON, alert=True)
+        return None
     if started.view is None:
         assert started.active is not None
         active = started.active
@@ -276,7 +281,7 @@ async def reminder_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if not await svc.routines.reminder_is_theirs(user_id, delivery_id):
         await answer(update, texts.INVALID_BUTTON, alert=True)
         return None
-    routine = svc.routines.default_for(await svc.preferences.get(user_id))
+    routine = await svc.routines.default_of(await svc.preferences.get(user_id))
     return await _start(update, context, routine.id, replace_active=False)
 
 

@@ -82,7 +82,7 @@ def settings_text(user: User, routine_title: str, schedule: str) -> str:
 
 
 async def _settings_text(user: User, context: ContextTypes.DEFAULT_TYPE) -> str:
-    routine = services(context).routines.default_for(user)
+    routine = await services(context).routines.default_of(user)
     return settings_text(user, routine.title, await current_schedule(user, context))
 
 
@@ -136,11 +136,13 @@ async def menu_action(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     elif action == "routine":
         await answer(update)
         svc = services(context)
-        choices = [(r.id, r.title) for r in svc.content.routines.values()]
+        own = await svc.mine.saved(user.id)
+        choices = [(r.id, r.title) for r in [*svc.content.routines.values(), *own]]
+        current = await svc.routines.default_of(user)
         await edit_or_send(
             update,
             "🧘 <b>Which routine should the reminder start?</b>",
-            reply_markup=keyboards.default_routines(choices, svc.routines.default_for(user).id),
+            reply_markup=keyboards.default_routines(choices, current.id),
         )
     elif action == "resume":
         was_subscribed = user.subscribed
@@ -211,8 +213,8 @@ async def default_routine_chosen(update: Update, context: ContextTypes.DEFAULT_T
     routine_id = callbacks.parse_default_routine(query.data)
     assert routine_id is not None  # the handler's pattern
     svc = services(context)
-    routine = svc.content.routines.get(routine_id)
-    if routine is None:
+    routine = await svc.routines.find(user.id, routine_id)
+    if routine is None:  # forged, someone else's, or deleted since
         await answer(update, texts.INVALID_BUTTON, alert=True)
         return
     user = await svc.preferences.set_default_routine(user.id, routine.id)

@@ -12,6 +12,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.content import Content
 from bot.reminders import ReminderDispatcher
+from bot.services.my_routines import MyRoutines
 from bot.services.pain import PainLog
 from bot.services.preferences import Preferences
 from bot.services.program import ProgramService
@@ -33,5 +34,6 @@ class Services:
     routines: Routines
     pain: PainLog
     program: ProgramService
+    mine: MyRoutines
     # This process's share of the token's broadcast budget (PostgreSQL only).
     budget: BroadcastBudget | None = None

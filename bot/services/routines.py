@@ -24,6 +24,7 @@ from bot.db import deliveries as deliveries_db
 from bot.db import routines as runs_db
 from bot.db import users as users_db
 from bot.db.models import RoutineRun, User
+from bot.domain.my_routines import UserRoutine, from_snapshot, snapshot
 from bot.domain.pain import PainContext
 from bot.domain.program import Change, StepOutcome
 from bot.domain.routine import (
@@ -36,6 +37,7 @@ from bot.domain.routine import (
     begin,
     finish_without_after_check,
 )
+from bot.services.my_routines import MyRoutines
 from bot.services.program import ProgramService, plan_json, steps_from_plan
 
 
@@ -160,6 +162,12 @@ def timer_rounds(step: RoutineStep | None) -> int:
     return step.dose.sets * step.dose.sides
 
 
+def _may_progress(routine: Routine) -> bool:
+    """Whether the program may grow this routine's doses: always for shipped and self-made
+    routines; for one added from a share link only if the user allowed it when adding."""
+    return routine.progress if isinstance(routine, UserRoutine) else True
+
+
 class Routines:
     """Use cases of the guided routine."""
 
@@ -170,12 +178,14 @@ class Routines:
         content: Content,
         pain: PainRecorder,
         program: ProgramService,
+        mine: MyRoutines | None = None,
     ) -> None:
         self._sessions = sessions
         self._clock = clock
         self._content = content
         self._pain = pain
         self._program = program
+        self._mine = mine or MyRoutines(sessions, clock, content)
         # What doesn't change while the bot runs, so a tap neither hashes files nor asks
         # the database again: illustration keys by path, Telegram file_ids by key.
         self._image_keys: dict[Path, str] = {}
@@ -187,17 +197,38 @@ class Routines:
         chosen = user.default_routine if user is not None else None
         return self._content.routines.get(chosen or "") or self._content.default_routine
 
+    async def default_of(self, user: User | None) -> Routine:
+        """`default_for`, the user's own routines included (a deleted one: the content's)."""
+        if user is not None and user.default_routine:
+            own = await self._mine.routine(user.id, user.default_routine)
+            if own is not None:
+                return own
+        return self.default_for(user)
+
+    async def find(self, user_id: int, routine_id: str) -> Routine | None:
+        """A shipped routine, or one of the user's own (``u-<id>``)."""
+        return await self._mine.find(user_id, routine_id)
+
+    def steps_of(self, routine: Routine) -> list[RoutineStep]:
+        """A routine's steps as written (its own doses), before the user's program."""
+        return routine.steps(self._content)
+
     def gentle_for(self, routine: Routine) -> Routine:
         """The routine to go on with after a high reading: this one if it is gentle."""
         return routine if routine.gentle else self._content.gentle_routine
 
     def view(self, run: RoutineRun) -> RunView:
         """A run with its steps: those stored when it started (the user's program applied),
-        or the routine's own for a run from before the program existed."""
-        routine = self._content.routines.get(run.routine_id) or self._content.default_routine
+        or the routine's own for a run from before the program existed. A user routine comes
+        from the copy the run keeps, so editing or deleting it mid-run changes nothing."""
+        routine: Routine
+        if run.custom_routine is not None:
+            routine = from_snapshot(run.custom_routine)
+        else:
+            routine = self._content.routines.get(run.routine_id) or self._content.default_routine
         steps = steps_from_plan(run.plan, self._content) if run.plan else None
         if steps is None:
-            steps = routine.steps(self._content)
+            steps = self.steps_of(routine)
         return RunView(run, routine, steps, state_of(run, len(steps)))
 
     async def active(self, user_id: int) -> RunView | None:
@@ -212,11 +243,14 @@ class Routines:
         return None if run is None or run.user_id != user_id else self.view(run)
 
     async def start(self, user_id: int, routine_id: str, *, replace_active: bool) -> Started:
-        """Start a routine; with another one active, either report it or abandon it."""
-        routine = self._content.routines.get(routine_id)
+        """Start a routine (shipped, or the user's own ``u-<id>``); with another one active,
+        either report it or abandon it. Raises KeyError for an unknown routine."""
+        routine = await self.find(user_id, routine_id)
         if routine is None:
             raise KeyError(routine_id)
-        steps = await self._program.steps_for(user_id, routine.steps(self._content))
+        steps = await self._program.steps_for(
+            user_id, self.steps_of(routine), progress=_may_progress(routine)
+        )
         if not steps:
             return Started(view=None, resting=True)
         consent = await self._pain.has_consent(user_id)
@@ -242,6 +276,7 @@ class Routines:
             run = RoutineRun(
                 user_id=user_id,
                 routine_id=routine.id,
+                custom_routine=snapshot(routine) if isinstance(routine, UserRoutine) else None,
                 status=state.status.value,
                 phase=state.phase.value,
                 step_index=0,
@@ -290,7 +325,10 @@ class Routines:
             if action is Action.GENTLE:  # after a high reading: the gentle routine instead
                 gentle = self.gentle_for(view.routine)
                 steps = await self._program.steps_for(
-                    user_id, gentle.steps(self._content), session=session
+                    user_id,
+                    self.steps_of(gentle),
+                    progress=_may_progress(gentle),
+                    session=session,
                 )
                 if not steps:  # every gentle stretch is resting this week: rest today
                     new = apply(view.state, Action.REST)
@@ -298,6 +336,8 @@ class Routines:
                 else:
                     values["routine_id"] = gentle.id
                     values["plan"] = plan_json(steps)
+                    if gentle is not view.routine:  # a shipped routine: no copy needed
+                        values["custom_routine"] = None
                 values["step_index"] = 0
             if action is Action.TIMER and view.step is not None:
                 hold = view.step.dose.hold_seconds or 0

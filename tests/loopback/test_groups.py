@@ -91,8 +91,14 @@ async def test_injected_callback_queries_without_a_message_can_be_answered(
     server: LoopbackBotAPI, bot: Bot, user: SimUser
 ) -> None:
     server.inject_update(
-        {"callback_query": {"id": "9", "from": user.to_api(), "chat_instance": "1",
-                            "inline_message_id": "AAA"}}
+        {
+            "callback_query": {
+                "id": "9",
+                "from": user.to_api(),
+                "chat_instance": "1",
+                "inline_message_id": "AAA",
+            }
+        }
     )
     [update] = await bot.get_updates()
     assert update.callback_query is not None and update.callback_query.data is None

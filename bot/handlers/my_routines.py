@@ -1,0 +1,508 @@
+"""/routines: your own routines (build, change, delete), and share links for every routine.
+
+The builder edits one message in place; its buttons carry the draft's version, so a double
+tap or an older message's button is answered and changes nothing. The name is a typed
+answer to an open question (bot/handlers/asking.py), so it survives a restart and /cancel
+leaves it. A link's code (``/start <code>``) waits in the database until the routine is
+added or declined, across onboarding and restarts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from html import escape
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
+
+from bot import callbacks, keyboards, texts
+from bot.content import Content, Routine, describe_dose, describe_duration
+from bot.domain.my_routines import (
+    MAX_ROUTINES,
+    MAX_STRETCHES,
+    NameProblem,
+    UserRoutine,
+    add_item,
+    clean_name,
+    library,
+    move_up,
+    remove_item,
+    row_id_of,
+)
+from bot.domain.questions import Kind, Question
+from bot.domain.share_codes import ShareError, code_tag, looks_like_code
+from bot.handlers import asking
+from bot.handlers.common import (
+    Handler,
+    answer,
+    edit_or_send,
+    onboarded_user,
+    remove_buttons,
+    reply,
+    sender_ids,
+    services,
+)
+from bot.services.my_routines import Change, Draft, DraftEdit, Outcome
+
+# --- how routines look -------------------------------------------------------------------
+
+
+def routine_lines(routine: Routine, content: Content) -> list[str]:
+    """Each stretch with its dose, numbered; the easier version named when it's the one."""
+    lines = []
+    for number, step in enumerate(routine.steps(content), 1):
+        name = step.stretch.easier.name if step.easier_only else step.stretch.name
+        lines.append(f"{number}. {escape(name)} · {escape(describe_dose(step.dose))}")
+    return lines
+
+
+def routine_text(routine: Routine, content: Content, header: str | None = None) -> str:
+    duration = describe_duration(routine.duration_seconds(content))
+    lines = [header or f"<b>{escape(routine.title)}</b>", f"⏱ {duration}"]
+    if routine.no_floor:
+        lines.append("🪑 Nothing on the floor")
+    if routine.gentle:
+        lines.append("🪶 Gentle: easier versions, one position")
+    lines += routine_lines(routine, content)
+    return "\n".join(lines)
+
+
+def builder_text(draft: Draft, content: Content, *, library_view: bool = False) -> str:
+    header = texts.BUILDER_EDIT if draft.edits is not None else texts.BUILDER_NEW
+    name = f"<b>{escape(draft.name)}</b>" if draft.name else texts.BUILDER_UNNAMED
+    lines = [f"{header}: {name}"]
+    for number, item in enumerate(draft.items, 1):
+        stretch = content.stretches[item.stretch]
+        shown = stretch.easier.name if item.easier else stretch.name
+        dose = item.dose.apply(stretch.dose) if item.dose else stretch.dose
+        lines.append(f"{number}. {escape(shown)} · {escape(describe_dose(dose))}")
+    if not draft.items:
+        lines.append(texts.BUILDER_EMPTY)
+    lines.append(
+        texts.BUILDER_FILTERS.format(
+            chair=texts.on_off(draft.chair_only), gentle=texts.on_off(draft.gentle)
+        )
+    )
+    if library_view:
+        lines.append(texts.BUILDER_LIBRARY)
+    else:
+        lines.append(f"<i>{texts.BUILDER_FILTERS_HELP}</i>")
+    return "\n".join(lines)
+
+
+async def show_builder(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft, *, new_message: bool = False
+) -> None:
+    content = services(context).content
+    names = [
+        (
+            content.stretches[i.stretch].easier.name
+            if i.easier
+            else content.stretches[i.stretch].name
+        )
+        for i in draft.items
+    ]
+    markup = keyboards.builder(
+        draft.id,
+        draft.version,
+        names,
+        chair_only=draft.chair_only,
+        gentle=draft.gentle,
+        can_add=len(draft.items) < MAX_STRETCHES,
+    )
+    text = builder_text(draft, content)
+    if new_message:
+        await reply(update, text, reply_markup=markup)
+    else:
+        await edit_or_send(update, text, reply_markup=markup)
+
+
+async def show_library(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> None:
+    content = services(context).content
+    offered = library(
+        content.stretches, draft.items, chair_only=draft.chair_only, gentle=draft.gentle
+    )
+    labels = [
+        (s.id, f"{s.easier.name if draft.gentle else s.name} · {s.position.replace('_', ' ')}")
+        for s in offered
+    ]
+    text = builder_text(draft, content, library_view=True)
+    if not offered:
+        text += f"\n{texts.BUILDER_LIBRARY_EMPTY}"
+    await edit_or_send(
+        update, text, reply_markup=keyboards.builder_library(draft.id, draft.version, labels)
+    )
+
+
+async def show_list(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, user_id: int, *, edit: bool
+) -> None:
+    svc = services(context)
+    own = await svc.mine.saved(user_id)
+    lines = [texts.MY_ROUTINES_TITLE]
+    if own:
+        lines.append(texts.MY_ROUTINES_OWN.format(count=len(own), limit=MAX_ROUTINES))
+        lines += [f"• {escape(r.title)}" for r in own]
+    else:
+        lines.append(texts.MY_ROUTINES_NONE)
+    lines.append(texts.MY_ROUTINES_SHIPPED)
+    lines += [f"• {escape(r.title)}" for r in svc.content.routines.values()]
+    lines.append(texts.MY_ROUTINES_HINT)
+    markup = keyboards.my_routines_list(
+        [(r.id, f"📋 {r.title}") for r in own],
+        [(r.id, f"📘 {r.title}") for r in svc.content.routines.values()],
+    )
+    if edit:
+        await edit_or_send(update, "\n".join(lines), reply_markup=markup)
+    else:
+        await reply(update, "\n".join(lines), reply_markup=markup)
+
+
+# --- /routines and its buttons --------------------------------------------------------------
+
+
+async def routines_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/routines: the user's own routines and the shipped ones, and "New routine"."""
+    user = await onboarded_user(update, context)
+    if user is None:
+        return
+    await show_list(update, context, user.id, edit=False)
+
+
+async def my_routines_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A button of /routines: the list, new, and one routine's view, share, change, delete."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    button = callbacks.parse_my_routines(query.data)
+    assert button is not None  # the handler's pattern
+    user = await onboarded_user(update, context)
+    if user is None:
+        return
+    svc = services(context)
+    if button.action == "list":
+        await answer(update)
+        await show_list(update, context, user.id, edit=True)
+        return
+    if button.action == "new":
+        change = await svc.mine.new_draft(user.id)
+        if change.outcome is Outcome.FULL or change.draft is None:
+            await answer(update, texts.MY_ROUTINES_FULL, alert=True)
+            return
+        await answer(update)
+        await show_builder(update, context, change.draft)
+        return
+    assert button.ref is not None
+    routine = await svc.routines.find(user.id, button.ref)
+    if routine is None:
+        gone = row_id_of(button.ref) is not None
+        await answer(update, texts.ROUTINE_GONE if gone else texts.INVALID_BUTTON, alert=True)
+        if gone:
+            await remove_buttons(update)
+        return
+    own = isinstance(routine, UserRoutine)
+    if button.action == "v":
+        await answer(update)
+        await edit_or_send(
+            update,
+            routine_text(routine, svc.content),
+            reply_markup=keyboards.routine_detail(routine.id, own=own),
+        )
+    elif button.action == "s":
+        await share(update, context, routine)
+    elif not own:  # change or delete a shipped routine: no button offers it
+        await answer(update, texts.INVALID_BUTTON, alert=True)
+    elif button.action == "e":
+        row_id = row_id_of(routine.id)
+        assert row_id is not None
+        change = await svc.mine.new_draft(user.id, edits=row_id)
+        if change.draft is None:
+            await answer(update, texts.ROUTINE_GONE, alert=True)
+            return
+        await answer(update)
+        await show_builder(update, context, change.draft)
+    elif button.action == "d":
+        await answer(update)
+        await edit_or_send(
+            update,
+            texts.ROUTINE_DELETE_ASK.format(name=escape(routine.title)),
+            reply_markup=keyboards.delete_routine_confirm(routine.id),
+        )
+    else:  # "dy": delete, confirmed
+        if not await svc.mine.delete(user.id, routine.id):
+            await answer(update, texts.ROUTINE_GONE, alert=True)
+            return
+        await answer(update, "Deleted")
+        await edit_or_send(update, texts.ROUTINE_DELETED.format(name=escape(routine.title)))
+
+
+async def share(update: Update, context: ContextTypes.DEFAULT_TYPE, routine: Routine) -> None:
+    """ "🔗 Share": a t.me deep link whose start parameter holds the routine and its doses."""
+    svc = services(context)
+    try:
+        code = svc.mine.code_for(routine)
+    except ShareError:
+        await answer(update, texts.SHARE_IMPOSSIBLE, alert=True)
+        return
+    await answer(update, "Here's the link")
+    link = f"https://t.me/{context.bot.username}?start={code}"
+    await reply(update, texts.SHARE_LINK.format(name=escape(routine.title), link=link))
+
+
+# --- the builder ---------------------------------------------------------------------------
+
+
+def _edit_for(button: callbacks.BuilderButton, content: Content) -> DraftEdit | None:
+    """What a builder button does to the draft; None for buttons that only show something."""
+    action, argument = button.action, button.argument
+    if action == "add":
+        stretch_id = str(argument)
+
+        def add(draft: Draft) -> Draft:
+            offered = library(
+                content.stretches, draft.items, chair_only=draft.chair_only, gentle=draft.gentle
+            )
+            if stretch_id not in {s.id for s in offered}:
+                raise IndexError(stretch_id)  # forged, or no longer fits the filters
+            return replace(draft, items=add_item(draft.items, stretch_id, easier=draft.gentle))
+
+        return add
+    if action == "up":
+        return lambda draft: replace(draft, items=move_up(draft.items, int(argument or 0)))
+    if action == "rm":
+        return lambda draft: replace(draft, items=remove_item(draft.items, int(argument or 0)))
+    if action == "chair":
+        return lambda draft: replace(draft, chair_only=not draft.chair_only)
+    if action == "gentle":
+
+        def gentle(draft: Draft) -> Draft:
+            on = not draft.gentle
+            items = (
+                tuple(item.model_copy(update={"easier": True}) for item in draft.items)
+                if on
+                else draft.items
+            )
+            return replace(draft, gentle=on, items=items)
+
+        return gentle
+    return None
+
+
+async def builder_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A builder button: add, move up, remove, the filters, name, save, throw away."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    button = callbacks.parse_builder(query.data)
+    assert button is not None  # the handler's pattern
+    user = await onboarded_user(update, context)
+    if user is None:
+        return
+    svc = services(context)
+    mine = svc.mine
+    draft = await mine.draft(user.id, button.draft_id)
+    if draft is None:
+        await answer(update, texts.BUILDER_GONE, alert=True)
+        await remove_buttons(update)
+        return
+    if draft.version != button.version:
+        await answer(update, texts.BUILDER_STALE)
+        return
+    action = button.action
+    if action in ("lib", "back"):
+        await answer(update)
+        if action == "lib":
+            await show_library(update, context, draft)
+        else:
+            await show_builder(update, context, draft)
+        return
+    if action == "name":
+        await answer(update)
+        await asking.ask(
+            update,
+            context,
+            Kind.ROUTINE_NAME,
+            texts.ASK_ROUTINE_NAME,
+            keyboards.name_question,
+            argument=str(draft.id),
+        )
+        return
+    if action == "save":
+        await _saved(update, context, await mine.save(user.id, draft.id, draft.version))
+        return
+    if action == "drop":
+        change = await mine.discard(user.id, draft.id, draft.version)
+        if not await _answered_failure(update, change):
+            await answer(update)
+            await edit_or_send(update, texts.BUILDER_DISCARDED)
+        return
+    edit = _edit_for(button, svc.content)
+    assert edit is not None
+    change = await mine.change(user.id, draft.id, draft.version, edit)
+    if change.outcome is Outcome.FULL and action == "add":
+        await answer(update, texts.BUILDER_FULL_STRETCHES, alert=True)
+        return
+    if await _answered_failure(update, change):
+        return
+    assert change.draft is not None
+    await answer(update)
+    if action == "add":
+        await show_library(update, context, change.draft)
+    else:
+        await show_builder(update, context, change.draft)
+
+
+async def _answered_failure(update: Update, change: Change) -> bool:
+    """Answer a change that didn't apply; False when it did."""
+    if change.outcome is Outcome.DONE:
+        return False
+    if change.outcome is Outcome.GONE:
+        await answer(update, texts.BUILDER_GONE, alert=True)
+        await remove_buttons(update)
+    elif change.outcome is Outcome.BROKEN and change.rule is not None:
+        await answer(update, texts.RULE_PROBLEMS[change.rule.value], alert=True)
+    elif change.outcome is Outcome.FULL:
+        await answer(update, texts.MY_ROUTINES_FULL, alert=True)
+    elif change.outcome is Outcome.NO_NAME:
+        await answer(update, texts.BUILDER_NEEDS_NAME, alert=True)
+    else:  # STALE, or a move that doesn't apply (forged position)
+        await answer(update, texts.BUILDER_STALE)
+    return True
+
+
+async def _saved(update: Update, context: ContextTypes.DEFAULT_TYPE, change: Change) -> None:
+    if await _answered_failure(update, change):
+        return
+    assert change.saved is not None
+    await answer(update, "Saved")
+    content = services(context).content
+    await edit_or_send(
+        update,
+        "💾 " + routine_text(change.saved, content),
+        reply_markup=keyboards.after_save(change.saved.id),
+    )
+
+
+async def name_typed(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, question: Question, text: str
+) -> None:
+    """Text at "What should this routine be called?": the name, or why it can't be."""
+    name = clean_name(text)
+    if isinstance(name, NameProblem):
+        problem = {
+            NameProblem.EMPTY: texts.NAME_EMPTY,
+            NameProblem.TOO_LONG: texts.NAME_TOO_LONG,
+            NameProblem.MARKUP: texts.NAME_MARKUP,
+        }[name]
+        await reply(update, problem)
+        return
+    if not await asking.close(update, context, question):
+        return
+    user_id, _ = sender_ids(update)
+    draft_id = int(question.argument) if question.argument.isdigit() else 0
+    change = await services(context).mine.rename(user_id, draft_id, name)
+    if change.draft is None:
+        await reply(update, texts.BUILDER_GONE)
+        return
+    await show_builder(update, context, change.draft, new_message=True)
+
+
+# --- share links -----------------------------------------------------------------------------
+
+
+def start_code(args: list[str] | None) -> str | None:
+    """The share code in ``/start <parameter>``, if the parameter is meant as one."""
+    if not args or not looks_like_code(args[0]):
+        return None
+    return args[0]
+
+
+async def link_opened(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, code: str, *, onboarded: bool
+) -> None:
+    """``/start <code>``: a clear message for a code that can't be read (nothing stored);
+    otherwise the code waits with the user, and an onboarded user sees the routine now
+    (a new one right after setup)."""
+    user_id, _ = sender_ids(update)
+    mine = services(context).mine
+    try:
+        mine.read(code)
+    except ShareError as error:
+        await reply(update, texts.SHARE_PROBLEMS[error.problem.value])
+        return
+    await mine.hold_code(user_id, code)
+    if onboarded:
+        await show_pending(update, context)
+
+
+async def show_pending(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, *, after_setup: bool = False
+) -> None:
+    """The routine of the link the user opened, with "Add to my routines", if one waits."""
+    user_id, _ = sender_ids(update)
+    svc = services(context)
+    code = await svc.mine.pending_code(user_id)
+    if code is None:
+        return
+    try:
+        shared = svc.mine.read(code)
+    except ShareError as error:  # the content changed since (a stretch removed)
+        await svc.mine.hold_code(user_id, None)
+        await reply(update, texts.SHARE_PROBLEMS[error.problem.value])
+        return
+    if after_setup:
+        await reply(update, texts.SHARE_AFTER_SETUP)
+    text = routine_text(svc.mine.preview(shared), svc.content, header=texts.SHARED_TITLE)
+    await reply(
+        update,
+        f"{text}\n\n{texts.SHARED_PRESCRIBED}",
+        reply_markup=keyboards.share_preview(code_tag(code)),
+    )
+
+
+async def share_answered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A shared routine's "Add" (keep the doses, or let them grow) or "No thanks"."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    parsed = callbacks.parse_share_answer(query.data)
+    assert parsed is not None  # the handler's pattern
+    choice, tag = parsed
+    user = await onboarded_user(update, context)
+    if user is None:
+        return
+    mine = services(context).mine
+    code = await mine.pending_code(user.id)
+    if code is None or code_tag(code) != tag:  # added or declined already, or another link's
+        await answer(update, texts.INVALID_BUTTON, alert=True)
+        await remove_buttons(update)
+        return
+    if choice == "no":
+        await mine.hold_code(user.id, None)
+        await answer(update)
+        await edit_or_send(update, texts.SHARE_DECLINED)
+        return
+    change = await mine.add_shared(user.id, code, progress=choice == "grow")
+    if change.outcome is Outcome.FULL:
+        await answer(update, texts.MY_ROUTINES_FULL, alert=True)
+        return
+    if change.saved is None:
+        await answer(update, texts.INVALID_BUTTON, alert=True)
+        await remove_buttons(update)
+        return
+    await answer(update, "Added")
+    await edit_or_send(
+        update,
+        texts.SHARE_ADDED.format(name=escape(change.saved.title)),
+        reply_markup=keyboards.after_save(change.saved.id),
+    )
+
+
+def build_handlers() -> list[Handler]:
+    return [
+        CommandHandler("routines", routines_command),
+        CallbackQueryHandler(
+            my_routines_tapped, pattern=callbacks.matcher(callbacks.parse_my_routines)
+        ),
+        CallbackQueryHandler(builder_tapped, pattern=callbacks.matcher(callbacks.parse_builder)),
+        CallbackQueryHandler(
+            share_answered, pattern=callbacks.matcher(callbacks.parse_share_answer)
+        ),
+    ]

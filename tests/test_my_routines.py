@@ -1,0 +1,394 @@
+"""Issue #14, your own routines and share links, through the loopback Bot API.
+
+A routine built by taps (filters, reorder, a typed name that survives a restart) is used by
+the reminder; the 10-routine limit; change and delete, also in the middle of a run; share
+links round-trip to another (new) user; malformed and forged codes are answered clearly
+and store nothing; stale, forged and double taps change nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bot import callbacks
+from bot.content import load_content
+from bot.db.models import MyRoutine, RoutineRun, User
+from bot.domain.share_codes import ALPHABET, ShareCodec, SharedRoutine
+from loopback.server import SimUser
+from tests.harness.bot import BotHarness, onboard
+
+REPO = Path(__file__).resolve().parents[1]
+CONTENT = load_content(REPO / "content")
+INVALID = "That button isn't valid any more."
+LINK = re.compile(r"https://t\.me/(\w+)\?start=([A-Za-z0-9_-]{1,64})")
+
+
+def last_answer(harness: BotHarness) -> str:
+    return str(harness.server.calls_to("answerCallbackQuery")[-1].params.get("text") or "")
+
+
+async def rows_of(harness: BotHarness, user: SimUser) -> list[MyRoutine]:
+    async with harness.services.sessions() as session:
+        rows = await session.scalars(
+            select(MyRoutine).where(MyRoutine.user_id == user.id).order_by(MyRoutine.id)
+        )
+        return list(rows)
+
+
+async def saved_of(harness: BotHarness, user: SimUser) -> list[MyRoutine]:
+    return [row for row in await rows_of(harness, user) if not row.draft]
+
+
+async def pending_of(harness: BotHarness, user: SimUser) -> str | None:
+    async with harness.services.sessions() as session:
+        found = await session.get(User, user.id)
+        return None if found is None else found.pending_share
+
+
+async def runs_of(harness: BotHarness, user: SimUser) -> list[RoutineRun]:
+    async with harness.services.sessions() as session:
+        rows = await session.scalars(
+            select(RoutineRun).where(RoutineRun.user_id == user.id).order_by(RoutineRun.id)
+        )
+        return list(rows)
+
+
+async def build(
+    harness: BotHarness, user: SimUser, name: str, stretches: list[str], *, chair: bool = False
+) -> None:
+    """/routines → New routine → (Chair only) → add each stretch → Done → name → Save."""
+    await harness.send(user, "/routines")
+    await harness.tap(user, "New routine")
+    if chair:
+        await harness.tap(user, "Chair only: off")
+    await harness.tap(user, "Add a stretch")
+    for stretch in stretches:
+        await harness.tap(user, f"{CONTENT.stretches[stretch].name} ·")
+    await harness.tap(user, "Done adding")
+    await harness.tap(user, "Name it")
+    await harness.send(user, name)
+    await harness.tap(user, "Save")
+
+
+async def finish_run(harness: BotHarness, user: SimUser, steps: int) -> None:
+    for _ in range(steps):
+        await harness.tap(user, "Done")
+    if "How is your back" in harness.last_text(user):
+        await harness.tap(user, "Skip")
+
+
+async def test_a_routine_built_by_taps_is_used_by_the_reminder(harness: BotHarness) -> None:
+    user = harness.new_user()
+    await onboard(harness, user, at="07:00", zone="UTC")
+    await harness.send(user, "/routines")
+    assert "You haven't made one of your own yet" in harness.last_text(user)
+    await harness.tap(user, "New routine")
+    builder = harness.server.last_bot_message(user.id).message_id
+    await harness.tap(user, "Add a stretch")
+    library = harness.server.message(user.id, builder).button_labels()
+    assert any("Bridge" in label for label in library)  # a floor stretch, no filter yet
+    await harness.tap(user, "Bridge ·")
+    await harness.tap(user, "Cat-Cow ·")
+    await harness.tap(user, "Done adding")
+    text = harness.server.message(user.id, builder).text or ""
+    assert "1. Bridge" in text and "2. Cat-Cow" in text
+    await harness.tap(user, "2. Cat-Cow")  # ⬆️ moves it up
+    text = harness.server.message(user.id, builder).text or ""
+    assert "1. Cat-Cow" in text and "2. Bridge" in text
+    # Saving without a name asks for one; nothing is saved.
+    await harness.tap(user, "Save")
+    assert "Give it a name first" in last_answer(harness)
+    assert await saved_of(harness, user) == []
+    # The name is a typed answer to an open question: it survives a restart.
+    await harness.tap(user, "Name it")
+    await harness.restart()
+    await harness.send(user, "x" * 41)
+    assert "40 characters at most" in harness.last_text(user)
+    await harness.send(user, "  Morning   back ")
+    assert "New routine: Morning back" in harness.last_text(user)
+    await harness.double_tap(user, "Save")
+    [saved] = await saved_of(harness, user)
+    assert saved.name == "Morning back"
+    assert "Saved" in [
+        str(c.params.get("text")) for c in harness.server.calls_to("answerCallbackQuery")
+    ]
+    ref = f"u-{saved.id}"
+    # It appears in /stretch, and becomes the reminder's routine.
+    await harness.send(user, "/stretch")
+    assert "Morning back" in " ".join(harness.server.last_bot_message(user.id).button_labels())
+    await harness.send(user, "/settings")
+    await harness.tap(user, "Routine")
+    await harness.tap(user, "Morning back")
+    stored = await harness.services.preferences.get(user.id)
+    assert stored is not None and stored.default_routine == ref
+    assert "Routine: Morning back" in harness.last_text(user)
+    # The reminder's "Start routine" starts it.
+    report = await harness.advance(timedelta(days=1))
+    assert report.sent == 1
+    await harness.tap(user, "Start routine")
+    if "Track your pain?" in harness.last_text(user):
+        await harness.tap(user, "No thanks")
+    caption = harness.server.last_bot_message(user.id).caption or ""
+    assert "1 of 2 · Cat-Cow" in caption
+    await finish_run(harness, user, 2)
+    assert "Routine complete" in harness.last_text(user)
+    [run] = await runs_of(harness, user)
+    assert run.routine_id == ref and run.status == "completed"
+
+
+async def test_filters_keep_the_promises(harness: BotHarness) -> None:
+    user = harness.new_user()
+    await onboard(harness, user)
+    await harness.send(user, "/routines")
+    await harness.tap(user, "New routine")
+    builder = harness.server.last_bot_message(user.id).message_id
+    await harness.tap(user, "Chair only: off")
+    await harness.tap(user, "Add a stretch")
+    offered = harness.server.message(user.id, builder).button_labels()
+    for stretch in CONTENT.stretches.values():
+        listed = any(label.startswith(f"{stretch.name} ·") for label in offered)
+        assert listed == (stretch.position in ("chair", "standing")), stretch.id
+    # A forged "add" of a floor stretch, with the right version, changes nothing.
+    draft = (await rows_of(harness, user))[-1]
+    await harness.forge(user, builder, callbacks.builder(draft.id, draft.version, "add", "bridge"))
+    assert (await rows_of(harness, user))[-1].items == "[]"
+    await harness.tap(user, "Done adding")
+    await harness.tap(user, "Chair only: on")  # off again
+    await harness.tap(user, "Add a stretch")
+    await harness.tap(user, "Bridge ·")
+    await harness.tap(user, "Done adding")
+    # Chair only with a floor stretch in it: refused, with the reason.
+    await harness.tap(user, "Chair only: off")
+    assert "nothing can happen on the floor" in last_answer(harness)
+    assert not (await rows_of(harness, user))[-1].no_floor
+    # Gentle: easier versions only, one position, nothing standing.
+    await harness.tap(user, "Gentle: off")
+    row = (await rows_of(harness, user))[-1]
+    assert row.gentle and '"easier":true' in row.items
+    await harness.tap(user, "Add a stretch")
+    offered = harness.server.message(user.id, builder).button_labels()
+    assert all("· lying" in label for label in offered[:-1]), offered
+
+
+async def test_stale_forged_and_double_taps_change_nothing(harness: BotHarness) -> None:
+    user = harness.new_user()
+    other = harness.new_user("Bo")
+    await onboard(harness, user)
+    await onboard(harness, other)
+    await harness.send(user, "/routines")
+    await harness.tap(user, "New routine")
+    builder = harness.server.last_bot_message(user.id).message_id
+    await harness.tap(user, "Add a stretch")
+    old = harness.server.message(user.id, builder)
+    data = next(b["callback_data"] for b in old.buttons() if "Bridge" in str(b["text"]))
+    await harness.double_tap(user, "Bridge ·")
+    row = (await rows_of(harness, user))[-1]
+    assert row.items.count("bridge") == 1, "a double tap adds once"
+    await harness.forge(user, builder, str(data))  # the old version's button (edited away)
+    assert "This list has changed" in last_answer(harness)
+    assert (await rows_of(harness, user))[-1].items.count("bridge") == 1
+    # Someone else's draft: answered, nothing changes.
+    theirs = harness.server.last_bot_message(other.id).message_id
+    await harness.forge(other, theirs, callbacks.builder(row.id, row.version, "save"))
+    assert "isn't being changed any more" in last_answer(harness)
+    await harness.forge(other, theirs, callbacks.my_routines("d", f"u-{row.id}"))
+    assert (await rows_of(harness, user))[-1].items.count("bridge") == 1
+    # Out-of-range ids are not ours at all.
+    await harness.forge(user, builder, "mb:99999999999:0:save")
+    await harness.forge(user, builder, "mr:dy:u-2147483648")
+    assert last_answer(harness) == INVALID
+    # A stranger's taps never create anything.
+    stranger = harness.new_user("Cy")
+    await harness.send(stranger, "hello")  # the bot answers: a message to press on
+    message = harness.server.last_bot_message(stranger.id).message_id
+    await harness.forge(stranger, message, callbacks.my_routines("new"))
+    assert "finish setting up first" in last_answer(harness)
+    assert await rows_of(harness, stranger) == []
+
+
+async def test_at_most_ten_routines(harness: BotHarness) -> None:
+    user = harness.new_user()
+    await onboard(harness, user)
+    for number in range(10):
+        await build(harness, user, f"Set {number}", ["chair_twist"])
+    assert len(await saved_of(harness, user)) == 10
+    await harness.send(user, "/routines")
+    assert "(10 of 10)" in harness.last_text(user)
+    await harness.tap(user, "New routine")
+    assert "You already keep 10 routines" in last_answer(harness)
+    assert len(await rows_of(harness, user)) == 10  # no draft either
+
+
+async def test_change_and_delete_even_mid_run(harness: BotHarness) -> None:
+    user = harness.new_user()
+    await onboard(harness, user)
+    await build(harness, user, "My desk", ["chair_cat_cow", "chair_twist"], chair=True)
+    [saved] = await saved_of(harness, user)
+    assert saved.no_floor
+    ref = f"u-{saved.id}"
+    await harness.send(user, "/stretch")
+    await harness.tap(user, "My desk")
+    if "Track your pain?" in harness.last_text(user):
+        await harness.tap(user, "No thanks")
+    assert "1 of 2 · Chair Cat-Cow" in (harness.server.last_bot_message(user.id).caption or "")
+    # Change it mid-run: remove the first stretch, rename it, save.
+    await harness.send(user, "/routines")
+    await harness.tap(user, "My desk")
+    await harness.tap(user, "Change")
+    assert "Changing" in harness.last_text(user)
+    await harness.tap(user, "✖️")
+    await harness.tap(user, "Name it")
+    await harness.send(user, "My desk short")
+    await harness.tap(user, "Save")
+    [saved] = await saved_of(harness, user)
+    assert saved.name == "My desk short" and saved.items.count("stretch") == 1
+    assert len(await rows_of(harness, user)) == 1, "the draft is gone"
+    # The run keeps the routine it started with, also after a restart.
+    await harness.restart()
+    await harness.tap(user, "Done")
+    assert "2 of 2 · Chair Twist" in (harness.server.last_bot_message(user.id).caption or "")
+    # Delete it mid-run: asks first; a double tap deletes once; the run goes on.
+    await harness.send(user, "/routines")
+    await harness.tap(user, "My desk short")
+    await harness.tap(user, "Delete")
+    assert "Delete My desk short?" in harness.last_text(user)
+    assert await saved_of(harness, user) != []
+    await harness.double_tap(user, "Yes, delete it")
+    assert await saved_of(harness, user) == []
+    assert "That routine has been deleted." in last_answer(harness)
+    await harness.tap(user, "Done")
+    [run] = await runs_of(harness, user)
+    assert run.status == "completed" and run.routine_id == ref
+    # Its old buttons are answered, and it no longer shows up anywhere.
+    last = harness.server.last_bot_message(user.id).message_id
+    await harness.forge(user, last, callbacks.routine_start(ref))
+    assert last_answer(harness) == INVALID
+    await harness.send(user, "/stretch")
+    assert not any("My desk" in b for b in harness.server.last_bot_message(user.id).button_labels())
+
+
+async def share_link(harness: BotHarness, user: SimUser, title: str) -> tuple[str, str]:
+    await harness.send(user, "/routines")
+    await harness.tap(user, title)
+    await harness.tap(user, "Share")
+    match = LINK.search(harness.last_text(user))
+    assert match, harness.last_text(user)
+    return match[1], match[2]
+
+
+async def test_a_share_link_round_trips_to_a_new_user(harness: BotHarness) -> None:
+    physio = harness.new_user("Pat")
+    await onboard(harness, physio)
+    await build(harness, physio, "Knees and bridge", ["knee_to_chest", "bridge"])
+    username, code = await share_link(harness, physio, "Knees and bridge")
+    assert username == harness.app.bot.username if harness.app else False
+    assert len(code) <= 64 and set(code) <= set(ALPHABET)
+    # A new user opens the link: setup first, then the routine, also across a restart.
+    patient = harness.new_user("Kim")
+    await harness.send(patient, f"/start {code}")
+    assert await pending_of(harness, patient) == code
+    assert "When should I remind you?" in harness.last_text(patient)
+    await harness.send(patient, "08:00")
+    await harness.restart()
+    await harness.send(patient, "UTC")
+    await harness.tap(patient, "Yes")
+    preview = harness.last_text(patient)
+    assert "A routine was shared with you" in preview
+    assert "1. Knee to Chest" in preview and "2. Bridge · 8 lifts, hold 3 s each" in preview
+    await harness.double_tap(patient, "Add, keep these doses")
+    [added] = await saved_of(harness, patient)
+    assert added.from_link and not added.progress and added.name == "Shared routine"
+    assert await pending_of(harness, patient) is None
+    assert last_answer(harness) == INVALID  # the second tap
+    # Walk it.
+    await harness.send(patient, "/stretch")
+    await harness.tap(patient, "Shared routine")
+    if "Track your pain?" in harness.last_text(patient):
+        await harness.tap(patient, "No thanks")
+    assert "1 of 2 · Knee to Chest" in (harness.server.last_bot_message(patient.id).caption or "")
+    await finish_run(harness, patient, 2)
+    assert "Routine complete" in harness.last_text(patient)
+
+
+async def test_shipped_routines_share_with_their_doses(harness: BotHarness) -> None:
+    user = harness.new_user()
+    await onboard(harness, user)
+    _, code = await share_link(harness, user, CONTENT.routines["desk"].title)
+    other = harness.new_user("Bo")
+    await onboard(harness, other)
+    await harness.send(other, f"/start {code}")
+    preview = harness.last_text(other)
+    assert "Nothing on the floor" in preview and "Hold 20 s × 2, each side" in preview
+    await harness.tap(other, "Add, doses may grow")
+    [added] = await saved_of(harness, other)
+    assert added.progress and added.no_floor
+    # The same link again: the second routine gets its own name.
+    await harness.send(other, f"/start {code}")
+    await harness.tap(other, "No thanks")
+    assert await pending_of(harness, other) is None
+    assert len(await saved_of(harness, other)) == 1
+
+
+async def test_malformed_and_forged_codes_are_answered_and_store_nothing(
+    harness: BotHarness,
+) -> None:
+    codec = ShareCodec(CONTENT.stretches)
+    good = codec.encode(SharedRoutine(CONTENT.routines["quick"].items))
+    user = harness.new_user()
+    await onboard(harness, user)
+    cases = {
+        good[:-3]: "cut off or mistyped",
+        good[:-1] + ("A" if good[-1] != "A" else "B"): "cut off or mistyped",
+        "2" + good[1:]: "format I don't know",
+        "1" + "A" * 70: "holds more than I can read",
+        "1!!": "cut off or mistyped",
+    }
+    for code, expected in cases.items():
+        await harness.send(user, f"/start {code}")
+        assert expected in harness.last_text(user), code
+        assert await pending_of(harness, user) is None
+    assert await rows_of(harness, user) == []
+    # A well-formed code naming a stretch this bot doesn't have, or an impossible dose.
+    from bot.domain import share_codes
+
+    bits = share_codes._Bits()
+    for value, width in ((0, 1), (0, 1), (0, 4), (0xFFFF, 16), (0, 1), (1, 1), (0, 1), (0, 2)):
+        bits.put(value, width)
+    bits.put(30, 7)
+    body = "1" + bits.chars()
+    await harness.send(user, f"/start {body}{share_codes._checksum(body)}")
+    assert "a stretch I don't have" in harness.last_text(user)
+    bits = share_codes._Bits()
+    key = share_codes.stretch_key("bridge")
+    for value, width in ((0, 1), (0, 1), (0, 4), (key, 16), (0, 1), (1, 1), (0, 1), (0, 2)):
+        bits.put(value, width)
+    bits.put(127, 7)  # a 127 s hold
+    body = "1" + bits.chars()
+    await harness.send(user, f"/start {body}{share_codes._checksum(body)}")
+    assert "a dose no one should do" in harness.last_text(user)
+    # A "no floor" routine with a floor stretch in it.
+    flipped = _with_no_floor(good)
+    await harness.send(user, f"/start {flipped}")
+    assert "doesn't keep its own promise" in harness.last_text(user)
+    assert await rows_of(harness, user) == [] and await pending_of(harness, user) is None
+    # The group deep link still just opens the chat.
+    await harness.send(user, "/start from_group")
+    assert "Welcome back" in harness.last_text(user) or "Reminders" in harness.last_text(user)
+    # A forged "Add" button with no link pending is answered and changes nothing.
+    last = harness.server.last_bot_message(user.id).message_id
+    await harness.forge(user, last, callbacks.share_answer("keep", "0123abcd"))
+    assert last_answer(harness) == INVALID
+    assert await rows_of(harness, user) == []
+
+
+def _with_no_floor(code: str) -> str:
+    """The same code with the routine's no-floor flag set (and a valid checksum)."""
+    from bot.domain import share_codes
+
+    first = share_codes._INDEX[code[1]] | 0b100000
+    body = code[0] + ALPHABET[first] + code[2:-1]
+    return body + share_codes._checksum(body)
