@@ -22,6 +22,7 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")  # as the tests do: RetryAfter as
 
 from bench import burst, dbcost, dispatch, duequery, machine, startup, tapcost, taps
 from bench.report import count, pairs
+from bench.tapserver import Scenario
 
 SECTIONS = ("startup", "dispatch", "db", "taps", "tapcost", "due", "burst")
 
@@ -32,18 +33,18 @@ class Plan:
     startup_repeats: int
     dispatch_runs: list[tuple[int, str]]
     db_sizes: list[int]
-    tap_scenarios: list[taps.Scenario]
+    tap_scenarios: list[Scenario]
     tap_repeats: int
     tap_systems: list[str]
     due_sizes: list[int]
     burst_sizes: list[int]
 
 
-def tap_scenarios(seconds: float) -> list[taps.Scenario]:
+def tap_scenarios(seconds: float, warmup: float = 2.0) -> list[Scenario]:
     return [
-        taps.Scenario("storm", users=200, think=(1.0, 3.0), seconds=seconds),
-        taps.Scenario("closed loop", users=200, think=(0.0, 0.0), seconds=seconds),
-        taps.Scenario("ordinary", users=20, think=(1.5, 3.0), seconds=seconds),
+        Scenario("storm", users=200, think=(1.0, 3.0), seconds=seconds, warmup=warmup),
+        Scenario("closed loop", users=200, think=(0.0, 0.0), seconds=seconds, warmup=warmup),
+        Scenario("ordinary", users=20, think=(1.5, 3.0), seconds=seconds, warmup=warmup),
     ]
 
 
@@ -63,11 +64,11 @@ QUICK = Plan(
     startup_repeats=1,
     dispatch_runs=[(150, "priority"), (150, "ptb-bucket"), (500, "none")],
     db_sizes=[2_000],
-    tap_scenarios=tap_scenarios(5.0),
+    tap_scenarios=tap_scenarios(4.0, warmup=1.5),
     tap_repeats=1,
     tap_systems=["floor", "bot"],
     due_sizes=[20_000],
-    burst_sizes=[300],  # 10,000 extrapolated from 300
+    burst_sizes=[150],  # 10,000 extrapolated from 150
 )
 
 
@@ -79,6 +80,10 @@ def progress(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
+def took(began: float) -> None:
+    progress(f"  ({time.perf_counter() - began:.0f} s)")
+
+
 async def run(plan: Plan, sections: set[str], workdir: Path, quick: bool) -> None:
     header = [
         *machine.describe(),
@@ -87,35 +92,49 @@ async def run(plan: Plan, sections: set[str], workdir: Path, quick: bool) -> Non
     ]
     emit(pairs("Machine", header))
     if "startup" in sections:
+        began = time.perf_counter()
         sizes = ", ".join(count(n) for n in plan.startup_sizes)
         progress(f"[1/6] start-up with {sizes} users ...")
         results = await startup.measure(plan.startup_sizes, plan.startup_repeats, workdir)
         emit(startup.render(results, plan.startup_repeats))
+        took(began)
     if "dispatch" in sections:
+        began = time.perf_counter()
         runs = ", ".join(f"{count(n)} ({limiter})" for n, limiter in plan.dispatch_runs)
         progress(f"[2/6] dispatch throughput: {runs} due users ...")
         emit(dispatch.render(await dispatch.measure(plan.dispatch_runs, workdir)))
+        took(began)
     if "db" in sections:
+        began = time.perf_counter()
         sizes = ", ".join(count(n) for n in plan.db_sizes)
         progress(f"[3/6] database side with {sizes} due users ...")
         emit(dbcost.render(await dbcost.measure(plan.db_sizes, workdir)))
+        took(began)
     if "taps" in sections:
+        began = time.perf_counter()
         progress("[4/6] tap latency: storm, closed loop, ordinary, beside a bare-PTB floor ...")
         measured = await taps.measure(
             plan.tap_scenarios, plan.tap_repeats, workdir, plan.tap_systems
         )
         emit(taps.render(measured, plan.tap_scenarios, plan.tap_repeats))
+        took(began)
     if "tapcost" in sections:
+        began = time.perf_counter()
         progress("[4b] what one tap costs: calls, waves, SQL (counted) ...")
         emit(tapcost.render(await tapcost.measure(workdir)))
+        took(began)
     if "due" in sections:
+        began = time.perf_counter()
         sizes = ", ".join(count(n) for n in plan.due_sizes)
         progress(f"[5/6] due-reminder query with {sizes} users ...")
         emit(duequery.render(await duequery.measure(plan.due_sizes, workdir)))
+        took(began)
     if "burst" in sections:
+        began = time.perf_counter()
         sizes = ", ".join(count(n) for n in plan.burst_sizes)
         progress(f"[6/6] burst: {sizes} reminders due at one instant, poll + wake ...")
         emit(burst.render(await burst.measure(plan.burst_sizes, workdir)))
+        took(began)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -64,7 +64,8 @@ class SqlCounter:
     that is SQLite's work plus the hop to the driver's thread and back.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, kinds: bool = True) -> None:
+        self.kinds = kinds  # False: only count (no regexes in the measured process's path)
         self.statements = 0
         self.commits = 0
         self.seconds = 0.0
@@ -75,6 +76,9 @@ class SqlCounter:
         conn.info.setdefault("bench_started", []).append(time.perf_counter())
 
     def _after(self, conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        if not self.kinds:
+            self.statements += 1
+            return
         started: list[float] = conn.info.get("bench_started", [])
         elapsed = time.perf_counter() - started.pop() if started else 0.0
         kind = statement_kind(statement)
@@ -87,7 +91,8 @@ class SqlCounter:
         self.commits += 1
 
     def __enter__(self) -> Self:
-        event.listen(Engine, "before_cursor_execute", self._before)
+        if self.kinds:
+            event.listen(Engine, "before_cursor_execute", self._before)
         event.listen(Engine, "after_cursor_execute", self._after)
         event.listen(Engine, "commit", self._commit)
         return self
@@ -98,7 +103,8 @@ class SqlCounter:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        event.remove(Engine, "before_cursor_execute", self._before)
+        if self.kinds:
+            event.remove(Engine, "before_cursor_execute", self._before)
         event.remove(Engine, "after_cursor_execute", self._after)
         event.remove(Engine, "commit", self._commit)
 

@@ -23,15 +23,229 @@ its `answerCallbackQuery` arrived.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import random
 import sys
-from dataclasses import asdict
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from bench.instrument import TimedCalls
-from bench.seed import user_ids
-from bench.taps import Scenario, prepare_bot_users, run_crowd
 from loopback import LoopbackBotAPI
+from loopback.server import SimMessage
+
+FIRST_USER_ID = 200_000_001  # bench.seed.FIRST_USER_ID (not imported: this process stays light)
+
+ANSWER_TIMEOUT = 60.0  # a user waits this long for the answer to a tap
+CHANGE_TIMEOUT = 3.0  # and then this long for the chat to change (a stale tap changes nothing)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    users: int
+    think: tuple[float, float]  # seconds between the bot's answer and the next tap
+    seconds: float  # measured time
+    warmup: float = 2.0  # seconds of tapping before the measured window
+
+
+@dataclass
+class TapRun:
+    scenario: str
+    system: str  # one of SYSTEMS
+    taps: int = 0
+    seconds: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+    api_calls: int = 0
+    statements: int = 0
+    unanswered: int = 0
+
+    @property
+    def rate(self) -> float:
+        return self.taps / self.seconds if self.seconds else 0.0
+
+    def percentile(self, p: float) -> float:
+        if not self.latencies:
+            return 0.0
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(p * len(ordered)))]
+
+
+# --- simulated users ----------------------------------------------------------------------
+
+
+def _pick(message: SimMessage) -> str | None:
+    """The callback data a person walking a routine would tap on this message."""
+    buttons = list(message.buttons())
+    for wanted in ("Done", "No thanks", "Quick start", "Continue"):
+        for button in buttons:
+            if wanted in str(button["text"]) and "callback_data" in button:
+                return str(button["callback_data"])
+    return None
+
+
+def _latest_with_buttons(server: LoopbackBotAPI, user_id: int) -> SimMessage | None:
+    for message in reversed(server.bot_messages(user_id)):
+        if message.button_labels():
+            return message
+    return None
+
+
+# Bot API methods after which a user's chat looks different (new or changed message).
+CHAT_CHANGES = (
+    "sendMessage",
+    "sendPhoto",
+    "sendAnimation",
+    "editMessageText",
+    "editMessageCaption",
+    "editMessageReplyMarkup",
+    "editMessageMedia",
+    "deleteMessage",
+)
+
+
+class Crowd:
+    """Users tapping through routines on a loopback server; notes each tap's update time.
+
+    Waiting users cost nothing: the server's handlers for `answerCallbackQuery` and the
+    message methods are wrapped (on this server instance only) to wake the one user the
+    call concerns, so no user polls and the load generator stays cheap beside the bot."""
+
+    def __init__(self, server: LoopbackBotAPI, ids: list[int], seed: int = 11) -> None:
+        self.server = server
+        self.ids = ids
+        self.random = random.Random(seed)
+        self.tapped_at: dict[str, float] = {}  # callback query id -> when its update was made
+        self.measuring = False
+        self.stop_at = 0.0
+        self._answered: dict[str, asyncio.Event] = {}
+        self._changed: dict[int, asyncio.Event] = {i: asyncio.Event() for i in ids}
+        handlers = dict(server._handlers)
+        for method in (*CHAT_CHANGES, "answerCallbackQuery"):
+            handlers[method] = self._wrap(handlers[method], method)
+        server._handlers = handlers  # type: ignore[misc]
+
+    def _wrap(
+        self, handler: Callable[[Any, dict[str, Any]], Any], method: str
+    ) -> Callable[[Any, dict[str, Any]], Any]:
+        def wrapped(server: Any, params: dict[str, Any]) -> Any:
+            result = handler(server, params)
+            if method == "answerCallbackQuery":
+                event = self._answered.get(str(params.get("callback_query_id")))
+            else:
+                event = self._changed.get(_int(params.get("chat_id")))
+            if event is not None:
+                event.set()
+            return result
+
+        return wrapped
+
+    async def walk(self, user_id: int, think: tuple[float, float]) -> None:
+        changed = self._changed[user_id]
+        while time.perf_counter() < self.stop_at:
+            message = _latest_with_buttons(self.server, user_id)
+            data = None if message is None else _pick(message)
+            changed.clear()
+            answered = None
+            query_id = ""
+            if message is None or data is None:
+                self.server.send_text(user_id, "/stretch")
+            else:
+                self.server.press_button(user_id, message.message_id, data)
+                query = self.server.last_callback_query()
+                assert query is not None
+                query_id = query.id
+                answered = self._answered[query_id] = asyncio.Event()
+                if self.measuring:
+                    self.tapped_at[query_id] = time.perf_counter()
+            if answered is not None:
+                await _wait(answered, ANSWER_TIMEOUT)
+                del self._answered[query_id]
+            await _wait(changed, CHANGE_TIMEOUT)  # a stale tap changes nothing
+            thinking = self.random.uniform(*think)
+            await asyncio.sleep(min(thinking, max(0.0, self.stop_at - time.perf_counter())))
+
+
+def _int(value: object) -> int:
+    try:
+        return int(str(value))
+    except ValueError:
+        return 0
+
+
+async def _wait(event: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            await event.wait()
+
+
+async def run_crowd(
+    server: LoopbackBotAPI,
+    calls: TimedCalls,
+    scenario: Scenario,
+    ids: list[int],
+    mark: Callable[[str], None],
+) -> TapRun:
+    """The crowd walks for the warm-up and the measured window; `mark` is told when the
+    window starts ("measuring") and ends ("window-end"). Everything but the SQL count
+    (which belongs to the bot's process) is filled in."""
+    crowd = Crowd(server, ids)
+    warmup = scenario.warmup
+    began = time.perf_counter()
+    crowd.stop_at = began + warmup + scenario.seconds
+    walkers = [asyncio.ensure_future(crowd.walk(i, scenario.think)) for i in ids]
+    await asyncio.sleep(warmup)
+    since = len(calls)
+    crowd.measuring = True
+    mark("measuring")
+    measured_from = time.perf_counter()
+    await asyncio.sleep(scenario.seconds)
+    crowd.measuring = False
+    measured_to = time.perf_counter()
+    mark("window-end")
+    until = len(calls)
+    await asyncio.gather(*walkers)
+    run = TapRun(scenario=scenario.name, system="", seconds=measured_to - measured_from)
+    answers: dict[str, float] = {}
+    for call, at in zip(calls[since:], calls.arrived[since:], strict=True):
+        query_id = call.params.get("callback_query_id")
+        if call.method == "answerCallbackQuery" and query_id is not None:
+            answers.setdefault(str(query_id), at)
+    for query_id, tapped in crowd.tapped_at.items():
+        answered = answers.get(query_id)
+        if answered is None:
+            run.unanswered += 1
+        else:
+            run.latencies.append(answered - tapped)
+    # Served: answers to callback queries that reached the API in the measured window.
+    run.taps = sum(
+        1
+        for call, at in zip(calls[since:], calls.arrived[since:], strict=True)
+        if call.method == "answerCallbackQuery" and measured_from <= at < measured_to
+    )
+    run.api_calls = sum(1 for c in calls[since:until] if c.method != "getUpdates")
+    return run
+
+
+async def prepare_bot_users(server: LoopbackBotAPI, ids: list[int]) -> None:
+    """Each user opens the routine picker, so the measured walk starts from buttons."""
+    for user_id in ids:
+        server.send_text(user_id, "/stretch")
+    waiting = set(ids)
+
+    def all_answered() -> bool:
+        for call in server.calls:
+            if call.method == "sendMessage" and call.done:
+                waiting.discard(call.chat_id)
+        return not waiting
+
+    for _ in range(600):  # a minute at most
+        if all_answered():
+            return
+        await asyncio.sleep(0.1)
+    raise RuntimeError(f"{len(waiting)} users never got the routine picker")
 
 
 def _say(message: dict[str, Any]) -> None:
@@ -43,7 +257,7 @@ async def serve(users: int) -> None:
     server = LoopbackBotAPI()
     calls = TimedCalls()
     server.calls = calls
-    ids = list(user_ids(users))
+    ids = list(range(FIRST_USER_ID, FIRST_USER_ID + users))
     for user_id in ids:
         server.add_user(first_name="Bench", user_id=user_id)
     await server.start()
