@@ -32,7 +32,7 @@ from tests.harness.bot import make_settings
 
 TARGET = 10_000  # the burst
 TELEGRAM_LIMIT_PER_S = 30
-LEAD_S = 6.0  # the due instant comes this long after the bot was asked to start
+LEAD_S = 4.0  # the due instant comes this long after the bot was asked to start
 
 
 class ShiftedClock:

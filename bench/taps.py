@@ -114,10 +114,17 @@ class Floor:
         )
         assert first.animation is not None
         self.file_id = first.animation.file_id
-        for chat_id in chat_ids[1:]:
-            await app.bot.send_animation(
-                chat_id, self.file_id, caption="Step 1: hold 30 s", reply_markup=_floor_keyboard(1)
+        await asyncio.gather(
+            *(
+                app.bot.send_animation(
+                    chat_id,
+                    self.file_id,
+                    caption="Step 1: hold 30 s",
+                    reply_markup=_floor_keyboard(1),
+                )
+                for chat_id in chat_ids[1:]
             )
+        )
 
     async def stop(self) -> None:
         if self.app is not None:
