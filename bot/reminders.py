@@ -27,7 +27,7 @@ from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.botapi.outcome import Classified, SendOutcome, classify
+from bot.botapi.outcome import SendOutcome, classify
 from bot.clock import Clock
 from bot.db import deliveries, routines, users
 from bot.db.deliveries import DeliveryKind, DeliveryStatus
@@ -44,6 +44,11 @@ MATERIALIZE_PASSES = 3
 CLAIM_LEASE = timedelta(minutes=2)
 # Sends in flight per process: the most one crash can lose (their outcome is unknown).
 IN_FLIGHT = 8
+# Rows claimed per claim transaction, times `in_flight` (held, not yet sending: taken over
+# with an apology after a crash).
+CLAIM_BATCH_FACTOR = 2
+# A finished send's outcome is recorded with the next group, or after this long.
+RECORD_WITHIN_S = 1.0
 MAX_ATTEMPTS = 5
 WEEKLY_SUMMARY_WEEKDAY = 6  # Sunday
 # A reminder this late, or delayed by a database outage or a crashed process, says sorry.
@@ -96,6 +101,39 @@ class Claim:
     user: User
     token: str
     late: bool
+    taken_over: bool = False
+
+
+@dataclass
+class Sent:
+    """A finished request: the message id, or the error it ended with."""
+
+    claim: Claim
+    message_id: int | None
+    error: BaseException | None
+
+
+@dataclass
+class Outcome:
+    """What to record for a claim once its send finished (columns of its row)."""
+
+    claim: Claim
+    values: dict[str, Any]
+    unsubscribe: bool = False
+
+
+def _released(claim: Claim, next_attempt_at: datetime, attempts: int) -> Outcome:
+    """Back to pending: this attempt provably never reached Telegram."""
+    return Outcome(
+        claim,
+        {
+            "status": DeliveryStatus.PENDING,
+            "next_attempt_at": next_attempt_at,
+            "attempts": attempts,
+            "claim_token": None,
+            "lease_until": None,
+        },
+    )
 
 
 def next_weekly_summary(
@@ -188,6 +226,7 @@ class ReminderDispatcher:
         write_sessions: async_sessionmaker[AsyncSession] | None = None,
         lease: timedelta = CLAIM_LEASE,
         in_flight: int = IN_FLIGHT,
+        claim_batch: int | None = None,
     ) -> None:
         self._sessions = session_factory
         # Read-then-write transactions: BEGIN IMMEDIATE on SQLite.
@@ -197,9 +236,9 @@ class ReminderDispatcher:
         self._grace = grace
         self._lease = lease
         self._in_flight = in_flight
+        self._claim_batch = claim_batch or CLAIM_BATCH_FACTOR * in_flight
         self._paused_until: datetime | None = None
         self._lock = asyncio.Lock()
-        self._claim_lock = asyncio.Lock()
         self._buffer: list[Claim] = []
         self._exhausted = False
         self._held: set[str] = set()  # tokens of claimed or sending rows (lease heartbeats)
@@ -241,7 +280,7 @@ class ReminderDispatcher:
             self._exhausted = False
             heartbeat = asyncio.create_task(self._heartbeat())
             try:
-                await asyncio.gather(*(self._worker(report) for _ in range(self._in_flight)))
+                await self._send_loop(report)
             finally:
                 heartbeat.cancel()
                 await asyncio.gather(heartbeat, return_exceptions=True)
@@ -253,30 +292,23 @@ class ReminderDispatcher:
             return False
         return self._keep_going()
 
-    async def _worker(self, report: DispatchReport) -> None:
-        while self._should_send():
-            claim = await self._next_claim(report)
-            if claim is None:
-                return
-            await self._deliver(claim, report)
-
-    async def _next_claim(self, report: DispatchReport) -> Claim | None:
-        """The next claimed row, claiming a few more when this process holds none."""
-        async with self._claim_lock:
-            # Rows that turn out missed, skipped or uncertain claim nothing: look further.
-            while not self._buffer and not self._exhausted and self._should_send():
-                try:
-                    claimed, found = await self._claim(report)
-                except Exception as exc:
-                    self.outage.failed(exc, "claiming reminders")
-                    report.database_down = True
-                    claimed, found = [], 0
-                else:
-                    self.outage.ok()
-                if not found:
-                    self._exhausted = True
-                self._buffer.extend(claimed)
-            return self._buffer.pop(0) if self._buffer else None
+    async def _take_claims(self, n: int, report: DispatchReport) -> list[Claim]:
+        """Up to `n` claimed rows, claiming more when this process holds too few."""
+        # Rows that turn out missed, skipped or uncertain claim nothing: look further.
+        while len(self._buffer) < n and not self._exhausted and self._should_send():
+            try:
+                claimed, found = await self._claim(report)
+            except Exception as exc:
+                self.outage.failed(exc, "claiming reminders")
+                report.database_down = True
+                claimed, found = [], 0
+            else:
+                self.outage.ok()
+            if not found:
+                self._exhausted = True
+            self._buffer.extend(claimed)
+        taken, self._buffer = self._buffer[:n], self._buffer[n:]
+        return taken
 
     async def _materialize(self, now: datetime) -> int:
         """Turn due users into delivery rows and move each user's next-due on.
@@ -292,21 +324,30 @@ class ReminderDispatcher:
         for _ in range(MATERIALIZE_PASSES):
             async with self._writes() as session, session.begin():
                 due_users = await users.due_for_reminder(session, now, BATCH_SIZE)
+                moves = []
                 for due in due_users:
                     following = next_reminder(
                         due.prefs, at_or_after_now, done_through=due.next_due_date
                     )
-                    moved = await users.move_next_due(
-                        session,
-                        due.id,
-                        due.next_due_at,
-                        None if following is None else following.at,
-                        None if following is None else following.local_date,
+                    moves.append(
+                        (
+                            due.id,
+                            due.next_due_at,
+                            None if following is None else following.at,
+                            None if following is None else following.local_date,
+                        )
                     )
-                    if moved and await deliveries.insert_if_absent(
-                        session, due.id, DeliveryKind.DAILY, due.next_due_date, due.next_due_at
-                    ):
-                        created += 1
+                # One statement each: move every user on (compare-and-set), then create
+                # the rows of those that moved.
+                moved_ids = await users.move_next_due_many(session, moves)
+                created += await deliveries.insert_many_if_absent(
+                    session,
+                    [
+                        (due.id, DeliveryKind.DAILY, due.next_due_date, due.next_due_at)
+                        for due in due_users
+                        if due.id in moved_ids
+                    ],
+                )
                 weekly_users = await users.due_for_weekly(session, now, BATCH_SIZE)
                 for user in weekly_users:
                     assert user.next_weekly_at is not None and user.time_zone is not None
@@ -328,7 +369,9 @@ class ReminderDispatcher:
         return created
 
     async def _claim(self, report: DispatchReport) -> tuple[list[Claim], int]:
-        """Claim up to `in_flight` rows in one short write transaction.
+        """Claim up to `claim_batch` rows in one short write transaction of three statements
+        (the rows with their users; who already stretched that day; one compare-and-set
+        for all).
 
         Each row gets a fresh token and its own lease starting now. A lapsed "claimed" row
         (its holder stopped before sending) is taken over; a lapsed "sending" row may have
@@ -337,116 +380,144 @@ class ReminderDispatcher:
         """
         now = self._clock.now()
         lease_until = now + self._lease
-        claimed: list[Claim] = []
+        decisions: list[tuple[Delivery, DeliveryStatus, str | None]] = []
+        candidates: dict[int, Claim] = {}
         async with self._writes() as session, session.begin():
-            rows = await deliveries.claimable(session, now, self._lease, self._in_flight)
-            for delivery in rows:
+            rows = await deliveries.claimable_with_users(
+                session, now, self._lease, self._claim_batch
+            )
+            day_starts = {
+                user.id: local_instant(delivery.local_date, time(0), load_zone(user.time_zone))
+                for delivery, user in rows
+                if user is not None
+                and user.time_zone is not None
+                and delivery.kind == DeliveryKind.DAILY
+            }
+            stretched = await routines.completed_since_many(session, day_starts)
+            for delivery, user in rows:
                 status = DeliveryStatus(delivery.status)
                 if status is DeliveryStatus.SENDING:
-                    if await deliveries.take(session, delivery, status=DeliveryStatus.UNCERTAIN):
-                        report.uncertain += 1
-                        logger.warning(
-                            "Delivery %s: its sender stopped mid-request; recorded as uncertain, "
-                            "not sent again",
-                            delivery.id,
-                        )
-                    continue
-                taken_over = status is DeliveryStatus.CLAIMED
-                if now - delivery.due_at > self._grace:
-                    if await deliveries.take(session, delivery, status=DeliveryStatus.MISSED):
-                        report.missed += 1
-                    continue
-                user = await users.get(session, delivery.user_id)
-                if user is None or not user.subscribed:
-                    await deliveries.take(session, delivery, status=DeliveryStatus.FAILED)
-                    continue
-                if _paused_on(user, delivery) or await self._already_stretched(
-                    session, delivery, user
+                    decisions.append((delivery, DeliveryStatus.UNCERTAIN, None))
+                elif now - delivery.due_at > self._grace:
+                    decisions.append((delivery, DeliveryStatus.MISSED, None))
+                elif user is None or not user.subscribed:
+                    decisions.append((delivery, DeliveryStatus.FAILED, None))
+                elif _paused_on(user, delivery) or (
+                    delivery.kind == DeliveryKind.DAILY and user.id in stretched
                 ):
-                    if await deliveries.take(session, delivery, status=DeliveryStatus.SKIPPED):
-                        report.already_done += 1
-                    continue
-                token = uuid.uuid4().hex
-                if await deliveries.take(
-                    session,
-                    delivery,
-                    status=DeliveryStatus.CLAIMED,
-                    claim_token=token,
-                    claimed_at=now,
-                    lease_until=lease_until,
-                ):
-                    report.taken_over += taken_over
+                    decisions.append((delivery, DeliveryStatus.SKIPPED, None))
+                else:
+                    token = uuid.uuid4().hex
+                    taken_over = status is DeliveryStatus.CLAIMED
                     late = (
                         taken_over
                         or now - delivery.due_at > LATE_APOLOGY_AFTER
                         or self.outage.held_up(delivery.due_at)
                     )
-                    claimed.append(Claim(delivery, user, token, late))
-                    self._held.add(token)
+                    decisions.append((delivery, DeliveryStatus.CLAIMED, token))
+                    candidates[delivery.id] = Claim(delivery, user, token, late, taken_over)
+            held = await deliveries.take_many(session, decisions, now, lease_until)
+        claimed: list[Claim] = []
+        for delivery, outcome, _token in decisions:
+            if delivery.id not in held:
+                continue
+            if outcome is DeliveryStatus.UNCERTAIN:
+                report.uncertain += 1
+                logger.warning(
+                    "Delivery %s: its sender stopped mid-request; recorded as uncertain, "
+                    "not sent again",
+                    delivery.id,
+                )
+            elif outcome is DeliveryStatus.MISSED:
+                report.missed += 1
+            elif outcome is DeliveryStatus.SKIPPED:
+                report.already_done += 1
+            elif outcome is DeliveryStatus.CLAIMED:
+                claim = candidates[delivery.id]
+                report.taken_over += claim.taken_over
+                claimed.append(claim)
+                self._held.add(claim.token)
         return claimed, len(rows)
 
-    async def _already_stretched(
-        self, session: AsyncSession, delivery: Delivery, user: User
-    ) -> bool:
-        """No daily nudge for someone who already finished a routine that local day."""
-        if delivery.kind != DeliveryKind.DAILY or user.time_zone is None:
-            return False
-        day_start = local_instant(delivery.local_date, time(0), load_zone(user.time_zone))
-        return await routines.completed_since(session, user.id, day_start)
+    async def _send_loop(self, report: DispatchReport) -> None:
+        """Keep up to `in_flight` sends going; record and mark them in groups.
 
-    async def _deliver(self, claim: Claim, report: DispatchReport) -> None:
-        """Mark sending (fenced), send, record. The token is held until the outcome is stored."""
-        delivery, token = claim.delivery, claim.token
+        Whenever at least half the slots are free (or none is busy), one write transaction
+        stores the outcomes of the sends that finished and marks the next group of claimed
+        rows "sending" (fenced by their tokens); only then are their requests written. So
+        at most `in_flight` rows are "sending" at any moment (all a crash can lose), and the
+        database sees two statements per group instead of two per reminder. Outcomes wait
+        at most `RECORD_WITHIN_S` for a group to fill.
+        """
+        loop = asyncio.get_running_loop()
+        running: set[asyncio.Task[Sent]] = set()
+        finished: list[Outcome] = []
+        finished_since = 0.0
+        refill = max(1, self._in_flight // 2)
         try:
-            now = self._clock.now()
-            attempts = delivery.attempts + 1
-            marked = await self._persist(
-                "marking a reminder as sending",
-                lambda session: deliveries.holding(
-                    session,
-                    delivery.id,
-                    token,
-                    DeliveryStatus.CLAIMED,
-                    status=DeliveryStatus.SENDING,
-                    lease_until=now + self._lease,
-                    attempts=attempts,
-                ),
-                give_up_when_stopping=True,
-            )
-            if not marked:  # taken over meanwhile (or stopping with the database away)
-                report.fenced_out += marked is False
-                return
-            kind = DeliveryKind(delivery.kind)
-            try:
-                message_id = await self._sender.send(kind, claim.user, delivery, late=claim.late)
-            except asyncio.CancelledError as exc:
-                # The process is being torn down mid-request: record what we can, then go.
-                await asyncio.shield(self._record_failure(claim, attempts, classify(exc), report))
-                raise
-            except Exception as exc:
-                await self._record_failure(claim, attempts, classify(exc), report)
-            else:
-                if kind is DeliveryKind.DAILY:
-                    report.sent += 1
-                    report.sent_user_ids.append(claim.user.id)
-                else:
-                    report.summaries_sent += 1
-                report.apologized += claim.late and kind is DeliveryKind.DAILY
-                await self._record(
-                    claim,
-                    status=DeliveryStatus.SENT,
-                    sent_at=self._clock.now(),
-                    message_id=message_id,
-                    lease_until=None,
+            while True:
+                free = self._in_flight - len(running)
+                batch: list[Claim] = []
+                if self._should_send() and (free >= refill or not running):
+                    batch = await self._take_claims(free, report)
+                overdue = loop.time() - finished_since >= RECORD_WITHIN_S
+                if batch or (finished and (not running or overdue)):
+                    marked = await self._write(finished, batch, report)
+                    finished = []
+                    running.update(asyncio.create_task(self._send(c)) for c in marked)
+                if not running:
+                    if batch:
+                        continue  # fenced out, or stopping: look again
+                    return
+                done, _ = await asyncio.wait(
+                    running, timeout=RECORD_WITHIN_S, return_when=asyncio.FIRST_COMPLETED
                 )
-        finally:
-            self._held.discard(token)
+                for task in done:
+                    running.discard(task)
+                    if not finished:
+                        finished_since = loop.time()
+                    finished.append(self._outcome(task.result(), report))
+        except asyncio.CancelledError:
+            # Torn down mid-request: every send ends (as uncertain), record what we can.
+            for task in running:
+                task.cancel()
+            for sent in await asyncio.gather(*running):
+                finished.append(self._outcome(sent, report))
+            await asyncio.shield(self._write(finished, [], report))
+            raise
 
-    async def _record_failure(
-        self, claim: Claim, attempts: int, classified: Classified, report: DispatchReport
-    ) -> None:
+    async def _send(self, claim: Claim) -> Sent:
+        """Write one request (its row is already "sending"); never raises."""
+        kind = DeliveryKind(claim.delivery.kind)
+        try:
+            message_id = await self._sender.send(kind, claim.user, claim.delivery, late=claim.late)
+        except (Exception, asyncio.CancelledError) as exc:
+            return Sent(claim, None, exc)
+        return Sent(claim, message_id, None)
+
+    def _outcome(self, sent: Sent, report: DispatchReport) -> Outcome:
+        """What to record for a finished send (counted and logged once, here)."""
+        claim = sent.claim
         delivery, user = claim.delivery, claim.user
         now = self._clock.now()
+        attempts = delivery.attempts + 1
+        if sent.error is None:
+            if delivery.kind == DeliveryKind.DAILY:
+                report.sent += 1
+                report.sent_user_ids.append(user.id)
+                report.apologized += claim.late
+            else:
+                report.summaries_sent += 1
+            return Outcome(
+                claim,
+                {
+                    "status": DeliveryStatus.SENT,
+                    "sent_at": now,
+                    "message_id": sent.message_id,
+                    "lease_until": None,
+                },
+            )
+        classified = classify(sent.error)
         outcome = classified.outcome
         if outcome is SendOutcome.UNCERTAIN:
             report.uncertain += 1
@@ -455,66 +526,74 @@ class ReminderDispatcher:
                 delivery.id,
                 classified.reason,
             )
-            await self._record(claim, status=DeliveryStatus.UNCERTAIN, lease_until=None)
-        elif outcome is SendOutcome.NOT_SENT and classified.retry_after is not None:
+            return Outcome(claim, {"status": DeliveryStatus.UNCERTAIN, "lease_until": None})
+        if outcome is SendOutcome.NOT_SENT and classified.retry_after is not None:
             pause = classified.retry_after.total_seconds()
             self._paused_until = now + classified.retry_after
             report.rate_limited = True
             report.retried += 1
             logger.warning("Telegram asked to slow down: pausing sends for %.0f s", pause)
-            await self._release(claim, next_attempt_at=self._paused_until, attempts=attempts - 1)
-        elif outcome is SendOutcome.NOT_SENT and attempts < MAX_ATTEMPTS:
+            return _released(claim, self._paused_until, attempts - 1)
+        if outcome is SendOutcome.NOT_SENT and attempts < MAX_ATTEMPTS:
             logger.warning(
                 "Delivery %s: not sent (%s); retrying later", delivery.id, classified.reason
             )
             report.retried += 1
-            await self._release(claim, next_attempt_at=now + backoff(attempts), attempts=attempts)
-        elif classified.chat_gone:
+            return _released(claim, now + backoff(attempts), attempts)
+        report.failed += 1
+        if classified.chat_gone:
             logger.info("Unsubscribing user %s: %s", user.id, classified.reason)
-            report.failed += 1
             report.unsubscribed += 1
-            await self._record(
-                claim, status=DeliveryStatus.FAILED, lease_until=None, unsubscribe=True
-            )
         else:
             logger.error("Delivery %s failed: %s", delivery.id, classified.reason)
-            report.failed += 1
-            await self._record(claim, status=DeliveryStatus.FAILED, lease_until=None)
+        failed = {"status": DeliveryStatus.FAILED, "lease_until": None}
+        return Outcome(claim, failed, unsubscribe=classified.chat_gone)
 
-    async def _release(self, claim: Claim, *, next_attempt_at: datetime, attempts: int) -> None:
-        """Back to pending: this attempt provably never reached Telegram."""
-        await self._record(
-            claim,
-            status=DeliveryStatus.PENDING,
-            next_attempt_at=next_attempt_at,
-            attempts=attempts,
-            claim_token=None,
-            lease_until=None,
+    async def _write(
+        self, finished: list[Outcome], batch: list[Claim], report: DispatchReport
+    ) -> list[Claim]:
+        """One write transaction: record `finished` (by their holders), then mark `batch`
+        "sending". Recording never gives up while the bot runs; marking is skipped once it
+        stops (those rows are handed back). Returns the claims marked, to be sent now."""
+        outcomes = {o.claim.token: o.values for o in finished}
+        gone = [o.claim.user.id for o in finished if o.unsubscribe]
+        tried_marks = False
+
+        async def work(session: AsyncSession) -> set[str]:
+            nonlocal tried_marks
+            if outcomes:
+                await deliveries.record_many(
+                    session, outcomes, (DeliveryStatus.SENDING, DeliveryStatus.UNCERTAIN)
+                )
+            await users.unsubscribe_many(session, gone)
+            tried_marks = bool(batch) and self._should_send()
+            if not tried_marks:
+                return set()
+            tokens = [c.token for c in batch]
+            return await deliveries.mark_sending(session, tokens, self._clock.now() + self._lease)
+
+        held = await self._persist(
+            "recording sends" if outcomes else "marking reminders as sending",
+            work,
+            give_up_when_stopping=not outcomes,
         )
-
-    async def _record(self, claim: Claim, *, unsubscribe: bool = False, **values: Any) -> None:
-        """Store an outcome by the claim's holder; never gives up while the bot runs."""
-
-        async def write(session: AsyncSession) -> bool:
-            done = await deliveries.holding(
-                session,
-                claim.delivery.id,
-                claim.token,
-                (DeliveryStatus.SENDING, DeliveryStatus.UNCERTAIN),
-                **values,
-            )
-            if unsubscribe:
-                await users.unsubscribe(session, claim.user.id)
-            return done
-
-        stored = await self._persist("recording a send", write, give_up_when_stopping=False)
-        if stored is None:
+        for outcome in finished:
+            self._held.discard(outcome.claim.token)
+        if held is None and outcomes:
             logger.error(
-                "Delivery %s: could not record its outcome (%s) before stopping; it stays "
+                "%s outcomes could not be recorded before stopping; their rows stay "
                 "'sending' and will be counted as uncertain, never sent again",
-                claim.delivery.id,
-                values.get("status"),
+                len(outcomes),
             )
+        marked = [c for c in batch if held and c.token in held]
+        if tried_marks and held is not None:
+            for claim in batch:
+                if claim.token not in held:  # taken over meanwhile
+                    report.fenced_out += 1
+                    self._held.discard(claim.token)
+        else:
+            self._buffer[:0] = batch  # not marked: handed back with the unsent claims
+        return marked
 
     async def _persist(
         self,
@@ -566,24 +645,26 @@ class ReminderDispatcher:
     async def _release_unsent(self) -> None:
         """Hand rows claimed but not sent back at once (stopping, paused or done early)."""
         left, self._buffer = self._buffer, []
+        if not left:
+            return
+        back = {
+            claim.token: {
+                "status": DeliveryStatus.PENDING,
+                "claim_token": None,
+                "lease_until": None,
+                "next_attempt_at": max(
+                    claim.delivery.next_attempt_at,
+                    self._paused_until or claim.delivery.next_attempt_at,
+                ),
+            }
+            for claim in left
+        }
+
+        async def give_back(session: AsyncSession) -> int:
+            return await deliveries.record_many(session, back, (DeliveryStatus.CLAIMED,))
+
+        await self._persist("handing claims back", give_back, give_up_when_stopping=True)
         for claim in left:
-
-            async def give_back(session: AsyncSession, claim: Claim = claim) -> bool:
-                return await deliveries.holding(
-                    session,
-                    claim.delivery.id,
-                    claim.token,
-                    DeliveryStatus.CLAIMED,
-                    status=DeliveryStatus.PENDING,
-                    claim_token=None,
-                    lease_until=None,
-                    next_attempt_at=max(
-                        claim.delivery.next_attempt_at,
-                        self._paused_until or claim.delivery.next_attempt_at,
-                    ),
-                )
-
-            await self._persist("handing claims back", give_back, give_up_when_stopping=True)
             self._held.discard(claim.token)
 
 

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import (
+    BigInteger,
+    SmallInteger,
+    String,
+    and_,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from bot.db.models import Delivery
+from bot.db.batch import per_row
+from bot.db.models import Delivery, User, UTCDateTime
 
 
 class DeliveryKind(StrEnum):
@@ -225,3 +236,160 @@ async def cancel_snoozes(session: AsyncSession, user_id: int) -> None:
         .values(status=DeliveryStatus.SKIPPED.value)
         .execution_options(synchronize_session=False)
     )
+
+
+# Set-based variants for the dispatcher: one statement per batch, not per row (per-row
+# values as `bot.db.batch.per_row`; RETURNING tells which rows' compare-and-set held).
+
+
+async def insert_many_if_absent(
+    session: AsyncSession, rows: Sequence[tuple[int, DeliveryKind, date, datetime]]
+) -> int:
+    """Create each (user, kind, local date, due) row unless one exists; returns how many
+    were inserted (one statement)."""
+    if not rows:
+        return 0
+    insert = postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
+    statement = (
+        insert(Delivery)
+        .values(
+            [
+                {
+                    "user_id": user_id,
+                    "kind": kind.value,
+                    "local_date": local_date,
+                    "due_at": due_at,
+                    "next_attempt_at": due_at,
+                    "status": DeliveryStatus.PENDING.value,
+                    "attempts": 0,
+                    "snoozed": False,
+                }
+                for user_id, kind, local_date, due_at in rows
+            ]
+        )
+        .on_conflict_do_nothing()
+        .returning(Delivery.id)
+    )
+    return len((await session.execute(statement)).all())
+
+
+async def take_many(
+    session: AsyncSession,
+    decisions: Sequence[tuple[Delivery, DeliveryStatus, str | None]],
+    now: datetime,
+    lease_until: datetime,
+) -> set[int]:
+    """Compare-and-set many rows at once, each on its claim as it was read (status, token
+    and lease together, as `take`). A decision with a token is a claim (token, claimed_at
+    `now`, lease until `lease_until`); without one, only the status changes. Returns the
+    ids whose compare-and-set held."""
+    if not decisions:
+        return set()
+    ids = [seen.id for seen, _, _ in decisions]
+    claims = {seen.id: token for seen, _, token in decisions if token is not None}
+    key = Delivery.id
+    result = await session.execute(
+        update(Delivery)
+        .where(
+            key.in_(ids),
+            Delivery.status == per_row(key, {s.id: s.status for s, _, _ in decisions}, String),
+            Delivery.claim_token.is_not_distinct_from(
+                per_row(key, {s.id: s.claim_token for s, _, _ in decisions}, String)
+            ),
+            Delivery.lease_until.is_not_distinct_from(
+                per_row(key, {s.id: s.lease_until for s, _, _ in decisions}, UTCDateTime)
+            ),
+        )
+        .values(
+            status=per_row(key, {s.id: status.value for s, status, _ in decisions}, String),
+            claim_token=per_row(key, claims, String, Delivery.claim_token),
+            claimed_at=per_row(key, dict.fromkeys(claims, now), UTCDateTime, Delivery.claimed_at),
+            lease_until=per_row(
+                key, dict.fromkeys(claims, lease_until), UTCDateTime, Delivery.lease_until
+            ),
+        )
+        .returning(Delivery.id)
+        .execution_options(synchronize_session=False)
+    )
+    return set(result.scalars())
+
+
+async def mark_sending(
+    session: AsyncSession, tokens: Sequence[str], lease_until: datetime
+) -> set[str]:
+    """Claimed rows, by their holders' tokens, become "sending" (one statement, just before
+    their requests are written); returns the tokens still held (the others were taken over)."""
+    if not tokens:
+        return set()
+    result = await session.execute(
+        update(Delivery)
+        .where(Delivery.claim_token.in_(tokens), Delivery.status == DeliveryStatus.CLAIMED.value)
+        .values(
+            status=DeliveryStatus.SENDING.value,
+            lease_until=lease_until,
+            attempts=Delivery.attempts + 1,
+        )
+        .returning(Delivery.claim_token)
+        .execution_options(synchronize_session=False)
+    )
+    return {token for token in result.scalars() if token is not None}
+
+
+RECORDED_COLUMNS: dict[str, Any] = {
+    "status": String,
+    "sent_at": UTCDateTime,
+    "message_id": BigInteger,
+    "lease_until": UTCDateTime,
+    "next_attempt_at": UTCDateTime,
+    "attempts": SmallInteger,
+    "claim_token": String,
+}
+
+
+async def record_many(
+    session: AsyncSession,
+    outcomes: Mapping[str, Mapping[str, Any]],
+    expected: tuple[DeliveryStatus, ...],
+) -> int:
+    """Store many outcomes in one statement, each by the holder of its claim token (a
+    compare-and-set on token and status). `outcomes` maps a token to the columns to set
+    (keys of `RECORDED_COLUMNS`); columns a row doesn't name keep their value."""
+    if not outcomes:
+        return 0
+    key = Delivery.claim_token
+    values: dict[str, Any] = {}
+    for name, type_ in RECORDED_COLUMNS.items():
+        per = {token: row[name] for token, row in outcomes.items() if name in row}
+        if per:
+            values[name] = per_row(key, per, type_, getattr(Delivery, name))
+    result = await session.execute(
+        update(Delivery)
+        .where(key.in_(list(outcomes)), Delivery.status.in_([s.value for s in expected]))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def claimable_with_users(
+    session: AsyncSession, now: datetime, lease: timedelta, limit: int
+) -> list[tuple[Delivery, User | None]]:
+    """`claimable` and each row's user in one statement (the rows locked on PostgreSQL)."""
+    query = (
+        select(Delivery, User)
+        .outerjoin(User, User.id == Delivery.user_id)
+        .where(
+            or_(
+                and_(Delivery.status == DeliveryStatus.PENDING, Delivery.next_attempt_at <= now),
+                and_(
+                    Delivery.status.in_([DeliveryStatus.CLAIMED, DeliveryStatus.SENDING]),
+                    _lease_over(now, lease),
+                ),
+            )
+        )
+        .order_by(Delivery.next_attempt_at)
+        .limit(limit)
+    )
+    if _dialect(session) == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=Delivery)
+    return [(row[0], row[1]) for row in await session.execute(query)]

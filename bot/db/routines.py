@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -118,6 +119,25 @@ async def completed_since(session: AsyncSession, user_id: int, since: datetime) 
         .limit(1)
     )
     return found is not None
+
+
+async def completed_since_many(
+    session: AsyncSession, since: Mapping[int, datetime]
+) -> set[int]:
+    """Of the users in `since`, those who finished a routine at or after their instant
+    (one statement: each user's latest finish)."""
+    if not since:
+        return set()
+    rows = await session.execute(
+        select(RoutineRun.user_id, func.max(RoutineRun.finished_at))
+        .where(
+            RoutineRun.user_id.in_(list(since)),
+            RoutineRun.status == Status.COMPLETED.value,
+            RoutineRun.finished_at >= min(since.values()),
+        )
+        .group_by(RoutineRun.user_id)
+    )
+    return {user_id for user_id, last in rows if last is not None and last >= since[user_id]}
 
 
 async def started_since(session: AsyncSession, user_id: int, since: datetime) -> bool:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Date, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import PausePeriod, User
+from bot.db.batch import per_row
+from bot.db.models import PausePeriod, User, UTCDateTime
 from bot.domain.questions import Question, decode
 from bot.domain.reminder_plan import ReminderPrefs, weekdays_from_mask
 
@@ -234,3 +236,39 @@ async def close_question(
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def move_next_due_many(
+    session: AsyncSession,
+    moves: Sequence[tuple[int, datetime, datetime | None, date | None]],
+) -> set[int]:
+    """`move_next_due` for many users in one statement: each (id, expected, new instant,
+    new local date) is a compare-and-set; returns the ids that moved."""
+    if not moves:
+        return set()
+    key = User.id
+    result = await session.execute(
+        update(User)
+        .where(
+            key.in_([m[0] for m in moves]),
+            User.next_due_at == per_row(key, {m[0]: m[1] for m in moves}, UTCDateTime),
+        )
+        .values(
+            next_due_at=per_row(key, {m[0]: m[2] for m in moves}, UTCDateTime),
+            next_due_date=per_row(key, {m[0]: m[3] for m in moves}, Date),
+        )
+        .returning(User.id)
+        .execution_options(synchronize_session=False)
+    )
+    return set(result.scalars())
+
+
+async def unsubscribe_many(session: AsyncSession, user_ids: Sequence[int]) -> None:
+    """`unsubscribe` for many users in one statement."""
+    if user_ids:
+        await session.execute(
+            update(User)
+            .where(User.id.in_(list(user_ids)))
+            .values(subscribed=False, next_due_at=None, next_due_date=None, next_weekly_at=None)
+            .execution_options(synchronize_session=False)
+        )
