@@ -69,56 +69,6 @@ def _lease_over(now: datetime, lease: timedelta) -> ColumnElement[bool]:
     )
 
 
-async def claimable(
-    session: AsyncSession, now: datetime, lease: timedelta, limit: int
-) -> list[Delivery]:
-    """Rows to act on now: pending and due, or held by a claim whose lease has lapsed.
-
-    On PostgreSQL the rows are locked with ``FOR UPDATE SKIP LOCKED`` (the standard queue
-    pattern: concurrent dispatchers get disjoint rows without waiting on each other); on
-    SQLite the caller's ``BEGIN IMMEDIATE`` transaction already excludes other writers.
-    """
-    query = (
-        select(Delivery)
-        .where(
-            or_(
-                and_(Delivery.status == DeliveryStatus.PENDING, Delivery.next_attempt_at <= now),
-                and_(
-                    Delivery.status.in_([DeliveryStatus.CLAIMED, DeliveryStatus.SENDING]),
-                    _lease_over(now, lease),
-                ),
-            )
-        )
-        .order_by(Delivery.next_attempt_at)
-        .limit(limit)
-    )
-    if _dialect(session) == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    return list(await session.scalars(query))
-
-
-async def take(session: AsyncSession, seen: Delivery, **values: Any) -> bool:
-    """Compare-and-set on the claim as it was read: status, claim token and lease together.
-
-    Two dispatchers that both read the same lapsed claim cannot both replace it: the second
-    finds a different token or lease and changes nothing.
-    """
-    token = Delivery.claim_token
-    lease = Delivery.lease_until
-    result = await session.execute(
-        update(Delivery)
-        .where(
-            Delivery.id == seen.id,
-            Delivery.status == seen.status,
-            token.is_(None) if seen.claim_token is None else token == seen.claim_token,
-            lease.is_(None) if seen.lease_until is None else lease == seen.lease_until,
-        )
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
 async def holding(
     session: AsyncSession,
     delivery_id: int,
@@ -374,7 +324,13 @@ async def record_many(
 async def claimable_with_users(
     session: AsyncSession, now: datetime, lease: timedelta, limit: int
 ) -> list[tuple[Delivery, User | None]]:
-    """`claimable` and each row's user in one statement (the rows locked on PostgreSQL)."""
+    """Rows to act on now, each with its user (one statement): pending and due, or held by
+    a claim whose lease has lapsed.
+
+    On PostgreSQL the rows are locked with ``FOR UPDATE SKIP LOCKED`` (the standard queue
+    pattern: concurrent dispatchers get disjoint rows without waiting on each other); on
+    SQLite the caller's ``BEGIN IMMEDIATE`` transaction already excludes other writers.
+    """
     query = (
         select(Delivery, User)
         .outerjoin(User, User.id == Delivery.user_id)
