@@ -15,8 +15,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot import callbacks
-from bot.content import load_content
-from bot.db.models import MyRoutine, RoutineRun, User
+from bot.content import RoutineItem, load_content
+from bot.db.models import MyRoutine, ProgramStretch, RoutineRun, User
 from bot.domain.share_codes import ALPHABET, ShareCodec, SharedRoutine
 from loopback.server import SimUser
 from tests.harness.bot import BotHarness, onboard
@@ -105,11 +105,13 @@ async def test_a_routine_built_by_taps_is_used_by_the_reminder(harness: BotHarne
     assert await saved_of(harness, user) == []
     # The name is a typed answer to an open question: it survives a restart.
     await harness.tap(user, "Name it")
+    assert harness.server.message(user.id, builder).button_labels(), "kept until answered"
     await harness.restart()
     await harness.send(user, "x" * 41)
     assert "40 characters at most" in harness.last_text(user)
     await harness.send(user, "  Morning   back ")
     assert "New routine: Morning back" in harness.last_text(user)
+    assert harness.server.message(user.id, builder).button_labels() == [], "the old builder"
     await harness.double_tap(user, "Save")
     [saved] = await saved_of(harness, user)
     assert saved.name == "Morning back"
@@ -285,7 +287,11 @@ async def test_a_share_link_round_trips_to_a_new_user(harness: BotHarness) -> No
     await onboard(harness, physio)
     await build(harness, physio, "Knees and bridge", ["knee_to_chest", "bridge"])
     username, code = await share_link(harness, physio, "Knees and bridge")
-    assert username == harness.app.bot.username if harness.app else False
+    assert harness.app is not None and username == harness.app.bot.username
+    sent = len(harness.server.bot_messages(physio.id))
+    await harness.double_tap(physio, "Share")  # the link is edited in, never sent twice
+    assert len(harness.server.bot_messages(physio.id)) == sent
+    assert code in harness.last_text(physio)
     assert len(code) <= 64 and set(code) <= set(ALPHABET)
     # A new user opens the link: setup first, then the routine, also across a restart.
     patient = harness.new_user("Kim")
@@ -392,3 +398,35 @@ def _with_no_floor(code: str) -> str:
     first = share_codes._INDEX[code[1]] | 0b100000
     body = code[0] + ALPHABET[first] + code[2:-1]
     return body + share_codes._checksum(body)
+
+
+async def test_a_links_doses_grow_only_when_the_user_allowed_it(harness: BotHarness) -> None:
+    """The program (#14) has grown this user's bridge by two steps: a routine added from a
+    link with "keep these doses" still gives the prescribed 8 lifts; one added with "doses
+    may grow" gives the grown dose, like the user's own routines."""
+    codec = ShareCodec(CONTENT.stretches)
+    code = codec.encode(SharedRoutine((CONTENT.routines["quick"].items[0], _bridge())))
+    user = harness.new_user()
+    await onboard(harness, user)
+    async with harness.services.sessions() as session, session.begin():
+        session.add(ProgramStretch(user_id=user.id, stretch_id="bridge", level=2))
+    for choice in ("Add, keep these doses", "Add, doses may grow"):
+        await harness.send(user, f"/start {code}")
+        await harness.tap(user, choice)
+    kept, grown = await saved_of(harness, user)
+    assert not kept.progress and grown.progress
+    captions = []
+    for name in (kept.name, grown.name):
+        await harness.send(user, "/stretch")
+        await harness.tap(user, f"{name} ·")
+        if "Track your pain?" in harness.last_text(user):
+            await harness.tap(user, "No thanks")
+        await harness.tap(user, "Done")
+        captions.append(harness.server.last_bot_message(user.id).caption or "")
+        await harness.tap(user, "Stop")
+    assert "2 of 2 · Bridge" in captions[0] and "8 lifts" in captions[0]
+    assert "2 of 2 · Bridge" in captions[1] and "10 lifts" in captions[1]
+
+
+def _bridge() -> RoutineItem:
+    return RoutineItem(stretch="bridge")

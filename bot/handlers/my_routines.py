@@ -63,6 +63,8 @@ def routine_text(routine: Routine, content: Content, header: str | None = None) 
         lines.append("🪑 Nothing on the floor")
     if routine.gentle:
         lines.append("🪶 Gentle: easier versions, one position")
+    if isinstance(routine, UserRoutine) and routine.from_link:
+        lines.append(texts.DOSES_GROW if routine.progress else texts.DOSES_KEPT)
     lines += routine_lines(routine, content)
     return "\n".join(lines)
 
@@ -245,7 +247,12 @@ async def share(update: Update, context: ContextTypes.DEFAULT_TYPE, routine: Rou
         return
     await answer(update, "Here's the link")
     link = f"https://t.me/{context.bot.username}?start={code}"
-    await reply(update, texts.SHARE_LINK.format(name=escape(routine.title), link=link))
+    # The routine's message gains the link (edited in place: a double tap sends nothing twice).
+    await edit_or_send(
+        update,
+        routine_text(routine, svc.content) + "\n\n" + texts.SHARE_LINK.format(link=link),
+        reply_markup=keyboards.routine_detail(routine.id, own=isinstance(routine, UserRoutine)),
+    )
 
 
 # --- the builder ---------------------------------------------------------------------------
@@ -322,7 +329,7 @@ async def builder_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             Kind.ROUTINE_NAME,
             texts.ASK_ROUTINE_NAME,
             keyboards.name_question,
-            argument=str(draft.id),
+            argument=f"{draft.id}:{query.message.message_id if query.message else 0}",
         )
         return
     if action == "save":
@@ -396,12 +403,15 @@ async def name_typed(
         return
     if not await asking.close(update, context, question):
         return
-    user_id, _ = sender_ids(update)
-    draft_id = int(question.argument) if question.argument.isdigit() else 0
+    user_id, chat_id = sender_ids(update)
+    draft, _, builder_message = question.argument.partition(":")
+    draft_id = int(draft) if draft.isdigit() else 0
     change = await services(context).mine.rename(user_id, draft_id, name)
     if change.draft is None:
         await reply(update, texts.BUILDER_GONE)
         return
+    if builder_message.isdigit() and int(builder_message):  # its buttons are behind now
+        await asking.strip_buttons(context.bot, chat_id, int(builder_message))
     await show_builder(update, context, change.draft, new_message=True)
 
 
