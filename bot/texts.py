@@ -790,6 +790,10 @@ SHARE_NO_BUTTON = "✖️ No thanks"
 SHARE_ADDED = "✅ Added as <b>{name}</b>. It's in /stretch now; /routines lets you rename it."
 SHARE_DECLINED = "👍 Not added."
 SHARE_AFTER_SETUP = "Now, the routine from the link you opened:"
+SHARE_AFTER_SETUP_NOTE = (
+    "📨 You opened a link with a routine in it. Let's finish setting up your reminder "
+    "first; then I'll show it to you."
+)
 SHARE_PROBLEMS = {
     "malformed": "That link looks cut off or mistyped, so I can't read a routine from it. "
     "Please ask for the link again.",

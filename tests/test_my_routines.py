@@ -297,6 +297,7 @@ async def test_a_share_link_round_trips_to_a_new_user(harness: BotHarness) -> No
     patient = harness.new_user("Kim")
     await harness.send(patient, f"/start {code}")
     assert await pending_of(harness, patient) == code
+    assert any("setting up your reminder" in t for t in harness.bot_texts(patient))
     assert "When should I remind you?" in harness.last_text(patient)
     await harness.send(patient, "08:00")
     await harness.restart()
@@ -305,6 +306,7 @@ async def test_a_share_link_round_trips_to_a_new_user(harness: BotHarness) -> No
     preview = harness.last_text(patient)
     assert "A routine was shared with you" in preview
     assert "1. Knee to Chest" in preview and "2. Bridge · 8 lifts, hold 3 s each" in preview
+    assert "Doses may grow" not in preview and "stay as prescribed" not in preview
     await harness.double_tap(patient, "Add, keep these doses")
     [added] = await saved_of(harness, patient)
     assert added.from_link and not added.progress and added.name == "Shared routine"

@@ -441,6 +441,8 @@ async def link_opened(
     await mine.hold_code(user_id, code)
     if onboarded:
         await show_pending(update, context)
+    else:
+        await reply(update, texts.SHARE_AFTER_SETUP_NOTE)
 
 
 async def show_pending(

@@ -51,11 +51,10 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user_id, chat_id = sender_ids(update)
     prefs = services(context).preferences
     user = (await prefs.greet(user_id, chat_id)).user
-    code = my_routines.start_code(context.args)
-    if code is not None:  # a share link: t.me/<bot>?start=<code>
-        await my_routines.link_opened(update, context, code, onboarded=user.onboarded)
-        if user.onboarded:
-            return
+    code = my_routines.start_code(context.args)  # a share link: t.me/<bot>?start=<code>
+    if code is not None and user.onboarded:
+        await my_routines.link_opened(update, context, code, onboarded=True)
+        return
     if user.onboarded:
         user = await prefs.subscribe(user_id)
         paused = is_paused(user, local_today(user, context))
@@ -67,6 +66,8 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     safety = services(context).content.safety
     await reply(update, texts.welcome(safety))
+    if code is not None:  # shown right after setup
+        await my_routines.link_opened(update, context, code, onboarded=False)
     if user.reminder_time is None and user.time_zone is None:  # once, at the very start
         await reply(
             update,

@@ -295,7 +295,6 @@ class MyRoutines:
             items=shared.items,
             no_floor=shared.no_floor,
             gentle=shared.gentle,
-            from_link=True,
         )
 
     async def hold_code(self, user_id: int, code: str | None) -> None:
