@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from html import escape
 
 from bot.content import SafetyTexts
+from bot.domain.clock_changes import ClockChange
 from bot.domain.pain import ProgressSummary
 from bot.domain.reminder_plan import WEEKDAY_NAMES
 
@@ -54,11 +55,15 @@ OFFSET_OUT_OF_RANGE = (
 )
 
 
+def zone_ambiguous(abbreviation: str) -> str:
+    return f"🌍 <b>{escape(abbreviation)}</b> means different time zones in different places."
+
+
+WHICH_ZONE = "Which one is yours? (Or type your city.)"
+
+
 def which_zone(abbreviation: str) -> str:
-    return (
-        f"🌍 <b>{escape(abbreviation)}</b> means different time zones in different places. "
-        "Which one is yours? (Or type your city.)"
-    )
+    return f"{zone_ambiguous(abbreviation)} {WHICH_ZONE}"
 
 
 def zone_choice_label(place: str, local_now: datetime) -> str:
@@ -68,8 +73,6 @@ def zone_choice_label(place: str, local_now: datetime) -> str:
 BAD_LOCATION = "🤔 I couldn't find a time zone for that spot. Please type your city instead."
 
 SHARE_LOCATION_BUTTON = "📍 Share my location"
-
-ZONE_NOTED = "Thanks!"
 
 TAP_A_BUTTON = "Please tap one of the buttons above, or send /cancel to stop."
 
@@ -201,11 +204,53 @@ def local_moment(instant: datetime) -> str:
     return f"{WEEKDAY_NAMES[instant.weekday()]} {instant.day} {instant:%b}, {instant:%H:%M}"
 
 
-def zone_confirm(label: str, local_now: datetime, offset: str) -> str:
-    return (
-        f"🌍 <b>{escape(label)}</b> ({offset}): it's <b>{local_now:%H:%M}</b> there now "
-        f"({WEEKDAY_NAMES[local_now.weekday()]} {local_now.day} {local_now:%b}).\nIs that right?"
+ZONE_IS_RIGHT = "Is that right?"
+
+
+def zone_facts(
+    label: str,
+    local_now: datetime,
+    offset: str,
+    change: ClockChange | None = None,
+    *,
+    abbreviation: str | None = None,
+) -> str:
+    """The resolved zone, its local time and offset now, and when its clocks next change
+    (reminders follow the local clock); for a typed abbreviation ("EST", "EDT"), how to get
+    the offset it names all year instead."""
+    name = local_now.tzname() or ""
+    named = f"{offset} ({name})" if name[:1].isalpha() and name != "UTC" else offset
+    text = (
+        f"🌍 <b>{escape(label)}</b>: it's <b>{local_now:%H:%M}</b> there now "
+        f"({WEEKDAY_NAMES[local_now.weekday()]} {local_now.day} {local_now:%b}), {named}."
     )
+    if change is None:
+        return text
+    after = _offset_text(change.after)
+    named_after = f"{after} ({change.name_after})" if change.name_after[:1].isalpha() else after
+    day = f"{WEEKDAY_NAMES[change.at.weekday()]} {change.at.day} {change.at:%b}"
+    text += (
+        f"\n🕑 Clocks there change on <b>{day}</b> to {named_after}, and back again later in "
+        "the year. Your reminder follows them: it stays at the same local time."
+    )
+    if abbreviation is not None:
+        named_offset = change.after if abbreviation == change.name_after else change.before
+        minutes = int(named_offset.total_seconds()) // 60
+        hours, rest = divmod(abs(minutes), 60)
+        fixed = f"UTC{'+' if minutes >= 0 else '-'}{hours}" + (f":{rest:02d}" if rest else "")
+        text += (
+            f"\nWant {_offset_text(named_offset)} all year instead (no clock changes)? Type "
+            f"<code>{fixed}</code>."
+        )
+    return text
+
+
+def _offset_text(offset: timedelta) -> str:
+    """UTC-05:00 style for an offset (whole minutes)."""
+    minutes = int(offset.total_seconds()) // 60
+    sign = "+" if minutes >= 0 else "-"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours:02d}:{rest:02d}"
 
 
 def weekdays_label(days: frozenset[int]) -> str:

@@ -92,6 +92,7 @@ class ZoneMatch:
 
     key: str
     label: str
+    abbreviation: str | None = None  # "EST" when the user typed an abbreviation
 
 
 class TimezoneLookup(Protocol):
@@ -419,7 +420,9 @@ def interpret_zone_text(text: str) -> ZoneAnswer:
     places = places_for(cleaned)
     if len(places) == 1:
         zone = _iana_match(places[0].zone)
-        return ZoneMatch(key=zone.key, label=f"{cleaned.upper()} ({zone.label})")
+        return ZoneMatch(
+            key=zone.key, label=f"{cleaned.upper()} ({zone.label})", abbreviation=cleaned.upper()
+        )
     if places:
         return ZoneChoice(abbreviation=cleaned.upper(), places=places)
     lowered = cleaned.lower().translate(_DASHES)

@@ -2,7 +2,8 @@
 
 An abbreviation names an offset for half of the year ("EST" is wrong in July), so none is
 stored as a fixed offset: each maps to IANA zones of places that use it, which follow DST.
-One zone: the abbreviation resolves to it (the bot shows the local time to confirm). Several:
+One zone: the abbreviation resolves to it (the bot shows the local time to confirm, when the
+clocks there next change, and for "EST" that `UTC-5` is the way to keep -05:00 all year). Several:
 the abbreviation is ambiguous ("IST" is India, Ireland and Israel) and the bot asks which.
 
 Sources: the IANA tz database's abbreviations (tzdata `zone1970.tab` and the zone rules),

@@ -16,6 +16,7 @@ from telegram import ReplyKeyboardRemove, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import callbacks, keyboards, texts
+from bot.domain.clock_changes import next_clock_change
 from bot.domain.questions import Kind, Question, is_no, is_yes
 from bot.domain.timeparse import parse_time_of_day
 from bot.domain.timezones import (
@@ -196,7 +197,7 @@ async def zone_typed(
         return
     answer = interpret_zone_text(text)
     if isinstance(answer, ZoneChoice):
-        await _ask_pick(update, context, answer)
+        await _ask_pick(update, context, question, answer)
     elif isinstance(answer, OffsetOutOfRange):
         await reply(update, texts.OFFSET_OUT_OF_RANGE)
     elif answer is not None:
@@ -225,18 +226,25 @@ async def location_shared(
     await _confirm_zone(update, context, question, match)
 
 
-async def _ask_pick(update: Update, context: ContextTypes.DEFAULT_TYPE, choice: ZoneChoice) -> None:
+async def _ask_pick(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, question: Question, choice: ZoneChoice
+) -> None:
     now = services(context).clock.now()
     options = [
         (place.zone, texts.zone_choice_label(place.label, now.astimezone(load_zone(place.zone))))
         for place in choice.places
     ]
-    await reply(update, texts.ZONE_NOTED, reply_markup=ReplyKeyboardRemove())
+    text = texts.which_zone(choice.abbreviation)
+    if question.kind is Kind.ZONE:  # the location keyboard goes, as at the confirmation
+        await reply(
+            update, texts.zone_ambiguous(choice.abbreviation), reply_markup=ReplyKeyboardRemove()
+        )
+        text = texts.WHICH_ZONE
     await asking.ask(
         update,
         context,
         Kind.ZONE_PICK,
-        texts.which_zone(choice.abbreviation),
+        text,
         lambda seq: keyboards.zone_choices(options, seq),
         argument=choice.abbreviation,
     )
@@ -247,13 +255,24 @@ async def _confirm_zone(
 ) -> None:
     zone = load_zone(match.key)
     local_now = services(context).clock.now().astimezone(zone)
-    if question.kind is Kind.ZONE:  # the location keyboard goes with the question
-        await reply(update, texts.ZONE_NOTED, reply_markup=ReplyKeyboardRemove())
+    facts = texts.zone_facts(
+        match.label,
+        local_now,
+        describe_offset(zone, local_now),
+        next_clock_change(zone, local_now),
+        abbreviation=match.abbreviation,
+    )
+    question_text = f"{facts}\n{texts.ZONE_IS_RIGHT}"
+    if question.kind is Kind.ZONE:
+        # The location keyboard goes with the facts; the buttons come with the question
+        # (one message carries one keyboard).
+        await reply(update, facts, reply_markup=ReplyKeyboardRemove())
+        question_text = texts.ZONE_IS_RIGHT
     await asking.ask(
         update,
         context,
         Kind.ZONE_CONFIRM,
-        texts.zone_confirm(match.label, local_now, describe_offset(zone, local_now)),
+        question_text,
         lambda seq: keyboards.confirm_zone(match.key, seq),
         argument=match.key,
     )
