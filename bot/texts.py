@@ -55,15 +55,11 @@ OFFSET_OUT_OF_RANGE = (
 )
 
 
-def zone_ambiguous(abbreviation: str) -> str:
-    return f"🌍 <b>{escape(abbreviation)}</b> means different time zones in different places."
-
-
-WHICH_ZONE = "Which one is yours? (Or type your city.)"
-
-
 def which_zone(abbreviation: str) -> str:
-    return f"{zone_ambiguous(abbreviation)} {WHICH_ZONE}"
+    return (
+        f"🌍 <b>{escape(abbreviation)}</b> means different time zones in different places. "
+        "Which one is yours? (Or type your city.)"
+    )
 
 
 def zone_choice_label(place: str, local_now: datetime) -> str:

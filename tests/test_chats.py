@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from bot import callbacks, texts
 from bot.db.models import Base
-from bot.handlers.chats import deep_link
+from bot.handlers.chats import GROUP_REPLY_INTERVAL, deep_link
 from loopback import SimGroup, SimUser
 from tests.harness.bot import BotHarness, onboard
 from tests.test_privacy import with_history
@@ -116,7 +116,9 @@ async def test_no_command_in_a_group_posts_data_or_changes_anything(
 
     for command in EVERY_COMMAND:
         await in_group(harness, group, user, command)
+        harness.clock.advance(GROUP_REPLY_INTERVAL)  # each command gets its reply
         await in_group(harness, group, user, f"{command}@{BOT} with words")
+        harness.clock.advance(GROUP_REPLY_INTERVAL)
 
     replies = private_chat_reply(harness, group)
     assert len(replies) == 2 * len(EVERY_COMMAND)  # one short answer per command
@@ -138,7 +140,7 @@ async def test_a_never_started_member_creates_nothing(
         await in_group(harness, group, member, command)
     assert await snapshot(harness) == before
     assert all(not rows for rows in before.values())
-    assert len(private_chat_reply(harness, group)) == 6
+    assert len(private_chat_reply(harness, group)) == 1  # once per group and hour
     assert harness.server.messages(member.id) == []
     assert_no_errors(errors)
 
@@ -333,3 +335,24 @@ async def test_the_deep_link_opens_the_private_chat_like_start(harness: BotHarne
     await harness.tap(user, "Yes")
     assert "All set" in harness.last_text(user)
     harness.clock.advance(timedelta(days=1))
+
+
+async def test_repeated_commands_in_a_group_get_one_reply_per_hour(
+    harness: BotHarness, errors: pytest.LogCaptureFixture
+) -> None:
+    ana, bo = harness.new_user("Ana"), harness.new_user("Bo")
+    office = harness.server.add_group(ana, "Office", "supergroup")
+    club = harness.server.add_group(bo, "Club", "group")
+    for text in ("/start", "/stretch", f"/pain@{BOT}", "/start"):
+        await in_group(harness, office, ana, text)
+        await in_group(harness, office, bo, text)
+        harness.clock.advance(timedelta(minutes=5))
+    assert private_chat_reply(harness, office) == [texts.PRIVATE_CHAT_ONLY]
+    await in_group(harness, club, bo, "/start")  # another group: its own first reply
+    assert private_chat_reply(harness, club) == [texts.PRIVATE_CHAT_ONLY]
+    harness.clock.advance(GROUP_REPLY_INTERVAL - timedelta(minutes=20))  # an hour after the first
+    await in_group(harness, office, bo, "/progress")
+    assert len(private_chat_reply(harness, office)) == 2
+    assert harness.server.bot_messages(office.id)[-1].reply_to is not None
+    assert harness.server.messages(ana.id) == [] and harness.server.messages(bo.id) == []
+    assert_no_errors(errors)

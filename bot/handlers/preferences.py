@@ -197,7 +197,7 @@ async def zone_typed(
         return
     answer = interpret_zone_text(text)
     if isinstance(answer, ZoneChoice):
-        await _ask_pick(update, context, question, answer)
+        await _ask_pick(update, context, answer)
     elif isinstance(answer, OffsetOutOfRange):
         await reply(update, texts.OFFSET_OUT_OF_RANGE)
     elif answer is not None:
@@ -226,25 +226,17 @@ async def location_shared(
     await _confirm_zone(update, context, question, match)
 
 
-async def _ask_pick(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, question: Question, choice: ZoneChoice
-) -> None:
+async def _ask_pick(update: Update, context: ContextTypes.DEFAULT_TYPE, choice: ZoneChoice) -> None:
     now = services(context).clock.now()
     options = [
         (place.zone, texts.zone_choice_label(place.label, now.astimezone(load_zone(place.zone))))
         for place in choice.places
     ]
-    text = texts.which_zone(choice.abbreviation)
-    if question.kind is Kind.ZONE:  # the location keyboard goes, as at the confirmation
-        await reply(
-            update, texts.zone_ambiguous(choice.abbreviation), reply_markup=ReplyKeyboardRemove()
-        )
-        text = texts.WHICH_ZONE
     await asking.ask(
         update,
         context,
         Kind.ZONE_PICK,
-        text,
+        texts.which_zone(choice.abbreviation),
         lambda seq: keyboards.zone_choices(options, seq),
         argument=choice.abbreviation,
     )
@@ -262,17 +254,13 @@ async def _confirm_zone(
         next_clock_change(zone, local_now),
         abbreviation=match.abbreviation,
     )
-    question_text = f"{facts}\n{texts.ZONE_IS_RIGHT}"
-    if question.kind is Kind.ZONE:
-        # The location keyboard goes with the facts; the buttons come with the question
-        # (one message carries one keyboard).
-        await reply(update, facts, reply_markup=ReplyKeyboardRemove())
-        question_text = texts.ZONE_IS_RIGHT
+    # The location keyboard stays while a zone question is open (sharing a location still
+    # answers it); the message after the zone is chosen removes it.
     await asking.ask(
         update,
         context,
         Kind.ZONE_CONFIRM,
-        question_text,
+        f"{facts}\n{texts.ZONE_IS_RIGHT}",
         lambda seq: keyboards.confirm_zone(match.key, seq),
         argument=match.key,
     )
@@ -337,7 +325,11 @@ async def _zone_chosen(
         await reply(update, texts.FINISH_SETUP_FIRST)
         return
     if user.onboarded:
-        await reply(update, f"🌍 Time zone set to <b>{iana_label(zone_key)}</b>.")
+        await reply(
+            update,
+            f"🌍 Time zone set to <b>{iana_label(zone_key)}</b>.",
+            reply_markup=ReplyKeyboardRemove(),
+        )
         await show_settings(update, context, user, edit=False)
     elif user.reminder_time is None:
         await _ask_time(update, context, in_settings=False)
@@ -348,7 +340,8 @@ async def _zone_chosen(
 async def _finish(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user_id, _ = sender_ids(update)
     user = await services(context).preferences.finish_onboarding(user_id)
-    await reply(update, texts.setup_done(await current_schedule(user, context)))
+    schedule = await current_schedule(user, context)
+    await reply(update, texts.setup_done(schedule), reply_markup=ReplyKeyboardRemove())
     await my_routines.show_pending(update, context, after_setup=True)
 
 
