@@ -154,6 +154,7 @@ def build_application(
             weekly=WeeklySummarySender(pain, content.safety),
             pain=pain,
             content=content,
+            paid_broadcast=settings.allow_paid_broadcast,
         )
         application.bot_data[SERVICES_KEY] = Services(
             settings=settings,
@@ -186,7 +187,7 @@ def build_application(
                 limiter,
                 token,
                 http_timeout=timeout,
-                budget=settings.broadcast_per_second,
+                budget=settings.broadcast_rate,
             )
             application.bot_data[SERVICES_KEY].budget = budget
             await budget.renew()
@@ -228,7 +229,7 @@ def build_application(
 
     if rate_limiter is None:
         rate_limiter = PriorityRateLimiter(max_retries=RATE_LIMIT_RETRIES)
-        rate_limiter.set_broadcast_share(settings.broadcast_per_second)
+        rate_limiter.set_broadcast_share(settings.broadcast_rate)
     application = (
         ApplicationBuilder()
         .token(token)

@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 TOKEN_PATTERN = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,}$")
@@ -26,6 +26,10 @@ def default_content_dir() -> Path:
     are read from `content/` itself, so edits show up without reinstalling.
     """
     return PACKAGED_CONTENT if PACKAGED_CONTENT.is_dir() else REPO_ROOT / "content"
+
+
+FREE_BROADCAST_LIMIT = 30  # messages/s per token (core.telegram.org/bots/faq)
+PAID_BROADCAST_LIMIT = 1000  # with allow_paid_broadcast (Bot API, sendMessage)
 
 
 class ConfigError(Exception):
@@ -52,9 +56,12 @@ class Settings(BaseSettings):
     # How long a claimed reminder stays held without a heartbeat before another process
     # may take it over (or, if its request may be on the wire, record it as uncertain).
     delivery_lease_seconds: float = Field(default=120.0, gt=0)
+    # Telegram's paid broadcasts: reminders carry allow_paid_broadcast (up to 1000 messages/s
+    # for 0.1 Stars each, from the bot's balance) and get a budget of their own.
+    allow_paid_broadcast: bool = False
     # Messages per second the broadcast (reminders, summaries) may use, all processes of the
-    # token together; Telegram's limit is about 30.
-    broadcast_per_second: int = Field(default=30, ge=1, le=30)
+    # token together; unset: Telegram's ~30, or 1000 with paid broadcasts.
+    broadcast_per_second: int | None = Field(default=None, ge=1, le=PAID_BROADCAST_LIMIT)
     # Webhook mode (bot.webhook): Telegram POSTs updates to WEBHOOK_URL; PTB's server listens
     # on WEBHOOK_LISTEN:WEBHOOK_PORT behind the operator's HTTPS reverse proxy.
     webhook_url: str = ""
@@ -82,6 +89,23 @@ class Settings(BaseSettings):
         if value and not re.match(r"^[A-Za-z0-9_-]{1,256}$", value):
             raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
         return value
+
+    @model_validator(mode="after")
+    def _paid_rate_needs_paid_broadcasts(self) -> Settings:
+        rate = self.broadcast_per_second
+        if rate is not None and rate > FREE_BROADCAST_LIMIT and not self.allow_paid_broadcast:
+            raise ValueError(
+                f"BROADCAST_PER_SECOND above {FREE_BROADCAST_LIMIT} needs "
+                "ALLOW_PAID_BROADCAST=true (Telegram's paid broadcasts, 0.1 Stars a message)"
+            )
+        return self
+
+    @property
+    def broadcast_rate(self) -> int:
+        """Messages per second the broadcast may use, all processes together."""
+        if self.broadcast_per_second is not None:
+            return self.broadcast_per_second
+        return PAID_BROADCAST_LIMIT if self.allow_paid_broadcast else FREE_BROADCAST_LIMIT
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -140,4 +164,6 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"]).upper()
+        if not field:  # a rule across settings: its message names them
+            raise ConfigError(str(first["msg"]).removeprefix("Value error, ")) from None
         raise ConfigError(f"setting {field} is invalid: {first['msg']}") from None

@@ -80,6 +80,17 @@ class InspectionMixin(ServerState):
         wanted = method.lower()
         return [call for call in self.calls if call.method.lower() == wanted]
 
+    def paid_broadcasts(self) -> int:
+        """Messages delivered with ``allow_paid_broadcast`` (Telegram charges 0.1 Stars each
+        to the bot's balance)."""
+        return sum(
+            1
+            for call in self.calls
+            if call.method.lower().startswith(("send", "copy", "forward"))
+            and call.params.get("allow_paid_broadcast") is True
+            and call.status == 200
+        )
+
     def messages(self, chat: ChatRef) -> list[SimMessage]:
         """Bot and user messages of a chat in their current state, oldest first."""
         return sorted(self._chat(chat).messages.values(), key=lambda m: m.message_id)

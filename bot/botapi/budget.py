@@ -101,7 +101,7 @@ class BroadcastBudget:
         self._sessions = write_sessions
         self._limiter = limiter
         self._key = bot_key(token)
-        self._budget = min(budget or limiter.window.limit, limiter.window.limit)
+        self._budget = min(budget or limiter.window.limit, limiter.capacity)
         self._period = timedelta(seconds=limiter.window.period)
         # A request released before the lease ran out arrives, at the latest, when the
         # pool, connect and write timeouts have all run out.
@@ -116,7 +116,7 @@ class BroadcastBudget:
 
     def _drained(self) -> bool:
         """Every message released before the last lowering has been answered."""
-        oldest = self._limiter.window.oldest_in_flight()
+        oldest = self._limiter.oldest_in_flight()
         return self._lowered_at is None or oldest is None or oldest >= self._lowered_at
 
     async def renew(self) -> int:
@@ -187,7 +187,7 @@ class BroadcastBudget:
     async def release(self) -> None:
         """On a clean stop: give the share up (it counts for `period` more, or until what is
         still in flight can have arrived)."""
-        drained = self._limiter.window.oldest_in_flight() is None
+        drained = self._limiter.oldest_in_flight() is None
         self._limiter.set_broadcast_share(0)
         async with self._sessions() as session, session.begin():
             now = await rate_shares.lock(session, self._key)

@@ -31,6 +31,10 @@ ahead by `chat_burst` messages (Telegram tolerates short bursts in a chat) befor
 are paced at one per second. In groups (negative or `@name` chat ids) at most `group_limit`
 per minute. Edits count only against the overall window.
 
+Paid broadcasts: a message sent with `allow_paid_broadcast` (Telegram: up to 1000 messages
+per second for 0.1 Stars each) is counted in a window of its own (`paid_limit`) instead of
+the free one, so the free budget stays whole for replies and unpaid messages.
+
 A 429 (`RetryAfter`) pauses every counted request for the time asked, then the request is
 retried, at most `max_retries` times, as `AIORateLimiter` does; the last one is raised.
 
@@ -65,6 +69,7 @@ from telegram.ext import BaseRateLimiter
 logger = logging.getLogger(__name__)
 
 TELEGRAM_MESSAGES_PER_SECOND = 30
+TELEGRAM_PAID_MESSAGES_PER_SECOND = 1000
 TELEGRAM_GROUP_MESSAGES_PER_MINUTE = 20
 CHAT_BURST = 10
 
@@ -259,10 +264,12 @@ class PriorityRateLimiter(BaseRateLimiter[Priority]):
         chat_burst: int = CHAT_BURST,
         group_limit: int = TELEGRAM_GROUP_MESSAGES_PER_MINUTE,
         max_retries: int = 2,
+        paid_limit: int = TELEGRAM_PAID_MESSAGES_PER_SECOND,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._monotonic = monotonic
         self.window = SlidingWindow(overall_limit, period, monotonic)
+        self.paid_window = SlidingWindow(paid_limit, period, monotonic)
         self._chats = ChatPacer(group_limit=group_limit)
         self._chat_burst = chat_burst
         self._max_retries = max_retries
@@ -275,9 +282,21 @@ class PriorityRateLimiter(BaseRateLimiter[Priority]):
     def set_broadcast_share(self, share: int, valid_until: float = math.inf) -> None:
         """This process's part of the token's broadcast budget, until `valid_until`
         (monotonic seconds; after it the broadcast waits for the next grant)."""
-        self._share = max(0, min(share, self.window.limit))
+        self._share = max(0, min(share, self.capacity))
         self._share_until = valid_until
         self.window.notify()
+        self.paid_window.notify()
+
+    @property
+    def capacity(self) -> int:
+        """The most the broadcast can use: the paid window's limit (free messages are held
+        to the free window's limit on top)."""
+        return max(self.window.limit, self.paid_window.limit)
+
+    def oldest_in_flight(self) -> float | None:
+        """When the oldest counted message still waiting for its answer was released."""
+        times = [w.oldest_in_flight() for w in (self.window, self.paid_window)]
+        return min((t for t in times if t is not None), default=None)
 
     def broadcast_limit(self) -> int:
         """How many counted messages the broadcast may have in the window now."""
@@ -296,7 +315,9 @@ class PriorityRateLimiter(BaseRateLimiter[Priority]):
             await asyncio.sleep(left)
             left = self._paused_until - self._monotonic()
 
-    async def _admit(self, priority: Priority, chat_id: int | str | None, new: bool) -> int:
+    async def _admit(
+        self, priority: Priority, chat_id: int | str | None, new: bool, window: SlidingWindow
+    ) -> int:
         if new and chat_id is not None:
             burst = 1 if priority is Priority.BROADCAST else self._chat_burst
             delay = self._chats.reserve(chat_id, self._monotonic(), burst)
@@ -308,11 +329,11 @@ class PriorityRateLimiter(BaseRateLimiter[Priority]):
                 self._broadcast_queue = asyncio.Lock()
             async with self._broadcast_queue:  # first come, first served
                 while True:
-                    await self.window.wait_for_room(self.broadcast_limit)
+                    await window.wait_for_room(lambda: min(self.broadcast_limit(), window.limit))
                     if self._paused_until <= self._monotonic():
                         break
                     await self._wait_for_pause()
-        return self.window.begin()
+        return window.begin()
 
     async def process_request(
         self,
@@ -328,11 +349,12 @@ class PriorityRateLimiter(BaseRateLimiter[Priority]):
         chat_id = _chat_of(data)
         self.stats.requests[priority] += 1
         counted = priority is not Priority.ANSWER
+        window = self.paid_window if data.get("allow_paid_broadcast") else self.window
         for attempt in range(self._max_retries + 1):
             ticket = -1
             if counted:
                 began = self._monotonic()
-                ticket = await self._admit(priority, chat_id, new_message)  # counts it
+                ticket = await self._admit(priority, chat_id, new_message, window)  # counts it
                 self.stats.waited_s[priority] += self._monotonic() - began
             try:
                 return await callback(*args, **kwargs)
@@ -348,5 +370,5 @@ class PriorityRateLimiter(BaseRateLimiter[Priority]):
                     await asyncio.sleep(seconds)
             finally:
                 if counted:
-                    self.window.end(ticket)
+                    window.end(ticket)
         raise AssertionError("unreachable")  # pragma: no cover

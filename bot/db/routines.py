@@ -121,9 +121,7 @@ async def completed_since(session: AsyncSession, user_id: int, since: datetime) 
     return found is not None
 
 
-async def completed_since_many(
-    session: AsyncSession, since: Mapping[int, datetime]
-) -> set[int]:
+async def completed_since_many(session: AsyncSession, since: Mapping[int, datetime]) -> set[int]:
     """Of the users in `since`, those who finished a routine at or after their instant
     (one statement: each user's latest finish)."""
     if not since:

@@ -23,8 +23,18 @@ WeeklySender = Callable[[Bot, User, Delivery], Awaitable[int]]
 class TelegramDeliverySender:
     """Renders deliveries as Telegram messages for the dispatcher."""
 
-    def __init__(self, bot: Bot, *, weekly: WeeklySender, pain: PainLog, content: Content) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        *,
+        weekly: WeeklySender,
+        pain: PainLog,
+        content: Content,
+        paid_broadcast: bool = False,
+    ) -> None:
         self._bot = bot
+        # Telegram's paid broadcasts (ALLOW_PAID_BROADCAST): 0.1 Stars per reminder.
+        self._paid = paid_broadcast
         self._weekly = weekly
         self._pain = pain  # bad-day mode suggests the gentle routine first
         self._content = content
@@ -42,7 +52,11 @@ class TelegramDeliverySender:
             text = f"{text}\n\n{texts.BAD_DAY_SUGGESTION}"
             markup = keyboards.with_gentle_routine(markup, self._content.gentle_routine.id)
         message = await self._bot.send_message(
-            user.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
+            user.chat_id,
+            text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup,
+            allow_paid_broadcast=self._paid or None,
         )
         return message.message_id
 
