@@ -432,3 +432,49 @@ async def test_a_links_doses_grow_only_when_the_user_allowed_it(harness: BotHarn
 
 def _bridge() -> RoutineItem:
     return RoutineItem(stretch="bridge")
+
+
+async def test_a_routine_whose_stretch_was_removed_still_opens(harness: BotHarness) -> None:
+    """Content changes between versions: a saved routine naming a stretch the content no
+    longer has shows and runs without it; one left with no stretch at all isn't offered."""
+    user = harness.new_user()
+    await onboard(harness, user)
+    now = harness.clock.now()
+    async with harness.services.sessions() as session, session.begin():
+        for name, items in (
+            ("Half gone", '[{"stretch":"retired_stretch"},{"stretch":"bridge"}]'),
+            ("All gone", '[{"stretch":"retired_stretch"}]'),
+        ):
+            session.add(
+                MyRoutine(
+                    user_id=user.id,
+                    name=name,
+                    items=items,
+                    no_floor=False,
+                    gentle=False,
+                    progress=True,
+                    from_link=False,
+                    draft=False,
+                    version=0,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+    await harness.send(user, "/routines")
+    labels = harness.server.last_bot_message(user.id).button_labels()
+    assert "📋 Half gone" in labels and not any("All gone" in label for label in labels)
+    await harness.tap(user, "Half gone")
+    assert "1. Bridge" in harness.last_text(user) and "2." not in harness.last_text(user)
+    await harness.tap(user, "Change")
+    assert "1. Bridge" in harness.last_text(user)
+    await harness.send(user, "/stretch")
+    await harness.tap(user, "Half gone")
+    if "Track your pain?" in harness.last_text(user):
+        await harness.tap(user, "No thanks")
+    assert "1 of 1 · Bridge" in (harness.server.last_bot_message(user.id).caption or "")
+
+
+async def test_build_change_delete_and_share_on_postgres(pg_harness: BotHarness) -> None:
+    """The same flows on a real PostgreSQL server."""
+    await test_change_and_delete_even_mid_run(pg_harness)
+    await test_a_share_link_round_trips_to_a_new_user(pg_harness)

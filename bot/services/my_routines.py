@@ -8,14 +8,14 @@ of an older builder message changes nothing. Rules live in `bot.domain.my_routin
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
-from bot.content import Content, Routine, RoutineItem
+from bot.content import Content, Routine, RoutineItem, Stretch
 from bot.db import my_routines as store
 from bot.db.models import MyRoutine, User
 from bot.domain.my_routines import (
@@ -66,25 +66,35 @@ class Change:
     saved: UserRoutine | None = None
 
 
-def _draft(row: MyRoutine) -> Draft:
+def _items(row: MyRoutine, stretches: Mapping[str, Stretch]) -> tuple[RoutineItem, ...]:
+    """A row's stretches, leaving out any the content no longer has (a stretch file removed
+    since the routine was saved), so an old routine still opens and runs."""
+    return tuple(item for item in items_from_json(row.items) if item.stretch in stretches)
+
+
+def _draft(row: MyRoutine, stretches: Mapping[str, Stretch]) -> Draft:
     return Draft(
         id=row.id,
         version=row.version,
         name=row.name,
-        items=items_from_json(row.items),
+        items=_items(row, stretches),
         chair_only=row.no_floor,
         gentle=row.gentle,
         edits=row.edits,
     )
 
 
-def to_routine(row: MyRoutine) -> UserRoutine:
-    """A saved row as a `Routine` (same steps, durations and checks as a shipped one)."""
+def to_routine(row: MyRoutine, stretches: Mapping[str, Stretch]) -> UserRoutine | None:
+    """A saved row as a `Routine` (same steps, durations and checks as a shipped one);
+    None when none of its stretches exists any more."""
+    items = _items(row, stretches)
+    if not items:
+        return None
     return UserRoutine(
         id=ref_of(row.id),
         title=row.name or SHARED_NAME,
         description=LINK_DESCRIPTION if row.from_link else OWN_DESCRIPTION,
-        items=items_from_json(row.items),
+        items=items,
         no_floor=row.no_floor,
         gentle=row.gentle,
         progress=row.progress,
@@ -111,7 +121,9 @@ class MyRoutines:
 
     async def saved(self, user_id: int) -> list[UserRoutine]:
         async with self._sessions() as session:
-            return [to_routine(row) for row in await store.saved(session, user_id)]
+            rows = await store.saved(session, user_id)
+        stretches = self._content.stretches
+        return [r for r in (to_routine(row, stretches) for row in rows) if r is not None]
 
     async def routine(self, user_id: int, ref: str) -> UserRoutine | None:
         """The user's saved routine with this id (``u-12``), or None."""
@@ -120,7 +132,7 @@ class MyRoutines:
             return None
         async with self._sessions() as session:
             row = await store.get(session, user_id, row_id)
-        return None if row is None or row.draft else to_routine(row)
+        return None if row is None or row.draft else to_routine(row, self._content.stretches)
 
     async def find(self, user_id: int, routine_id: str) -> Routine | None:
         """A shipped routine by id, or the user's own by ``u-<id>``."""
@@ -132,7 +144,7 @@ class MyRoutines:
     async def draft(self, user_id: int, draft_id: int) -> Draft | None:
         async with self._sessions() as session:
             row = await store.get(session, user_id, draft_id)
-        return None if row is None or not row.draft else _draft(row)
+        return None if row is None or not row.draft else _draft(row, self._content.stretches)
 
     # --- the builder --------------------------------------------------------------------
 
@@ -164,7 +176,7 @@ class MyRoutines:
             )
             session.add(row)
             await session.flush()
-            return Change(Outcome.DONE, _draft(row))
+            return Change(Outcome.DONE, _draft(row, self._content.stretches))
 
     async def change(self, user_id: int, draft_id: int, version: int, edit: DraftEdit) -> Change:
         """Apply one builder button to the draft, once; refuse what breaks a rule."""
@@ -172,7 +184,7 @@ class MyRoutines:
             row = await store.get(session, user_id, draft_id)
             if row is None or not row.draft:
                 return Change(Outcome.GONE)
-            draft = _draft(row)
+            draft = _draft(row, self._content.stretches)
             if row.version != version:
                 return Change(Outcome.STALE, draft)
             try:
@@ -205,9 +217,12 @@ class MyRoutines:
                 return Change(Outcome.GONE)
             values = {"name": name, "updated_at": self._clock.now()}
             if not await store.update_if_version(session, user_id, draft_id, row.version, values):
-                return Change(Outcome.STALE, _draft(row))
+                return Change(Outcome.STALE, _draft(row, self._content.stretches))
             row_version = row.version + 1
-        return Change(Outcome.DONE, replace(_draft(row), name=name, version=row_version))
+        return Change(
+            Outcome.DONE,
+            replace(_draft(row, self._content.stretches), name=name, version=row_version),
+        )
 
     async def save(self, user_id: int, draft_id: int, version: int) -> Change:
         """Save the draft as a routine (or over the routine it edits)."""
@@ -216,7 +231,7 @@ class MyRoutines:
             row = await store.get(session, user_id, draft_id)
             if row is None or not row.draft:
                 return Change(Outcome.GONE)
-            draft = _draft(row)
+            draft = _draft(row, self._content.stretches)
             if row.version != version:
                 return Change(Outcome.STALE, draft)
             if not draft.name:
@@ -248,7 +263,7 @@ class MyRoutines:
                 row.version += 1
                 row.updated_at = now
             await session.flush()
-            return Change(Outcome.DONE, saved=to_routine(target))
+            return Change(Outcome.DONE, saved=to_routine(target, self._content.stretches))
 
     async def discard(self, user_id: int, draft_id: int, version: int) -> Change:
         async with self._sessions() as session, session.begin():
@@ -256,7 +271,7 @@ class MyRoutines:
             if row is None or not row.draft:
                 return Change(Outcome.GONE)
             if row.version != version:
-                return Change(Outcome.STALE, _draft(row))
+                return Change(Outcome.STALE, _draft(row, self._content.stretches))
             await store.delete_one(session, user_id, draft_id)
         return Change(Outcome.DONE)
 
@@ -341,4 +356,4 @@ class MyRoutines:
             )
             session.add(row)
             await session.flush()
-            return Change(Outcome.DONE, saved=to_routine(row))
+            return Change(Outcome.DONE, saved=to_routine(row, self._content.stretches))
