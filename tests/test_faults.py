@@ -33,6 +33,10 @@ SMALL = faults.Plan(
 )
 
 
+#: These scenarios of bench/faults.py run on an SQLite file of their own: once is enough.
+BENCH_SQLITE = pytest.mark.only_db("sqlite", reason="the bench scenario has its own SQLite file")
+
+
 @pytest.fixture
 def own_postgres() -> Iterator[TemporaryPostgres]:
     """A PostgreSQL server of the test's own: one test stops and restarts it."""
@@ -59,6 +63,7 @@ def assert_guarantee(result: faults.Result) -> None:
     assert faults.check([result]) == []
 
 
+@BENCH_SQLITE
 async def test_sigkill_at_random_moments(tmp_path: Path) -> None:
     result = await faults.crash_restarts(SMALL, tmp_path, random.Random(3))
     assert_guarantee(result)
@@ -68,6 +73,7 @@ async def test_sigkill_at_random_moments(tmp_path: Path) -> None:
     assert result.tracebacks == 0
 
 
+@BENCH_SQLITE
 async def test_sigterm_loses_nothing(tmp_path: Path) -> None:
     result = await faults.graceful_restarts(SMALL, tmp_path, random.Random(4))
     assert_guarantee(result)
@@ -75,6 +81,7 @@ async def test_sigterm_loses_nothing(tmp_path: Path) -> None:
     assert result.tracebacks == 0
 
 
+@BENCH_SQLITE
 async def test_network_faults_never_duplicate(tmp_path: Path) -> None:
     result = await faults.network_faults(SMALL, tmp_path, random.Random(5))
     assert_guarantee(result)
@@ -84,6 +91,7 @@ async def test_network_faults_never_duplicate(tmp_path: Path) -> None:
     assert result.statuses["sent"] == result.users - 3 * quarter
 
 
+@pytest.mark.only_db("sqlite", reason="another process holds the SQLite write lock")
 async def test_sqlite_locked_by_another_process(tmp_path: Path) -> None:
     result = await faults.sqlite_locked(SMALL, tmp_path)
     assert_guarantee(result)
@@ -91,6 +99,7 @@ async def test_sqlite_locked_by_another_process(tmp_path: Path) -> None:
     assert result.tracebacks == 0 and result.log_lines <= 10  # one line per outage
 
 
+@pytest.mark.only_db("postgresql", reason="processes on a PostgreSQL server of the test's own")
 async def test_three_processes_on_postgres_with_a_lease_shorter_than_the_dispatch(
     tmp_path: Path, own_postgres: TemporaryPostgres
 ) -> None:
@@ -99,6 +108,7 @@ async def test_three_processes_on_postgres_with_a_lease_shorter_than_the_dispatc
     assert result.lost == 0 and sorted(set(result.received.values())) == [1]
 
 
+@pytest.mark.only_db("postgresql", reason="processes on a PostgreSQL server of the test's own")
 async def test_postgres_stopped_mid_dispatch(
     tmp_path: Path, own_postgres: TemporaryPostgres
 ) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
+import pytest
+
 from bot import texts
 from bot.db.engine import restrict_sqlite_files
 from tests.harness.bot import BotHarness, onboard
@@ -23,6 +25,7 @@ def holding(files: list[Path], value: str) -> list[str]:
     return [p.name for p in files if value.encode() in p.read_bytes()]
 
 
+@pytest.mark.only_db("sqlite", reason="secure_delete and the WAL checkpoint of the SQLite file")
 async def test_delete_leaves_no_trace_in_the_database_files(harness: BotHarness) -> None:
     user, other = harness.new_user("Ana"), harness.new_user("Bo")
     await onboard(harness, user, at="07:00", zone=DISTINCTIVE_ZONE)

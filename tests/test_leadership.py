@@ -25,6 +25,7 @@ def test_lock_key_is_a_stable_bigint_that_does_not_reveal_the_token() -> None:
     assert "123456" not in str(key)
 
 
+@pytest.mark.only_db("sqlite", reason="the SQLite lock file; PostgreSQL elects one process")
 async def test_second_sqlite_process_refuses_with_one_line(
     server: LoopbackBotAPI, tmp_path: Path
 ) -> None:
@@ -55,6 +56,7 @@ async def test_second_sqlite_process_refuses_with_one_line(
             await bot.cleanup()
 
 
+@pytest.mark.only_db("sqlite", reason="the SQLite lock file")
 async def test_file_lock_in_process(tmp_path: Path) -> None:
     url = database_url(tmp_path)
     holder, other = SqliteFileLock(url), SqliteFileLock(url)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import io
 import logging
-import sqlite3
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from bot import texts
 from bot.logs import HANDLER_NAME, QUIETED_LOGGERS, configure_logging, make_handler
@@ -58,6 +57,25 @@ async def test_debug_logs_hold_no_private_data(
     assert_no_secrets(harness, debug_logging.getvalue())
 
 
+async def refuse_pain_inserts(harness: BotHarness) -> None:
+    """A trigger that makes the database refuse every new pain reading, on either engine."""
+    if harness.settings.database_url.startswith("sqlite"):
+        statements = [
+            "CREATE TRIGGER refuse_pain BEFORE INSERT ON pain_entries "
+            "BEGIN SELECT RAISE(ABORT, 'pain log is read-only'); END"
+        ]
+    else:
+        statements = [
+            "CREATE FUNCTION refuse_pain() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'pain log is read-only'; END $$",
+            "CREATE TRIGGER refuse_pain BEFORE INSERT ON pain_entries "
+            "FOR EACH ROW EXECUTE FUNCTION refuse_pain()",
+        ]
+    async with harness.services.sessions() as session, session.begin():
+        for statement in statements:
+            await session.execute(text(statement))
+
+
 async def test_a_failed_pain_write_logs_no_parameters(
     harness: BotHarness, debug_logging: io.StringIO, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -68,12 +86,7 @@ async def test_a_failed_pain_write_logs_no_parameters(
     await harness.send(user, "my secret sciatica note")
     await harness.send(user, "/pain")
     await harness.tap(user, "Yes")
-    database = Path(harness.settings.database_url.split("///", 1)[1])
-    with sqlite3.connect(database) as connection:
-        connection.execute(
-            "CREATE TRIGGER refuse_pain BEFORE INSERT ON pain_entries "
-            "BEGIN SELECT RAISE(ABORT, 'pain log is read-only'); END"
-        )
+    await refuse_pain_inserts(harness)
     await harness.tap(user, "7")
     assert harness.last_text(user) == texts.ERROR or any(
         texts.ERROR in str(call.params.get("text", ""))

@@ -27,6 +27,7 @@ from bot.db.migrate import upgrade
 from bot.db.models import Delivery, User
 from bot.reminders import ReminderDispatcher
 from bot.services.preferences import Preferences
+from tests.harness.bot import database_url as fresh_database
 
 ZONES = (
     "UTC",
@@ -135,7 +136,7 @@ async def database_url() -> str:
     """One database for all examples: earlier examples' users (at other moments of the year)
     are due, overdue or missed too, as other users are in production."""
     if not _MIGRATED:
-        url = f"sqlite+aiosqlite:///{_DB_DIR / 'promise.sqlite3'}"
+        url = fresh_database(_DB_DIR / "promise", for_session=True)
         await upgrade(url)
         _MIGRATED.append(url)
     return _MIGRATED[0]
@@ -288,7 +289,7 @@ def test_a_due_reminder_behind_many_missed_ones_is_still_sent() -> None:
     """Found by the property test: a claim batch made only of missed rows ended the pass."""
 
     async def scenario() -> None:
-        url = f"sqlite+aiosqlite:///{_DB_DIR / 'missed.sqlite3'}"
+        url = fresh_database(_DB_DIR / "missed")
         await upgrade(url)
         start = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
         late = [World(url, start) for _ in range(20)]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import time
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from sqlalchemy import text
 
 from bot.db.engine import create_engine
 from loopback import LoopbackBotAPI
-from tests.harness.postgres import TemporaryPostgres
+from tests.harness.bot import database_url
 from tests.harness.processes import (
     ACTIVE,
     STANDBY,
@@ -37,10 +36,15 @@ TAKEOVER_LIMIT = 30.0
 SIGTERM_LIMIT = 10.0
 
 
+pytestmark = pytest.mark.only_db(
+    "postgresql", reason="the election of one active process among standbys needs PostgreSQL"
+)
+
+
 @pytest.fixture
-async def pg_url(postgres_server: TemporaryPostgres) -> str:
+def pg_url(tmp_path: Path) -> str:
     """A fresh, empty database: the three processes start at once and migrate it together."""
-    return await postgres_server.create_database(f"t_{uuid.uuid4().hex[:12]}")
+    return database_url(tmp_path, migrated=False)
 
 
 @pytest.fixture

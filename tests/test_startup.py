@@ -7,7 +7,6 @@ import asyncio
 import os
 import signal
 import socket
-import sqlite3
 import stat
 import sys
 from collections.abc import AsyncIterator
@@ -16,9 +15,13 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
+from bot.db.engine import create_engine, is_sqlite
 from bot.db.migrate import upgrade
 from loopback import LoopbackBotAPI
+from tests.harness.bot import database_url
 
 #: A retry budget no test waits out: a fault that stops at once never says "gave up".
 LONG_BUDGET = "120"
@@ -95,7 +98,8 @@ def bot_env(server: LoopbackBotAPI, folder: Path, **extra: str) -> dict[str, str
     values = {
         "BOT_TOKEN": server.token,
         "BOT_API_URL": server.base_url,
-        "DATABASE_URL": f"sqlite:///{folder / 'data' / 'bot.sqlite3'}",
+        # The suite's database: on SQLite the file data/bot.sqlite3 in the folder.
+        "DATABASE_URL": database_url(folder / "data"),
         "STARTUP_RETRY_SECONDS": "0",
     }
     values.update(extra)
@@ -105,11 +109,12 @@ def bot_env(server: LoopbackBotAPI, folder: Path, **extra: str) -> dict[str, str
 async def test_a_good_start_prints_one_line_and_keeps_files_private(
     server: LoopbackBotAPI, folder: Path
 ) -> None:
+    process_env = bot_env(server, folder)
     process = await asyncio.create_subprocess_exec(
         *stretchbot_command(),
         "run",
         cwd=folder,
-        env=environment(folder, **bot_env(server, folder)),
+        env=environment(folder, **process_env),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
@@ -122,11 +127,12 @@ async def test_a_good_start_prints_one_line_and_keeps_files_private(
         await server.wait_until_confirmed(update_id, timeout=PROCESS_TIMEOUT)
         await server.wait_for_call("sendMessage", timeout=PROCESS_TIMEOUT)
 
-        data = folder / "data"
-        assert stat.S_IMODE(data.stat().st_mode) == 0o700
-        files = {p.name: stat.S_IMODE(p.stat().st_mode) for p in data.iterdir()}
-        assert {"bot.sqlite3", "bot.sqlite3-wal", "bot.sqlite3-shm"} <= set(files), files
-        assert set(files.values()) == {0o600}, files
+        if is_sqlite(process_env["DATABASE_URL"]):  # its files are the bot user's alone
+            data = folder / "data"
+            assert stat.S_IMODE(data.stat().st_mode) == 0o700
+            files = {p.name: stat.S_IMODE(p.stat().st_mode) for p in data.iterdir()}
+            assert {"bot.sqlite3", "bot.sqlite3-wal", "bot.sqlite3-shm"} <= set(files), files
+            assert set(files.values()) == {0o600}, files
     finally:
         if process.returncode is None:
             process.send_signal(signal.SIGINT)
@@ -260,21 +266,28 @@ async def test_invalid_content_is_one_line(server: LoopbackBotAPI, folder: Path)
 
 
 async def test_a_failed_migration_is_one_line(server: LoopbackBotAPI, folder: Path) -> None:
-    database = folder / "newer.sqlite3"
-    await upgrade(f"sqlite:///{database}")
-    with sqlite3.connect(database) as connection:  # as left by a newer stretchbot
-        connection.execute("UPDATE alembic_version SET version_num = 'f00dfeedbeef'")
+    url = database_url(folder / "newer")
+    await upgrade(url)
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as connection:  # as left by a newer stretchbot
+            await connection.execute(
+                text("UPDATE alembic_version SET version_num = 'f00dfeedbeef'")
+            )
+    finally:
+        await engine.dispose()
+    dialect = make_url(url).get_backend_name()
     for command in (["run"], ["db", "upgrade"]):
-        result = await run_stretchbot(
-            folder, *command, **bot_env(server, folder, DATABASE_URL=f"sqlite:///{database}")
-        )
+        result = await run_stretchbot(folder, *command, **bot_env(server, folder, DATABASE_URL=url))
         line = assert_one_clean_line(result)
-        assert "database migration failed on sqlite" in line and "f00dfeedbeef" in line, line
+        assert f"database migration failed on {dialect}" in line, line
+        assert "f00dfeedbeef" in line, line
 
 
 # Faults that waiting cannot fix stop at once, even with a retry budget: one line, exit 2.
 
 
+@pytest.mark.only_db("sqlite", reason="a path of an SQLite file")
 async def test_an_sqlite_path_through_a_file_is_one_line_not_retried(
     server: LoopbackBotAPI, folder: Path
 ) -> None:

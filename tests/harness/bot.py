@@ -23,6 +23,7 @@ from bot.services.container import Services
 from bot.webhook import webhook_config
 from loopback import LoopbackBotAPI
 from loopback.server import SimUser
+from tests.harness import databases
 
 SETTLE_TIMEOUT = 10.0
 
@@ -163,5 +164,9 @@ async def onboard(
     await harness.tap(user, "Yes")
 
 
-def database_url(tmp_path: Path) -> str:
-    return f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}"
+def database_url(tmp_path: Path, *, migrated: bool = True, for_session: bool = False) -> str:
+    """A fresh database for a test, on the session's backend (tests/harness/databases.py):
+    the SQLite file `tmp_path/bot.sqlite3`, or a new PostgreSQL database (migrated to head
+    unless `migrated=False`; SQLite files always start empty, the bot migrates them), dropped
+    after the test (`for_session=True`: after the session)."""
+    return databases.active().url(tmp_path, migrated=migrated, for_session=for_session)
