@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -135,15 +134,10 @@ def _database_per_test(test_databases: TestDatabases) -> Iterator[None]:
 
 
 @pytest.fixture
-async def pg_harness(
-    server: LoopbackBotAPI, clock: ManualClock, postgres_server: TemporaryPostgres
-) -> AsyncIterator[BotHarness]:
-    """The bot on a fresh PostgreSQL database."""
-    url = await postgres_server.create_database(f"t_{uuid.uuid4().hex[:12]}")
-    bot = BotHarness(server, make_settings(server, url), clock)
-    await bot.start()
-    try:
-        yield bot
-    finally:
-        await bot.stop()
-        assert server.unanswered_callback_queries() == [], "a callback query went unanswered"
+def pg_harness(request: pytest.FixtureRequest) -> BotHarness:
+    """The bot on PostgreSQL: `harness` in a session on PostgreSQL, skipped on SQLite. Prefer
+    `harness` (it runs on both); this is for a test that only makes sense on PostgreSQL."""
+    if selected_backend(request.config) != "postgresql":
+        pytest.skip("postgresql only (pg_harness): run with --db=postgresql")
+    harness: BotHarness = request.getfixturevalue("harness")
+    return harness

@@ -16,6 +16,9 @@ import pytest
 from bot.playground.core import Playground, PlaygroundError, PlaygroundOptions, is_loopback
 from tests.playground.process import PlaygroundProcess
 
+# Its data folder holds its own SQLite file: on PostgreSQL this would repeat the SQLite run.
+pytestmark = pytest.mark.only_db("sqlite", reason="the playground keeps its own SQLite file")
+
 STOP_WITHIN = 5.0
 
 

@@ -13,6 +13,9 @@ import pytest
 
 from bot.playground.core import REMINDER_LEAD, Playground, PlaygroundOptions
 
+# Its data folder holds its own SQLite file: on PostgreSQL this would repeat the SQLite run.
+pytestmark = pytest.mark.only_db("sqlite", reason="the playground keeps its own SQLite file")
+
 
 class Client:
     def __init__(self, playground: Playground, session: aiohttp.ClientSession) -> None:
