@@ -2,7 +2,7 @@
 
 .venv/bin/python -m bench            # the full run (about 10 minutes)
 .venv/bin/python -m bench --quick    # a short run (under a minute)
-.venv/bin/python -m bench --only db  # one section: startup, dispatch or db
+.venv/bin/python -m bench --only db  # one section (see SECTIONS), e.g. db or dbsize
 .venv/bin/python -m bench faults     # the delivery guarantee under faults (bench/faults.py)
 """
 
@@ -20,11 +20,11 @@ from pathlib import Path
 
 os.environ.setdefault("PTB_TIMEDELTA", "true")  # as the tests do: RetryAfter as a timedelta
 
-from bench import burst, dbcost, dispatch, duequery, machine, startup, tapcost, taps
+from bench import burst, dbcost, dbsize, dispatch, duequery, machine, startup, tapcost, taps
 from bench.report import count, pairs
 from bench.tapserver import Scenario
 
-SECTIONS = ("startup", "dispatch", "db", "taps", "tapcost", "due", "burst")
+SECTIONS = ("startup", "dispatch", "db", "taps", "tapcost", "due", "burst", "dbsize")
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,7 @@ class Plan:
     tap_systems: list[str]
     due_sizes: list[int]
     burst_sizes: list[int]
+    dbsize_usage: dbsize.Usage
 
 
 def tap_scenarios(seconds: float, warmup: float = 2.0) -> list[Scenario]:
@@ -58,6 +59,7 @@ FULL = Plan(
     tap_systems=["floor", "serial", "bot"],
     due_sizes=[100_000, 1_000_000],
     burst_sizes=[burst.TARGET],  # measured, not extrapolated: about 6 minutes
+    dbsize_usage=dbsize.Usage(users=20_000, days=30),  # sizes, not times: about 4 minutes
 )
 QUICK = Plan(
     startup_sizes=[0, 10_000],
@@ -69,6 +71,7 @@ QUICK = Plan(
     tap_systems=["floor", "bot"],
     due_sizes=[20_000],
     burst_sizes=[150],  # 10,000 extrapolated from 150
+    dbsize_usage=dbsize.Usage(users=2_000, days=30),
 )
 
 
@@ -134,6 +137,12 @@ async def run(plan: Plan, sections: set[str], workdir: Path, quick: bool) -> Non
         sizes = ", ".join(count(n) for n in plan.burst_sizes)
         progress(f"[6/6] burst: {sizes} reminders due at one instant, poll + wake ...")
         emit(burst.render(await burst.measure(plan.burst_sizes, workdir)))
+        took(began)
+    if "dbsize" in sections:
+        began = time.perf_counter()
+        usage = plan.dbsize_usage
+        progress(f"[7] database size with history: {usage.describe()} ...")
+        emit(dbsize.render(await dbsize.measure(usage, workdir), usage))
         took(began)
 
 
