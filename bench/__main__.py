@@ -59,7 +59,7 @@ FULL = Plan(
     tap_systems=["floor", "serial", "bot"],
     due_sizes=[100_000, 1_000_000],
     burst_sizes=[burst.TARGET],  # measured, not extrapolated: about 6 minutes
-    dbsize_usage=dbsize.Usage(users=20_000, days=30),  # sizes, not times: about 4 minutes
+    dbsize_usage=dbsize.Usage(users=20_000, days=30),  # sizes, not times: 3-10 minutes
 )
 QUICK = Plan(
     startup_sizes=[0, 10_000],

@@ -13,6 +13,8 @@ import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from bench import faults
 from bot.botapi.budget import BroadcastBudget, ShareView, counted, grant
 from bot.botapi.ratelimit import PriorityRateLimiter
@@ -85,6 +87,7 @@ def test_random_histories_never_grant_more_than_the_budget() -> None:
                     assert r.share <= 30 - others
 
 
+@pytest.mark.only_db("postgresql", reason="rate shares live in PostgreSQL")
 async def test_processes_share_one_budget_on_postgres(
     postgres_server: TemporaryPostgres,
 ) -> None:
@@ -124,6 +127,7 @@ async def test_processes_share_one_budget_on_postgres(
         await engine.dispose()
 
 
+@pytest.mark.only_db("postgresql", reason="rate shares live in PostgreSQL")
 async def test_three_dispatchers_stay_under_30_per_second_at_the_api(
     tmp_path: Path, postgres_server: TemporaryPostgres
 ) -> None:
