@@ -1,6 +1,7 @@
 """The dispatcher works in batches (issue #11): SQL statements and commits per due user,
-counted with a SQLAlchemy event listener on a real SQLite file and a real PostgreSQL, and
-the at-most-once bound kept: never more than `IN_FLIGHT` rows "sending" at once."""
+counted with a SQLAlchemy event listener on the suite's database (a real SQLite file, or a
+real PostgreSQL in the PostgreSQL pass), and the at-most-once bound kept: never more than
+`IN_FLIGHT` rows "sending" at once."""
 
 from __future__ import annotations
 
@@ -21,18 +22,15 @@ from bot.db.deliveries import DeliveryKind, DeliveryStatus
 from bot.db.engine import create_engine, create_session_factory, create_write_session_factory
 from bot.db.models import Delivery, User
 from bot.reminders import IN_FLIGHT, DeliverySender, ReminderDispatcher
-from tests.harness.postgres import TemporaryPostgres
+from tests.harness.bot import database_url as fresh_database
 
 USERS = 300
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'batches.sqlite3'}"
-    else:
-        server: TemporaryPostgres = request.getfixturevalue("postgres_server")
-        url = await server.create_database(f"batches_{tmp_path.name[-12:].lower()}")
+@pytest.fixture
+async def database_url(tmp_path: Path) -> AsyncIterator[str]:
+    """The suite's database (SQLite, or PostgreSQL with --db=postgresql), seeded."""
+    url = fresh_database(tmp_path)
     await seed_due_now(url, USERS)
     yield url
 
