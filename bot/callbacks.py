@@ -109,7 +109,11 @@ def parse_question_cancel(data: str) -> int | None:
 def leaves_the_question(data: str) -> bool:
     """Whether a button starts or changes another flow, so the open question is left: the
     settings menu, reminders and routines. Buttons that answer a question or only show
-    something (cautions, warning signs), and forged data, keep it."""
+    something (cautions, warning signs), and forged data, keep it. The builder's "Name it"
+    keeps it too: tapped twice, the name question it opened stays the one open."""
+    builder = parse_builder(data)
+    if builder is not None and builder.action == "name":
+        return False
     return any(pattern.match(data) for pattern in _OTHER_FLOWS)
 
 

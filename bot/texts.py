@@ -804,6 +804,7 @@ ASK_ROUTINE_NAME = (
     "✏️ <b>What should this routine be called?</b>\nType a name of up to 40 characters, "
     "like <i>Morning back</i>."
 )
+TYPE_THE_NAME = "Type the name as a message."
 NAME_EMPTY = "That name is empty. Type a few words, or /cancel."
 NAME_TOO_LONG = "That's a bit long: 40 characters at most, please."
 NAME_MARKUP = "Please leave out the &lt; and &gt; signs."

@@ -478,3 +478,34 @@ async def test_build_change_delete_and_share_on_postgres(pg_harness: BotHarness)
     """The same flows on a real PostgreSQL server."""
     await test_change_and_delete_even_mid_run(pg_harness)
     await test_a_share_link_round_trips_to_a_new_user(pg_harness)
+
+
+async def test_the_name_question_has_a_way_out_and_a_double_tap_asks_once(
+    harness: BotHarness,
+) -> None:
+    user = harness.new_user()
+    await onboard(harness, user)
+    await harness.send(user, "/routines")
+    await harness.tap(user, "New routine")
+    builder = harness.server.last_bot_message(user.id).message_id
+    await harness.tap(user, "Add a stretch")
+    await harness.tap(user, "Bridge ·")
+    await harness.tap(user, "Done adding")
+    sent = len(harness.server.bot_messages(user.id))
+    await harness.double_tap(user, "Name it")
+    assert len(harness.server.bot_messages(user.id)) == sent + 1, "one question"
+    await harness.send(user, "/cancel")
+    assert "nothing changed" in harness.last_text(user)
+    [draft] = await rows_of(harness, user)
+    assert draft.name is None and draft.draft
+    await harness.send(user, "Evening")  # no question open: not taken as a name
+    assert (await rows_of(harness, user))[0].name is None
+    # The builder still works; typing "cancel" at the question leaves it too.
+    await harness.tap(user, "Name it", message_id=builder)
+    await harness.send(user, "cancel")
+    assert (await rows_of(harness, user))[0].name is None
+    await harness.tap(user, "Name it", message_id=builder)
+    await harness.send(user, "Evening")
+    await harness.tap(user, "Save")
+    [saved] = await saved_of(harness, user)
+    assert saved.name == "Evening"

@@ -322,6 +322,14 @@ async def builder_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             await show_builder(update, context, draft)
         return
     if action == "name":
+        asked = await svc.preferences.question(user.id)
+        if (
+            asked is not None
+            and asked.kind is Kind.ROUTINE_NAME
+            and asked.argument.partition(":")[0] == str(draft.id)
+        ):  # a double tap: the question is already there
+            await answer(update, texts.TYPE_THE_NAME)
+            return
         await answer(update)
         await asking.ask(
             update,
