@@ -151,7 +151,7 @@ def build_application(
         mine = MyRoutines(sessions, clock, content)
         sender = TelegramDeliverySender(
             application.bot,
-            weekly=WeeklySummarySender(pain, content.safety),
+            weekly=WeeklySummarySender(pain, content, program),
             pain=pain,
             content=content,
             paid_broadcast=settings.allow_paid_broadcast,

@@ -84,6 +84,7 @@ def settings_menu(*, subscribed: bool, paused: bool, weekly: bool) -> InlineKeyb
                 button("🧘 Routine", callbacks.settings_action("routine")),
                 button(weekly_label, callbacks.settings_action("weekly")),
             ],
+            [button("📈 My program", callbacks.settings_action("program"))],
             [button("✖️ Close", callbacks.settings_action("close"))],
         ]
     )
@@ -207,6 +208,13 @@ def routine_step(
     if cautions_of is not None:
         rows.append([button("⚠️ Cautions", callbacks.cautions(cautions_of))])
     return InlineKeyboardMarkup(rows)
+
+
+def feedback(run_id: int, choices: tuple[tuple[str, str], ...]) -> InlineKeyboardMarkup:
+    """ "How was it?": one row of (choice, label) buttons."""
+    return InlineKeyboardMarkup(
+        [[button(label, callbacks.feedback(run_id, choice)) for choice, label in choices]]
+    )
 
 
 def full_red_flags(label: str) -> InlineKeyboardMarkup:

@@ -764,6 +764,7 @@ PROGRAM_RESET_ALL_DONE = "Everything is back to the starting doses"
 PROGRAM_NOTHING_TO_RESET = "Already at the starting dose"
 PROGRAM_FULL_DONE = "Full version from the next routine"
 PROGRAM_WEEK_TITLE = "📈 Program this week:"
+PROGRAM_WEEK_MORE = "… and {count} more in /settings → 📈 My program"
 RESTING_ROUTINE = (
     "🛌 Every stretch of that routine is resting this week, because even its easier "
     "versions hurt. Try another routine in /stretch, or rest today."

@@ -21,6 +21,7 @@ from bot.handlers import (
     pain,
     preferences,
     privacy,
+    program,
     progress,
     reminders,
     routines,
@@ -71,6 +72,7 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     application.add_handlers(reminders.build_handlers())
     application.add_handlers(pain.build_handlers())
     application.add_handlers(progress.build_handlers())
+    application.add_handlers(program.build_handlers())
     application.add_handlers(privacy.build_handlers())
     application.add_handlers(admin.build_handlers())
     application.add_handler(CommandHandler("cancel", answers.cancel_command))

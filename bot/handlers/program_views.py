@@ -13,10 +13,10 @@ from html import escape
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks, texts
-from bot.content import Content, Dose, RoutineStep, describe_dose, dose_value
+from bot.content import Content, Dose, RoutineStep, Stretch, describe_dose, dose_value
 from bot.domain.program import HOLD_BACK_REASONS, Change, DoseField, Reason
 from bot.domain.reminder_plan import WEEKDAY_NAMES
-from bot.services.program import StretchLine, dose_at
+from bot.services.program import StretchLine
 
 
 def _short(dose: Dose, field: DoseField) -> str:
@@ -52,20 +52,35 @@ def version_note(step: RoutineStep) -> str | None:
     return None
 
 
+def _singular(unit: str) -> str:
+    """ "lifts" → "lift", "slow rounds" → "slow round"."""
+    return unit[:-1] if unit.endswith("s") else unit
+
+
+def step_words(stretch: Stretch, steps: int) -> str:
+    """One step of a stretch's progression in words: "1 lift", "5 s of hold", "1 set"."""
+    spec = stretch.progression
+    amount = abs(steps) * spec.step
+    if spec.field is DoseField.HOLD_SECONDS:
+        return f"{amount} s of hold"
+    unit = stretch.dose.rep_unit if spec.field is DoseField.REPS else "sets"
+    return f"{amount} {unit if amount != 1 else _singular(unit)}"
+
+
 def change_line(content: Content, change: Change) -> str | None:
-    """One line saying what changed and why (None for a stretch no longer in the content)."""
+    """One line saying what changed and why (None for a stretch no longer in the content).
+    Doses are said as steps ("one more lift"), which hold for every routine the stretch is in."""
     stretch = content.stretches.get(change.stretch_id)
     if stretch is None:
         return None
     name = f"<b>{escape(stretch.name)}</b>"
     reason = change.reason
-    now = escape(describe_dose(dose_at(stretch, change.to_level)))
-    was = escape(_short(dose_at(stretch, change.from_level), stretch.progression.field))
+    delta = escape(step_words(stretch, change.to_level - change.from_level))
     because = escape(why(reason))
     if reason in (Reason.GREW, Reason.GREW_SOONER):
-        return f"📈 {name}: now {now} (up from {was}) — {because}."
+        return f"📈 {name}: {delta} more from now on — {because}."
     if reason in HOLD_BACK_REASONS:
-        return f"📉 {name}: back to {now} (from {was}) — {because}; no step up for 3 days."
+        return f"📉 {name}: {delta} less for now — {because}; no step up for 3 days."
     if reason is Reason.EASED:
         easier = escape(stretch.easier.name)
         return f"🪶 {name}: its easier version ({easier}) for the next 7 days."
@@ -76,7 +91,7 @@ def change_line(content: Content, change: Change) -> str | None:
         return f"🪶 {name}: the easier version ({easier}) is your starting point — {because}."
     if reason is Reason.FULL_AGAIN:
         return f"💪 {name}: the full version again."
-    return f"↺ {name}: back to the starting dose ({now})."
+    return f"↺ {name}: back to the starting dose."
 
 
 def change_lines(content: Content, changes: Sequence[Change]) -> list[str]:
@@ -88,9 +103,7 @@ def _local(moment: datetime, zone: tzinfo) -> str:
     return f"{WEEKDAY_NAMES[local.weekday()]} {local:%H:%M}"
 
 
-def program_text(
-    lines: Sequence[StretchLine], frozen_until: datetime | None, zone: tzinfo, now: datetime
-) -> str:
+def program_text(lines: Sequence[StretchLine], frozen_until: datetime | None, zone: tzinfo) -> str:
     """ "📈 My program": each stretch's dose today and why it differs from the start."""
     out = [texts.PROGRAM_TITLE, texts.PROGRAM_INTRO, ""]
     for line in lines:
@@ -112,7 +125,7 @@ def program_text(
             start = escape(describe_dose(line.content_dose))
             note += f" (start: {start})"
         out.append(f"• {name}: {detail}{note}")
-    if frozen_until is not None and frozen_until > now:
+    if frozen_until is not None:
         out.append("")
         out.append(texts.PROGRAM_FROZEN.format(when=_local(frozen_until, zone)))
     if not any(line.changed for line in lines):

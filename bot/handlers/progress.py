@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from datetime import date, timedelta
 
 from telegram import Bot, InputFile, Update
@@ -12,11 +13,14 @@ from telegram.ext import CommandHandler, ContextTypes
 from bot import texts
 from bot.botapi import errors as botapi
 from bot.charts import render_progress_chart
-from bot.content import SafetyTexts
+from bot.content import Content, SafetyTexts
 from bot.db.models import Delivery, User
-from bot.domain.pain import SUMMARY_DAYS, local_date, week_start_of
+from bot.domain.pain import SUMMARY_DAYS, local_date, local_day_start, week_start_of
 from bot.handlers.common import onboarded_user, services
+from bot.handlers.program_views import change_lines
+from bot.handlers.routine_views import CAPTION_LIMIT
 from bot.services.pain import PainLog, Progress
+from bot.services.program import ProgramService
 
 #: The weekly summary's chart shows this week and last week, the two the caption compares.
 WEEKLY_CHART_DAYS = 14
@@ -42,8 +46,15 @@ def progress_caption(progress: Progress) -> str:
     )
 
 
-def weekly_caption(progress: Progress, safety: SafetyTexts) -> str:
-    """The Sunday caption, with the persistent-pain advice while the rule holds."""
+#: At most this many program changes are listed in the weekly summary's caption.
+WEEKLY_CHANGES_SHOWN = 4
+
+
+def weekly_caption(
+    progress: Progress, safety: SafetyTexts, program_lines: Sequence[str] = ()
+) -> str:
+    """The Sunday caption, with the week's program changes and the persistent-pain advice
+    while the rule holds; changes that don't fit Telegram's caption limit are counted."""
     week_start = week_start_of(progress.today)
     caption = texts.weekly_caption(
         progress.summary,
@@ -51,9 +62,17 @@ def weekly_caption(progress: Progress, safety: SafetyTexts) -> str:
         week_end=week_start + timedelta(days=6),
         routines_this_week=progress.routines_this_week,
     )
-    if progress.no_improvement:
-        caption += f"\n\n{texts.persistent_pain(safety, short=True)}"
-    return caption
+    advice = f"\n\n{texts.persistent_pain(safety, short=True)}" if progress.no_improvement else ""
+    shown = list(program_lines[:WEEKLY_CHANGES_SHOWN])
+    while True:
+        hidden = len(program_lines) - len(shown)
+        block = [texts.PROGRAM_WEEK_TITLE, *shown] if program_lines else []
+        if hidden:
+            block.append(texts.PROGRAM_WEEK_MORE.format(count=hidden))
+        text = caption + ("\n\n" + "\n".join(block) if block else "") + advice
+        if len(text) <= CAPTION_LIMIT or not shown:
+            return text
+        shown.pop()
 
 
 async def progress_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -79,9 +98,11 @@ async def progress_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 class WeeklySummarySender:
     """The dispatcher's weekly hook: `(bot, user, delivery) -> message id`."""
 
-    def __init__(self, pain: PainLog, safety: SafetyTexts) -> None:
+    def __init__(self, pain: PainLog, content: Content, program: ProgramService) -> None:
         self._pain = pain
-        self._safety = safety
+        self._content = content
+        self._safety = content.safety
+        self._program = program
 
     async def __call__(self, bot: Bot, user: User, delivery: Delivery) -> int:
         """Send the week's chart and figures, as of the summary's own local date."""
@@ -91,10 +112,13 @@ class WeeklySummarySender:
             sent = await bot.send_message(user.chat_id, texts.QUIET_WEEK, parse_mode=ParseMode.HTML)
             return sent.message_id
         png = await chart_png(progress, days=WEEKLY_CHART_DAYS)
+        since = local_day_start(week_start_of(progress.today), progress.zone)
+        until = local_day_start(progress.today + timedelta(days=1), progress.zone)
+        changes = await self._program.changes_between(user.id, since, until)
         message = await bot.send_photo(
             user.chat_id,
             InputFile(png, filename="week.png"),
-            caption=weekly_caption(progress, self._safety),
+            caption=weekly_caption(progress, self._safety, change_lines(self._content, changes)),
             parse_mode=ParseMode.HTML,
         )
         return message.message_id

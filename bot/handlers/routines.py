@@ -28,9 +28,11 @@ from bot import callbacks, keyboards, texts
 from bot.botapi import errors as botapi
 from bot.content import Content, Illustration
 from bot.domain.pain import RED_FLAG_LEVEL, needs_red_flag_guidance
+from bot.domain.program import Change
 from bot.domain.questions import is_skip, mentions_pain, parse_level
 from bot.domain.routine import Action, Phase, Status
 from bot.handlers.common import Handler, answer, remove_buttons, reply, sender_ids, services
+from bot.handlers.program_views import change_lines
 from bot.handlers.routine_media import send_illustrated, swap_illustration
 from bot.handlers.routine_views import (
     CAPTION_LIMIT,
@@ -85,6 +87,7 @@ async def _show(
     update: Update,
     context: ContextTypes.DEFAULT_TYPE,
     view: RunView,
+    changes: tuple[Change, ...] = (),
     *,
     alongside: Awaitable[object] | None = None,
     afterwards: Callable[[], Awaitable[object]] | None = None,
@@ -127,7 +130,7 @@ async def _show(
     elif phase is Phase.STEP:
         sending = send_step(context.bot, svc, chat_id, view)
     else:
-        await _together(show_ending(update, context, view), alongside)
+        await _together(show_ending(update, context, view, changes), alongside)
         if afterwards is not None:
             await afterwards()
         return ConversationHandler.END, True
@@ -148,33 +151,43 @@ async def _together(first: Awaitable[T], other: Awaitable[object] | None) -> T:
     return result
 
 
-async def show_ending(update: Update, context: ContextTypes.DEFAULT_TYPE, view: RunView) -> None:
-    """The last message of a run; it never celebrates what didn't happen."""
+async def show_ending(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    view: RunView,
+    changes: tuple[Change, ...] = (),
+) -> None:
+    """The last message of a run; it never celebrates what didn't happen. What the program
+    changed is said in a line each; a completed run asks "How was it?"."""
     svc = services(context)
     user_id, _ = sender_ids(update)
     status = view.state.status
     safety = svc.content.safety
+    program_lines = change_lines(svc.content, changes)
     if status is Status.HURT:
         rested = view.state.steps_done == 0 and view.state.steps_skipped == 0
         ending = texts.rest_today(safety) if rested and _chose_rest(update) else None
-        await reply(update, ending or texts.it_hurts(safety))
+        ending = ending or texts.it_hurts(safety)
+        await reply(update, "\n\n".join([ending, *program_lines]))
         return
     if status is not Status.COMPLETED:
         await reply(update, texts.routine_stopped(view.state.steps_done))
         return
     summary = await svc.routines.summary(user_id, view.run)
     warn = summary.after is not None and needs_red_flag_guidance(summary.after, summary.before)
+    finished = texts.routine_finished(
+        done=summary.stretches_done,
+        skipped=summary.stretches_skipped,
+        minutes=summary.minutes,
+        before=summary.before,
+        after=summary.after,
+        streak=summary.streak,
+        celebrate=not warn,
+    )
     await reply(
         update,
-        texts.routine_finished(
-            done=summary.stretches_done,
-            skipped=summary.stretches_skipped,
-            minutes=summary.minutes,
-            before=summary.before,
-            after=summary.after,
-            streak=summary.streak,
-            celebrate=not warn,
-        ),
+        "\n\n".join([finished, *program_lines, texts.FEEDBACK_QUESTION]),
+        reply_markup=keyboards.feedback(view.run.id, texts.FEEDBACK_BUTTONS),
     )
     if warn:
         assert summary.after is not None
@@ -233,6 +246,10 @@ async def _start(
     except KeyError:  # deleted between the two reads
         await answer(update, texts.INVALID_BUTTON, alert=True)
         return None
+    if started.resting:
+        await answer(update)
+        await reply(update, texts.RESTING_ROUTINE)
+        return ConversationHandler.END
     if started.view is None:
         assert started.active is not None
         active = started.active
@@ -394,7 +411,9 @@ async def _apply(
         else:
             await remove_buttons(update)
 
-    state, _ = await _show(update, context, view, alongside=acknowledged, afterwards=close_tapped)
+    state, _ = await _show(
+        update, context, view, tap.changes, alongside=acknowledged, afterwards=close_tapped
+    )
     if persistent and before.phase is Phase.AFTER:  # after the summary, not before it
         await reply(update, texts.persistent_pain(svc.content.safety))
     return state

@@ -24,6 +24,7 @@ from bot.handlers.common import (
     sender_ids,
     services,
 )
+from bot.handlers.program import show_program
 
 
 def is_paused(user: User, today: date) -> bool:
@@ -144,6 +145,9 @@ async def menu_action(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             "🧘 <b>Which routine should the reminder start?</b>",
             reply_markup=keyboards.default_routines(choices, current.id),
         )
+    elif action == "program":
+        await answer(update)
+        await show_program(update, context, user)
     elif action == "resume":
         was_subscribed = user.subscribed
         user = await prefs.resume(user.id)
@@ -234,7 +238,7 @@ async def stop_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 def build_handlers() -> list[CallbackQueryHandler[ContextTypes.DEFAULT_TYPE, None]]:
     return [
         CallbackQueryHandler(
-            menu_action, pattern=r"^s:(days|pause|resume|weekly|routine|menu|close)$"
+            menu_action, pattern=r"^s:(days|pause|resume|weekly|routine|program|menu|close)$"
         ),
         CallbackQueryHandler(
             default_routine_chosen, pattern=callbacks.matcher(callbacks.parse_default_routine)

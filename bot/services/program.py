@@ -69,6 +69,14 @@ class StretchLine:
         return self.dose != self.content_dose or self.easier or self.left_out
 
 
+@dataclass(frozen=True)
+class Overview:
+    """ "📈 My program": every stretch, and until when growth is frozen (if it is)."""
+
+    lines: list[StretchLine]
+    frozen_until: datetime | None
+
+
 # --- the plan a run keeps ---------------------------------------------------------------
 
 
@@ -283,7 +291,7 @@ class ProgramService:
             await store.save(session, user_id, program, outcome.program, outcome.changes)
         return FeedbackAnswer(FeedbackResult.APPLIED, outcome.changes)
 
-    async def overview(self, user_id: int) -> list[StretchLine]:
+    async def overview(self, user_id: int) -> Overview:
         """Every stretch with its dose today (at the content's dose when unchanged)."""
         now = self._clock.now()
         async with self._sessions() as session:
@@ -307,7 +315,7 @@ class ProgramService:
                     offer_full=rules.offers_full_version(state, now),
                 )
             )
-        return lines
+        return Overview(lines, program.frozen_until if program.frozen(now) else None)
 
     async def reset(self, user_id: int, stretch_id: str | None) -> tuple[rules.Change, ...]:
         """Back to the content's doses for one stretch or (None) all; returns the changes

@@ -1,0 +1,195 @@
+"""The adaptive program through the loopback Bot API with the injected clock: doses that
+grow and say why, "It hurts" easing a stretch off for a week, hold back, "How was it?",
+"📈 My program" and its resets."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot import callbacks, texts
+from bot.db.models import ProgramChange, ProgramStretch, RoutineRun
+from loopback.server import SimUser
+from tests.harness.bot import BotHarness, onboard
+from tests.test_routines import CONTENT, begin_routine, last, tap_level
+
+QUICK = CONTENT.routines["quick"]
+FULL = CONTENT.routines["full"]
+
+
+def caption(harness: BotHarness, user: SimUser) -> str:
+    return last(harness, user).caption or ""
+
+
+async def walk(
+    harness: BotHarness,
+    user: SimUser,
+    title: str,
+    *,
+    before: int = 4,
+    after: int = 4,
+    hurt_on: str | None = None,
+) -> list[str]:
+    """One routine: every card's caption, Done on each (or "It hurts" on one stretch)."""
+    await begin_routine(harness, user, title, before=before)
+    captions = []
+    while "How is your back" not in harness.last_text(user):
+        text = caption(harness, user)
+        assert " · " in text, harness.last_text(user)
+        captions.append(text)
+        if hurt_on is not None and hurt_on in text.split("\n")[0]:
+            await harness.tap(user, "It hurts")
+            return captions
+        harness.clock.advance(timedelta(minutes=1))
+        await harness.tap(user, "Done")
+    await tap_level(harness, user, after)
+    return captions
+
+
+def card_of(captions: list[str], name: str) -> str:
+    [card] = [c for c in captions if c.split("\n")[0].endswith(f"· {name}")]
+    return card
+
+
+async def levels(harness: BotHarness, user: SimUser) -> dict[str, int]:
+    async with harness.services.sessions() as session:
+        rows = await session.scalars(
+            select(ProgramStretch).where(ProgramStretch.user_id == user.id)
+        )
+        return {row.stretch_id: row.level for row in rows}
+
+
+async def test_three_comfortable_days_grow_the_bridge_and_the_card_says_why(
+    harness: BotHarness,
+) -> None:
+    user = harness.new_user()
+    await onboard(harness, user)
+    for day in range(3):
+        captions = await walk(harness, user, FULL.title)
+        assert "8 lifts, hold 3 s each" in card_of(captions, "Bridge")
+        assert "up from" not in card_of(captions, "Bridge")
+        ending = harness.last_text(user)
+        assert "Routine complete" in ending and texts.FEEDBACK_QUESTION in ending
+        if day < 2:
+            assert "Bridge" not in ending
+        harness.clock.advance(timedelta(days=1))
+    assert "📈 Bridge: 1 lift more from now on — three easy sessions." in ending
+    assert (await levels(harness, user))["bridge"] == 1
+
+    captions = await walk(harness, user, FULL.title)
+    bridge = card_of(captions, "Bridge")
+    assert "🎯 9 lifts, hold 3 s each (up from 8 — three easy sessions)" in bridge
+    assert all(len(c) <= 1024 for c in captions)
+    # One step a week at most: a fourth and fifth comfortable day change nothing.
+    for _ in range(2):
+        harness.clock.advance(timedelta(days=1))
+        captions = await walk(harness, user, FULL.title)
+    assert "9 lifts" in card_of(captions, "Bridge")
+    assert (await levels(harness, user))["bridge"] == 1
+
+
+async def test_it_hurts_on_the_forward_fold_gives_its_easier_version_for_a_week(
+    harness: BotHarness,
+) -> None:
+    user = harness.new_user()
+    await onboard(harness, user)
+    captions = await walk(harness, user, FULL.title, hurt_on="Forward Fold")
+    assert "Forward Fold" in captions[-1].split("\n")[0]
+    ending = harness.last_text(user)
+    assert "🪶 Forward Fold: its easier version (Seated fold) for the next 7 days." in ending
+
+    harness.clock.advance(timedelta(days=1))
+    captions = await walk(harness, user, FULL.title)
+    fold = card_of(captions, "Forward Fold")
+    assert "Easier version: Seated fold" in fold and "“It hurts” last time" in fold
+
+    harness.clock.advance(timedelta(days=6, hours=23))  # 7 days after "It hurts": full again
+    captions = await walk(harness, user, FULL.title)
+    fold = card_of(captions, "Forward Fold")
+    assert "Easier version" not in fold
+    assert FULL.steps(CONTENT)[-1].stretch.steps[0] in fold
+
+
+async def test_easier_version_hurting_leaves_the_stretch_out_for_a_week(
+    harness: BotHarness,
+) -> None:
+    user = harness.new_user()
+    await onboard(harness, user)
+    await begin_routine(harness, user, QUICK.title)
+    await harness.tap(user, "Easier version")  # cat-cow, the first stretch
+    await harness.tap(user, "It hurts")
+    assert "Cat-Cow rests for the next 7 days" in harness.last_text(user)
+    harness.clock.advance(timedelta(days=1))
+    captions = await walk(harness, user, QUICK.title)
+    assert len(captions) == len(QUICK.items) - 1
+    assert not any("Cat-Cow" in c.split("\n")[0] for c in captions)
+    assert "1 of 4" in captions[0]
+
+
+async def test_pain_rise_holds_back_the_routine_and_how_was_it_answers_once(
+    harness: BotHarness,
+) -> None:
+    user = harness.new_user()
+    await onboard(harness, user)
+    await walk(harness, user, QUICK.title, before=3, after=5)
+    ending = harness.last_text(user)
+    assert "📉 Bridge: 1 lift less for now — your pain rose after a routine" in ending
+    harness.clock.advance(timedelta(days=1))
+    captions = await walk(harness, user, QUICK.title)
+    assert "(down from 6 — your pain rose after a routine)" in card_of(captions, "Bridge")
+    assert "5 lifts" in card_of(captions, "Bridge")
+
+    answers_before = len(harness.server.calls_to("answerCallbackQuery"))
+    await harness.double_tap(user, "Too easy")
+    answers = harness.server.calls_to("answerCallbackQuery")[answers_before:]
+    assert [a.params.get("text") for a in answers] == ["Thanks!", texts.FEEDBACK_ALREADY]
+    async with harness.services.sessions() as session:
+        runs = list(await session.scalars(select(RoutineRun).where(RoutineRun.user_id == user.id)))
+        assert [run.feedback for run in runs] == [None, "easy"]
+    assert texts.FEEDBACK_THANKS["easy"] in harness.last_text(user)
+
+
+async def test_too_hard_holds_back_and_my_program_resets(harness: BotHarness) -> None:
+    user = harness.new_user()
+    await onboard(harness, user)
+    await walk(harness, user, QUICK.title)
+    await harness.tap(user, "Too hard")
+    assert "Bridge: 1 lift less for now — you found it too hard" in harness.last_text(user)
+    assert (await levels(harness, user))["bridge"] == -1
+
+    await harness.send(user, "/settings")
+    await harness.tap(user, "My program")
+    screen = harness.last_text(user)
+    assert "📈 My program" in screen
+    assert "Bridge: 7 lifts, hold 3 s each — you found it too hard" in screen
+    assert "No step up until" in screen
+    await harness.tap(user, "↺ Bridge")
+    assert "Bridge: 8 lifts, hold 3 s each\n" in harness.last_text(user) + "\n"
+    assert (await levels(harness, user))["bridge"] == 0
+    message_id = harness.message_with_button(user, "Reset everything")
+    await harness.tap(user, "Reset everything", message_id)
+    assert (await levels(harness, user)) == {sid: 0 for sid in await levels(harness, user)}
+    assert "Every stretch is at its starting dose." in harness.last_text(user)
+    async with harness.services.sessions() as session:
+        reasons = list(
+            await session.scalars(
+                select(ProgramChange.reason).where(ProgramChange.user_id == user.id)
+            )
+        )
+    assert reasons.count("reset") == len(QUICK.items)  # once each, the bridge first
+    # An old reset button changes nothing more and still answers.
+    await harness.forge(user, message_id, callbacks.program_reset(None))
+    answer = harness.server.calls_to("answerCallbackQuery")[-1].params.get("text")
+    assert answer == texts.PROGRAM_NOTHING_TO_RESET
+
+
+async def test_forged_program_buttons_change_nothing(harness: BotHarness) -> None:
+    user = harness.new_user()
+    await onboard(harness, user)
+    message_id = harness.server.last_bot_message(user.id).message_id
+    for data in ("pg:r:no_such_stretch", "pg:f:*", "fb:99999:easy", "fb:1:meh"):
+        await harness.forge(user, message_id, data)
+        answer = harness.server.calls_to("answerCallbackQuery")[-1].params.get("text")
+        assert answer == texts.INVALID_BUTTON
+    assert await levels(harness, user) == {}
