@@ -461,3 +461,49 @@ def test_every_stretch_has_a_clip_and_a_still(content: Content) -> None:
         for easier in (False, True):
             picture = content.illustration(stretch, easier=easier)
             assert picture.kind == "animation" and picture.path.is_file()
+
+
+# --- Progression (issue #14) ----------------------------------------------------------
+
+
+def test_every_stretch_progresses_in_small_steps_to_a_modest_ceiling() -> None:
+    for stretch in load_content(CONTENT).stretches.values():
+        rule = stretch.progression_rule
+        assert rule.floor <= rule.start <= rule.ceiling, stretch.id
+        if rule.field.value == "reps":
+            assert rule.step == 1 and rule.ceiling <= 12, stretch.id
+        else:
+            assert rule.step <= 5 and rule.ceiling <= 60, stretch.id
+            assert rule.ceiling <= 2 * rule.start, stretch.id
+
+
+def test_progression_is_required(broken: Path) -> None:
+    edit(broken / "stretches/bridge.yaml", lambda d: d.pop("progression"))
+    expect_error(broken, "content/stretches/bridge.yaml", "progression", "Field required")
+
+
+def test_progression_of_a_field_the_dose_lacks(broken: Path) -> None:
+    edit(broken / "stretches/cat_cow.yaml", lambda d: d["progression"].update(field="hold_seconds"))
+    expect_error(broken, "content/stretches/cat_cow.yaml", "progression.field", "no hold_seconds")
+
+
+def test_progression_floor_above_the_dose(broken: Path) -> None:
+    edit(broken / "stretches/bridge.yaml", lambda d: d["progression"].update(floor=9))
+    expect_error(broken, "content/stretches/bridge.yaml", "progression.floor", "above")
+
+
+def test_progression_ceiling_below_the_dose(broken: Path) -> None:
+    edit(broken / "stretches/forward_fold.yaml", lambda d: d["progression"].update(ceiling=15))
+    expect_error(broken, "content/stretches/forward_fold.yaml", "progression.ceiling", "below")
+
+
+def test_progression_step_must_be_positive_and_fit(broken: Path) -> None:
+    edit(broken / "stretches/bridge.yaml", lambda d: d["progression"].update(step=0))
+    expect_error(broken, "content/stretches/bridge.yaml", "progression.step")
+    edit(broken / "stretches/bridge.yaml", lambda d: d["progression"].update(step=20))
+    expect_error(broken, "content/stretches/bridge.yaml", "progression", "fit between")
+
+
+def test_progression_field_must_be_known(broken: Path) -> None:
+    edit(broken / "stretches/bridge.yaml", lambda d: d["progression"].update(field="speed"))
+    expect_error(broken, "content/stretches/bridge.yaml", "progression.field")

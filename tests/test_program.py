@@ -193,3 +193,46 @@ async def test_forged_program_buttons_change_nothing(harness: BotHarness) -> Non
         answer = harness.server.calls_to("answerCallbackQuery")[-1].params.get("text")
         assert answer == texts.INVALID_BUTTON
     assert await levels(harness, user) == {}
+
+
+def test_every_card_with_a_program_note_fits_a_caption() -> None:
+    """Every routine's every card, at the highest and lowest level with the longest reason
+    and eased off, with a running timer: within Telegram's 1024 characters, nothing dropped."""
+    from dataclasses import replace
+    from datetime import UTC, datetime
+
+    from bot.db.models import RoutineRun as Run
+    from bot.domain.program import Ease, Program, Reason, StretchState
+    from bot.domain.routine import Phase, RoutineState
+    from bot.handlers.routine_views import CAPTION_LIMIT, step_caption
+    from bot.services.program import adapt
+    from bot.services.routines import RunView
+
+    now = datetime(2026, 3, 2, tzinfo=UTC)
+    longest = max(Reason, key=lambda reason: len(texts.PROGRAM_WHY[reason.value]))
+    programs = []
+    for pick in ("max_level", "min_level"):
+        states = {
+            sid: StretchState(
+                level=getattr(stretch.progression_rule, pick), reason=longest, previous_level=0
+            )
+            for sid, stretch in CONTENT.stretches.items()
+        }
+        programs.append(Program(states))
+        eased = {
+            sid: replace(state, ease=Ease.EASIER, eased_until=now + timedelta(days=3))
+            for sid, state in states.items()
+        }
+        programs.append(Program(eased))
+    checked = 0
+    for program in programs:
+        for routine in CONTENT.routines.values():
+            steps = adapt(program, routine.steps(CONTENT), now)
+            for index in range(len(steps)):
+                run = Run(id=1, user_id=1, version=0, timer_ends_at=now + timedelta(seconds=30))
+                state = RoutineState(len(steps), Phase.STEP, step_index=index, timer_round=0)
+                text = step_caption(RunView(run, routine, steps, state), now, CONTENT.safety)
+                assert len(text) <= CAPTION_LIMIT, (routine.id, index)
+                assert "🌬" in text, (routine.id, index)  # nothing had to be dropped
+                checked += 1
+    assert checked > 40

@@ -458,9 +458,11 @@ class Prescription:
 
 def prescribe(state: StretchState, now: datetime, *, progress: bool = True) -> Prescription:
     """Today's prescription for one stretch. Without ``progress`` (a routine prescribed by
-    someone else) the dose never goes above the routine's own; easing still applies."""
+    someone else), and while eased off after "It hurts", the dose never goes above the
+    routine's own; easing and holding back still apply."""
     eased = state.eased(now)
-    level = state.level if progress else min(0, state.level)
+    # Eased off after "It hurts", or prescribed by someone else: never above the start.
+    level = state.level if progress and eased is None else min(0, state.level)
     return Prescription(
         level=level,
         easier=eased is Ease.EASIER or state.easier_since is not None,

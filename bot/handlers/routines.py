@@ -168,7 +168,7 @@ async def show_ending(
         rested = view.state.steps_done == 0 and view.state.steps_skipped == 0
         ending = texts.rest_today(safety) if rested and _chose_rest(update) else None
         ending = ending or texts.it_hurts(safety)
-        await reply(update, "\n\n".join([ending, *program_lines]))
+        await reply(update, "\n\n".join([ending, "\n".join(program_lines)]).strip())
         return
     if status is not Status.COMPLETED:
         await reply(update, texts.routine_stopped(view.state.steps_done))
@@ -186,7 +186,7 @@ async def show_ending(
     )
     await reply(
         update,
-        "\n\n".join([finished, *program_lines, texts.FEEDBACK_QUESTION]),
+        "\n\n".join(filter(None, [finished, "\n".join(program_lines), texts.FEEDBACK_QUESTION])),
         reply_markup=keyboards.feedback(view.run.id, texts.FEEDBACK_BUTTONS),
     )
     if warn:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -120,6 +120,9 @@ def test_it_hurts_gives_the_easier_version_for_a_week_then_the_full_one() -> Non
     outcome = after_run(Program(), run(T0, hurt("fold"), completed=False), RULES, T0)
     state = outcome.program.of("fold")
     assert [c.reason for c in outcome.changes] == [Reason.EASED]
+    grown = replace(state, level=2)
+    assert prescribe(grown, T0).level == 0  # never above the start while eased off
+    assert prescribe(grown, T0 + EASE_FOR).level == 2
     assert prescribe(state, T0 + EASE_FOR - timedelta(seconds=1)).easier
     assert not prescribe(state, T0 + EASE_FOR).easier
 
