@@ -103,3 +103,17 @@ async def test_pain_level_is_stored_with_the_step_it_moves_to(harness: BotHarnes
     committed = entries.index("COMMIT", moved)
     assert moved < stored < committed, "the level and the step change in two transactions"
     assert "api:answerCallbackQuery" in entries[committed:]
+
+
+async def test_stretch_by_a_known_user_writes_nothing(harness: BotHarness) -> None:
+    """At 8 a.m. everyone types /stretch: a known user's picker takes no write lock."""
+    user = harness.new_user("Ana")
+    await onboard(harness, user)
+
+    with journal(harness) as entries:
+        await harness.send(user, "/stretch")
+
+    assert "Quick start" in " ".join(harness.server.last_bot_message(user.id).button_labels())
+    assert not any("IMMEDIATE" in e for e in entries), entries
+    assert "COMMIT" not in entries, entries
+    assert not any(e.startswith(("INSERT", "UPDATE", "DELETE")) for e in entries), entries

@@ -207,7 +207,7 @@ async def stretch_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     """/stretch: the routine picker (gentle first on a bad day), or the one in progress."""
     user_id, chat_id = sender_ids(update)
     svc = services(context)
-    await svc.preferences.greet(user_id, chat_id)
+    user = (await svc.preferences.greet(user_id, chat_id)).user
     active = await svc.routines.active(user_id)
     if active is not None:
         await reply(
@@ -219,7 +219,7 @@ async def stretch_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         )
         return IN_ROUTINE
     bad_day = await svc.pain.is_bad_day(user_id)
-    default = await svc.routines.default_of(await svc.preferences.get(user_id))
+    default = await svc.routines.default_of(user)
     own = await svc.mine.saved(user_id)
     rows = picker_rows(svc.content, gentle_first=bad_day, default_id=default.id, own=own)
     await reply(

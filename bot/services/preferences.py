@@ -51,7 +51,12 @@ class Preferences:
         self._clock = clock
 
     async def greet(self, user_id: int, chat_id: int) -> Greeting:
-        """First contact creates an empty row; later contacts never wipe anything."""
+        """First contact creates an empty row; later contacts never wipe anything. A known
+        user in the same chat costs one plain read (no write lock: /stretch at 8 a.m.)."""
+        async with self._reads() as session:
+            known = await users.get(session, user_id)
+        if known is not None and known.chat_id == chat_id:
+            return Greeting(user=known, is_new=False)
         async with self._sessions() as session, session.begin():
             user, created = await users.get_or_create(session, user_id, chat_id, self._clock.now())
         return Greeting(user=user, is_new=created)
