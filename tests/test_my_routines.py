@@ -474,12 +474,6 @@ async def test_a_routine_whose_stretch_was_removed_still_opens(harness: BotHarne
     assert "1 of 1 · Bridge" in (harness.server.last_bot_message(user.id).caption or "")
 
 
-async def test_build_change_delete_and_share_on_postgres(pg_harness: BotHarness) -> None:
-    """The same flows on a real PostgreSQL server."""
-    await test_change_and_delete_even_mid_run(pg_harness)
-    await test_a_share_link_round_trips_to_a_new_user(pg_harness)
-
-
 async def test_the_name_question_has_a_way_out_and_a_double_tap_asks_once(
     harness: BotHarness,
 ) -> None:
