@@ -242,7 +242,7 @@ async def _measure_one(
                 return await remote.run(scenario, system)
             finally:
                 await floor.stop()
-        path = workdir / f"taps-{scenario.name}-{repeat}.sqlite3"
+        path = workdir / f"taps-{scenario.name}-{system}-{repeat}.sqlite3"
         database = await create_database(path, most, all_due=False)
         bot = stack.RunningBot(None, _settings(remote, database.url), ManualClock(START))
         if system == "serial":  # how the bot ran before: PTB's defaults, the old bucket
