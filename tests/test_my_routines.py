@@ -84,6 +84,10 @@ async def finish_run(harness: BotHarness, user: SimUser, steps: int) -> None:
 async def test_a_routine_built_by_taps_is_used_by_the_reminder(harness: BotHarness) -> None:
     user = harness.new_user()
     await onboard(harness, user, at="07:00", zone="UTC")
+    commands = harness.server.calls_to("setMyCommands")[-1].params["commands"]
+    assert "routines" in {c["command"] for c in commands}
+    await harness.send(user, "/help")
+    assert "/routines" in harness.last_text(user)
     await harness.send(user, "/routines")
     assert "You haven't made one of your own yet" in harness.last_text(user)
     await harness.tap(user, "New routine")
