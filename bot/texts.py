@@ -99,6 +99,11 @@ NOTHING_TO_CANCEL = "There's no open question to cancel. /help lists what I can 
 
 FINISH_SETUP_FIRST = "Let's finish setting up first: send /start."
 
+REMINDERS_NOT_SET_UP = (
+    "⏰ Your reminders aren't set up yet: send /start to pick a time and your time zone. "
+    "Until then you can already /stretch, log /pain and see your /progress."
+)
+
 UNKNOWN_TEXT = (
     "I'm not sure what to do with that. Try /stretch for a routine, /settings for your "
     "reminder, or /help."

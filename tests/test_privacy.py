@@ -140,8 +140,10 @@ async def test_delete_erases_every_row_and_stops_reminders(harness: BotHarness) 
         assert user.id not in report.sent_user_ids and other.id in report.sent_user_ids
     assert len(harness.server.bot_messages(user.id)) == messages
 
-    await harness.send(user, "/pain")
-    assert harness.last_text(user) == texts.FINISH_SETUP_FIRST
+    await harness.send(user, "/settings")
+    assert harness.last_text(user) == texts.REMINDERS_NOT_SET_UP
+    await harness.send(user, "/pain")  # works, and asks for consent anew: it was erased
+    assert "May I keep a pain log for you?" in harness.last_text(user)
     await harness.send(user, "/start")  # from scratch
     assert "When should I remind you?" in harness.last_text(user)
     assert any("Hi! I'm your daily back-stretch buddy" in t for t in harness.bot_texts(user)[-3:])

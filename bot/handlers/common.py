@@ -78,16 +78,39 @@ async def remove_buttons(update: Update) -> None:
         )
 
 
+# The setup rule: /start sets up *reminders* (a time and a time zone). Every feature that
+# needs no reminder schedule works before setup is finished (/stretch, /pain, /progress,
+# /routines, /export, /delete, /help ...; local days count in UTC until a zone is chosen);
+# the reminder settings (/settings and its buttons) say REMINDERS_NOT_SET_UP. A button
+# never creates a user: without a row it says FINISH_SETUP_FIRST.
+
+
+async def known_user(update: Update, context: ContextTypes.DEFAULT_TYPE) -> User | None:
+    """The user of a feature that needs no reminder schedule. A command creates the row as
+    /stretch does (writing to the bot is consent to be known); a button never does: None,
+    after saying FINISH_SETUP_FIRST, when there is no row (never started, or erased)."""
+    user_id, chat_id = sender_ids(update)
+    prefs = services(context).preferences
+    if update.callback_query is None:
+        return (await prefs.greet(user_id, chat_id)).user
+    user = await prefs.get(user_id)
+    if user is None:
+        await answer(update, texts.FINISH_SETUP_FIRST, alert=True)
+    return user
+
+
 async def onboarded_user(update: Update, context: ContextTypes.DEFAULT_TYPE) -> User | None:
-    """The user, or None after telling them to finish /start first."""
+    """The user of a reminder setting, or None after saying REMINDERS_NOT_SET_UP (setup
+    not finished) or FINISH_SETUP_FIRST (a button without a user)."""
     user_id, _ = sender_ids(update)
     user = await services(context).preferences.get(user_id)
     if user is not None and user.onboarded:
         return user
+    text = texts.REMINDERS_NOT_SET_UP if user is not None else texts.FINISH_SETUP_FIRST
     if update.callback_query is not None:
-        await answer(update, texts.FINISH_SETUP_FIRST, alert=True)
+        await answer(update, text, alert=True)
     else:
-        await reply(update, texts.FINISH_SETUP_FIRST)
+        await reply(update, texts.REMINDERS_NOT_SET_UP)
     return None
 
 

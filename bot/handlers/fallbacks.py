@@ -26,7 +26,7 @@ async def unknown_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         return
     user = await svc.preferences.get(user_id)
     if user is None or not user.onboarded:
-        await reply(update, texts.FINISH_SETUP_FIRST)
+        await reply(update, texts.REMINDERS_NOT_SET_UP)
     else:
         await reply(update, texts.UNKNOWN_TEXT)
 

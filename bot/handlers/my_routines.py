@@ -36,7 +36,7 @@ from bot.handlers.common import (
     Handler,
     answer,
     edit_or_send,
-    onboarded_user,
+    known_user,
     remove_buttons,
     reply,
     sender_ids,
@@ -165,7 +165,7 @@ async def show_list(
 
 async def routines_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/routines: the user's own routines and the shipped ones, and "New routine"."""
-    user = await onboarded_user(update, context)
+    user = await known_user(update, context)
     if user is None:
         return
     await show_list(update, context, user.id, edit=False)
@@ -177,7 +177,7 @@ async def my_routines_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE)
     assert query is not None and query.data is not None
     button = callbacks.parse_my_routines(query.data)
     assert button is not None  # the handler's pattern
-    user = await onboarded_user(update, context)
+    user = await known_user(update, context)
     if user is None:
         return
     svc = services(context)
@@ -300,7 +300,7 @@ async def builder_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     assert query is not None and query.data is not None
     button = callbacks.parse_builder(query.data)
     assert button is not None  # the handler's pattern
-    user = await onboarded_user(update, context)
+    user = await known_user(update, context)
     if user is None:
         return
     svc = services(context)
@@ -485,7 +485,7 @@ async def share_answered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     parsed = callbacks.parse_share_answer(query.data)
     assert parsed is not None  # the handler's pattern
     choice, tag = parsed
-    user = await onboarded_user(update, context)
+    user = await known_user(update, context)
     if user is None:
         return
     mine = services(context).mine

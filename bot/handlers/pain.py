@@ -14,13 +14,13 @@ from bot import callbacks, keyboards, texts
 from bot.domain.pain import needs_red_flag_guidance
 from bot.domain.questions import Kind, Question, is_skip, parse_area, parse_level
 from bot.handlers import asking
-from bot.handlers.common import answer, edit_or_send, onboarded_user, reply, sender_ids, services
+from bot.handlers.common import answer, edit_or_send, known_user, reply, sender_ids, services
 from bot.services.pain import ConsentRequired
 
 
 async def pain_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/pain: ask for consent the first time, otherwise show the 0-10 keypad."""
-    user = await onboarded_user(update, context)
+    user = await known_user(update, context)
     if user is None:
         return
     user_id = user.id

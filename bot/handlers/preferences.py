@@ -36,6 +36,7 @@ from bot.handlers.common import (
     Handler,
     answer,
     edit_or_send,
+    onboarded_user,
     remove_buttons,
     reply,
     sender_ids,
@@ -123,13 +124,7 @@ async def settings_zone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 
 async def _onboarded(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    user_id, _ = sender_ids(update)
-    user = await services(context).preferences.get(user_id)
-    if user is not None and user.onboarded:
-        return True
-    assert update.callback_query is not None
-    await answer(update, texts.FINISH_SETUP_FIRST, alert=True)
-    return False
+    return await onboarded_user(update, context) is not None
 
 
 # --- the time question -----------------------------------------------------------------

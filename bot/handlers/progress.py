@@ -16,7 +16,7 @@ from bot.charts import render_progress_chart
 from bot.content import Content, SafetyTexts
 from bot.db.models import Delivery, User
 from bot.domain.pain import SUMMARY_DAYS, local_date, local_day_start, week_start_of
-from bot.handlers.common import onboarded_user, services
+from bot.handlers.common import known_user, services
 from bot.handlers.program_views import change_lines
 from bot.handlers.routine_views import CAPTION_LIMIT
 from bot.services.pain import PainLog, Progress
@@ -77,7 +77,7 @@ def weekly_caption(
 
 async def progress_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/progress: the last 30 days as a chart, with this week vs last and the streak."""
-    user = await onboarded_user(update, context)
+    user = await known_user(update, context)
     if user is None:
         return
     user_id = user.id

@@ -21,7 +21,6 @@ from bot.handlers.common import (
     edit_or_send,
     onboarded_user,
     reply,
-    sender_ids,
     services,
 )
 from bot.handlers.program import show_program
@@ -227,11 +226,11 @@ async def default_routine_chosen(update: Update, context: ContextTypes.DEFAULT_T
 
 
 async def stop_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/stop: unsubscribe, keep the data."""
-    user_id, _ = sender_ids(update)
-    prefs = services(context).preferences
-    if await prefs.get(user_id) is not None:
-        await prefs.unsubscribe(user_id)
+    """/stop: unsubscribe, keep the data (before setup: there are no reminders to stop)."""
+    user = await onboarded_user(update, context)
+    if user is None:
+        return
+    await services(context).preferences.unsubscribe(user.id)
     await reply(update, texts.STOPPED)
 
 
