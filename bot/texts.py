@@ -768,6 +768,10 @@ PROGRAM_RESET_DONE = "Back to the starting dose"
 PROGRAM_RESET_ALL_DONE = "Everything is back to the starting doses"
 PROGRAM_NOTHING_TO_RESET = "Already at the starting dose"
 PROGRAM_FULL_DONE = "Full version from the next routine"
+PROGRAM_OFFER_FULL = (
+    "💪 {name} has gone well in its easier version for a week. Ready to try the full one? "
+    "/settings → 📈 My program → 💪 Try full {name}"
+)
 PROGRAM_WEEK_TITLE = "📈 Program this week:"
 PROGRAM_WEEK_MORE = "… and {count} more in /settings → 📈 My program"
 RESTING_ROUTINE = (

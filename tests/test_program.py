@@ -236,3 +236,63 @@ def test_every_card_with_a_program_note_fits_a_caption() -> None:
                 assert "🌬" in text, (routine.id, index)  # nothing had to be dropped
                 checked += 1
     assert checked > 40
+
+
+async def test_the_weekly_summary_lists_the_weeks_changes(harness: BotHarness) -> None:
+    from datetime import UTC, datetime
+
+    user = harness.new_user()
+    await onboard(harness, user, at="07:30", zone="Europe/Berlin")
+    for _ in range(3):  # Mon, Tue, Wed 2-4 Mar: the quick routine's stretches grow
+        await walk(harness, user, QUICK.title)
+        harness.clock.advance(timedelta(days=1))
+    await walk(harness, user, QUICK.title, hurt_on="Child's Pose")  # Thu: eased off
+    harness.clock.set(datetime(2026, 3, 8, 6, 30, tzinfo=UTC))  # Sun 8 Mar, 07:30 in Berlin
+    assert (await harness.dispatch()).summaries_sent == 1
+    [summary] = [m for m in harness.server.bot_messages(user.id) if m.photo]
+    caption = summary.caption or ""
+    assert len(caption) <= 1024
+    assert "📈 Program this week:" in caption
+    assert "📈 Cat-Cow: 1 slow round more from now on — three easy sessions." in caption
+    assert "🪶 Child's Pose: its easier version (Supported child's pose) for the next 7 days." in (
+        caption
+    )
+    assert "… and 2 more in /settings → 📈 My program" in caption  # 6 changes, 4 shown
+    lines = caption.split("\n")
+    first = lines.index("📈 Program this week:") + 1
+    assert lines[first].startswith("🪶 Child's Pose")  # easing off comes first
+
+
+async def test_easier_twice_becomes_the_start_then_the_full_version_is_offered(
+    harness: BotHarness,
+) -> None:
+    user = harness.new_user()
+    await onboard(harness, user)
+    for _ in range(2):
+        await begin_routine(harness, user, QUICK.title)
+        await harness.tap(user, "Easier version")  # Cat-Cow, the first card
+        for _ in QUICK.items:
+            await harness.tap(user, "Done")
+        await tap_level(harness, user, 4)
+        harness.clock.advance(timedelta(days=1))
+    assert (
+        "🪶 Cat-Cow: the easier version (Small and padded) is your starting point — "
+        "you chose it twice in a row." in harness.last_text(user)
+    )
+    captions = await walk(harness, user, QUICK.title)
+    assert "Easier version: Small and padded (your starting point" in captions[0]
+    offer = "💪 Cat-Cow has gone well in its easier version for a week"
+    assert offer not in harness.last_text(user)
+
+    harness.clock.advance(timedelta(days=7))
+    await walk(harness, user, QUICK.title)
+    assert offer in harness.last_text(user)
+    await harness.send(user, "/settings")
+    await harness.tap(user, "My program")
+    await harness.tap(user, "💪 Try full Cat-Cow")
+    answer = harness.server.calls_to("answerCallbackQuery")[-1].params.get("text")
+    assert answer == texts.PROGRAM_FULL_DONE
+    assert "💪 Try full Cat-Cow" not in harness.server.last_bot_message(user.id).button_labels()
+    harness.clock.advance(timedelta(days=1))
+    captions = await walk(harness, user, QUICK.title)
+    assert "Easier version" not in captions[0]

@@ -129,6 +129,8 @@ class Reason(StrEnum):
 HOLD_BACK_REASONS = frozenset(
     {Reason.HELD_BACK_PAIN, Reason.HELD_BACK_BAD_DAY, Reason.HELD_BACK_TOO_HARD}
 )
+#: Changes that make a routine gentler (listed first where space is short).
+EASING_REASONS = HOLD_BACK_REASONS | {Reason.EASED, Reason.LEFT_OUT, Reason.EASIER_START}
 
 
 class StepOutcome(StrEnum):

@@ -98,6 +98,15 @@ def change_lines(content: Content, changes: Sequence[Change]) -> list[str]:
     return [line for change in changes if (line := change_line(content, change)) is not None]
 
 
+def offer_lines(content: Content, stretch_ids: Sequence[str]) -> list[str]:
+    """ "Ready for the full version again?" for each stretch whose offer is open."""
+    return [
+        texts.PROGRAM_OFFER_FULL.format(name=escape(content.stretches[sid].name))
+        for sid in stretch_ids
+        if sid in content.stretches
+    ]
+
+
 def _local(moment: datetime, zone: tzinfo) -> str:
     local = moment.astimezone(zone)
     return f"{WEEKDAY_NAMES[local.weekday()]} {local:%H:%M}"

@@ -16,6 +16,7 @@ from bot.charts import render_progress_chart
 from bot.content import Content, SafetyTexts
 from bot.db.models import Delivery, User
 from bot.domain.pain import SUMMARY_DAYS, local_date, local_day_start, week_start_of
+from bot.domain.program import EASING_REASONS
 from bot.handlers.common import known_user, services
 from bot.handlers.program_views import change_lines
 from bot.handlers.routine_views import CAPTION_LIMIT
@@ -115,6 +116,8 @@ class WeeklySummarySender:
         since = local_day_start(week_start_of(progress.today), progress.zone)
         until = local_day_start(progress.today + timedelta(days=1), progress.zone)
         changes = await self._program.changes_between(user.id, since, until)
+        # Easing off and holding back first: what a person should not miss.
+        changes.sort(key=lambda change: change.reason not in EASING_REASONS)
         message = await bot.send_photo(
             user.chat_id,
             InputFile(png, filename="week.png"),

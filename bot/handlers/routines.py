@@ -32,7 +32,7 @@ from bot.domain.program import Change
 from bot.domain.questions import is_skip, mentions_pain, parse_level
 from bot.domain.routine import Action, Phase, Status
 from bot.handlers.common import Handler, answer, remove_buttons, reply, sender_ids, services
-from bot.handlers.program_views import change_lines
+from bot.handlers.program_views import change_lines, offer_lines
 from bot.handlers.routine_media import send_illustrated, swap_illustration
 from bot.handlers.routine_views import (
     CAPTION_LIMIT,
@@ -89,6 +89,7 @@ async def _show(
     view: RunView,
     changes: tuple[Change, ...] = (),
     *,
+    offers: tuple[str, ...] = (),
     alongside: Awaitable[object] | None = None,
     afterwards: Callable[[], Awaitable[object]] | None = None,
 ) -> tuple[int, bool]:
@@ -130,7 +131,7 @@ async def _show(
     elif phase is Phase.STEP:
         sending = send_step(context.bot, svc, chat_id, view)
     else:
-        await _together(show_ending(update, context, view, changes), alongside)
+        await _together(show_ending(update, context, view, changes, offers), alongside)
         if afterwards is not None:
             await afterwards()
         return ConversationHandler.END, True
@@ -156,6 +157,7 @@ async def show_ending(
     context: ContextTypes.DEFAULT_TYPE,
     view: RunView,
     changes: tuple[Change, ...] = (),
+    offers: tuple[str, ...] = (),
 ) -> None:
     """The last message of a run; it never celebrates what didn't happen. What the program
     changed is said in a line each; a completed run asks "How was it?"."""
@@ -163,7 +165,7 @@ async def show_ending(
     user_id, _ = sender_ids(update)
     status = view.state.status
     safety = svc.content.safety
-    program_lines = change_lines(svc.content, changes)
+    program_lines = change_lines(svc.content, changes) + offer_lines(svc.content, offers)
     if status is Status.HURT:
         rested = view.state.steps_done == 0 and view.state.steps_skipped == 0
         ending = texts.rest_today(safety) if rested and _chose_rest(update) else None
@@ -412,7 +414,13 @@ async def _apply(
             await remove_buttons(update)
 
     state, _ = await _show(
-        update, context, view, tap.changes, alongside=acknowledged, afterwards=close_tapped
+        update,
+        context,
+        view,
+        tap.changes,
+        offers=tap.offers,
+        alongside=acknowledged,
+        afterwards=close_tapped,
     )
     if persistent and before.phase is Phase.AFTER:  # after the summary, not before it
         await reply(update, texts.persistent_pain(svc.content.safety))

@@ -70,6 +70,14 @@ class StretchLine:
 
 
 @dataclass(frozen=True)
+class RunEnd:
+    """What the end of a run changed, and the stretches whose full version is offered."""
+
+    changes: tuple[rules.Change, ...] = ()
+    offers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Overview:
     """ "📈 My program": every stretch, and until when growth is frozen (if it is)."""
 
@@ -248,24 +256,28 @@ class ProgramService:
             bad_day=bad_day,
         )
 
-    async def run_ended(
-        self, user_id: int, run_id: int, stretch_ids: Sequence[str]
-    ) -> tuple[rules.Change, ...]:
+    async def run_ended(self, user_id: int, run_id: int, stretch_ids: Sequence[str]) -> RunEnd:
         """Apply a run that just ended (completed, or "It hurts") to the user's program;
-        ``stretch_ids``: the routine's stretches as given. Returns what changed."""
+        ``stretch_ids``: the routine's stretches as given. Returns what changed, and the
+        stretches of the run whose full version may be tried again."""
         bad_day = await self._pain.is_bad_day(user_id)
         now = self._clock.now()
         async with self._sessions() as session, session.begin():
             run = await runs_db.get(session, run_id)
             if run is None or run.user_id != user_id:
-                return ()
+                return RunEnd()
             if run.status not in (Status.COMPLETED.value, Status.HURT.value):
-                return ()
+                return RunEnd()
             record = await self._run_record(session, run, stretch_ids, bad_day)
             program = await store.load(session, user_id)
             outcome = rules.after_run(program, record, self._rules, now)
             await store.save(session, user_id, program, outcome.program, outcome.changes)
-        return outcome.changes
+        offers = tuple(
+            sid
+            for sid in dict.fromkeys(stretch_ids)
+            if rules.offers_full_version(outcome.program.of(sid), now)
+        )
+        return RunEnd(outcome.changes, offers if record.completed else ())
 
     async def feedback(
         self, user_id: int, run_id: int, answer: rules.Feedback, stretch_ids: Sequence[str]

@@ -38,7 +38,7 @@ from bot.domain.routine import (
     finish_without_after_check,
 )
 from bot.services.my_routines import MyRoutines
-from bot.services.program import ProgramService, plan_json, steps_from_plan
+from bot.services.program import ProgramService, RunEnd, plan_json, steps_from_plan
 
 
 class PainRecorder(Protocol):
@@ -119,6 +119,8 @@ class Tap:
     before: RoutineState | None = None  # the state the tap was applied to
     #: What the program changed when this tap ended the run ("It hurts", completed).
     changes: tuple[Change, ...] = ()
+    #: Stretches of the run whose full version may be tried again (completed runs).
+    offers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -365,12 +367,18 @@ class Routines:
             await self._pain.give_consent(user_id)
         elif action is Action.CONSENT_NO:
             await self._pain.decline_consent(user_id)
-        changes: tuple[Change, ...] = ()
+        ended = RunEnd()
         if new.status in (Status.COMPLETED, Status.HURT):
             after = self.view(run)
             stretch_ids = [step.stretch.id for step in after.steps]
-            changes = await self._program.run_ended(user_id, run_id, stretch_ids)
-        return Tap(TapResult.APPLIED, self.view(run), before=view.state, changes=changes)
+            ended = await self._program.run_ended(user_id, run_id, stretch_ids)
+        return Tap(
+            TapResult.APPLIED,
+            self.view(run),
+            before=view.state,
+            changes=ended.changes,
+            offers=ended.offers,
+        )
 
     async def show_on(self, run_id: int, message_id: int, version: int) -> None:
         """Remember which message shows the run now, at which version (timer ticks edit
