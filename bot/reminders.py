@@ -349,21 +349,25 @@ class ReminderDispatcher:
                     ],
                 )
                 weekly_users = await users.due_for_weekly(session, now, BATCH_SIZE)
+                weekly: list[tuple[int, datetime, datetime | None, date]] = []
                 for user in weekly_users:
                     assert user.next_weekly_at is not None and user.time_zone is not None
                     local_date = user.next_weekly_at.astimezone(load_zone(user.time_zone)).date()
-                    moved = await users.move_next_weekly(
-                        session,
-                        user.id,
-                        user.next_weekly_at,
-                        next_weekly_summary(
-                            user, max(at_or_after_now, user.next_weekly_at), local_date
-                        ),
+                    following_summary = next_weekly_summary(
+                        user, max(at_or_after_now, user.next_weekly_at), local_date
                     )
-                    if moved and await deliveries.insert_if_absent(
-                        session, user.id, DeliveryKind.WEEKLY, local_date, user.next_weekly_at
-                    ):
-                        created += 1
+                    weekly.append((user.id, user.next_weekly_at, following_summary, local_date))
+                moved_weekly = await users.move_next_weekly_many(
+                    session, [(uid, seen, new) for uid, seen, new, _ in weekly]
+                )
+                created += await deliveries.insert_many_if_absent(
+                    session,
+                    [
+                        (uid, DeliveryKind.WEEKLY, local_date, seen)
+                        for uid, seen, _, local_date in weekly
+                        if uid in moved_weekly
+                    ],
+                )
             if not due_users and not weekly_users:
                 break
         return created

@@ -41,26 +41,6 @@ class DeliveryStatus(StrEnum):
     FAILED = "failed"  # gave up after repeated errors, or the user blocked the bot
 
 
-async def insert_if_absent(
-    session: AsyncSession, user_id: int, kind: DeliveryKind, local_date: date, due_at: datetime
-) -> bool:
-    """Create the day's delivery unless one exists; returns whether a row was inserted."""
-    values: dict[str, Any] = {
-        "user_id": user_id,
-        "kind": kind.value,
-        "local_date": local_date,
-        "due_at": due_at,
-        "next_attempt_at": due_at,
-        "status": DeliveryStatus.PENDING.value,
-        "attempts": 0,
-        "snoozed": False,
-    }
-    insert = postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
-    statement = insert(Delivery).values(**values).on_conflict_do_nothing()
-    result = await session.execute(statement)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
 def _lease_over(now: datetime, lease: timedelta) -> ColumnElement[bool]:
     """The row's claim has lapsed (rows from before leases existed use claimed_at + lease)."""
     return or_(

@@ -92,13 +92,21 @@ DUE_COLUMNS = (
 
 async def due_for_reminder(session: AsyncSession, now: datetime, limit: int) -> list[DueUser]:
     """Users whose next reminder instant has come, earliest first (a range scan of the
-    `next_due_at` index)."""
-    rows = await session.execute(
+    `next_due_at` index).
+
+    On PostgreSQL the rows are locked with ``FOR UPDATE SKIP LOCKED``: dispatchers planning
+    at once take disjoint users, so their set-based updates never wait on (or deadlock
+    with) each other; SQLite's ``BEGIN IMMEDIATE`` already serialises writers.
+    """
+    query = (
         select(*DUE_COLUMNS)
         .where(User.next_due_at.is_not(None), User.next_due_at <= now)
         .order_by(User.next_due_at)
         .limit(limit)
     )
+    if _postgres(session):
+        query = query.with_for_update(skip_locked=True)
+    rows = await session.execute(query)
     return [
         DueUser(
             id=row.id,
@@ -127,42 +135,20 @@ async def next_due_instant(session: AsyncSession) -> datetime | None:
 
 
 async def due_for_weekly(session: AsyncSession, now: datetime, limit: int) -> list[User]:
-    rows = await session.scalars(
+    """Users whose weekly summary has come (locked as `due_for_reminder` does)."""
+    query = (
         select(User)
         .where(User.next_weekly_at.is_not(None), User.next_weekly_at <= now)
         .order_by(User.next_weekly_at)
         .limit(limit)
     )
-    return list(rows)
+    if _postgres(session):
+        query = query.with_for_update(skip_locked=True)
+    return list(await session.scalars(query))
 
 
-async def move_next_due(
-    session: AsyncSession,
-    user_id: int,
-    expected: datetime,
-    new_at: datetime | None,
-    new_date: date | None,
-) -> bool:
-    """Compare-and-set the next due instant, so two dispatchers never both advance it."""
-    result = await session.execute(
-        update(User)
-        .where(User.id == user_id, User.next_due_at == expected)
-        .values(next_due_at=new_at, next_due_date=new_date)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-async def move_next_weekly(
-    session: AsyncSession, user_id: int, expected: datetime, new_at: datetime | None
-) -> bool:
-    result = await session.execute(
-        update(User)
-        .where(User.id == user_id, User.next_weekly_at == expected)
-        .values(next_weekly_at=new_at)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+def _postgres(session: AsyncSession) -> bool:
+    return session.bind is not None and session.bind.dialect.name == "postgresql"
 
 
 async def unsubscribe(session: AsyncSession, user_id: int) -> None:
@@ -257,6 +243,26 @@ async def move_next_due_many(
             next_due_at=per_row(key, {m[0]: m[2] for m in moves}, UTCDateTime),
             next_due_date=per_row(key, {m[0]: m[3] for m in moves}, Date),
         )
+        .returning(User.id)
+        .execution_options(synchronize_session=False)
+    )
+    return set(result.scalars())
+
+
+async def move_next_weekly_many(
+    session: AsyncSession, moves: Sequence[tuple[int, datetime, datetime | None]]
+) -> set[int]:
+    """`move_next_weekly` for many users in one statement; returns the ids that moved."""
+    if not moves:
+        return set()
+    key = User.id
+    result = await session.execute(
+        update(User)
+        .where(
+            key.in_([m[0] for m in moves]),
+            User.next_weekly_at == per_row(key, {m[0]: m[1] for m in moves}, UTCDateTime),
+        )
+        .values(next_weekly_at=per_row(key, {m[0]: m[2] for m in moves}, UTCDateTime))
         .returning(User.id)
         .execution_options(synchronize_session=False)
     )
