@@ -93,8 +93,10 @@ async def _dispatch_and_log(
 async def budget_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Renew this process's share of the token's broadcast budget (PostgreSQL)."""
     budget = services(context).budget
-    if budget is not None:
-        await budget.renew_quietly()
+    if budget is not None and not budget.busy:
+        # A renewal can wait on the per-token lock under load: the job returns at once so
+        # the scheduler never skips or reports it.
+        context.application.create_task(budget.renew_quietly(), name=BUDGET_JOB_NAME)
 
 
 async def schedule_wake(application: Application) -> None:  # type: ignore[type-arg]
@@ -207,6 +209,7 @@ def build_application(
             interval=timedelta(seconds=RENEW_SECONDS),
             first=timedelta(seconds=RENEW_SECONDS),
             name=BUDGET_JOB_NAME,
+            job_kwargs={"misfire_grace_time": None, "coalesce": True},
         )
         application.job_queue.run_repeating(
             timer_job,

@@ -170,9 +170,12 @@ def backoff(attempts: int) -> timedelta:
 def _error_name(exc: BaseException) -> str:
     """A short name for logs: the driver's error class, never SQL parameters or message text."""
     orig = getattr(exc, "orig", None)
-    return (
-        f"{type(exc).__name__}({type(orig).__name__})" if orig is not None else type(exc).__name__
-    )
+    if orig is None:
+        return type(exc).__name__
+    # PostgreSQL's SQLSTATE (e.g. 40P01 deadlock, 57P01 shutdown) says what happened.
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    detail = f"{type(orig).__name__}, SQLSTATE {code}" if code else type(orig).__name__
+    return f"{type(exc).__name__}({detail})"
 
 
 class OutageLog:

@@ -112,6 +112,7 @@ class BroadcastBudget:
         self.share = 0
         self._lowered_at: float | None = None  # when this process last gave part up
         self._failing = False
+        self._renewing = False
         limiter.set_broadcast_share(0)  # nothing until the first grant
 
     def _drained(self) -> bool:
@@ -167,8 +168,14 @@ class BroadcastBudget:
         self._limiter.set_broadcast_share(new, started + self._lease)
         return new
 
+    @property
+    def busy(self) -> bool:
+        """Whether a renewal is in progress."""
+        return self._renewing
+
     async def renew_quietly(self) -> None:
         """`renew` for the periodic job: one log line per outage, never an exception."""
+        self._renewing = True
         try:
             await self.renew()
         except Exception as exc:
@@ -183,6 +190,8 @@ class BroadcastBudget:
             if self._failing:
                 logger.warning("Broadcast budget share renewed; reminders resume")
             self._failing = False
+        finally:
+            self._renewing = False
 
     async def release(self) -> None:
         """On a clean stop: give the share up (it counts for `period` more, or until what is
