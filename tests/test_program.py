@@ -145,7 +145,11 @@ async def test_pain_rise_holds_back_the_routine_and_how_was_it_answers_once(
     answers = harness.server.calls_to("answerCallbackQuery")[answers_before:]
     assert [a.params.get("text") for a in answers] == ["Thanks!", texts.FEEDBACK_ALREADY]
     async with harness.services.sessions() as session:
-        runs = list(await session.scalars(select(RoutineRun).where(RoutineRun.user_id == user.id)))
+        runs = list(
+            await session.scalars(
+                select(RoutineRun).where(RoutineRun.user_id == user.id).order_by(RoutineRun.id)
+            )
+        )
         assert [run.feedback for run in runs] == [None, "easy"]
     assert texts.FEEDBACK_THANKS["easy"] in harness.last_text(user)
 
