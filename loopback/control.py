@@ -136,17 +136,26 @@ def _version(server: LoopbackBotAPI, chat_id: int) -> str:
 # --------------------------------------------------------------------------- input checks
 
 
-async def _body(request: web.Request) -> dict[str, Any]:
+async def json_object_body(request: web.Request) -> dict[str, Any]:
+    """A request's JSON object body ({} when empty); ValueError says what is wrong with it
+    ("is not valid JSON", "must be a JSON object"). Shared with the playground's page API."""
     raw = await request.read()
     if not raw.strip():
         return {}
     try:
         body = json.loads(raw)
     except ValueError:
-        raise ControlError(400, "the body is not valid JSON") from None
+        raise ValueError("is not valid JSON") from None
     if not isinstance(body, dict):
-        raise ControlError(400, "the body must be a JSON object")
+        raise ValueError("must be a JSON object")
     return body
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    try:
+        return await json_object_body(request)
+    except ValueError as exc:
+        raise ControlError(400, f"the body {exc}") from None
 
 
 def _field(body: dict[str, Any], name: str, kind: type, *, required: bool = True) -> Any:

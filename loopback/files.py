@@ -6,7 +6,7 @@ import mimetypes
 import struct
 from typing import Any, Literal
 
-from loopback.messages import _NOT_MODIFIED, MessagesMixin
+from loopback.messages import MessagesMixin
 from loopback.methods import (
     Upload,
     bad_request,
@@ -155,23 +155,50 @@ class FilesMixin(MessagesMixin):
         self.reuse_count += 1
         return stored
 
-    def _m_send_photo(self, params: dict[str, Any]) -> Any:
+    def _send_file(self, params: dict[str, Any], kind: FileKind) -> Any:
+        """sendPhoto / sendAnimation / sendDocument: the file in the parameter named `kind`
+        (an upload, or a file_id of that kind) as a new bot message with caption, markup and
+        reply."""
         chat = self._target_chat(params)
         caption, entities = self._caption(params)
         markup = self._send_markup(chat, params)
         reply_to = self._reply_target(chat, params)
-        stored = self._resolve_file(params["photo"], "photo")
-        photo = self._photo_object(stored)
+        stored = self._resolve_file(params[kind], kind)
+        media: dict[str, Any] = {
+            "photo": self._photo_object,
+            "animation": self._animation_object,
+            "document": self._document_object,
+        }
+        field: dict[str, Any] = {kind: media[kind](stored)}
         message = self._new_message(
             chat,
             from_bot=True,
-            photo=photo,
             caption=caption,
             caption_entities=entities,
             reply_markup=markup,
             reply_to=reply_to,
+            **field,
         )
         return message.to_api()
+
+    def _m_send_photo(self, params: dict[str, Any]) -> Any:
+        return self._send_file(params, "photo")
+
+    def _m_send_animation(self, params: dict[str, Any]) -> Any:
+        return self._send_file(params, "animation")
+
+    def _m_send_document(self, params: dict[str, Any]) -> Any:
+        return self._send_file(params, "document")
+
+    @staticmethod
+    def _document_object(stored: StoredFile) -> dict[str, Any]:
+        return {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "file_name": stored.file_name,
+            "mime_type": stored.mime_type,
+            "file_size": stored.size,
+        }
 
     @staticmethod
     def _animation_object(stored: StoredFile) -> dict[str, Any]:
@@ -198,23 +225,6 @@ class FilesMixin(MessagesMixin):
             }
         ]
 
-    def _m_send_animation(self, params: dict[str, Any]) -> Any:
-        chat = self._target_chat(params)
-        caption, entities = self._caption(params)
-        markup = self._send_markup(chat, params)
-        reply_to = self._reply_target(chat, params)
-        stored = self._resolve_file(params["animation"], "animation")
-        message = self._new_message(
-            chat,
-            from_bot=True,
-            animation=self._animation_object(stored),
-            caption=caption,
-            caption_entities=entities,
-            reply_markup=markup,
-            reply_to=reply_to,
-        )
-        return message.to_api()
-
     def _m_edit_message_media(self, params: dict[str, Any]) -> Any:
         """Replace a photo or animation (and its caption) in place, like Telegram."""
         message = self._edit_target(params)
@@ -229,42 +239,14 @@ class FilesMixin(MessagesMixin):
         source = media["media"]  # an Upload when it came as an attach:// part
         stored = self._resolve_file(source, "photo" if kind == "photo" else "animation")
         caption, entities = self._caption(media)
-        markup = self._edit_markup(params)
-        if (
-            message.file_id == stored.file_id
-            and (caption, entities, markup)
-            == (message.caption, message.caption_entities, message.reply_markup)
-        ):
-            raise bad_request(_NOT_MODIFIED)
-        message.photo = self._photo_object(stored) if kind == "photo" else None
-        message.animation = self._animation_object(stored) if kind == "animation" else None
-        message.caption, message.caption_entities, message.reply_markup = caption, entities, markup
-        message.edit_date = int(self._clock())
-        return message.to_api()
-
-    def _m_send_document(self, params: dict[str, Any]) -> Any:
-        chat = self._target_chat(params)
-        caption, entities = self._caption(params)
-        markup = self._send_markup(chat, params)
-        reply_to = self._reply_target(chat, params)
-        stored = self._resolve_file(params["document"], "document")
-        document = {
-            "file_id": stored.file_id,
-            "file_unique_id": stored.file_unique_id,
-            "file_name": stored.file_name,
-            "mime_type": stored.mime_type,
-            "file_size": stored.size,
-        }
-        message = self._new_message(
-            chat,
-            from_bot=True,
-            document=document,
+        return self._edited(
+            message,
+            photo=self._photo_object(stored) if kind == "photo" else None,
+            animation=self._animation_object(stored) if kind == "animation" else None,
             caption=caption,
             caption_entities=entities,
-            reply_markup=markup,
-            reply_to=reply_to,
+            reply_markup=self._edit_markup(params),
         )
-        return message.to_api()
 
     def _m_get_file(self, params: dict[str, Any]) -> Any:
         stored = self._files.get(str(params["file_id"]).strip())

@@ -133,17 +133,23 @@ class MessagesMixin(ServerState):
             raise bad_request("message can't be edited")
         return message
 
+    def _edited(self, message: SimMessage, **changes: Any) -> Any:
+        """Apply an edit's `changes` (SimMessage fields) to `message`, as Telegram does:
+        "message is not modified" when every field already has its new value."""
+        if all(getattr(message, name) == value for name, value in changes.items()):
+            raise bad_request(_NOT_MODIFIED)
+        for name, value in changes.items():
+            setattr(message, name, value)
+        message.edit_date = int(self._clock())
+        return message.to_api()
+
     def _m_edit_message_text(self, params: dict[str, Any]) -> Any:
         message = self._edit_target(params)
         if message.text is None:
             raise bad_request("there is no text in the message to edit")
         text, entities = self._text(params)
         markup = self._edit_markup(params)
-        if (text, entities, markup) == (message.text, message.entities, message.reply_markup):
-            raise bad_request(_NOT_MODIFIED)
-        message.text, message.entities, message.reply_markup = text, entities, markup
-        message.edit_date = int(self._clock())
-        return message.to_api()
+        return self._edited(message, text=text, entities=entities, reply_markup=markup)
 
     def _m_edit_message_caption(self, params: dict[str, Any]) -> Any:
         message = self._edit_target(params)
@@ -151,21 +157,13 @@ class MessagesMixin(ServerState):
             raise bad_request("there is no caption in the message to edit")
         caption, entities = self._caption(params)
         markup = self._edit_markup(params)
-        current = (message.caption, message.caption_entities, message.reply_markup)
-        if (caption, entities, markup) == current:
-            raise bad_request(_NOT_MODIFIED)
-        message.caption, message.caption_entities, message.reply_markup = caption, entities, markup
-        message.edit_date = int(self._clock())
-        return message.to_api()
+        return self._edited(
+            message, caption=caption, caption_entities=entities, reply_markup=markup
+        )
 
     def _m_edit_message_reply_markup(self, params: dict[str, Any]) -> Any:
         message = self._edit_target(params)
-        markup = self._edit_markup(params)
-        if markup == message.reply_markup:
-            raise bad_request(_NOT_MODIFIED)
-        message.reply_markup = markup
-        message.edit_date = int(self._clock())
-        return message.to_api()
+        return self._edited(message, reply_markup=self._edit_markup(params))
 
     def _m_delete_message(self, params: dict[str, Any]) -> Any:
         chat = self._target_chat(params)

@@ -389,8 +389,9 @@ async def _apply(
     )
     if same_message:
         shown_before = RunView(view.run, view.routine, view.steps, before)
-        swap = illustration_for(svc.content, view) != illustration_for(svc.content, shown_before)
-        edited = _edit_step(context.bot, svc, view, swap_media=swap)
+        now_shown = illustration_for(svc.content, view)
+        swap = now_shown != illustration_for(svc.content, shown_before)
+        edited = _edit_step(context.bot, svc, view, new_media=now_shown if swap else None)
         if not await _together(edited, answer(update)):
             return await show_phase(update, context, view)  # the step's message is gone
         return IN_ROUTINE
@@ -498,20 +499,22 @@ async def _note_level(update: Update, phase: Phase, level: int) -> None:
     )
 
 
-async def _edit_step(bot: Bot, svc: Services, view: RunView, *, swap_media: bool = False) -> bool:
+async def _edit_step(
+    bot: Bot, svc: Services, view: RunView, *, new_media: Illustration | None = None
+) -> bool:
     """Redraw a step's caption and buttons in place (easier version, timer), and its clip
-    when ``swap_media`` (standard and easier versions move differently). False when the
+    with ``new_media`` (standard and easier versions move differently). False when the
     step's message is gone (deleted, or never sent): the caller sends it anew."""
     if view.run.message_id is None:
         return False
     caption = step_caption(view, svc.clock.now(), svc.content.safety)
-    if swap_media:
+    if new_media is not None:
         sent = await swap_illustration(
             bot,
             svc,
             view.run.user_id,
             view.run.message_id,
-            illustration_for(svc.content, view),
+            new_media,
             caption,
             step_keyboard(view),
         )

@@ -37,6 +37,7 @@ from aiohttp import web
 
 from bot.playground.core import CITIES, Playground, PlaygroundError, is_loopback
 from bot.playground.render import message_view
+from loopback.control import json_object_body
 
 logger = logging.getLogger(__name__)
 
@@ -114,16 +115,10 @@ def _playground(request: web.Request) -> Playground:
 
 
 async def _body(request: web.Request) -> dict[str, Any]:
-    raw = await request.read()
-    if not raw.strip():
-        return {}
     try:
-        body = json.loads(raw)
-    except ValueError:
-        raise ApiError(400, "The request body is not valid JSON.") from None
-    if not isinstance(body, dict):
-        raise ApiError(400, "The request body must be a JSON object.")
-    return body
+        return await json_object_body(request)
+    except ValueError as exc:
+        raise ApiError(400, f"The request body {exc}.") from None
 
 
 def _int(value: Any, name: str) -> int:
