@@ -28,15 +28,26 @@ async def deliveries_of(harness: BotHarness, user: SimUser) -> list[Delivery]:
         return list(rows)
 
 
+async def seven_am_user(harness: BotHarness, zone: str = "UTC") -> SimUser:
+    """A new user, onboarded for 07:00 in `zone`."""
+    user = harness.new_user()
+    await onboard(harness, user, at="07:00", zone=zone)
+    return user
+
+
+async def pause(harness: BotHarness, user: SimUser, choice: str) -> None:
+    """/settings → Pause → `choice` ("1 day", "3 days", "Until I resume" ...)."""
+    await harness.send(user, "/settings")
+    await harness.tap(user, "Pause")
+    await harness.tap(user, choice)
+
+
 # --- what the bot says about the schedule is what will happen ---------------------------
 
 
 async def test_start_while_paused_says_paused_and_offers_resume(harness: BotHarness) -> None:
-    user = harness.new_user()
-    await onboard(harness, user, at="07:00", zone="UTC")
-    await harness.send(user, "/settings")
-    await harness.tap(user, "Pause")
-    await harness.tap(user, "Until I resume")
+    user = await seven_am_user(harness)
+    await pause(harness, user, "Until I resume")
     await harness.send(user, "/start")
     text = harness.last_text(user)
     assert "Paused until you resume" in text and "Reminders are on" not in text
@@ -57,19 +68,15 @@ async def test_start_while_paused_says_paused_and_offers_resume(harness: BotHarn
 
 
 async def test_timed_pause_says_when_reminders_resume(harness: BotHarness) -> None:
-    user = harness.new_user()
-    await onboard(harness, user, at="07:00", zone="UTC")
-    await harness.send(user, "/settings")
-    await harness.tap(user, "Pause")
-    await harness.tap(user, "3 days")
+    user = await seven_am_user(harness)
+    await pause(harness, user, "3 days")
     await harness.send(user, "/start")
     text = harness.last_text(user)
     assert "resume on Thu 5 Mar" in text and "Next reminder: Thu 5 Mar, 07:00" in text
 
 
 async def test_settings_after_stop_offers_turning_on_not_pause(harness: BotHarness) -> None:
-    user = harness.new_user()
-    await onboard(harness, user, at="07:00", zone="UTC")
+    user = await seven_am_user(harness)
     await harness.send(user, "/settings")
     old_menu = harness.server.last_bot_message(user.id).message_id
     await harness.send(user, "/stop")
@@ -97,8 +104,7 @@ async def test_settings_after_stop_offers_turning_on_not_pause(harness: BotHarne
 async def test_snoozed_reminder_is_the_next_reminder_and_a_pause_cancels_it(
     harness: BotHarness,
 ) -> None:
-    user = harness.new_user()
-    await onboard(harness, user, at="07:00", zone="Europe/Berlin")
+    user = await seven_am_user(harness, "Europe/Berlin")
     harness.clock.set(datetime(2026, 3, 3, 6, 0, tzinfo=UTC))  # 07:00 in Berlin
     assert (await harness.dispatch()).sent == 1
     await harness.tap(user, "Snooze")
@@ -107,17 +113,14 @@ async def test_snoozed_reminder_is_the_next_reminder_and_a_pause_cancels_it(
     await harness.send(user, "/start")
     assert "Next reminder (snoozed): Tue 3 Mar, 07:30" in harness.last_text(user)
     # A pause after the snooze: the snoozed reminder doesn't come either.
-    await harness.send(user, "/settings")
-    await harness.tap(user, "Pause")
-    await harness.tap(user, "1 day")
+    await pause(harness, user, "1 day")
     assert "snoozed" not in harness.last_text(user)
     assert "Next reminder: Wed 4 Mar, 07:00" in harness.last_text(user)
     assert (await harness.advance(timedelta(minutes=30))).sent == 0
 
 
 async def test_stop_cancels_a_snoozed_reminder(harness: BotHarness) -> None:
-    user = harness.new_user()
-    await onboard(harness, user, at="07:00", zone="UTC")
+    user = await seven_am_user(harness)
     harness.clock.set(datetime(2026, 3, 3, 7, 0, tzinfo=UTC))
     await harness.dispatch()
     await harness.tap(user, "Snooze")
@@ -133,8 +136,7 @@ async def test_stop_cancels_a_snoozed_reminder(harness: BotHarness) -> None:
 async def test_skip_and_snooze_after_the_routine_started_are_not_valid(
     harness: BotHarness,
 ) -> None:
-    user = harness.new_user()
-    await onboard(harness, user, at="07:00", zone="UTC")
+    user = await seven_am_user(harness)
     harness.clock.set(datetime(2026, 3, 3, 7, 0, tzinfo=UTC))
     await harness.dispatch()
     reminder = harness.message_with_button(user, "Skip today")

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -229,60 +230,55 @@ async def check_example(
         await world.engine.dispose()
 
 
-def test_tokyo_to_los_angeles_right_after_todays_reminder() -> None:
-    # Tue 3 Mar 08:00 in Tokyo is Mon 23:00 UTC = Mon 15:00 in Los Angeles. Tuesday had its
-    # reminder, so Los Angeles' next is Wednesday 08:00 PST (16:00 UTC), and that one comes.
-    asyncio.run(
-        check_example(
+@pytest.mark.parametrize(
+    ("start", "at", "zone", "change", "expected"),
+    [
+        # Tue 3 Mar 08:00 in Tokyo is Mon 23:00 UTC = Mon 15:00 in Los Angeles. Tuesday had
+        # its reminder, so Los Angeles' next is Wednesday 08:00 PST (16:00 UTC), and it comes.
+        pytest.param(
             datetime(2026, 3, 2, 12, 0, tzinfo=UTC),
             time(8, 0),
             "Asia/Tokyo",
             ("zone", "America/Los_Angeles"),
             datetime(2026, 3, 4, 16, 0, tzinfo=UTC),
-        )
-    )
-
-
-def test_later_time_after_todays_reminder_is_tomorrow() -> None:
-    # 07:00 UTC sent on Tue 3 Mar; moving to 18:00 promises Wednesday 18:00, not "today".
-    asyncio.run(
-        check_example(
+            id="tokyo-to-los-angeles-right-after-todays-reminder",
+        ),
+        # 07:00 UTC sent on Tue 3 Mar; moving to 18:00 promises Wednesday 18:00, not "today".
+        pytest.param(
             datetime(2026, 3, 3, 6, 0, tzinfo=UTC),
             time(7, 0),
             "UTC",
             ("time", time(18, 0)),
             datetime(2026, 3, 4, 18, 0, tzinfo=UTC),
-        )
-    )
-
-
-def test_moving_east_after_todays_reminder_gets_the_next_local_date() -> None:
-    # Mon 2 Mar 08:00 in Los Angeles is 16:00 UTC = Tue 01:00 in Tokyo: Tuesday 08:00 in
-    # Tokyo (Mon 23:00 UTC) is a new local date, 7 hours later.
-    asyncio.run(
-        check_example(
+            id="later-time-after-todays-reminder-is-tomorrow",
+        ),
+        # Mon 2 Mar 08:00 in Los Angeles is 16:00 UTC = Tue 01:00 in Tokyo: Tuesday 08:00 in
+        # Tokyo (Mon 23:00 UTC) is a new local date, 7 hours later.
+        pytest.param(
             datetime(2026, 3, 2, 12, 0, tzinfo=UTC),
             time(8, 0),
             "America/Los_Angeles",
             ("zone", "Asia/Tokyo"),
             datetime(2026, 3, 2, 23, 0, tzinfo=UTC),
-        )
-    )
-
-
-def test_across_the_date_line_westwards() -> None:
-    # Tue 3 Mar 08:00 in Kiritimati (UTC+14) is Mon 18:00 UTC = Mon 07:00 in Pago Pago.
-    # Monday 08:00 there is an earlier local date than the one just served: the next is
-    # Wednesday 08:00 in Pago Pago (19:00 UTC), never a second one within the hour.
-    asyncio.run(
-        check_example(
+            id="moving-east-gets-the-next-local-date",
+        ),
+        # Tue 3 Mar 08:00 in Kiritimati (UTC+14) is Mon 18:00 UTC = Mon 07:00 in Pago Pago.
+        # Monday 08:00 there is an earlier local date than the one just served: the next is
+        # Wednesday 08:00 in Pago Pago (19:00 UTC), never a second one within the hour.
+        pytest.param(
             datetime(2026, 3, 2, 12, 0, tzinfo=UTC),
             time(8, 0),
             "Pacific/Kiritimati",
             ("zone", "Pacific/Pago_Pago"),
             datetime(2026, 3, 4, 19, 0, tzinfo=UTC),
-        )
-    )
+            id="across-the-date-line-westwards",
+        ),
+    ],
+)
+def test_issue_9_examples_promise_the_reminder_that_comes(
+    start: datetime, at: time, zone: str, change: tuple[str, object], expected: datetime
+) -> None:
+    asyncio.run(check_example(start, at, zone, change, expected))
 
 
 def test_a_due_reminder_behind_many_missed_ones_is_still_sent() -> None:

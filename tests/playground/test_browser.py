@@ -5,7 +5,8 @@ reminder and gets it from the real dispatcher, does a whole routine (watching a 
 count down), logs pain, opens /progress (the chart image loads) and downloads /export;
 no JavaScript error is logged.  Screenshots at phone and desktop width go to
 ``test-output/browser/`` (``STRETCHBOT_TEST_OUTPUT`` moves it); with
-``STRETCHBOT_UPDATE_SCREENSHOT=1`` the phone one of the timer replaces ``docs/playground.png``.
+``STRETCHBOT_UPDATE_SCREENSHOT=1`` a phone-width one of the timer step, tall enough for its
+clip, caption and buttons, replaces ``docs/playground.png``.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ CHROMIUM_FLAGS = (
     "--disable-dev-shm-usage",
 )
 PHONE = {"width": 375, "height": 812, "deviceScaleFactor": 2, "mobile": True}
+#: docs/playground.png: phone width, tall enough for a whole step (clip, timer and buttons).
+PHONE_DOCS = {"width": 375, "height": 1180, "deviceScaleFactor": 2, "mobile": True}
 DESKTOP = {"width": 1280, "height": 860, "deviceScaleFactor": 1, "mobile": False}
 REMINDER_WAIT = 120.0
 """'Next reminder' stops one real minute before; the dispatcher runs every 2 s."""
@@ -299,6 +302,7 @@ def do_routine(page: Page) -> tuple[int, int]:
         elif kind == "timer":
             readings = watch_countdown(page)
             page.screenshot("phone-timer", PHONE)
+            page.screenshot("phone-timer-docs", PHONE_DOCS)
     assert readings is not None, f"no hold timer in the routine:\n{page.transcript()}"
     assert pain_logged, f"the routine never asked about pain:\n{page.transcript()}"
     assert double_tapped, f"no ✅ Done to double-tap:\n{page.transcript()}"
@@ -390,5 +394,5 @@ def test_a_new_person_uses_the_playground_end_to_end(
     page.screenshot("desktop", DESKTOP)
     page.screenshot("phone", PHONE)
     if os.environ.get("STRETCHBOT_UPDATE_SCREENSHOT"):
-        shutil.copyfile(OUTPUT / "phone-timer.png", REPO / "docs" / "playground.png")
+        shutil.copyfile(OUTPUT / "phone-timer-docs.png", REPO / "docs" / "playground.png")
     assert page.errors() == []
