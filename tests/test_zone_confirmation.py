@@ -22,6 +22,14 @@ def transcript(harness: BotHarness, user: SimUser) -> list[str]:
     ][2:]
 
 
+async def at_the_zone_question(harness: BotHarness) -> SimUser:
+    """A new user who sent /start and typed 7:30: the bot asks for the time zone."""
+    user = harness.new_user()
+    await harness.send(user, "/start")
+    await harness.send(user, "7:30")
+    return user
+
+
 def assert_reads_naturally(lines: list[str]) -> None:
     assert "Thanks!" not in lines
     assert len(lines) == len(set(lines)), f"a message repeated: {lines}"
@@ -67,9 +75,7 @@ async def test_typed_time_location_and_typed_yes(harness: BotHarness) -> None:
 
 
 async def test_an_ambiguous_abbreviation_then_a_pick(harness: BotHarness) -> None:
-    user = harness.new_user()
-    await harness.send(user, "/start")
-    await harness.send(user, "7:30")
+    user = await at_the_zone_question(harness)
     await harness.send(user, "IST")
     await harness.tap(user, "India")
     assert harness.server.reply_keyboard(user.id) is None
@@ -83,9 +89,7 @@ async def test_an_ambiguous_abbreviation_then_a_pick(harness: BotHarness) -> Non
 
 
 async def test_a_second_try_at_the_confirmation(harness: BotHarness) -> None:
-    user = harness.new_user()
-    await harness.send(user, "/start")
-    await harness.send(user, "7:30")
+    user = await at_the_zone_question(harness)
     await harness.send(user, "Berlin")
     await harness.send(user, "Lisbon")  # typed at "Is that right?": one message, with buttons
     last = harness.server.last_bot_message(user.id)
@@ -99,9 +103,7 @@ async def test_est_in_winter_follows_new_york_and_offers_a_fixed_utc_minus_5(
     harness: BotHarness,
 ) -> None:
     harness.clock.set(WINTER)
-    user = harness.new_user()
-    await harness.send(user, "/start")
-    await harness.send(user, "7:30")
+    user = await at_the_zone_question(harness)
     await harness.send(user, "EST")
     facts = harness.server.bot_messages(user.id)[-1].text or ""
     assert "it's 09:00 there now (Thu 15 Jan), UTC-05:00 (EST)." in facts
@@ -119,9 +121,7 @@ async def test_est_in_summer_and_edt_in_winter_name_their_own_offsets(
     harness: BotHarness,
 ) -> None:
     harness.clock.set(SUMMER)
-    user = harness.new_user()
-    await harness.send(user, "/start")
-    await harness.send(user, "7:30")
+    user = await at_the_zone_question(harness)
     await harness.send(user, "EST")
     facts = harness.server.bot_messages(user.id)[-1].text or ""
     assert "UTC-04:00 (EDT)." in facts, "July in New York is EDT, said plainly"
@@ -136,9 +136,7 @@ async def test_est_in_summer_and_edt_in_winter_name_their_own_offsets(
 async def test_an_abbreviation_without_clock_changes_says_nothing_more(
     harness: BotHarness,
 ) -> None:
-    user = harness.new_user()
-    await harness.send(user, "/start")
-    await harness.send(user, "7:30")
+    user = await at_the_zone_question(harness)
     await harness.send(user, "JST")
     facts = harness.server.bot_messages(user.id)[-1].text or ""
     assert "UTC+09:00 (JST)." in facts
