@@ -288,12 +288,14 @@ def open_private_chat(link: str) -> InlineKeyboardMarkup:
 
 
 def my_routines_list(
-    own: list[tuple[str, str]], shipped: list[tuple[str, str]]
+    own: list[tuple[str, str]], shipped: list[tuple[str, str]], *, can_add: bool = True
 ) -> InlineKeyboardMarkup:
-    """/routines: one button per routine (routine id, label), then "New routine"."""
+    """/routines: one button per routine (routine id, label), then "New routine" while
+    there is room for one more."""
     rows = [[button(label, callbacks.my_routines("v", ref))] for ref, label in own]
     rows += [[button(label, callbacks.my_routines("v", ref))] for ref, label in shipped]
-    rows.append([button(texts.NEW_ROUTINE_BUTTON, callbacks.my_routines("new"))])
+    if can_add:
+        rows.append([button(texts.NEW_ROUTINE_BUTTON, callbacks.my_routines("new"))])
     return InlineKeyboardMarkup(rows)
 
 
@@ -345,7 +347,7 @@ def builder(
         rows.append([button("➕ Add a stretch", tap("lib"))])
     for index, name in enumerate(stretch_names):
         row = [button(f"{index + 1}. {name}", tap("up", index))]
-        if len(stretch_names) > 1:
+        if len(stretch_names) > 1 and index > 0:  # the first has nowhere to go up to
             row[0] = button(f"⬆️ {index + 1}. {name}", tap("up", index))
         row.append(button("✖️", tap("rm", index)))
         rows.append(row)
@@ -372,14 +374,20 @@ def builder_library(
     return InlineKeyboardMarkup(rows)
 
 
-def share_preview(tag: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [
-            [button(texts.SHARE_KEEP_BUTTON, callbacks.share_answer("keep", tag))],
-            [button(texts.SHARE_GROW_BUTTON, callbacks.share_answer("grow", tag))],
-            [button(texts.SHARE_NO_BUTTON, callbacks.share_answer("no", tag))],
-        ]
-    )
+def share_preview(tag: str, *, have: tuple[str, str] | None = None) -> InlineKeyboardMarkup:
+    """A link's routine: add it (doses kept or growing) or not; when the user already has
+    it, (routine id, name), "Open" it comes first and adding makes a copy."""
+    rows = [
+        [button(texts.SHARE_KEEP_BUTTON, callbacks.share_answer("keep", tag))],
+        [button(texts.SHARE_GROW_BUTTON, callbacks.share_answer("grow", tag))],
+        [button(texts.SHARE_NO_BUTTON, callbacks.share_answer("no", tag))],
+    ]
+    if have is not None:
+        ref, name = have
+        rows.insert(
+            0, [button(texts.SHARE_OPEN_IT.format(name=name), callbacks.my_routines("v", ref))]
+        )
+    return InlineKeyboardMarkup(rows)
 
 
 def after_save(ref: str) -> InlineKeyboardMarkup:

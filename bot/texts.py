@@ -791,6 +791,7 @@ MY_ROUTINES_OWN = "<b>Yours</b> ({count} of {limit}):"
 MY_ROUTINES_SHIPPED = "<b>Ready-made</b>:"
 MY_ROUTINES_HINT = "Tap one to see its stretches, start it, share it or change it."
 NEW_ROUTINE_BUTTON = "➕ New routine"
+MY_ROUTINES_FULL_NOTE = "That's 10 of 10: delete one of yours to make room for a new one."
 MY_ROUTINES_FULL = (
     "You already keep 10 routines, the most I can hold. Delete one you no longer use first."
 )
@@ -806,9 +807,17 @@ BUILDER_FILTERS_HELP = (
 BUILDER_LIBRARY = "Tap a stretch to add it at the end; tap as many as you like."
 BUILDER_LIBRARY_EMPTY = "No stretch fits these filters together with the ones you chose."
 BUILDER_STALE = "This list has changed since; use the newest one."
-BUILDER_GONE = "That routine isn't being changed any more. Send /routines to start again."
+BUILDER_GONE = (
+    "That routine isn't being changed any more: it was saved or thrown away. "
+    "Send /routines to start again."
+)
+BUILDER_ALREADY_SAVED = "Already saved ✅"
+BUILDER_ALREADY_FIRST = "Already first"
 BUILDER_FULL_STRETCHES = "That's 10 stretches, as many as one routine holds."
 BUILDER_NEEDS_NAME = "Give it a name first: tap ✏️ Name it."
+BUILDER_NEEDS_NAME_AND_STRETCH = (
+    "Two things first: add at least one stretch (➕ Add a stretch) and give it a name (✏️ Name it)."
+)
 BUILDER_DISCARDED = "🗑 Thrown away; nothing was saved."
 ASK_ROUTINE_NAME = (
     "✏️ <b>What should this routine be called?</b>\nType a name of up to 40 characters, "
@@ -819,10 +828,14 @@ NAME_EMPTY = "That name is empty. Type a few words, or /cancel."
 NAME_TOO_LONG = "That's a bit long: 40 characters at most, please."
 NAME_MARKUP = "Please leave out the &lt; and &gt; signs."
 ROUTINE_DELETE_ASK = "🗑 Delete <b>{name}</b>? Its stretches stay in the library."
+ROUTINE_DELETE_REMINDERS = (
+    "⏰ Your reminders use this routine; after deleting it they'll use <b>{name}</b> instead."
+)
 ROUTINE_DELETE_YES = "🗑 Yes, delete it"
 ROUTINE_DELETE_NO = "Keep it"
 ROUTINE_DELETED = "🗑 <b>{name}</b> is deleted."
 ROUTINE_GONE = "That routine has been deleted."
+ROUTINE_ALREADY_DELETED = "Already deleted"
 SHARE_LINK = (
     "🔗 <b>Link to share</b>, with these doses:\n{link}\n"
     "Whoever opens it sees the stretches and can add them to their own routines. It holds "
@@ -841,6 +854,11 @@ SHARE_GROW_BUTTON = "➕ Add, doses may grow"
 SHARE_NO_BUTTON = "✖️ No thanks"
 SHARE_ADDED = "✅ Added as <b>{name}</b>. It's in /stretch now; /routines lets you rename it."
 SHARE_DECLINED = "👍 Not added."
+SHARE_ALREADY_ADDED = "Already added, as {name}"
+SHARE_ALREADY_HAVE = (
+    "📨 You already have this routine (as <b>{name}</b>), so nothing new was added. Open it below."
+)
+SHARE_OPEN_IT = "📋 Open {name}"
 SHARE_AFTER_SETUP = "Now, the routine from the link you opened:"
 SHARE_AFTER_SETUP_NOTE = (
     "📨 You opened a link with a routine in it. Let's finish setting up your reminder "

@@ -224,7 +224,10 @@ async def test_at_most_ten_routines(harness: BotHarness) -> None:
     assert len(await saved_of(harness, user)) == 10
     await harness.send(user, "/routines")
     assert "(10 of 10)" in harness.last_text(user)
-    await harness.tap(user, "New routine")
+    assert "delete one of yours to make room" in harness.last_text(user)
+    listing = harness.server.last_bot_message(user.id)
+    assert not any("New routine" in label for label in listing.button_labels())
+    await harness.forge(user, listing.message_id, callbacks.my_routines("new"))  # an old list's
     assert "You already keep 10 routines" in last_answer(harness)
     assert len(await rows_of(harness, user)) == 10  # no draft either
 
@@ -265,7 +268,7 @@ async def test_change_and_delete_even_mid_run(harness: BotHarness) -> None:
     assert await saved_of(harness, user) != []
     await harness.double_tap(user, "Yes, delete it")
     assert await saved_of(harness, user) == []
-    assert "That routine has been deleted." in last_answer(harness)
+    assert last_answer(harness) == "Already deleted"  # the second tap, told it is done
     await harness.tap(user, "Done")
     [run] = await runs_of(harness, user)
     assert run.status == "completed" and run.routine_id == ref
@@ -315,7 +318,7 @@ async def test_a_share_link_round_trips_to_a_new_user(harness: BotHarness) -> No
     [added] = await saved_of(harness, patient)
     assert added.from_link and not added.progress and added.name == "Shared routine"
     assert await pending_of(harness, patient) is None
-    assert last_answer(harness) == INVALID  # the second tap
+    assert last_answer(harness) == "Already added, as Shared routine"  # the second tap
     # Walk it.
     await harness.send(patient, "/stretch")
     await harness.tap(patient, "Shared routine")
@@ -507,3 +510,117 @@ async def test_the_name_question_has_a_way_out_and_a_double_tap_asks_once(
     await harness.tap(user, "Save")
     [saved] = await saved_of(harness, user)
     assert saved.name == "Evening"
+
+
+AFTER_SAVE = ["▶️ Start it now", "⏰ Use for reminders", "⬅️ All routines"]
+
+
+async def test_a_double_tap_keeps_what_the_first_tap_did(harness: BotHarness) -> None:
+    """Builder "Save", a link's "Add" and "Yes, delete it", each tapped twice: the message
+    keeps the first tap's text and buttons; the second is told, briefly, it's done."""
+    physio = harness.new_user("Pat")
+    await onboard(harness, physio)
+    await harness.send(physio, "/routines")
+    await harness.tap(physio, "New routine")
+    await harness.tap(physio, "Add a stretch")
+    await harness.tap(physio, "Bridge ·")
+    await harness.tap(physio, "Done adding")
+    await harness.tap(physio, "Name it")
+    await harness.send(physio, "Evening")
+    builder = harness.server.last_bot_message(physio.id).message_id
+    await harness.double_tap(physio, "Save", builder)
+    saved = harness.server.message(physio.id, builder)
+    assert (saved.text or "").startswith("💾 Evening"), saved.text
+    assert saved.button_labels() == AFTER_SAVE
+    assert last_answer(harness) == "Already saved ✅"
+    assert len(await saved_of(harness, physio)) == 1
+    # A link's "Add" twice.
+    _, code = await share_link(harness, physio, "Evening")
+    patient = harness.new_user("Kim")
+    await onboard(harness, patient)
+    await harness.send(patient, f"/start {code}")
+    preview = harness.server.last_bot_message(patient.id).message_id
+    await harness.double_tap(patient, "Add, doses may grow", preview)
+    added = harness.server.message(patient.id, preview)
+    assert "✅ Added as Shared routine" in (added.text or "")
+    assert added.button_labels() == AFTER_SAVE
+    assert last_answer(harness) == "Already added, as Shared routine"
+    # The same link again: no "Shared routine 2", the one they have instead.
+    await harness.send(patient, f"/start {code}")
+    assert "You already have this routine (as Shared routine)" in harness.last_text(patient)
+    [kept] = await saved_of(harness, patient)
+    await harness.tap(patient, "Open Shared routine")
+    assert "1. Bridge" in harness.last_text(patient)
+    # "Yes, delete it" twice: deleted once, the second is told so.
+    await harness.tap(patient, "Delete")
+    confirm = harness.server.last_bot_message(patient.id).message_id
+    await harness.double_tap(patient, "Yes, delete it", confirm)
+    assert "is deleted" in (harness.server.message(patient.id, confirm).text or "")
+    assert last_answer(harness) == "Already deleted"
+    assert await saved_of(harness, patient) == [] and kept.id
+
+
+async def test_the_first_stays_first_and_gentle_shows_the_version_done(
+    harness: BotHarness,
+) -> None:
+    user = harness.new_user()
+    await onboard(harness, user)
+    await harness.send(user, "/routines")
+    await harness.tap(user, "New routine")
+    builder = harness.server.last_bot_message(user.id).message_id
+    # Save with nothing at all: everything missing is said at once.
+    await harness.tap(user, "Save")
+    assert "add at least one stretch" in last_answer(harness)
+    assert "give it a name" in last_answer(harness)
+    await harness.tap(user, "Add a stretch")
+    for name in ("Bridge", "Cat-Cow", "Knee to Chest"):
+        await harness.tap(user, f"{name} ·")
+    await harness.tap(user, "Done adding")
+    before = (await rows_of(harness, user))[-1]
+    await harness.tap(user, "1. Bridge", builder)  # ⬆️ on the first: never swapped with the last
+    assert last_answer(harness) == "Already first"
+    after = (await rows_of(harness, user))[-1]
+    assert (after.items, after.version) == (before.items, before.version)
+    text = harness.server.message(user.id, builder).text or ""
+    assert "1. Bridge" in text and "3. Knee to Chest" in text
+    await harness.tap(user, "3. Knee to Chest", builder)
+    text = harness.server.message(user.id, builder).text or ""
+    assert "2. Knee to Chest" in text and "3. Cat-Cow" in text
+    # Gentle on, with chair stretches: the library shows the easier version's position.
+    for _ in range(3):
+        await harness.tap(user, "✖️", builder)
+    assert "No stretches yet" in (harness.server.message(user.id, builder).text or "")
+    await harness.tap(user, "Gentle: off", builder)
+    await harness.tap(user, "Add a stretch", builder)
+    offered = harness.server.message(user.id, builder).button_labels()[:-1]
+    assert offered, "something is offered"
+    for stretch in CONTENT.stretches.values():
+        easier = stretch.easier
+        label = f"{easier.name} · {easier.position.replace('_', ' ')}"
+        listed = [o for o in offered if o.startswith(f"{easier.name} ·")]
+        assert listed in ([], [label]), (stretch.id, listed)
+    assert "Seated fold · chair" in offered and "Chair twist · chair" in offered
+
+
+async def test_deleting_the_reminders_routine_says_what_they_use_instead(
+    harness: BotHarness,
+) -> None:
+    user = harness.new_user()
+    await onboard(harness, user)
+    await build(harness, user, "Desk", ["chair_twist"])
+    await harness.tap(user, "Use for reminders")
+    await harness.send(user, "/routines")
+    await harness.tap(user, "Desk")
+    await harness.tap(user, "Delete")
+    ask = harness.last_text(user)
+    default = CONTENT.default_routine.title
+    assert f"reminders use this routine; after deleting it they'll use {default}" in ask
+    await harness.tap(user, "Yes, delete it")
+    stored = await harness.services.preferences.get(user.id)
+    assert stored is not None and stored.default_routine is None
+    # A routine the reminders don't use: no such line.
+    await build(harness, user, "Other", ["chair_twist"])
+    await harness.send(user, "/routines")
+    await harness.tap(user, "Other")
+    await harness.tap(user, "Delete")
+    assert "reminders use" not in harness.last_text(user)

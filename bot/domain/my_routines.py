@@ -27,6 +27,7 @@ __all__ = [
     "Rule",
     "UserRoutine",
     "add_item",
+    "already_first",
     "clean_name",
     "from_snapshot",
     "items_from_json",
@@ -143,13 +144,21 @@ def add_item(
 
 
 def move_up(items: tuple[RoutineItem, ...], index: int) -> tuple[RoutineItem, ...]:
-    """Swap stretch `index` with the one before it (the first moves to the end)."""
-    if not 0 <= index < len(items) or len(items) < 2:
+    """Swap stretch `index` with the one before it. The first stays first (see
+    `already_first`: the builder answers instead of wrapping it round to the end).
+    Raises `IndexError` for a position the list doesn't have."""
+    if not 0 <= index < len(items):
         raise IndexError(index)
+    if already_first(index):
+        return items
     order = list(items)
-    other = index - 1 if index > 0 else len(order) - 1
-    order[index], order[other] = order[other], order[index]
+    order[index], order[index - 1] = order[index - 1], order[index]
     return tuple(order)
+
+
+def already_first(index: int) -> bool:
+    """⬆️ on the first stretch: nothing to do (never a swap with the last)."""
+    return index == 0
 
 
 def remove_item(items: tuple[RoutineItem, ...], index: int) -> tuple[RoutineItem, ...]:

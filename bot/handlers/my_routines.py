@@ -23,9 +23,11 @@ from bot.domain.my_routines import (
     NameProblem,
     UserRoutine,
     add_item,
+    already_first,
     clean_name,
     library,
     move_up,
+    ref_of,
     remove_item,
     row_id_of,
 )
@@ -125,8 +127,9 @@ async def show_library(update: Update, context: ContextTypes.DEFAULT_TYPE, draft
         content.stretches, draft.items, chair_only=draft.chair_only, gentle=draft.gentle
     )
     labels = [
-        (s.id, f"{s.easier.name if draft.gentle else s.name} · {s.position.replace('_', ' ')}")
+        (s.id, f"{version.name} · {version.position.replace('_', ' ')}")
         for s in offered
+        for version in [s.easier if draft.gentle else s]  # the version that will be done
     ]
     text = builder_text(draft, content, library_view=True)
     if not offered:
@@ -142,6 +145,7 @@ async def show_list(
     svc = services(context)
     own = await svc.mine.saved(user_id)
     lines = [texts.MY_ROUTINES_TITLE]
+    can_add = len(own) < MAX_ROUTINES
     if own:
         lines.append(texts.MY_ROUTINES_OWN.format(count=len(own), limit=MAX_ROUTINES))
         lines += [f"• {escape(r.title)}" for r in own]
@@ -149,10 +153,11 @@ async def show_list(
         lines.append(texts.MY_ROUTINES_NONE)
     lines.append(texts.MY_ROUTINES_SHIPPED)
     lines += [f"• {escape(r.title)}" for r in svc.content.routines.values()]
-    lines.append(texts.MY_ROUTINES_HINT)
+    lines.append(texts.MY_ROUTINES_HINT if can_add else texts.MY_ROUTINES_FULL_NOTE)
     markup = keyboards.my_routines_list(
         [(r.id, f"📋 {r.title}") for r in own],
         [(r.id, f"📘 {r.title}") for r in svc.content.routines.values()],
+        can_add=can_add,
     )
     if edit:
         await edit_or_send(update, "\n".join(lines), reply_markup=markup)
@@ -197,6 +202,9 @@ async def my_routines_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE)
     routine = await svc.routines.find(user.id, button.ref)
     if routine is None:
         gone = row_id_of(button.ref) is not None
+        if gone and button.action == "dy":  # the second of a double tap: already done
+            await answer(update, texts.ROUTINE_ALREADY_DELETED)
+            return
         await answer(update, texts.ROUTINE_GONE if gone else texts.INVALID_BUTTON, alert=True)
         if gone:
             await remove_buttons(update)
@@ -223,12 +231,12 @@ async def my_routines_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE)
         await answer(update)
         await show_builder(update, context, change.draft)
     elif button.action == "d":
+        ask = texts.ROUTINE_DELETE_ASK.format(name=escape(routine.title))
+        if user.default_routine == routine.id:  # the reminders fall back to the shipped one
+            fallback = svc.content.default_routine.title
+            ask += "\n" + texts.ROUTINE_DELETE_REMINDERS.format(name=escape(fallback))
         await answer(update)
-        await edit_or_send(
-            update,
-            texts.ROUTINE_DELETE_ASK.format(name=escape(routine.title)),
-            reply_markup=keyboards.delete_routine_confirm(routine.id),
-        )
+        await edit_or_send(update, ask, reply_markup=keyboards.delete_routine_confirm(routine.id))
     else:  # "dy": delete, confirmed
         if not await svc.mine.delete(user.id, routine.id):
             await answer(update, texts.ROUTINE_GONE, alert=True)
@@ -307,8 +315,7 @@ async def builder_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     mine = svc.mine
     draft = await mine.draft(user.id, button.draft_id)
     if draft is None:
-        await answer(update, texts.BUILDER_GONE, alert=True)
-        await remove_buttons(update)
+        await _answer_closed(update, context, user.id, button.draft_id)
         return
     if draft.version != button.version:
         await answer(update, texts.BUILDER_STALE)
@@ -340,12 +347,17 @@ async def builder_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             argument=f"{draft.id}:{query.message.message_id if query.message else 0}",
         )
         return
+    if action == "up" and already_first(int(button.argument or 0)) and draft.items:
+        await answer(update, texts.BUILDER_ALREADY_FIRST)
+        return
     if action == "save":
-        await _saved(update, context, await mine.save(user.id, draft.id, draft.version))
+        change = await mine.save(user.id, draft.id, draft.version)
+        if not await _answered_failure(update, context, user.id, draft.id, change):
+            await _saved(update, context, change)
         return
     if action == "drop":
         change = await mine.discard(user.id, draft.id, draft.version)
-        if not await _answered_failure(update, change):
+        if not await _answered_failure(update, context, user.id, draft.id, change):
             await answer(update)
             await edit_or_send(update, texts.BUILDER_DISCARDED)
         return
@@ -355,7 +367,7 @@ async def builder_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if change.outcome is Outcome.FULL and action == "add":
         await answer(update, texts.BUILDER_FULL_STRETCHES, alert=True)
         return
-    if await _answered_failure(update, change):
+    if await _answered_failure(update, context, user.id, draft.id, change):
         return
     assert change.draft is not None
     await answer(update)
@@ -365,27 +377,36 @@ async def builder_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await show_builder(update, context, change.draft)
 
 
-async def _answered_failure(update: Update, change: Change) -> bool:
+async def _answer_closed(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, user_id: int, draft_id: int
+) -> None:
+    """A button of a builder that is closed: a toast saying so, and the message stays as
+    it is (after a double tap it shows what the first tap did, buttons included)."""
+    saved = await services(context).mine.routine(user_id, ref_of(draft_id))
+    await answer(update, texts.BUILDER_ALREADY_SAVED if saved is not None else texts.BUILDER_GONE)
+
+
+async def _answered_failure(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, user_id: int, draft_id: int, change: Change
+) -> bool:
     """Answer a change that didn't apply; False when it did."""
     if change.outcome is Outcome.DONE:
         return False
     if change.outcome is Outcome.GONE:
-        await answer(update, texts.BUILDER_GONE, alert=True)
-        await remove_buttons(update)
+        await _answer_closed(update, context, user_id, draft_id)
     elif change.outcome is Outcome.BROKEN and change.rule is not None:
         await answer(update, texts.RULE_PROBLEMS[change.rule.value], alert=True)
     elif change.outcome is Outcome.FULL:
         await answer(update, texts.MY_ROUTINES_FULL, alert=True)
     elif change.outcome is Outcome.NO_NAME:
-        await answer(update, texts.BUILDER_NEEDS_NAME, alert=True)
+        missing = texts.BUILDER_NEEDS_NAME if change.rule is None else None
+        await answer(update, missing or texts.BUILDER_NEEDS_NAME_AND_STRETCH, alert=True)
     else:  # STALE, or a move that doesn't apply (forged position)
         await answer(update, texts.BUILDER_STALE)
     return True
 
 
 async def _saved(update: Update, context: ContextTypes.DEFAULT_TYPE, change: Change) -> None:
-    if await _answered_failure(update, change):
-        return
     assert change.saved is not None
     await answer(update, "Saved")
     content = services(context).content
@@ -470,6 +491,14 @@ async def show_pending(
         return
     if after_setup:
         await reply(update, texts.SHARE_AFTER_SETUP)
+    have = await svc.mine.same_as_link(user_id, code=code)
+    if have is not None:  # opened twice: the one they have first, a copy only if asked
+        await reply(
+            update,
+            texts.SHARE_ALREADY_HAVE.format(name=escape(have.title)),
+            reply_markup=keyboards.share_preview(code_tag(code), have=(have.id, have.title)),
+        )
+        return
     text = routine_text(svc.mine.preview(shared), svc.content, header=texts.SHARED_TITLE)
     await reply(
         update,
@@ -491,8 +520,13 @@ async def share_answered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     mine = services(context).mine
     code = await mine.pending_code(user.id)
     if code is None or code_tag(code) != tag:  # added or declined already, or another link's
-        await answer(update, texts.INVALID_BUTTON, alert=True)
-        await remove_buttons(update)
+        # Nothing changes, the message included (after a double tap it shows the first
+        # tap's result and buttons).
+        added = await mine.same_as_link(user.id, tag=tag)
+        if added is not None:
+            await answer(update, texts.SHARE_ALREADY_ADDED.format(name=added.title))
+        else:
+            await answer(update, texts.INVALID_BUTTON)
         return
     if choice == "no":
         await mine.hold_code(user.id, None)

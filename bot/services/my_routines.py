@@ -28,7 +28,13 @@ from bot.domain.my_routines import (
     row_id_of,
     rule_broken,
 )
-from bot.domain.share_codes import ShareCodec, SharedRoutine, ShareError, routine_problem
+from bot.domain.share_codes import (
+    ShareCodec,
+    SharedRoutine,
+    ShareError,
+    code_tag,
+    routine_problem,
+)
 
 #: What a user routine says about itself in lists.
 OWN_DESCRIPTION = "Your own routine."
@@ -234,8 +240,8 @@ class MyRoutines:
             draft = _draft(row, self._content.stretches)
             if row.version != version:
                 return Change(Outcome.STALE, draft)
-            if not draft.name:
-                return Change(Outcome.NO_NAME, draft)
+            if not draft.name:  # and, if also empty, say that too (everything missing)
+                return Change(Outcome.NO_NAME, draft, None if draft.items else Rule.NO_STRETCH)
             problem = routine_problem(
                 SharedRoutine(draft.items, no_floor=draft.chair_only, gentle=draft.gentle),
                 self._content.stretches,
@@ -300,6 +306,20 @@ class MyRoutines:
     def read(self, code: str) -> SharedRoutine:
         """The routine in a code, checked against the content. Raises `ShareError`."""
         return self.codec.decode(code)
+
+    async def same_as_link(
+        self, user_id: int, *, code: str | None = None, tag: str | None = None
+    ) -> UserRoutine | None:
+        """The user's saved routine a link holds (same stretches, versions, doses and
+        filters), found by the link's code or by its `code_tag`; None if they have none."""
+        for routine in await self.saved(user_id):
+            try:
+                own = self.code_for(routine)
+            except ShareError:
+                continue
+            if own == code or (tag is not None and code_tag(own) == tag):
+                return routine
+        return None
 
     def preview(self, shared: SharedRoutine) -> UserRoutine:
         """A shared routine as a `Routine` for showing its steps (not stored)."""
