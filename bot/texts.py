@@ -549,6 +549,12 @@ def onboarding_safety(safety: SafetyTexts, stretch_names: dict[str, str]) -> str
     )
 
 
+def safety_before_routine(safety: SafetyTexts, stretch_names: dict[str, str]) -> str:
+    """Before the first routine of someone who never went through /start: the disclaimer,
+    the short warning signs and who should ask first (as onboarding shows them)."""
+    return f"⚕️ <i>{escape(safety.disclaimer)}</i>\n\n{onboarding_safety(safety, stretch_names)}"
+
+
 def before_first_routine(safety: SafetyTexts) -> str:
     """Shown once, before the first routine: the traffic light."""
     return f"🚦 {discomfort_rule(safety)}"

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.engine import Dialect
@@ -98,6 +99,9 @@ class User(Base):
     # A share code from a deep link (/start <code>) waiting to be shown or added: kept across
     # onboarding and restarts, cleared when the routine is added or declined.
     pending_share: Mapped[str | None] = mapped_column(String(64))
+    # The disclaimer and the warning signs were shown (at /start, or before the first
+    # routine of someone who never finished /start): they are shown once, whatever the way in.
+    safety_shown: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Delivery(Base):

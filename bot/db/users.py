@@ -19,6 +19,18 @@ async def get(session: AsyncSession, user_id: int) -> User | None:
     return await session.get(User, user_id)
 
 
+async def mark_safety_shown(session: AsyncSession, user_id: int, shown: bool = True) -> bool:
+    """Set `users.safety_shown`; True when this call changed it (so exactly one caller of
+    several at once shows the safety texts)."""
+    result = await session.execute(
+        update(User)
+        .where(User.id == user_id, User.safety_shown != shown)
+        .values(safety_shown=shown)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
 async def question_fields(
     session: AsyncSession, user_id: int
 ) -> tuple[str | None, int, int | None] | None:

@@ -70,12 +70,14 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply(update, texts.welcome(safety))
     if code is not None:  # shown right after setup
         await my_routines.link_opened(update, context, code, onboarded=False)
-    if user.reminder_time is None and user.time_zone is None:  # once, at the very start
-        await reply(
+    if not user.safety_shown and await prefs.safety_shown(user_id):  # once, whatever the way in
+        sent = await reply(
             update,
             texts.onboarding_safety(safety, services(context).content.stretch_names),
             reply_markup=keyboards.full_red_flags(safety.full_list_button),
         )
+        if sent.message is None:  # lost: shown before the first routine instead
+            await prefs.safety_shown(user_id, shown=False)
     if user.reminder_time is None:
         await _ask_time(update, context, in_settings=False)
     else:

@@ -265,11 +265,28 @@ async def _start(
     acknowledged: Awaitable[object] | None = asyncio.gather(
         answer(update, f"Starting {started.view.routine.title}"), remove_buttons(update)
     )
+    if started.safety:  # once, whatever the way in: the disclaimer and the warning signs
+        await _together(_show_safety(update, svc), acknowledged)
+        acknowledged = None
     if started.first:  # once, before the first routine: how much discomfort is OK
         await _together(reply(update, texts.before_first_routine(svc.content.safety)), acknowledged)
         acknowledged = None
     state, _ = await _show(update, context, started.view, alongside=acknowledged)
     return state
+
+
+async def _show_safety(update: Update, svc: Services) -> None:
+    """The disclaimer and the short warning signs (with the full list's button), for a user
+    who starts a routine without having seen them at /start; sent again next time if lost."""
+    user_id, _ = sender_ids(update)
+    safety = svc.content.safety
+    sent = await reply(
+        update,
+        texts.safety_before_routine(safety, svc.content.stretch_names),
+        reply_markup=keyboards.full_red_flags(safety.full_list_button),
+    )
+    if sent.message is None:
+        await svc.routines.safety_missed(user_id)
 
 
 def _data(update: Update) -> str:

@@ -65,6 +65,12 @@ class Preferences:
         async with self._reads() as session:
             return await users.get(session, user_id)
 
+    async def safety_shown(self, user_id: int, shown: bool = True) -> bool:
+        """Note that the disclaimer and the warning signs were shown (or, `shown=False`,
+        that they never arrived); True when this changed it: show them now."""
+        async with self._sessions() as session, session.begin():
+            return await users.mark_safety_shown(session, user_id, shown)
+
     # --- the open question (bot/domain/questions.py) ------------------------------------
 
     async def question(self, user_id: int) -> Question | None:

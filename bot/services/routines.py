@@ -128,6 +128,9 @@ class Started:
     view: RunView | None  # the new run, or None when another one is active
     active: RunView | None = None  # the run in progress that blocked the start
     first: bool = False  # the user's first routine ever (the discomfort rule comes first)
+    #: The disclaimer and the warning signs come first: never shown to this user yet (no
+    #: /start). Marked shown with the start; `Routines.safety_missed` undoes it.
+    safety: bool = False
     #: Every stretch of the routine is left out this week ("It hurts" on its easier
     #: version): nothing was started.
     resting: bool = False
@@ -270,6 +273,7 @@ class Routines:
                 current.version += 1
                 await session.flush()
             first = not await runs_db.has_any(session, user_id)
+            safety = await users_db.mark_safety_shown(session, user_id)
             state = begin(
                 len(steps),
                 needs_consent=not consent and not declined,
@@ -290,7 +294,7 @@ class Routines:
                 plan=plan_json(steps),
             )
             session.add(run)
-        return Started(view=self.view(run), first=first)
+        return Started(view=self.view(run), first=first, safety=safety)
 
     async def tap(
         self, user_id: int, run_id: int, version: int, action: Action, level: int | None = None
@@ -379,6 +383,11 @@ class Routines:
             changes=ended.changes,
             offers=ended.offers,
         )
+
+    async def safety_missed(self, user_id: int) -> None:
+        """The safety texts sent with a start never arrived: the next start shows them."""
+        async with self._sessions() as session, session.begin():
+            await users_db.mark_safety_shown(session, user_id, shown=False)
 
     async def show_on(self, run_id: int, message_id: int, version: int) -> None:
         """Remember which message shows the run now, at which version (timer ticks edit
