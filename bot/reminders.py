@@ -153,12 +153,20 @@ def next_weekly_summary(
     return None if due is None else due.at
 
 
-def _paused_on(user: User, delivery: Delivery) -> bool:
-    """The user paused reminders after this day's row was created (no nudge that day)."""
-    if delivery.kind != DeliveryKind.DAILY:
+def skips(user: User, kind: str, local_date: date, *, stretched: bool) -> bool:
+    """Whether a due delivery is recorded "skipped" instead of sent.
+
+    Only daily reminders are skipped: on a local date the user paused (after the reminder
+    was planned) or on which they already finished a routine (`stretched`). Weekly
+    summaries always go out. The dispatcher decides with this when it claims a row; the
+    playground uses it to find the next reminder that will really come.
+    """
+    if kind != DeliveryKind.DAILY:
         return False
-    return user.paused_indefinitely or (
-        user.paused_until is not None and delivery.local_date < user.paused_until
+    return (
+        stretched
+        or user.paused_indefinitely
+        or (user.paused_until is not None and local_date < user.paused_until)
     )
 
 
@@ -409,8 +417,8 @@ class ReminderDispatcher:
                     decisions.append((delivery, DeliveryStatus.MISSED, None))
                 elif user is None or not user.subscribed:
                     decisions.append((delivery, DeliveryStatus.FAILED, None))
-                elif _paused_on(user, delivery) or (
-                    delivery.kind == DeliveryKind.DAILY and user.id in stretched
+                elif skips(
+                    user, delivery.kind, delivery.local_date, stretched=user.id in stretched
                 ):
                     decisions.append((delivery, DeliveryStatus.SKIPPED, None))
                 else:

@@ -329,3 +329,9 @@ async def claimable_with_users(
     if _dialect(session) == "postgresql":
         query = query.with_for_update(skip_locked=True, of=Delivery)
     return [(row[0], row[1]) for row in await session.execute(query)]
+
+
+async def count_by_status(session: AsyncSession) -> dict[str, int]:
+    """How many delivery rows there are in each status (all users)."""
+    rows = await session.execute(select(Delivery.status, func.count()).group_by(Delivery.status))
+    return {str(status): int(count) for status, count in rows}

@@ -7,6 +7,7 @@ reverse order; ``bot.playground.cli`` adds signal handling and the console outpu
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import logging
 import secrets
@@ -23,8 +24,20 @@ from telegram.ext import Application
 from bot import lifecycle
 from bot.app import build_application
 from bot.config import Settings, load_settings
+from bot.db import deliveries, users
+from bot.db.deliveries import DeliveryKind
+from bot.db.models import User
+from bot.domain.timezones import load_zone
 from bot.handlers.common import application_services
 from bot.playground.clock import PlaygroundClock
+from bot.services.container import Services
+from bot.upcoming import (
+    NextReminder,
+    next_sent_reminder,
+    pending_snooze,
+    planned_deliveries,
+    will_be_sent,
+)
 from loopback import LoopbackBotAPI, SimUser
 
 logger = logging.getLogger(__name__)
@@ -132,6 +145,7 @@ class Playground:
         self.application: Application | None = None  # type: ignore[type-arg]
         self._web: web.AppRunner | None = None
         self._port: int | None = None
+        self._jump_lock = asyncio.Lock()
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -216,42 +230,133 @@ class Playground:
 
     # ----------------------------------------------------------------- clock
 
-    async def _stored_user(self, user_id: int) -> Any:
+    def _services(self) -> Services:
         if self.application is None:
             raise PlaygroundError("the bot is not running")
-        return await application_services(self.application).preferences.get(user_id)
+        return application_services(self.application)
+
+    async def _stored_user(self, user_id: int) -> User | None:
+        return await self._services().preferences.get(user_id)
+
+    async def upcoming(self, user_id: int) -> NextReminder:
+        """The user's next reminder that the dispatcher will send (by its own rules: a day
+        the user already stretched or paused is skipped), and the planned ones it skips."""
+        services = self._services()
+        async with services.sessions() as session:
+            user = await users.get(session, user_id)
+            if user is None:
+                return NextReminder(None, [])
+            return await next_sent_reminder(session, user, self.clock.now())
 
     async def next_reminder(self, user_id: int) -> datetime | None:
-        """When this user's next reminder (or snoozed reminder) is due, if one is planned."""
-        if self.application is None:
-            raise PlaygroundError("the bot is not running")
-        preferences = application_services(self.application).preferences
-        user = await preferences.get(user_id)
-        if user is None:
-            return None
-        candidates = [user.next_due_at] if user.subscribed and user.next_due_at else []
-        snooze = await preferences.pending_snooze(user_id)
-        if snooze is not None:
-            candidates.append(snooze)
-        return min(candidates) if candidates else None
+        """When this user's next reminder that will be sent is due, if one is planned."""
+        return (await self.upcoming(user_id)).reminder_at
 
-    async def jump_to_next_reminder(self, user_id: int) -> datetime:
-        """Move the clock to one minute before the user's next reminder; returns when it's due.
+    async def jump_to_next_reminder(self, user_id: int) -> Jump:
+        """Move the clock to one minute before the next reminder that will really be sent
+        (`upcoming`); the reminder then arrives through the bot's own dispatcher.
 
-        The reminder then arrives through the bot's own dispatcher, like in Telegram.
+        The jump itself works like `advance` (what it crosses is handled by the dispatcher
+        at its time). PlaygroundError when no reminder will come.
         """
-        due = await self.next_reminder(user_id)
-        if due is None:
-            raise PlaygroundError(
-                "No reminder is planned for this user: finish setting up with /start "
-                "(or turn reminders back on with /start)."
+        async with self._jump_lock:
+            upcoming = await self.upcoming(user_id)
+            if upcoming.reminder is None:
+                raise PlaygroundError(self._no_reminder_reason(upcoming))
+            due = upcoming.reminder.at
+            jump = await self._jump_to(due - REMINDER_LEAD)
+        jump.due = due
+        if upcoming.skipped:
+            dates = ", ".join(p.local_date.strftime("%a %d %b") for p in upcoming.skipped)
+            jump.notes.insert(
+                0,
+                f"No reminder on {dates}: the bot skips a day you already stretched or "
+                "paused. Moved to one minute before the next one that will come.",
             )
-        self.clock.advance_to(due - REMINDER_LEAD)
-        return due
+        else:
+            jump.notes.insert(0, "Moved to one minute before your next reminder.")
+        return jump
 
-    def advance(self, delta: timedelta) -> datetime:
-        """Move the bot's clock forward."""
-        return self.clock.advance(delta)
+    @staticmethod
+    def _no_reminder_reason(upcoming: NextReminder) -> str:
+        if upcoming.skipped:
+            return (
+                "No reminder will come in the next two weeks: the bot skips days you "
+                "already stretched or paused (turn reminders back on with /start)."
+            )
+        return (
+            "No reminder is planned for this user: finish setting up with /start "
+            "(or turn reminders back on with /start)."
+        )
+
+    async def advance(self, delta: timedelta) -> Jump:
+        """Move the bot's clock forward by ``delta`` (see `_jump_to`)."""
+        if delta < timedelta(0):
+            raise ValueError("the playground clock only moves forward")
+        async with self._jump_lock:
+            return await self._jump_to(self.clock.now() + delta)
+
+    async def _jump_to(self, target: datetime) -> Jump:
+        """Jump to ``target``, letting the bot's own dispatcher handle what falls due.
+
+        For every user, the clock stops at the last weekly summary crossed and at each
+        reminder crossed on the local date it lands on (a snoozed one included), and at
+        any crossed reminder the bot will skip anyway (so it is recorded "skipped"): one
+        minute before (the dispatcher plans it), then at its time (the dispatcher sends
+        it). Reminders of the days jumped over are recorded "missed", as after an outage.
+        After the jump the dispatcher runs once more, so the planned next reminder is
+        fresh. Caller holds ``_jump_lock``.
+        """
+        start = self.clock.now()
+        stops = await self._stops(start, target)
+        before = await self._delivery_counts()
+        for stop in stops:
+            self.clock.advance_to(stop - REMINDER_LEAD)
+            await self._dispatch()
+            self.clock.advance_to(stop)
+            await self._dispatch()
+        self.clock.advance_to(target)
+        await self._dispatch()
+        after = await self._delivery_counts()
+        changes = {
+            status: after.get(status, 0) - before.get(status, 0)
+            for status in after
+            if after.get(status, 0) != before.get(status, 0)
+        }
+        return Jump(self.clock.now(), changes)
+
+    async def _dispatch(self) -> None:
+        application = self.application
+        if application is None:
+            raise PlaygroundError("the bot is not running")
+        await self._services().dispatcher.run_once(keep_going=lambda: application.running)
+
+    async def _stops(self, start: datetime, target: datetime) -> list[datetime]:
+        """The instants in (start, target] the jump stops at (see `_jump_to`)."""
+        stops: set[datetime] = set()
+        async with self._services().sessions() as session:
+            for sim in self.loopback.users:
+                user = await users.get(session, sim.id)
+                if user is None or user.time_zone is None:
+                    continue
+                target_date = target.astimezone(load_zone(user.time_zone)).date()
+                planned = [p for p in planned_deliveries(user, target) if p.at > start]
+                snooze = await pending_snooze(session, user)
+                if snooze is not None and start < snooze.at <= target:
+                    planned.append(snooze)
+                weekly = [p for p in planned if p.kind == DeliveryKind.WEEKLY]
+                if weekly:
+                    stops.add(weekly[-1].at)
+                for daily in (p for p in planned if p.kind == DeliveryKind.DAILY):
+                    if daily.local_date == target_date or not await will_be_sent(
+                        session, user, daily, start
+                    ):
+                        stops.add(daily.at)
+        return sorted(stops)
+
+    async def _delivery_counts(self) -> dict[str, int]:
+        async with self._services().sessions() as session:
+            return await deliveries.count_by_status(session)
 
     async def clock_view(self, user_id: int | None) -> dict[str, Any]:
         """The bot's time as this user sees it, and their next reminder (JSON-ready)."""
@@ -278,3 +383,22 @@ class Playground:
         if due is not None:
             view["next_reminder"] = due.astimezone(zone).strftime("%a %d %b, %H:%M")
         return view
+
+
+@dataclass
+class Jump:
+    """What a clock jump did: where it landed, how the delivery rows changed (by status:
+    "sent", "missed", "skipped" ...), and lines for the page."""
+
+    now: datetime
+    changes: dict[str, int]
+    due: datetime | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def note(self) -> str:
+        """One sentence for the page: the notes, then what the dispatcher did."""
+        done = [f"{count} {status}" for status, count in sorted(self.changes.items()) if count > 0]
+        lines = [*self.notes]
+        if done:
+            lines.append("Deliveries: " + ", ".join(done) + ".")
+        return " ".join(lines)

@@ -231,11 +231,17 @@ async def _next_reminder(request: web.Request) -> web.StreamResponse:
     playground = _playground(request)
     user_id = _user_id(request, (await _body(request)).get("user"))
     try:
-        due = await playground.jump_to_next_reminder(user_id)
+        jump = await playground.jump_to_next_reminder(user_id)
     except PlaygroundError as error:
         raise ApiError(409, str(error)) from None
+    assert jump.due is not None
     return web.json_response(
-        {"due": due.isoformat(), "clock": await playground.clock_view(user_id)}
+        {
+            "due": jump.due.isoformat(),
+            "note": jump.note(),
+            "deliveries": jump.changes,
+            "clock": await playground.clock_view(user_id),
+        }
     )
 
 
@@ -245,10 +251,16 @@ async def _advance(request: web.Request) -> web.StreamResponse:
     days = _int(body.get("days"), "days")
     if days not in ADVANCE_DAYS:
         raise ApiError(400, "The clock moves forward by 1 or 7 days.")
-    playground.advance(timedelta(days=days))
     raw = body.get("user")
     user_id = _user_id(request, raw) if raw is not None else None
-    return web.json_response({"clock": await playground.clock_view(user_id)})
+    jump = await playground.advance(timedelta(days=days))
+    return web.json_response(
+        {
+            "note": jump.note(),
+            "deliveries": jump.changes,
+            "clock": await playground.clock_view(user_id),
+        }
+    )
 
 
 async def _file(request: web.Request) -> web.StreamResponse:

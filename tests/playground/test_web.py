@@ -55,10 +55,11 @@ async def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterat
         await playground.stop()
 
 
-async def onboard(client: Client, user: int) -> None:
+async def onboard(client: Client, user: int, at: str = "07:30") -> None:
+    """/start, the reminder time ``at``, Berlin, confirmed: a reminder is planned."""
     assert (await client.post(f"/api/users/{user}/text", {"text": "/start"}))[0] == 200
     await client.bot_texts(user, 2)
-    await client.post(f"/api/users/{user}/text", {"text": "07:30"})
+    await client.post(f"/api/users/{user}/text", {"text": at})
     await client.bot_texts(user, 3)
     await client.post(f"/api/users/{user}/text", {"text": "Berlin"})
     loopback = client.playground.loopback

@@ -475,7 +475,7 @@
     try {
       const result = await api("POST", path, body);
       renderClock(result.clock);
-      if (result.due) toast("Clock moved to one minute before the next reminder.");
+      if (result.note) toast(result.note);
     } finally {
       button.disabled = false;
     }
