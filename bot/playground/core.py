@@ -294,9 +294,13 @@ class Playground:
         if delta < timedelta(0):
             raise ValueError("the playground clock only moves forward")
         async with self._jump_lock:
-            return await self._jump_to(self.clock.now() + delta)
+            # The offset grows by exactly ``delta``, however long the stops on the way take.
+            jump = await self._jump_to(self.clock.now() + delta, offset=self.clock.offset + delta)
+        days = delta / timedelta(days=1)
+        jump.notes.append(f"Clock moved {days:g} day{'s' if days != 1 else ''} on.")
+        return jump
 
-    async def _jump_to(self, target: datetime) -> Jump:
+    async def _jump_to(self, target: datetime, *, offset: timedelta | None = None) -> Jump:
         """Jump to ``target``, letting the bot's own dispatcher handle what falls due.
 
         For every user, the clock stops at the last weekly summary crossed and at each
@@ -305,7 +309,8 @@ class Playground:
         minute before (the dispatcher plans it), then at its time (the dispatcher sends
         it). Reminders of the days jumped over are recorded "missed", as after an outage.
         After the jump the dispatcher runs once more, so the planned next reminder is
-        fresh. Caller holds ``_jump_lock``.
+        fresh. With ``offset`` the jump ends with the clock that far ahead of the wall clock
+        (``target`` is then only used for the stops). Caller holds ``_jump_lock``.
         """
         start = self.clock.now()
         stops = await self._stops(start, target)
@@ -315,7 +320,10 @@ class Playground:
             await self._dispatch()
             self.clock.advance_to(stop)
             await self._dispatch()
-        self.clock.advance_to(target)
+        if offset is None:
+            self.clock.advance_to(target)
+        elif offset > self.clock.offset:
+            self.clock.advance(offset - self.clock.offset)
         await self._dispatch()
         after = await self._delivery_counts()
         changes = {
@@ -396,9 +404,20 @@ class Jump:
     notes: list[str] = field(default_factory=list)
 
     def note(self) -> str:
-        """One sentence for the page: the notes, then what the dispatcher did."""
-        done = [f"{count} {status}" for status, count in sorted(self.changes.items()) if count > 0]
+        """A few sentences for the page: the notes, then what the dispatcher did."""
+        done = [
+            f"{count} {status}{STATUS_REASONS.get(status, '')}"
+            for status, count in sorted(self.changes.items())
+            if count > 0
+        ]
         lines = [*self.notes]
-        if done:
-            lines.append("Deliveries: " + ", ".join(done) + ".")
+        lines.append(
+            "On the way: " + ", ".join(done) + "." if done else "Nothing was due on the way."
+        )
         return " ".join(lines)
+
+
+STATUS_REASONS = {
+    "missed": " (due on a day jumped over)",
+    "skipped": " (already stretched that day, or paused)",
+}

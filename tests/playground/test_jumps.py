@@ -142,7 +142,9 @@ async def test_plus_one_day_in_the_morning_misses_yesterdays_evening_reminder(
         # Monday's 19:30 lay in the day jumped over: recorded missed, as after an outage.
         assert await rows(client, user) == [("daily", start.date().isoformat(), "missed")]
         assert body["deliveries"] == {"missed": 1}
-        assert "1 missed" in body["note"]
+        assert body["note"] == (
+            "Clock moved 1 day on. On the way: 1 missed (due on a day jumped over)."
+        )
         assert texts(client, user, REMINDER_TEXT) == []
         # The panel shows the next reminder at once, not the one jumped over.
         assert body["clock"]["next_reminder"] == panel_date(start + timedelta(days=1), "19:30")

@@ -172,3 +172,12 @@ async def test_the_page_and_its_assets_are_served_with_a_strict_policy(client: C
             assert response.content_type == kind
     async with client.session.get(f"{client.base}/static/../core.py") as response:
         assert response.status == 404
+
+
+async def test_plus_a_day_moves_the_clock_by_exactly_a_day(client: Client) -> None:
+    offset = client.playground.clock.offset
+    for days in (1, 7):
+        status, _ = await client.post("/api/clock/advance", {"days": days})
+        assert status == 200
+        offset += timedelta(days=days)
+        assert client.playground.clock.offset == offset
