@@ -262,7 +262,7 @@ class Playground:
         async with self._jump_lock:
             upcoming = await self.upcoming(user_id)
             if upcoming.reminder is None:
-                raise PlaygroundError(self._no_reminder_reason(upcoming))
+                raise PlaygroundError(await self._no_reminder_reason(user_id, upcoming))
             due = upcoming.reminder.at
             jump = await self._jump_to(due - REMINDER_LEAD)
         jump.due = due
@@ -277,17 +277,21 @@ class Playground:
             jump.notes.insert(0, "Moved to one minute before your next reminder.")
         return jump
 
-    @staticmethod
-    def _no_reminder_reason(upcoming: NextReminder) -> str:
+    async def _no_reminder_reason(self, user_id: int, upcoming: NextReminder) -> str:
+        """Why no reminder will come, in the bot's own terms, and what to do about it."""
+        user = await self._stored_user(user_id)
+        if user is None or user.reminder_time is None or user.time_zone is None:
+            return "No reminder is planned for this user yet: finish setting up with /start."
+        if not user.subscribed:
+            return "Reminders are off for this user (/stop): /start turns them back on."
+        if user.paused_indefinitely:
+            return "Reminders are paused: /settings → ▶️ Resume reminders turns them back on."
         if upcoming.skipped:
             return (
                 "No reminder will come in the next two weeks: the bot skips days you "
-                "already stretched or paused (turn reminders back on with /start)."
+                "already stretched or paused."
             )
-        return (
-            "No reminder is planned for this user: finish setting up with /start "
-            "(or turn reminders back on with /start)."
-        )
+        return "No reminder is planned in the next two weeks (see /settings)."
 
     async def advance(self, delta: timedelta) -> Jump:
         """Move the bot's clock forward by ``delta`` (see `_jump_to`)."""

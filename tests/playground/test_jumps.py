@@ -224,7 +224,33 @@ async def test_next_reminder_after_stretching_today_goes_to_tomorrows(tmp_path: 
                 break
             await asyncio.sleep(0.05)
         assert len(texts(client, user, REMINDER_TEXT)) == 1
-        assert await rows(client, user) == [
-            ("daily", monday, "skipped"),
-            ("daily", tuesday.date().isoformat(), "sent"),
-        ]
+        expected = [("daily", monday, "skipped"), ("daily", tuesday.date().isoformat(), "sent")]
+        for _ in range(100):  # the outcome is recorded just after the message lands
+            if await rows(client, user) == expected:
+                break
+            await asyncio.sleep(0.05)
+        assert await rows(client, user) == expected
+
+
+async def test_next_reminder_says_why_none_will_come(tmp_path: Path) -> None:
+    start = next_monday(time(8, 31))
+    async with playground_at(tmp_path, start) as client:
+        user = await user_of(client)
+        status, body = await client.post("/api/clock/next-reminder", {"user": user})
+        assert (status, body["error"]) == (
+            409,
+            "No reminder is planned for this user yet: finish setting up with /start.",
+        )
+        await onboard(client, user, "19:30")
+        before = len(client.playground.loopback.bot_messages(user))
+        await client.post(f"/api/users/{user}/text", {"text": "/stop"})
+        await client.bot_texts(user, before + 1)
+        now = client.playground.clock.now()
+        status, body = await client.post("/api/clock/next-reminder", {"user": user})
+        assert status == 409
+        assert (
+            body["error"] == "Reminders are off for this user (/stop): /start turns them back on."
+        )
+        assert client.playground.clock.now() - now < timedelta(seconds=30)  # it stayed put
+        _, state = await client.get(f"/api/state?user={user}")
+        assert state["clock"]["next_reminder"] is None
