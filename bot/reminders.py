@@ -401,14 +401,23 @@ class ReminderDispatcher:
             rows = await deliveries.claimable_with_users(
                 session, now, self._lease, self._claim_batch
             )
-            day_starts = {
-                user.id: local_instant(delivery.local_date, time(0), load_zone(user.time_zone))
+            # Each daily row is checked against the start of its own local date: one user
+            # may have rows for two dates in a batch (a late one and today's).
+            day_start = {
+                delivery.id: local_instant(
+                    delivery.local_date, time(0), load_zone(user.time_zone)
+                )
                 for delivery, user in rows
                 if user is not None
                 and user.time_zone is not None
                 and delivery.kind == DeliveryKind.DAILY
             }
-            stretched = await routines.completed_since_many(session, day_starts)
+            earliest: dict[int, datetime] = {}
+            for delivery, user in rows:
+                if delivery.id in day_start and user is not None:
+                    start = day_start[delivery.id]
+                    earliest[user.id] = min(start, earliest.get(user.id, start))
+            latest = await routines.latest_completions(session, earliest)
             for delivery, user in rows:
                 status = DeliveryStatus(delivery.status)
                 if status is DeliveryStatus.SENDING:
@@ -418,7 +427,12 @@ class ReminderDispatcher:
                 elif user is None or not user.subscribed:
                     decisions.append((delivery, DeliveryStatus.FAILED, None))
                 elif skips(
-                    user, delivery.kind, delivery.local_date, stretched=user.id in stretched
+                    user,
+                    delivery.kind,
+                    delivery.local_date,
+                    stretched=delivery.id in day_start
+                    and user.id in latest
+                    and latest[user.id] >= day_start[delivery.id],
                 ):
                     decisions.append((delivery, DeliveryStatus.SKIPPED, None))
                 else:

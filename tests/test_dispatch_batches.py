@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dt_time
 from pathlib import Path
 
 import pytest
@@ -17,10 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bench.dbcost import InstantSender
 from bench.faults import seed_due_now
 from bench.instrument import SqlCounter
-from bot.clock import SystemClock
+from bot.clock import ManualClock, SystemClock
 from bot.db.deliveries import DeliveryKind, DeliveryStatus
 from bot.db.engine import create_engine, create_session_factory, create_write_session_factory
-from bot.db.models import Delivery, User
+from bot.db.migrate import upgrade
+from bot.db.models import ALL_WEEKDAYS_MASK, Delivery, RoutineRun, User
+from bot.domain.routine import Phase, Status
 from bot.reminders import IN_FLIGHT, DeliverySender, ReminderDispatcher
 from tests.harness.bot import database_url as fresh_database
 
@@ -103,3 +106,93 @@ async def test_never_more_than_in_flight_rows_sending(database_url: str) -> None
     finally:
         await engine.dispose()
         await sender.engine.dispose()
+
+
+class RecordingSender:
+    """Keeps which (user, local date) each send was for."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[int, date]] = []
+
+    async def send(
+        self, kind: DeliveryKind, user: User, delivery: Delivery, *, late: bool = False
+    ) -> int:
+        self.sent.append((user.id, delivery.local_date))
+        return len(self.sent)
+
+
+async def test_two_dates_of_one_user_in_a_batch_are_checked_each_against_its_own_day(
+    tmp_path: Path,
+) -> None:
+    """A user stretched on Monday evening; Monday's reminder (23:59, moved later) and
+    Tuesday's (00:10) are both due in one batch after midnight: Monday's is skipped (already
+    stretched that day), Tuesday's is sent (not yet stretched that day)."""
+    url = fresh_database(tmp_path)
+    await upgrade(url)
+    monday = date(2026, 3, 2)
+    tuesday = monday + timedelta(days=1)
+    now = datetime(2026, 3, 3, 0, 30, tzinfo=UTC)
+    engine = create_engine(url)
+    try:
+        async with create_session_factory(engine)() as session, session.begin():
+            session.add(
+                User(
+                    id=7001,
+                    chat_id=7001,
+                    created_at=now - timedelta(days=10),
+                    reminder_time=dt_time(0, 10),
+                    time_zone="UTC",
+                    weekdays_mask=ALL_WEEKDAYS_MASK,
+                    subscribed=True,
+                    onboarded=True,
+                    paused_indefinitely=False,
+                    next_due_at=datetime(2026, 3, 4, 0, 10, tzinfo=UTC),
+                    next_due_date=tuesday + timedelta(days=1),
+                    weekly_summary=False,
+                )
+            )
+            await session.flush()
+            session.add(
+                RoutineRun(
+                    user_id=7001,
+                    routine_id="quick",
+                    status=Status.COMPLETED.value,
+                    phase=Phase.FINISHED.value,
+                    started_at=datetime(2026, 3, 2, 22, 50, tzinfo=UTC),
+                    finished_at=datetime(2026, 3, 2, 23, 0, tzinfo=UTC),
+                )
+            )
+            for local_date, due in (
+                (monday, datetime(2026, 3, 2, 23, 59, tzinfo=UTC)),
+                (tuesday, datetime(2026, 3, 3, 0, 10, tzinfo=UTC)),
+            ):
+                session.add(
+                    Delivery(
+                        user_id=7001,
+                        kind=DeliveryKind.DAILY.value,
+                        local_date=local_date,
+                        due_at=due,
+                        status=DeliveryStatus.PENDING.value,
+                        next_attempt_at=due,
+                    )
+                )
+        sender = RecordingSender()
+        dispatcher = ReminderDispatcher(
+            create_session_factory(engine),
+            ManualClock(now),
+            sender,
+            timedelta(hours=2),
+            write_sessions=create_write_session_factory(engine),
+        )
+        await dispatcher.run_once()
+        assert sender.sent == [(7001, tuesday)]
+        async with create_session_factory(engine)() as session:
+            statuses = dict(
+                (await session.execute(select(Delivery.local_date, Delivery.status))).all()
+            )
+        assert statuses == {
+            monday: DeliveryStatus.SKIPPED.value,
+            tuesday: DeliveryStatus.SENT.value,
+        }
+    finally:
+        await engine.dispose()

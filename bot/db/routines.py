@@ -121,11 +121,14 @@ async def completed_since(session: AsyncSession, user_id: int, since: datetime) 
     return found is not None
 
 
-async def completed_since_many(session: AsyncSession, since: Mapping[int, datetime]) -> set[int]:
-    """Of the users in `since`, those who finished a routine at or after their instant
-    (one statement: each user's latest finish)."""
+async def latest_completions(
+    session: AsyncSession, since: Mapping[int, datetime]
+) -> dict[int, datetime]:
+    """Each user's latest finished routine at or after the earliest instant in `since`
+    (user id -> finish instant, UTC; users without one are absent). One statement; compare
+    the finish with each of the user's own instants (a user may have rows for two dates)."""
     if not since:
-        return set()
+        return {}
     rows = await session.execute(
         select(RoutineRun.user_id, func.max(RoutineRun.finished_at))
         .where(
@@ -135,7 +138,13 @@ async def completed_since_many(session: AsyncSession, since: Mapping[int, dateti
         )
         .group_by(RoutineRun.user_id)
     )
-    return {user_id for user_id, last in rows if last is not None and last >= since[user_id]}
+    return {user_id: last for user_id, last in rows if last is not None}
+
+
+async def completed_since_many(session: AsyncSession, since: Mapping[int, datetime]) -> set[int]:
+    """Of the users in `since`, those who finished a routine at or after their instant."""
+    latest = await latest_completions(session, since)
+    return {user_id for user_id, last in latest.items() if last >= since[user_id]}
 
 
 async def started_since(session: AsyncSession, user_id: int, since: datetime) -> bool:
