@@ -439,13 +439,16 @@ def parse_feedback(data: str) -> FeedbackTap | None:
     return None if run_id is None else FeedbackTap(run_id, match[2])
 
 
-# "📈 My program": reset one stretch pg:r:<stretch id>, everything pg:r:*; try the full
-# version again pg:f:<stretch id>. Whether the stretch exists is the content's business.
-PROGRAM_PATTERN = re.compile(r"^pg:(r|f):(\*|[a-z][a-z0-9_]{0,40})$")
+# "📈 My program": reset one stretch pg:r:<stretch id>, everything pg:r:* (asks) and
+# pg:ra:* (confirmed); try the full version again pg:f:<stretch id>. Whether the stretch
+# exists is the content's business.
+PROGRAM_PATTERN = re.compile(r"^pg:(r|ra|f):(\*|[a-z][a-z0-9_]{0,40})$")
 
 
-def program_reset(stretch_id: str | None) -> str:
-    return _join("pg", "r", stretch_id or "*")
+def program_reset(stretch_id: str | None, *, confirmed: bool = False) -> str:
+    if confirmed and stretch_id is not None:
+        raise ValueError("only resetting everything asks first")
+    return _join("pg", "ra" if confirmed else "r", stretch_id or "*")
 
 
 def program_full(stretch_id: str) -> str:
@@ -453,7 +456,7 @@ def program_full(stretch_id: str) -> str:
 
 
 class ProgramTap(NamedTuple):
-    action: str  # "r" (reset) or "f" (full version again)
+    action: str  # "r" (reset; everything asks), "ra" (everything, confirmed), "f" (full)
     stretch_id: str | None  # None: every stretch (reset only)
 
 
@@ -462,7 +465,7 @@ def parse_program(data: str) -> ProgramTap | None:
     if not match:
         return None
     stretch_id = None if match[2] == "*" else match[2]
-    if match[1] == "f" and stretch_id is None:
+    if (match[1] == "f" and stretch_id is None) or (match[1] == "ra" and stretch_id is not None):
         return None
     return ProgramTap(match[1], stretch_id)
 

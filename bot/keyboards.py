@@ -390,6 +390,16 @@ def share_preview(tag: str, *, have: tuple[str, str] | None = None) -> InlineKey
     return InlineKeyboardMarkup(rows)
 
 
+def program_reset_all_confirm() -> InlineKeyboardMarkup:
+    """ "↺ Reset everything?": yes, or back to "📈 My program" as it is."""
+    return InlineKeyboardMarkup(
+        [
+            [button(texts.PROGRAM_RESET_ALL_YES, callbacks.program_reset(None, confirmed=True))],
+            [button(texts.PROGRAM_RESET_ALL_NO, callbacks.settings_action("program"))],
+        ]
+    )
+
+
 def after_save(ref: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [

@@ -166,13 +166,22 @@ async def test_too_hard_holds_back_and_my_program_resets(harness: BotHarness) ->
     await harness.tap(user, "My program")
     screen = harness.last_text(user)
     assert "📈 My program" in screen
-    assert "Bridge: 7 lifts, hold 3 s each — you found it too hard" in screen
+    # Steps from each routine's own dose, true for Quick start (6 lifts) and Full (8) alike.
+    assert "Bridge: 1 lift less in every routine — you found it too hard" in screen
     assert "No step up until" in screen
-    await harness.tap(user, "↺ Bridge")
-    assert "Bridge: 8 lifts, hold 3 s each\n" in harness.last_text(user) + "\n"
+    await harness.tap(user, "↺ Bridge")  # one stretch: one tap
+    assert "Bridge: the starting dose in every routine\n" in harness.last_text(user) + "\n"
     assert (await levels(harness, user))["bridge"] == 0
     message_id = harness.message_with_button(user, "Reset everything")
+    before = await levels(harness, user)
+    assert any(before.values())
+    await harness.tap(user, "Reset everything", message_id)  # everything: asks first
+    assert "Reset everything?" in harness.last_text(user)
+    assert await levels(harness, user) == before
+    await harness.tap(user, "Keep my program", message_id)
+    assert "📈 My program" in harness.last_text(user) and await levels(harness, user) == before
     await harness.tap(user, "Reset everything", message_id)
+    await harness.double_tap(user, "Yes, reset everything", message_id)
     assert (await levels(harness, user)) == {sid: 0 for sid in await levels(harness, user)}
     assert "Every stretch is at its starting dose." in harness.last_text(user)
     async with harness.services.sessions() as session:
@@ -183,7 +192,7 @@ async def test_too_hard_holds_back_and_my_program_resets(harness: BotHarness) ->
         )
     assert reasons.count("reset") == len(QUICK.items)  # once each, the bridge first
     # An old reset button changes nothing more and still answers.
-    await harness.forge(user, message_id, callbacks.program_reset(None))
+    await harness.forge(user, message_id, callbacks.program_reset(None, confirmed=True))
     answer = harness.server.calls_to("answerCallbackQuery")[-1].params.get("text")
     assert answer == texts.PROGRAM_NOTHING_TO_RESET
 
@@ -300,3 +309,25 @@ async def test_easier_twice_becomes_the_start_then_the_full_version_is_offered(
     harness.clock.advance(timedelta(days=1))
     captions = await walk(harness, user, QUICK.title)
     assert "Easier version" not in captions[0]
+
+
+async def test_my_program_says_until_when_and_too_hard_names_the_version_done(
+    harness: BotHarness,
+) -> None:
+    user = harness.new_user()
+    await onboard(harness, user)
+    await walk(harness, user, FULL.title, hurt_on="Forward Fold")
+    hurt_at = harness.clock.now()
+    await harness.send(user, "/settings")
+    await harness.tap(user, "My program")
+    screen = harness.last_text(user)
+    until = hurt_at + timedelta(days=7)
+    day = f"{until:%a} {until.day} {until:%b}"
+    assert f"Forward Fold: 🪶 Seated fold until {day}" in screen, screen
+    # The next day the routine gives the easier version; "Too hard" names it so.
+    harness.clock.advance(timedelta(days=1))
+    captions = await walk(harness, user, FULL.title)
+    assert "Seated fold" in card_of(captions, "Forward Fold")
+    await harness.tap(user, "Too hard")
+    reply = harness.last_text(user)
+    assert "Seated fold" in reply and "Forward Fold:" not in reply, reply

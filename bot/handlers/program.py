@@ -9,7 +9,7 @@ from datetime import UTC
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
-from bot import callbacks, texts
+from bot import callbacks, keyboards, texts
 from bot.db.models import User
 from bot.domain.program import Feedback
 from bot.domain.timezones import load_zone
@@ -22,7 +22,12 @@ from bot.handlers.common import (
     sender_ids,
     services,
 )
-from bot.handlers.program_views import change_lines, program_keyboard, program_text
+from bot.handlers.program_views import (
+    change_lines,
+    program_keyboard,
+    program_text,
+    shown_names,
+)
 from bot.services.program import FeedbackResult
 
 
@@ -53,7 +58,7 @@ async def feedback_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return
     await answer(update, "Thanks!")
     await remove_buttons(update)
-    lines = change_lines(svc.content, result.changes)
+    lines = change_lines(svc.content, result.changes, shown_names(view.steps))
     await reply(update, "\n".join([texts.FEEDBACK_THANKS[tap.choice], *lines]))
 
 
@@ -64,7 +69,7 @@ async def show_program(update: Update, context: ContextTypes.DEFAULT_TYPE, user:
     zone = load_zone(user.time_zone) if user.time_zone else UTC
     await edit_or_send(
         update,
-        program_text(overview.lines, overview.frozen_until, zone),
+        program_text(overview.lines, overview.frozen_until, zone, svc.content.stretches),
         reply_markup=program_keyboard(overview.lines),
     )
 
@@ -84,6 +89,12 @@ async def program_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         assert tap.stretch_id is not None
         changes = await svc.program.full_again(user.id, tap.stretch_id)
         await answer(update, texts.PROGRAM_FULL_DONE if changes else texts.FEEDBACK_ALREADY)
+    elif tap.action == "r" and tap.stretch_id is None:  # everything: one tap more to confirm
+        await answer(update)
+        await edit_or_send(
+            update, texts.PROGRAM_RESET_ALL_ASK, reply_markup=keyboards.program_reset_all_confirm()
+        )
+        return
     else:
         changes = await svc.program.reset(user.id, tap.stretch_id)
         if not changes:

@@ -6,14 +6,14 @@ Pure functions of the content and the program's data; handlers send what they bu
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, tzinfo
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks, texts
-from bot.content import Content, Dose, RoutineStep, Stretch, describe_dose, dose_value
+from bot.content import Content, Dose, RoutineStep, Stretch, dose_value
 from bot.domain.program import HOLD_BACK_REASONS, Change, DoseField, Reason
 from bot.domain.reminder_plan import WEEKDAY_NAMES
 from bot.services.program import StretchLine
@@ -67,13 +67,16 @@ def step_words(stretch: Stretch, steps: int) -> str:
     return f"{amount} {unit if amount != 1 else _singular(unit)}"
 
 
-def change_line(content: Content, change: Change) -> str | None:
+def change_line(
+    content: Content, change: Change, shown: Mapping[str, str] | None = None
+) -> str | None:
     """One line saying what changed and why (None for a stretch no longer in the content).
-    Doses are said as steps ("one more lift"), which hold for every routine the stretch is in."""
+    Doses are said as steps ("one more lift"), which hold for every routine the stretch is in.
+    ``shown`` names stretches as the user saw them (the easier version's name), by id."""
     stretch = content.stretches.get(change.stretch_id)
     if stretch is None:
         return None
-    name = f"<b>{escape(stretch.name)}</b>"
+    name = f"<b>{escape((shown or {}).get(stretch.id, stretch.name))}</b>"
     reason = change.reason
     delta = escape(step_words(stretch, change.to_level - change.from_level))
     because = escape(why(reason))
@@ -94,8 +97,18 @@ def change_line(content: Content, change: Change) -> str | None:
     return f"↺ {name}: back to the starting dose."
 
 
-def change_lines(content: Content, changes: Sequence[Change]) -> list[str]:
-    return [line for change in changes if (line := change_line(content, change)) is not None]
+def change_lines(
+    content: Content, changes: Sequence[Change], shown: Mapping[str, str] | None = None
+) -> list[str]:
+    return [line for change in changes if (line := change_line(content, change, shown)) is not None]
+
+
+def shown_names(steps: Sequence[RoutineStep]) -> dict[str, str]:
+    """Each stretch of a run by the name of the version it gave: the easier one's when so."""
+    return {
+        step.stretch.id: step.stretch.easier.name if step.easier_only else step.stretch.name
+        for step in steps
+    }
 
 
 def offer_lines(content: Content, stretch_ids: Sequence[str]) -> list[str]:
@@ -112,28 +125,43 @@ def _local(moment: datetime, zone: tzinfo) -> str:
     return f"{WEEKDAY_NAMES[local.weekday()]} {local:%H:%M}"
 
 
-def program_text(lines: Sequence[StretchLine], frozen_until: datetime | None, zone: tzinfo) -> str:
-    """ "📈 My program": each stretch's dose today and why it differs from the start."""
+def _day(moment: datetime, zone: tzinfo) -> str:
+    """ "Tue 8 Dec" in the user's zone."""
+    local = moment.astimezone(zone)
+    return f"{WEEKDAY_NAMES[local.weekday()]} {local.day} {local:%b}"
+
+
+def level_words(stretch: Stretch, level: int) -> str:
+    """A program level as a change to every routine's own dose ("1 lift more in every
+    routine"): routines set their own doses, so the program never names one number."""
+    if level == 0:
+        return texts.PROGRAM_SAME_EVERYWHERE
+    amount = step_words(stretch, level)
+    return (texts.PROGRAM_MORE if level > 0 else texts.PROGRAM_LESS).format(amount=amount)
+
+
+def program_text(
+    lines: Sequence[StretchLine],
+    frozen_until: datetime | None,
+    zone: tzinfo,
+    stretches: Mapping[str, Stretch],
+) -> str:
+    """ "📈 My program": each stretch's change today, as steps from each routine's own dose
+    (true for every routine), which version, until when "It hurts" holds, and why."""
     out = [texts.PROGRAM_TITLE, texts.PROGRAM_INTRO, ""]
     for line in lines:
         name = f"<b>{escape(line.name)}</b>"
-        state = line.state
+        until = f" until {_day(line.eased_until, zone)}" if line.eased_until else ""
         if line.left_out:
-            detail = f"resting this week — {escape(why(Reason.LEFT_OUT))}"
-        else:
-            detail = escape(describe_dose(line.dose))
-            if line.easier:
-                detail = f"🪶 {escape(line.easier_name)}, {detail}"
-        if not line.changed:
+            detail = f"resting{until} — {escape(why(Reason.LEFT_OUT))}"
             out.append(f"• {name}: {detail}")
             continue
-        note = ""
-        if state.reason is not None and not line.left_out:
-            note = f" — {escape(why(state.reason))}"
-        if line.dose != line.content_dose and not line.left_out:
-            start = escape(describe_dose(line.content_dose))
-            note += f" (start: {start})"
-        out.append(f"• {name}: {detail}{note}")
+        detail = escape(level_words(stretches[line.stretch_id], line.level))
+        if line.easier:
+            detail = f"🪶 {escape(line.easier_name)}{until}, {detail}"
+        if line.changed and line.state.reason is not None:
+            detail += f" — {escape(why(line.state.reason))}"
+        out.append(f"• {name}: {detail}")
     if frozen_until is not None:
         out.append("")
         out.append(texts.PROGRAM_FROZEN.format(when=_local(frozen_until, zone)))

@@ -63,6 +63,10 @@ class StretchLine:
     easier: bool
     left_out: bool
     offer_full: bool
+    #: Today's level: steps above (or below) each routine's own dose, the same in all.
+    level: int = 0
+    #: Until when "It hurts" eases it off (easier version or left out), if it does.
+    eased_until: datetime | None = None
 
     @property
     def changed(self) -> bool:
@@ -325,6 +329,8 @@ class ProgramService:
                     easier=today.easier,
                     left_out=today.left_out,
                     offer_full=rules.offers_full_version(state, now),
+                    level=today.level,
+                    eased_until=state.eased_until if state.eased(now) is not None else None,
                 )
             )
         return Overview(lines, program.frozen_until if program.frozen(now) else None)
