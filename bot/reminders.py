@@ -404,9 +404,7 @@ class ReminderDispatcher:
             # Each daily row is checked against the start of its own local date: one user
             # may have rows for two dates in a batch (a late one and today's).
             day_start = {
-                delivery.id: local_instant(
-                    delivery.local_date, time(0), load_zone(user.time_zone)
-                )
+                delivery.id: local_instant(delivery.local_date, time(0), load_zone(user.time_zone))
                 for delivery, user in rows
                 if user is not None
                 and user.time_zone is not None

@@ -161,6 +161,11 @@ async def test_too_hard_holds_back_and_my_program_resets(harness: BotHarness) ->
     await harness.tap(user, "Too hard")
     assert "Bridge: 1 lift less for now — you found it too hard" in harness.last_text(user)
     assert (await levels(harness, user))["bridge"] == -1
+    # The routine's view shows the dose the user will do, and why.
+    await harness.send(user, "/routines")
+    await harness.tap(user, "Quick start")
+    view = harness.last_text(user)
+    assert "Bridge · 5 lifts" in view and "(down from 6 — you found it too hard)" in view, view
 
     await harness.send(user, "/settings")
     await harness.tap(user, "My program")

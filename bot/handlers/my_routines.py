@@ -9,6 +9,7 @@ added or declined, across onboarding and restarts.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from html import escape
 
@@ -16,7 +17,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import callbacks, keyboards, texts
-from bot.content import Content, Routine, describe_dose, describe_duration
+from bot.content import Content, Routine, RoutineStep, describe_dose, describe_duration
 from bot.domain.my_routines import (
     MAX_ROUTINES,
     MAX_STRETCHES,
@@ -44,21 +45,32 @@ from bot.handlers.common import (
     sender_ids,
     services,
 )
+from bot.handlers.program_views import dose_note
 from bot.services.my_routines import Change, Draft, DraftEdit, Outcome
 
 # --- how routines look -------------------------------------------------------------------
 
 
-def routine_lines(routine: Routine, content: Content) -> list[str]:
-    """Each stretch with its dose, numbered; the easier version named when it's the one."""
+def routine_lines(
+    routine: Routine, content: Content, steps: Sequence[RoutineStep] | None = None
+) -> list[str]:
+    """Each stretch with its dose, numbered; the easier version named when it's the one.
+    ``steps``: the user's steps today (the program applied), with why a dose changed."""
     lines = []
-    for number, step in enumerate(routine.steps(content), 1):
+    for number, step in enumerate(routine.steps(content) if steps is None else steps, 1):
         name = step.stretch.easier.name if step.easier_only else step.stretch.name
-        lines.append(f"{number}. {escape(name)} · {escape(describe_dose(step.dose))}")
+        line = f"{number}. {escape(name)} · {escape(describe_dose(step.dose))}"
+        note = dose_note(step)
+        lines.append(f"{line} {note}" if note else line)
     return lines
 
 
-def routine_text(routine: Routine, content: Content, header: str | None = None) -> str:
+def routine_text(
+    routine: Routine,
+    content: Content,
+    header: str | None = None,
+    steps: Sequence[RoutineStep] | None = None,
+) -> str:
     duration = describe_duration(routine.duration_seconds(content))
     lines = [header or f"<b>{escape(routine.title)}</b>", f"⏱ {duration}"]
     if routine.no_floor:
@@ -67,7 +79,7 @@ def routine_text(routine: Routine, content: Content, header: str | None = None) 
         lines.append("🪶 Gentle: easier versions, one position")
     if isinstance(routine, UserRoutine) and routine.from_link:
         lines.append(texts.DOSES_GROW if routine.progress else texts.DOSES_KEPT)
-    lines += routine_lines(routine, content)
+    lines += routine_lines(routine, content, steps)
     return "\n".join(lines)
 
 
@@ -210,11 +222,13 @@ async def my_routines_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE)
             await remove_buttons(update)
         return
     own = isinstance(routine, UserRoutine)
-    if button.action == "v":
+    if button.action == "v":  # the doses the user will do today, as a run would give them
+        progress = routine.progress if isinstance(routine, UserRoutine) else True
+        today = await svc.program.steps_for(user.id, routine.steps(svc.content), progress=progress)
         await answer(update)
         await edit_or_send(
             update,
-            routine_text(routine, svc.content),
+            routine_text(routine, svc.content, steps=today),
             reply_markup=keyboards.routine_detail(routine.id, own=own),
         )
     elif button.action == "s":
