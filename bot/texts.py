@@ -97,7 +97,8 @@ SETUP_CANCELLED = "Okay, I stopped here. Send /start whenever you want to contin
 
 NOTHING_TO_CANCEL = "There's no open question to cancel. /help lists what I can do."
 
-FINISH_SETUP_FIRST = "Let's finish setting up first: send /start."
+# A button from someone the bot keeps nothing about: in practice after /delete.
+NO_RECORD = "🗑 I keep no data for you (after /delete nothing is left). Send /start to begin again."
 
 REMINDERS_NOT_SET_UP = (
     "⏰ Your reminders aren't set up yet: send /start to pick a time and your time zone. "
@@ -383,6 +384,11 @@ STEP_BEHIND = "That step is already behind you."
 STEP_CARD_UP_TO_DATE = "Already done: the card shows it now."
 
 QUESTION_ANSWERED = "You've already answered that, so this button isn't valid any more."
+
+
+def routine_under_way(title: str) -> str:
+    """A start or Continue tapped twice: the routine is already shown below."""
+    return f"{title} is under way: it's just below."
 
 
 def routine_stopped(done: int) -> str:

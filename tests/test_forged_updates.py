@@ -187,7 +187,7 @@ async def test_start_routine_of_someone_elses_reminder_is_invalid(harness: BotHa
     assert [run.user_id for run in runs] == [owner.id]
 
 
-EXPLAINED = (INVALID, texts.FINISH_SETUP_FIRST, texts.PAIN_NEEDS_CONSENT, texts.DELETE_NOTHING)
+EXPLAINED = (INVALID, texts.NO_RECORD, texts.PAIN_NEEDS_CONSENT, texts.DELETE_NOTHING)
 
 
 def buttons_of_every_kind(now: datetime) -> list[str]:

@@ -17,7 +17,7 @@ from loopback.server import SimUser
 from tests.harness.bot import BotHarness
 
 REMINDER_COMMANDS = {"settings", "stop"}
-NOT_SET_UP = {texts.REMINDERS_NOT_SET_UP, texts.FINISH_SETUP_FIRST}
+NOT_SET_UP = {texts.REMINDERS_NOT_SET_UP, texts.NO_RECORD}
 
 
 async def never_wrote(harness: BotHarness, user: SimUser) -> None:
@@ -104,3 +104,42 @@ async def test_an_old_settings_button_before_setup_says_the_same(harness: BotHar
         await harness.forge(user, message, data)
         answer = harness.server.calls_to("answerCallbackQuery")[-1].params
         assert answer.get("text") == texts.REMINDERS_NOT_SET_UP, data
+
+
+async def test_an_erased_users_old_buttons_say_their_data_is_gone(harness: BotHarness) -> None:
+    """After /delete, every old button (settings, a routine card, a question, a start)
+    says the data was erased and how to begin again, and creates nothing."""
+    user = harness.new_user()
+    await harness.send(user, "/start")
+    await harness.send(user, "7:30")
+    await harness.send(user, "Europe/Berlin")
+    zone_check = harness.server.last_bot_message(user.id)
+    [zone_yes, *_] = zone_check.callback_data()
+    await harness.tap(user, "Yes")
+    await harness.send(user, "/settings")
+    settings = harness.server.last_bot_message(user.id)
+    [settings_data, *_] = settings.callback_data()
+    await harness.send(user, "/stretch")
+    picker = harness.server.last_bot_message(user.id)
+    [start_data, *_] = picker.callback_data()
+    await harness.tap(user, "Quick start")
+    await harness.tap(user, "No thanks")
+    card = harness.server.last_bot_message(user.id)
+    done_data = next(d for d in card.callback_data() if d.endswith(":done"))
+    await harness.send(user, "/delete")
+    await harness.tap(user, "Yes, delete everything")
+    assert await harness.services.preferences.get(user.id) is None
+    before = len(harness.server.bot_messages(user.id))
+    old_buttons = [
+        (settings.message_id, settings_data),
+        (card.message_id, done_data),
+        (zone_check.message_id, zone_yes),
+        (picker.message_id, start_data),
+    ]
+    for message_id, data in old_buttons:  # as an old client still shows them
+        await harness.forge(user, message_id, data)
+        answer = harness.server.calls_to("answerCallbackQuery")[-1].params
+        assert answer.get("text") == texts.NO_RECORD, data
+    assert "/delete" in texts.NO_RECORD and "/start" in texts.NO_RECORD
+    assert len(harness.server.bot_messages(user.id)) == before  # nothing sent
+    assert await harness.services.preferences.get(user.id) is None  # nothing created

@@ -14,10 +14,9 @@ from collections.abc import Callable
 from telegram import Bot, InlineKeyboardMarkup, ReplyKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
-from bot import texts
 from bot.botapi import errors as botapi
 from bot.domain.questions import Kind, Question
-from bot.handlers.common import answer, remove_buttons, reply, sender_ids, services
+from bot.handlers.common import invalid_button, remove_buttons, reply, sender_ids, services
 
 logger = logging.getLogger(__name__)
 
@@ -133,7 +132,7 @@ async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     the buttons unless the message is the open question's own."""
     if update.callback_query is None:
         return
-    await answer(update, texts.INVALID_BUTTON, alert=True)
+    await invalid_button(update, context)
     user_id, _ = sender_ids(update)
     question = await services(context).preferences.question(user_id)
     if question is None or not _is_tapped(update, question):

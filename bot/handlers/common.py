@@ -82,31 +82,31 @@ async def remove_buttons(update: Update) -> None:
 # needs no reminder schedule works before setup is finished (/stretch, /pain, /progress,
 # /routines, /export, /delete, /help ...; local days count in UTC until a zone is chosen);
 # the reminder settings (/settings and its buttons) say REMINDERS_NOT_SET_UP. A button
-# never creates a user: without a row it says FINISH_SETUP_FIRST.
+# never creates a user: without a row (erased) it says NO_RECORD.
 
 
 async def known_user(update: Update, context: ContextTypes.DEFAULT_TYPE) -> User | None:
     """The user of a feature that needs no reminder schedule. A command creates the row as
     /stretch does (writing to the bot is consent to be known); a button never does: None,
-    after saying FINISH_SETUP_FIRST, when there is no row (never started, or erased)."""
+    after saying NO_RECORD, when there is no row (never started, or erased)."""
     user_id, chat_id = sender_ids(update)
     prefs = services(context).preferences
     if update.callback_query is None:
         return (await prefs.greet(user_id, chat_id)).user
     user = await prefs.get(user_id)
     if user is None:
-        await answer(update, texts.FINISH_SETUP_FIRST, alert=True)
+        await answer(update, texts.NO_RECORD, alert=True)
     return user
 
 
 async def onboarded_user(update: Update, context: ContextTypes.DEFAULT_TYPE) -> User | None:
     """The user of a reminder setting, or None after saying REMINDERS_NOT_SET_UP (setup
-    not finished) or FINISH_SETUP_FIRST (a button without a user)."""
+    not finished) or NO_RECORD (a button without a user)."""
     user_id, _ = sender_ids(update)
     user = await services(context).preferences.get(user_id)
     if user is not None and user.onboarded:
         return user
-    text = texts.REMINDERS_NOT_SET_UP if user is not None else texts.FINISH_SETUP_FIRST
+    text = texts.REMINDERS_NOT_SET_UP if user is not None else texts.NO_RECORD
     if update.callback_query is not None:
         await answer(update, text, alert=True)
     else:
@@ -114,9 +114,14 @@ async def onboarded_user(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     return None
 
 
-async def invalid_button(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Any button no other handler claimed: forged, malformed, or from an old version."""
-    await answer(update, texts.INVALID_BUTTON, alert=True)
+async def invalid_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A button that can't do anything (forged, malformed, from an old version, stale):
+    INVALID_BUTTON, or NO_RECORD when the bot keeps nothing about the user (erased)."""
+    if update.callback_query is None:
+        return
+    user = update.effective_user
+    known = user is not None and await services(context).preferences.get(user.id) is not None
+    await answer(update, texts.INVALID_BUTTON if known else texts.NO_RECORD, alert=True)
 
 
 class MalformedCallbackQueryHandler(BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]):

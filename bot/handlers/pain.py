@@ -14,7 +14,15 @@ from bot import callbacks, keyboards, texts
 from bot.domain.pain import needs_red_flag_guidance
 from bot.domain.questions import Kind, Question, is_skip, parse_area, parse_level
 from bot.handlers import asking
-from bot.handlers.common import answer, edit_or_send, known_user, reply, sender_ids, services
+from bot.handlers.common import (
+    answer,
+    edit_or_send,
+    invalid_button,
+    known_user,
+    reply,
+    sender_ids,
+    services,
+)
 from bot.services.pain import ConsentRequired
 
 
@@ -58,7 +66,7 @@ async def consent_answered(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     user_id, _ = sender_ids(update)
     svc = services(context)
     if await svc.preferences.get(user_id) is None:
-        await answer(update, texts.FINISH_SETUP_FIRST, alert=True)
+        await answer(update, texts.NO_RECORD, alert=True)
         return
     if query.data == callbacks.PAIN_CONSENT_YES:
         await svc.pain.give_consent(user_id)
@@ -178,7 +186,7 @@ async def area_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     pain = services(context).pain
     entry = await pain.entry(user_id, entry_id)
     if entry is None or not await pain.set_area(user_id, entry_id, area):
-        await answer(update, texts.INVALID_BUTTON, alert=True)
+        await invalid_button(update, context)
         return
     await asking.close_kind(update, context, Kind.PAIN_AREA, str(entry_id))
     await answer(update, "Noted" if area else "Skipped")

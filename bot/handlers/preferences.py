@@ -167,7 +167,7 @@ async def _time_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE, at: t
     try:
         user = await services(context).preferences.set_reminder_time(user_id, at)
     except UnknownUser:  # erased (/delete) while the answer was on its way
-        await reply(update, texts.FINISH_SETUP_FIRST)
+        await reply(update, texts.NO_RECORD)
         return
     if user.onboarded:
         await reply(update, f"⏰ Reminder time set to <b>{texts.hhmm(at)}</b>.")
@@ -319,7 +319,7 @@ async def _zone_chosen(
     try:
         user = await services(context).preferences.set_time_zone(user_id, zone_key)
     except UnknownUser:  # erased (/delete) while the answer was on its way
-        await reply(update, texts.FINISH_SETUP_FIRST)
+        await reply(update, texts.NO_RECORD)
         return
     if user.onboarded:
         await reply(

@@ -12,7 +12,7 @@ from bot import callbacks, keyboards, texts
 from bot.botapi import errors as botapi
 from bot.domain.questions import Kind, Question
 from bot.handlers import asking
-from bot.handlers.common import answer, edit_or_send, reply, sender_ids, services
+from bot.handlers.common import answer, edit_or_send, invalid_button, reply, sender_ids, services
 
 #: How long a "Yes, delete everything" button stays valid.
 DELETE_CONFIRM_TTL = timedelta(minutes=15)
@@ -73,7 +73,7 @@ async def delete_answered(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return
     asked_at = callbacks.parse_delete_confirm(query.data)
     if asked_at is None:  # out of range (the pattern lets no such data through)
-        await answer(update, texts.INVALID_BUTTON, alert=True)
+        await invalid_button(update, context)
         return
     user_id, _ = sender_ids(update)
     svc = services(context)
@@ -83,7 +83,7 @@ async def delete_answered(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return
     now = svc.clock.now()
     if asked_at > now + CLOCK_SLACK or asked_at < user.created_at - CLOCK_SLACK:
-        await answer(update, texts.INVALID_BUTTON, alert=True)  # forged, or pre-dates them
+        await invalid_button(update, context)  # forged, or pre-dates them
         return
     if now - asked_at > DELETE_CONFIRM_TTL:
         await answer(update, texts.DELETE_EXPIRED, alert=True)

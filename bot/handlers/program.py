@@ -16,6 +16,7 @@ from bot.domain.timezones import load_zone
 from bot.handlers.common import (
     answer,
     edit_or_send,
+    invalid_button,
     onboarded_user,
     remove_buttons,
     reply,
@@ -45,12 +46,12 @@ async def feedback_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     svc = services(context)
     view = await svc.routines.run_of(user_id, tap.run_id)
     if view is None:
-        await answer(update, texts.INVALID_BUTTON, alert=True)
+        await invalid_button(update, context)
         return
     stretch_ids = [step.stretch.id for step in view.steps]
     result = await svc.program.feedback(user_id, tap.run_id, Feedback(tap.choice), stretch_ids)
     if result.result is FeedbackResult.NOT_YOURS:
-        await answer(update, texts.INVALID_BUTTON, alert=True)
+        await invalid_button(update, context)
         return
     if result.result is FeedbackResult.ALREADY:
         await answer(update, texts.FEEDBACK_ALREADY)
@@ -83,7 +84,7 @@ async def program_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     svc = services(context)
     if tap.stretch_id is not None and tap.stretch_id not in svc.content.stretches:
-        await answer(update, texts.INVALID_BUTTON, alert=True)
+        await invalid_button(update, context)
         return
     if tap.action == "f":
         assert tap.stretch_id is not None

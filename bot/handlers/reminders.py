@@ -13,7 +13,14 @@ from bot.content import Content
 from bot.db.deliveries import DeliveryKind
 from bot.db.models import Delivery, User
 from bot.domain.timezones import load_zone
-from bot.handlers.common import answer, edit_or_send, remove_buttons, sender_ids, services
+from bot.handlers.common import (
+    answer,
+    edit_or_send,
+    invalid_button,
+    remove_buttons,
+    sender_ids,
+    services,
+)
 from bot.reminders import ReminderTapOutcome, skip_reminder, snooze_reminder
 from bot.services.pain import PainLog
 
@@ -75,10 +82,10 @@ async def reminder_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     else:
         tap = await skip_reminder(svc.sessions, user_id, delivery_id)
     if tap.outcome is ReminderTapOutcome.NOT_YOURS:
-        await answer(update, texts.INVALID_BUTTON, alert=True)
+        await invalid_button(update, context)
         return
     if tap.outcome is ReminderTapOutcome.STALE:  # the routine already started: answered
-        await answer(update, texts.INVALID_BUTTON, alert=True)
+        await invalid_button(update, context)
         await remove_buttons(update)
         return
     if tap.outcome is ReminderTapOutcome.ALREADY:

@@ -31,7 +31,15 @@ from bot.domain.pain import RED_FLAG_LEVEL, needs_red_flag_guidance
 from bot.domain.program import Change
 from bot.domain.questions import is_skip, mentions_pain, parse_level
 from bot.domain.routine import Action, Phase, Status
-from bot.handlers.common import Handler, answer, remove_buttons, reply, sender_ids, services
+from bot.handlers.common import (
+    Handler,
+    answer,
+    invalid_button,
+    remove_buttons,
+    reply,
+    sender_ids,
+    services,
+)
 from bot.handlers.program_views import change_lines, offer_lines
 from bot.handlers.routine_media import send_illustrated, swap_illustration
 from bot.handlers.routine_views import (
@@ -238,15 +246,19 @@ async def _start(
     user_id, _ = sender_ids(update)
     svc = services(context)
     if await svc.routines.find(user_id, routine_id) is None:  # forged, or deleted since
-        await answer(update, texts.INVALID_BUTTON, alert=True)
+        await invalid_button(update, context)
         return None
     if await svc.preferences.get(user_id) is None:  # buttons never create users
-        await answer(update, texts.FINISH_SETUP_FIRST, alert=True)
+        await answer(update, texts.NO_RECORD, alert=True)
         return None
+    if replace_active:  # "Start over" tapped twice must not abandon the run it just began
+        active = await svc.routines.active(user_id)
+        if active is not None and _shown_below(update, active):
+            return await _under_way(update, active)
     try:
         started = await svc.routines.start(user_id, routine_id, replace_active=replace_active)
     except KeyError:  # deleted between the two reads
-        await answer(update, texts.INVALID_BUTTON, alert=True)
+        await invalid_button(update, context)
         return None
     if started.resting:
         await answer(update)
@@ -255,6 +267,8 @@ async def _start(
     if started.view is None:
         assert started.active is not None
         active = started.active
+        if active.routine.id == routine_id and _shown_below(update, active):
+            return await _under_way(update, active)  # a double tap: the run it began is below
         await answer(update)
         await reply(
             update,
@@ -289,6 +303,22 @@ async def _show_safety(update: Update, svc: Services) -> None:
         await svc.routines.safety_missed(user_id)
 
 
+def _shown_below(update: Update, view: RunView) -> bool:
+    """Whether the run is shown on a message sent after the tapped one: the tap asks for
+    what already happened (the second tap of a double tap on a start or Continue)."""
+    query = update.callback_query
+    tapped = query.message.message_id if query is not None and query.message else None
+    shown_on = view.run.message_id
+    return view.shown and tapped is not None and shown_on is not None and shown_on > tapped
+
+
+async def _under_way(update: Update, view: RunView) -> int:
+    """A short toast, nothing sent: the routine the button asks for is just below."""
+    await answer(update, texts.routine_under_way(view.routine.title))
+    await remove_buttons(update)
+    return IN_ROUTINE
+
+
 def _data(update: Update) -> str:
     assert update.callback_query is not None and update.callback_query.data is not None
     return update.callback_query.data
@@ -315,7 +345,7 @@ async def reminder_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     user_id, _ = sender_ids(update)
     svc = services(context)
     if not await svc.routines.reminder_is_theirs(user_id, delivery_id):
-        await answer(update, texts.INVALID_BUTTON, alert=True)
+        await invalid_button(update, context)
         return None
     routine = await svc.routines.default_of(await svc.preferences.get(user_id))
     return await _start(update, context, routine.id, replace_active=False)
@@ -341,10 +371,12 @@ async def _continue(update: Update, context: ContextTypes.DEFAULT_TYPE, run_id: 
     user_id, _ = sender_ids(update)
     view = await services(context).routines.run_of(user_id, run_id)
     if view is None:  # unknown, or another user's: forged
-        await answer(update, texts.INVALID_BUTTON, alert=True)
+        await invalid_button(update, context)
         return None
     if not view.state.active:
         return await _ended(update, context)
+    if _shown_below(update, view):  # Continue tapped twice: sent once
+        return await _under_way(update, view)
     state, _ = await _show(
         update, context, view, alongside=asyncio.gather(answer(update), remove_buttons(update))
     )
@@ -374,13 +406,16 @@ async def _apply(
     svc = services(context)
     tap = await svc.routines.tap(user_id, run_id, version, action, level)
     if tap.result is TapResult.NOT_YOURS or tap.result is TapResult.INVALID:
-        await answer(update, texts.INVALID_BUTTON, alert=True)
+        await invalid_button(update, context)
         return None
     if tap.result is TapResult.ENDED:
         assert tap.view is not None
-        if action in QUESTION_ACTIONS and version >= tap.view.state.version - 1:
-            # a second tap on the answer that ended it: its summary is already there
-            await answer(update, texts.QUESTION_ANSWERED)
+        last_shown = tap.view.run.shown_version
+        if version >= tap.view.state.version - 1 or version == last_shown:
+            # a second tap on a button of the message that ended it (Stop, It hurts, the
+            # last Done, Rest today, an answer): its ending is there, so a toast, no message
+            ended = texts.QUESTION_ANSWERED if action in QUESTION_ACTIONS else texts.ROUTINE_ENDED
+            await answer(update, ended)
             await remove_buttons(update)
             return ConversationHandler.END
         return await _ended(update, context)

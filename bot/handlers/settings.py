@@ -19,6 +19,7 @@ from bot.handlers.common import (
     Handler,
     answer,
     edit_or_send,
+    invalid_button,
     onboarded_user,
     reply,
     services,
@@ -218,7 +219,7 @@ async def default_routine_chosen(update: Update, context: ContextTypes.DEFAULT_T
     svc = services(context)
     routine = await svc.routines.find(user.id, routine_id)
     if routine is None:  # forged, someone else's, or deleted since
-        await answer(update, texts.INVALID_BUTTON, alert=True)
+        await invalid_button(update, context)
         return
     user = await svc.preferences.set_default_routine(user.id, routine.id)
     await answer(update, f"Default routine: {routine.title}")
