@@ -152,9 +152,9 @@ async def test_a_time_preset_after_delete_confirms_nothing(harness: BotHarness) 
     await harness.tap(user, "Yes, delete everything")
     before = await snapshot(harness)
     # Its buttons were removed when /delete left the question; a second device still
-    # showing them gets "not valid any more".
+    # showing them is told that nothing is kept any more and how to begin again.
     await harness.forge(user, presets, str(eight["callback_data"]))
-    assert last_answer(harness) == texts.INVALID_BUTTON
+    assert last_answer(harness) == texts.NO_RECORD
     assert not any("08:00" in text for text in harness.bot_texts(user)[-2:])
     await harness.send(user, "9:15")  # the question it was waiting for: nothing stored
     assert await snapshot(harness) == before

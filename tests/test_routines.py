@@ -157,6 +157,9 @@ async def test_it_hurts_ends_kindly_and_old_buttons_say_the_routine_ended(
     user = harness.new_user()
     await onboard(harness, user)
     await begin_routine(harness, user, "Quick start")
+    first = last(harness, user)
+    old_done = next(b["callback_data"] for b in first.buttons() if b["text"] == "✅ Done")
+    await harness.tap(user, "Done")
     step = last(harness, user)
     stale_done = next(b["callback_data"] for b in step.buttons() if b["text"] == "✅ Done")
     await harness.tap(user, "It hurts")
@@ -164,7 +167,14 @@ async def test_it_hurts_ends_kindly_and_old_buttons_say_the_routine_ended(
     assert CONTENT.safety.it_hurts.split("\n")[0][:40] in text
     [run] = await runs_of(harness, user)
     assert run.status == "hurt" and run.finished_at is not None
+    # Done on the card "It hurts" was tapped on: the ending is just below, a toast only
+    sent = len(harness.bot_texts(user))
     await harness.forge(user, step.message_id, str(stale_done))
+    answer = harness.server.calls_to("answerCallbackQuery")[-1].params
+    assert answer["text"] == "This routine has ended." and not answer.get("show_alert")
+    assert len(harness.bot_texts(user)) == sent
+    # an older card's button: the routine ended, with a way to start again
+    await harness.forge(user, first.message_id, str(old_done))
     answer = harness.server.calls_to("answerCallbackQuery")[-1].params
     assert answer["text"] == "This routine has ended."
     assert "Start a routine" in last(harness, user).button_labels()[0]
