@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot import callbacks
+from bot import callbacks, texts
 from bot.content import RoutineItem, load_content
 from bot.db.models import MyRoutine, ProgramStretch, RoutineRun, User
 from bot.domain.share_codes import ALPHABET, ShareCodec, SharedRoutine
@@ -212,7 +212,7 @@ async def test_stale_forged_and_double_taps_change_nothing(harness: BotHarness) 
     await harness.send(stranger, "hello")  # the bot answers: a message to press on
     message = harness.server.last_bot_message(stranger.id).message_id
     await harness.forge(stranger, message, callbacks.my_routines("new"))
-    assert "finish setting up first" in last_answer(harness)
+    assert last_answer(harness) == texts.NO_RECORD  # nothing kept: send /start
     assert await rows_of(harness, stranger) == []
 
 
