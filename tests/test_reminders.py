@@ -396,6 +396,11 @@ async def test_no_reminder_after_a_routine_was_done_that_day(harness: BotHarness
     await harness.tap(user, "No thanks")
     while "Done" in " ".join(harness.server.last_bot_message(user.id).button_labels()):
         await harness.tap(user, "Done")
+    # What /settings and /start promise is the reminder that will really come: not today's.
+    await harness.send(user, "/settings")
+    assert "Next reminder: Wed 4 Mar, 18:00" in harness.last_text(user)
+    await harness.send(user, "/start")
+    assert "Next reminder: Wed 4 Mar, 18:00" in harness.last_text(user)
     harness.clock.set(datetime(2026, 3, 3, 23, 0, tzinfo=UTC))  # 18:00 in New York
     report = await harness.dispatch()
     assert report.sent == 0 and report.already_done == 1

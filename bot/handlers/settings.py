@@ -5,7 +5,7 @@ Time and time-zone changes are questions, so they live in the preferences conver
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from html import escape
 
 from telegram import Update
@@ -25,6 +25,7 @@ from bot.handlers.common import (
     services,
 )
 from bot.handlers.program import show_program
+from bot.upcoming import Planned
 
 
 def is_paused(user: User, today: date) -> bool:
@@ -37,34 +38,26 @@ def local_today(user: User, context: ContextTypes.DEFAULT_TYPE) -> date:
     return now.astimezone(load_zone(user.time_zone)).date() if user.time_zone else now.date()
 
 
-def schedule_text(user: User, today: date, snoozed_until: datetime | None) -> str:
-    """What will happen: off, paused (until when), and the next reminder, snooze included.
-
-    `snoozed_until` is a waiting snoozed reminder (UTC); it counts when it comes first.
-    """
+def schedule_text(user: User, today: date, upcoming: Planned | None) -> str:
+    """What will happen: off, paused (until when), and the next reminder that will really be
+    sent (`upcoming`, from `Preferences.next_sent`: a snoozed one, or the first planned one
+    the dispatcher won't skip)."""
     zone = load_zone(user.time_zone) if user.time_zone else None
-    next_at = user.next_due_at
-    snoozed = False
-    if (
-        user.subscribed
-        and snoozed_until is not None
-        and (next_at is None or snoozed_until < next_at)
-    ):
-        next_at, snoozed = snoozed_until, True
+    next_at = None if upcoming is None else upcoming.at
     return texts.schedule_status(
         subscribed=user.subscribed,
         paused_indefinitely=user.paused_indefinitely,
         resume_on=user.paused_until if is_paused(user, today) else None,
         next_local=None if next_at is None or zone is None else next_at.astimezone(zone),
         zone_label=iana_label(user.time_zone) if user.time_zone else "",
-        snoozed=snoozed,
+        snoozed=upcoming is not None and upcoming.snoozed,
     )
 
 
 async def current_schedule(user: User, context: ContextTypes.DEFAULT_TYPE) -> str:
-    """`schedule_text` for the user as stored now (one more query for a waiting snooze)."""
-    snooze = await services(context).preferences.pending_snooze(user.id)
-    return schedule_text(user, local_today(user, context), snooze)
+    """`schedule_text` for the user as stored now."""
+    upcoming = await services(context).preferences.next_sent(user)
+    return schedule_text(user, local_today(user, context), upcoming)
 
 
 def settings_text(user: User, routine_title: str, schedule: str) -> str:

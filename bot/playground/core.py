@@ -13,10 +13,9 @@ import logging
 import secrets
 import socket
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import web
 from telegram.ext import Application
@@ -27,7 +26,7 @@ from bot.config import Settings, load_settings
 from bot.db import deliveries, users
 from bot.db.deliveries import DeliveryKind
 from bot.db.models import User
-from bot.domain.timezones import load_zone
+from bot.domain.timezones import UnknownTimeZone, load_zone
 from bot.handlers.common import application_services
 from bot.playground.clock import PlaygroundClock
 from bot.services.container import Services
@@ -380,10 +379,10 @@ class Playground:
             if stored is not None and stored.time_zone:
                 zone_name = stored.time_zone
             due = await self.next_reminder(user_id)
-        try:
-            zone = ZoneInfo(zone_name)
-        except (ZoneInfoNotFoundError, ValueError):
-            zone, zone_name = ZoneInfo("UTC"), "UTC"
+        try:  # the bot's own reading of a stored zone: IANA names and offsets like UTC+02:00
+            zone = load_zone(zone_name)
+        except UnknownTimeZone:
+            zone, zone_name = UTC, "UTC"
         local = now.astimezone(zone)
         view: dict[str, Any] = {
             "now": now.isoformat(),

@@ -21,6 +21,7 @@ from bot.domain.reminder_plan import (
     weekdays_from_mask,
 )
 from bot.reminders import next_weekly_summary
+from bot.upcoming import Planned, next_sent_reminder
 
 PAUSE_CHOICES = (1, 3, 7)
 
@@ -128,10 +129,15 @@ class Preferences:
             await self._replan(session, user)
         return user
 
-    async def pending_snooze(self, user_id: int) -> datetime | None:
-        """When a snoozed reminder will come again, if one is waiting (UTC)."""
+    async def next_sent(self, user: User) -> Planned | None:
+        """The next daily reminder the dispatcher will really send (a snoozed one included),
+        skipping what it would skip: a day the user already stretched, paused days
+        (`bot.upcoming`); None when none is planned in the next 31 days."""
         async with self._reads() as session:
-            return await deliveries.pending_snooze(session, user_id)
+            found = await next_sent_reminder(
+                session, user, self._clock.now(), horizon=timedelta(days=31)
+            )
+        return found.reminder
 
     async def toggle_weekday(self, user_id: int, weekday: int) -> User:
         """Flip one weekday; the last remaining day can't be switched off (use pause)."""

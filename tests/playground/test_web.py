@@ -55,13 +55,13 @@ async def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterat
         await playground.stop()
 
 
-async def onboard(client: Client, user: int, at: str = "07:30") -> None:
-    """/start, the reminder time ``at``, Berlin, confirmed: a reminder is planned."""
+async def onboard(client: Client, user: int, at: str = "07:30", zone: str = "Berlin") -> None:
+    """/start, the reminder time ``at``, the zone (Berlin), confirmed: a reminder is planned."""
     assert (await client.post(f"/api/users/{user}/text", {"text": "/start"}))[0] == 200
     await client.bot_texts(user, 2)
     await client.post(f"/api/users/{user}/text", {"text": at})
     await client.bot_texts(user, 3)
-    await client.post(f"/api/users/{user}/text", {"text": "Berlin"})
+    await client.post(f"/api/users/{user}/text", {"text": zone})
     loopback = client.playground.loopback
     for _ in range(200):
         confirm = [m for m in loopback.bot_messages(user) if "✅ Yes" in m.button_labels()]
@@ -107,6 +107,19 @@ async def test_next_reminder_needs_a_planned_reminder_then_stops_a_minute_before
     assert timedelta(seconds=50) < due - now <= REMINDER_LEAD
     assert body["clock"]["zone"] == "Europe/Berlin"
     assert body["clock"]["local"].endswith(("07:29:00", "07:29:01", "07:29:02"))
+
+
+async def test_the_clock_panel_reads_a_fixed_offset_zone_as_the_bot_does(
+    client: Client,
+) -> None:
+    user = (await client.get("/api/state"))[1]["user"]
+    await onboard(client, user, zone="UTC+2")
+    before = client.playground.clock.now() + timedelta(hours=2)
+    view = await client.playground.clock_view(user)
+    after = client.playground.clock.now() + timedelta(hours=2)
+    assert view["zone"] != "UTC" and "+02" in view["zone"]
+    shown = view["local"][: len("Mon 30 Nov 2026, 21:03")]
+    assert shown in {t.strftime("%a %d %b %Y, %H:%M") for t in (before, after)}
 
 
 async def test_the_clock_moves_only_forward_by_a_day_or_a_week(client: Client) -> None:
