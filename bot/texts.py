@@ -777,7 +777,9 @@ PROGRAM_RESET_ONE_BUTTON = "↺ {name}"
 PROGRAM_RESET_ALL_BUTTON = "↺ Reset everything"
 PROGRAM_RESET_ALL_ASK = (
     "↺ <b>Reset everything?</b> Every stretch goes back to its starting dose and full "
-    "version; what the program learned is forgotten."
+    "version. Two things stay, to keep you safe: a stretch that hurt this past week keeps "
+    "its easier version until that week is over, and a pause on stepping up after a flare-up "
+    "runs to its end."
 )
 PROGRAM_RESET_ALL_YES = "↺ Yes, reset everything"
 PROGRAM_RESET_ALL_NO = "Keep my program"
