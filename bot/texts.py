@@ -110,6 +110,13 @@ UNKNOWN_TEXT = (
     "reminder, or /help."
 )
 
+# Pain words typed outside a routine ("my back hurts a lot today"): where to turn, never a shrug.
+PAIN_WORDS_HINT = (
+    "🤕 Sorry your back is playing up. /safety lists the warning signs that mean getting "
+    "help today rather than stretching; /pain notes how it feels; /stretch has a gentle "
+    "routine lying down."
+)
+
 KEEP_ONE_DAY = "Keep at least one day. To stop for a while, use Pause."
 
 UNKNOWN_COMMAND = "I don't know that command. /help lists what I can do."

@@ -149,5 +149,5 @@ _PAIN_RE = re.compile(
 
 
 def mentions_pain(text: str) -> bool:
-    """Whether a message mid-routine talks about pain ("this hurts", "ouch", "sharp pain")."""
+    """Whether a message talks about pain ("this hurts", "ouch", "sharp pain")."""
     return _PAIN_RE.search(_words(text)) is not None

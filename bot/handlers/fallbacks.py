@@ -6,13 +6,15 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot import texts
+from bot.domain.questions import mentions_pain
 from bot.handlers.common import reply, sender_ids, services
 from bot.handlers.routines import show_phase, typed_in_routine
 
 
 async def unknown_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Mid-routine (also after a restart): the step that never arrived, or the routine reads
-    it (a typed pain level, pain words, a hint); before setup: /start; else: the menu."""
+    it (a typed pain level, pain words, a hint); pain words: where to turn; before setup:
+    /start; else: the menu."""
     message = update.effective_message
     assert message is not None and message.text is not None
     user_id, _chat_id = sender_ids(update)
@@ -23,6 +25,9 @@ async def unknown_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             await typed_in_routine(update, context, active, message.text)
         else:  # its current step never arrived: send it now
             await show_phase(update, context, active)
+        return
+    if mentions_pain(message.text):
+        await reply(update, texts.PAIN_WORDS_HINT)
         return
     user = await svc.preferences.get(user_id)
     if user is None or not user.onboarded:
