@@ -9,8 +9,6 @@ test that is about one engine only.
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +20,7 @@ from loopback import LoopbackBotAPI
 from tests.harness import databases
 from tests.harness.bot import BotHarness, database_url, make_settings
 from tests.harness.databases import TestDatabases
-from tests.harness.postgres import TemporaryPostgres
+from tests.harness.postgres import TemporaryPostgres, running_postgres
 
 # PTB 22 warns that RetryAfter.retry_after will become a timedelta; opt in now.
 os.environ.setdefault("PTB_TIMEDELTA", "true")
@@ -93,17 +91,8 @@ async def harness(
 def postgres_server() -> Iterator[TemporaryPostgres]:
     """A real PostgreSQL server, one per session: for the tests that need one, and for every
     test when the suite runs on PostgreSQL (CI requires it)."""
-    if not TemporaryPostgres.available():
-        if os.environ.get("STRETCHBOT_REQUIRE_POSTGRES"):
-            pytest.fail("PostgreSQL binaries (initdb, pg_ctl) not found")
-        pytest.skip("PostgreSQL binaries (initdb, pg_ctl) not found")
-    server = TemporaryPostgres(Path(tempfile.mkdtemp(prefix="stretchbot-pg-")))
-    server.start()
-    try:
+    with running_postgres("stretchbot-pg-") as server:
         yield server
-    finally:
-        server.stop()
-        shutil.rmtree(server.base, ignore_errors=True)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -8,10 +8,7 @@ started again. What users received is counted at the loopback server.
 
 from __future__ import annotations
 
-import os
 import random
-import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +16,7 @@ import pytest
 
 from bench import faults
 from bot.reminders import IN_FLIGHT
-from tests.harness.postgres import TemporaryPostgres
+from tests.harness.postgres import TemporaryPostgres, running_postgres
 
 SMALL = faults.Plan(
     kill_users=120,
@@ -40,17 +37,8 @@ BENCH_SQLITE = pytest.mark.only_db("sqlite", reason="the bench scenario has its 
 @pytest.fixture
 def own_postgres() -> Iterator[TemporaryPostgres]:
     """A PostgreSQL server of the test's own: one test stops and restarts it."""
-    if not TemporaryPostgres.available():
-        if os.environ.get("STRETCHBOT_REQUIRE_POSTGRES"):
-            pytest.fail("PostgreSQL binaries (initdb, pg_ctl) not found")
-        pytest.skip("PostgreSQL binaries (initdb, pg_ctl) not found")
-    server = TemporaryPostgres(Path(tempfile.mkdtemp(prefix="stretchbot-faults-pg-")))
-    server.start()
-    try:
+    with running_postgres("stretchbot-faults-pg-") as server:
         yield server
-    finally:
-        server.stop()
-        shutil.rmtree(server.base, ignore_errors=True)
 
 
 def assert_guarantee(result: faults.Result) -> None:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
 import subprocess
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 SEARCH_PATHS = (
     "/usr/lib/postgresql/17/bin",
@@ -88,3 +93,21 @@ class TemporaryPostgres:
         finally:
             await connection.close()
         return self.url(name)
+
+
+@contextlib.contextmanager
+def running_postgres(prefix: str) -> Iterator[TemporaryPostgres]:
+    """A started TemporaryPostgres in a fresh temporary folder, stopped and removed after.
+    Skips the test when the binaries are missing (fails instead with
+    STRETCHBOT_REQUIRE_POSTGRES set, as CI does)."""
+    if not TemporaryPostgres.available():
+        if os.environ.get("STRETCHBOT_REQUIRE_POSTGRES"):
+            pytest.fail("PostgreSQL binaries (initdb, pg_ctl) not found")
+        pytest.skip("PostgreSQL binaries (initdb, pg_ctl) not found")
+    server = TemporaryPostgres(Path(tempfile.mkdtemp(prefix=prefix)))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(server.base, ignore_errors=True)
