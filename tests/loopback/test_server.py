@@ -740,7 +740,6 @@ async def test_send_animation_and_swap_it_in_place(
         )
 
 
-
 async def test_multipart_body_arriving_in_pieces_is_read_whole(server: LoopbackBotAPI) -> None:
     """An upload whose bytes arrive a few at a time, then in bulk, is read whole.
 
