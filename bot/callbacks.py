@@ -2,7 +2,7 @@
 
 Payloads are short ASCII strings `<namespace>:<fields>` (Telegram allows 64 bytes). Every
 kind has a `parse_*` function that returns None for anything malformed or out of range
-(ids beyond PostgreSQL's int32 columns, impossible times and timestamps), and handlers are
+(ids beyond PostgreSQL's BIGINT columns, impossible times and timestamps), and handlers are
 registered with `matcher(parse_*)` as their pattern, so forged, stale-format or odd data
 never reaches them: it falls through to the catch-all, which answers "That button isn't
 valid any more".
@@ -16,8 +16,11 @@ from datetime import UTC, datetime, time
 from typing import NamedTuple
 
 MAX_CALLBACK_BYTES = 64
-MAX_ID = 2**31 - 1
-"""Row ids are INTEGER (int32) columns on PostgreSQL; larger numbers can't be ours."""
+MAX_ID = 2**63 - 1
+"""Row ids are BIGINT (int64) columns on PostgreSQL (64-bit rowids on SQLite); larger
+numbers can't be ours. Every payload with the largest id still fits in 64 bytes."""
+ID = r"(\d{1,19})"
+"""A row id's digits in a pattern (bounded by `MAX_ID` after matching)."""
 MAX_VERSION = 999_999
 MAX_TIMESTAMP = 253_402_300_799
 """9999-12-31T23:59:59Z, the last instant a `datetime` can hold."""
@@ -145,7 +148,7 @@ def parse_settings_action(data: str) -> str | None:
 
 
 # A routine id in buttons: a shipped routine's id, or a user routine's "u-<row id>".
-ROUTINE_REF = r"([a-z0-9_]{1,40}|u-[1-9][0-9]{0,9})"
+ROUTINE_REF = r"([a-z0-9_]{1,40}|u-[1-9][0-9]{0,18})"
 
 
 def _routine_ref(ref: str) -> str | None:
@@ -198,7 +201,7 @@ def parse_pause_choice(data: str) -> int | None:
 
 
 # Reminder buttons: r:go:<delivery id>, r:snooze:<id>, r:skip:<id>
-REMINDER_PATTERN = re.compile(r"^r:(go|snooze|skip):(\d{1,12})$")
+REMINDER_PATTERN = re.compile(rf"^r:(go|snooze|skip):{ID}$")
 
 
 def reminder_action(action: str, delivery_id: int) -> str:
@@ -272,7 +275,7 @@ ROUTINE_ACTIONS = (
     "gentle",
     "rest",
 )
-ROUTINE_TAP_PATTERN = re.compile(rf"^rt:(\d{{1,12}}):(\d{{1,6}}):({'|'.join(ROUTINE_ACTIONS)})$")
+ROUTINE_TAP_PATTERN = re.compile(rf"^rt:{ID}:(\d{{1,6}}):({'|'.join(ROUTINE_ACTIONS)})$")
 
 
 def routine_tap(run_id: int, version: int, action: str) -> str:
@@ -298,7 +301,7 @@ def parse_routine_tap(data: str) -> RoutineTap | None:
 
 
 # A pain level before or after a routine: rp:<run id>:<version>:<0-10>
-ROUTINE_PAIN_PATTERN = re.compile(r"^rp:(\d{1,12}):(\d{1,6}):(10|[0-9])$")
+ROUTINE_PAIN_PATTERN = re.compile(rf"^rp:{ID}:(\d{{1,6}}):(10|[0-9])$")
 
 
 def routine_pain(run_id: int, version: int, level: int) -> str:
@@ -354,7 +357,7 @@ def parse_pain_level(data: str) -> tuple[int, int] | None:
 
 # Where it hurts, after a /pain reading: pa:<entry id>:<area>, pa:<entry id>:skip
 PAIN_AREA_CHOICES = ("lower_back", "upper_back", "neck", "hips")
-PAIN_AREA_PATTERN = re.compile(rf"^pa:(\d{{1,12}}):({'|'.join(PAIN_AREA_CHOICES)}|skip)$")
+PAIN_AREA_PATTERN = re.compile(rf"^pa:{ID}:({'|'.join(PAIN_AREA_CHOICES)}|skip)$")
 
 
 def pain_area(entry_id: int, area: str | None) -> str:
@@ -417,7 +420,7 @@ def parse_delete_answer(data: str) -> datetime | bool | None:
 
 # "How was it?" at the end of a routine: fb:<run id>:<easy|ok|hard>
 FEEDBACK_CHOICES = ("easy", "ok", "hard")
-FEEDBACK_PATTERN = re.compile(rf"^fb:(\d{{1,12}}):({'|'.join(FEEDBACK_CHOICES)})$")
+FEEDBACK_PATTERN = re.compile(rf"^fb:{ID}:({'|'.join(FEEDBACK_CHOICES)})$")
 
 
 def feedback(run_id: int, choice: str) -> str:
@@ -509,8 +512,8 @@ def parse_my_routines(data: str) -> MyRoutineButton | None:
 # back, chair, gentle, name, save, drop; add:<stretch id>, up:<index>, rm:<index>.
 BUILDER_ACTIONS = ("lib", "back", "chair", "gentle", "name", "save", "drop")
 BUILDER_PATTERN = re.compile(
-    rf"^mb:(\d{{1,12}}):(\d{{1,6}}):(?:({'|'.join(BUILDER_ACTIONS)})"
-    r"|(add):([a-z][a-z0-9_]{0,30})|(up|rm):(\d{1,2}))$"
+    rf"^mb:{ID}:(\d{{1,6}}):(?:({'|'.join(BUILDER_ACTIONS)})"
+    r"|(add):([a-z][a-z0-9_]{0,29})|(up|rm):(\d{1,2}))$"
 )
 
 

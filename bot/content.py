@@ -117,7 +117,9 @@ def _one_line(value: str) -> str:
 
 PlainText = Annotated[str, AfterValidator(_plain_text)]
 Line = Annotated[str, AfterValidator(_plain_text), AfterValidator(_one_line)]
-Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+# At most 30 characters: buttons carry ids (the builder's "add" with a 19-digit row id
+# fills Telegram's 64 bytes of callback data exactly).
+Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,29}$")]
 PositiveInt = Annotated[StrictInt, Field(ge=1)]
 
 

@@ -16,7 +16,7 @@ from tests.harness.bot import BotHarness, onboard
 from tests.harness.snapshot import errors_logged, snapshot
 
 INVALID = texts.INVALID_BUTTON
-INT32_OVER = 2**31  # one more than PostgreSQL's INTEGER holds
+ID_OVER = 2**63  # one more than PostgreSQL's BIGINT (and SQLite's rowid) holds
 
 
 def last_answer(harness: BotHarness) -> str:
@@ -31,13 +31,13 @@ def last_answer(harness: BotHarness) -> str:
     [
         (callbacks.parse_delete_confirm, "del:yes:999999999999"),
         (callbacks.parse_delete_answer, "del:yes:999999999999"),
-        (callbacks.parse_routine_tap, f"rt:{INT32_OVER}:0:done"),
+        (callbacks.parse_routine_tap, f"rt:{ID_OVER}:0:done"),
         (callbacks.parse_routine_tap, "rt:0:0:done"),
-        (callbacks.parse_routine_pain, f"rp:{INT32_OVER}:1:5"),
-        (callbacks.parse_reminder_start, f"r:go:{INT32_OVER}"),
-        (callbacks.parse_reminder_reply, "r:snooze:999999999999"),
+        (callbacks.parse_routine_pain, f"rp:{ID_OVER}:1:5"),
+        (callbacks.parse_reminder_start, f"r:go:{ID_OVER}"),
+        (callbacks.parse_reminder_reply, f"r:snooze:{ID_OVER}"),
         (callbacks.parse_reminder_reply, "r:go:5"),  # Start is the routines' button
-        (callbacks.parse_pain_area, f"pa:{INT32_OVER}:neck"),
+        (callbacks.parse_pain_area, f"pa:{ID_OVER}:neck"),
         (callbacks.parse_time_choice, "t:2599:1"),
         (callbacks.parse_time_choice, "t:0760:1"),
         (callbacks.parse_time_choice, "t:0730:9999999999"),
@@ -55,12 +55,12 @@ def test_parsers_refuse_out_of_range_and_malformed_data(parse: object, data: str
 
 
 def test_parsers_accept_the_largest_valid_values() -> None:
-    assert callbacks.parse_routine_tap(f"rt:{INT32_OVER - 1}:999999:done") == (
-        INT32_OVER - 1,
+    assert callbacks.parse_routine_tap(f"rt:{ID_OVER - 1}:999999:done") == (
+        ID_OVER - 1,
         999999,
         "done",
     )
-    assert callbacks.parse_reminder_start(f"r:go:{INT32_OVER - 1}") == INT32_OVER - 1
+    assert callbacks.parse_reminder_start(f"r:go:{ID_OVER - 1}") == ID_OVER - 1
     assert callbacks.parse_delete_confirm("del:yes:253402300799") == datetime(
         9999, 12, 31, 23, 59, 59, tzinfo=UTC
     )
@@ -73,13 +73,13 @@ def test_parsers_accept_the_largest_valid_values() -> None:
 
 FORGED = [
     "del:yes:999999999999",  # was "ValueError: year is out of range"
-    f"rt:{INT32_OVER}:0:done",  # was "value out of int32 range" on PostgreSQL
-    f"rt:{INT32_OVER}:0:show",
-    f"rp:{INT32_OVER}:0:5",
-    f"r:go:{INT32_OVER}",
-    f"r:snooze:{INT32_OVER}",
-    f"r:skip:{INT32_OVER}",
-    f"pa:{INT32_OVER}:neck",
+    f"rt:{ID_OVER}:0:done",  # was "value out of int32 range" on PostgreSQL (ids were INTEGER)
+    f"rt:{ID_OVER}:0:show",
+    f"rp:{ID_OVER}:0:5",
+    f"r:go:{ID_OVER}",
+    f"r:snooze:{ID_OVER}",
+    f"r:skip:{ID_OVER}",
+    f"pa:{ID_OVER}:neck",
     "pa:999999999999:skip",
     "rt:1:9999999:done",
     "t:2599",
@@ -105,7 +105,7 @@ async def forged_buttons_are_invalid_and_change_nothing(harness: BotHarness) -> 
 async def test_forged_out_of_range_buttons(
     harness: BotHarness, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """int32 ids and datetime-sized timestamps are bounded before SQL sees them: on
+    """64-bit ids and datetime-sized timestamps are bounded before SQL sees them: on
     PostgreSQL an out-of-range integer would be a DataError, on SQLite an OverflowError."""
     await forged_buttons_are_invalid_and_change_nothing(harness)
     assert errors_logged(caplog) == []

@@ -77,7 +77,9 @@ def fits(data: str) -> bool:
 
 NUMBERS = st.one_of(
     st.integers(min_value=-5, max_value=10**13),
-    st.sampled_from([0, 1, 2**31 - 1, 2**31, 2**32, 2**63, 10**12 - 1, 253_402_300_800]),
+    st.sampled_from(
+        [0, 1, 2**31 - 1, 2**31, 2**32, 2**63 - 1, 2**63, 2**64, 10**12 - 1, 253_402_300_800]
+    ),
 )
 WORDS = st.sampled_from(
     [

@@ -204,8 +204,8 @@ async def test_stale_forged_and_double_taps_change_nothing(harness: BotHarness) 
     await harness.forge(other, theirs, callbacks.my_routines("d", f"u-{row.id}"))
     assert (await rows_of(harness, user))[-1].items.count("bridge") == 1
     # Out-of-range ids are not ours at all.
-    await harness.forge(user, builder, "mb:99999999999:0:save")
-    await harness.forge(user, builder, "mr:dy:u-2147483648")
+    await harness.forge(user, builder, f"mb:{2**63}:0:save")  # beyond BIGINT
+    await harness.forge(user, builder, f"mr:dy:u-{2**63}")
     assert last_answer(harness) == INVALID
     # A stranger's taps never create anything.
     stranger = harness.new_user("Cy")

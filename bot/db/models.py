@@ -41,6 +41,13 @@ NAMING_CONVENTION = {
 }
 
 
+ROW_ID = BigInteger().with_variant(Integer(), "sqlite")
+"""Autoincrement row ids and the foreign keys to them: BIGINT on PostgreSQL (a 32-bit
+INTEGER would run out: run_steps takes ~2 million ids a day at a million users), INTEGER on
+SQLite, where an INTEGER PRIMARY KEY is the table's 64-bit rowid already (a BIGINT one would
+not autoincrement)."""
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """Aware UTC datetimes in Python, naive UTC in the database."""
 
@@ -117,7 +124,7 @@ class Delivery(Base):
         Index("ix_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(ROW_ID, primary_key=True)
     user_id: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
@@ -144,7 +151,7 @@ class PausePeriod(Base):
 
     __tablename__ = "pause_periods"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(ROW_ID, primary_key=True)
     user_id: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
@@ -168,7 +175,7 @@ class RoutineRun(Base):
         ),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(ROW_ID, primary_key=True)
     user_id: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
@@ -210,11 +217,11 @@ class RunStep(Base):
     __tablename__ = "run_steps"
     __table_args__ = (UniqueConstraint("run_id", "step_index", name="uq_run_steps_run_step"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(ROW_ID, primary_key=True)
     user_id: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
-    run_id: Mapped[int] = mapped_column(Integer, ForeignKey("routine_runs.id", ondelete="CASCADE"))
+    run_id: Mapped[int] = mapped_column(ROW_ID, ForeignKey("routine_runs.id", ondelete="CASCADE"))
     step_index: Mapped[int] = mapped_column(SmallInteger)
     stretch_id: Mapped[str] = mapped_column(String(64))
     outcome: Mapped[str] = mapped_column(String(8))
@@ -232,7 +239,7 @@ class ProgramStretch(Base):
         UniqueConstraint("user_id", "stretch_id", name="uq_program_stretches_user_stretch"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(ROW_ID, primary_key=True)
     user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
     stretch_id: Mapped[str] = mapped_column(String(64))
     level: Mapped[int] = mapped_column(SmallInteger, default=0)
@@ -266,7 +273,7 @@ class ProgramChange(Base):
 
     __tablename__ = "program_changes"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(ROW_ID, primary_key=True)
     user_id: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
@@ -287,7 +294,7 @@ class MyRoutine(Base):
 
     __tablename__ = "my_routines"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(ROW_ID, primary_key=True)
     user_id: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
@@ -301,7 +308,7 @@ class MyRoutine(Base):
     progress: Mapped[bool] = mapped_column(Boolean, default=True)
     from_link: Mapped[bool] = mapped_column(Boolean, default=False)
     draft: Mapped[bool] = mapped_column(Boolean, default=False)
-    edits: Mapped[int | None] = mapped_column(Integer)
+    edits: Mapped[int | None] = mapped_column(ROW_ID)
     # Bumped on every change; the builder's buttons carry it (stale and double taps).
     version: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -313,7 +320,7 @@ class PainEntry(Base):
 
     __tablename__ = "pain_entries"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(ROW_ID, primary_key=True)
     user_id: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
@@ -322,7 +329,7 @@ class PainEntry(Base):
     context: Mapped[str] = mapped_column(String(16))
     area: Mapped[str | None] = mapped_column(String(16))
     routine_run_id: Mapped[int | None] = mapped_column(
-        Integer, ForeignKey("routine_runs.id", ondelete="CASCADE")
+        ROW_ID, ForeignKey("routine_runs.id", ondelete="CASCADE")
     )
 
 

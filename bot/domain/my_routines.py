@@ -45,8 +45,8 @@ __all__ = [
 MAX_ROUTINES = 10
 MAX_NAME_CHARS = 40
 REF_PREFIX = "u-"
-_REF = re.compile(r"^u-([1-9][0-9]{0,9})$")
-_MAX_ID = 2**31 - 1
+_REF = re.compile(r"^u-([1-9][0-9]{0,18})$")
+_MAX_ID = 2**63 - 1  # BIGINT row ids
 
 
 def ref_of(row_id: int) -> str:
@@ -184,7 +184,7 @@ class UserRoutine(Routine):
     """A user routine as a `Routine`: same steps, durations and checks as a shipped one;
     its id is ``u-<row id>``."""
 
-    id: Annotated[str, Field(pattern=r"^u-[1-9][0-9]{0,9}$")]
+    id: Annotated[str, Field(pattern=r"^u-[1-9][0-9]{0,18}$")]
     #: Doses may grow with the program (a link's prescribed doses only when allowed).
     progress: bool = True
     from_link: bool = False
