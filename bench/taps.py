@@ -23,7 +23,8 @@ import asyncio
 import json
 import statistics
 import sys
-from dataclasses import asdict
+import time
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -195,17 +196,21 @@ class TapServer:
         self.send({"op": "run", "scenario": asdict(scenario)})
         sql = SqlCounter(kinds=False)  # a count costs the bot next to nothing
         statements = 0
+        cpu_from = cpu = 0.0
         while True:
             message = await self._read(self.process)
             if message.get("mark") == "measuring":
                 sql.__enter__()
+                cpu_from = time.process_time()
             elif message.get("mark") == "window-end":
+                cpu = time.process_time() - cpu_from
                 sql.__exit__(None, None, None)
                 statements = sql.statements
             elif "result" in message:
                 run = TapRun(**message["result"])
                 run.system = system
                 run.statements = statements
+                run.cpu_seconds = cpu
                 return run
 
     async def stop(self) -> None:
@@ -279,6 +284,9 @@ def render(runs: list[TapRun], scenarios: list[Scenario], repeats: int) -> str:
                 "p99": statistics.median(r.percentile(0.99) for r in group) * 1000,
                 "api": statistics.median(r.api_calls / r.taps if r.taps else 0 for r in group),
                 "sql": statistics.median(r.statements / r.taps if r.taps else 0 for r in group),
+                "cpu": statistics.median(
+                    r.cpu_seconds * 1000 / r.taps if r.taps else 0 for r in group
+                ),
                 "lost": sum(r.unanswered for r in group),
             }
         for system in cells:
@@ -299,6 +307,7 @@ def render(runs: list[TapRun], scenarios: list[Scenario], repeats: int) -> str:
                     f"{c['p99']:.0f}",
                     f"{c['api']:.2f}",
                     f"{c['sql']:.1f}",
+                    f"{c['cpu']:.2f}",
                     str(int(c["lost"])),
                     ratio,
                 ]
@@ -314,8 +323,54 @@ def render(runs: list[TapRun], scenarios: list[Scenario], repeats: int) -> str:
             "p99 ms",
             "API calls/tap",
             "SQL/tap",
+            "CPU ms/tap",
             "Unanswered",
             "vs floor",
         ],
         rows,
     )
+
+
+def _describe(run: TapRun) -> str:
+    taps = run.taps or 1
+    methods = ", ".join(
+        f"{method} {n / taps:.2f}" for method, n in sorted(run.methods.items(), key=lambda m: -m[1])
+    )
+    return (
+        f"{run.scenario} on the {run.system}: {run.rate:.1f} taps/s, "
+        f"p50 {run.percentile(0.5) * 1000:.0f} ms, p99 {run.percentile(0.99) * 1000:.0f} ms, "
+        f"CPU {run.cpu_seconds * 1000 / taps:.2f} ms/tap, SQL {run.statements / taps:.2f}/tap, "
+        f"API {run.api_calls / taps:.2f}/tap ({methods}), unanswered {run.unanswered}"
+    )
+
+
+async def _main(argv: list[str]) -> None:
+    import argparse
+    import tempfile
+
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.taps",
+        description="One tap scenario, briefly: rate, latency, CPU, SQL and calls per tap "
+        "(by method). For profiling a change; table 4 is `python -m bench --only taps`.",
+    )
+    parser.add_argument("--scenario", choices=["storm", "closed loop", "ordinary"], default="storm")
+    parser.add_argument("--system", choices=list(SYSTEMS), action="append")
+    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--warmup", type=float, default=2.0)
+    parser.add_argument(
+        "--taps", type=int, default=0, help="each user taps exactly this many times (same work)"
+    )
+    parser.add_argument("--users", type=int, default=0, help="instead of the scenario's")
+    args = parser.parse_args(argv)
+    from bench.__main__ import tap_scenarios
+
+    scenario = next(s for s in tap_scenarios(args.seconds, args.warmup) if s.name == args.scenario)
+    scenario = replace(scenario, taps_per_user=args.taps, users=args.users or scenario.users)
+    with tempfile.TemporaryDirectory(prefix="stretchbot-taps-") as workdir:
+        for system in args.system or ["bot"]:
+            run = await _measure_one(scenario, system, scenario.users, Path(workdir), 0)
+            print(_describe(run), flush=True)
+
+
+if __name__ == "__main__":
+    asyncio.run(_main(sys.argv[1:]))

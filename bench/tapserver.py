@@ -28,6 +28,7 @@ import json
 import random
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -40,6 +41,7 @@ FIRST_USER_ID = 200_000_001  # bench.seed.FIRST_USER_ID (not imported: this proc
 
 ANSWER_TIMEOUT = 60.0  # a user waits this long for the answer to a tap
 CHANGE_TIMEOUT = 3.0  # and then this long for the chat to change (a stale tap changes nothing)
+LOOK_AGAIN = 0.5  # after a tap, the chat still shows nothing new: look again when it changes
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,10 @@ class Scenario:
     think: tuple[float, float]  # seconds between the bot's answer and the next tap
     seconds: float  # measured time
     warmup: float = 2.0  # seconds of tapping before the measured window
+    #: When set, each user taps exactly this many times and the window is the whole
+    #: run (`seconds` and `warmup` are ignored): the same work on every system and
+    #: version, for comparing CPU and SQL per tap (`python -m bench.taps --taps`).
+    taps_per_user: int = 0
 
 
 @dataclass
@@ -61,6 +67,11 @@ class TapRun:
     api_calls: int = 0
     statements: int = 0
     unanswered: int = 0
+    #: Bot API requests in the window by method (getUpdates left out).
+    methods: dict[str, int] = field(default_factory=dict)
+    #: CPU seconds the bot's process used in the window (user + system, all threads):
+    #: the machine's load stretches wall-clock times but barely changes this.
+    cpu_seconds: float = 0.0
 
     @property
     def rate(self) -> float:
@@ -142,18 +153,22 @@ class Crowd:
 
         return wrapped
 
-    async def walk(self, user_id: int, think: tuple[float, float]) -> None:
+    async def walk(self, user_id: int, think: tuple[float, float], taps_per_user: int = 0) -> None:
         changed = self._changed[user_id]
-        while time.perf_counter() < self.stop_at:
-            message = _latest_with_buttons(self.server, user_id)
-            data = None if message is None else _pick(message)
+        tapped: tuple[int, str] | None = None  # the message and button of the last tap
+        left = taps_per_user or -1
+        while time.perf_counter() < self.stop_at and left != 0:
+            message, data = await self._look(user_id, tapped)
             changed.clear()
             answered = None
             query_id = ""
             if message is None or data is None:
                 self.server.send_text(user_id, "/stretch")
+                tapped = None
             else:
                 self.server.press_button(user_id, message.message_id, data)
+                tapped = (message.message_id, data)
+                left -= 1
                 query = self.server.last_callback_query()
                 assert query is not None
                 query_id = query.id
@@ -167,6 +182,29 @@ class Crowd:
             thinking = self.random.uniform(*think)
             await asyncio.sleep(min(thinking, max(0.0, self.stop_at - time.perf_counter())))
 
+    async def _look(
+        self, user_id: int, tapped: tuple[int, str] | None
+    ) -> tuple[SimMessage | None, str | None]:
+        """The message and button to tap next. After a tap, as a person would: until the
+        bot's reply has arrived, i.e. something other than the tapped button is there to
+        tap, or the chat stayed the same for `LOOK_AGAIN` (the end of a routine). A chat
+        changes in steps (the tapped message loses its buttons, the next message arrives,
+        the previous tap's message is closed), and a user acting on the first of them
+        would type /stretch into a routine in progress or tap the same button twice."""
+        changed = self._changed[user_id]
+        while True:
+            message = _latest_with_buttons(self.server, user_id)
+            data = None if message is None else _pick(message)
+            if tapped is None or (data is not None and (message_id(message), data) != tapped):
+                return message, data
+            changed.clear()
+            if not await _wait(changed, LOOK_AGAIN):
+                return message, data
+
+
+def message_id(message: SimMessage | None) -> int:
+    return 0 if message is None else message.message_id
+
 
 def _int(value: object) -> int:
     try:
@@ -175,10 +213,13 @@ def _int(value: object) -> int:
         return 0
 
 
-async def _wait(event: asyncio.Event, seconds: float) -> None:
+async def _wait(event: asyncio.Event, seconds: float) -> bool:
+    """Whether the event was set within `seconds`."""
     with contextlib.suppress(TimeoutError):
         async with asyncio.timeout(seconds):
             await event.wait()
+            return True
+    return False
 
 
 async def run_crowd(
@@ -192,16 +233,21 @@ async def run_crowd(
     window starts ("measuring") and ends ("window-end"). Everything but the SQL count
     (which belongs to the bot's process) is filled in."""
     crowd = Crowd(server, ids)
-    warmup = scenario.warmup
+    fixed = scenario.taps_per_user
+    warmup = 0.0 if fixed else scenario.warmup
     began = time.perf_counter()
-    crowd.stop_at = began + warmup + scenario.seconds
-    walkers = [asyncio.ensure_future(crowd.walk(i, scenario.think)) for i in ids]
+    crowd.stop_at = began + (ANSWER_TIMEOUT * fixed if fixed else warmup + scenario.seconds)
+    walkers = [asyncio.ensure_future(crowd.walk(i, scenario.think, fixed)) for i in ids]
     await asyncio.sleep(warmup)
     since = len(calls)
     crowd.measuring = True
     mark("measuring")
     measured_from = time.perf_counter()
-    await asyncio.sleep(scenario.seconds)
+    if fixed:
+        await asyncio.gather(*walkers)
+        await asyncio.sleep(0.5)  # the last taps' closing edits
+    else:
+        await asyncio.sleep(scenario.seconds)
     crowd.measuring = False
     measured_to = time.perf_counter()
     mark("window-end")
@@ -225,7 +271,9 @@ async def run_crowd(
         for call, at in zip(calls[since:], calls.arrived[since:], strict=True)
         if call.method == "answerCallbackQuery" and measured_from <= at < measured_to
     )
-    run.api_calls = sum(1 for c in calls[since:until] if c.method != "getUpdates")
+    methods = Counter(c.method for c in calls[since:until] if c.method != "getUpdates")
+    run.api_calls = sum(methods.values())
+    run.methods = dict(methods)
     return run
 
 
