@@ -173,6 +173,7 @@ def build_application(
                 settings.reminder_grace,
                 write_sessions=create_write_session_factory(engine),
                 lease=settings.delivery_lease,
+                retention=settings.delivery_retention,
             ),
             routines=Routines(sessions, clock, content, pain, program, mine),
             pain=pain,

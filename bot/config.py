@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     # How long a claimed reminder stays held without a heartbeat before another process
     # may take it over (or, if its request may be on the wire, record it as uncertain).
     delivery_lease_seconds: float = Field(default=120.0, gt=0)
+    # Finished reminder and summary rows are deleted this many days after their last
+    # attempt (at most once per user, kind and local date needs two local dates; /stats
+    # counts the last 7 days' sends).
+    delivery_retention_days: int = Field(default=14, ge=8, le=3660)
     # Telegram's paid broadcasts: reminders carry allow_paid_broadcast (up to 1000 messages/s
     # for 0.1 Stars each, from the bot's balance) and get a budget of their own.
     allow_paid_broadcast: bool = False
@@ -140,6 +144,10 @@ class Settings(BaseSettings):
     @property
     def delivery_lease(self) -> timedelta:
         return timedelta(seconds=self.delivery_lease_seconds)
+
+    @property
+    def delivery_retention(self) -> timedelta:
+        return timedelta(days=self.delivery_retention_days)
 
     def require_token(self) -> str:
         """The token, or a one-line error that says how to get one."""

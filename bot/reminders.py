@@ -57,6 +57,12 @@ LATE_APOLOGY_AFTER = timedelta(minutes=5)
 RECORD_BACKOFF_MAX_S = 5.0
 # ...and for at most this long once the bot is stopping.
 STOP_FLUSH_S = 20.0
+# Finished rows older than the retention are deleted after a pass's sends, in batches of
+# this many rows (one short write transaction each), at most this many batches a pass;
+# once caught up, again after PRUNE_EVERY.
+PRUNE_BATCH = 500
+PRUNE_BATCHES_PER_PASS = 10
+PRUNE_EVERY = timedelta(hours=1)
 
 T = TypeVar("T")
 
@@ -88,6 +94,7 @@ class DispatchReport:
     taken_over: int = 0  # claims of a stopped or crashed dispatcher picked up after the lease
     fenced_out: int = 0  # rows another dispatcher took over before this one could send them
     apologized: int = 0  # sent late with an apology line
+    pruned: int = 0  # finished rows past the retention deleted
     rate_limited: bool = False
     database_down: bool = False
     sent_user_ids: list[int] = field(default_factory=list)
@@ -238,6 +245,9 @@ class ReminderDispatcher:
         lease: timedelta = CLAIM_LEASE,
         in_flight: int = IN_FLIGHT,
         claim_batch: int | None = None,
+        retention: timedelta | None = None,
+        prune_batch: int = PRUNE_BATCH,
+        prune_batches: int = PRUNE_BATCHES_PER_PASS,
     ) -> None:
         self._sessions = session_factory
         # Read-then-write transactions: BEGIN IMMEDIATE on SQLite.
@@ -255,6 +265,11 @@ class ReminderDispatcher:
         self._held: set[str] = set()  # tokens of claimed or sending rows (lease heartbeats)
         self._keep_going: Callable[[], bool] = lambda: True
         self.outage = OutageLog(clock)
+        # None keeps every row forever.
+        self._retention = retention
+        self._prune_batch = prune_batch
+        self._prune_batches = prune_batches
+        self._next_prune_at: datetime | None = None
 
     @property
     def busy(self) -> bool:
@@ -296,7 +311,40 @@ class ReminderDispatcher:
                 heartbeat.cancel()
                 await asyncio.gather(heartbeat, return_exceptions=True)
                 await self._release_unsent()
+            await self._prune(report)
             return report
+
+    async def _prune(self, report: DispatchReport) -> None:
+        """Delete finished rows whose last attempt is older than the retention, in batches.
+
+        Safe for the at-most-once promise: only the rows of local dates still being planned
+        matter to it (a settings change looks back two local dates, and the planner only
+        creates rows for dates after the last one served), and rows still pending, claimed
+        or sending are never deleted. Runs after the pass's sends, so it never delays one;
+        each batch is one statement in its own short transaction (on SQLite the write lock
+        is held for one batch at a time, others take turns in between).
+        """
+        if self._retention is None or not self._keep_going():
+            return
+        now = self._clock.now()
+        if self._next_prune_at is not None and now < self._next_prune_at:
+            return
+        before = now - self._retention
+        for _ in range(self._prune_batches):
+            try:
+                async with self._sessions() as session, session.begin():
+                    deleted = await deliveries.prune_finished(session, before, self._prune_batch)
+            except Exception as exc:  # the database is away: try again next pass
+                self.outage.failed(exc, "deleting old deliveries")
+                report.database_down = True
+                return
+            report.pruned += deleted
+            if deleted < self._prune_batch:
+                self._next_prune_at = now + PRUNE_EVERY
+                return
+            if not self._keep_going():
+                return
+        # Not caught up (a first run on a long history): the next pass goes on.
 
     def _should_send(self) -> bool:
         if self._paused_until is not None:

@@ -12,6 +12,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     and_,
+    delete,
     func,
     or_,
     select,
@@ -39,6 +40,16 @@ class DeliveryStatus(StrEnum):
     SKIPPED = "skipped"  # the user tapped "Skip today"
     MISSED = "missed"  # the bot was down longer than the grace window
     FAILED = "failed"  # gave up after repeated errors, or the user blocked the bot
+
+
+#: Statuses a row never leaves by itself (a tap may still snooze a sent or uncertain one).
+FINISHED = (
+    DeliveryStatus.SENT,
+    DeliveryStatus.UNCERTAIN,
+    DeliveryStatus.SKIPPED,
+    DeliveryStatus.MISSED,
+    DeliveryStatus.FAILED,
+)
 
 
 def _lease_over(now: datetime, lease: timedelta) -> ColumnElement[bool]:
@@ -335,3 +346,28 @@ async def count_by_status(session: AsyncSession) -> dict[str, int]:
     """How many delivery rows there are in each status (all users)."""
     rows = await session.execute(select(Delivery.status, func.count()).group_by(Delivery.status))
     return {str(status): int(count) for status, count in rows}
+
+
+async def prune_finished(session: AsyncSession, before: datetime, limit: int) -> int:
+    """Delete up to `limit` finished rows whose last attempt (due instant, retry or snooze)
+    came before `before`; returns how many (one statement).
+
+    Rows still pending, claimed or sending are never deleted, however old. The rows are
+    found on the ``(status, next_attempt_at)`` index, so a batch reads about `limit` index
+    entries, not the table. On PostgreSQL rows another transaction holds are skipped
+    (``SKIP LOCKED``: two pruning processes never wait on, or deadlock with, each other).
+    """
+    old = (
+        select(Delivery.id)
+        .where(
+            Delivery.status.in_([s.value for s in FINISHED]),
+            Delivery.next_attempt_at < before,
+        )
+        .limit(limit)
+    )
+    if _dialect(session) == "postgresql":
+        old = old.with_for_update(skip_locked=True)
+    result = await session.execute(
+        delete(Delivery).where(Delivery.id.in_(old)).execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
