@@ -144,7 +144,7 @@ def build_application(
 
     async def post_init(application: Application) -> None:  # type: ignore[type-arg]
         await upgrade(settings.database_url)
-        engine = create_engine(settings.database_url)
+        engine = create_engine(settings.database_url, pool_size=settings.pool_size)
         sessions = create_session_factory(engine)
         content = await asyncio.to_thread(load_content, settings.content_dir)
         zone_finder = await asyncio.to_thread(TimezoneFinder)
@@ -252,7 +252,10 @@ def build_application(
         # One rate budget per token: priority classes over Telegram's limits (ratelimit.py).
         .rate_limiter(rate_limiter)
         # Different users' updates at once, each user's strictly in order (updates.py).
-        .concurrent_updates(update_processor or PerChatUpdateProcessor())
+        # At most as many as the database pool has connections for (config.pool_size).
+        .concurrent_updates(
+            update_processor or PerChatUpdateProcessor(max_concurrent=settings.update_concurrency)
+        )
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()

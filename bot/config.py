@@ -28,6 +28,13 @@ def default_content_dir() -> Path:
     return PACKAGED_CONTENT if PACKAGED_CONTENT.is_dir() else REPO_ROOT / "content"
 
 
+#: Database connections the jobs may hold at once besides the updates being processed: the
+#: dispatcher's sends in flight (a weekly summary reads the pain log while it is rendered,
+#: bot.reminders.IN_FLIGHT = 8), its claim or record transaction, its lease heartbeat, the
+#: wake-up lookup, the broadcast budget's renewal, the hold timers' edits, and room for an
+#: update's follow-up work that outlives it.
+JOB_CONNECTIONS = 16
+DEFAULT_CONCURRENT_UPDATES = 32
 FREE_BROADCAST_LIMIT = 30  # messages/s per token (core.telegram.org/bots/faq)
 PAID_BROADCAST_LIMIT = 1000  # with allow_paid_broadcast (Bot API, sendMessage)
 
@@ -66,6 +73,12 @@ class Settings(BaseSettings):
     # Messages per second the broadcast (reminders, summaries) may use, all processes of the
     # token together; unset: Telegram's ~30, or 1000 with paid broadcasts.
     broadcast_per_second: int | None = Field(default=None, ge=1, le=PAID_BROADCAST_LIMIT)
+    # Updates of different chats processed at once (bot.updates.PerChatUpdateProcessor).
+    max_concurrent_updates: int = Field(default=DEFAULT_CONCURRENT_UPDATES, ge=1, le=1000)
+    # Database connections per process (SQLAlchemy's pool). Unset: one per update processed
+    # at once plus JOB_CONNECTIONS, so no update ever waits for a connection; set lower (a
+    # PostgreSQL with few connections to spare), it bounds the updates processed at once.
+    database_pool_size: int | None = Field(default=None, ge=JOB_CONNECTIONS + 1, le=2000)
     # Webhook mode (bot.webhook): Telegram POSTs updates to WEBHOOK_URL; PTB's server listens
     # on WEBHOOK_LISTEN:WEBHOOK_PORT behind the operator's HTTPS reverse proxy.
     webhook_url: str = ""
@@ -136,6 +149,19 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
         return level
+
+    @property
+    def pool_size(self) -> int:
+        """Connections in the database pool (see `database_pool_size`)."""
+        if self.database_pool_size is not None:
+            return self.database_pool_size
+        return self.max_concurrent_updates + JOB_CONNECTIONS
+
+    @property
+    def update_concurrency(self) -> int:
+        """Updates processed at once: `max_concurrent_updates`, bounded so that the pool
+        has a connection for each of them and the jobs."""
+        return max(1, min(self.max_concurrent_updates, self.pool_size - JOB_CONNECTIONS))
 
     @property
     def reminder_grace(self) -> timedelta:

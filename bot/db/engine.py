@@ -80,12 +80,25 @@ def restrict_sqlite_files(path: Path) -> None:
             os.chmod(file, mode & 0o700)
 
 
-def create_engine(url: str) -> AsyncEngine:
+#: Connections the pool may open beyond its size for a moment (then closes again).
+POOL_OVERFLOW = 10
+
+
+def create_engine(url: str, *, pool_size: int | None = None) -> AsyncEngine:
     """An async engine that never shows SQL parameters in errors; for SQLite every connection
-    gets WAL, a busy timeout, FKs and secure_delete."""
+    gets WAL, a busy timeout, FKs and secure_delete.
+
+    `pool_size`: connections kept (plus `POOL_OVERFLOW` for a moment); unset, SQLAlchemy's
+    default of 5 (+ 10), enough for tools and tests. The bot sizes it from its settings
+    (`Settings.pool_size`: one per update processed at once plus the jobs')."""
     url = normalize_url(url)
     ensure_sqlite_directory(url)
-    engine = create_async_engine(url, pool_pre_ping=not is_sqlite(url), hide_parameters=True)
+    pool: dict[str, int] = {}
+    if pool_size is not None and (not is_sqlite(url) or sqlite_path(url) is not None):
+        pool = {"pool_size": pool_size, "max_overflow": POOL_OVERFLOW}
+    engine = create_async_engine(
+        url, pool_pre_ping=not is_sqlite(url), hide_parameters=True, **pool
+    )
     if is_sqlite(url):
 
         @event.listens_for(engine.sync_engine, "connect")
