@@ -477,7 +477,7 @@ def parse_program(data: str) -> ProgramTap | None:
 
 # /routines: mr:list, mr:new, mr:<v|s|e|d|dy|def>:<routine id> (view, share, edit, delete?,
 # delete!, use for reminders)
-MY_ROUTINE_ACTIONS = ("v", "s", "e", "d", "dy")
+MY_ROUTINE_ACTIONS = ("v", "s", "e", "d", "dy", "def")
 MY_ROUTINES_PATTERN = re.compile(
     rf"^mr:(?:(list|new)|({'|'.join(MY_ROUTINE_ACTIONS)}):{ROUTINE_REF})$"
 )

@@ -299,13 +299,21 @@ def my_routines_list(
     return InlineKeyboardMarkup(rows)
 
 
-def routine_detail(ref: str, *, own: bool) -> InlineKeyboardMarkup:
-    """One routine: start, share; change and delete for the user's own; back to the list."""
+def reminder_button(ref: str, *, reminder: bool) -> InlineKeyboardButton:
+    """A routine card's "⏰ Use for reminders", or "✅ Reminder routine" once it is."""
+    label = texts.REMINDER_ROUTINE_BUTTON if reminder else texts.USE_FOR_REMINDERS_BUTTON
+    return button(label, callbacks.my_routines("def", ref))
+
+
+def routine_detail(ref: str, *, own: bool, reminder: bool = False) -> InlineKeyboardMarkup:
+    """One routine: start, share, use for reminders; change and delete for the user's own;
+    back to the list."""
     rows = [
         [
             button("▶️ Start", callbacks.routine_start(ref)),
             button("🔗 Share", callbacks.my_routines("s", ref)),
-        ]
+        ],
+        [reminder_button(ref, reminder=reminder)],
     ]
     if own:
         rows.append(
@@ -316,6 +324,11 @@ def routine_detail(ref: str, *, own: bool) -> InlineKeyboardMarkup:
         )
     rows.append([button("⬅️ All routines", callbacks.my_routines("list"))])
     return InlineKeyboardMarkup(rows)
+
+
+def routines_way_on() -> InlineKeyboardMarkup:
+    """The end of a /routines flow (deleted, thrown away, not added): the way on."""
+    return InlineKeyboardMarkup([[button("⬅️ All routines", callbacks.my_routines("list"))]])
 
 
 def delete_routine_confirm(ref: str) -> InlineKeyboardMarkup:
@@ -400,11 +413,12 @@ def program_reset_all_confirm() -> InlineKeyboardMarkup:
     )
 
 
-def after_save(ref: str) -> InlineKeyboardMarkup:
+def after_save(ref: str, *, reminder: bool = False) -> InlineKeyboardMarkup:
+    """A routine just saved or added: start it, use it for reminders, the list."""
     return InlineKeyboardMarkup(
         [
             [button("▶️ Start it now", callbacks.routine_start(ref))],
-            [button("⏰ Use for reminders", callbacks.default_routine(ref))],
+            [reminder_button(ref, reminder=reminder)],
             [button("⬅️ All routines", callbacks.my_routines("list"))],
         ]
     )

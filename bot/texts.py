@@ -77,6 +77,10 @@ CANCEL_BUTTON = "✖️ Cancel"
 BACK_BUTTON = "⬅️ Back"
 
 NOTHING_CHANGED = "👍 Okay, nothing changed."
+NOTHING_TO_CANCEL_TOAST = "Already closed"
+TIME_ALREADY_SET = "Reminder time already set: {at} ✅"
+ZONE_ALREADY_SET = "Time zone already set: {zone} ✅"
+ZONE_ALREADY_ASKED = "Type your city or share your location below."
 
 ZONE_CONFIRM_HINT = (
     "Tap <b>✅ Yes</b> if that's your time zone or <b>✏️ No, change it</b> if not, or type "
@@ -865,6 +869,11 @@ ROUTINE_DELETE_YES = "🗑 Yes, delete it"
 ROUTINE_DELETE_NO = "Keep it"
 ROUTINE_DELETED = "🗑 <b>{name}</b> is deleted."
 ROUTINE_GONE = "That routine has been deleted."
+USE_FOR_REMINDERS_BUTTON = "⏰ Use for reminders"
+REMINDER_ROUTINE_BUTTON = "✅ Reminder routine"
+REMINDER_ROUTINE_LINE = "⏰ Your reminders start this routine."
+REMINDER_ROUTINE_SET = "⏰ Reminders will start {name}"
+REMINDER_ROUTINE_ALREADY = "Already your reminder routine ✅"
 ROUTINE_ALREADY_DELETED = "Already deleted"
 SHARE_LINK = (
     "🔗 <b>Link to share</b>, with these doses:\n{link}\n"

@@ -7,11 +7,15 @@ accepted or told exactly which buttons are there; every question has a way out.
 
 from __future__ import annotations
 
+import re
+from collections import deque
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.db.models import Delivery
+from bot import texts
+from bot.db.models import Delivery, MyRoutine
+from loopback.model import SimMessage
 from loopback.server import SimUser
 from tests.harness.bot import BotHarness, onboard
 
@@ -195,3 +199,110 @@ async def test_cancel_is_in_help_and_the_command_menu(harness: BotHarness) -> No
     assert "cancel" in {c["command"] for c in commands}
     await harness.send(user, "/cancel")
     assert "no open question" in harness.last_text(user)
+
+
+# --- every final message of /routines and /settings offers a way on ----------------------
+
+#: Where a crawl follows buttons: /routines (list, cards, builder, share preview) and
+#: /settings (menu, days, pause, routine, program, the time question). Runs (go:, gx:) and
+#: other features' buttons are tapped and checked, not followed.
+FOLLOWED = ("mr:", "mb:", "sh:", "s:", "dr:", "d:", "p:", "pg:", "t:", "q:")
+#: Results that may end without a button: "✖️ Close" closes the settings on purpose.
+ENDS_ON_PURPOSE = {"s:close"}
+
+
+def button_kind(data: str) -> str:
+    """A button's kind: its callback data with ids, versions and sequence numbers left
+    out, every shipped routine as one and every stretch of the library as one."""
+    data = re.sub(r"u-\d+", "own", data)
+    data = re.sub(r"\d+", "#", data)
+    data = re.sub(r"^(mb:#:#:add):.*", r"\1", data)
+    return re.sub(r"^(mr:[a-z]+|go|gx|dr):(?!own$)[a-z_]+$", r"\1:shipped", data)
+
+
+def has_way_on(message: SimMessage) -> bool:
+    return bool(message.button_labels())
+
+
+async def crawl(harness: BotHarness, user: SimUser, command: str) -> list[str]:
+    """Tap every kind of button reachable from `command` once, each reached afresh from the
+    command's message along the shortest path of kinds; returns the kinds whose result (the
+    last message the tap sent, else the tapped message as edited) has no way on: no button,
+    and not an open question that takes a typed answer."""
+    dead: list[str] = []
+    seen: set[str] = set()
+    queue: deque[list[str]] = deque()
+
+    def discover(message: SimMessage, path: list[str]) -> None:
+        for data in message.callback_data():
+            kind = button_kind(data)
+            if kind not in seen:
+                seen.add(kind)
+                queue.append([*path, kind])
+
+    await harness.send(user, command)
+    discover(harness.server.last_bot_message(user.id), [])
+    while queue:
+        path = queue.popleft()
+        await harness.send(user, command)
+        current = harness.server.last_bot_message(user.id)
+        for step, kind in enumerate(path):
+            data = next((d for d in current.callback_data() if button_kind(d) == kind), None)
+            if data is None:  # the state changed on the way (a routine deleted): skip it
+                break
+            before = {m.message_id for m in harness.server.bot_messages(user.id)}
+            await harness.press(user, current.message_id, data)
+            sent = [m for m in harness.server.bot_messages(user.id) if m.message_id not in before]
+            current = sent[-1] if sent else harness.server.message(user.id, current.message_id)
+            if step == len(path) - 1:
+                asked = await harness.services.preferences.question(user.id)
+                typed = asked is not None and asked.message_id == current.message_id
+                if not (typed or has_way_on(current)) and kind not in ENDS_ON_PURPOSE:
+                    dead.append(f"{' → '.join(path)}: {current.text or current.caption}")
+                if kind.startswith(FOLLOWED):
+                    discover(current, path)
+    assert texts.ERROR not in harness.bot_texts(user)
+    return dead
+
+
+async def test_no_dead_ends_in_routines(harness: BotHarness) -> None:
+    user = await seven_am_user(harness)
+    now = harness.clock.now()
+    async with harness.services.sessions() as session, session.begin():
+        for name in ("Desk", "Evening"):  # two, so one is left to reach after a delete
+            session.add(
+                MyRoutine(
+                    user_id=user.id,
+                    name=name,
+                    items='[{"stretch":"chair_twist"}]',
+                    no_floor=False,
+                    gentle=False,
+                    progress=True,
+                    from_link=False,
+                    draft=False,
+                    version=0,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+    dead = await crawl(harness, user, "/routines")
+    assert dead == [], "\n".join(dead)
+    assert {"mr:dy:own", "mb:#:#:drop", "mr:s:own", "mr:def:own", "q:x:#"} <= _tapped(harness, user)
+
+
+async def test_no_dead_ends_in_settings(harness: BotHarness) -> None:
+    user = await seven_am_user(harness)
+    dead = await crawl(harness, user, "/settings")
+    assert dead == [], "\n".join(dead)
+    assert {"s:pause", "p:#", "s:routine", "dr:shipped", "s:program", "t:#:#"} <= _tapped(
+        harness, user
+    )
+
+
+def _tapped(harness: BotHarness, user: SimUser) -> set[str]:
+    """The kinds of button the user pressed."""
+    return {
+        button_kind(str(q.data))
+        for q in harness.server.callback_queries()
+        if q.user.id == user.id and q.data
+    }

@@ -103,3 +103,44 @@ async def test_double_tapping_continue_or_start_over_acts_once(harness: BotHarne
     # a different routine from an old picker still asks, as before
     await harness.tap(user, "Done")
     assert "2 of 5" in harness.last_text(user)
+
+
+def last_two_answers(harness: BotHarness) -> list[tuple[str | None, bool]]:
+    """(text, shown as an alert) of the last two callback answers: a double tap's."""
+    calls = harness.server.calls_to("answerCallbackQuery")[-2:]
+    return [(c.params.get("text"), bool(c.params.get("show_alert"))) for c in calls]
+
+
+async def test_a_double_tap_on_a_question_button_is_answered_quietly(
+    harness: BotHarness,
+) -> None:
+    """The time zone's "✅ Yes", its "No, change it", a time preset and a question's Back,
+    each tapped twice: acted on once; the second answer is a quiet toast saying it's done
+    (an alert is for what the user must read), and the menu the first tap showed keeps
+    its buttons."""
+    user = harness.new_user()
+    await harness.send(user, "/start")
+    await harness.send(user, "7:30")
+    await harness.send(user, "Berlin")
+    await harness.double_tap(user, "No, change it")
+    assert last_two_answers(harness)[1] == (texts.ZONE_ALREADY_ASKED, False)
+    assert sum("Which time zone" in t for t in harness.bot_texts(user)) == 2, "asked once more"
+    await harness.send(user, "Berlin")
+    before = sent(harness, user)
+    await harness.double_tap(user, "Yes")
+    first, second = last_two_answers(harness)
+    assert not first[1] and second == ("Time zone already set: Europe/Berlin ✅", False)
+    assert len(harness.bot_texts(user)[before:]) == 1, "one 'all set'"
+    stored = await harness.services.preferences.get(user.id)
+    assert stored is not None and stored.onboarded and stored.time_zone == "Europe/Berlin"
+    # In /settings: a preset time twice, then Back twice.
+    await harness.send(user, "/settings")
+    await harness.tap(user, "Time")
+    await harness.double_tap(user, "08:00")
+    assert last_two_answers(harness)[1] == ("Reminder time already set: 08:00 ✅", False)
+    assert sum("Reminder time set to" in t for t in harness.bot_texts(user)) == 1
+    await harness.tap(user, "Time")
+    menu = harness.server.last_bot_message(user.id).message_id
+    await harness.double_tap(user, "Back", menu)
+    assert last_two_answers(harness)[1] == (texts.NOTHING_TO_CANCEL_TOAST, False)
+    assert "⏸ Pause" in harness.server.message(user.id, menu).button_labels(), "kept"

@@ -555,8 +555,12 @@ async def test_a_double_tap_keeps_what_the_first_tap_did(harness: BotHarness) ->
     await harness.tap(patient, "Delete")
     confirm = harness.server.last_bot_message(patient.id).message_id
     await harness.double_tap(patient, "Yes, delete it", confirm)
-    assert "is deleted" in (harness.server.message(patient.id, confirm).text or "")
+    deleted = harness.server.message(patient.id, confirm)
+    assert "is deleted" in (deleted.text or "")
+    assert deleted.button_labels() == ["⬅️ All routines"], "never a dead end"
     assert last_answer(harness) == "Already deleted"
+    await harness.tap(patient, "All routines", confirm)
+    assert "You haven't made one of your own yet" in harness.last_text(patient)
     assert await saved_of(harness, patient) == [] and kept.id
 
 
@@ -624,3 +628,40 @@ async def test_deleting_the_reminders_routine_says_what_they_use_instead(
     await harness.tap(user, "Other")
     await harness.tap(user, "Delete")
     assert "reminders use" not in harness.last_text(user)
+
+
+async def test_use_for_reminders_confirms_on_the_card(harness: BotHarness) -> None:
+    """ "⏰ Use for reminders" on a routine's card: a toast, and the card itself says the
+    reminders start it (no settings screen in its place); it stays usable, and a double
+    tap's second answer is a quiet toast."""
+    user = harness.new_user()
+    await onboard(harness, user)
+    await build(harness, user, "Desk", ["chair_twist"])
+    card = harness.message_with_button(user, "Use for reminders")
+    sent = len(harness.server.bot_messages(user.id))
+    await harness.double_tap(user, "Use for reminders", card)
+    assert len(harness.server.bot_messages(user.id)) == sent, "confirmed in place"
+    message = harness.server.message(user.id, card)
+    assert "Desk" in (message.text or "") and "Your reminders start this routine" in (
+        message.text or ""
+    )
+    assert "Your settings" not in (message.text or "")
+    labels = message.button_labels()
+    assert "✅ Reminder routine" in labels and "⬅️ All routines" in labels, labels
+    first, second = [c.params for c in harness.server.calls_to("answerCallbackQuery")[-2:]]
+    assert first.get("text") == "⏰ Reminders will start Desk" and not first.get("show_alert")
+    assert second.get("text") == "Already your reminder routine ✅"
+    assert not second.get("show_alert")
+    [saved] = await saved_of(harness, user)
+    stored = await harness.services.preferences.get(user.id)
+    assert stored is not None and stored.default_routine == f"u-{saved.id}"
+    # The card still works: Start starts it.
+    await harness.tap(user, "Start", card)
+    if "Track your pain?" in harness.last_text(user):
+        await harness.tap(user, "No thanks")
+    assert "1 of 1 · Chair Twist" in (harness.server.last_bot_message(user.id).caption or "")
+    # The list's card of another routine offers it too; the shipped one says it isn't it.
+    await harness.send(user, "/routines")
+    await harness.tap(user, CONTENT.routines["desk"].title)
+    assert "Your reminders start" not in harness.last_text(user)
+    assert "⏰ Use for reminders" in harness.server.last_bot_message(user.id).button_labels()

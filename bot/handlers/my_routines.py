@@ -18,6 +18,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import callbacks, keyboards, texts
 from bot.content import Content, Routine, RoutineStep, describe_dose, describe_duration
+from bot.db.models import User
 from bot.domain.my_routines import (
     MAX_ROUTINES,
     MAX_STRETCHES,
@@ -223,16 +224,17 @@ async def my_routines_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE)
         return
     own = isinstance(routine, UserRoutine)
     if button.action == "v":  # the doses the user will do today, as a run would give them
-        progress = routine.progress if isinstance(routine, UserRoutine) else True
-        today = await svc.program.steps_for(user.id, routine.steps(svc.content), progress=progress)
         await answer(update)
-        await edit_or_send(
-            update,
-            routine_text(routine, svc.content, steps=today),
-            reply_markup=keyboards.routine_detail(routine.id, own=own),
-        )
+        await show_card(update, context, user, routine)
+    elif button.action == "def":  # "⏰ Use for reminders": confirmed on the card itself
+        if (await svc.routines.default_of(user)).id == routine.id:  # a double tap, say
+            await answer(update, texts.REMINDER_ROUTINE_ALREADY)
+            return
+        user = await svc.preferences.set_default_routine(user.id, routine.id)
+        await answer(update, texts.REMINDER_ROUTINE_SET.format(name=routine.title))
+        await show_card(update, context, user, routine)
     elif button.action == "s":
-        await share(update, context, routine)
+        await share(update, context, user, routine)
     elif not own:  # change or delete a shipped routine: no button offers it
         await answer(update, texts.INVALID_BUTTON, alert=True)
     elif button.action == "e":
@@ -256,10 +258,37 @@ async def my_routines_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE)
             await answer(update, texts.ROUTINE_GONE, alert=True)
             return
         await answer(update, "Deleted")
-        await edit_or_send(update, texts.ROUTINE_DELETED.format(name=escape(routine.title)))
+        await edit_or_send(
+            update,
+            texts.ROUTINE_DELETED.format(name=escape(routine.title)),
+            reply_markup=keyboards.routines_way_on(),
+        )
 
 
-async def share(update: Update, context: ContextTypes.DEFAULT_TYPE, routine: Routine) -> None:
+async def show_card(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, user: User, routine: Routine
+) -> None:
+    """A routine's card, edited in: its steps with the doses the user will do today, whether
+    the reminders start it, and its buttons."""
+    svc = services(context)
+    progress = routine.progress if isinstance(routine, UserRoutine) else True
+    today = await svc.program.steps_for(user.id, routine.steps(svc.content), progress=progress)
+    reminder = (await svc.routines.default_of(user)).id == routine.id
+    text = routine_text(routine, svc.content, steps=today)
+    if reminder:
+        text += "\n" + texts.REMINDER_ROUTINE_LINE
+    await edit_or_send(
+        update,
+        text,
+        reply_markup=keyboards.routine_detail(
+            routine.id, own=isinstance(routine, UserRoutine), reminder=reminder
+        ),
+    )
+
+
+async def share(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, user: User, routine: Routine
+) -> None:
     """ "🔗 Share": a t.me deep link whose start parameter holds the routine and its doses."""
     svc = services(context)
     try:
@@ -270,10 +299,13 @@ async def share(update: Update, context: ContextTypes.DEFAULT_TYPE, routine: Rou
     await answer(update, "Here's the link")
     link = f"https://t.me/{context.bot.username}?start={code}"
     # The routine's message gains the link (edited in place: a double tap sends nothing twice).
+    reminder = (await svc.routines.default_of(user)).id == routine.id
     await edit_or_send(
         update,
         routine_text(routine, svc.content) + "\n\n" + texts.SHARE_LINK.format(link=link),
-        reply_markup=keyboards.routine_detail(routine.id, own=isinstance(routine, UserRoutine)),
+        reply_markup=keyboards.routine_detail(
+            routine.id, own=isinstance(routine, UserRoutine), reminder=reminder
+        ),
     )
 
 
@@ -373,7 +405,9 @@ async def builder_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         change = await mine.discard(user.id, draft.id, draft.version)
         if not await _answered_failure(update, context, user.id, draft.id, change):
             await answer(update)
-            await edit_or_send(update, texts.BUILDER_DISCARDED)
+            await edit_or_send(
+                update, texts.BUILDER_DISCARDED, reply_markup=keyboards.routines_way_on()
+            )
         return
     edit = _edit_for(button, svc.content)
     assert edit is not None
@@ -456,6 +490,24 @@ async def name_typed(
     if builder_message.isdigit() and int(builder_message):  # its buttons are behind now
         await asking.strip_buttons(context.bot, chat_id, int(builder_message))
     await show_builder(update, context, change.draft, new_message=True)
+
+
+async def name_question_left(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, question: Question
+) -> None:
+    """ "✖️ Cancel" at the name question (already closed): the question's message becomes
+    the builder again, unchanged, and the older builder message gives up its buttons."""
+    user_id, chat_id = sender_ids(update)
+    draft_part, _, builder_message = question.argument.partition(":")
+    draft = await services(context).mine.draft(
+        user_id, int(draft_part) if draft_part.isdigit() else 0
+    )
+    if draft is None:
+        await edit_or_send(update, texts.BUILDER_GONE, reply_markup=keyboards.routines_way_on())
+        return
+    if builder_message.isdigit() and int(builder_message) != question.message_id:
+        await asking.strip_buttons(context.bot, chat_id, int(builder_message))
+    await show_builder(update, context, draft)
 
 
 # --- share links -----------------------------------------------------------------------------
@@ -545,7 +597,7 @@ async def share_answered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if choice == "no":
         await mine.hold_code(user.id, None)
         await answer(update)
-        await edit_or_send(update, texts.SHARE_DECLINED)
+        await edit_or_send(update, texts.SHARE_DECLINED, reply_markup=keyboards.routines_way_on())
         return
     change = await mine.add_shared(user.id, code, progress=choice == "grow")
     if change.outcome is Outcome.FULL:

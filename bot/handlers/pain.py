@@ -97,8 +97,8 @@ async def level_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     except ConsentRequired:
         await answer(update, texts.PAIN_NEEDS_CONSENT, alert=True)
         return
-    if entry_id is None:
-        await answer(update, texts.PAIN_KEYPAD_USED, alert=True)
+    if entry_id is None:  # a double tap's second, or a keypad already used: a quiet toast
+        await answer(update, texts.PAIN_KEYPAD_USED)
         return
     await answer(update, "Logged")
     await _logged(update, context, level, entry_id, edit=True)

@@ -143,6 +143,8 @@ async def time_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     at, seq = parsed
     question = await asking.open_question(update, context, Kind.TIME, seq)
     if question is None or not await asking.close(update, context, question):
+        if await _already_set(update, context, at=at):
+            return
         await asking.stale_button(update, context)
         return
     await answer(update, f"Reminder time: {texts.hhmm(at)}")
@@ -280,6 +282,10 @@ async def zone_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         or question.kind not in (Kind.ZONE_CONFIRM, Kind.ZONE_PICK)
         or (zone_key is not None and not _offered(question, zone_key))
     ):
+        if parsed is not None and await _already_set(
+            update, context, zone=zone_key, asked=question
+        ):
+            return
         await asking.stale_button(update, context)
         return
     if zone_key is None:  # "No, change it"
@@ -288,6 +294,34 @@ async def zone_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await _ask_zone(update, context, in_settings=await _in_settings(update, context))
         return
     await _zone_chosen(update, context, question, zone_key)
+
+
+async def _already_set(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    *,
+    at: time | None = None,
+    zone: str | None = None,
+    asked: Question | None = None,
+) -> bool:
+    """The second tap of a double tap on a time or zone button (or an older copy of it)
+    whose answer is already stored: a quiet toast saying so, nothing changes. False when
+    it isn't (the caller answers the button as stale). A zone question's "No, change it"
+    counts when the zone question it led to is open."""
+    user_id, _ = sender_ids(update)
+    user = await services(context).preferences.get(user_id)
+    if user is None:
+        return False
+    if at is not None and user.reminder_time == at:
+        text = texts.TIME_ALREADY_SET.format(at=texts.hhmm(at))
+    elif zone is not None and user.time_zone == zone:
+        text = texts.ZONE_ALREADY_SET.format(zone=iana_label(zone))
+    elif at is None and zone is None and asked is not None and asked.kind is Kind.ZONE:
+        text = texts.ZONE_ALREADY_ASKED
+    else:
+        return False
+    await answer(update, text)
+    return True
 
 
 def _offered(question: Question, zone_key: str) -> bool:
@@ -359,6 +393,11 @@ async def cancel_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     user_id, _ = sender_ids(update)
     question = await services(context).preferences.question(user_id)
     if (
+        match is not None and question is None and await services(context).preferences.get(user_id)
+    ):  # a double tap's second (or an old question's): nothing is open, quietly said
+        await answer(update, texts.NOTHING_TO_CANCEL_TOAST)
+        return
+    if (
         match is None
         or question is None
         or question.seq != int(match[1])
@@ -367,6 +406,9 @@ async def cancel_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await asking.stale_button(update, context)
         return
     await answer(update)
+    if question.kind is Kind.ROUTINE_NAME:  # back to the routine being built
+        await my_routines.name_question_left(update, context, question)
+        return
     user = await services(context).preferences.get(user_id)
     if user is not None and user.onboarded:
         await show_settings(update, context, user, edit=True)

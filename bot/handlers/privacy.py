@@ -78,8 +78,8 @@ async def delete_answered(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     user_id, _ = sender_ids(update)
     svc = services(context)
     user = await svc.preferences.get(user_id)
-    if user is None:
-        await answer(update, texts.DELETE_NOTHING, alert=True)
+    if user is None:  # a double tap's second: the first erased everything
+        await answer(update, texts.DELETE_NOTHING)
         return
     now = svc.clock.now()
     if asked_at > now + CLOCK_SLACK or asked_at < user.created_at - CLOCK_SLACK:
