@@ -387,20 +387,25 @@ def builder_library(
     return InlineKeyboardMarkup(rows)
 
 
-def share_preview(tag: str, *, have: tuple[str, str] | None = None) -> InlineKeyboardMarkup:
-    """A link's routine: add it (doses kept or growing) or not; when the user already has
-    it, (routine id, name), "Open" it comes first and adding makes a copy."""
-    rows = [
-        [button(texts.SHARE_KEEP_BUTTON, callbacks.share_answer("keep", tag))],
-        [button(texts.SHARE_GROW_BUTTON, callbacks.share_answer("grow", tag))],
-        [button(texts.SHARE_NO_BUTTON, callbacks.share_answer("no", tag))],
-    ]
-    if have is not None:
-        ref, name = have
-        rows.insert(
-            0, [button(texts.SHARE_OPEN_IT.format(name=name), callbacks.my_routines("v", ref))]
-        )
-    return InlineKeyboardMarkup(rows)
+def share_preview(tag: str) -> InlineKeyboardMarkup:
+    """A link's routine: add it (doses kept or growing) or not."""
+    return InlineKeyboardMarkup(
+        [
+            [button(texts.SHARE_KEEP_BUTTON, callbacks.share_answer("keep", tag))],
+            [button(texts.SHARE_GROW_BUTTON, callbacks.share_answer("grow", tag))],
+            [button(texts.SHARE_NO_BUTTON, callbacks.share_answer("no", tag))],
+        ]
+    )
+
+
+def already_have(ref: str, name: str) -> InlineKeyboardMarkup:
+    """A link to a routine the user already has: open theirs, or the list."""
+    return InlineKeyboardMarkup(
+        [
+            [button(texts.SHARE_OPEN_IT.format(name=name), callbacks.my_routines("v", ref))],
+            [button("⬅️ All routines", callbacks.my_routines("list"))],
+        ]
+    )
 
 
 def program_reset_all_confirm() -> InlineKeyboardMarkup:

@@ -895,7 +895,12 @@ SHARE_ADDED = "✅ Added as <b>{name}</b>. It's in /stretch now; /routines lets 
 SHARE_DECLINED = "👍 Not added."
 SHARE_ALREADY_ADDED = "Already added, as {name}"
 SHARE_ALREADY_HAVE = (
-    "📨 You already have this routine (as <b>{name}</b>), so nothing new was added. Open it below."
+    "📨 This routine is already in your routines, as <b>{name}</b>, so nothing new was "
+    "added. Open it below."
+)
+SHARE_ALREADY_HAVE_TOAST = "Already in your routines, as {name}"
+SHARE_NAME_LEFT_OUT = (
+    "<i>Its name didn't fit in the link: whoever adds it can rename it in /routines.</i>"
 )
 SHARE_OPEN_IT = "📋 Open {name}"
 SHARE_AFTER_SETUP = "Now, the routine from the link you opened:"
@@ -912,6 +917,8 @@ SHARE_PROBLEMS = {
     "impossible_dose": "That link asks for a dose no one should do, so I won't add it.",
     "broken_promise": "That routine doesn't keep its own promise (like nothing on the "
     "floor), so I won't add it.",
+    "bad_name": "That link's routine name has characters I can't show safely, so I won't "
+    "add it. Please ask for the link again.",
 }
 RULE_PROBLEMS = {
     "no_stretch": "A routine needs at least one stretch.",

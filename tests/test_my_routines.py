@@ -311,17 +311,17 @@ async def test_a_share_link_round_trips_to_a_new_user(harness: BotHarness) -> No
     await harness.send(patient, "UTC")
     await harness.tap(patient, "Yes")
     preview = harness.last_text(patient)
-    assert "A routine was shared with you" in preview
+    assert "A routine was shared with you" in preview and "Knees and bridge" in preview
     assert "1. Knee to Chest" in preview and "2. Bridge · 8 lifts, hold 3 s each" in preview
     assert "Doses may grow" not in preview and "stay as prescribed" not in preview
     await harness.double_tap(patient, "Add, keep these doses")
     [added] = await saved_of(harness, patient)
-    assert added.from_link and not added.progress and added.name == "Shared routine"
+    assert added.from_link and not added.progress and added.name == "Knees and bridge"
     assert await pending_of(harness, patient) is None
-    assert last_answer(harness) == "Already added, as Shared routine"  # the second tap
+    assert last_answer(harness) == "Already added, as Knees and bridge"  # the second tap
     # Walk it.
     await harness.send(patient, "/stretch")
-    await harness.tap(patient, "Shared routine")
+    await harness.tap(patient, "Knees and bridge")
     if "Track your pain?" in harness.last_text(patient):
         await harness.tap(patient, "No thanks")
     assert "1 of 2 · Knee to Chest" in (harness.server.last_bot_message(patient.id).caption or "")
@@ -340,10 +340,12 @@ async def test_shipped_routines_share_with_their_doses(harness: BotHarness) -> N
     assert "Nothing on the floor" in preview and "Hold 20 s × 2, each side" in preview
     await harness.tap(other, "Add, doses may grow")
     [added] = await saved_of(harness, other)
-    assert added.progress and added.no_floor
-    # The same link again: the second routine gets its own name.
+    assert added.progress and added.no_floor and added.name == CONTENT.routines["desk"].title
+    # The same link again: never a second copy; the one they have, to open.
     await harness.send(other, f"/start {code}")
-    await harness.tap(other, "No thanks")
+    assert "already in your routines" in harness.last_text(other)
+    labels = harness.server.last_bot_message(other.id).button_labels()
+    assert labels == [f"📋 Open {added.name}", "⬅️ All routines"], labels
     assert await pending_of(harness, other) is None
     assert len(await saved_of(harness, other)) == 1
 
@@ -358,7 +360,7 @@ async def test_malformed_and_forged_codes_are_answered_and_store_nothing(
     cases = {
         good[:-3]: "cut off or mistyped",
         good[:-1] + ("A" if good[-1] != "A" else "B"): "cut off or mistyped",
-        "2" + good[1:]: "format I don't know",
+        "3" + good[1:]: "format I don't know",
         "1" + "A" * 70: "holds more than I can read",
         "1!!": "cut off or mistyped",
     }
@@ -415,19 +417,19 @@ async def test_a_links_doses_grow_only_when_the_user_allowed_it(harness: BotHarn
     may grow" gives the grown dose, like the user's own routines."""
     codec = ShareCodec(CONTENT.stretches)
     code = codec.encode(SharedRoutine((CONTENT.routines["quick"].items[0], _bridge())))
-    user = harness.new_user()
-    await onboard(harness, user)
-    async with harness.services.sessions() as session, session.begin():
-        session.add(ProgramStretch(user_id=user.id, stretch_id="bridge", level=2))
+    captions = []
     for choice in ("Add, keep these doses", "Add, doses may grow"):
+        user = harness.new_user()
+        await onboard(harness, user)
+        async with harness.services.sessions() as session, session.begin():
+            session.add(ProgramStretch(user_id=user.id, stretch_id="bridge", level=2))
         await harness.send(user, f"/start {code}")
         await harness.tap(user, choice)
-    kept, grown = await saved_of(harness, user)
-    assert not kept.progress and grown.progress
-    captions = []
-    for name in (kept.name, grown.name):
+        [added] = await saved_of(harness, user)
+        assert added.progress == (choice == "Add, doses may grow")
+        assert added.name == "Shared routine"  # a link without a name: the default
         await harness.send(user, "/stretch")
-        await harness.tap(user, f"{name} ·")
+        await harness.tap(user, f"{added.name} ·")
         if "Track your pain?" in harness.last_text(user):
             await harness.tap(user, "No thanks")
         await harness.tap(user, "Done")
@@ -542,14 +544,14 @@ async def test_a_double_tap_keeps_what_the_first_tap_did(harness: BotHarness) ->
     preview = harness.server.last_bot_message(patient.id).message_id
     await harness.double_tap(patient, "Add, doses may grow", preview)
     added = harness.server.message(patient.id, preview)
-    assert "✅ Added as Shared routine" in (added.text or "")
+    assert "✅ Added as Evening" in (added.text or "")
     assert added.button_labels() == AFTER_SAVE
-    assert last_answer(harness) == "Already added, as Shared routine"
-    # The same link again: no "Shared routine 2", the one they have instead.
+    assert last_answer(harness) == "Already added, as Evening"
+    # The same link again: no "Evening 2", the one they have instead.
     await harness.send(patient, f"/start {code}")
-    assert "You already have this routine (as Shared routine)" in harness.last_text(patient)
+    assert "already in your routines, as Evening" in harness.last_text(patient)
     [kept] = await saved_of(harness, patient)
-    await harness.tap(patient, "Open Shared routine")
+    await harness.tap(patient, "Open Evening")
     assert "1. Bridge" in harness.last_text(patient)
     # "Yes, delete it" twice: deleted once, the second is told so.
     await harness.tap(patient, "Delete")
@@ -665,3 +667,80 @@ async def test_use_for_reminders_confirms_on_the_card(harness: BotHarness) -> No
     await harness.tap(user, CONTENT.routines["desk"].title)
     assert "Your reminders start" not in harness.last_text(user)
     assert "⏰ Use for reminders" in harness.server.last_bot_message(user.id).button_labels()
+
+
+LONGEST = "Gentle morning stretches for my lower ba"  # 40 characters, the most a name has
+
+
+async def test_a_links_name_travels_with_it(harness: BotHarness) -> None:
+    """The name is in the link when it fits 64 characters: the longest name (one stretch),
+    emoji and right-to-left text arrive exactly; a name too long for the link is left out
+    (the sender is told), and the receiver's copy gets the default name."""
+    assert len(LONGEST) == 40
+    physio = harness.new_user("Pat")
+    await onboard(harness, physio)
+    patient = harness.new_user("Kim")
+    await onboard(harness, patient)
+    names = {
+        LONGEST: "bridge",
+        "🧘‍♀️ מתיחות בוקר": "knee_to_chest",
+        "Rücken & Nacken": "chair_twist",
+    }
+    for name, stretch in names.items():
+        await build(harness, physio, name, [stretch])
+        _, code = await share_link(harness, physio, name)
+        assert len(code) <= 64 and code.startswith("2"), (name, code)
+        assert "didn't fit in the link" not in harness.last_text(physio)
+        await harness.send(patient, f"/start {code}")
+        assert name in harness.last_text(patient)
+        await harness.tap(patient, "Add, keep these doses")
+    assert [r.name for r in await saved_of(harness, patient)] == list(names)
+    # Emoji take 4 bytes each: 40 of them never fit, so the link goes without the name.
+    many = harness.new_user("Bo")
+    await onboard(harness, many)
+    await build(harness, many, "🧘" * 40, ["bridge", "cat_cow", "knee_to_chest"])
+    _, code = await share_link(harness, many, "🧘" * 40)
+    assert code.startswith("1") and "didn't fit in the link" in harness.last_text(many)
+    await harness.send(physio, f"/start {code}")
+    await harness.tap(physio, "Add, doses may grow")
+    assert "Shared routine" in [r.name for r in await saved_of(harness, physio)]
+
+
+async def test_a_link_with_a_bad_name_is_refused_and_stores_nothing(harness: BotHarness) -> None:
+    from bot.domain import share_codes
+
+    codec = ShareCodec(CONTENT.stretches)
+    user = harness.new_user()
+    await onboard(harness, user)
+    for data in ("a\u202eb".encode(), b"\xff\xfe", b"<b>hi</b>"):
+        bits = codec._routine_bits(SharedRoutine((_bridge(),)))
+        bits.put(len(data), 6)
+        for byte in data:
+            bits.put(byte, 8)
+        body = "2" + bits.chars()
+        await harness.send(user, f"/start {body}{share_codes._checksum(body)}")
+        assert "characters I can't show safely" in harness.last_text(user)
+        assert await pending_of(harness, user) is None
+    assert await rows_of(harness, user) == []
+
+
+async def test_adding_a_routine_already_there_adds_nothing(harness: BotHarness) -> None:
+    """A preview's "Add" when an identical routine got saved meanwhile (built by hand, or
+    added from another link to it): "already in your routines", with a button to open it;
+    no copy."""
+    codec = ShareCodec(CONTENT.stretches)
+    code = codec.encode(SharedRoutine((_bridge(),), name="Evening"))
+    user = harness.new_user()
+    await onboard(harness, user)
+    await harness.send(user, f"/start {code}")
+    preview = harness.server.last_bot_message(user.id).message_id
+    await build(harness, user, "My bridge", ["bridge"])  # the same stretch and dose
+    await harness.tap(user, "Add, keep these doses", preview)
+    assert last_answer(harness) == "Already in your routines, as My bridge"
+    message = harness.server.message(user.id, preview)
+    assert "already in your routines, as My bridge" in (message.text or "")
+    assert message.button_labels() == ["📋 Open My bridge", "⬅️ All routines"]
+    assert [r.name for r in await saved_of(harness, user)] == ["My bridge"]
+    assert await pending_of(harness, user) is None
+    await harness.tap(user, "Open My bridge", preview)
+    assert "1. Bridge" in harness.last_text(user)

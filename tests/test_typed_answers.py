@@ -89,7 +89,10 @@ async def test_double_tap_on_a_time_preset_changes_it_once(harness: BotHarness) 
     await harness.double_tap(user, "21:00")
     assert (await stored(harness, user)).reminder_time == time(21, 0)
     answers = [c.params.get("text") for c in harness.server.calls_to("answerCallbackQuery")]
-    assert answers[-2:] == ["Reminder time: 21:00", INVALID]
+    # The second tap is told quietly that it's done (a toast, not an alert).
+    assert answers[-2:] == ["Reminder time: 21:00", "Reminder time already set: 21:00 ✅"]
+    last = harness.server.calls_to("answerCallbackQuery")[-1]
+    assert not last.params.get("show_alert")
     confirmations = [
         t for t in harness.bot_texts(user)[sent_before:] if "Reminder time set to 21:00" in t
     ]

@@ -17,7 +17,7 @@ from typing import Annotated
 from pydantic import Field
 
 from bot.content import FLOOR_POSITIONS, ContentError, Routine, RoutineItem, Stretch
-from bot.domain.share_codes import MAX_STRETCHES
+from bot.domain.share_codes import MAX_NAME_CHARS, MAX_STRETCHES
 
 __all__ = [
     "MAX_NAME_CHARS",
@@ -43,7 +43,6 @@ __all__ = [
 
 #: How many routines of their own a user may keep (drafts not counted).
 MAX_ROUTINES = 10
-MAX_NAME_CHARS = 40
 REF_PREFIX = "u-"
 _REF = re.compile(r"^u-([1-9][0-9]{0,18})$")
 _MAX_ID = 2**63 - 1  # BIGINT row ids

@@ -13,6 +13,14 @@ Layout (version 1), a bit string written 6 bits per character after the version 
 - zero padding to a whole character, then one checksum character (the first 6 bits of the
   SHA-256 of everything before it), so a typo or a made-up code is recognised.
 
+Version 2 is version 1 with the routine's name after the last stretch: its length in UTF-8
+bytes (6 bits, 1-63) and the bytes (8 bits each). A name goes into a link only when the
+whole code still fits 64 characters (a one-stretch routine carries a 40-character ASCII
+name; 4-byte emoji take 5⅓ characters each); otherwise the code is version 1 and the
+receiver's copy gets a default name. A name read from a link must be what `clean_name`
+would keep (tidy spaces, no ``<``/``>``, at most `MAX_NAME_CHARS` characters) and hold no
+control or bidirectional-override characters, or the code is refused (BAD_NAME).
+
 Stretch keys are 16 bits of the SHA-256 of the stretch id, so they stay the same when
 stretch files are added, removed or reordered; a collision between two stretches is found
 when the codec is built (at start-up) and names both. At most `MAX_STRETCHES` stretches:
@@ -25,6 +33,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -34,6 +43,9 @@ from pydantic import ValidationError
 from bot.content import ContentError, DoseOverride, Routine, RoutineItem, Stretch, check_routine
 
 VERSION = "1"
+VERSION_NAMED = "2"
+MAX_NAME_CHARS = 40
+"""The longest routine name, in characters (typed or read from a link)."""
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 MAX_CODE_CHARS = 64
 """Telegram's limit for a deep link's start parameter."""
@@ -48,6 +60,10 @@ _COUNT_BITS = 4
 _SETS_BITS = 2
 _HOLD_BITS = 7
 _REPS_BITS = 6
+_NAME_LENGTH_BITS = 6
+#: Bidirectional embeddings, overrides and isolates: they could make a name display as
+#: something else (right-to-left text itself needs none of them).
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _INDEX = {char: value for value, char in enumerate(ALPHABET)}
 
 
@@ -60,6 +76,7 @@ class ShareProblem(StrEnum):
     UNKNOWN_STRETCH = "unknown_stretch"  # a stretch this bot doesn't have
     IMPOSSIBLE_DOSE = "impossible_dose"  # a hold, repetitions or sets out of range
     BROKEN_PROMISE = "broken_promise"  # e.g. a floor stretch in a "no floor" routine
+    BAD_NAME = "bad_name"  # a name that isn't text, too long, or has characters we refuse
 
 
 class ShareError(Exception):
@@ -77,6 +94,23 @@ class SharedRoutine:
     items: tuple[RoutineItem, ...]
     no_floor: bool = False
     gentle: bool = False
+    #: The sender's name for it, when the link has room for it (version 2).
+    name: str | None = None
+
+
+def name_fits_a_link(name: str) -> bool:
+    """Whether a name may travel in a link: already tidy (single spaces, no ends), 1 to
+    `MAX_NAME_CHARS` characters, no ``<``/``>`` (names are shown in HTML), no control
+    or bidirectional-override characters. Emoji (joiners included) and right-to-left
+    scripts are fine."""
+    return (
+        0 < len(name) <= MAX_NAME_CHARS
+        and " ".join(name.split()) == name
+        and not any(
+            char in "<>" or char in _BIDI_CONTROLS or unicodedata.category(char) == "Cc"
+            for char in name
+        )
+    )
 
 
 def stretch_key(stretch_id: str) -> int:
@@ -88,6 +122,11 @@ def stretch_key(stretch_id: str) -> int:
 def looks_like_code(parameter: str) -> bool:
     """Whether a /start parameter is meant as a share code (not e.g. ``from_group``)."""
     return bool(parameter) and parameter[0].isdigit()
+
+
+def carries_name(code: str) -> bool:
+    """Whether a code (made by `ShareCodec.encode`) holds the routine's name."""
+    return code.startswith(VERSION_NAMED)
 
 
 def _checksum(body: str) -> str:
@@ -145,11 +184,33 @@ class ShareCodec:
                 )
 
     def encode(self, routine: SharedRoutine) -> str:
-        """The code of a routine, each stretch with its dose as this routine gives it.
+        """The code of a routine, each stretch with its dose as this routine gives it, and
+        its name when the name may travel (`name_fits_a_link`) and the code still fits
+        `MAX_CODE_CHARS` (see `carries_name`); the version-1 code without it otherwise.
 
         Raises `ShareError` (TOO_LONG, IMPOSSIBLE_DOSE, UNKNOWN_STRETCH) when the routine
         doesn't fit a code.
         """
+        bits = self._routine_bits(routine)
+        plain = _sealed(VERSION, bits)
+        name = routine.name
+        if name is None or not name_fits_a_link(name):
+            return plain
+        data = name.encode()
+        if len(data) >= 1 << _NAME_LENGTH_BITS:
+            return plain
+        bits.put(len(data), _NAME_LENGTH_BITS)
+        for byte in data:
+            bits.put(byte, 8)
+        named = _sealed(VERSION_NAMED, bits)
+        return named if len(named) <= MAX_CODE_CHARS else plain
+
+    def content_code(self, routine: SharedRoutine) -> str:
+        """The code of what a routine does, without its name: two routines are the same
+        routine when these are equal. Raises `ShareError` like `encode`."""
+        return _sealed(VERSION, self._routine_bits(routine))
+
+    def _routine_bits(self, routine: SharedRoutine) -> _Bits:
         if not 1 <= len(routine.items) <= MAX_STRETCHES:
             raise ShareError(ShareProblem.TOO_LONG)
         bits = _Bits()
@@ -177,10 +238,7 @@ class ShareCodec:
                 bits.put(hold, _HOLD_BITS)
             if reps is not None:
                 bits.put(reps, _REPS_BITS)
-        body = VERSION + bits.chars()
-        code = body + _checksum(body)
-        assert len(code) <= MAX_CODE_CHARS  # guaranteed by MAX_STRETCHES (see the module doc)
-        return code
+        return bits
 
     def decode(self, code: str) -> SharedRoutine:
         """The routine a code holds, checked like a shipped routine.
@@ -191,7 +249,7 @@ class ShareCodec:
             raise ShareError(ShareProblem.TOO_LONG)
         if not CODE_PATTERN.match(code) or len(code) < 3:
             raise ShareError(ShareProblem.MALFORMED)
-        if code[0] != VERSION:
+        if code[0] not in (VERSION, VERSION_NAMED):
             raise ShareError(ShareProblem.VERSION)
         body, check = code[:-1], code[-1]
         if _checksum(body) != check:
@@ -202,9 +260,10 @@ class ShareCodec:
         if count > MAX_STRETCHES:
             raise ShareError(ShareProblem.TOO_LONG)
         items = [self._read_item(reader) for _ in range(count)]
+        name = _read_name(reader) if code[0] == VERSION_NAMED else None
         if not reader.only_padding_left():
             raise ShareError(ShareProblem.MALFORMED)
-        shared = SharedRoutine(tuple(items), no_floor=no_floor, gentle=gentle)
+        shared = SharedRoutine(tuple(items), no_floor=no_floor, gentle=gentle, name=name)
         if routine_problem(shared, self._stretches) is not None:
             raise ShareError(ShareProblem.BROKEN_PROMISE)
         return shared
@@ -229,6 +288,29 @@ class ShareCodec:
         except ValidationError as exc:
             raise ShareError(ShareProblem.IMPOSSIBLE_DOSE) from exc
         return RoutineItem(stretch=stretch_id, dose=dose, easier=easier)
+
+
+def _sealed(version: str, bits: _Bits) -> str:
+    """A code: the version, the bits, the checksum."""
+    body = version + bits.chars()
+    code = body + _checksum(body)
+    # Version 1 always fits (MAX_STRETCHES, see the module doc); version 2 is checked.
+    assert version != VERSION or len(code) <= MAX_CODE_CHARS
+    return code
+
+
+def _read_name(reader: _Reader) -> str:
+    length = reader.take(_NAME_LENGTH_BITS)
+    if length == 0:
+        raise ShareError(ShareProblem.BAD_NAME)
+    data = bytes(reader.take(8) for _ in range(length))
+    try:
+        name = data.decode()
+    except UnicodeDecodeError as exc:
+        raise ShareError(ShareProblem.BAD_NAME) from exc
+    if not name_fits_a_link(name):
+        raise ShareError(ShareProblem.BAD_NAME)
+    return name
 
 
 def routine_problem(

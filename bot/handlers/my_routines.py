@@ -34,7 +34,7 @@ from bot.domain.my_routines import (
     row_id_of,
 )
 from bot.domain.questions import Kind, Question
-from bot.domain.share_codes import ShareError, code_tag, looks_like_code
+from bot.domain.share_codes import ShareError, carries_name, looks_like_code
 from bot.handlers import asking
 from bot.handlers.common import (
     Handler,
@@ -298,11 +298,12 @@ async def share(
         return
     await answer(update, "Here's the link")
     link = f"https://t.me/{context.bot.username}?start={code}"
+    note = "" if carries_name(code) else "\n" + texts.SHARE_NAME_LEFT_OUT
     # The routine's message gains the link (edited in place: a double tap sends nothing twice).
     reminder = (await svc.routines.default_of(user)).id == routine.id
     await edit_or_send(
         update,
-        routine_text(routine, svc.content) + "\n\n" + texts.SHARE_LINK.format(link=link),
+        routine_text(routine, svc.content) + "\n\n" + texts.SHARE_LINK.format(link=link) + note,
         reply_markup=keyboards.routine_detail(
             routine.id, own=isinstance(routine, UserRoutine), reminder=reminder
         ),
@@ -557,19 +558,23 @@ async def show_pending(
         return
     if after_setup:
         await reply(update, texts.SHARE_AFTER_SETUP)
-    have = await svc.mine.same_as_link(user_id, code=code)
-    if have is not None:  # opened twice: the one they have first, a copy only if asked
+    have = await svc.mine.same_as_link(user_id, shared=shared)
+    if have is not None:  # opened again: nothing waits, the one they have is offered
+        await svc.mine.hold_code(user_id, None)
         await reply(
             update,
             texts.SHARE_ALREADY_HAVE.format(name=escape(have.title)),
-            reply_markup=keyboards.share_preview(code_tag(code), have=(have.id, have.title)),
+            reply_markup=keyboards.already_have(have.id, have.title),
         )
         return
-    text = routine_text(svc.mine.preview(shared), svc.content, header=texts.SHARED_TITLE)
+    header = texts.SHARED_TITLE
+    if shared.name:
+        header += f"\n<b>{escape(shared.name)}</b>"
+    text = routine_text(svc.mine.preview(shared), svc.content, header=header)
     await reply(
         update,
         f"{text}\n\n{texts.SHARED_PRESCRIBED}",
-        reply_markup=keyboards.share_preview(code_tag(code)),
+        reply_markup=keyboards.share_preview(svc.mine.tag_of(code)),
     )
 
 
@@ -585,7 +590,7 @@ async def share_answered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     mine = services(context).mine
     code = await mine.pending_code(user.id)
-    if code is None or code_tag(code) != tag:  # added or declined already, or another link's
+    if code is None or mine.tag_of(code) != tag:  # added or declined already, another link's
         # Nothing changes, the message included (after a double tap it shows the first
         # tap's result and buttons).
         added = await mine.same_as_link(user.id, tag=tag)
@@ -600,6 +605,15 @@ async def share_answered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await edit_or_send(update, texts.SHARE_DECLINED, reply_markup=keyboards.routines_way_on())
         return
     change = await mine.add_shared(user.id, code, progress=choice == "grow")
+    if change.outcome is Outcome.ALREADY and change.saved is not None:  # never twice
+        have = change.saved
+        await answer(update, texts.SHARE_ALREADY_HAVE_TOAST.format(name=have.title))
+        await edit_or_send(
+            update,
+            texts.SHARE_ALREADY_HAVE.format(name=escape(have.title)),
+            reply_markup=keyboards.already_have(have.id, have.title),
+        )
+        return
     if change.outcome is Outcome.FULL:
         await answer(update, texts.MY_ROUTINES_FULL, alert=True)
         return

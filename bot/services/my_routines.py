@@ -19,6 +19,7 @@ from bot.content import Content, Routine, RoutineItem, Stretch
 from bot.db import my_routines as store
 from bot.db.models import MyRoutine, User
 from bot.domain.my_routines import (
+    MAX_NAME_CHARS,
     MAX_ROUTINES,
     Rule,
     UserRoutine,
@@ -44,6 +45,7 @@ SHARED_NAME = "Shared routine"
 
 class Outcome(StrEnum):
     DONE = "done"
+    ALREADY = "already"  # the user already has this routine (`saved` says which)
     STALE = "stale"  # an older builder message's button, or the second of a double tap
     GONE = "gone"  # no such draft or routine (deleted, saved, or someone else's)
     FULL = "full"  # 10 routines already, or a routine with the most stretches
@@ -107,6 +109,21 @@ def to_routine(row: MyRoutine, stretches: Mapping[str, Stretch]) -> UserRoutine 
         from_link=row.from_link,
         order=1000,
     )
+
+
+def _shared(routine: Routine, name: str | None = None) -> SharedRoutine:
+    return SharedRoutine(routine.items, no_floor=routine.no_floor, gentle=routine.gentle, name=name)
+
+
+def free_name(name: str, taken: set[str]) -> str:
+    """`name`, or `name 2`, `name 3` ... (shortened to stay within `MAX_NAME_CHARS`), the
+    first the user doesn't already use."""
+    candidate, number = name, 2
+    while candidate in taken:
+        suffix = f" {number}"
+        candidate = name[: MAX_NAME_CHARS - len(suffix)].rstrip() + suffix
+        number += 1
+    return candidate
 
 
 DraftEdit = Callable[[Draft], Draft]
@@ -298,34 +315,46 @@ class MyRoutines:
     # --- share links --------------------------------------------------------------------
 
     def code_for(self, routine: Routine) -> str:
-        """The share code of any routine, with its doses. Raises `ShareError`."""
-        return self.codec.encode(
-            SharedRoutine(routine.items, no_floor=routine.no_floor, gentle=routine.gentle)
-        )
+        """The share code of any routine, with its doses and, when it fits, its name.
+        Raises `ShareError`."""
+        return self.codec.encode(_shared(routine, name=routine.title))
 
     def read(self, code: str) -> SharedRoutine:
         """The routine in a code, checked against the content. Raises `ShareError`."""
         return self.codec.decode(code)
 
+    def tag_of(self, code: str) -> str:
+        """The 8 hex digits a link's preview buttons carry: of what the routine does (its
+        name left out), so every link to one routine has the same tag."""
+        try:
+            return code_tag(self.codec.content_code(self.read(code)))
+        except ShareError:
+            return code_tag(code)
+
     async def same_as_link(
-        self, user_id: int, *, code: str | None = None, tag: str | None = None
+        self, user_id: int, *, shared: SharedRoutine | None = None, tag: str | None = None
     ) -> UserRoutine | None:
-        """The user's saved routine a link holds (same stretches, versions, doses and
-        filters), found by the link's code or by its `code_tag`; None if they have none."""
+        """The user's saved routine that does what a link's does (same stretches, versions,
+        doses and filters; names aside), found by the link's routine or by its `tag_of`;
+        None if they have none."""
+        wanted = None if shared is None else self.codec.content_code(shared)
         for routine in await self.saved(user_id):
-            try:
-                own = self.code_for(routine)
-            except ShareError:
-                continue
-            if own == code or (tag is not None and code_tag(own) == tag):
+            own = self._content_code(routine)
+            if own is not None and (own == wanted or (tag is not None and code_tag(own) == tag)):
                 return routine
         return None
+
+    def _content_code(self, routine: Routine) -> str | None:
+        try:
+            return self.codec.content_code(_shared(routine))
+        except ShareError:
+            return None
 
     def preview(self, shared: SharedRoutine) -> UserRoutine:
         """A shared routine as a `Routine` for showing its steps (not stored)."""
         return UserRoutine(
             id="u-1",
-            title=SHARED_NAME,
+            title=shared.name or SHARED_NAME,
             description=LINK_DESCRIPTION,
             items=shared.items,
             no_floor=shared.no_floor,
@@ -349,17 +378,18 @@ class MyRoutines:
         except ShareError:
             return Change(Outcome.GONE)
         now = self._clock.now()
+        wanted = self.codec.content_code(shared)
         async with self._sessions() as session, session.begin():
+            for saved in await store.saved(session, user_id):  # the same routine: never twice
+                have = to_routine(saved, self._content.stretches)
+                if have is not None and self._content_code(have) == wanted:
+                    await store.take_pending_share(session, user_id, code)
+                    return Change(Outcome.ALREADY, saved=have)
             if await store.count_saved(session, user_id) >= MAX_ROUTINES:
                 return Change(Outcome.FULL)
             if not await store.take_pending_share(session, user_id, code):
                 return Change(Outcome.GONE)
-            taken = await store.names(session, user_id)
-            name = SHARED_NAME
-            number = 2
-            while name in taken:
-                name = f"{SHARED_NAME} {number}"
-                number += 1
+            name = free_name(shared.name or SHARED_NAME, await store.names(session, user_id))
             row = MyRoutine(
                 user_id=user_id,
                 name=name,

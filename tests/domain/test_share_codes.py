@@ -4,6 +4,7 @@ start parameter, and codes that can't be read say why."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from bot.content import DoseOverride, RoutineItem, load_content
 from bot.domain.share_codes import (
     MAX_CODE_CHARS,
     MAX_HOLD_SECONDS,
+    MAX_NAME_CHARS,
     MAX_REPS,
     MAX_SETS,
     MAX_STRETCHES,
@@ -21,7 +23,9 @@ from bot.domain.share_codes import (
     SharedRoutine,
     ShareError,
     ShareProblem,
+    carries_name,
     looks_like_code,
+    name_fits_a_link,
     routine_problem,
     stretch_key,
 )
@@ -110,3 +114,79 @@ def test_stretch_keys_depend_on_the_id_only() -> None:
 
 def test_the_group_deep_link_is_not_a_code() -> None:
     assert not looks_like_code("from_group")
+
+
+NAMES = st.text(
+    st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=MAX_NAME_CHARS
+).map(lambda text: " ".join(text.split()))
+
+
+@settings(max_examples=300, deadline=None)
+@given(ROUTINES, NAMES)
+def test_a_name_travels_when_it_fits_and_is_safe(routine: SharedRoutine, name: str) -> None:
+    """Any name: the code is a valid start parameter; it holds the name exactly when the
+    name is safe to show and fits, and otherwise decodes to the same routine unnamed."""
+    code = CODEC.encode(replace(routine, name=name))
+    assert len(code) <= MAX_CODE_CHARS and START_PARAMETER.match(code)
+    decoded = CODEC.decode(code)
+    assert decoded.name == (name if carries_name(code) else None)
+    if carries_name(code):
+        assert name_fits_a_link(name)
+    assert CODEC.content_code(decoded) == CODEC.content_code(routine)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "x" * MAX_NAME_CHARS,  # the longest allowed name
+        "Back 🧘‍♀️ 💪",  # emoji, a zero-width joiner among them
+        "מתיחות בוקר",  # right to left (Hebrew)
+        "تمارين الظهر",  # right to left (Arabic)
+        "Rücken & Nacken",
+    ],
+)
+def test_odd_names_round_trip(name: str) -> None:
+    one = SharedRoutine((RoutineItem(stretch="bridge"),), name=name)
+    code = CODEC.encode(one)
+    assert carries_name(code) and len(code) <= MAX_CODE_CHARS, (name, len(code))
+    assert CODEC.decode(code).name == name
+
+
+def test_a_name_that_does_not_fit_is_left_out() -> None:
+    full = tuple(RoutineItem(stretch="bridge") for _ in range(MAX_STRETCHES))
+    code = CODEC.encode(SharedRoutine(full, name="Evening"))
+    assert not carries_name(code) and CODEC.decode(code).name is None
+    emoji = CODEC.encode(SharedRoutine(full[:1], name="🧘" * MAX_NAME_CHARS))  # 160 bytes
+    assert not carries_name(emoji) and len(emoji) <= MAX_CODE_CHARS
+    # Unsafe names never travel: bidi overrides, control characters, markup, untidy.
+    for bad in ("abc\u202edef", "a\u0007b", "<b>x</b>", " padded", "x" * 41):
+        assert not carries_name(CODEC.encode(SharedRoutine(full[:1], name=bad))), bad
+
+
+def named_code(data: bytes, *, length: int | None = None) -> str:
+    """A version-2 code for one bridge whose name field holds `data` (checksum valid)."""
+    from bot.domain import share_codes
+
+    one = SharedRoutine((RoutineItem(stretch="bridge"),))
+    bits = CODEC._routine_bits(one)
+    bits.put(len(data) if length is None else length, 6)
+    for byte in data:
+        bits.put(byte, 8)
+    body = "2" + bits.chars()
+    return body + share_codes._checksum(body)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"\xff\xfe", "abc\u202edef".encode(), b"a\x07b", b"<b>", b" x", b""],
+)
+def test_a_bad_name_in_a_code_is_refused(data: bytes) -> None:
+    with pytest.raises(ShareError) as error:
+        CODEC.decode(named_code(data))
+    assert error.value.problem is ShareProblem.BAD_NAME
+
+
+def test_a_name_cut_short_is_malformed() -> None:
+    with pytest.raises(ShareError) as error:
+        CODEC.decode(named_code(b"abc", length=9))
+    assert error.value.problem is ShareProblem.MALFORMED
