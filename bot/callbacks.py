@@ -113,9 +113,10 @@ def leaves_the_question(data: str) -> bool:
     """Whether a button starts or changes another flow, so the open question is left: the
     settings menu, reminders and routines. Buttons that answer a question or only show
     something (cautions, warning signs), and forged data, keep it. The builder's "Name it"
-    keeps it too: tapped twice, the name question it opened stays the one open."""
+    and "⏰ Time" (before setup: "Set up daily reminders") keep it too: each asks its own
+    question, which replaces any other, and tapped twice, the one it opened stays open."""
     builder = parse_builder(data)
-    if builder is not None and builder.action == "name":
+    if (builder is not None and builder.action == "name") or data == settings_action("time"):
         return False
     return any(pattern.match(data) for pattern in _OTHER_FLOWS)
 

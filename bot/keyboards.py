@@ -305,9 +305,11 @@ def reminder_button(ref: str, *, reminder: bool) -> InlineKeyboardButton:
     return button(label, callbacks.my_routines("def", ref))
 
 
-def routine_detail(ref: str, *, own: bool, reminder: bool = False) -> InlineKeyboardMarkup:
-    """One routine: start, share, use for reminders; change and delete for the user's own;
-    back to the list."""
+def routine_detail(
+    ref: str, *, own: bool, reminder: bool = False, setup: bool = False
+) -> InlineKeyboardMarkup:
+    """One routine: start, share, use for reminders (and set them up, before setup);
+    change and delete for the user's own; back to the list."""
     rows = [
         [
             button("▶️ Start", callbacks.routine_start(ref)),
@@ -315,6 +317,8 @@ def routine_detail(ref: str, *, own: bool, reminder: bool = False) -> InlineKeyb
         ],
         [reminder_button(ref, reminder=reminder)],
     ]
+    if setup:
+        rows.append([setup_button()])
     if own:
         rows.append(
             [
@@ -326,9 +330,19 @@ def routine_detail(ref: str, *, own: bool, reminder: bool = False) -> InlineKeyb
     return InlineKeyboardMarkup(rows)
 
 
-def routines_way_on() -> InlineKeyboardMarkup:
-    """The end of a /routines flow (deleted, thrown away, not added): the way on."""
-    return InlineKeyboardMarkup([[button("⬅️ All routines", callbacks.my_routines("list"))]])
+def routines_way_on(*, setup: bool = False) -> InlineKeyboardMarkup:
+    """The end of a /routines flow (deleted, thrown away, not added): the way on; before
+    reminders are set up, setting them up first."""
+    rows = [[button("⬅️ All routines", callbacks.my_routines("list"))]]
+    if setup:
+        rows.insert(0, [setup_button()])
+    return InlineKeyboardMarkup(rows)
+
+
+def setup_button() -> InlineKeyboardButton:
+    """ "⏰ Set up daily reminders": setup goes on where it stopped (after a shared routine
+    was shown first); in /settings the same data is "⏰ Time"."""
+    return button(texts.SETUP_REMINDERS_BUTTON, callbacks.settings_action("time"))
 
 
 def delete_routine_confirm(ref: str) -> InlineKeyboardMarkup:
@@ -418,15 +432,17 @@ def program_reset_all_confirm() -> InlineKeyboardMarkup:
     )
 
 
-def after_save(ref: str, *, reminder: bool = False) -> InlineKeyboardMarkup:
-    """A routine just saved or added: start it, use it for reminders, the list."""
-    return InlineKeyboardMarkup(
-        [
-            [button("▶️ Start it now", callbacks.routine_start(ref))],
-            [reminder_button(ref, reminder=reminder)],
-            [button("⬅️ All routines", callbacks.my_routines("list"))],
-        ]
-    )
+def after_save(ref: str, *, reminder: bool = False, setup: bool = False) -> InlineKeyboardMarkup:
+    """A routine just saved or added: start it, use it for reminders (and set them up,
+    before setup), the list."""
+    rows = [
+        [button("▶️ Start it now", callbacks.routine_start(ref))],
+        [reminder_button(ref, reminder=reminder)],
+        [button("⬅️ All routines", callbacks.my_routines("list"))],
+    ]
+    if setup:
+        rows.insert(2, [setup_button()])
+    return InlineKeyboardMarkup(rows)
 
 
 def name_question(seq: int) -> InlineKeyboardMarkup:

@@ -904,10 +904,17 @@ SHARE_NAME_LEFT_OUT = (
 )
 SHARE_OPEN_IT = "📋 Open {name}"
 SHARE_AFTER_SETUP = "Now, the routine from the link you opened:"
-SHARE_AFTER_SETUP_NOTE = (
-    "📨 You opened a link with a routine in it. Let's finish setting up your reminder "
-    "first; then I'll show it to you."
+SHARE_FIRST_NOTE = (
+    "📨 Here's the routine from the link you opened. Add it if you like; setting up a "
+    "daily reminder for it comes after."
 )
+SHARE_SETUP_NEXT = (
+    "⏰ Your reminders will start it. Set them up now, or whenever you like with /start."
+)
+SHARE_SETUP_LATER = "You can set up a daily reminder whenever you like."
+SETUP_REMINDERS_BUTTON = "⏰ Set up daily reminders"
+REMINDER_ROUTINE_AFTER_SETUP = "⏰ Your reminders will start this routine once they're set up."
+ANSWER_BELOW = "Answer the question below"
 SHARE_PROBLEMS = {
     "malformed": "That link looks cut off or mistyped, so I can't read a routine from it. "
     "Please ask for the link again.",

@@ -300,25 +300,45 @@ async def test_a_share_link_round_trips_to_a_new_user(harness: BotHarness) -> No
     assert len(harness.server.bot_messages(physio.id)) == sent
     assert code in harness.last_text(physio)
     assert len(code) <= 64 and set(code) <= set(ALPHABET)
-    # A new user opens the link: setup first, then the routine, also across a restart.
+    # A new user opens the link: the safety notes, then the routine (no setup before it).
     patient = harness.new_user("Kim")
     await harness.send(patient, f"/start {code}")
     assert await pending_of(harness, patient) == code
-    assert any("setting up your reminder" in t for t in harness.bot_texts(patient))
-    assert "When should I remind you?" in harness.last_text(patient)
-    await harness.send(patient, "08:00")
-    await harness.restart()
-    await harness.send(patient, "UTC")
-    await harness.tap(patient, "Yes")
+    said = harness.bot_texts(patient)
+    warning = next(i for i, t in enumerate(said) if CONTENT.safety.red_flags.title in t)
+    shared = next(i for i, t in enumerate(said) if "A routine was shared with you" in t)
+    assert CONTENT.safety.disclaimer[:40] in said[0] and warning < shared == len(said) - 1
+    assert not any("When should I remind you?" in t for t in said)
     preview = harness.last_text(patient)
-    assert "A routine was shared with you" in preview and "Knees and bridge" in preview
+    assert "Knees and bridge" in preview
     assert "1. Knee to Chest" in preview and "2. Bridge · 8 lifts, hold 3 s each" in preview
     assert "Doses may grow" not in preview and "stay as prescribed" not in preview
+    # They leave and come back after a restart: nothing lost, the routine again.
+    await harness.restart()
+    await harness.send(patient, "/start")
+    assert "A routine was shared with you" in harness.last_text(patient)
+    assert sum(CONTENT.safety.red_flags.title in t for t in harness.bot_texts(patient)) == 1
     await harness.double_tap(patient, "Add, keep these doses")
     [added] = await saved_of(harness, patient)
     assert added.from_link and not added.progress and added.name == "Knees and bridge"
     assert await pending_of(harness, patient) is None
     assert last_answer(harness) == "Already added, as Knees and bridge"  # the second tap
+    # The routine they came for is the reminders' one; setting them up is offered now.
+    assert "Your reminders will start it" in harness.last_text(patient)
+    stored = await harness.services.preferences.get(patient.id)
+    assert stored is not None and stored.default_routine == f"u-{added.id}"
+    assert not stored.onboarded
+    await harness.double_tap(patient, "Set up daily reminders")
+    assert sum("When should I remind you?" in t for t in harness.bot_texts(patient)) == 1
+    assert last_answer(harness) == "Answer the question below"
+    await harness.send(patient, "08:00")
+    await harness.restart()
+    await harness.send(patient, "UTC")
+    await harness.tap(patient, "Yes")
+    assert "All set" in harness.last_text(patient)
+    stored = await harness.services.preferences.get(patient.id)
+    assert stored is not None and stored.onboarded
+    assert stored.default_routine == f"u-{added.id}"
     # Walk it.
     await harness.send(patient, "/stretch")
     await harness.tap(patient, "Knees and bridge")
@@ -744,3 +764,27 @@ async def test_adding_a_routine_already_there_adds_nothing(harness: BotHarness) 
     assert await pending_of(harness, user) is None
     await harness.tap(user, "Open My bridge", preview)
     assert "1. Bridge" in harness.last_text(user)
+
+
+async def test_a_new_user_who_declines_a_link_goes_on_to_setup(harness: BotHarness) -> None:
+    codec = ShareCodec(CONTENT.stretches)
+    code = codec.encode(SharedRoutine((_bridge(),), name="Evening"))
+    user = harness.new_user()
+    await harness.send(user, f"/start {code}")
+    assert "Evening" in harness.last_text(user)
+    await harness.tap(user, "No thanks")
+    assert "Not added" in harness.last_text(user)
+    labels = harness.server.last_bot_message(user.id).button_labels()
+    assert labels == ["⏰ Set up daily reminders", "⬅️ All routines"], labels
+    assert await pending_of(harness, user) is None and await rows_of(harness, user) == []
+    await harness.tap(user, "Set up daily reminders")
+    assert "When should I remind you?" in harness.last_text(user)
+    # /start later, nothing waiting: setup picks up where it stopped.
+    await harness.send(user, "07:30")
+    await harness.send(user, "/start")
+    assert "Which time zone" in harness.last_text(user)
+    # A bad link for a new user: the clear message, then setup as usual.
+    other = harness.new_user("Bo")
+    await harness.send(other, "/start 1!!")
+    assert any("cut off or mistyped" in t for t in harness.bot_texts(other))
+    assert "When should I remind you?" in harness.last_text(other)

@@ -104,3 +104,13 @@ async def forget_default(session: AsyncSession, user_id: int, ref: str) -> None:
         .values(default_routine=None)
         .execution_options(synchronize_session=False)
     )
+
+
+async def set_default(session: AsyncSession, user_id: int, ref: str) -> None:
+    """Make a routine the reminder's routine."""
+    await session.execute(
+        update(User)
+        .where(User.id == user_id)
+        .values(default_routine=ref)
+        .execution_options(synchronize_session=False)
+    )

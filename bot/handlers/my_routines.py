@@ -276,12 +276,18 @@ async def show_card(
     reminder = (await svc.routines.default_of(user)).id == routine.id
     text = routine_text(routine, svc.content, steps=today)
     if reminder:
-        text += "\n" + texts.REMINDER_ROUTINE_LINE
+        later = not user.onboarded
+        text += "\n" + (
+            texts.REMINDER_ROUTINE_AFTER_SETUP if later else texts.REMINDER_ROUTINE_LINE
+        )
     await edit_or_send(
         update,
         text,
         reply_markup=keyboards.routine_detail(
-            routine.id, own=isinstance(routine, UserRoutine), reminder=reminder
+            routine.id,
+            own=isinstance(routine, UserRoutine),
+            reminder=reminder,
+            setup=not user.onboarded,
         ),
     )
 
@@ -521,43 +527,45 @@ def start_code(args: list[str] | None) -> str | None:
     return args[0]
 
 
-async def link_opened(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, code: str, *, onboarded: bool
-) -> None:
-    """``/start <code>``: a clear message for a code that can't be read (nothing stored);
-    otherwise the code waits with the user, and an onboarded user sees the routine now
-    (a new one right after setup)."""
+async def link_opened(update: Update, context: ContextTypes.DEFAULT_TYPE, code: str) -> bool:
+    """``/start <code>``: a clear message for a code that can't be read (nothing stored,
+    False); otherwise the code waits with the user until the routine is added or declined
+    (True: the caller shows it with `show_pending`)."""
     user_id, _ = sender_ids(update)
     mine = services(context).mine
     try:
         mine.read(code)
     except ShareError as error:
         await reply(update, texts.SHARE_PROBLEMS[error.problem.value])
-        return
+        return False
     await mine.hold_code(user_id, code)
-    if onboarded:
-        await show_pending(update, context)
-    else:
-        await reply(update, texts.SHARE_AFTER_SETUP_NOTE)
+    return True
 
 
 async def show_pending(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, *, after_setup: bool = False
-) -> None:
-    """The routine of the link the user opened, with "Add to my routines", if one waits."""
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    *,
+    after_setup: bool = False,
+    first: bool = False,
+) -> bool:
+    """The routine of the link the user opened, with "Add to my routines", if one waits
+    (True when it was shown). ``first``: a new user's, before the reminder setup."""
     user_id, _ = sender_ids(update)
     svc = services(context)
     code = await svc.mine.pending_code(user_id)
     if code is None:
-        return
+        return False
     try:
         shared = svc.mine.read(code)
     except ShareError as error:  # the content changed since (a stretch removed)
         await svc.mine.hold_code(user_id, None)
         await reply(update, texts.SHARE_PROBLEMS[error.problem.value])
-        return
+        return False
     if after_setup:
         await reply(update, texts.SHARE_AFTER_SETUP)
+    if first:
+        await reply(update, texts.SHARE_FIRST_NOTE)
     have = await svc.mine.same_as_link(user_id, shared=shared)
     if have is not None:  # opened again: nothing waits, the one they have is offered
         await svc.mine.hold_code(user_id, None)
@@ -566,7 +574,7 @@ async def show_pending(
             texts.SHARE_ALREADY_HAVE.format(name=escape(have.title)),
             reply_markup=keyboards.already_have(have.id, have.title),
         )
-        return
+        return True
     header = texts.SHARED_TITLE
     if shared.name:
         header += f"\n<b>{escape(shared.name)}</b>"
@@ -576,6 +584,7 @@ async def show_pending(
         f"{text}\n\n{texts.SHARED_PRESCRIBED}",
         reply_markup=keyboards.share_preview(svc.mine.tag_of(code)),
     )
+    return True
 
 
 async def share_answered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -602,9 +611,16 @@ async def share_answered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if choice == "no":
         await mine.hold_code(user.id, None)
         await answer(update)
-        await edit_or_send(update, texts.SHARE_DECLINED, reply_markup=keyboards.routines_way_on())
+        text = texts.SHARE_DECLINED
+        if not user.onboarded:
+            text += " " + texts.SHARE_SETUP_LATER
+        await edit_or_send(
+            update, text, reply_markup=keyboards.routines_way_on(setup=not user.onboarded)
+        )
         return
-    change = await mine.add_shared(user.id, code, progress=choice == "grow")
+    # Before setup, the routine they came for becomes the reminders' (unless they chose one).
+    remind = not user.onboarded and user.default_routine is None
+    change = await mine.add_shared(user.id, code, progress=choice == "grow", remind=remind)
     if change.outcome is Outcome.ALREADY and change.saved is not None:  # never twice
         have = change.saved
         await answer(update, texts.SHARE_ALREADY_HAVE_TOAST.format(name=have.title))
@@ -622,10 +638,15 @@ async def share_answered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await remove_buttons(update)
         return
     await answer(update, "Added")
+    text = texts.SHARE_ADDED.format(name=escape(change.saved.title))
+    if remind:
+        text += "\n" + texts.SHARE_SETUP_NEXT
     await edit_or_send(
         update,
-        texts.SHARE_ADDED.format(name=escape(change.saved.title)),
-        reply_markup=keyboards.after_save(change.saved.id),
+        text,
+        reply_markup=keyboards.after_save(
+            change.saved.id, reminder=remind, setup=not user.onboarded
+        ),
     )
 
 

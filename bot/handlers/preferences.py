@@ -36,6 +36,7 @@ from bot.handlers.common import (
     Handler,
     answer,
     edit_or_send,
+    known_user,
     onboarded_user,
     remove_buttons,
     reply,
@@ -55,7 +56,8 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user = (await prefs.greet(user_id, chat_id)).user
     code = my_routines.start_code(context.args)  # a share link: t.me/<bot>?start=<code>
     if code is not None and user.onboarded:
-        await my_routines.link_opened(update, context, code, onboarded=True)
+        if await my_routines.link_opened(update, context, code):
+            await my_routines.show_pending(update, context)
         return
     if user.onboarded:
         user = await prefs.subscribe(user_id)
@@ -66,10 +68,12 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             reply_markup=keyboards.resume_reminders() if paused else ReplyKeyboardRemove(),
         )
         return
+    # A new user: what the bot is and the disclaimer, the warning signs (once), then a
+    # shared routine first if they came by a link (reminders are offered after it), else
+    # the reminder setup, picking up where it stopped.
     safety = services(context).content.safety
     await reply(update, texts.welcome(safety))
-    if code is not None:  # shown right after setup
-        await my_routines.link_opened(update, context, code, onboarded=False)
+    linked = code is not None and await my_routines.link_opened(update, context, code)
     if not user.safety_shown and await prefs.safety_shown(user_id):  # once, whatever the way in
         sent = await reply(
             update,
@@ -78,7 +82,19 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
         if sent.message is None:  # lost: shown before the first routine instead
             await prefs.safety_shown(user_id, shown=False)
-    if user.reminder_time is None:
+    shown = (linked or code is None) and await my_routines.show_pending(
+        update, context, first=True
+    )  # a link's routine, or one still waiting from before: reminders come after it
+    if shown:
+        return
+    await continue_setup(update, context, user.reminder_time is None)
+
+
+async def continue_setup(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, time_missing: bool
+) -> None:
+    """Onboarding's next question: the reminder time, or the time zone once it's known."""
+    if time_missing:
         await _ask_time(update, context, in_settings=False)
     else:
         await _ask_zone(update, context, in_settings=False)
@@ -110,11 +126,23 @@ async def _ask_zone(
 
 
 async def settings_time(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Settings → Time: the settings message becomes the question (presets and Back)."""
+    """Settings → Time: the settings message becomes the question (presets and Back).
+    Before setup it is "⏰ Set up daily reminders" (offered after a shared routine was
+    shown first): setup goes on where it stopped, in a new message."""
     assert update.callback_query is not None
-    if await _onboarded(update, context):
+    user = await known_user(update, context)
+    if user is None:
+        return
+    if user.onboarded:
         await answer(update)
         await _ask_time(update, context, in_settings=True)
+        return
+    asked = await services(context).preferences.question(user.id)
+    if asked is not None and asked.kind in (Kind.TIME, *ZONE_QUESTIONS):  # a double tap
+        await answer(update, texts.ANSWER_BELOW)
+        return
+    await answer(update)
+    await continue_setup(update, context, user.reminder_time is None)
 
 
 async def settings_zone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

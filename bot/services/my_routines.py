@@ -371,8 +371,11 @@ class MyRoutines:
             user = await session.get(User, user_id)
         return None if user is None else user.pending_share
 
-    async def add_shared(self, user_id: int, code: str, *, progress: bool) -> Change:
-        """Add the pending link's routine to the user's routines, once."""
+    async def add_shared(
+        self, user_id: int, code: str, *, progress: bool, remind: bool = False
+    ) -> Change:
+        """Add the pending link's routine to the user's routines, once (and, with
+        `remind`, make it the reminders' routine in the same transaction)."""
         try:
             shared = self.read(code)
         except ShareError:
@@ -406,4 +409,6 @@ class MyRoutines:
             )
             session.add(row)
             await session.flush()
+            if remind:
+                await store.set_default(session, user_id, ref_of(row.id))
             return Change(Outcome.DONE, saved=to_routine(row, self._content.stretches))
