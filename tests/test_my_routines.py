@@ -788,3 +788,30 @@ async def test_a_new_user_who_declines_a_link_goes_on_to_setup(harness: BotHarne
     await harness.send(other, "/start 1!!")
     assert any("cut off or mistyped" in t for t in harness.bot_texts(other))
     assert "When should I remind you?" in harness.last_text(other)
+
+
+async def test_cancel_at_the_name_question_goes_back_to_the_builder(harness: BotHarness) -> None:
+    """The name question's "✖️ Cancel" button: the builder again (it used to show
+    /settings), the draft unchanged and still usable; the older builder message gives up
+    its buttons, so one builder is live."""
+    user = harness.new_user()
+    await onboard(harness, user)
+    await harness.send(user, "/routines")
+    await harness.tap(user, "New routine")
+    builder = harness.server.last_bot_message(user.id).message_id
+    await harness.tap(user, "Add a stretch")
+    await harness.tap(user, "Bridge ·")
+    await harness.tap(user, "Done adding")
+    await harness.tap(user, "Name it")
+    question = harness.server.last_bot_message(user.id).message_id
+    await harness.tap(user, "Cancel", question)
+    back = harness.server.message(user.id, question)
+    assert "New routine" in (back.text or "") and "1. Bridge" in (back.text or "")
+    assert "Your settings" not in (back.text or "")
+    assert "💾 Save" in back.button_labels()
+    assert harness.server.message(user.id, builder).button_labels() == []
+    assert await harness.services.preferences.question(user.id) is None
+    await harness.tap(user, "Name it", question)
+    await harness.send(user, "Evening")
+    await harness.tap(user, "Save")
+    assert [r.name for r in await saved_of(harness, user)] == ["Evening"]
