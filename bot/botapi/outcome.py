@@ -28,8 +28,13 @@ records everything else as it is. `classify(exc)` maps the exception a send rais
 
 Exceptions that are not ``TelegramError`` come from rendering the message before the
 request: PTB turns every failure of the HTTP exchange into ``NetworkError``/``TimedOut``
-(``BaseRequest._request_wrapper``), so they are ``NOT_SENT``. PTB wraps httpx errors; the
-httpx type is the ``__cause__``.
+(``BaseRequest._request_wrapper``), so they are ``NOT_SENT``. PTB wraps the HTTP client's
+errors; the client's type is the ``__cause__``. The bot's Bot API calls go through aiohttp
+(`bot.botapi.request.AiohttpRequest`), getUpdates through httpx; the same facts for aiohttp:
+``ClientConnectorError`` and ``ConnectionTimeoutError`` (no connection made) and our own
+``PoolTimeout`` are ``NOT_SENT``; ``SocketTimeoutError`` (no answer in time), a dropped
+connection (``ServerDisconnectedError``, ``ClientOSError``) and any other aiohttp error are
+``UNCERTAIN`` (aiohttp does not tell whether a failed write was complete).
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
+import aiohttp
 import httpx
 from telegram.error import (
     BadRequest,
@@ -52,11 +58,13 @@ from telegram.error import (
     TimedOut,
 )
 
+from bot.botapi.request import PoolTimeout
+
 # Bad Request descriptions that mean the chat no longer exists for this bot.
 GONE_CHAT_ERRORS = ("chat not found", "user not found", "peer_id_invalid", "user is deactivated")
 
-# httpx errors raised before the request was completely written: provably not sent.
-_NOT_WRITTEN: tuple[type[httpx.HTTPError], ...] = (
+# HTTP client errors raised before the request was completely written: provably not sent.
+_NOT_WRITTEN: tuple[type[Exception], ...] = (
     httpx.ConnectError,
     httpx.ConnectTimeout,
     httpx.PoolTimeout,
@@ -64,7 +72,11 @@ _NOT_WRITTEN: tuple[type[httpx.HTTPError], ...] = (
     httpx.WriteError,
     httpx.LocalProtocolError,
     httpx.UnsupportedProtocol,
+    aiohttp.ClientConnectorError,
+    aiohttp.ConnectionTimeoutError,
+    PoolTimeout,
 )
+_TRANSPORT: tuple[type[Exception], ...] = (httpx.HTTPError, aiohttp.ClientError, PoolTimeout)
 
 
 class SendOutcome(StrEnum):
@@ -89,11 +101,11 @@ def _seconds(value: float | timedelta) -> timedelta:
 
 
 def _transport_cause(exc: BaseException) -> BaseException | None:
-    """The httpx exception PTB wrapped (walking the `__cause__` chain), if any."""
+    """The HTTP client's exception PTB wrapped (walking the `__cause__` chain), if any."""
     seen: set[int] = set()
     cause = exc.__cause__
     while cause is not None and id(cause) not in seen:
-        if isinstance(cause, httpx.HTTPError):
+        if isinstance(cause, _TRANSPORT):
             return cause
         seen.add(id(cause))
         cause = cause.__cause__
@@ -127,7 +139,8 @@ def classify(exc: BaseException) -> Classified:
         if cause is None:
             kind = "timeout" if isinstance(exc, TimedOut) else "server error or unknown transport"
             return Classified(SendOutcome.UNCERTAIN, kind)
-        name = f"httpx.{type(cause).__name__}"
+        client = "httpx" if isinstance(cause, httpx.HTTPError) else "aiohttp"
+        name = f"{client}.{type(cause).__name__}"
         if isinstance(cause, _NOT_WRITTEN):
             return Classified(SendOutcome.NOT_SENT, name)
         return Classified(SendOutcome.UNCERTAIN, name)
