@@ -121,7 +121,9 @@ def leaves_the_question(data: str) -> bool:
     return any(pattern.match(data) for pattern in _OTHER_FLOWS)
 
 
-# Settings menu: s:time, s:zone, s:days, s:pause, s:resume, s:weekly, s:menu, s:close
+# Settings menu: s:time, s:zone, s:days, s:pause, s:resume, s:weekly_on / s:weekly_off (the
+# state wanted, so a double tap doesn't switch it back; s:weekly, an older menu's toggle),
+# s:menu, s:close
 SETTINGS_ACTIONS = (
     "time",
     "zone",
@@ -129,6 +131,8 @@ SETTINGS_ACTIONS = (
     "pause",
     "resume",
     "weekly",
+    "weekly_on",
+    "weekly_off",
     "routine",
     "program",
     "menu",
@@ -173,18 +177,25 @@ def parse_default_routine(data: str) -> str | None:
     return _routine_ref(match[1]) if match else None
 
 
-# Weekday toggles: d:0 .. d:6
-WEEKDAY_PATTERN = re.compile(r"^d:([0-6])$")
+# Weekdays: d:<0..6>:<1|0>, the day and the state wanted (on, off), so a double tap
+# doesn't switch it back; d:<0..6> (an older message's toggle) switches it.
+WEEKDAY_PATTERN = re.compile(r"^d:([0-6])(?::([01]))?$")
 
 
-def weekday_toggle(day: int) -> str:
-    return _join("d", day)
+class WeekdayTap(NamedTuple):
+    day: int  # 0 (Monday) .. 6 (Sunday)
+    on: bool | None  # the state wanted; None: switch it (an older message's button)
 
 
-def parse_weekday_toggle(data: str) -> int | None:
-    """0 (Monday) .. 6 (Sunday)."""
+def weekday_toggle(day: int, on: bool) -> str:
+    return _join("d", day, int(on))
+
+
+def parse_weekday_toggle(data: str) -> WeekdayTap | None:
     match = WEEKDAY_PATTERN.match(data)
-    return int(match[1]) if match else None
+    if not match:
+        return None
+    return WeekdayTap(int(match[1]), None if match[2] is None else match[2] == "1")
 
 
 # Pause choices: p:1, p:3, p:7, p:0 (until resumed)

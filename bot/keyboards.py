@@ -82,7 +82,9 @@ def settings_menu(*, subscribed: bool, paused: bool, weekly: bool) -> InlineKeyb
             [button("📅 Days", callbacks.settings_action("days")), pause_row],
             [
                 button("🧘 Routine", callbacks.settings_action("routine")),
-                button(weekly_label, callbacks.settings_action("weekly")),
+                button(
+                    weekly_label, callbacks.settings_action("weekly_off" if weekly else "weekly_on")
+                ),
             ],
             [button("📈 My program", callbacks.settings_action("program"))],
             [button("✖️ Close", callbacks.settings_action("close"))],
@@ -102,7 +104,10 @@ def default_routines(routines: list[tuple[str, str]], current: str) -> InlineKey
 
 def weekdays(selected: frozenset[int]) -> InlineKeyboardMarkup:
     toggles = [
-        button(("✅ " if day in selected else "▫️ ") + name, callbacks.weekday_toggle(day))
+        button(
+            ("✅ " if day in selected else "▫️ ") + name,
+            callbacks.weekday_toggle(day, on=day not in selected),
+        )
         for day, name in enumerate(WEEKDAY_NAMES)
     ]
     return InlineKeyboardMarkup(

@@ -79,6 +79,8 @@ BACK_BUTTON = "⬅️ Back"
 NOTHING_CHANGED = "👍 Okay, nothing changed."
 NOTHING_TO_CANCEL_TOAST = "Already closed"
 TIME_ALREADY_SET = "Reminder time already set: {at} ✅"
+WEEKLY_ALREADY = "Weekly summary already {state}"
+WEEKDAY_ALREADY = "That day is already {state}"
 ZONE_ALREADY_SET = "Time zone already set: {zone} ✅"
 ZONE_ALREADY_ASKED = "Type your city or share your location below."
 

@@ -144,3 +144,31 @@ async def test_a_double_tap_on_a_question_button_is_answered_quietly(
     await harness.double_tap(user, "Back", menu)
     assert last_two_answers(harness)[1] == (texts.NOTHING_TO_CANCEL_TOAST, False)
     assert "⏸ Pause" in harness.server.message(user.id, menu).button_labels(), "kept"
+
+
+async def test_a_double_tap_on_a_settings_switch_switches_it_once(harness: BotHarness) -> None:
+    """ "📊 Weekly summary" and a weekday carry the state wanted: tapped twice, the switch
+    moves once (it used to switch back), and the second tap is told quietly it's done.
+    An older menu's switch (without the state) still switches."""
+    user = harness.new_user()
+    await onboard(harness, user)
+    await harness.send(user, "/settings")
+    menu = harness.server.last_bot_message(user.id).message_id
+    await harness.double_tap(user, "Weekly summary: on", menu)
+    stored = await harness.services.preferences.get(user.id)
+    assert stored is not None and not stored.weekly_summary
+    assert last_two_answers(harness) == [
+        ("Weekly summary off", False),
+        ("Weekly summary already off", False),
+    ]
+    assert "📊 Weekly summary: off" in harness.server.message(user.id, menu).button_labels()
+    await harness.tap(user, "Days", menu)
+    await harness.double_tap(user, "Tue", menu)
+    stored = await harness.services.preferences.get(user.id)
+    assert stored is not None and stored.weekdays_mask == 0b1111101
+    assert last_two_answers(harness)[1] == ("That day is already off", False)
+    assert "▫️ Tue" in harness.server.message(user.id, menu).button_labels()
+    # An older message's toggle data, without the state wanted, still switches the day.
+    await harness.forge(user, menu, "d:1")
+    stored = await harness.services.preferences.get(user.id)
+    assert stored is not None and stored.weekdays_mask == 0b1111111

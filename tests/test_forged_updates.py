@@ -213,7 +213,7 @@ def buttons_of_every_kind(now: datetime) -> list[str]:
         callbacks.settings_action("pause"),
         callbacks.settings_action("resume"),
         callbacks.pause_choice(3),
-        callbacks.weekday_toggle(2),
+        callbacks.weekday_toggle(2, on=False),
         callbacks.default_routine("quick"),
         callbacks.delete_confirm(now),
         callbacks.DELETE_CANCEL,

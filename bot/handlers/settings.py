@@ -146,8 +146,12 @@ async def menu_action(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         user = await prefs.resume(user.id)
         await answer(update, "Reminders resumed" if was_subscribed else "Reminders are on")
         await show_settings(update, context, user, edit=True)
-    elif action == "weekly":
-        user = await prefs.set_weekly_summary(user.id, not user.weekly_summary)
+    elif action.startswith("weekly"):
+        wanted = not user.weekly_summary if action == "weekly" else action == "weekly_on"
+        if wanted == user.weekly_summary:  # a double tap's second: already so, quietly
+            await answer(update, texts.WEEKLY_ALREADY.format(state=texts.on_off(wanted)))
+            return
+        user = await prefs.set_weekly_summary(user.id, wanted)
         await answer(update, f"Weekly summary {'on' if user.weekly_summary else 'off'}")
         await show_settings(update, context, user, edit=True)
     elif action == "close":
@@ -164,9 +168,13 @@ async def weekday_toggled(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     user = await onboarded_user(update, context)
     if user is None:
         return
-    day = callbacks.parse_weekday_toggle(query.data)
-    assert day is not None  # the handler's pattern
+    tap = callbacks.parse_weekday_toggle(query.data)
+    assert tap is not None  # the handler's pattern
+    day = tap.day
     before = weekdays_from_mask(user.weekdays_mask)
+    if tap.on is not None and (day in before) == tap.on:  # a double tap's second, quietly
+        await answer(update, texts.WEEKDAY_ALREADY.format(state=texts.on_off(tap.on)))
+        return
     user = await services(context).preferences.toggle_weekday(user.id, day)
     after = weekdays_from_mask(user.weekdays_mask)
     if before == after:
@@ -231,7 +239,8 @@ async def stop_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 def build_handlers() -> list[CallbackQueryHandler[ContextTypes.DEFAULT_TYPE, None]]:
     return [
         CallbackQueryHandler(
-            menu_action, pattern=r"^s:(days|pause|resume|weekly|routine|program|menu|close)$"
+            menu_action,
+            pattern=r"^s:(days|pause|resume|weekly|weekly_on|weekly_off|routine|program|menu|close)$",
         ),
         CallbackQueryHandler(
             default_routine_chosen, pattern=callbacks.matcher(callbacks.parse_default_routine)
