@@ -1,7 +1,7 @@
 """``python -m bench``: run the benchmarks and print plain-text tables.
 
-.venv/bin/python -m bench            # the full run (about 10 minutes)
-.venv/bin/python -m bench --quick    # a short run (under a minute)
+.venv/bin/python -m bench            # the full run (about 30 minutes)
+.venv/bin/python -m bench --quick    # a short run (under 2 minutes, also under load)
 .venv/bin/python -m bench --only db  # one section (see SECTIONS), e.g. db or dbsize
 .venv/bin/python -m bench faults     # the delivery guarantee under faults (bench/faults.py)
 """
@@ -31,6 +31,7 @@ SECTIONS = ("startup", "dispatch", "db", "taps", "tapcost", "due", "burst", "dbs
 class Plan:
     startup_sizes: list[int]
     startup_repeats: int
+    startup_warm_up: bool
     dispatch_runs: list[tuple[int, str]]
     db_sizes: list[int]
     tap_scenarios: list[Scenario]
@@ -41,17 +42,27 @@ class Plan:
     dbsize_usage: dbsize.Usage
 
 
-def tap_scenarios(seconds: float, warmup: float = 2.0) -> list[Scenario]:
+def tap_scenarios(seconds: float, warmup: float = 2.0, crowd: int = 200) -> list[Scenario]:
+    """The three tap scenarios; `crowd` users in the storm and the closed loop (the quick
+    run uses fewer: most of a run's time is setting its users up, not measuring)."""
     return [
-        Scenario("storm", users=200, think=(1.0, 3.0), seconds=seconds, warmup=warmup),
-        Scenario("closed loop", users=200, think=(0.0, 0.0), seconds=seconds, warmup=warmup),
-        Scenario("ordinary", users=20, think=(1.5, 3.0), seconds=seconds, warmup=warmup),
+        Scenario("storm", users=crowd, think=(1.0, 3.0), seconds=seconds, warmup=warmup),
+        Scenario("closed loop", users=crowd, think=(0.0, 0.0), seconds=seconds, warmup=warmup),
+        # Each user taps every 1.5-3 s: shorter windows would hold almost no taps.
+        Scenario(
+            "ordinary",
+            users=20,
+            think=(1.5, 3.0),
+            seconds=max(seconds, 3.0),
+            warmup=max(warmup, 1.0),
+        ),
     ]
 
 
 FULL = Plan(
     startup_sizes=[0, 1_000, 10_000, 50_000],
     startup_repeats=3,
+    startup_warm_up=True,
     dispatch_runs=[(2_000, "priority"), (2_000, "ptb-bucket"), (10_000, "none")],
     db_sizes=[10_000],
     tap_scenarios=tap_scenarios(15.0),
@@ -61,17 +72,25 @@ FULL = Plan(
     burst_sizes=[burst.TARGET],  # measured, not extrapolated: about 6 minutes
     dbsize_usage=dbsize.Usage(users=20_000, days=30),  # sizes, not times: 3-10 minutes
 )
+# The quick run: every section at a small size, under 2 minutes on a shared machine (with
+# the sizes before, 123 s at load average 2.5-3.8: taps 51 s, dbsize 21 s, dispatch 20 s,
+# start-up 12 s, burst 10 s; most of it is starting fresh interpreters and setting users
+# up, which load slows down). Indications only; the full run is the measure.
 QUICK = Plan(
-    startup_sizes=[0, 10_000],
+    startup_sizes=[0, 5_000],
     startup_repeats=1,
-    dispatch_runs=[(150, "priority"), (150, "ptb-bucket"), (500, "none")],
-    db_sizes=[1_000],
-    tap_scenarios=tap_scenarios(3.0, warmup=1.0),
+    startup_warm_up=False,  # each start-up run is a fresh interpreter: 4-9 s under load
+    # Short runs: the first second's 30 messages inflate the limiters' sustained rates.
+    dispatch_runs=[(100, "priority"), (100, "ptb-bucket"), (300, "none")],
+    db_sizes=[500],
+    # 50 users: under load a run's end waits for the crowd's taps still queued (about
+    # users / taps per second: 15 s with 100 users at load average 7).
+    tap_scenarios=tap_scenarios(2.0, warmup=0.5, crowd=50),
     tap_repeats=1,
     tap_systems=["floor", "bot"],
     due_sizes=[20_000],
-    burst_sizes=[150],  # 10,000 extrapolated from 150
-    dbsize_usage=dbsize.Usage(users=2_000, days=30),
+    burst_sizes=[100],  # 10,000 extrapolated from 100
+    dbsize_usage=dbsize.Usage(users=500, days=30),
 )
 
 
@@ -98,7 +117,9 @@ async def run(plan: Plan, sections: set[str], workdir: Path, quick: bool) -> Non
         began = time.perf_counter()
         sizes = ", ".join(count(n) for n in plan.startup_sizes)
         progress(f"[1/6] start-up with {sizes} users ...")
-        results = await startup.measure(plan.startup_sizes, plan.startup_repeats, workdir)
+        results = await startup.measure(
+            plan.startup_sizes, plan.startup_repeats, workdir, warm_up=plan.startup_warm_up
+        )
         emit(startup.render(results, plan.startup_repeats))
         took(began)
     if "dispatch" in sections:
@@ -157,7 +178,9 @@ def main(argv: list[str] | None = None) -> None:
         prog="python -m bench",
         description="Benchmarks of the real bot stack (see bench/README.md).",
     )
-    parser.add_argument("--quick", action="store_true", help="small sizes, for a run under 1 min")
+    parser.add_argument(
+        "--quick", action="store_true", help="small sizes, for a run under 2 minutes"
+    )
     parser.add_argument(
         "--only",
         action="append",

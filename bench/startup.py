@@ -48,7 +48,12 @@ async def run_probe(database_url: str) -> dict[str, Any]:
     return result
 
 
-async def measure(sizes: list[int], repeats: int, workdir: Path) -> list[StartupResult]:
+async def measure(
+    sizes: list[int], repeats: int, workdir: Path, *, warm_up: bool = True
+) -> list[StartupResult]:
+    """Start-up at each size, `repeats` times round-robin; `warm_up`: one discarded run
+    first (the quick run skips it: each run is a fresh interpreter, seconds on a busy
+    machine)."""
     loop = asyncio.get_running_loop()
     databases: list[tuple[SeededDatabase, float]] = []
     for n in sizes:
@@ -57,7 +62,8 @@ async def measure(sizes: list[int], repeats: int, workdir: Path) -> list[Startup
         databases.append((database, loop.time() - began))
         print(f"  seeded {n:,} users in {loop.time() - began:.1f} s", file=sys.stderr)
     # One discarded run warms the OS file cache (the interpreter, the packages, content/).
-    await run_probe(databases[0][0].url)
+    if warm_up:
+        await run_probe(databases[0][0].url)
     probes: dict[int, list[dict[str, Any]]] = {db.users: [] for db, _ in databases}
     # Round-robin, so a slow drift of the machine spreads over every N alike.
     for _ in range(repeats):
