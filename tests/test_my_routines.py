@@ -815,3 +815,25 @@ async def test_cancel_at_the_name_question_goes_back_to_the_builder(harness: Bot
     await harness.send(user, "Evening")
     await harness.tap(user, "Save")
     assert [r.name for r in await saved_of(harness, user)] == ["Evening"]
+
+
+async def test_a_deleted_routines_old_card_says_so_and_leads_on(harness: BotHarness) -> None:
+    """A button of an older card of a routine deleted since: a toast, and the card itself
+    says it was deleted, with the way back to the list (it used to lose its buttons)."""
+    user = harness.new_user()
+    await onboard(harness, user)
+    await build(harness, user, "Desk", ["chair_twist"])
+    card = harness.message_with_button(user, "Use for reminders")
+    await harness.send(user, "/routines")
+    await harness.tap(user, "Desk")
+    await harness.tap(user, "Delete")
+    await harness.tap(user, "Yes, delete it")
+    await harness.tap(user, "Use for reminders", card)
+    calls = harness.server.calls_to("answerCallbackQuery")
+    assert calls[-1].params.get("text") == texts.ROUTINE_GONE
+    assert not calls[-1].params.get("show_alert")
+    old = harness.server.message(user.id, card)
+    assert "has been deleted" in (old.text or "")
+    assert old.button_labels() == ["⬅️ All routines"]
+    stored = await harness.services.preferences.get(user.id)
+    assert stored is not None and stored.default_routine is None

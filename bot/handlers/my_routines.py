@@ -218,9 +218,15 @@ async def my_routines_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE)
         if gone and button.action == "dy":  # the second of a double tap: already done
             await answer(update, texts.ROUTINE_ALREADY_DELETED)
             return
-        await answer(update, texts.ROUTINE_GONE if gone else texts.INVALID_BUTTON, alert=True)
-        if gone:
-            await remove_buttons(update)
+        if not gone:
+            await answer(update, texts.INVALID_BUTTON, alert=True)
+            return
+        # A deleted routine's button (an older card or list): the message says so and
+        # leads on, so it is never a dead end.
+        await answer(update, texts.ROUTINE_GONE)
+        await edit_or_send(
+            update, f"🗑 {texts.ROUTINE_GONE}", reply_markup=keyboards.routines_way_on()
+        )
         return
     own = isinstance(routine, UserRoutine)
     if button.action == "v":  # the doses the user will do today, as a run would give them
