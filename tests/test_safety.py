@@ -357,3 +357,25 @@ async def test_improving_pain_gets_no_advice(harness: BotHarness) -> None:
     await harness.dispatch()
     summary = harness.server.last_bot_message(user.id)
     assert SAFETY.persistent_pain not in plain(summary.caption or summary.text or "")
+
+
+async def test_two_weeks_of_steady_pain_is_not_called_three_weeks(harness: BotHarness) -> None:
+    """The playground's case: daily 7s for 14 days; the advice says "three weeks", so it
+    waits until the log really covers three weeks, on a reading and in the summary."""
+    user = harness.new_user()
+    await onboard(harness, user, at="07:30", zone="Europe/Berlin")
+    now = harness.clock.now()  # Mon 2 Mar
+    for days in range(14, 0, -1):
+        await add_entry(harness, user.id, now - timedelta(days=days), 7)
+    await harness.send(user, "/pain")
+    await harness.tap(user, "Yes, keep my log")
+    await harness.tap(user, "7")
+    advice = SAFETY.persistent_pain
+    assert not any(advice in plain(t) for t in harness.bot_texts(user))
+    assert "three weeks" in advice
+    for days in range(20, 14, -1):  # the log now reaches back 20 days: three weeks
+        await add_entry(harness, user.id, now - timedelta(days=days), 7)
+    harness.clock.set(datetime(2026, 3, 8, 6, 30, tzinfo=UTC))  # Sunday, 07:30 in Berlin
+    await harness.dispatch()
+    summary = harness.server.last_bot_message(user.id)
+    assert advice in plain(summary.caption or summary.text or "")

@@ -183,11 +183,15 @@ def no_improvement(entries: Iterable[PainEntry], zone: tzinfo, today: date) -> b
     """Persistent-pain rule: the pain log shows no improvement over 3 weeks when the
     average of the last 7 local days (today included) is 3 or more and less than 1 point
     below the average of the first 7 days of the 3-week span (days 20 to 14 before today);
-    both weeks need readings. Averages are of daily means, like every weekly figure.
+    both weeks need readings, and the log must reach back to the span's first day (day 20
+    before today), so "over the last three weeks" is true of the readings it rests on.
+    Averages are of daily means, like every weekly figure.
     """
     daily = daily_averages(entries, zone)
-    recent = _window_average(daily, today - timedelta(days=6), today)
     first = today - timedelta(days=PERSISTENT_SPAN_DAYS - 1)
+    if not daily or min(daily) > first:
+        return False  # the log is younger than three weeks
+    recent = _window_average(daily, today - timedelta(days=6), today)
     earlier = _window_average(daily, first, first + timedelta(days=6))
     if recent is None or earlier is None:
         return False

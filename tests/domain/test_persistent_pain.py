@@ -53,8 +53,21 @@ def test_no_improvement_needs_both_weeks() -> None:
     assert not no_improvement([on(days_ago(13), 7), on(TODAY, 7)], BERLIN, TODAY)
 
 
+def test_no_improvement_needs_a_log_three_weeks_long() -> None:
+    """The advice says "over the last three weeks": two weeks of daily 7s are not that
+    (the playground's case: first reading Sun 13 Dec, the advice on Sun 27 Dec)."""
+    two_weeks = [on(days_ago(n), 7) for n in range(14, -1, -1)]  # days 14..0
+    assert not no_improvement(two_weeks, BERLIN, TODAY)
+    assert not any(
+        no_improvement_began(two_weeks[: i + 1], BERLIN) for i in range(len(two_weeks))
+    )
+    three_weeks = [on(days_ago(n), 7) for n in range(20, -1, -1)]
+    assert no_improvement(three_weeks, BERLIN, TODAY)
+    assert not no_improvement(three_weeks[1:], BERLIN, TODAY)  # from day 19: a day short
+
+
 def test_the_advice_begins_once_then_waits_for_the_weekly_summary() -> None:
-    log = [on(days_ago(20), 6), on(days_ago(10), 6), on(days_ago(1), 6)]
+    log = [on(days_ago(21), 6), on(days_ago(10), 6), on(days_ago(1), 6)]
     assert not no_improvement_began(log[:1], BERLIN)  # too early to tell
     assert no_improvement_began(log, BERLIN)  # three weeks, no better: send it
     assert not no_improvement_began([*log, on(TODAY, 6)], BERLIN)  # still true: not again
