@@ -2,11 +2,11 @@
 
 Order: DATABASE_URL is supported → content/ loads → migrations apply → the Bot API answers
 getMe. Failures that waiting can fix (a connection refused, time-outs, 5xx, a name server
-that can't be asked) are retried with exponential backoff for `STARTUP_RETRY_SECONDS`, one
-line per attempt; anything else (a rejected token, a BOT_API_URL whose host doesn't exist or
-isn't a Bot API, a failed TLS handshake, an SQLite path through a file, invalid content, a
-failed migration) stops at once. Every message names what to fix and never contains the
-token or a database password.
+that can't be asked, api.telegram.org that doesn't resolve: no DNS or network) are retried
+with exponential backoff for `STARTUP_RETRY_SECONDS`, one line per attempt; anything else (a
+rejected token, a BOT_API_URL whose host doesn't resolve or isn't a Bot API, a failed TLS
+handshake, an SQLite path through a file, invalid content, a failed migration) stops at once.
+Every message names what to fix and never contains the token or a database password.
 
 `post_init` (bot.app) repeats the content load and the (then no-op) upgrade, so tests and the
 playground, which start the Application without this module, start the same way.
@@ -208,21 +208,46 @@ def _non_json_status(error: NetworkError) -> int | None:
 _NO_SUCH_HOST = frozenset(
     getattr(socket, name) for name in ("EAI_NONAME", "EAI_NODATA") if hasattr(socket, name)
 )
+#: Telegram's Bot API host: it exists, so failing to resolve it says the machine has no DNS
+#: or no network (an offline machine's resolver answers "no such host" for every name).
+TELEGRAM_API_HOST = "api.telegram.org"
 
 
-def _wrong_address(error: NetworkError, url: str) -> str | None:
-    """Why `error` can't be a network blip but a BOT_API_URL that is wrong, if it is: a host
-    name that does not exist, or a TLS handshake that failed (http:// vs https://, the wrong
-    port, a certificate for another name). Refused connections and time-outs stay transient."""
+def _causes(error: BaseException) -> list[BaseException]:
+    """`error` and the exceptions it was raised from (at most 10)."""
+    chain: list[BaseException] = []
     cause: BaseException | None = error
-    seen = 0
-    while cause is not None and seen < 10:
-        if isinstance(cause, socket.gaierror) and cause.errno in _NO_SUCH_HOST:
-            return f"the host name {urlsplit(url).hostname} does not exist"
+    while cause is not None and len(chain) < 10:
+        chain.append(cause)
+        cause = cause.__cause__ or cause.__context__
+    return chain
+
+
+def unresolved_host(url: str, failure: socket.gaierror) -> tuple[bool, str]:
+    """What a failed name lookup of BOT_API_URL's host means: (worth retrying, one line).
+
+    Only what is known is said: Telegram's host exists, so not resolving it means this
+    machine can't resolve names (no DNS or no network: retried, the network may come up);
+    a name server that couldn't be asked (EAI_AGAIN) is retried too; any other host that the
+    name server says doesn't exist stops at once (a typo in BOT_API_URL, or a DNS that
+    doesn't know it)."""
+    host = urlsplit(url).hostname or url
+    if host == TELEGRAM_API_HOST or failure.errno not in _NO_SUCH_HOST:
+        return True, f"can't resolve {host}: no DNS or network?"
+    return False, (
+        f"BOT_API_URL={url}: the host name {host} does not resolve: check the address "
+        "(or this machine's DNS)"
+    )
+
+
+def _wrong_address(error: NetworkError) -> str | None:
+    """Why `error` can't be a network blip but a BOT_API_URL that is wrong, if it is: a TLS
+    handshake that failed (http:// vs https://, the wrong port, a certificate for another
+    name). Refused connections and time-outs stay transient; failed name lookups are
+    `unresolved_host`'s."""
+    for cause in _causes(error):
         if isinstance(cause, ssl.SSLError):
             return "the TLS handshake failed (http:// or https://? the right port?)"
-        cause = cause.__cause__ or cause.__context__
-        seen += 1
     return None
 
 
@@ -251,7 +276,11 @@ async def fetch_username(settings: Settings) -> str:
             "(leave BOT_API_URL unset for Telegram, or give your Bot API server's address)"
         ) from None
     except NetworkError as exc:  # includes TimedOut; 5xx answers are NetworkErrors too
-        wrong = _wrong_address(exc, url)
+        lookup = next((c for c in _causes(exc) if isinstance(c, socket.gaierror)), None)
+        if lookup is not None:
+            retry, line = unresolved_host(url, lookup)
+            raise (_Transient(line) if retry else StartupError(line)) from None
+        wrong = _wrong_address(exc)
         if wrong is not None:
             raise StartupError(f"BOT_API_URL={url}: {wrong}: check the address") from None
         not_json = _non_json_status(exc)

@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 
 from bot.db.engine import create_engine, is_sqlite
 from bot.db.migrate import upgrade
+from bot.startup import unresolved_host
 from loopback import LoopbackBotAPI
 from tests.harness.bot import database_url
 
@@ -317,7 +318,60 @@ async def test_a_bot_api_host_name_that_does_not_resolve_is_one_line_not_retried
     )
     line = assert_one_clean_line(result, server.token.split(":")[1])
     assert "retrying" not in line and "gave up" not in line, line
-    assert f"BOT_API_URL={url}: the host name api.telegram.invalid does not exist" in line, line
+    assert f"BOT_API_URL={url}: the host name api.telegram.invalid does not resolve" in line, line
+
+
+def resolves(host: str) -> bool:
+    try:
+        socket.getaddrinfo(host, 443)
+    except OSError:
+        return False
+    return True
+
+
+async def test_api_telegram_org_not_resolving_says_no_dns_or_network(
+    server: LoopbackBotAPI, folder: Path
+) -> None:
+    """Offline, the resolver says "no such host" even for api.telegram.org, which exists:
+    the line says what is known (no DNS or network), not that the name doesn't exist, and
+    it is retried (the network may come up) within the budget."""
+    if resolves("api.telegram.org"):
+        pytest.skip("this machine resolves api.telegram.org")
+    env = bot_env(server, folder, STARTUP_RETRY_SECONDS="2.5")
+    del env["BOT_API_URL"]  # Telegram's own
+    result = await run_stretchbot(folder, "run", **env)
+    assert result.code == 2 and "Traceback" not in result.stderr, result
+    assert server.token.split(":")[1] not in result.stderr
+    first, last = result.lines
+    assert first == (
+        "stretchbot: can't resolve api.telegram.org: no DNS or network?; attempt 1, retrying in 1 s"
+    ), first
+    assert last == (
+        "stretchbot: can't resolve api.telegram.org: no DNS or network? (gave up after 2 attempts)"
+    ), last
+    assert "does not exist" not in result.stderr
+
+
+def test_what_a_failed_name_lookup_means() -> None:
+    """Only what is known: Telegram's host exists (so: no DNS or network, retried); a name
+    server that couldn't be asked is retried; another host the name server denies is a
+    wrong address (at once). The errors are the resolver's own."""
+    with pytest.raises(socket.gaierror) as no_such_host:
+        socket.getaddrinfo("api.telegram.invalid", 443)
+    assert no_such_host.value.errno in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", -5))
+    again = socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+    telegram = "https://api.telegram.org"
+    assert unresolved_host(telegram, no_such_host.value) == (
+        True,
+        "can't resolve api.telegram.org: no DNS or network?",
+    )
+    assert unresolved_host(telegram, again)[0] is True
+    assert unresolved_host("https://bots.example.org", again) == (
+        True,
+        "can't resolve bots.example.org: no DNS or network?",
+    )
+    retry, line = unresolved_host("https://bots.example.org", no_such_host.value)
+    assert not retry and "bots.example.org does not resolve: check the address" in line
 
 
 async def test_a_bot_api_url_speaking_plain_http_to_https_is_one_line_not_retried(
