@@ -128,6 +128,10 @@ KEEP_ONE_DAY = "Keep at least one day. To stop for a while, use Pause."
 UNKNOWN_COMMAND = "I don't know that command. /help lists what I can do."
 
 INVALID_BUTTON = "That button isn't valid any more."
+OLD_REMINDER = (
+    "This reminder is from an earlier day, so its buttons no longer work. "
+    "Send /stretch to start a routine."
+)
 
 ERROR = "😕 Sorry, something went wrong on my side. Please try again in a moment."
 

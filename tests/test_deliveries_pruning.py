@@ -67,13 +67,17 @@ async def test_three_weeks_of_reminders_leave_two_weeks_of_rows(harness: BotHarn
     assert (await harness.dispatch()).sent == 1
     assert (await harness.advance(timedelta(hours=3))).sent == 0
     assert len([t for t in harness.bot_texts(user) if REMINDER in t]) == 22
-    # The buttons of a reminder whose row is gone are answered and change nothing.
+    # The buttons of a reminder whose row is gone say so and change nothing.
     oldest = next(m for m in harness.server.bot_messages(user.id) if REMINDER in (m.text or ""))
     before = await snapshot(harness)
     await harness.tap(user, "Snooze", message_id=oldest.message_id)
     await harness.tap(user, "Start routine", message_id=oldest.message_id)
     answers = harness.server.calls_to("answerCallbackQuery")[-2:]
-    assert [call.params.get("text") for call in answers] == [texts.INVALID_BUTTON] * 2
+    assert [call.params.get("text") for call in answers] == [texts.OLD_REMINDER] * 2
+    # An id that never existed is still just invalid.
+    await harness.forge(user, oldest.message_id, f"r:go:{2**40}")
+    last = harness.server.calls_to("answerCallbackQuery")[-1]
+    assert last.params.get("text") == texts.INVALID_BUTTON
     assert await snapshot(harness) == before
 
 

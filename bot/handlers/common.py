@@ -114,6 +114,23 @@ async def onboarded_user(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     return None
 
 
+async def old_reminder_button(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, delivery_id: int
+) -> None:
+    """A reminder's button whose delivery row is gone: OLD_REMINDER when old rows' pruning
+    removed it (DELIVERY_RETENTION_DAYS), otherwise as `invalid_button`."""
+    user = update.effective_user
+    svc = services(context)
+    if (
+        user is not None
+        and await svc.preferences.get(user.id) is not None
+        and await svc.routines.reminder_pruned(delivery_id)
+    ):
+        await answer(update, texts.OLD_REMINDER, alert=True)
+        return
+    await invalid_button(update, context)
+
+
 async def invalid_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A button that can't do anything (forged, malformed, from an old version, stale):
     INVALID_BUTTON, or NO_RECORD when the bot keeps nothing about the user (erased)."""

@@ -17,6 +17,7 @@ from bot.handlers.common import (
     answer,
     edit_or_send,
     invalid_button,
+    old_reminder_button,
     remove_buttons,
     sender_ids,
     services,
@@ -82,7 +83,7 @@ async def reminder_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     else:
         tap = await skip_reminder(svc.sessions, user_id, delivery_id)
     if tap.outcome is ReminderTapOutcome.NOT_YOURS:
-        await invalid_button(update, context)
+        await old_reminder_button(update, context, delivery_id)
         return
     if tap.outcome is ReminderTapOutcome.STALE:  # the routine already started: answered
         await invalid_button(update, context)

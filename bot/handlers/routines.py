@@ -35,6 +35,7 @@ from bot.handlers.common import (
     Handler,
     answer,
     invalid_button,
+    old_reminder_button,
     remove_buttons,
     reply,
     sender_ids,
@@ -345,7 +346,7 @@ async def reminder_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     user_id, _ = sender_ids(update)
     svc = services(context)
     if not await svc.routines.reminder_is_theirs(user_id, delivery_id):
-        await invalid_button(update, context)
+        await old_reminder_button(update, context, delivery_id)
         return None
     routine = await svc.routines.default_of(await svc.preferences.get(user_id))
     return await _start(update, context, routine.id, replace_active=False)

@@ -407,6 +407,11 @@ class Routines:
             delivery = await deliveries_db.get(session, delivery_id)
         return delivery is not None and delivery.user_id == user_id
 
+    async def reminder_pruned(self, delivery_id: int) -> bool:
+        """Whether a reminder's row was removed as old (`deliveries.older_than_all`)."""
+        async with self._sessions() as session:
+            return await deliveries_db.older_than_all(session, delivery_id)
+
     async def user_unreachable(self, user_id: int) -> None:
         """The user blocked the bot or deleted their account (seen by a job): end their
         running hold timers and unsubscribe them. Their data stays."""
