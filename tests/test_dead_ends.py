@@ -213,7 +213,9 @@ ENDS_ON_PURPOSE = {"s:close"}
 
 def button_kind(data: str) -> str:
     """A button's kind: its callback data with ids, versions and sequence numbers left
-    out, every shipped routine as one and every stretch of the library as one."""
+    out, every shipped routine as one, every stretch of the library as one and every
+    link's preview tag as one."""
+    data = re.sub(r"^(sh:[a-z]+):[0-9a-f]{8}$", r"\1:tag", data)  # a link's preview
     data = re.sub(r"u-\d+", "own", data)
     data = re.sub(r"\d+", "#", data)
     data = re.sub(r"^(mb:#:#:add):.*", r"\1", data)
@@ -224,7 +226,9 @@ def has_way_on(message: SimMessage) -> bool:
     return bool(message.button_labels())
 
 
-async def crawl(harness: BotHarness, user: SimUser, command: str) -> list[str]:
+async def crawl(
+    harness: BotHarness, user: SimUser, command: str, follow: tuple[str, ...] = FOLLOWED
+) -> list[str]:
     """Tap every kind of button reachable from `command` once, each reached afresh from the
     command's message along the shortest path of kinds; returns the kinds whose result (the
     last message the tap sent, else the tapped message as edited) has no way on: no button,
@@ -246,6 +250,7 @@ async def crawl(harness: BotHarness, user: SimUser, command: str) -> list[str]:
         path = queue.popleft()
         await harness.send(user, command)
         current = harness.server.last_bot_message(user.id)
+        discover(current, [])  # what the command offers may change (a routine added)
         for step, kind in enumerate(path):
             data = next((d for d in current.callback_data() if button_kind(d) == kind), None)
             if data is None:  # the state changed on the way (a routine deleted): skip it
@@ -259,7 +264,7 @@ async def crawl(harness: BotHarness, user: SimUser, command: str) -> list[str]:
                 typed = asked is not None and asked.message_id == current.message_id
                 if not (typed or has_way_on(current)) and kind not in ENDS_ON_PURPOSE:
                     dead.append(f"{' → '.join(path)}: {current.text or current.caption}")
-                if kind.startswith(FOLLOWED):
+                if kind.startswith(follow):
                     discover(current, path)
     assert texts.ERROR not in harness.bot_texts(user)
     return dead
@@ -306,3 +311,23 @@ def _tapped(harness: BotHarness, user: SimUser) -> set[str]:
         for q in harness.server.callback_queries()
         if q.user.id == user.id and q.data
     }
+
+
+async def test_no_dead_ends_from_a_share_link(harness: BotHarness) -> None:
+    """A link's preview and what follows it (add, decline, already have, and before setup
+    the way into it), for an onboarded user and a new one."""
+    from bot.content import RoutineItem
+    from bot.domain.share_codes import SharedRoutine
+
+    code = harness.services.mine.codec.encode(
+        SharedRoutine((RoutineItem(stretch="bridge"),), name="Evening")
+    )
+    for user in (await seven_am_user(harness), harness.new_user("Bo")):
+        # "No thanks" first (adding, which the crawl does first, ends the preview for good).
+        await harness.send(user, f"/start {code}")
+        await harness.tap(user, "No thanks")
+        declined = harness.server.last_bot_message(user.id)
+        assert "Not added" in (declined.text or "") and has_way_on(declined)
+        dead = await crawl(harness, user, f"/start {code}", follow=("sh:",))
+        assert dead == [], "\n".join(dead)
+        assert {"sh:keep:tag", "sh:no:tag", "mr:v:own"} <= _tapped(harness, user)
