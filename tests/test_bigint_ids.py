@@ -4,17 +4,19 @@ routine, the pain log, a snooze) through the loopback Bot API."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from alembic import command
 from sqlalchemy import BigInteger, Connection, select, text
 
 from bot import callbacks
 from bot.content import load_content
 from bot.db.engine import create_engine
-from bot.db.migrate import upgrade
+from bot.db.migrate import alembic_config, upgrade
 from bot.db.models import Base, Delivery, PainEntry, RoutineRun, RunStep
 from bot.domain import my_routines
 from tests.harness.bot import BotHarness, database_url, onboard
@@ -130,6 +132,14 @@ async def test_migration_0010_makes_ids_and_sequences_bigint(tmp_path: Path) -> 
     assert {key for key, kind in after.items() if kind == "bigint"} >= expected
     assert after["users.id"] == "bigint"  # Telegram's ids were 64-bit from the start
     assert all(isinstance(Base.metadata.tables[name].c.id.type, BigInteger) for name in ID_TABLES)
+    # And back (ids still small enough): the downgrade restores INTEGER.
+    await asyncio.to_thread(command.downgrade, alembic_config(url), "0009")
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            assert await connection.run_sync(id_types) == before
+    finally:
+        await engine.dispose()
 
 
 @pytest.mark.only_db("postgresql", reason="SQLite's INTEGER PRIMARY KEY is a 64-bit rowid")
