@@ -738,11 +738,15 @@ DELETE_DONE = (
 DELETE_CANCELLED = "👍 Cancelled. Nothing was deleted."
 
 DELETE_HINT = (
-    "To erase everything, tap <b>Yes, delete everything</b> above; <b>Cancel</b> keeps your "
-    "data. I never erase on a typed word, so it can't happen by accident."
+    "🗑 To erase everything, tap <b>Yes, delete everything</b> below; <b>Cancel</b> keeps "
+    "your data. I never erase on a typed word, so it can't happen by accident."
 )
 
 DELETE_EXPIRED = "That confirmation has expired. Send /delete again if you still want to."
+
+#: The toast of the tap that erased everything, and of a double tap's second.
+DELETE_TOAST = "Deleted"
+DELETE_ALREADY_DONE = "Already deleted"
 
 DELETE_NOTHING = "I don't have any data about you, so there's nothing to delete."
 

@@ -189,6 +189,35 @@ async def test_delete_confirmation_expires_and_forged_ones_change_nothing(
     assert last_answer(harness) == texts.DELETE_NOTHING
 
 
+async def test_a_double_tap_on_yes_erases_once_and_the_second_tap_gets_a_quiet_toast(
+    harness: BotHarness,
+) -> None:
+    """The tester's repro: /delete, a typed word (the hint), then Yes tapped twice before the
+    bot reacted. The second tap is told quietly that it's done (no alarming "I don't have any
+    data" alert), and the confirmation the user is looking at says it's done."""
+    user = harness.new_user()
+    await onboard(harness, user)
+    await harness.send(user, "/delete")
+    first = harness.server.last_bot_message(user.id).message_id
+    await harness.send(user, "yes")  # erasure takes a tap: the hint carries the buttons
+    hint = harness.server.last_bot_message(user.id)
+    assert "tap <b>Yes, delete everything</b>" in (hint.text or "") or "Yes, delete" in (
+        hint.text or ""
+    )
+    assert hint.button_labels() == ["Yes, delete everything", "Cancel"]
+    assert harness.server.message(user.id, first).button_labels() == []  # one live set
+    sent_before = len(harness.server.bot_messages(user.id))
+
+    await harness.double_tap(user, "Yes, delete everything", hint.message_id)
+    calls = harness.server.calls_to("answerCallbackQuery")[-2:]
+    assert [c.params.get("text") for c in calls] == ["Deleted", "Already deleted"]
+    assert [bool(c.params.get("show_alert")) for c in calls] == [False, False]
+    confirmation = harness.server.message(user.id, hint.message_id)
+    assert confirmation.text == texts.DELETE_DONE and confirmation.button_labels() == []
+    assert len(harness.server.bot_messages(user.id)) == sent_before  # edited, nothing new
+    assert all(count == 0 for count in (await rows_per_table(harness, user.id)).values())
+
+
 async def test_privacy_describes_consent_and_optional_areas(harness: BotHarness) -> None:
     user = harness.new_user()
     await harness.send(user, "/privacy")

@@ -58,8 +58,12 @@ async def delete_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 async def delete_typed(
     update: Update, context: ContextTypes.DEFAULT_TYPE, question: Question, text: str
 ) -> None:
-    """Text at the confirmation: erasure stays a deliberate tap, so say exactly which."""
-    await reply(update, texts.DELETE_HINT)
+    """Text at the confirmation: erasure stays a deliberate tap, so say exactly which, with
+    the buttons on this message (the earlier confirmation's are taken away)."""
+    now = services(context).clock.now()
+    await asking.ask(
+        update, context, Kind.DELETE, texts.DELETE_HINT, lambda _: keyboards.delete_confirm(now)
+    )
 
 
 async def delete_answered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -78,8 +82,15 @@ async def delete_answered(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     user_id, _ = sender_ids(update)
     svc = services(context)
     user = await svc.preferences.get(user_id)
-    if user is None:  # a double tap's second: the first erased everything
-        await answer(update, texts.DELETE_NOTHING)
+    if user is None:
+        if _carries_button(update, query.data):
+            # A double tap's second (the first erased everything), or a confirmation still
+            # on screen after an erasure: a quiet toast, and the message says it's done (in
+            # case the first tap's edit didn't land).
+            await answer(update, texts.DELETE_ALREADY_DONE)
+            await edit_or_send(update, texts.DELETE_DONE)
+        else:  # data no button of theirs carried (forged): nothing there to delete
+            await answer(update, texts.DELETE_NOTHING)
         return
     now = svc.clock.now()
     if asked_at > now + CLOCK_SLACK or asked_at < user.created_at - CLOCK_SLACK:
@@ -95,8 +106,21 @@ async def delete_answered(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     await svc.pain.delete_everything(user_id)
     if context.user_data is not None:
         context.user_data.clear()
-    await answer(update, "Deleted")
+    await answer(update, texts.DELETE_TOAST)
     await edit_or_send(update, texts.DELETE_DONE)
+
+
+def _carries_button(update: Update, data: str) -> bool:
+    """The tapped message (as Telegram relayed it with the query) has a button with `data`:
+    a real tap on a real confirmation, not data a modified client made up."""
+    query = update.callback_query
+    message = query.message if query is not None else None
+    markup = getattr(message, "reply_markup", None)
+    if markup is None:
+        return False
+    return any(
+        button.callback_data == data for row in markup.inline_keyboard for button in row
+    )
 
 
 def build_handlers() -> list[
