@@ -118,9 +118,7 @@ def _carries_button(update: Update, data: str) -> bool:
     markup = getattr(message, "reply_markup", None)
     if markup is None:
         return False
-    return any(
-        button.callback_data == data for row in markup.inline_keyboard for button in row
-    )
+    return any(button.callback_data == data for row in markup.inline_keyboard for button in row)
 
 
 def build_handlers() -> list[
