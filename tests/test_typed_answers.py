@@ -164,11 +164,15 @@ async def test_typed_yes_at_delete_never_erases(harness: BotHarness) -> None:
     yes = data_of(harness, user, confirm, "Yes, delete everything")
     for typed in ("yes", "Yes, delete everything", "delete"):
         await harness.send(user, typed)
-        assert "tap Yes, delete everything above" in harness.last_text(user)
+        # The hint carries the buttons (the earlier ones go): they're never far up.
+        assert "tap Yes, delete everything below" in harness.last_text(user)
+        hint = harness.server.last_bot_message(user.id).message_id
+        assert labels(harness, user, hint) == ["Yes, delete everything", "Cancel"]
+        assert labels(harness, user, confirm) == []
     assert await harness.services.preferences.get(user.id) is not None
     await harness.send(user, "cancel")
     assert "Nothing was deleted" in harness.last_text(user)
-    assert labels(harness, user, confirm) == []
+    assert labels(harness, user, hint) == []
     await harness.forge(user, confirm, yes)
     assert last_answer(harness) == INVALID
     assert await harness.services.preferences.get(user.id) is not None
