@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from html import escape
 
 from bot.content import SafetyTexts
 from bot.domain.clock_changes import ClockChange
+from bot.domain.my_routines import NameProblem
 from bot.domain.pain import ProgressSummary
 from bot.domain.reminder_plan import WEEKDAY_NAMES
+from bot.domain.share_codes import MAX_NAME_CHARS
 
 WELCOME_INTRO = (
     "👋 <b>Hi! I'm your daily back-stretch buddy.</b>\n\n"
@@ -226,6 +229,16 @@ def local_moment(instant: datetime) -> str:
 ZONE_IS_RIGHT = "Is that right?"
 
 
+def _is_abbreviation(name: str) -> bool:
+    """A zone abbreviation like "CET" or "AEST" (not "UTC", "+0545" or "UTC+05:45")."""
+    return name.isalpha() and name != "UTC"
+
+
+def _same_offset(label: str, offset: str) -> bool:
+    """The label is the offset itself ("UTC+05:45" and "UTC+05:45"; "UTC" and "UTC+00:00")."""
+    return label == offset or (label == "UTC" and offset in ("UTC", "UTC+00:00", "UTC±00:00"))
+
+
 def zone_facts(
     label: str,
     local_now: datetime,
@@ -238,15 +251,18 @@ def zone_facts(
     (reminders follow the local clock); for a typed abbreviation ("EST", "EDT"), how to get
     the offset it names all year instead."""
     name = local_now.tzname() or ""
-    named = f"{offset} ({name})" if name[:1].isalpha() and name != "UTC" else offset
+    # An abbreviation ("CET") is worth adding; a fixed offset's own name ("UTC+05:45") or a
+    # numeric one ("+0545") only repeats the offset, and so does a label that is the offset.
+    named = f"{offset} ({name})" if _is_abbreviation(name) and name != offset else offset
+    said = "" if _same_offset(label, offset) else f", {named}"
     text = (
         f"🌍 <b>{escape(label)}</b>: it's <b>{local_now:%H:%M}</b> there now "
-        f"({WEEKDAY_NAMES[local_now.weekday()]} {local_now.day} {local_now:%b}), {named}."
+        f"({WEEKDAY_NAMES[local_now.weekday()]} {local_now.day} {local_now:%b}){said}."
     )
     if change is None:
         return text
     after = _offset_text(change.after)
-    named_after = f"{after} ({change.name_after})" if change.name_after[:1].isalpha() else after
+    named_after = f"{after} ({change.name_after})" if _is_abbreviation(change.name_after) else after
     day = f"{WEEKDAY_NAMES[change.at.weekday()]} {change.at.day} {change.at:%b}"
     text += (
         f"\n🕑 Clocks there change on <b>{day}</b> to {named_after}, and back again later in "
@@ -677,7 +693,7 @@ def progress_caption(
             "trend begins."
         )
     else:
-        lines.append(week_line(summary.this_week_avg, summary.last_week_avg, "Pain this week"))
+        lines.append(week_line(summary.this_week_avg, summary.last_week_avg, AVERAGE_THIS_WEEK))
         if summary.avg_change is None:
             lines.append("Before → after a routine: rate your pain in a routine to see it")
         else:
@@ -687,11 +703,14 @@ def progress_caption(
     return "\n".join(lines)
 
 
+AVERAGE_THIS_WEEK = "Average pain this week"
+
+
 def week_line(this_week: float | None, last_week: float | None, label: str) -> str:
     if this_week is None:
         text = f"{label}: nothing logged yet"
         return text + (f" (last week <b>{_avg(last_week)}</b>)" if last_week is not None else "")
-    text = f"{label}: <b>{_avg(this_week)}</b> avg"
+    text = f"{label}: <b>{_avg(this_week)}</b>"  # the label says it's an average
     if last_week is None:
         return text + " (nothing logged last week)"
     return text + f" · last week <b>{_avg(last_week)}</b> ({_trend(this_week - last_week)})"
@@ -869,8 +888,22 @@ ASK_ROUTINE_NAME = (
 )
 TYPE_THE_NAME = "Type the name as a message."
 NAME_EMPTY = "That name is empty. Type a few words, or /cancel."
-NAME_TOO_LONG = "That's a bit long: 40 characters at most, please."
-NAME_MARKUP = "Please leave out the &lt; and &gt; signs."
+
+
+def name_problems(problems: Iterable[NameProblem], length: int) -> str:
+    """Every reason a typed name can't be used, in one message (one retry fixes them all)."""
+    fixes = {
+        NameProblem.EMPTY: "type a few words",
+        NameProblem.MARKUP: "leave out the &lt; and &gt; signs",
+        NameProblem.TOO_LONG: f"keep it to {MAX_NAME_CHARS} characters (this one has {length})",
+    }
+    wanted = [fixes[problem] for problem in problems]
+    if wanted == [fixes[NameProblem.EMPTY]]:
+        return NAME_EMPTY
+    said = wanted[0] if len(wanted) == 1 else ", ".join(wanted[:-1]) + " and " + wanted[-1]
+    return f"Please {said}, then send the name again (or /cancel)."
+
+
 ROUTINE_DELETE_ASK = "🗑 Delete <b>{name}</b>? Its stretches stay in the library."
 ROUTINE_DELETE_REMINDERS = (
     "⏰ Your reminders use this routine; after deleting it they'll use <b>{name}</b> instead."

@@ -90,7 +90,7 @@ async def test_progress_with_sixty_readings(harness: BotHarness) -> None:
 
     harness.clock.set(at(today, 12))
     caption = await progress_caption(harness, user)
-    assert "Pain this week: 3.0 avg · last week 5.0 (⬇️ 2.0)" in caption
+    assert "Average pain this week: 3.0 · last week 5.0 (⬇️ 2.0)" in caption
     assert "Before → after a routine: -1.6 on average" in caption  # (-2-2-2+0-2)/5
     assert "Routines done (30 days): 5" in caption
     assert "Streak: 5 days · best 10 days" in caption
@@ -160,7 +160,8 @@ async def test_weekly_summary_arrives_on_sunday_unless_switched_off(harness: Bot
     checked_png(harness, summary)
     caption = summary.caption or ""
     assert "Your week (Mon 2 Mar – Sun 8 Mar)" in caption
-    assert "Average pain: 3.0 avg (nothing logged last week)" in caption
+    assert "Average pain: 3.0 (nothing logged last week)" in caption
+    assert "avg" not in caption  # "Average pain: 3.5 avg" said it twice
     assert "Routines done this week: 1" in caption
     assert "Streak: 0 days · best 1 day" in caption
     for _ in range(3):

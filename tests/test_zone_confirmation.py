@@ -162,3 +162,19 @@ async def test_a_zone_changed_in_settings_removes_the_location_keyboard(
     starts = ["🌍 Which time zone", "🌍 CET (Europe/Berlin)", "🌍 Time zone set to", "⚙️ Your"]
     assert len(visit) == len(starts), visit
     assert all(line.startswith(start) for line, start in zip(visit, starts, strict=True)), visit
+
+
+async def test_a_fixed_offset_or_utc_names_its_offset_once(harness: BotHarness) -> None:
+    """The tester saw "🌍 UTC+05:45: … UTC+05:45 (UTC+05:45)": a fixed offset's label, its
+    offset and its zone name are one and the same, so it is said once. A zone with an
+    abbreviation still names it."""
+    harness.clock.set(WINTER)
+    for typed, said in (("UTC+5:45", "UTC+05:45"), ("UTC", "UTC"), ("Europe/Berlin", None)):
+        user = await at_the_zone_question(harness)
+        await harness.send(user, typed)
+        first_line = harness.last_text(user).split("\n")[0]
+        if said is None:
+            assert "UTC+01:00 (CET)" in first_line, first_line
+        else:
+            assert first_line.count("UTC") == 1, first_line
+            assert f"<b>{said}</b>" in first_line or said in first_line, first_line

@@ -68,16 +68,18 @@ class NameProblem(StrEnum):
     MARKUP = "markup"  # < or >: names are shown in HTML messages
 
 
-def clean_name(text: str) -> str | NameProblem:
-    """A typed routine name, spaces tidied; or why it can't be one."""
+def clean_name(text: str) -> str | tuple[NameProblem, ...]:
+    """A typed routine name, spaces tidied; or every reason it can't be one (all at once,
+    so one retry can fix them all), in a fixed order."""
     name = " ".join(text.split())
     if not name:
-        return NameProblem.EMPTY
+        return (NameProblem.EMPTY,)
+    problems = []
     if "<" in name or ">" in name:
-        return NameProblem.MARKUP
+        problems.append(NameProblem.MARKUP)
     if len(name) > MAX_NAME_CHARS:
-        return NameProblem.TOO_LONG
-    return name
+        problems.append(NameProblem.TOO_LONG)
+    return tuple(problems) if problems else name
 
 
 class Rule(StrEnum):

@@ -22,7 +22,6 @@ from bot.db.models import User
 from bot.domain.my_routines import (
     MAX_ROUTINES,
     MAX_STRETCHES,
-    NameProblem,
     UserRoutine,
     add_item,
     already_first,
@@ -483,13 +482,8 @@ async def name_typed(
 ) -> None:
     """Text at "What should this routine be called?": the name, or why it can't be."""
     name = clean_name(text)
-    if isinstance(name, NameProblem):
-        problem = {
-            NameProblem.EMPTY: texts.NAME_EMPTY,
-            NameProblem.TOO_LONG: texts.NAME_TOO_LONG,
-            NameProblem.MARKUP: texts.NAME_MARKUP,
-        }[name]
-        await reply(update, problem)
+    if isinstance(name, tuple):
+        await reply(update, texts.name_problems(name, len(" ".join(text.split()))))
         return
     if not await asking.close(update, context, question):
         return
