@@ -895,7 +895,9 @@ def name_problems(problems: Iterable[NameProblem], length: int) -> str:
     fixes = {
         NameProblem.EMPTY: "type a few words",
         NameProblem.MARKUP: "leave out the &lt; and &gt; signs",
-        NameProblem.TOO_LONG: f"keep it to {MAX_NAME_CHARS} characters at most (this one has {length})",
+        NameProblem.TOO_LONG: (
+            f"keep it to {MAX_NAME_CHARS} characters at most (this one has {length})"
+        ),
     }
     wanted = [fixes[problem] for problem in problems]
     if wanted == [fixes[NameProblem.EMPTY]]:
