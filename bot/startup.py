@@ -1,12 +1,13 @@
 """What `stretchbot run` checks before it polls, each failure one line for the operator.
 
-Order: DATABASE_URL is supported → content/ loads → migrations apply → the Bot API answers
-getMe. Failures that waiting can fix (a connection refused, time-outs, 5xx, a name server
-that can't be asked, api.telegram.org that doesn't resolve: no DNS or network) are retried
-with exponential backoff for `STARTUP_RETRY_SECONDS`, one line per attempt; anything else (a
-rejected token, a BOT_API_URL whose host doesn't resolve or isn't a Bot API, a failed TLS
-handshake, an SQLite path through a file, invalid content, a failed migration) stops at once.
-Every message names what to fix and never contains the token or a database password.
+Order: DATABASE_URL is supported → an SQLite file's folder exists → content/ loads →
+migrations apply → the Bot API answers getMe. Failures that waiting can fix (a connection refused,
+time-outs, 5xx, a name server that can't be asked, api.telegram.org that doesn't resolve:
+no DNS or network) are retried with exponential backoff for `STARTUP_RETRY_SECONDS`, one
+line per attempt; anything else (a rejected token, a BOT_API_URL whose host doesn't resolve
+or isn't a Bot API, a failed TLS handshake, an SQLite path through a file or into a missing
+folder, invalid content, a failed migration) stops at once. Every message names what to fix
+and never contains the token or a database password.
 
 `post_init` (bot.app) repeats the content load and the (then no-op) upgrade, so tests and the
 playground, which start the Application without this module, start the same way.
@@ -33,7 +34,7 @@ from telegram import Bot
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.request import HTTPXRequest
 
-from bot.config import Settings
+from bot.config import DEFAULT_DATABASE_URL, Settings
 from bot.content import Content, ContentError, load_content
 from bot.db.engine import normalize_url, sqlite_path
 from bot.db.migrate import upgrade
@@ -127,6 +128,26 @@ def _sqlite_file_problem(path: Path) -> str | None:
     if path.is_dir():
         return f"{path} is a folder, not a database file"
     return None
+
+
+def check_sqlite_folder(database_url: str) -> None:
+    """Raise StartupError unless the folder of an SQLite database file exists.
+
+    Only the default DATABASE_URL's folder (./data) is created (0700, by `bot.db.engine`);
+    the playground creates its own --data-dir. A folder named in an explicit DATABASE_URL
+    must exist: the bot never creates arbitrary folders (as root, /nonexistent/dir ...) for a
+    mistyped path. PostgreSQL and in-memory SQLite: nothing to check."""
+    path = sqlite_path(normalize_url(database_url))
+    if path is None or database_url == DEFAULT_DATABASE_URL:
+        return
+    problem = _sqlite_file_problem(path)
+    if problem is None and not path.parent.is_dir():
+        problem = (
+            f"the folder {path.parent} does not exist: create it, or fix DATABASE_URL (the "
+            "bot creates only its default folder ./data)"
+        )
+    if problem is not None:
+        raise StartupError(f"cannot use the SQLite database {path}: {problem}")
 
 
 async def migrate(settings: Settings) -> None:
@@ -340,6 +361,7 @@ async def with_retries(
 async def prepare(settings: Settings, say: Callable[[str], None]) -> Ready:
     """Every start-up check, in order; raises StartupError with one line on failure."""
     check_database_url(settings.database_url)
+    check_sqlite_folder(settings.database_url)
     content = await asyncio.to_thread(load_checked_content, settings)
     await with_retries(lambda: migrate(settings), settings, say)
     username = await with_retries(lambda: fetch_username(settings), settings, say)
@@ -349,6 +371,7 @@ async def prepare(settings: Settings, say: Callable[[str], None]) -> Ready:
 async def upgrade_database(settings: Settings) -> None:
     """`stretchbot db upgrade`: the same checks and messages, without retries."""
     check_database_url(settings.database_url)
+    check_sqlite_folder(settings.database_url)
     try:
         await migrate(settings)
     except _Transient as exc:

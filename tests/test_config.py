@@ -62,6 +62,7 @@ def test_cli_db_upgrade_creates_the_schema(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "sub").mkdir()
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'sub' / 'bot.sqlite3'}")
     assert main(["db", "upgrade"]) == 0
     assert (tmp_path / "sub" / "bot.sqlite3").exists()

@@ -96,6 +96,7 @@ def folder(tmp_path: Path) -> Path:
 
 
 def bot_env(server: LoopbackBotAPI, folder: Path, **extra: str) -> dict[str, str]:
+    (folder / "data").mkdir(exist_ok=True)  # an explicit DATABASE_URL's folder must exist
     values = {
         "BOT_TOKEN": server.token,
         "BOT_API_URL": server.base_url,
@@ -111,6 +112,9 @@ async def test_a_good_start_prints_one_line_and_keeps_files_private(
     server: LoopbackBotAPI, folder: Path
 ) -> None:
     process_env = bot_env(server, folder)
+    if is_sqlite(process_env["DATABASE_URL"]):  # the default ./data/stretchbot.sqlite3
+        del process_env["DATABASE_URL"]
+        (folder / "data").rmdir()
     process = await asyncio.create_subprocess_exec(
         *stretchbot_command(),
         "run",
@@ -128,11 +132,12 @@ async def test_a_good_start_prints_one_line_and_keeps_files_private(
         await server.wait_until_confirmed(update_id, timeout=PROCESS_TIMEOUT)
         await server.wait_for_call("sendMessage", timeout=PROCESS_TIMEOUT)
 
-        if is_sqlite(process_env["DATABASE_URL"]):  # its files are the bot user's alone
+        if "DATABASE_URL" not in process_env:  # it made ./data, and its files are its alone
             data = folder / "data"
             assert stat.S_IMODE(data.stat().st_mode) == 0o700
             files = {p.name: stat.S_IMODE(p.stat().st_mode) for p in data.iterdir()}
-            assert {"bot.sqlite3", "bot.sqlite3-wal", "bot.sqlite3-shm"} <= set(files), files
+            names = {"stretchbot.sqlite3", "stretchbot.sqlite3-wal", "stretchbot.sqlite3-shm"}
+            assert names <= set(files), files
             assert set(files.values()) == {0o600}, files
     finally:
         if process.returncode is None:
@@ -372,6 +377,34 @@ def test_what_a_failed_name_lookup_means() -> None:
     )
     retry, line = unresolved_host("https://bots.example.org", no_such_host.value)
     assert not retry and "bots.example.org does not resolve: check the address" in line
+
+
+@pytest.mark.only_db("sqlite", reason="a path of an SQLite file")
+async def test_an_explicit_sqlite_folder_that_does_not_exist_is_refused_not_created(
+    server: LoopbackBotAPI, folder: Path
+) -> None:
+    missing = folder / "nonexistent" / "dir"
+    url = f"sqlite:///{missing / 'x.db'}"
+    for command in (["run"], ["db", "upgrade"]):
+        result = await run_stretchbot(
+            folder,
+            *command,
+            **bot_env(server, folder, DATABASE_URL=url, STARTUP_RETRY_SECONDS=LONG_BUDGET),
+        )
+        line = assert_one_clean_line(result)
+        assert line == (
+            f"stretchbot: cannot use the SQLite database {missing / 'x.db'}: the folder "
+            f"{missing} does not exist: create it, or fix DATABASE_URL (the bot creates only "
+            "its default folder ./data)"
+        ), line
+        assert not (folder / "nonexistent").exists()
+    # Its folder made, the same URL works.
+    missing.mkdir(parents=True)
+    result = await run_stretchbot(
+        folder, "db", "upgrade", **bot_env(server, folder, DATABASE_URL=url)
+    )
+    assert result.code == 0, result
+    assert (missing / "x.db").exists()
 
 
 async def test_a_bot_api_url_speaking_plain_http_to_https_is_one_line_not_retried(
