@@ -117,3 +117,57 @@ async def test_stretch_by_a_known_user_writes_nothing(harness: BotHarness) -> No
     assert not any("IMMEDIATE" in e for e in entries), entries
     assert "COMMIT" not in entries, entries
     assert not any(e.startswith(("INSERT", "UPDATE", "DELETE")) for e in entries), entries
+
+
+async def test_the_tap_ending_a_run_answers_before_applying_it_in_one_transaction(
+    harness: BotHarness,
+) -> None:
+    """The last keypad ends the run: the compare-and-set holds, the answer goes out, and the
+    run is applied to the program while it travels, in the transaction that ended the run.
+    One commit holds the run's end, the level and the program: a process stopping after the
+    answer leaves all of it undone (the keypad still works), never a finished run whose
+    program was not applied."""
+    user = harness.new_user("Ana")
+    await onboard(harness, user)
+    await harness.send(user, "/stretch")
+    await harness.tap(user, "Quick start")
+    await harness.tap(user, "Yes, keep track")
+    await harness.tap(user, "5")
+    for _ in range(5):
+        await harness.tap(user, "Done")
+
+    with journal(harness) as entries:
+        await harness.tap(user, "3")
+
+    assert "Pain after: 3/10" in "\n".join(harness.bot_texts(user))
+    answered = entries.index("api:answerCallbackQuery")
+    ended = next(i for i, e in enumerate(entries) if e.startswith("UPDATE routine_runs SET"))
+    program = [i for i, e in enumerate(entries) if "program_" in e]
+    assert program, entries
+    committed = entries.index("COMMIT", ended)
+    assert ended < answered < program[0], "the program was applied before the answer"
+    assert program[-1] < committed, "the program was applied in a transaction of its own"
+    before = until_answer(entries)
+    assert len([e for e in before if not e.startswith("api:") and e != "COMMIT"]) <= 5, before
+    assert await harness.services.routines.active(user.id) is None  # ended and committed
+
+
+async def test_a_routine_start_reads_the_user_once(harness: BotHarness) -> None:
+    """Picking a routine: besides the open-question check every update makes, the start
+    reads the user (existence, pain-log consent) and the program in one session, then one
+    transaction starts the run (before: three reads of the user in three sessions)."""
+    user = harness.new_user("Ana")
+    await onboard(harness, user)
+    await harness.send(user, "/stretch")
+    await harness.tap(user, "Quick start")
+    await harness.tap(user, "No thanks")
+    await harness.tap(user, "Stop")
+    await harness.send(user, "/stretch")
+
+    with journal(harness) as entries:
+        await harness.tap(user, "Quick start")
+
+    assert "1 of 5" in harness.last_text(user)
+    users_read = [e for e in entries if e.startswith("SELECT users")]
+    assert len(users_read) == 2, entries  # the open-question check, and the start's read
+    assert entries.count("COMMIT") == 2, entries  # the start, and which message shows it

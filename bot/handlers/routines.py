@@ -246,20 +246,17 @@ async def _start(
 ) -> int | None:
     user_id, _ = sender_ids(update)
     svc = services(context)
-    if await svc.routines.find(user_id, routine_id) is None:  # forged, or deleted since
+    routine = await svc.routines.find(user_id, routine_id)
+    if routine is None:  # forged, or deleted since
         await invalid_button(update, context)
-        return None
-    if await svc.preferences.get(user_id) is None:  # buttons never create users
-        await answer(update, texts.NO_RECORD, alert=True)
         return None
     if replace_active:  # "Start over" tapped twice must not abandon the run it just began
         active = await svc.routines.active(user_id)
         if active is not None and _shown_below(update, active):
             return await _under_way(update, active)
-    try:
-        started = await svc.routines.start(user_id, routine_id, replace_active=replace_active)
-    except KeyError:  # deleted between the two reads
-        await invalid_button(update, context)
+    started = await svc.routines.start(user_id, routine, replace_active=replace_active)
+    if started.unknown_user:  # buttons never create users
+        await answer(update, texts.NO_RECORD, alert=True)
         return None
     if started.resting:
         await answer(update)
@@ -405,7 +402,14 @@ async def _apply(
 ) -> int | None:
     user_id, _ = sender_ids(update)
     svc = services(context)
-    tap = await svc.routines.tap(user_id, run_id, version, action, level)
+    # A tap that ends the run is answered as soon as its compare-and-set held: applying the
+    # run to the program (same transaction) happens while the answer travels.
+    answering: list[asyncio.Future[object]] = []
+
+    def ending() -> None:
+        answering.append(asyncio.ensure_future(answer(update, _ack(action, level))))
+
+    tap = await svc.routines.tap(user_id, run_id, version, action, level, ending=ending)
     if tap.result is TapResult.NOT_YOURS or tap.result is TapResult.INVALID:
         await invalid_button(update, context)
         return None
@@ -448,8 +452,10 @@ async def _apply(
         if not await _together(edited, answer(update)):
             return await show_phase(update, context, view)  # the step's message is gone
         return IN_ROUTINE
-    # The answer goes out now; the next message doesn't wait for it to come back.
-    acknowledged = asyncio.ensure_future(answer(update, _ack(action, level)))
+    # The answer goes out now (or went out already); the next message doesn't wait for it.
+    acknowledged = (
+        answering[0] if answering else asyncio.ensure_future(answer(update, _ack(action, level)))
+    )
     persistent = (
         action is Action.PAIN and level is not None and await svc.pain.no_improvement_began(user_id)
     )

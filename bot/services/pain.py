@@ -262,12 +262,15 @@ class PainLog:
 
     # --- figures -----------------------------------------------------------------------
 
-    async def is_bad_day(self, user_id: int) -> bool:
-        """The bad-day rule (see `bot.domain.pain.is_bad_day`) for the user's local today."""
-        async with self._sessions() as session:
-            zone, today = await self._local_today(session, user_id)
-            since = local_day_start(today - timedelta(days=2 * BAD_DAY_WINDOW - 1), zone)
-            entries = await store.entries_since(session, user_id, since)
+    async def is_bad_day(self, user_id: int, session: AsyncSession | None = None) -> bool:
+        """The bad-day rule (see `bot.domain.pain.is_bad_day`) for the user's local today;
+        ``session``: read inside the caller's transaction."""
+        if session is None:
+            async with self._sessions() as own:
+                return await self.is_bad_day(user_id, own)
+        zone, today = await self._local_today(session, user_id)
+        since = local_day_start(today - timedelta(days=2 * BAD_DAY_WINDOW - 1), zone)
+        entries = await store.entries_since(session, user_id, since)
         return is_bad_day(entries, zone, today)
 
     async def no_improvement_began(self, user_id: int) -> bool:

@@ -25,7 +25,7 @@ from bot.content import Content, Dose, RoutineStep, Stretch, dose_value
 from bot.db import program as store
 from bot.db import routines as runs_db
 from bot.db import users as users_db
-from bot.db.models import RoutineRun
+from bot.db.models import RoutineRun, User
 from bot.domain import program as rules
 from bot.domain.pain import PainContext
 from bot.domain.routine import Status
@@ -35,7 +35,7 @@ from bot.domain.timezones import load_zone
 class BadDayRule(Protocol):
     """What the program needs from the pain log."""
 
-    async def is_bad_day(self, user_id: int) -> bool: ...
+    async def is_bad_day(self, user_id: int, session: AsyncSession | None = None) -> bool: ...
 
 
 class FeedbackResult(StrEnum):
@@ -242,9 +242,13 @@ class ProgramService:
         )
 
     async def _run_record(
-        self, session: AsyncSession, run: RoutineRun, stretch_ids: Sequence[str], bad_day: bool
+        self,
+        session: AsyncSession,
+        run: RoutineRun,
+        user: User | None,
+        stretch_ids: Sequence[str],
+        bad_day: bool,
     ) -> rules.RunRecord:
-        user = await users_db.get(session, run.user_id)
         zone = load_zone(user.time_zone) if user is not None and user.time_zone else UTC
         finished = run.finished_at or self._clock.now()
         levels = await runs_db.pain_levels(session, run.id)
@@ -260,22 +264,26 @@ class ProgramService:
             bad_day=bad_day,
         )
 
-    async def run_ended(self, user_id: int, run_id: int, stretch_ids: Sequence[str]) -> RunEnd:
-        """Apply a run that just ended (completed, or "It hurts") to the user's program;
-        ``stretch_ids``: the routine's stretches as given. Returns what changed, and the
-        stretches of the run whose full version may be tried again."""
-        bad_day = await self._pain.is_bad_day(user_id)
+    async def apply_run(
+        self, session: AsyncSession, run: RoutineRun, stretch_ids: Sequence[str]
+    ) -> RunEnd:
+        """Apply a run that just ended (completed, or "It hurts") to the user's program,
+        inside the transaction that ended it, so the run's end and its effect on the
+        program are committed together or not at all (a process that stops in between
+        leaves neither: the tap can be made again). ``stretch_ids``: the routine's
+        stretches as given. Returns what changed, and the stretches of the run whose full
+        version may be tried again."""
+        if run.status not in (Status.COMPLETED.value, Status.HURT.value):
+            return RunEnd()
         now = self._clock.now()
-        async with self._sessions() as session, session.begin():
-            run = await runs_db.get(session, run_id)
-            if run is None or run.user_id != user_id:
-                return RunEnd()
-            if run.status not in (Status.COMPLETED.value, Status.HURT.value):
-                return RunEnd()
-            record = await self._run_record(session, run, stretch_ids, bad_day)
-            program = await store.load(session, user_id)
-            outcome = rules.after_run(program, record, self._rules, now)
-            await store.save(session, user_id, program, outcome.program, outcome.changes)
+        # Read once: held here, the bad-day rule's read of the user finds it in the session
+        # (the session's identity map keeps objects only while someone holds them).
+        user = await users_db.get(session, run.user_id)
+        bad_day = await self._pain.is_bad_day(run.user_id, session=session)
+        record = await self._run_record(session, run, user, stretch_ids, bad_day)
+        program = await store.load(session, run.user_id)
+        outcome = rules.after_run(program, record, self._rules, now)
+        await store.save(session, run.user_id, program, outcome.program, outcome.changes)
         offers = tuple(
             sid
             for sid in dict.fromkeys(stretch_ids)
@@ -301,7 +309,8 @@ class ProgramService:
             )
             if not result.rowcount:  # type: ignore[attr-defined]
                 return FeedbackAnswer(FeedbackResult.ALREADY)
-            record = await self._run_record(session, run, stretch_ids, bad_day=False)
+            user = await users_db.get(session, user_id)
+            record = await self._run_record(session, run, user, stretch_ids, bad_day=False)
             program = await store.load(session, user_id)
             outcome = rules.after_feedback(program, answer, record, self._rules, now)
             await store.save(session, user_id, program, outcome.program, outcome.changes)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -134,6 +135,8 @@ class Started:
     #: Every stretch of the routine is left out this week ("It hurts" on its easier
     #: version): nothing was started.
     resting: bool = False
+    #: No such user (erased by /delete): buttons never create users, nothing was started.
+    unknown_user: bool = False
 
 
 @dataclass(frozen=True)
@@ -247,19 +250,26 @@ class Routines:
             run = await runs_db.get(session, run_id)
         return None if run is None or run.user_id != user_id else self.view(run)
 
-    async def start(self, user_id: int, routine_id: str, *, replace_active: bool) -> Started:
-        """Start a routine (shipped, or the user's own ``u-<id>``); with another one active,
-        either report it or abandon it. Raises KeyError for an unknown routine."""
-        routine = await self.find(user_id, routine_id)
-        if routine is None:
-            raise KeyError(routine_id)
-        steps = await self._program.steps_for(
-            user_id, self.steps_of(routine), progress=_may_progress(routine)
-        )
+    async def start(self, user_id: int, routine: Routine | str, *, replace_active: bool) -> Started:
+        """Start a routine (shipped, or the user's own ``u-<id>``; found already, or its id);
+        with another one active, either report it or abandon it. Raises KeyError for an
+        unknown routine id. One read (the user: consent, then the program) before the
+        transaction that starts it."""
+        found = await self.find(user_id, routine) if isinstance(routine, str) else routine
+        if found is None:
+            raise KeyError(routine)
+        routine = found
+        async with self._sessions() as session:
+            user = await users_db.get(session, user_id)
+            if user is None:
+                return Started(view=None, unknown_user=True)
+            steps = await self._program.steps_for(
+                user_id, self.steps_of(routine), progress=_may_progress(routine), session=session
+            )
         if not steps:
             return Started(view=None, resting=True)
-        consent = await self._pain.has_consent(user_id)
-        declined = not consent and await self._pain.consent_declined(user_id)
+        consent = user.pain_consent_at is not None
+        declined = not consent and user.pain_consent_declined_at is not None
         now = self._clock.now()
         async with self._sessions() as session, session.begin():
             current = await runs_db.active_for(session, user_id)
@@ -297,9 +307,19 @@ class Routines:
         return Started(view=self.view(run), first=first, safety=safety)
 
     async def tap(
-        self, user_id: int, run_id: int, version: int, action: Action, level: int | None = None
+        self,
+        user_id: int,
+        run_id: int,
+        version: int,
+        action: Action,
+        level: int | None = None,
+        *,
+        ending: Callable[[], object] | None = None,
     ) -> Tap:
-        """Apply one button press to a run, exactly once."""
+        """Apply one button press to a run, exactly once. A press that ends the run applies
+        it to the user's program in the same transaction; ``ending`` is called once the
+        compare-and-set held, before that work (the caller answers the callback query
+        then: the program's statements run while the answer travels)."""
         async with self._sessions() as session, session.begin():
             run = await runs_db.get(session, run_id)
             if run is None or run.user_id != user_id:
@@ -367,15 +387,16 @@ class Routines:
                     PainContext.BEFORE if view.state.phase is Phase.BEFORE else PainContext.AFTER
                 )
                 await self._pain.record_in(session, user_id, level, context, routine_run_id=run_id)
+            ended = RunEnd()
+            if new.status in (Status.COMPLETED, Status.HURT):
+                if ending is not None:
+                    ending()
+                stretch_ids = [step.stretch.id for step in self.view(run).steps]
+                ended = await self._program.apply_run(session, run, stretch_ids)
         if action is Action.CONSENT_YES:
             await self._pain.give_consent(user_id)
         elif action is Action.CONSENT_NO:
             await self._pain.decline_consent(user_id)
-        ended = RunEnd()
-        if new.status in (Status.COMPLETED, Status.HURT):
-            after = self.view(run)
-            stretch_ids = [step.stretch.id for step in after.steps]
-            ended = await self._program.run_ended(user_id, run_id, stretch_ids)
         return Tap(
             TapResult.APPLIED,
             self.view(run),
