@@ -1,13 +1,14 @@
 """What `stretchbot run` checks before it polls, each failure one line for the operator.
 
 Order: DATABASE_URL is supported → an SQLite file's folder exists → content/ loads →
-migrations apply → the Bot API answers getMe. Failures that waiting can fix (a connection refused,
-time-outs, 5xx, a name server that can't be asked, api.telegram.org that doesn't resolve:
-no DNS or network) are retried with exponential backoff for `STARTUP_RETRY_SECONDS`, one
-line per attempt; anything else (a rejected token, a BOT_API_URL whose host doesn't resolve
-or isn't a Bot API, a failed TLS handshake, an SQLite path through a file or into a missing
-folder, invalid content, a failed migration) stops at once. Every message names what to fix
-and never contains the token or a database password.
+migrations apply → the Bot API answers getMe (`stretchbot playground` runs all but the last:
+`prepare_storage`). Failures that waiting can fix (a connection refused, time-outs, 5xx, a
+name server that can't be asked, api.telegram.org that doesn't resolve: no DNS or network)
+are retried with exponential backoff for `STARTUP_RETRY_SECONDS`, one line per attempt;
+anything else (a rejected token, a BOT_API_URL whose host doesn't resolve or isn't a Bot
+API, a failed TLS handshake, an SQLite path through a file or into a missing folder, invalid
+content, a failed migration) stops at once. Every message names what to fix and never
+contains the token or a database password.
 
 `post_init` (bot.app) repeats the content load and the (then no-op) upgrade, so tests and the
 playground, which start the Application without this module, start the same way.
@@ -360,12 +361,21 @@ async def with_retries(
 
 async def prepare(settings: Settings, say: Callable[[str], None]) -> Ready:
     """Every start-up check, in order; raises StartupError with one line on failure."""
+    content = await prepare_storage(settings, say)
+    username = await with_retries(lambda: fetch_username(settings), settings, say)
+    return Ready(username=username, content=content)
+
+
+async def prepare_storage(settings: Settings, say: Callable[[str], None]) -> Content:
+    """The checks that don't need the Bot API, in order: DATABASE_URL is supported, an
+    SQLite file's folder exists, content/ loads, the migrations apply (retried like
+    `prepare`). `stretchbot run` (`prepare`) and `stretchbot playground`, whose Bot API is
+    the loopback server, both start with these: the same failures, the same one line."""
     check_database_url(settings.database_url)
     check_sqlite_folder(settings.database_url)
     content = await asyncio.to_thread(load_checked_content, settings)
     await with_retries(lambda: migrate(settings), settings, say)
-    username = await with_retries(lambda: fetch_username(settings), settings, say)
-    return Ready(username=username, content=content)
+    return content
 
 
 async def upgrade_database(settings: Settings) -> None:

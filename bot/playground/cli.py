@@ -21,8 +21,14 @@ from bot.playground.core import (
     PlaygroundOptions,
     is_loopback,
 )
+from bot.startup import StartupError
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def say(line: str) -> None:
+    """One line for the operator on stderr, worded and prefixed like `stretchbot run`'s."""
+    print(f"stretchbot: {line}", file=sys.stderr, flush=True)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -64,7 +70,7 @@ async def serve(options: PlaygroundOptions, open_browser: bool = False) -> None:
             loop.add_signal_handler(sig, stop.set)
     playground = Playground(options)
     try:
-        await playground.start()
+        await playground.start(say)
         if not is_loopback(options.host):
             print(
                 f"WARNING: the playground listens on {options.host}, so other machines can "
@@ -108,6 +114,9 @@ def run(args: argparse.Namespace) -> int:
         asyncio.run(serve(options, open_browser=args.open))
     except PlaygroundError as error:
         print(f"stretchbot playground: {error}", file=sys.stderr)
+        return 2
+    except StartupError as error:  # the same line as `stretchbot run` prints
+        say(str(error))
         return 2
     except KeyboardInterrupt:
         pass

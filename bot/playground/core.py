@@ -12,6 +12,7 @@ import ipaddress
 import logging
 import secrets
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,6 +31,7 @@ from bot.domain.timezones import UnknownTimeZone, load_zone
 from bot.handlers.common import application_services
 from bot.playground.clock import PlaygroundClock
 from bot.services.container import Services
+from bot.startup import prepare_storage
 from bot.upcoming import (
     NextReminder,
     next_sent_reminder,
@@ -148,13 +150,19 @@ class Playground:
 
     # ----------------------------------------------------------------- lifecycle
 
-    async def start(self) -> None:
-        """Loopback server, then the bot (migrating its database), then the page."""
+    async def start(self, say: Callable[[str], None] | None = None) -> None:
+        """Loopback server, then the bot, then the page.
+
+        The database goes through `stretchbot run`'s own start-up checks first
+        (`bot.startup.prepare_storage`: a supported DATABASE_URL, an SQLite folder that
+        exists, the content, the migrations, retried while the database is unreachable,
+        each retry a line through ``say``): StartupError with the same one line."""
         from bot.playground.web import create_web_app
 
         try:
             await self.loopback.start("127.0.0.1", 0)
             self.settings = playground_settings(self.loopback, self.options.data_dir)
+            await prepare_storage(self.settings, say or logger.warning)
             application = build_application(self.settings, clock=self.clock)
             self.application = application
             await lifecycle.start_polling(application, poll_timeout=10)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
 import socket
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -142,3 +145,62 @@ def test_a_busy_port_is_one_clear_line_and_exit_2(tmp_path: Path) -> None:
     output = process.output()
     assert f"can't listen on 127.0.0.1:{port}" in output
     assert "Traceback" not in output
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_line(workdir: Path, command: str, database_url: str) -> tuple[int, str]:
+    """Exit code and output of `stretchbot <command>` that fails on ``database_url``."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "BOT_TOKEN", "BOT_API_URL", "ADMIN_IDS"}
+    }
+    env.update(
+        DATABASE_URL=database_url,
+        STARTUP_RETRY_SECONDS="0",
+        LOG_LEVEL="WARNING",
+        # `run` needs a well-formed token; the database is checked before the Bot API.
+        BOT_TOKEN="987654:NOT-A-REAL-TOKEN-xyzxyzxyzxyz",
+        BOT_API_URL=f"http://127.0.0.1:{closed_port()}",
+    )
+    args = ["--port", "0"] if command == "playground" else []
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", command, *args],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return done.returncode, done.stdout + done.stderr
+
+
+def test_a_bad_database_url_gives_the_same_one_line_as_stretchbot_run(tmp_path: Path) -> None:
+    """The playground goes through `stretchbot run`'s start-up checks: a URL that isn't one,
+    an unreachable PostgreSQL, an SQLite path through a file or into a missing folder are
+    one line (the same as `run`'s), exit 2, no traceback, nothing created."""
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("a file\n")
+    cases = {
+        "garbage": "DATABASE_URL is not a database URL",
+        f"postgresql://someone:secret-pw@127.0.0.1:{closed_port()}/x": "cannot reach the database",
+        f"sqlite:///{blocker / 'data' / 'x.db'}": f"{blocker} is a file, not a folder",
+        f"sqlite:///{tmp_path / 'nowhere' / 'x.db'}": "the folder",
+    }
+    for url, expected in cases.items():
+        lines = {}
+        for command in ("playground", "run"):
+            code, output = start_line(tmp_path, command, url)
+            assert code == 2, (command, url, output)
+            assert "Traceback" not in output and "secret-pw" not in output, output
+            [line] = [line for line in output.splitlines() if line.strip()]
+            lines[command] = line
+        assert lines["playground"] == lines["run"], lines
+        assert lines["run"].startswith("stretchbot: ") and expected in lines["run"], lines
+    assert not (tmp_path / "nowhere").exists()
+    assert blocker.read_text() == "a file\n"
