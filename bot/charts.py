@@ -12,6 +12,7 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta, tzinfo
+from statistics import fmean
 
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -26,13 +27,14 @@ from bot.domain.pain import (
     PainEntry,
     RoutineRun,
     completed_days,
-    daily_averages,
     local_date,
     routine_pairs,
 )
 
-#: Output size in pixels is ``FIG_SIZE`` × ``DPI``: 1000 × 700, comfortable on a phone.
-FIG_SIZE = (10.0, 7.0)
+#: Output size in pixels is ``FIG_SIZE`` × ``DPI``: 1280 × 960, the largest side Telegram
+#: keeps for a photo. A chat shows it about 300-400 px wide, a quarter of that, so every size
+#: below is chosen for a quarter scale: text of 30-40 pt here (42-56 px) reads as 10-14 px.
+FIG_SIZE = (12.8, 9.6)
 DPI = 100
 
 EMPTY_NOTE = "No pain logged yet – tap /pain to start"
@@ -46,26 +48,39 @@ _SAME_COLOUR = "#868e96"
 _TEXT_COLOUR = "#212529"
 _GRID_COLOUR = "#dee2e6"
 
-_TICK_FONT = 17
-_LABEL_FONT = 18
-_TITLE_FONT = 22
-_LEGEND_FONT = 15
-_NOTE_FONT = 21
-#: Legend entries that fit one row at phone size; more wrap to two rows.
-_LEGEND_ROW = 4
-#: Arrows sit a little right of the day's centre so they don't hide that day's check-in point.
-_ARROW_OFFSET = 0.28
-#: Extra horizontal spread when one day has several before/after pairs.
-_ARROW_SPREAD = 0.16
+_TICK_FONT = 32
+_LABEL_FONT = 32
+_TITLE_FONT = 40
+_LEGEND_FONT = 30
+_NOTE_FONT = 34
+#: Legend entries per row: two fit 1280 px at `_LEGEND_FONT` ("Before/after only" included).
+_LEGEND_ROW = 2
+#: At most this many dates under the axis (each ~150 px at `_TICK_FONT`).
+_MAX_TICKS = 4
+#: Marker sizes (points² for scatter, points for legend handles) and line widths.
+_POINT = 420
+_POINT_ALONE = 700
+_HANDLE = 22
+_LINE = 5.0
+#: The marks of one day sit side by side in time order, centred on the day, this far apart
+#: (in days; less when there are many, so they stay inside their day).
+_MARK_SPREAD = 0.3
+_DAY_WIDTH = 0.8
 
 
 @dataclass(frozen=True, slots=True)
 class _ChartData:
-    """What gets drawn, in day-index coordinates (0 = first day shown, days-1 = today)."""
+    """What gets drawn, in day-index coordinates (0 = first day shown, days-1 = today).
+
+    Within a day the marks sit side by side in the order they were logged (`_MARK_SPREAD`
+    apart, centred on the day): a check-in point (the day's mean, at the mean time of its
+    check-ins), each routine's before→after pair (at its before reading) and each routine
+    reading without its partner.
+    """
 
     first_day: date
     days: int
-    checkins: list[tuple[int, float]]
+    checkins: list[tuple[float, float]]
     routine_days: list[int]
     pairs: list[tuple[float, int, int]]
     lone_readings: list[tuple[float, int, PainContext]]
@@ -75,6 +90,17 @@ class _ChartData:
     def is_empty(self) -> bool:
         """Nothing to plot in the window, so the chart shows a note instead."""
         return not (self.checkins or self.pairs or self.lone_readings)
+
+
+@dataclass(frozen=True, slots=True)
+class _Mark:
+    """One mark of a day before it gets its x: when, and what (`kind` says which list)."""
+
+    when: float  # POSIX seconds, for the order within the day
+    kind: str  # "checkin", "pair" or "lone"
+    first: float
+    second: int | None = None
+    context: PainContext = PainContext.CHECKIN
 
 
 def _prepare(
@@ -89,34 +115,48 @@ def _prepare(
     def index_of(entry: PainEntry) -> int:
         return (local_date(entry.at, zone) - first_day).days
 
-    checkin_means = daily_averages((e for e in shown if e.context is PainContext.CHECKIN), zone)
-    checkins = sorted(((day - first_day).days, avg) for day, avg in checkin_means.items())
+    by_day: dict[int, list[_Mark]] = {}
+    checkins_of: dict[int, list[PainEntry]] = {}
+    for entry in shown:
+        if entry.context is PainContext.CHECKIN:
+            checkins_of.setdefault(index_of(entry), []).append(entry)
+    for index, day_checkins in checkins_of.items():
+        when = fmean(e.at.timestamp() for e in day_checkins)
+        level = fmean(e.level for e in day_checkins)
+        by_day.setdefault(index, []).append(_Mark(when, "checkin", level))
 
     routine_days = sorted(
         (day - first_day).days for day in completed_days(runs, zone) if first_day <= day <= today
     )
 
-    # Routine readings sit a little right of the day's centre, spread out when there are several.
-    by_day: dict[int, list[tuple[int, int | None, PainContext]]] = {}
     paired: set[int] = set()
     for pair in routine_pairs(shown):
         paired.add(pair.routine_run_id)
         by_day.setdefault(index_of(pair.after), []).append(
-            (pair.before.level, pair.after.level, PainContext.AFTER)
+            _Mark(pair.before.at.timestamp(), "pair", pair.before.level, pair.after.level)
         )
-    for entry in sorted(shown, key=lambda e: e.at):
+    for entry in shown:
         if entry.context is not PainContext.CHECKIN and entry.routine_run_id not in paired:
-            by_day.setdefault(index_of(entry), []).append((entry.level, None, entry.context))
+            by_day.setdefault(index_of(entry), []).append(
+                _Mark(entry.at.timestamp(), "lone", entry.level, context=entry.context)
+            )
 
+    checkins: list[tuple[float, float]] = []
     pairs: list[tuple[float, int, int]] = []
     lone_readings: list[tuple[float, int, PainContext]] = []
     for index, marks in sorted(by_day.items()):
-        for n, (first, second, context) in enumerate(marks):
-            x = index + _ARROW_OFFSET + (n - (len(marks) - 1) / 2) * _ARROW_SPREAD
-            if second is None:
-                lone_readings.append((x, first, context))
+        marks.sort(key=lambda mark: (mark.when, mark.kind != "checkin"))
+        spread = (
+            _MARK_SPREAD if len(marks) < 2 else min(_MARK_SPREAD, _DAY_WIDTH / (len(marks) - 1))
+        )
+        for n, mark in enumerate(marks):
+            x = index + (n - (len(marks) - 1) / 2) * spread
+            if mark.kind == "checkin":
+                checkins.append((x, mark.first))
+            elif mark.second is None:
+                lone_readings.append((x, int(mark.first), mark.context))
             else:
-                pairs.append((x, first, second))
+                pairs.append((x, int(mark.first), mark.second))
 
     return _ChartData(first_day, days, checkins, routine_days, pairs, lone_readings, logged_before)
 
@@ -128,8 +168,11 @@ def _day_label(day: date) -> str:
 
 
 def _tick_indices(days: int) -> list[int]:
-    """About five ticks, always including today, spaced in whole weeks when the range allows."""
-    step = 7 if days > 14 else max(1, days // 4)
+    """At most `_MAX_TICKS` dates, always including today, in whole weeks when the range
+    allows (30 days: today, two and four weeks ago)."""
+    step = max(1, -(-(days - 1) // (_MAX_TICKS - 1)))
+    if days > 14:
+        step = -(-step // 7) * 7
     return sorted({days - 1 - k * step for k in range(days) if days - 1 - k * step >= 0})
 
 
@@ -170,7 +213,6 @@ def progress_figure(
     fig = Figure(figsize=FIG_SIZE, dpi=DPI, facecolor="white")
     FigureCanvasAgg(fig)
     ax = fig.add_subplot(1, 1, 1)
-    fig.subplots_adjust(left=0.09, right=0.97, top=0.80, bottom=0.10)
     _draw_axes(fig, ax, data)
 
     handles: list[Line2D | Patch] = []
@@ -197,28 +239,37 @@ def progress_figure(
             bbox={"boxstyle": "round,pad=0.8", "facecolor": "#f1f3f5", "edgecolor": _GRID_COLOUR},
             zorder=7,
         )
+    # The title, then the legend's rows (two entries each), then the plot: in pixels.
+    height = FIG_SIZE[1] * DPI
+    rows = -(-len(handles) // _LEGEND_ROW)
+    legend_top = 1 - 80 / height
+    plot_top = legend_top - (rows * 60 + 25) / height
+    fig.subplots_adjust(left=0.12, right=0.96, top=plot_top, bottom=0.09)
     if handles:
         fig.legend(
             handles=handles,
             loc="upper center",
-            bbox_to_anchor=(0.5, 0.915),
-            ncol=len(handles) if len(handles) <= _LEGEND_ROW else -(-len(handles) // 2),
+            bbox_to_anchor=(0.5, legend_top),
+            ncol=min(len(handles), _LEGEND_ROW),
             fontsize=_LEGEND_FONT,
             frameon=False,
-            handlelength=1.2,
-            handletextpad=0.5,
-            columnspacing=1.2,
+            handlelength=1.0,
+            handletextpad=0.4,
+            columnspacing=1.5,
+            labelspacing=0.3,
+            borderaxespad=0,
+            borderpad=0,
         )
     return fig
 
 
-def _draw_checkins(ax: Axes, checkins: list[tuple[int, float]]) -> None:
+def _draw_checkins(ax: Axes, checkins: list[tuple[float, float]]) -> None:
     """Daily check-in means as a soft line with bold points; the latest value is labelled."""
     xs = [x for x, _ in checkins]
     ys = [y for _, y in checkins]
-    ax.plot(xs, ys, color=_CHECKIN_COLOUR, linewidth=2.5, alpha=0.55, zorder=3)
-    size = 260 if len(checkins) == 1 else 120
-    ax.scatter(xs, ys, s=size, color=_CHECKIN_COLOUR, edgecolors="white", linewidths=1.5, zorder=4)
+    ax.plot(xs, ys, color=_CHECKIN_COLOUR, linewidth=_LINE, alpha=0.55, zorder=3)
+    size = _POINT_ALONE if len(checkins) == 1 else _POINT
+    ax.scatter(xs, ys, s=size, color=_CHECKIN_COLOUR, edgecolors="white", linewidths=2.5, zorder=4)
     last_x, last_y = checkins[-1]
     _label(ax, last_x, last_y, _format_level(last_y), _CHECKIN_COLOUR, above=True)
 
@@ -229,7 +280,7 @@ def _draw_routine_readings(ax: Axes, data: _ChartData) -> list[Line2D | Patch]:
     for x, before, after in data.pairs:
         if after == before:
             same = True
-            ax.scatter([x], [after], s=110, color=_SAME_COLOUR, edgecolors="white", zorder=5)
+            ax.scatter([x], [after], s=_POINT, color=_SAME_COLOUR, edgecolors="white", zorder=5)
             continue
         eased |= after < before
         worse |= after > before
@@ -238,8 +289,8 @@ def _draw_routine_readings(ax: Axes, data: _ChartData) -> list[Line2D | Patch]:
                 (x, before),
                 (x, after),
                 arrowstyle="-|>",
-                mutation_scale=24,
-                linewidth=3.5,
+                mutation_scale=44,
+                linewidth=_LINE + 2,
                 color=_EASED_COLOUR if after < before else _WORSE_COLOUR,
                 shrinkA=0,
                 shrinkB=0,
@@ -247,7 +298,9 @@ def _draw_routine_readings(ax: Axes, data: _ChartData) -> list[Line2D | Patch]:
             )
         )
     for x, level, _context in data.lone_readings:
-        ax.scatter([x], [level], s=110, facecolors="white", edgecolors=_SAME_COLOUR, linewidths=2.5)
+        ax.scatter(
+            [x], [level], s=_POINT, facecolors="white", edgecolors=_SAME_COLOUR, linewidths=4
+        )
 
     if not data.checkins and len(data.pairs) + len(data.lone_readings) == 1:
         # A lone routine reading gets its numbers so the chart reads on its own.
@@ -283,10 +336,10 @@ def _lone_handle(contexts: set[PainContext]) -> Line2D:
         [],
         [],
         marker="o",
-        markersize=12,
+        markersize=_HANDLE,
         markerfacecolor="white",
         markeredgecolor=_SAME_COLOUR,
-        markeredgewidth=2.5,
+        markeredgewidth=4,
         linestyle="none",
         label=label,
     )
@@ -302,7 +355,7 @@ def _label(ax: Axes, x: float, y: float, text: str, colour: str, *, above: bool)
     ax.annotate(
         text,
         (x, y),
-        xytext=(0, 16 if above else -16),
+        xytext=(0, 18 if above else -18),
         textcoords="offset points",
         ha="center",
         va="bottom" if above else "top",
@@ -315,13 +368,17 @@ def _label(ax: Axes, x: float, y: float, text: str, colour: str, *, above: bool)
 
 def _marker_handle(colour: str, marker: str, label: str) -> Line2D:
     """Legend entry as a bare marker (a triangle pointing an arrow's way, or a dot)."""
-    return Line2D([], [], color=colour, marker=marker, markersize=12, linestyle="none", label=label)
+    return Line2D(
+        [], [], color=colour, marker=marker, markersize=_HANDLE, linestyle="none", label=label
+    )
 
 
 def _draw_axes(fig: Figure, ax: Axes, data: _ChartData) -> None:
     """Static parts: title, 0-10 scale, a few date ticks and a quiet grid."""
     title = f"Your pain, last {data.days} days" if data.days > 1 else "Your pain today"
-    fig.suptitle(title, x=0.5, y=0.975, fontsize=_TITLE_FONT, fontweight="bold", color=_TEXT_COLOUR)
+    fig.suptitle(
+        title, x=0.5, y=0.985, va="top", fontsize=_TITLE_FONT, fontweight="bold", color=_TEXT_COLOUR
+    )
     ax.set_xlim(-0.6, data.days - 0.4)
     ax.set_ylim(MIN_LEVEL - 0.4, MAX_LEVEL + 0.6)
     ax.set_yticks(range(MIN_LEVEL, MAX_LEVEL + 1, 2))
@@ -334,7 +391,7 @@ def _draw_axes(fig: Figure, ax: Axes, data: _ChartData) -> None:
         ]
     )
     ax.set_ylabel("Pain (0–10)", fontsize=_LABEL_FONT, color=_TEXT_COLOUR)
-    ax.tick_params(labelsize=_TICK_FONT, colors=_TEXT_COLOUR, length=0, pad=8)
+    ax.tick_params(labelsize=_TICK_FONT, colors=_TEXT_COLOUR, length=0, pad=12)
     ax.grid(axis="y", color=_GRID_COLOUR, linewidth=1)
     ax.set_axisbelow(True)
     for side in ("top", "right", "left"):

@@ -16,7 +16,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from PIL import Image
 
-from bot.charts import DPI, FIG_SIZE, progress_figure, render_progress_chart
+from bot.charts import DPI, FIG_SIZE, _prepare, progress_figure, render_progress_chart
 from bot.domain.pain import PainContext, PainEntry, RoutineRun, RunOutcome
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -196,3 +196,54 @@ def test_lone_readings_are_named_by_what_they_are() -> None:
     assert labels([before]) == ["Before only"]
     assert labels([after]) == ["After only"]
     assert labels([before, after]) == ["Before/after only"]
+
+
+def test_the_marks_of_one_day_are_in_the_order_they_were_logged() -> None:
+    """The tester's day: a "Before only" 6 at 18:30 was drawn right of a check-in 7 at
+    18:32. Within a day, marks sit left to right in time order."""
+    evening = datetime(2024, 11, 28, 18, 30, tzinfo=ZONE).astimezone(UTC)
+    before_only = PainEntry(evening, 6, PainContext.BEFORE, 1)
+    checkin = PainEntry(evening + timedelta(minutes=2), 7)
+    data = _prepare([checkin, before_only], [], ZONE, TODAY, 30)
+    [(lone_x, lone_level, _)] = data.lone_readings
+    [(checkin_x, checkin_level)] = data.checkins
+    assert (lone_level, checkin_level) == (6, 7)
+    assert lone_x < checkin_x, "18:30 is left of 18:32"
+    assert 28.5 < lone_x < checkin_x < 29.5, "both inside today's column"
+
+    # A busier day: a morning routine pair, a lone after, and check-ins around them.
+    day = TODAY - timedelta(days=3)
+    entries = [
+        PainEntry(at(day, 7), 5, PainContext.BEFORE, 2),
+        PainEntry(at(day, 8), 3, PainContext.AFTER, 2),
+        PainEntry(at(day, 12), 4),
+        PainEntry(at(day, 21), 6, PainContext.AFTER, 3),
+    ]
+    data = _prepare(entries, [], ZONE, TODAY, 30)
+    xs = [data.pairs[0][0], data.checkins[0][0], data.lone_readings[0][0]]
+    assert xs == sorted(xs) and len(set(xs)) == 3
+    assert all(25.5 < x < 26.5 for x in xs)
+
+
+def test_every_text_reads_at_phone_width() -> None:
+    """A chat shows the 1280-px image about 320 px wide: every text must still be 10 px or
+    more there, and there are at most four dates under the axis."""
+    entries, runs = with_lone_readings()
+    fig = progress_figure(entries, runs, ZONE, TODAY)
+    assert round(FIG_SIZE[0] * DPI) == 1280
+    scale = 320 / (FIG_SIZE[0] * DPI)
+    [ax] = fig.axes
+    texts = [*ax.get_xticklabels(), *ax.get_yticklabels(), ax.yaxis.label, *ax.texts]
+    texts += [text for legend in fig.legends for text in legend.get_texts()]
+    texts += [fig._suptitle] if fig._suptitle is not None else []
+    assert len(texts) > 10
+    for text in texts:
+        pixels = text.get_fontsize() * DPI / 72 * scale
+        assert pixels >= 10, (text.get_text(), pixels)
+    assert len(ax.get_xticks()) <= 4
+    # The legend fits the image: no entry is cut off at either side.
+    fig.canvas.draw()  # type: ignore[no-untyped-call]
+    width = FIG_SIZE[0] * DPI
+    for legend in fig.legends:
+        box = legend.get_window_extent()
+        assert box.x0 >= 0 and box.x1 <= width, (box.x0, box.x1)

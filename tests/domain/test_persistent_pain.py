@@ -58,9 +58,7 @@ def test_no_improvement_needs_a_log_three_weeks_long() -> None:
     (the playground's case: first reading Sun 13 Dec, the advice on Sun 27 Dec)."""
     two_weeks = [on(days_ago(n), 7) for n in range(14, -1, -1)]  # days 14..0
     assert not no_improvement(two_weeks, BERLIN, TODAY)
-    assert not any(
-        no_improvement_began(two_weeks[: i + 1], BERLIN) for i in range(len(two_weeks))
-    )
+    assert not any(no_improvement_began(two_weeks[: i + 1], BERLIN) for i in range(len(two_weeks)))
     three_weeks = [on(days_ago(n), 7) for n in range(20, -1, -1)]
     assert no_improvement(three_weeks, BERLIN, TODAY)
     assert not no_improvement(three_weeks[1:], BERLIN, TODAY)  # from day 19: a day short
