@@ -30,7 +30,7 @@ def checked_png(harness: BotHarness, message: SimMessage) -> bytes:
     assert len(data) < MAX_PNG_BYTES, len(data)
     with Image.open(io.BytesIO(data)) as image:
         image.load()
-        assert image.format == "PNG" and image.size == (1000, 700)
+        assert image.format == "PNG" and image.size == (1280, 960)
     return data
 
 
