@@ -191,8 +191,8 @@ PRIVACY = (
     "<b>Why</b>: to send reminders at your local time, to guide you through routines, "
     "and to show your progress. Nothing is shared with anyone or used for advertising.\n\n"
     "<b>How long</b>: until you delete it. /stop turns reminders off but keeps your data.\n\n"
-    "<b>Your control</b>: /export sends you everything I have about you (a CSV and a JSON "
-    "file); /delete erases "
+    "<b>Your control</b>: /export sends you everything I have about you (a ZIP of "
+    "spreadsheets with a README, and a JSON file); /delete erases "
     "all of it, immediately and for good.\n\n"
     "The operator of this bot can see the database it runs on. Its files can be read only by "
     "the account the bot runs as, and /delete overwrites what it erases in them. Logs never "
@@ -733,9 +733,15 @@ def weekly_caption(
 
 EXPORT_NOTHING = "I don't have any data about you."
 
-EXPORT_CSV_CAPTION = "📦 All your data as CSV: one sheet, the first column names the table."
+EXPORT_ZIP_CAPTION = (
+    "📦 All your data: one spreadsheet (CSV) per kind (pain log, routines done, settings, "
+    "program ...) and a README.txt that says what each holds."
+)
 
-EXPORT_JSON_CAPTION = "📦 The same data as JSON."
+EXPORT_JSON_CAPTION = (
+    "📦 The complete copy as JSON, every stored field (for programs; it includes the bot's "
+    "own bookkeeping)."
+)
 
 EXPORT_FAILED = "📦 I couldn't send all of your files just now. Please send /export again."
 

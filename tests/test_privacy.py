@@ -5,10 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import zipfile
 from datetime import UTC, datetime, timedelta
 
 from bot import callbacks, texts
-from bot.db.models import USER_TABLES
+from bot.db.models import USER_TABLES, Base
+from bot.services.export_files import BOOKKEEPING, SHEETS
 from loopback.server import SimMessage, SimUser
 from tests.harness.bot import BotHarness, onboard
 from tests.harness.seed import add_program, add_run, rows_per_table
@@ -55,15 +57,15 @@ async def with_history(harness: BotHarness, *users: SimUser) -> None:
         await harness.tap(user, "1 day")
 
 
-async def test_export_sends_every_table_as_csv_and_json(harness: BotHarness) -> None:
+async def test_export_sends_a_readable_zip_and_a_complete_json(harness: BotHarness) -> None:
     user, other = harness.new_user("Ana"), harness.new_user("Bo")
     await with_history(harness, user, other)
     await harness.send(user, "/export")
-    csv_message, json_message = documents(harness, user)
-    assert csv_message.document is not None and json_message.document is not None
-    assert csv_message.document["file_name"] == "back-stretch-data-2026-03-03.csv"
-    assert csv_message.document["mime_type"] == "text/csv"
-    assert json_message.document["file_name"].endswith(".json")
+    zip_message, json_message = documents(harness, user)
+    assert zip_message.document is not None and json_message.document is not None
+    assert zip_message.document["file_name"] == "back-stretch-data-2026-03-03.zip"
+    assert zip_message.document["mime_type"] == "application/zip"
+    assert json_message.document["file_name"] == "back-stretch-data-2026-03-03.json"
     assert json_message.document["mime_type"] == "application/json"
 
     assert json_message.file_id is not None
@@ -92,14 +94,58 @@ async def test_export_sends_every_table_as_csv_and_json(harness: BotHarness) -> 
     }
     assert everyone == {user.id}  # nobody else's data
 
-    assert csv_message.file_id is not None
-    text = harness.server.file_bytes(csv_message.file_id).decode("utf-8-sig")
-    rows = list(csv.DictReader(io.StringIO(text)))
-    assert {row["table"] for row in rows} == USER_TABLE_NAMES
-    csv_pain = [(r["level"], r["area"]) for r in rows if r["table"] == "pain_entries"]
-    assert csv_pain == [("6", "neck"), ("3", "")]
-    assert sum(1 for row in rows if row["table"] == "users") == 1
-    assert len(rows) == sum(len(table_rows) for table_rows in tables.values())
+    # The ZIP: a README and one sheet per kind of data, each with its own plain columns.
+    assert zip_message.file_id is not None
+    archive = zipfile.ZipFile(io.BytesIO(harness.server.file_bytes(zip_message.file_id)))
+    names = archive.namelist()
+    assert names[0] == "README.txt"
+    assert {sheet.file_name for sheet in SHEETS} == set(names[1:])
+    assert {sheet.table for sheet in SHEETS} == USER_TABLE_NAMES, "every table has a sheet"
+    readme = archive.read("README.txt").decode()
+    for sheet in SHEETS:
+        assert sheet.file_name in readme
+    assert "pain_log.csv (2 rows)" in readme and json_message.document["file_name"] in readme
+
+    def sheet(file_name: str) -> list[dict[str, str]]:
+        text = archive.read(file_name).decode("utf-8-sig")
+        return list(csv.DictReader(io.StringIO(text)))
+
+    pain_rows = sheet("pain_log.csv")
+    assert [(r["pain_0_to_10"], r["where"]) for r in pain_rows] == [("6", "neck"), ("3", "")]
+    assert "claim_token" not in archive.read("reminders_sent.csv").decode("utf-8-sig")
+    [own_row] = sheet("my_routines.csv")
+    assert own_row["name"] == "My evening"
+    [settings_row] = sheet("settings.csv")
+    assert settings_row["time_zone"] == "UTC" and settings_row["reminder_time_local"] == "07:00:00"
+    for spec in SHEETS:
+        rows = sheet(spec.file_name)
+        assert len(rows) == len(tables[spec.table]), spec.file_name
+        assert len(rows[0]) <= 20, "one table's own columns, not every table's"
+        # Complete: every stored value is in the sheet, unless its column is bookkeeping.
+        shown = dict(spec.columns)
+        for stored, row in zip(tables[spec.table], rows, strict=True):
+            for column, value in stored.items():
+                if column in BOOKKEEPING[spec.table]:
+                    continue
+                assert column in shown, f"{spec.table}.{column} is in neither list"
+                cell = row[shown[column]]
+                if isinstance(value, bool):
+                    expected = "yes" if value else "no"
+                else:
+                    expected = "" if value is None else str(value)
+                assert cell == expected, (spec.table, column)
+
+
+def test_bookkeeping_left_out_of_the_sheets_is_not_personal_data() -> None:
+    """What the sheets leave out is named, table by table, and holds nothing a person told
+    the bot or did: the JSON still has it. Every other column is in a sheet."""
+    personal = {"level", "area", "at", "name", "items", "time_zone", "reminder_time"}
+    for table, left_out in BOOKKEEPING.items():
+        assert not left_out & personal, table
+        columns = {column.name for column in Base.metadata.tables[table].c}
+        assert left_out <= columns, table
+        [spec] = [s for s in SHEETS if s.table == table]
+        assert columns - left_out == {column for column, _ in spec.columns}, table
 
 
 async def test_export_for_a_stranger_says_there_is_nothing(harness: BotHarness) -> None:

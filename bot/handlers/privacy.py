@@ -21,7 +21,8 @@ CLOCK_SLACK = timedelta(seconds=1)
 
 
 async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/export: every row stored about the user, as a CSV and a JSON document."""
+    """/export: every row stored about the user, as a ZIP a person reads (README.txt and one
+    CSV per kind of data) and a JSON document with every stored field."""
     user_id, _ = sender_ids(update)
     data = await services(context).pain.export(user_id)
     if data.is_empty:
@@ -31,9 +32,10 @@ async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     chat_id, bot = update.effective_chat.id, context.bot
     stem = f"back-stretch-data-{data.exported_at:%Y-%m-%d}"
     await botapi.send_chat_action(bot, chat_id, ChatAction.UPLOAD_DOCUMENT)
+    json_name = f"{stem}.json"
     files = [
-        (InputFile(data.as_csv(), filename=f"{stem}.csv"), texts.EXPORT_CSV_CAPTION),
-        (InputFile(data.as_json(), filename=f"{stem}.json"), texts.EXPORT_JSON_CAPTION),
+        (InputFile(data.as_zip(json_name), filename=f"{stem}.zip"), texts.EXPORT_ZIP_CAPTION),
+        (InputFile(data.as_json(), filename=json_name), texts.EXPORT_JSON_CAPTION),
     ]
     for document, caption in files:
         sent = await botapi.send_document(bot, chat_id, document, caption=caption)

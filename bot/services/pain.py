@@ -6,8 +6,6 @@ logs a level. Rules live in `bot.domain.pain`; this module only loads their inpu
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
@@ -39,6 +37,7 @@ from bot.domain.pain import (
     week_start_of,
 )
 from bot.domain.timezones import load_zone
+from bot.services.export_files import export_zip
 from bot.services.preferences import UnknownUser
 
 #: Local days loaded for /progress: the 30-day window plus the start of last week before it.
@@ -102,29 +101,10 @@ class DataExport:
         }
         return json.dumps(document, indent=2, ensure_ascii=False).encode("utf-8")
 
-    def as_csv(self) -> bytes:
-        """One CSV sheet: a `table` column, then the union of all tables' columns.
-
-        Each row belongs to one table (filter on the first column); columns another table
-        has stay empty. Booleans are `true`/`false`, instants ISO 8601 in UTC.
-        """
-        columns: list[str] = []
-        for rows in self.tables.values():
-            for row in rows:
-                columns.extend(column for column in row if column not in columns)
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=["table", *columns], lineterminator="\r\n")
-        writer.writeheader()
-        for table, rows in self.tables.items():
-            for row in rows:
-                writer.writerow({"table": table, **{k: _csv_value(v) for k, v in row.items()}})
-        return buffer.getvalue().encode("utf-8-sig")  # the BOM makes spreadsheets read UTF-8
-
-
-def _csv_value(value: store.ExportValue) -> str | int:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return "" if value is None else value
+    def as_zip(self, json_name: str) -> bytes:
+        """README.txt and one CSV per kind of data with plain column names (see
+        `bot.services.export_files`); `json_name` is the complete copy it points to."""
+        return export_zip(self.tables, self.exported_at, json_name)
 
 
 def paused_days(ranges: list[tuple[date, date | None]], today: date) -> set[date]:

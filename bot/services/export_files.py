@@ -1,0 +1,273 @@
+"""/export as a person reads it: a ZIP with one CSV per kind of data and a README.txt.
+
+Each CSV holds one table with plain column names (`SHEETS`); the bot's own bookkeeping
+columns (`BOOKKEEPING`: send leases, claim tokens, message ids, counters a rule keeps) are
+not personal data and stay out of the sheets. The JSON document sent with it is the
+complete copy, every column of every table, bookkeeping included.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+ExportValue = str | int | bool | None
+Rows = Sequence[Mapping[str, ExportValue]]
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One CSV of the ZIP: which table, its file name, what it holds, and its columns as
+    (column, plain name) in the order shown."""
+
+    table: str
+    file_name: str
+    about: str
+    columns: tuple[tuple[str, str], ...]
+
+
+SHEETS: tuple[Sheet, ...] = (
+    Sheet(
+        "pain_entries",
+        "pain_log.csv",
+        "Every pain level you logged (0 = no pain, 10 = worst imaginable).",
+        (
+            ("at", "logged_at_utc"),
+            ("level", "pain_0_to_10"),
+            ("context", "when (check-in, before or after a routine)"),
+            ("area", "where"),
+            ("routine_run_id", "routine_number"),
+            ("id", "entry_number"),
+        ),
+    ),
+    Sheet(
+        "routine_runs",
+        "routines_done.csv",
+        "Every routine you started: which, when, how it ended, and your feedback.",
+        (
+            ("id", "routine_number"),
+            ("routine_id", "routine"),
+            ("started_at", "started_at_utc"),
+            ("finished_at", "finished_at_utc"),
+            ("status", "status"),
+            ("steps_done", "stretches_done"),
+            ("steps_skipped", "stretches_skipped"),
+            ("easier", "easier_versions"),
+            ("feedback", "how_it_was"),
+            ("custom_routine", "your_routine_as_it_was"),
+            ("plan", "doses_planned"),
+            ("phase", "last_phase"),
+            ("step_index", "last_stretch_shown"),
+            ("timer_round", "hold_timer_round"),
+            ("timer_ends_at", "hold_timer_ends_at_utc"),
+        ),
+    ),
+    Sheet(
+        "run_steps",
+        "routine_stretches.csv",
+        "Each stretch of each routine: done, skipped or stopped, and the version shown.",
+        (
+            ("run_id", "routine_number"),
+            ("step_index", "stretch_number"),
+            ("stretch_id", "stretch"),
+            ("outcome", "outcome"),
+            ("chose_easier", "chose_easier_version"),
+            ("easier_shown", "easier_version_shown"),
+            ("at", "at_utc"),
+        ),
+    ),
+    Sheet(
+        "users",
+        "settings.csv",
+        "Your settings: reminders, time zone, pain-log consent and the routine reminders start.",
+        (
+            ("id", "telegram_user_id"),
+            ("chat_id", "telegram_chat_id"),
+            ("created_at", "first_contact_utc"),
+            ("reminder_time", "reminder_time_local"),
+            ("time_zone", "time_zone"),
+            ("weekdays_mask", "reminder_weekdays (Monday = 1, Tuesday = 2, Wednesday = 4 ...)"),
+            ("subscribed", "reminders_on"),
+            ("onboarded", "setup_finished"),
+            ("paused_until", "paused_until"),
+            ("paused_indefinitely", "paused_until_resumed"),
+            ("next_due_at", "next_reminder_utc"),
+            ("next_due_date", "next_reminder_date"),
+            ("weekly_summary", "weekly_summary_on"),
+            ("next_weekly_at", "next_weekly_summary_utc"),
+            ("pain_consent_at", "pain_log_consent_utc"),
+            ("pain_consent_declined_at", "pain_log_declined_utc"),
+            ("default_routine", "reminder_routine"),
+            ("question", "open_question"),
+            ("pending_share", "shared_routine_waiting"),
+            ("safety_shown", "warning_signs_shown"),
+        ),
+    ),
+    Sheet(
+        "pause_periods",
+        "pauses.csv",
+        "The days reminders were paused.",
+        (("start_date", "from"), ("end_date", "until (empty: until resumed)"), ("id", "number")),
+    ),
+    Sheet(
+        "deliveries",
+        "reminders_sent.csv",
+        "Every reminder and weekly summary planned for you, and whether it was sent.",
+        (
+            ("kind", "kind"),
+            ("local_date", "for_local_date"),
+            ("due_at", "due_at_utc"),
+            ("status", "status"),
+            ("sent_at", "sent_at_utc"),
+            ("snoozed", "snoozed"),
+        ),
+    ),
+    Sheet(
+        "my_routines",
+        "my_routines.csv",
+        "The routines you built or added from a link (drafts included).",
+        (
+            ("id", "number"),
+            ("name", "name"),
+            ("items", "stretches_and_doses"),
+            ("no_floor", "chair_only"),
+            ("gentle", "gentle"),
+            ("progress", "doses_grow"),
+            ("from_link", "added_from_link"),
+            ("draft", "unsaved_draft"),
+            ("created_at", "created_at_utc"),
+            ("updated_at", "changed_at_utc"),
+        ),
+    ),
+    Sheet(
+        "program_stretches",
+        "program.csv",
+        "Your program: each stretch's dose level today and why (see 📈 My program).",
+        (
+            ("stretch_id", "stretch"),
+            ("level", "dose_level (0 = as written, + more, - less)"),
+            ("reason", "why"),
+            ("previous_level", "previous_level"),
+            ("changed_at", "changed_at_utc"),
+            ("ease", "eased_off"),
+            ("eased_until", "eased_off_until"),
+            ("comfortable", "comfortable_sessions"),
+            ("comfortable_day", "last_comfortable_day"),
+            ("too_easy", "too_easy_count"),
+            ("easier_streak", "easier_version_streak"),
+            ("easier_since", "easier_version_since"),
+            ("grown_at", "last_grown_utc"),
+        ),
+    ),
+    Sheet(
+        "program_changes",
+        "program_changes.csv",
+        "Every change to your program: which stretch, from which level to which, and why.",
+        (
+            ("at", "at_utc"),
+            ("stretch_id", "stretch"),
+            ("from_level", "from_level"),
+            ("to_level", "to_level"),
+            ("reason", "why"),
+        ),
+    ),
+    Sheet(
+        "program_holds",
+        "program_hold.csv",
+        "Until when your doses are held back (after pain rose or a bad day).",
+        (("frozen_until", "held_until_utc"),),
+    ),
+)
+
+#: Columns left out of the sheets, per table: the bot's bookkeeping, not data about the
+#: person (the JSON has them). Row ids that only link rows, the owner's id repeated on every
+#: row, send leases and claim tokens, message ids, version counters, the question's number.
+BOOKKEEPING: Mapping[str, frozenset[str]] = {
+    "pain_entries": frozenset({"user_id"}),
+    "routine_runs": frozenset(
+        {"user_id", "version", "message_id", "shown_version", "timer_last_edit_at"}
+    ),
+    "run_steps": frozenset({"id", "user_id"}),
+    "users": frozenset({"question_seq", "question_message_id"}),
+    "pause_periods": frozenset({"user_id"}),
+    "deliveries": frozenset(
+        {
+            "id",
+            "user_id",
+            "next_attempt_at",
+            "attempts",
+            "claimed_at",
+            "claim_token",
+            "lease_until",
+            "message_id",
+        }
+    ),
+    "my_routines": frozenset({"user_id", "edits", "version"}),
+    "program_stretches": frozenset({"id", "user_id"}),
+    "program_changes": frozenset({"id", "user_id"}),
+    "program_holds": frozenset({"user_id"}),
+}
+
+
+def _cell(value: ExportValue) -> str | int:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return "" if value is None else value
+
+
+def sheet_csv(sheet: Sheet, rows: Rows) -> bytes:
+    """One sheet as CSV (UTF-8 with a BOM, so spreadsheets read it; yes/no for booleans,
+    instants in ISO 8601 UTC). A column the table doesn't have (an older database) stays
+    out."""
+    present = [(column, name) for column, name in sheet.columns if any(column in r for r in rows)]
+    if not rows:
+        present = list(sheet.columns)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([name for _, name in present])
+    for row in rows:
+        writer.writerow([_cell(row.get(column)) for column, _ in present])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def readme(exported_at: datetime, counts: Mapping[str, int], json_name: str) -> str:
+    """README.txt: what each file holds and how many rows, and where the rest is."""
+    lines = [
+        "Your back-stretch bot data",
+        f"Exported {exported_at:%Y-%m-%d %H:%M} UTC. Times ending in _utc are UTC.",
+        "",
+        "Each .csv file opens in a spreadsheet (one row per entry):",
+        "",
+    ]
+    for sheet in SHEETS:
+        lines.append(f"  {sheet.file_name} ({counts.get(sheet.table, 0)} rows): {sheet.about}")
+    lines += [
+        "",
+        f"{json_name} (sent with this file) is the complete copy of every stored field, for",
+        "programs to read; it also holds the bot's own bookkeeping (reminder send leases and",
+        "tokens, message numbers, version counters), which says nothing about you and is left",
+        "out of these sheets.",
+        "",
+        "/delete in the bot erases all of it.",
+    ]
+    return "\r\n".join(lines) + "\r\n"
+
+
+def export_zip(tables: Mapping[str, Rows], exported_at: datetime, json_name: str) -> bytes:
+    """The ZIP: README.txt and one CSV per sheet, deterministic for the same data."""
+    buffer = io.BytesIO()
+    stamp = exported_at.timetuple()[:6]
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        counts = {table: len(rows) for table, rows in tables.items()}
+        files = [("README.txt", readme(exported_at, counts, json_name).encode("utf-8"))]
+        files += [(s.file_name, sheet_csv(s, tables.get(s.table, []))) for s in SHEETS]
+        for name, data in files:
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o600 << 16
+            archive.writestr(info, data)
+    return buffer.getvalue()
