@@ -61,10 +61,12 @@ async def dispatch_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     """The one periodic job: start a dispatch unless one is still sending.
 
     A big batch takes longer than the interval at Telegram's 30 messages/s; the job hands
-    the work to a task so the scheduler never stacks up or skips runs.
+    the work to a task so the scheduler never stacks up or skips runs. A job that fires while
+    the application is stopping does nothing (PTB would not await the task; shutdown hands
+    back what was claimed).
     """
     dispatcher = services(context).dispatcher
-    if not dispatcher.busy:
+    if context.application.running and not dispatcher.busy:
         context.application.create_task(
             _dispatch_and_log(dispatcher, context.application), name=DISPATCH_JOB_NAME
         )
@@ -93,7 +95,7 @@ async def _dispatch_and_log(
 async def budget_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Renew this process's share of the token's broadcast budget (PostgreSQL)."""
     budget = services(context).budget
-    if budget is not None and not budget.busy:
+    if context.application.running and budget is not None and not budget.busy:
         # A renewal can wait on the per-token lock under load: the job returns at once so
         # the scheduler never skips or reports it.
         context.application.create_task(budget.renew_quietly(), name=BUDGET_JOB_NAME)

@@ -675,7 +675,13 @@ TIMER_TICKS_KEY = "hold_timer_ticks"
 
 
 async def timer_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The periodic hold-timer job: starts the due countdown edits and returns at once."""
+    """The periodic hold-timer job: starts the due countdown edits and returns at once.
+
+    Nothing while the application is stopping: the timers are in the database and the next
+    process ends them.
+    """
+    if not context.application.running:
+        return
     ticks = context.bot_data.setdefault(TIMER_TICKS_KEY, TimerTicks())
     assert isinstance(ticks, TimerTicks)
 
