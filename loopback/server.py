@@ -12,7 +12,8 @@ wake-ups), ``http_app`` (aiohttp routes, dispatch), ``updates`` (queue, getUpdat
 ``messages`` (send/edit/delete), ``files`` (photos, documents), ``bot_settings``
 (getMe, commands), ``users`` (acting as users), ``groups`` (groups, channels, raw
 updates, leaveChat), ``faults`` (fault injection), ``inspection`` (what tests look at),
-``webhook`` (setWebhook and delivery to it); the data classes live in ``model``.
+``webhook`` (setWebhook and delivery to it), ``snapshot`` (saving and restoring the
+private chats); the data classes live in ``model``.
 
 Concurrency: the state is not thread-safe.  Call the synchronous helpers (``send_text``,
 ``press_button`` …) from the thread running the server's event loop, or before
@@ -36,6 +37,7 @@ from loopback.model import (
     SimUser,
     StoredFile,
 )
+from loopback.snapshot import SnapshotMixin
 from loopback.state import DEFAULT_TOKEN
 from loopback.webhook import WebhookMixin
 
@@ -51,7 +53,7 @@ __all__ = [
 ]
 
 
-class LoopbackBotAPI(WebhookMixin, GroupsMixin, FilesMixin, BotSettingsMixin):
+class LoopbackBotAPI(WebhookMixin, GroupsMixin, SnapshotMixin, FilesMixin, BotSettingsMixin):
     """A Telegram Bot API look-alike served over real HTTP on 127.0.0.1.
 
     Point PTB at it with ``ApplicationBuilder().base_url(server.api_base_url)

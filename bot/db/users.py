@@ -19,6 +19,11 @@ async def get(session: AsyncSession, user_id: int) -> User | None:
     return await session.get(User, user_id)
 
 
+async def all_ids(session: AsyncSession) -> list[int]:
+    """Every stored user's Telegram id, ascending."""
+    return list((await session.scalars(select(User.id).order_by(User.id))).all())
+
+
 async def mark_safety_shown(session: AsyncSession, user_id: int, shown: bool = True) -> bool:
     """Set `users.safety_shown`; True when this call changed it (so exactly one caller of
     several at once shows the safety texts)."""

@@ -81,6 +81,7 @@ async def serve(options: PlaygroundOptions, open_browser: bool = False) -> None:
         assert playground.settings is not None
         print(f"Stretch bot playground: {playground.url}", flush=True)
         print(f"  database: {_describe(playground.settings.database_url)}", flush=True)
+        print(f"  chats: {playground.chats.path}{_restored(playground)}", flush=True)
         print("  Ctrl-C stops it.", flush=True)
         if open_browser:
             await asyncio.to_thread(webbrowser.open, playground.url)
@@ -91,6 +92,15 @@ async def serve(options: PlaygroundOptions, open_browser: bool = False) -> None:
         for sig in STOP_SIGNALS:
             with contextlib.suppress(NotImplementedError):
                 loop.remove_signal_handler(sig)
+
+
+def _restored(playground: Playground) -> str:
+    """What the start found again, for the console."""
+    names = [user.first_name for user in playground.restored]
+    if not names:
+        return " (new)"
+    shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    return f" ({len(names)} user{'s' if len(names) != 1 else ''} restored: {shown})"
 
 
 def _describe(database_url: str) -> str:

@@ -8,6 +8,7 @@ reverse order; ``bot.playground.cli`` adds signal handling and the console outpu
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import logging
 import secrets
@@ -29,6 +30,7 @@ from bot.db.deliveries import DeliveryKind
 from bot.db.models import User
 from bot.domain.timezones import UnknownTimeZone, load_zone
 from bot.handlers.common import application_services
+from bot.playground.chats import ChatStore
 from bot.playground.clock import PlaygroundClock
 from bot.services.container import Services
 from bot.startup import prepare_storage
@@ -144,6 +146,10 @@ class Playground:
         )
         self.settings: Settings | None = None
         self.application: Application | None = None  # type: ignore[type-arg]
+        self.chats = ChatStore(self.loopback, options.data_dir)
+        self.restored: list[SimUser] = []
+        """The users found again at start: saved chats, and users only the database had."""
+        self._saving: asyncio.Task[None] | None = None
         self._web: web.AppRunner | None = None
         self._port: int | None = None
         self._jump_lock = asyncio.Lock()
@@ -165,9 +171,13 @@ class Playground:
             await prepare_storage(self.settings, say or logger.warning)
             application = build_application(self.settings, clock=self.clock)
             self.application = application
+            self.restored = self.chats.load()
             await lifecycle.start_polling(application, poll_timeout=10)
+            self.restored += await self._add_users_only_the_database_has()
             if not self.loopback.users:
                 self.add_user()
+            self.chats.save()
+            self._saving = asyncio.create_task(self.chats.keep_saved())
             runner = web.AppRunner(create_web_app(self), access_log=None, shutdown_timeout=0.5)
             await runner.setup()
             self._web = runner
@@ -196,6 +206,11 @@ class Playground:
         application, self.application = self.application, None
         if application is not None:
             await lifecycle.stop(application)
+        saving, self._saving = self._saving, None
+        if saving is not None:  # its last save holds everything the bot sent
+            saving.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await saving
         await self.loopback.stop()
         self._port = None
 
@@ -219,14 +234,24 @@ class Playground:
 
     # ----------------------------------------------------------------- users
 
-    def add_user(self, first_name: str | None = None) -> SimUser:
-        """A new simulated person with a private chat with the bot."""
+    def add_user(self, first_name: str | None = None, user_id: int | None = None) -> SimUser:
+        """A simulated person with a private chat with the bot: a new one (a fresh id, never
+        one with data: every stored user has a simulated one), or ``user_id``'s again."""
         if first_name is None:
             count = len(self.loopback.users)
             first_name = USER_NAMES[count % len(USER_NAMES)]
             if count >= len(USER_NAMES):
                 first_name += f" {count // len(USER_NAMES) + 1}"
-        return self.loopback.add_user(first_name=first_name)
+        return self.loopback.add_user(first_name=first_name, user_id=user_id)
+
+    async def _add_users_only_the_database_has(self) -> list[SimUser]:
+        """A simulated user for every user in the database without one (their chat was not
+        saved: an older playground, a deleted chats.json, a shared DATABASE_URL), so their
+        reminders have someone to go to and no new user gets their id."""
+        async with self._services().sessions() as session:
+            stored = await users.all_ids(session)
+        known = {u.id for u in self.loopback.users}
+        return [self.add_user(user_id=user_id) for user_id in stored if user_id not in known]
 
     def user(self, user_id: int) -> SimUser:
         """The simulated user, or PlaygroundError."""
