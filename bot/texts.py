@@ -499,13 +499,13 @@ PAIN_ASK = "How does your back feel <b>right now</b>?\n0 = no pain, 10 = worst i
 PAIN_KEYPAD_USED = "That keypad was already used. Send /pain to log again."
 
 PAIN_LEVEL_HINT = (
-    "Tap a number from <b>0</b> (no pain) to <b>10</b> on the keypad above, or type it "
+    "Tap a number from <b>0</b> (no pain) to <b>10</b> on the keypad below, or type it "
     "(like <code>4</code>). /cancel leaves it."
 )
 
 PAIN_AREA_HINT = (
     "Tap <b>Lower back</b>, <b>Upper back</b>, <b>Neck</b>, <b>Hips</b> or <b>Skip</b> "
-    "above, or type one of them."
+    "below, or type one of them."
 )
 
 PAIN_CONSENT_HINT = (
@@ -978,13 +978,19 @@ SHARE_PROBLEMS = {
     "bad_name": "That link's routine name has characters I can't show safely, so I won't "
     "add it. Please ask for the link again.",
 }
+#: Why a builder change was refused, and what to do instead (an alert: under 200 characters).
 RULE_PROBLEMS = {
-    "no_stretch": "A routine needs at least one stretch.",
-    "floor": "With Chair only on, nothing can happen on the floor.",
-    "gentle_easier": "A gentle routine uses the easier versions only.",
-    "gentle_standing": "A gentle routine has nothing standing.",
-    "gentle_one_position": "A gentle routine stays in one position throughout.",
-    "other": "That doesn't fit this routine.",
+    "no_stretch": "A routine needs at least one stretch: tap ➕ Add a stretch.",
+    "floor": "🪑 Chair only keeps the whole routine off the floor, so floor stretches can't be "
+    "in it: remove them (✖️) before turning it on, or turn it off to add one.",
+    "gentle_easier": "🪶 Gentle uses the easier versions only: pick a stretch that has one, or "
+    "turn 🪶 Gentle off.",
+    "gentle_standing": "🪶 Gentle has nothing standing: remove standing stretches (✖️) before "
+    "turning it on, or turn it off to add one.",
+    "gentle_one_position": "🪶 Gentle stays in one position throughout: keep to stretches in "
+    "one position (✖️ removes the others), or turn 🪶 Gentle off.",
+    "other": "That doesn't fit this routine: remove the stretch that breaks it (✖️), or send "
+    "/routines to start again.",
 }
 
 

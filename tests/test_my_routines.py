@@ -169,7 +169,8 @@ async def test_filters_keep_the_promises(harness: BotHarness) -> None:
     await harness.tap(user, "Done adding")
     # Chair only with a floor stretch in it: refused, with the reason.
     await harness.tap(user, "Chair only: off")
-    assert "nothing can happen on the floor" in last_answer(harness)
+    assert "off the floor" in last_answer(harness)
+    assert "remove them (✖️) before turning it on" in last_answer(harness)  # what to do
     assert not (await rows_of(harness, user))[-1].no_floor
     # Gentle: easier versions only, one position, nothing standing.
     await harness.tap(user, "Gentle: off")

@@ -130,8 +130,16 @@ async def level_typed(
 ) -> None:
     """Text at the keypad: a level 0-10 is logged like a tap; anything else, a hint."""
     level = parse_level(text)
-    if level is None:
-        await reply(update, texts.PAIN_LEVEL_HINT)
+    if level is None:  # the hint carries the keypad: the earlier one may be far up by now
+        seen = question.argument
+        await asking.ask(
+            update,
+            context,
+            Kind.PAIN_LEVEL,
+            texts.PAIN_LEVEL_HINT,
+            lambda _: keyboards.pain_keypad(int(seen or 0)),
+            argument=seen,
+        )
         return
     user_id, _ = sender_ids(update)
     try:
@@ -153,8 +161,15 @@ async def area_typed(
 ) -> None:
     """Text at "where do you feel it": an area (or "skip") like a tap; else a hint."""
     area = parse_area(text)
-    if area is None and not is_skip(text):
-        await reply(update, texts.PAIN_AREA_HINT)
+    if area is None and not is_skip(text):  # the hint carries the buttons again
+        await asking.ask(
+            update,
+            context,
+            Kind.PAIN_AREA,
+            texts.PAIN_AREA_HINT,
+            lambda _: keyboards.pain_areas(int(question.argument or 0)),
+            argument=question.argument,
+        )
         return
     user_id, _ = sender_ids(update)
     pain = services(context).pain

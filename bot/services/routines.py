@@ -164,8 +164,12 @@ def state_of(run: RoutineRun, total_steps: int) -> RoutineState:
 
 
 def timer_rounds(step: RoutineStep | None) -> int:
-    """How many holds a stretch has to time: sets × sides, or none without a hold."""
+    """How many holds a stretch has to time: sets × sides; none without a hold, and none
+    when the hold belongs to each of several repetitions ("8 lifts, hold 3 s each": a
+    3-s timer would time one lift of eight, and the lifts are counted, not timed)."""
     if step is None or step.dose.hold_seconds is None:
+        return 0
+    if step.dose.reps is not None and step.dose.reps > 1:
         return 0
     return step.dose.sets * step.dose.sides
 
