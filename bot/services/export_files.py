@@ -15,6 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.domain.reminder_plan import WEEKDAY_NAMES, weekdays_from_mask
+
 ExportValue = str | int | bool | None
 Rows = Sequence[Mapping[str, ExportValue]]
 
@@ -34,11 +36,12 @@ SHEETS: tuple[Sheet, ...] = (
     Sheet(
         "pain_entries",
         "pain_log.csv",
-        "Every pain level you logged (0 = no pain, 10 = worst imaginable).",
+        "Every pain level you logged (0 = no pain, 10 = worst imaginable); logged_as "
+        "is checkin (/pain or a reminder), before or after (a routine).",
         (
             ("at", "logged_at_utc"),
             ("level", "pain_0_to_10"),
-            ("context", "when (check-in, before or after a routine)"),
+            ("context", "logged_as"),
             ("area", "where"),
             ("routine_run_id", "routine_number"),
             ("id", "entry_number"),
@@ -90,7 +93,7 @@ SHEETS: tuple[Sheet, ...] = (
             ("created_at", "first_contact_utc"),
             ("reminder_time", "reminder_time_local"),
             ("time_zone", "time_zone"),
-            ("weekdays_mask", "reminder_weekdays (Monday = 1, Tuesday = 2, Wednesday = 4 ...)"),
+            ("weekdays_mask", "reminder_weekdays"),
             ("subscribed", "reminders_on"),
             ("onboarded", "setup_finished"),
             ("paused_until", "paused_until"),
@@ -213,7 +216,9 @@ BOOKKEEPING: Mapping[str, frozenset[str]] = {
 }
 
 
-def _cell(value: ExportValue) -> str | int:
+def _cell(value: ExportValue, column: str = "") -> str | int:
+    if column == "weekdays_mask" and isinstance(value, int):  # "Mon Tue Wed Thu Fri"
+        return " ".join(WEEKDAY_NAMES[day] for day in sorted(weekdays_from_mask(value)))
     if isinstance(value, bool):
         return "yes" if value else "no"
     return "" if value is None else value
@@ -230,7 +235,7 @@ def sheet_csv(sheet: Sheet, rows: Rows) -> bytes:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([name for _, name in present])
     for row in rows:
-        writer.writerow([_cell(row.get(column)) for column, _ in present])
+        writer.writerow([_cell(row.get(column), column) for column, _ in present])
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -244,7 +249,9 @@ def readme(exported_at: datetime, counts: Mapping[str, int], json_name: str) -> 
         "",
     ]
     for sheet in SHEETS:
-        lines.append(f"  {sheet.file_name} ({counts.get(sheet.table, 0)} rows): {sheet.about}")
+        count = counts.get(sheet.table, 0)
+        rows = f"{count} row" + ("" if count == 1 else "s")
+        lines.append(f"  {sheet.file_name} ({rows}): {sheet.about}")
     lines += [
         "",
         f"{json_name} (sent with this file) is the complete copy of every stored field, for",
