@@ -396,3 +396,62 @@ def test_a_new_person_uses_the_playground_end_to_end(
     if os.environ.get("STRETCHBOT_UPDATE_SCREENSHOT"):
         shutil.copyfile(OUTPUT / "phone-timer-docs.png", REPO / "docs" / "playground.png")
     assert page.errors() == []
+
+
+def test_a_share_link_in_the_chat_opens_like_a_telegram_deep_link(
+    playground: PlaygroundProcess, browser: Any
+) -> None:
+    """The bot's https://t.me/<bot>?start=<code> is a link: clicking it asks whether to open
+    it as the current user or a new one, then sends "/start <code>" as that user, as
+    Telegram's START button would; the bot answers with the shared routine."""
+    page = Page(browser)
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", PHONE)
+    browser.get(playground.url)
+    page.wait(
+        "the Start button", lambda: browser.find_element(page.by.ID, "start-button").is_displayed()
+    )
+    page.click("start-button")
+    page.bot_message(r"when should i remind you")
+    page.type("/routines")
+    page.bot_message(r"routine")
+    _message, buttons = newest_keyboard(page)
+    press_and_wait(page, buttons[0])  # a routine's card
+    page.tap("Share")
+    shared = page.bot_message(r"t\.me/")
+    [link] = shared.find_elements(page.by.CSS_SELECTOR, "a.deep-link")
+    href = link.get_attribute("href")
+    found = re.search(r"^https://t\.me/stretch_playground_bot\?start=([A-Za-z0-9_-]+)$", href)
+    assert found, href
+    code = found.group(1)
+    page.screenshot("phone-share-link", PHONE)
+
+    def sent(text: str) -> Any:
+        return page.wait(
+            f"an outgoing {text!r}",
+            lambda: next((m for m in page.bubbles("out") if m.text.startswith(text)), None),
+        )
+
+    # As the current user (Ana): the dialog, then "/start <code>" from her.
+    ana = browser.find_element(page.by.ID, "user-select").get_attribute("value")
+    link.click()
+    dialog = browser.find_element(page.by.ID, "deeplink-dialog")
+    page.wait("the deep link dialog", dialog.is_displayed)
+    assert code in dialog.text and "Ana" in dialog.text, dialog.text
+    page.click("deeplink-current")
+    sent(f"/start {code}")
+    assert browser.current_url.endswith(f"user={ana}") or "user=" not in browser.current_url
+
+    # As a new user: a new person (Ben) is selected and starts with the code.
+    count = len(page.bubbles())
+    links = browser.find_elements(page.by.CSS_SELECTOR, ".msg.in a.deep-link")
+    links[-1].click()
+    page.wait("the deep link dialog", dialog.is_displayed)
+    page.click("deeplink-new")
+    select = browser.find_element(page.by.ID, "user-select")
+    page.wait("the new user", lambda: select.get_attribute("value") != ana)
+    assert "Ben" in select.text
+    sent(f"/start {code}")
+    page.wait("the bot's answer to the new user", lambda: len(page.bubbles("in")) >= 1)
+    assert len(page.bubbles()) < count  # Ben's own chat, not Ana's
+    page.screenshot("phone-deep-link-new-user", PHONE)
+    assert page.errors() == []

@@ -15,6 +15,8 @@
     source: null,
     rendered: new Map(), // message id -> {li, key, parts}
     toastTimer: 0,
+    botUsername: "",
+    deepLink: null, // the deep link whose dialog is open: {start}
   };
 
   // ------------------------------------------------------------------ API
@@ -194,6 +196,75 @@
     }
   }
 
+  // t.me links to this bot act as in Telegram: a deep link (?start=code) starts the bot
+  // with the code, for the current user or a new one (a dialog asks which).
+  const TME_LINK = /(?:https?:\/\/)?(?:www\.)?t(?:elegram)?\.me\/[A-Za-z0-9_]{5,32}(?:\?start=[A-Za-z0-9_-]{1,64})?/g;
+
+  function deepLink(href) {
+    if (!state.botUsername) return null;
+    let url;
+    try {
+      url = new URL(/^https?:\/\//i.test(href) ? href : `https://${href}`);
+    } catch {
+      return null;
+    }
+    if (!/^(www\.)?(t|telegram)\.me$/i.test(url.hostname)) return null;
+    if (url.pathname.replace(/^\/+|\/+$/g, "").toLowerCase() !== state.botUsername.toLowerCase()) return null;
+    const start = url.searchParams.get("start");
+    return { start: start && /^[A-Za-z0-9_-]{1,64}$/.test(start) ? start : null };
+  }
+
+  function linkDeepLinks(root) {
+    for (const anchor of root.querySelectorAll("a[href]")) {
+      if (deepLink(anchor.getAttribute("href"))) anchor.classList.add("deep-link");
+    }
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT, {
+      acceptNode: (node) =>
+        node.parentElement.closest("a, code, pre") ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT,
+    });
+    const nodes = [];
+    while (walker.nextNode()) nodes.push(walker.currentNode);
+    for (const node of nodes) {
+      const text = node.nodeValue;
+      const matches = [...text.matchAll(TME_LINK)].filter((match) => deepLink(match[0]));
+      if (!matches.length) continue;
+      const pieces = document.createDocumentFragment();
+      let last = 0;
+      for (const match of matches) {
+        pieces.append(text.slice(last, match.index));
+        const link = el("a", "deep-link", match[0]);
+        link.href = /^https?:\/\//i.test(match[0]) ? match[0] : `https://${match[0]}`;
+        pieces.append(link);
+        last = match.index + match[0].length;
+      }
+      pieces.append(text.slice(last));
+      node.replaceWith(pieces);
+    }
+  }
+
+  function openDeepLink(link) {
+    const found = deepLink(link.getAttribute("href"));
+    if (!found) return;
+    state.deepLink = found;
+    const current = state.users.find((user) => user.id === state.user);
+    $("deeplink-text").textContent = found.start
+      ? `This link starts @${state.botUsername} with the code ${found.start}, as Telegram would.`
+      : `This link opens the chat with @${state.botUsername}.`;
+    $("deeplink-current").textContent = `Open as ${current ? current.first_name : "this user"}`;
+    $("deeplink-dialog").showModal();
+  }
+
+  async function followDeepLink(asNewUser) {
+    const found = state.deepLink;
+    $("deeplink-dialog").close();
+    if (!found) return;
+    state.deepLink = null;
+    if (asNewUser) await newUser();
+    if (found.start) await sendText(`/start ${found.start}`);
+    else if (asNewUser) await sendText("/start");
+    else toast(`You are in the chat with @${state.botUsername}.`);
+  }
+
   function fillBubble(bubble, m) {
     bubble.replaceChildren();
     const media = mediaNode(m);
@@ -201,6 +272,7 @@
     if (m.html !== null && m.html !== "") {
       const text = el("div", "text");
       text.innerHTML = m.html; // sanitized on the server (whitelist: bot/playground/render.py)
+      linkDeepLinks(text);
       if (m.from_bot) linkCommands(text);
       bubble.append(text);
     }
@@ -525,6 +597,7 @@
     const wanted = query.get("user");
     const data = await api("GET", wanted ? `/api/state?user=${encodeURIComponent(wanted)}` : "/api/state");
     $("bot-name").textContent = data.bot.first_name;
+    state.botUsername = data.bot.username;
     renderCommands(data.commands);
     renderCities(data.cities);
     await switchUser(data.user);
@@ -578,6 +651,15 @@
       "click",
       action((event) => moveClock("/api/clock/advance", { days: 7, user: state.user }, event.currentTarget)),
     );
+    $("deeplink-current").addEventListener("click", action(() => followDeepLink(false)));
+    $("deeplink-new").addEventListener("click", action(() => followDeepLink(true)));
+    $("deeplink-cancel").addEventListener("click", () => $("deeplink-dialog").close());
+    $("messages").addEventListener("click", (event) => {
+      const link = event.target.closest("a.deep-link");
+      if (!link) return;
+      event.preventDefault();
+      openDeepLink(link);
+    });
     // Spoilers: tap to reveal, like Telegram.
     $("messages").addEventListener("click", (event) => {
       const spoiler = event.target.closest(".tg-spoiler, tg-spoiler");
