@@ -149,6 +149,10 @@ async def test_the_tap_ending_a_run_answers_before_applying_it_in_one_transactio
     assert program[-1] < committed, "the program was applied in a transaction of its own"
     assert "COMMIT" not in until_answer(entries), "the run's end committed before the answer"
     assert await harness.services.routines.active(user.id) is None  # ended and committed
+    # the program's rows are read once: saving writes the rows the load read (before, the
+    # save read them all again in the same transaction)
+    reads = [e for e in entries if e.startswith("SELECT program_stretches")]
+    assert len(reads) == 1, entries
 
 
 async def test_a_routine_start_reads_the_user_once(harness: BotHarness) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, select
@@ -74,12 +75,32 @@ def _state(row: ProgramStretch) -> domain.StretchState:
 
 async def load(session: AsyncSession, user_id: int) -> domain.Program:
     """The user's program (no rows: every stretch at its content dose)."""
-    rows = await session.scalars(select(ProgramStretch).where(ProgramStretch.user_id == user_id))
+    rows = {
+        row.stretch_id: row
+        for row in await session.scalars(
+            select(ProgramStretch).where(ProgramStretch.user_id == user_id)
+        )
+    }
     hold = await session.get(ProgramHold, user_id)
+    # Held for `save` in this transaction: the identity map keeps unchanged rows only while
+    # someone holds them, so without this `save` would read them all again.
+    session.info[(_LOADED, user_id)] = _Loaded(session.sync_session.get_transaction(), rows, hold)
     return domain.Program(
-        stretches={row.stretch_id: _state(row) for row in rows},
+        stretches={stretch_id: _state(row) for stretch_id, row in rows.items()},
         frozen_until=hold.frozen_until if hold is not None else None,
     )
+
+
+_LOADED = "program_rows"
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    """The rows `load` read, and the transaction it read them in."""
+
+    transaction: object
+    rows: dict[str, ProgramStretch]
+    hold: ProgramHold | None
 
 
 async def save(
@@ -89,13 +110,21 @@ async def save(
     after: domain.Program,
     changes: Iterable[domain.Change],
 ) -> None:
-    """Write the stretches whose state changed, the freeze, and the change log."""
-    rows = {
-        row.stretch_id: row
-        for row in await session.scalars(
-            select(ProgramStretch).where(ProgramStretch.user_id == user_id)
-        )
-    }
+    """Write the stretches whose state changed, the freeze, and the change log. The rows
+    `load` read in this transaction are used as they are, not read again."""
+    loaded = session.info.pop((_LOADED, user_id), None)
+    current = session.sync_session.get_transaction()
+    if not isinstance(loaded, _Loaded) or current is None or loaded.transaction is not current:
+        loaded = None
+    if loaded is not None:
+        rows = loaded.rows
+    else:
+        rows = {
+            row.stretch_id: row
+            for row in await session.scalars(
+                select(ProgramStretch).where(ProgramStretch.user_id == user_id)
+            )
+        }
     for stretch_id, state in after.stretches.items():
         if before.stretches.get(stretch_id) == state:
             continue
@@ -116,7 +145,7 @@ async def save(
         row.previous_level = state.previous_level
         row.changed_at = state.changed_at
     if after.frozen_until != before.frozen_until:
-        hold = await session.get(ProgramHold, user_id)
+        hold = loaded.hold if loaded is not None else await session.get(ProgramHold, user_id)
         if after.frozen_until is None:
             if hold is not None:
                 await session.delete(hold)
