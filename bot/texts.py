@@ -818,7 +818,15 @@ PROGRAM_INTRO = (
     "week and never past a safe ceiling; pain, “It hurts” or “Too hard” ease them off."
 )
 PROGRAM_ALL_START = "Every stretch is at its starting dose."
-PROGRAM_FROZEN = "⏸ No step up until {when}: a routine was held back."
+PROGRAM_FROZEN = (
+    "⏸ No step up before {day}: doses rest where they are after a bad day, a pain rise or "
+    "“Too hard”."
+)
+#: "About right" while growth is frozen: what the program does now, not what it would do.
+FEEDBACK_OK_FROZEN = (
+    "👍 About right: noted. Your doses stay where they are for now (held back after a bad "
+    "day, a pain rise or “Too hard”); no step up before {day}."
+)
 PROGRAM_RESET_ONE_BUTTON = "↺ {name}"
 PROGRAM_RESET_ALL_BUTTON = "↺ Reset everything"
 PROGRAM_RESET_ALL_ASK = (

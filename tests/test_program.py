@@ -173,7 +173,7 @@ async def test_too_hard_holds_back_and_my_program_resets(harness: BotHarness) ->
     assert "📈 My program" in screen
     # Steps from each routine's own dose, true for Quick start (6 lifts) and Full (8) alike.
     assert "Bridge: 1 lift less in every routine — you found it too hard" in screen
-    assert "No step up until" in screen
+    assert "No step up before" in screen
     await harness.tap(user, "↺ Bridge")  # one stretch: one tap
     assert "Bridge: the starting dose in every routine\n" in harness.last_text(user) + "\n"
     assert (await levels(harness, user))["bridge"] == 0
@@ -336,3 +336,33 @@ async def test_my_program_says_until_when_and_too_hard_names_the_version_done(
     await harness.tap(user, "Too hard")
     reply = harness.last_text(user)
     assert "Seated fold" in reply and "Forward Fold:" not in reply, reply
+
+
+async def test_steady_pain_steps_back_once_and_about_right_says_frozen(
+    harness: BotHarness,
+) -> None:
+    """The playground's case: pain 7 before and after every routine. The first bad day
+    steps Quick start back once; the next days only keep growth frozen (no "📉" again),
+    "About right" says so, and "📈 My program" names a day, not a minute."""
+    user = harness.new_user()
+    await onboard(harness, user)
+    await walk(harness, user, QUICK.title, before=7, after=7)
+    assert "📉 Bridge: 1 lift less for now — a bad day" in harness.last_text(user)
+    first = await levels(harness, user)
+    assert first["bridge"] == -1
+    for _ in range(4):
+        harness.clock.advance(timedelta(days=1))
+        await walk(harness, user, QUICK.title, before=7, after=7)
+        assert "📉" not in harness.last_text(user), harness.last_text(user)
+    assert await levels(harness, user) == first
+    await harness.tap(user, "About right")
+    reply = harness.last_text(user)
+    assert texts.FEEDBACK_THANKS["ok"] not in reply
+    until = harness.clock.now() + timedelta(days=3)  # UTC user: 3 days after this routine
+    day = f"{until:%a} {until.day} {until:%b}"
+    assert f"no step up before {day}" in reply, reply
+    await harness.send(user, "/settings")
+    await harness.tap(user, "My program")
+    screen = harness.last_text(user)
+    assert f"⏸ No step up before {day}:" in screen, screen
+    assert f"{until:%H:%M}" not in screen

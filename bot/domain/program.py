@@ -23,7 +23,8 @@ seconds or sets), never past its ceiling or below its floor.
 - **Hold back**: a pain rise of ``PAIN_RISE`` or more from before to after a routine, a
   bad day (``bot.domain.pain.is_bad_day``) or "Too hard" freezes growth for ``FREEZE_FOR``
   (3 days), forgets the comfortable sessions counted so far and steps each stretch of
-  that routine back one level.
+  that routine back one level. A bad day while growth is frozen extends the freeze
+  without a second step back.
 """
 
 from __future__ import annotations
@@ -269,12 +270,20 @@ def _hold_back(
     now: datetime,
 ) -> Outcome:
     """Freeze growth, forget every comfortable session counted, step each stretch of the
-    routine back one level (a stretch already at its floor stays)."""
+    routine back one level (a stretch already at its floor stays).
+
+    A bad day while growth is already frozen only extends the freeze: the hold back that
+    froze it stepped back already, and steady high pain (7 before and after every day) is
+    about the day, not the dose, so doses never shrink day after day for it. A pain rise
+    or "Too hard" still steps back: they say this routine's dose was too much."""
     stretches = {
         sid: replace(state, comfortable=0, comfortable_day=None, too_easy=0)
         for sid, state in program.stretches.items()
     }
     changes: list[Change] = []
+    frozen_until = max(now + FREEZE_FOR, program.frozen_until or now)
+    if reason is Reason.HELD_BACK_BAD_DAY and program.frozen(now):
+        return Outcome(Program(stretches, frozen_until))
     for sid in dict.fromkeys(stretch_ids):
         rule = rules.get(sid)
         state = stretches.get(sid, StretchState())
@@ -285,7 +294,6 @@ def _hold_back(
             state, change = _changed(state, reason, lower, now)
             changes.append(replace(change, stretch_id=sid))
         stretches[sid] = state
-    frozen_until = max(now + FREEZE_FOR, program.frozen_until or now)
     return Outcome(Program(stretches, frozen_until), tuple(changes))
 
 

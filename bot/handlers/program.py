@@ -25,6 +25,7 @@ from bot.handlers.common import (
 )
 from bot.handlers.program_views import (
     change_lines,
+    day_label,
     program_keyboard,
     program_text,
     shown_names,
@@ -60,7 +61,12 @@ async def feedback_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     await answer(update, "Thanks!")
     await remove_buttons(update)
     lines = change_lines(svc.content, result.changes, shown_names(view.steps))
-    await reply(update, "\n".join([texts.FEEDBACK_THANKS[tap.choice], *lines]))
+    thanks = texts.FEEDBACK_THANKS[tap.choice]
+    if tap.choice == Feedback.ABOUT_RIGHT and result.frozen_until is not None:
+        user = await svc.preferences.get(user_id)
+        zone = load_zone(user.time_zone) if user is not None and user.time_zone else UTC
+        thanks = texts.FEEDBACK_OK_FROZEN.format(day=day_label(result.frozen_until, zone))
+    await reply(update, "\n".join([thanks, *lines]))
 
 
 async def show_program(update: Update, context: ContextTypes.DEFAULT_TYPE, user: User) -> None:

@@ -120,12 +120,7 @@ def offer_lines(content: Content, stretch_ids: Sequence[str]) -> list[str]:
     ]
 
 
-def _local(moment: datetime, zone: tzinfo) -> str:
-    local = moment.astimezone(zone)
-    return f"{WEEKDAY_NAMES[local.weekday()]} {local:%H:%M}"
-
-
-def _day(moment: datetime, zone: tzinfo) -> str:
+def day_label(moment: datetime, zone: tzinfo) -> str:
     """ "Tue 8 Dec" in the user's zone."""
     local = moment.astimezone(zone)
     return f"{WEEKDAY_NAMES[local.weekday()]} {local.day} {local:%b}"
@@ -151,7 +146,7 @@ def program_text(
     out = [texts.PROGRAM_TITLE, texts.PROGRAM_INTRO, ""]
     for line in lines:
         name = f"<b>{escape(line.name)}</b>"
-        until = f" until {_day(line.eased_until, zone)}" if line.eased_until else ""
+        until = f" until {day_label(line.eased_until, zone)}" if line.eased_until else ""
         if line.left_out:
             detail = f"resting{until} — {escape(why(Reason.LEFT_OUT))}"
             out.append(f"• {name}: {detail}")
@@ -164,7 +159,7 @@ def program_text(
         out.append(f"• {name}: {detail}")
     if frozen_until is not None:
         out.append("")
-        out.append(texts.PROGRAM_FROZEN.format(when=_local(frozen_until, zone)))
+        out.append(texts.PROGRAM_FROZEN.format(day=day_label(frozen_until, zone)))
     if not any(line.changed for line in lines):
         out.append("")
         out.append(texts.PROGRAM_ALL_START)

@@ -48,6 +48,9 @@ class FeedbackResult(StrEnum):
 class FeedbackAnswer:
     result: FeedbackResult
     changes: tuple[rules.Change, ...] = ()
+    #: Until when growth is frozen after the answer (None: not frozen), so the reply
+    #: says what the program does now.
+    frozen_until: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -314,7 +317,8 @@ class ProgramService:
             program = await store.load(session, user_id)
             outcome = rules.after_feedback(program, answer, record, self._rules, now)
             await store.save(session, user_id, program, outcome.program, outcome.changes)
-        return FeedbackAnswer(FeedbackResult.APPLIED, outcome.changes)
+        frozen = outcome.program.frozen_until if outcome.program.frozen(now) else None
+        return FeedbackAnswer(FeedbackResult.APPLIED, outcome.changes, frozen_until=frozen)
 
     async def overview(self, user_id: int) -> Overview:
         """Every stretch with its dose today (at the content's dose when unchanged)."""

@@ -197,6 +197,50 @@ def test_progression_checks_its_numbers() -> None:
         Progression(DoseField.REPS, 0, 5, 12, 8)
 
 
+def test_steady_bad_days_step_back_once_and_keep_the_freeze() -> None:
+    """The playground's case: pain 7 before and after every routine for two weeks. The first
+    bad day steps back one level; every later one, while frozen, only extends the freeze."""
+    program = comfortable_days(Program(), 3)  # bridge and fold grew one step
+    start = T0 + timedelta(days=8)
+    changes: list[Change] = []
+    for day in range(14):
+        at = start + timedelta(days=day)
+        bad = run(at, done("bridge"), done("fold"), pain_rise=0, bad_day=True)
+        outcome = after_run(program, bad, RULES, at)
+        program = outcome.program
+        changes += outcome.changes
+        assert program.frozen_until == at + FREEZE_FOR
+    assert [(c.stretch_id, c.from_level, c.to_level) for c in changes] == [
+        ("bridge", 1, 0),
+        ("fold", 1, 0),
+        ("twist", 0, -1),
+    ]
+    # a pain rise or "Too hard" while frozen still steps back: this routine was too much
+    at = start + timedelta(days=14)
+    rose = after_run(program, run(at, done("bridge"), pain_rise=2), RULES, at)
+    assert {c.reason for c in rose.changes} == {Reason.HELD_BACK_PAIN}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(0, 100), max_size=30))
+def test_bad_days_while_frozen_never_step_back_again(gaps: list[int]) -> None:
+    """Any run of bad days: a stretch steps back only on a bad day that finds growth
+    unfrozen, and the freeze always lasts 3 days from the latest bad day."""
+    program, now = Program(), T0
+    for gap in gaps:
+        now += timedelta(hours=gap)
+        was_frozen = program.frozen(now)
+        before = {sid: program.of(sid).level for sid in IDS}
+        outcome = after_run(program, run(now, done("bridge"), bad_day=True), RULES, now)
+        program = outcome.program
+        stepped = {c.stretch_id for c in outcome.changes}
+        if was_frozen:
+            assert not stepped
+        else:
+            assert stepped == {sid for sid in IDS if before[sid] > RULES[sid].min_level}
+        assert program.frozen_until is not None and program.frozen_until >= now + FREEZE_FOR
+
+
 # --- properties over random histories ----------------------------------------------------------
 
 
@@ -255,7 +299,12 @@ def simulate(history: list[Event]) -> History:
                 hurts[step.stretch_id].append(now)
         if completed and (event.bad_day or (event.pain_rise or 0) >= 2):
             holds.append(now)
+        was_frozen = program.frozen(now)
         outcome = after_run(program, record, RULES, now)
+        if completed and event.bad_day and was_frozen:
+            # a bad day while frozen: the freeze is extended, nothing steps back again
+            assert not any(c.reason is Reason.HELD_BACK_BAD_DAY for c in outcome.changes)
+            assert outcome.program.frozen(now + FREEZE_FOR - timedelta(seconds=1))
         program = outcome.program
         changes += outcome.changes
         if completed and event.feedback is not None:
