@@ -366,3 +366,25 @@ async def test_steady_pain_steps_back_once_and_about_right_says_frozen(
     screen = harness.last_text(user)
     assert f"⏸ No step up before {day}:" in screen, screen
     assert f"{until:%H:%M}" not in screen
+
+
+async def test_a_routine_the_day_of_it_hurts_never_counts_as_comfortable(
+    harness: BotHarness,
+) -> None:
+    """The playground's case: "It hurts", then a full Quick start the same day, then two easy
+    days. The bot had said to give the back a day, so that day is not an easy session and
+    nothing grows ("📈 ... three easy sessions" came two days later before)."""
+    user = harness.new_user()
+    await onboard(harness, user)
+    await walk(harness, user, FULL.title, hurt_on="Forward Fold")
+    assert "Give your back a day" in harness.last_text(user)
+    harness.clock.advance(timedelta(hours=2))
+    await walk(harness, user, QUICK.title)
+    for _ in range(2):
+        harness.clock.advance(timedelta(days=1))
+        await walk(harness, user, QUICK.title)
+        assert "📈" not in harness.last_text(user), harness.last_text(user)
+    assert (await levels(harness, user)).get("bridge", 0) == 0
+    harness.clock.advance(timedelta(days=1))  # the third easy day
+    await walk(harness, user, QUICK.title)
+    assert "📈 Bridge: 1 lift more from now on" in harness.last_text(user)

@@ -155,3 +155,40 @@ async def started_since(session: AsyncSession, user_id: int, since: datetime) ->
         .limit(1)
     )
     return found is not None
+
+
+async def rest_advised_between(
+    session: AsyncSession,
+    user_id: int,
+    since: datetime,
+    until: datetime,
+    high_level: int,
+    run_id: int,
+) -> bool:
+    """Whether the bot advised rest in ``since``..``until`` (UTC): another run ended by "It
+    hurts" (or a rest day chosen after a high reading), or a pain reading of ``high_level``
+    or more. Two indexed lookups, each stopping at the first row."""
+    hurt = await session.scalar(
+        select(RoutineRun.id)
+        .where(
+            RoutineRun.user_id == user_id,
+            RoutineRun.status == Status.HURT.value,
+            RoutineRun.id != run_id,
+            RoutineRun.finished_at >= since,
+            RoutineRun.finished_at <= until,
+        )
+        .limit(1)
+    )
+    if hurt is not None:
+        return True
+    high = await session.scalar(
+        select(PainEntry.id)
+        .where(
+            PainEntry.user_id == user_id,
+            PainEntry.level >= high_level,
+            PainEntry.at >= since,
+            PainEntry.at <= until,
+        )
+        .limit(1)
+    )
+    return high is not None

@@ -11,7 +11,8 @@ seconds or sets), never past its ceiling or below its floor.
 
 - **Grow**: after ``GROW_AFTER_DAYS`` completed routines on different local days that
   included the stretch, done without "Easier version" and without "It hurts", with no
-  pain rise of ``PAIN_RISE`` or more and no bad day after any of them, the stretch goes up
+  pain rise of ``PAIN_RISE`` or more and no bad day after any of them, and none on a local
+  day the bot advised rest ("It hurts", or a reading of 8-10), the stretch goes up
   one level (two such days are enough after "Too easy" twice in a row). At most one
   level per stretch in ``GROWTH_GAP`` (7 days), never while progression is frozen and
   never while the stretch is eased off.
@@ -169,7 +170,8 @@ class RunRecord:
     ``stretch_ids``: every stretch of the routine as it was given (also those not reached);
     ``steps``: the stretches the user finished one way or another, in order.
     ``pain_rise``: after minus before, when both were logged; ``bad_day``: the bad-day rule
-    held when the run ended.
+    held when the run ended; ``rest_advised``: earlier that local day the bot advised rest
+    ("It hurts", or a reading of 8-10), so the run never counts as comfortable.
     """
 
     finished_at: datetime
@@ -179,6 +181,7 @@ class RunRecord:
     steps: tuple[StepRecord, ...] = ()
     pain_rise: int | None = None
     bad_day: bool = False
+    rest_advised: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -363,7 +366,8 @@ def after_run(
         elif record.outcome is StepOutcome.DONE:
             state = replace(state, easier_streak=0)
             new_day = state.comfortable_day != run.local_day
-            if comfortable_run and state.eased(now) is None and new_day:
+            counts = comfortable_run and not run.rest_advised and state.eased(now) is None
+            if counts and new_day:
                 state = replace(
                     state, comfortable=state.comfortable + 1, comfortable_day=run.local_day
                 )

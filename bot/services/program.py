@@ -27,7 +27,7 @@ from bot.db import routines as runs_db
 from bot.db import users as users_db
 from bot.db.models import RoutineRun, User
 from bot.domain import program as rules
-from bot.domain.pain import PainContext
+from bot.domain.pain import RED_FLAG_LEVEL, PainContext, local_day_start
 from bot.domain.routine import Status
 from bot.domain.timezones import load_zone
 
@@ -257,14 +257,19 @@ class ProgramService:
         levels = await runs_db.pain_levels(session, run.id)
         before = levels.get(PainContext.BEFORE.value)
         after = levels.get(PainContext.AFTER.value)
+        local_day = finished.astimezone(zone).date()
+        rest_advised = await runs_db.rest_advised_between(
+            session, run.user_id, local_day_start(local_day, zone), finished, RED_FLAG_LEVEL, run.id
+        )
         return rules.RunRecord(
             finished_at=finished,
-            local_day=finished.astimezone(zone).date(),
+            local_day=local_day,
             completed=run.status == Status.COMPLETED.value,
             stretch_ids=tuple(stretch_ids),
             steps=tuple(await store.run_steps(session, run.id)),
             pain_rise=None if before is None or after is None else after - before,
             bad_day=bad_day,
+            rest_advised=rest_advised,
         )
 
     async def apply_run(

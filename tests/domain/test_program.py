@@ -48,6 +48,7 @@ def run(
     completed: bool = True,
     pain_rise: int | None = 0,
     bad_day: bool = False,
+    rest_advised: bool = False,
 ) -> RunRecord:
     return RunRecord(
         finished_at=at,
@@ -57,6 +58,7 @@ def run(
         steps=steps,
         pain_rise=pain_rise,
         bad_day=bad_day,
+        rest_advised=rest_advised,
     )
 
 
@@ -197,6 +199,25 @@ def test_progression_checks_its_numbers() -> None:
         Progression(DoseField.REPS, 0, 5, 12, 8)
 
 
+def test_a_routine_on_the_day_of_it_hurts_is_not_comfortable() -> None:
+    """The playground's case: "It hurts" on Monday, a full routine later that day, then two
+    easy days: that is two comfortable days, not three, so nothing grows yet."""
+    program = after_run(Program(), run(T0, hurt("fold"), completed=False), RULES, T0).program
+    same_day = T0 + timedelta(hours=3)
+    program = after_run(
+        program, run(same_day, done("bridge"), rest_advised=True), RULES, same_day
+    ).program
+    assert program.of("bridge").comfortable == 0
+    for day in (1, 2):
+        at = T0 + timedelta(days=day)
+        outcome = after_run(program, run(at, done("bridge")), RULES, at)
+        program = outcome.program
+        assert not outcome.changes
+    at = T0 + timedelta(days=3)
+    grown = after_run(program, run(at, done("bridge")), RULES, at)
+    assert [c.reason for c in grown.changes] == [Reason.GREW]
+
+
 def test_steady_bad_days_step_back_once_and_keep_the_freeze() -> None:
     """The playground's case: pain 7 before and after every routine for two weeks. The first
     bad day steps back one level; every later one, while frozen, only extends the freeze."""
@@ -252,6 +273,7 @@ class Event:
     pain_rise: int | None
     bad_day: bool
     feedback: Feedback | None
+    high_reading: bool  # a reading of 8-10 earlier that day
 
 
 events = st.builds(
@@ -266,6 +288,7 @@ events = st.builds(
     pain_rise=st.one_of(st.none(), st.integers(-5, 5)),
     bad_day=st.booleans(),
     feedback=st.one_of(st.none(), st.sampled_from(list(Feedback))),
+    high_reading=st.booleans(),
 )
 
 
@@ -291,8 +314,15 @@ def simulate(history: list[Event]) -> History:
         )
         ended_by_hurt = any(s.outcome is StepOutcome.HURT for s in steps)
         completed = event.completed and not ended_by_hurt
+        hurt_today = any(at.date() == now.date() for ats in hurts.values() for at in ats)
+        rest_advised = event.high_reading or hurt_today
         record = run(
-            now, *steps, completed=completed, pain_rise=event.pain_rise, bad_day=event.bad_day
+            now,
+            *steps,
+            completed=completed,
+            pain_rise=event.pain_rise,
+            bad_day=event.bad_day,
+            rest_advised=rest_advised,
         )
         for step in steps:
             if step.outcome is StepOutcome.HURT:
@@ -301,6 +331,9 @@ def simulate(history: list[Event]) -> History:
             holds.append(now)
         was_frozen = program.frozen(now)
         outcome = after_run(program, record, RULES, now)
+        if rest_advised:  # the day the bot advised rest never counts as comfortable
+            for sid in IDS:
+                assert outcome.program.of(sid).comfortable <= program.of(sid).comfortable
         if completed and event.bad_day and was_frozen:
             # a bad day while frozen: the freeze is extended, nothing steps back again
             assert not any(c.reason is Reason.HELD_BACK_BAD_DAY for c in outcome.changes)
@@ -381,3 +414,12 @@ def test_without_progress_a_prescribed_dose_never_grows(level: int, base: int) -
 
     today = prescribe(StretchState(level=level), T0, progress=False)
     assert RULES["twist"].value(today.level, base) <= max(base, RULES["twist"].floor)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(events, max_size=40))
+def test_no_comfortable_day_when_rest_was_advised(history: list[Event]) -> None:
+    """Over random histories (a run after "It hurts" the same local day, or after a
+    reading of 8-10): the comfortable count never goes up (asserted in `simulate`), so
+    growth needs three other days."""
+    simulate(history)
