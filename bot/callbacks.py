@@ -258,6 +258,28 @@ def parse_routine_start(data: str) -> str | None:
     return _routine_ref(match[1]) if match else None
 
 
+# Start a routine although the bot advised rest or the gentle routine today (the advice
+# was shown and the user chose their usual routine): gy:<routine id>
+ROUTINE_GO_ON_PATTERN = re.compile(rf"^gy:{ROUTINE_REF}$")
+
+
+def routine_go_on(routine_id: str) -> str:
+    return _join("gy", routine_id)
+
+
+def parse_routine_go_on(data: str) -> str | None:
+    match = ROUTINE_GO_ON_PATTERN.match(data)
+    return _routine_ref(match[1]) if match else None
+
+
+# "Rest today" on the advice shown before a routine (no run exists yet): gz
+REST_TODAY = "gz"
+
+
+def parse_rest_today(data: str) -> bool | None:
+    return True if data == REST_TODAY else None
+
+
 # Start over: abandon the routine in progress and start this one: gx:<routine id>
 ROUTINE_RESTART_PATTERN = re.compile(rf"^gx:{ROUTINE_REF}$")
 

@@ -421,6 +421,15 @@ class HighPain(_Frozen):
     rest: PlainText
 
 
+class RestAdvised(_Frozen):
+    """Said before a routine starts on a day the bot advised rest or the gentle routine."""
+
+    #: After "It hurts", a rest day or a reading of 8-10 earlier the same local day.
+    after_hurt: PlainText
+    #: While the persistent-pain advice (see a clinician, keep to the gentle routine) holds.
+    persistent: PlainText
+
+
 class SafetyTexts(_Frozen):
     """User-facing safety wording, kept with the content so it is reviewed together.
 
@@ -435,6 +444,7 @@ class SafetyTexts(_Frozen):
     persistent_pain: PlainText
     it_hurts: PlainText
     high_pain: HighPain
+    rest_advised: RestAdvised
     #: Headers of the messages that show red flags after a reading.
     high_reading: Line
     pain_rose: Line

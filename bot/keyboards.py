@@ -165,6 +165,20 @@ def routine_picker(
     return InlineKeyboardMarkup([[button(label, build(rid))] for rid, label in routines])
 
 
+def rest_advised(
+    gentle_id: str, gentle_label: str, routine_id: str, usual_label: str, rest_label: str
+) -> InlineKeyboardMarkup:
+    """Before a routine on a day the bot advised rest or the gentle routine: the gentle
+    routine first, then the usual one, then rest."""
+    return InlineKeyboardMarkup(
+        [
+            [button(gentle_label, callbacks.routine_start(gentle_id))],
+            [button(usual_label, callbacks.routine_go_on(routine_id))],
+            [button(rest_label, callbacks.REST_TODAY)],
+        ]
+    )
+
+
 def routine_conflict(run_id: int, version: int, routine_id: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [

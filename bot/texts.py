@@ -632,6 +632,20 @@ def high_pain_before(safety: SafetyTexts) -> str:
     return f"{red_flags_full(safety)}\n\n❓ <b>{escape(safety.high_pain.question)}</b>"
 
 
+#: The usual routine's button under the advice shown before a routine.
+REST_ADVISED_USUAL = "▶️ My usual routine: {title}"
+REST_ADVISED_TITLE = "🩺 <b>Before you start</b>"
+REST_ADVISED_BELOW = "Already answered: see below"
+
+
+def rest_advised(safety: SafetyTexts, *, after_hurt: bool) -> str:
+    """The advice shown before a routine on a day the bot advised rest (``after_hurt``) or
+    the gentle routine (the persistent-pain advice); the choice follows as buttons."""
+    advised = safety.rest_advised
+    said = advised.after_hurt if after_hurt else advised.persistent
+    return f"{REST_ADVISED_TITLE}\n{escape(said)}"
+
+
 def rest_today(safety: SafetyTexts) -> str:
     return f"🛌 {escape(safety.high_pain.rest)}"
 

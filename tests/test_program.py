@@ -379,7 +379,15 @@ async def test_a_routine_the_day_of_it_hurts_never_counts_as_comfortable(
     await walk(harness, user, FULL.title, hurt_on="Forward Fold")
     assert "Give your back a day" in harness.last_text(user)
     harness.clock.advance(timedelta(hours=2))
-    await walk(harness, user, QUICK.title)
+    await harness.send(user, "/stretch")
+    await harness.tap(user, QUICK.title)
+    await harness.tap(user, "My usual routine")  # advised to rest; they go on anyway
+    await tap_level(harness, user, 4)
+    while "How is your back" not in harness.last_text(user):
+        harness.clock.advance(timedelta(minutes=1))
+        await harness.tap(user, "Done")
+    await tap_level(harness, user, 4)
+    assert "Routine complete" in harness.last_text(user)
     for _ in range(2):
         harness.clock.advance(timedelta(days=1))
         await walk(harness, user, QUICK.title)

@@ -18,6 +18,7 @@ from bot.services.routines import RunView
 from loopback.server import SimMessage, SimUser
 from tests.harness.bot import BotHarness, onboard
 from tests.harness.seed import add_entry
+from tests.test_program import FULL, QUICK, walk
 from tests.test_routines import begin_routine, last, runs_of, tap_level
 
 REPO = Path(__file__).resolve().parents[1]
@@ -332,8 +333,13 @@ async def test_no_improvement_over_three_weeks_sends_the_advice_once_and_weekly(
     await harness.tap(user, "5")  # still no better: not sent again
     assert sum(advice in plain(t) for t in harness.bot_texts(user)) == 1
 
-    # the routine's readings follow the same rule: nothing new to say here either
-    await begin_routine(harness, user, "Desk break", before=6)
+    # the routine's readings follow the same rule: nothing new to say here either; the
+    # start offers the gentle routine first, as the advice says
+    await harness.send(user, "/stretch")
+    await harness.tap(user, "Desk break")
+    assert SAFETY.rest_advised.persistent in plain(harness.last_text(user))
+    await harness.tap(user, "My usual routine")
+    await tap_level(harness, user, 6)
     assert sum(advice in plain(t) for t in harness.bot_texts(user)) == 1
 
     harness.clock.set(datetime(2026, 3, 8, 6, 30, tzinfo=UTC))  # Sunday, 07:30 in Berlin
@@ -379,3 +385,91 @@ async def test_two_weeks_of_steady_pain_is_not_called_three_weeks(harness: BotHa
     await harness.dispatch()
     summary = harness.server.last_bot_message(user.id)
     assert advice in plain(summary.caption or summary.text or "")
+
+
+# --- Advice honoured at the next start -------------------------------------------------------
+
+
+def _labels(harness: BotHarness, user: SimUser) -> list[str]:
+    return harness.server.last_bot_message(user.id).button_labels()
+
+
+async def test_after_it_hurts_the_same_day_start_offers_gentle_or_rest_first(
+    harness: BotHarness,
+) -> None:
+    """The playground's case: "It hurts" says to give the back a day, then /stretch and the
+    reminder the same day offered every routine as usual. Now they repeat the advice and
+    offer the gentle routine, the usual one, or rest, in that order; the next day is
+    ordinary again."""
+    user = harness.new_user()
+    await onboard(harness, user, at="11:00", zone="Europe/Berlin")  # Mon 2 Mar, 10:00 there
+    await walk(harness, user, FULL.title, hurt_on="Forward Fold")
+    advice = SAFETY.rest_advised.after_hurt
+    gentle = CONTENT.gentle_routine.title
+    await harness.send(user, "/stretch")
+    assert advice in plain(harness.last_text(user))
+    assert gentle in _labels(harness, user)[0]  # the gentle routine first
+
+    sent_before = len(harness.bot_texts(user))
+    await harness.double_tap(user, QUICK.title)
+    assert len(harness.bot_texts(user)) == sent_before + 1  # a double tap: one answer
+    assert advice in plain(harness.last_text(user))
+    assert _labels(harness, user) == [
+        SAFETY.high_pain.gentle_button,
+        f"▶️ My usual routine: {QUICK.title}",
+        SAFETY.high_pain.rest_button,
+    ]
+    runs = await runs_of(harness, user)
+    assert [r.status for r in runs] == ["hurt"]  # nothing started yet
+    await harness.double_tap(user, "Rest today")
+    assert SAFETY.high_pain.rest in plain(harness.last_text(user))
+    assert len(harness.bot_texts(user)) == sent_before + 2
+    assert len(await runs_of(harness, user)) == 1
+
+    # The reminder's Start routine the same day asks the same; the usual routine still starts.
+    harness.clock.set(datetime(2026, 3, 2, 10, 0, tzinfo=UTC))  # 11:00 in Berlin
+    assert (await harness.dispatch()).sent == 1
+    await harness.tap(user, "Start routine")
+    assert advice in plain(harness.last_text(user))
+    await harness.tap(user, "My usual routine")
+    assert "right now" in harness.last_text(user)  # the routine's own first question
+    [_, started] = await runs_of(harness, user)
+    assert started.routine_id != CONTENT.gentle_routine.id and started.status == "active"
+    await harness.tap(user, "Skip")  # no reading now
+    await harness.tap(user, "Stop")
+
+    harness.clock.advance(timedelta(days=1))
+    await harness.send(user, "/stretch")
+    assert advice not in plain(harness.last_text(user))
+    await harness.tap(user, QUICK.title)
+    assert "right now" in harness.last_text(user)
+
+
+async def test_persistent_pain_advice_is_said_once_and_the_start_offers_gentle_first(
+    harness: BotHarness,
+) -> None:
+    """The playground's case: steady 7s. The Sunday summary gave the advice (see a doctor,
+    keep to the gentle routine), "Pain before: 7" repeated it seconds later, and Quick start
+    began as usual. Now the reading doesn't repeat it, and the start offers gentle first."""
+    user = harness.new_user()
+    await onboard(harness, user, at="07:30", zone="Europe/Berlin")
+    sunday = datetime(2026, 3, 8, 6, 30, tzinfo=UTC)  # 07:30 in Berlin
+    for days in range(20, 0, -1):  # from Mon 16 Feb to Sat 7 Mar: three weeks on Sunday
+        await add_entry(harness, user.id, sunday - timedelta(days=days), 7)
+    await harness.send(user, "/pain")
+    await harness.tap(user, "Yes, keep my log")
+    await harness.send(user, "/cancel")
+    harness.clock.set(sunday)
+    assert (await harness.dispatch()).summaries_sent == 1
+    advice = SAFETY.persistent_pain
+    summary = harness.server.last_bot_message(user.id)
+    assert advice in plain(summary.caption or "")
+
+    await harness.send(user, "/stretch")
+    assert SAFETY.rest_advised.persistent in plain(harness.last_text(user))
+    await harness.tap(user, "Quick start")
+    assert _labels(harness, user)[0] == SAFETY.high_pain.gentle_button
+    await harness.tap(user, "My usual routine")
+    await tap_level(harness, user, 7)
+    said = [plain(t) for t in harness.bot_texts(user)]
+    assert sum(advice in t for t in said) == 1, "the advice again seconds after the summary"

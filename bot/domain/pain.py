@@ -44,6 +44,13 @@ PERSISTENT_IMPROVEMENT = 1.0
 #: Local days (today included) that the "last 30 days" figures cover.
 SUMMARY_DAYS = 30
 
+class RestAdvice(StrEnum):
+    """Advice the bot gave that still stands, for the next routine start to honour."""
+
+    AFTER_HURT = "after_hurt"  # rest today: "It hurts", a rest day, a reading of 8-10
+    PERSISTENT = "persistent"  # keep to the gentle routine (the persistent-pain advice)
+
+
 #: Body areas a pain entry may name; ``None`` means "not said".
 PAIN_AREAS: frozenset[str] = frozenset({"lower_back", "upper_back", "neck", "hips"})
 
@@ -210,11 +217,17 @@ def no_improvement_began(entries: Iterable[PainEntry], zone: tzinfo) -> bool:
     if not ordered:
         return False
     latest = ordered[-1]
-    if not no_improvement(ordered, zone, local_date(latest.at, zone)):
+    today = local_date(latest.at, zone)
+    if not no_improvement(ordered, zone, today):
         return False
     earlier = ordered[:-1]
     if not earlier:
         return True
+    if no_improvement(earlier, zone, today):
+        # It held today before this reading (the days moved on, not the reading): today's
+        # weekly summary or routine start says it; a reading repeating it seconds later
+        # would say the same thing twice.
+        return False
     return not no_improvement(earlier, zone, local_date(earlier[-1].at, zone))
 
 

@@ -26,8 +26,8 @@ from telegram.ext import (
 
 from bot import callbacks, keyboards, texts
 from bot.botapi import errors as botapi
-from bot.content import Content, Illustration
-from bot.domain.pain import RED_FLAG_LEVEL, needs_red_flag_guidance
+from bot.content import Content, Illustration, Routine
+from bot.domain.pain import RED_FLAG_LEVEL, RestAdvice, needs_red_flag_guidance
 from bot.domain.program import Change
 from bot.domain.questions import is_skip, mentions_pain, parse_level
 from bot.domain.routine import Action, Phase, Status
@@ -230,20 +230,52 @@ async def stretch_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         )
         return IN_ROUTINE
     bad_day = await svc.pain.is_bad_day(user_id)
+    advice = await svc.pain.rest_advice(user_id)
     default = await svc.routines.default_of(user)
     own = await svc.mine.saved(user_id)
-    rows = picker_rows(svc.content, gentle_first=bad_day, default_id=default.id, own=own)
-    await reply(
-        update,
-        picker_text(svc.content, bad_day=bad_day, own=own),
-        reply_markup=keyboards.routine_picker(rows),
-    )
+    gentle_first = bad_day or advice is not None
+    rows = picker_rows(svc.content, gentle_first=gentle_first, default_id=default.id, own=own)
+    text = picker_text(svc.content, bad_day=bad_day and advice is None, own=own)
+    if advice is not None:  # today's advice first, then the picker (gentle routine first)
+        said = texts.rest_advised(svc.content.safety, after_hurt=advice is RestAdvice.AFTER_HURT)
+        text = f"{said}\n\n{text}"
+    await reply(update, text, reply_markup=keyboards.routine_picker(rows))
     return ConversationHandler.END
 
 
+async def _advise_first(
+    update: Update, svc: Services, routine: Routine, advice: RestAdvice
+) -> None:
+    """On a day the bot advised rest ("It hurts", a rest day, a reading of 8-10) or the
+    gentle routine (persistent pain), a routine that isn't gentle doesn't start straight
+    away: the advice again, then 🌱 gentle routine / ▶️ my usual routine / 🛌 rest today."""
+    if await _tapped_twice(update):
+        await answer(update, texts.REST_ADVISED_BELOW)
+        return
+    high = svc.content.safety.high_pain
+    await answer(update)
+    await reply(
+        update,
+        texts.rest_advised(svc.content.safety, after_hurt=advice is RestAdvice.AFTER_HURT),
+        reply_markup=keyboards.rest_advised(
+            svc.content.gentle_routine.id,
+            high.gentle_button,
+            routine.id,
+            texts.REST_ADVISED_USUAL.format(title=routine.title),
+            high.rest_button,
+        ),
+    )
+
+
 async def _start(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, routine_id: str, *, replace_active: bool
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    routine_id: str,
+    *,
+    replace_active: bool,
+    advised: bool = False,
 ) -> int | None:
+    """Start ``routine_id``; ``advised``: the user saw today's advice and chose it."""
     user_id, _ = sender_ids(update)
     svc = services(context)
     routine = await svc.routines.find(user_id, routine_id)
@@ -254,10 +286,15 @@ async def _start(
         active = await svc.routines.active(user_id)
         if active is not None and _shown_below(update, active):
             return await _under_way(update, active)
-    started = await svc.routines.start(user_id, routine, replace_active=replace_active)
+    started = await svc.routines.start(
+        user_id, routine, replace_active=replace_active, advised=advised
+    )
     if started.unknown_user:  # buttons never create users
         await answer(update, texts.NO_RECORD, alert=True)
         return None
+    if started.advice is not None:
+        await _advise_first(update, svc, routine, started.advice)
+        return ConversationHandler.END
     if started.resting:
         await answer(update)
         await reply(update, texts.RESTING_ROUTINE)
@@ -327,6 +364,36 @@ async def routine_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     routine_id = callbacks.parse_routine_start(_data(update))
     assert routine_id is not None  # the handler's pattern
     return await _start(update, context, routine_id, replace_active=False)
+
+
+async def routine_go_on(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
+    """ "My usual routine" under today's advice: start it as chosen."""
+    routine_id = callbacks.parse_routine_go_on(_data(update))
+    assert routine_id is not None
+    return await _start(update, context, routine_id, replace_active=False, advised=True)
+
+
+async def rest_today_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
+    """ "Rest today" under today's advice: nothing starts; how to rest."""
+    if await _tapped_twice(update):
+        await answer(update, texts.REST_ADVISED_BELOW)
+        return ConversationHandler.END
+    await answer(update)
+    await reply(update, texts.rest_today(services(context).content.safety))
+    return ConversationHandler.END
+
+
+async def _tapped_twice(update: Update) -> bool:
+    """Take the tapped message's buttons off; True when they were gone already (the second
+    tap of a double tap: a chat's updates are handled in order, so the first one's answer
+    is already below)."""
+    query = update.callback_query
+    if query is None or query.message is None:
+        return False
+    cleared = await botapi.clear_buttons(
+        update.get_bot(), query.message.chat.id, query.message.message_id
+    )
+    return cleared.failure is botapi.Failure.NOT_MODIFIED
 
 
 async def routine_restarted(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
@@ -742,6 +809,12 @@ def build_conversation() -> ConversationHandler[ContextTypes.DEFAULT_TYPE]:
         ),
         CallbackQueryHandler(
             routine_restarted, pattern=callbacks.matcher(callbacks.parse_routine_restart)
+        ),
+        CallbackQueryHandler(
+            routine_go_on, pattern=callbacks.matcher(callbacks.parse_routine_go_on)
+        ),
+        CallbackQueryHandler(
+            rest_today_chosen, pattern=callbacks.matcher(callbacks.parse_rest_today)
         ),
         CallbackQueryHandler(
             routine_tapped, pattern=callbacks.matcher(callbacks.parse_routine_tap)

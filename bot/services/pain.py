@@ -14,16 +14,19 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.db import pain as store
+from bot.db import routines as runs_db
 from bot.db import users
 from bot.db.engine import checkpoint_wal
 from bot.domain.pain import (
     BAD_DAY_WINDOW,
     PAIN_AREAS,
     PERSISTENT_SPAN_DAYS,
+    RED_FLAG_LEVEL,
     SUMMARY_DAYS,
     PainContext,
     PainEntry,
     ProgressSummary,
+    RestAdvice,
     RoutineRun,
     RunOutcome,
     current_streak,
@@ -252,6 +255,32 @@ class PainLog:
         since = local_day_start(today - timedelta(days=2 * BAD_DAY_WINDOW - 1), zone)
         entries = await store.entries_since(session, user_id, since)
         return is_bad_day(entries, zone, today)
+
+    async def rest_advice(self, user_id: int) -> RestAdvice | None:
+        """What the bot advised that still stands today, for the next routine start:
+        rest (an "It hurts", a rest day or a reading of 8-10 earlier this local day), or
+        the gentle routine (the persistent-pain rule holds); None when neither."""
+        async with self._sessions() as session:
+            zone, _ = await self._local_today(session, user_id)
+            return await self.rest_advice_in(session, user_id, zone)
+
+    async def rest_advice_in(
+        self, session: AsyncSession, user_id: int, zone: tzinfo
+    ) -> RestAdvice | None:
+        """`rest_advice` inside the caller's session, the user's zone known."""
+        now = self._clock.now()
+        today = now.astimezone(zone).date()
+        start = local_day_start(today, zone)
+        if await runs_db.rest_advised_between(session, user_id, start, now, RED_FLAG_LEVEL, 0):
+            return RestAdvice.AFTER_HURT
+        since = local_day_start(today - timedelta(days=PERSISTENT_SPAN_DAYS), zone)
+        entries = await store.entries_since(session, user_id, since)
+        if not entries:
+            return None
+        earlier = await store.latest_entry_before(session, user_id, since)
+        if earlier is not None:
+            entries = [earlier, *entries]
+        return RestAdvice.PERSISTENT if no_improvement(entries, zone, today) else None
 
     async def no_improvement_began(self, user_id: int) -> bool:
         """Whether the reading just logged starts the persistent-pain rule (send the advice)."""

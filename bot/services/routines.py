@@ -11,7 +11,7 @@ import asyncio
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
@@ -26,7 +26,7 @@ from bot.db import routines as runs_db
 from bot.db import users as users_db
 from bot.db.models import RoutineRun, User
 from bot.domain.my_routines import UserRoutine, from_snapshot, snapshot
-from bot.domain.pain import PainContext
+from bot.domain.pain import PainContext, RestAdvice
 from bot.domain.program import Change, StepOutcome
 from bot.domain.routine import (
     Action,
@@ -38,6 +38,7 @@ from bot.domain.routine import (
     begin,
     finish_without_after_check,
 )
+from bot.domain.timezones import load_zone
 from bot.services.my_routines import MyRoutines
 from bot.services.program import ProgramService, RunEnd, plan_json, steps_from_plan
 
@@ -48,6 +49,10 @@ class PainRecorder(Protocol):
     async def has_consent(self, user_id: int) -> bool: ...
 
     async def has_consent_in(self, session: AsyncSession, user_id: int) -> bool: ...
+
+    async def rest_advice_in(
+        self, session: AsyncSession, user_id: int, zone: tzinfo
+    ) -> RestAdvice | None: ...
 
     async def give_consent(self, user_id: int) -> None: ...
 
@@ -137,6 +142,9 @@ class Started:
     resting: bool = False
     #: No such user (erased by /delete): buttons never create users, nothing was started.
     unknown_user: bool = False
+    #: Advice given today stands (rest, or the gentle routine) and the routine isn't
+    #: gentle: nothing was started; the user is asked first.
+    advice: RestAdvice | None = None
 
 
 @dataclass(frozen=True)
@@ -254,11 +262,23 @@ class Routines:
             run = await runs_db.get(session, run_id)
         return None if run is None or run.user_id != user_id else self.view(run)
 
-    async def start(self, user_id: int, routine: Routine | str, *, replace_active: bool) -> Started:
+    async def start(
+        self,
+        user_id: int,
+        routine: Routine | str,
+        *,
+        replace_active: bool,
+        advised: bool = False,
+    ) -> Started:
         """Start a routine (shipped, or the user's own ``u-<id>``; found already, or its id);
         with another one active, either report it or abandon it. Raises KeyError for an
         unknown routine id. One read (the user: consent, then the program) before the
-        transaction that starts it."""
+        transaction that starts it.
+
+        A routine that isn't gentle, on a day advice stands (rest after "It hurts", a rest
+        day or a reading of 8-10; the gentle routine while the persistent-pain rule holds),
+        is not started unless ``advised`` (the user saw the advice and chose it): the
+        result carries the advice instead."""
         found = await self.find(user_id, routine) if isinstance(routine, str) else routine
         if found is None:
             raise KeyError(routine)
@@ -267,6 +287,11 @@ class Routines:
             user = await users_db.get(session, user_id)
             if user is None:
                 return Started(view=None, unknown_user=True)
+            if not (advised or replace_active or routine.gentle):
+                zone = load_zone(user.time_zone) if user.time_zone else UTC
+                advice = await self._pain.rest_advice_in(session, user_id, zone)
+                if advice is not None and await runs_db.active_for(session, user_id) is None:
+                    return Started(view=None, advice=advice)
             steps = await self._program.steps_for(
                 user_id, self.steps_of(routine), progress=_may_progress(routine), session=session
             )

@@ -83,3 +83,12 @@ def test_readings_logged_at_the_same_moment_keep_their_order() -> None:
     # 6 then 5 at the same instant: 5 is the latest; the rule held already with the 6
     assert not no_improvement_began([*base, on(TODAY, 6), on(TODAY, 5)], BERLIN)
     assert no_improvement_began([*base, on(TODAY, 6)], BERLIN)
+
+
+def test_a_reading_on_the_day_the_rule_began_by_itself_says_nothing_more() -> None:
+    """Daily 7s from day 20 on: the rule holds from this morning because the days moved on
+    (the weekly summary said it); the reading at 9:00 must not say it a second time."""
+    log = [on(days_ago(n), 7) for n in range(20, 0, -1)]
+    assert not no_improvement(log, BERLIN, days_ago(1))
+    assert no_improvement(log, BERLIN, TODAY)  # it began with the date
+    assert not no_improvement_began([*log, on(TODAY, 7)], BERLIN)
