@@ -16,6 +16,7 @@ import re
 import shutil
 import tempfile
 import time
+import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -388,8 +389,13 @@ def test_a_new_person_uses_the_playground_end_to_end(
         "the downloads",
         lambda: all((downloads / n).exists() and (downloads / n).stat().st_size for n in names),
     )
-    assert sorted(Path(n).suffix for n in names) == [".csv", ".json"]
-    assert (downloads / names[-1]).read_text().lstrip().startswith(("{", "["))
+    # A ZIP a person reads (README.txt and one CSV per kind of data) and the complete JSON.
+    by_suffix = {Path(n).suffix: downloads / n for n in names}
+    assert sorted(by_suffix) == [".json", ".zip"], names
+    with zipfile.ZipFile(by_suffix[".zip"]) as archive:
+        inside = archive.namelist()
+    assert "README.txt" in inside and any(n.endswith(".csv") for n in inside), inside
+    assert by_suffix[".json"].read_text().lstrip().startswith(("{", "["))
 
     page.screenshot("desktop", DESKTOP)
     page.screenshot("phone", PHONE)
