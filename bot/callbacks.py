@@ -110,13 +110,19 @@ def parse_question_cancel(data: str) -> int | None:
 
 
 def leaves_the_question(data: str) -> bool:
-    """Whether a button starts or changes another flow, so the open question is left: the
-    settings menu, reminders and routines. Buttons that answer a question or only show
-    something (cautions, warning signs), and forged data, keep it. The builder's "Name it"
-    and "⏰ Time" (before setup: "Set up daily reminders") keep it too: each asks its own
-    question, which replaces any other, and tapped twice, the one it opened stays open."""
+    """Whether a button starts or changes another flow, so the open question is left (and
+    the user is told so): the settings menu, starting a routine and routines. Buttons that
+    answer a question or only show something (cautions, warning signs), and forged data,
+    keep it. So do a reminder's Snooze and Skip today: they only edit the reminder and read
+    no typed text, so the question and its buttons stay valid beside them. The builder's
+    "Name it" and "⏰ Time" (before setup: "Set up daily reminders") keep it too: each asks
+    its own question, which replaces any other (`asking.ask` says so), and tapped twice,
+    the one it opened stays open."""
     builder = parse_builder(data)
     if (builder is not None and builder.action == "name") or data == settings_action("time"):
+        return False
+    reminder = parse_reminder_reply(data)
+    if reminder is not None:
         return False
     return any(pattern.match(data) for pattern in _OTHER_FLOWS)
 

@@ -106,6 +106,26 @@ SETUP_CANCELLED = "Okay, I stopped here. Send /start whenever you want to contin
 
 NOTHING_TO_CANCEL = "There's no open question to cancel. /help lists what I can do."
 
+# Said when a button or command of another flow leaves the open question (by its kind).
+QUESTION_LEFT = {
+    "time": "⏸ I've closed the question about your reminder time; it's unchanged.",
+    "zone": "⏸ I've closed the question about your time zone; it's unchanged.",
+    "pain_consent": "⏸ I've closed the pain log question; nothing was stored. Send /pain any time.",
+    "pain_level": "⏸ I've closed the pain keypad; nothing was logged. Send /pain to log a reading.",
+    "pain_area": "⏸ I've closed the “where” question; your reading is kept without an area.",
+    "delete": "⏸ I've closed the /delete question; nothing was deleted.",
+    "routine_name": "⏸ I've closed the name question; your draft is kept in /routines.",
+}
+SETUP_LEFT = "⏸ Setup isn't finished: your reminders aren't on yet. Send /start to go on."
+
+
+def question_left(kind: str, *, onboarded: bool) -> str:
+    """What the bot says when another flow leaves question `kind` (a `Kind` value)."""
+    if kind in ("time", "zone", "zone_confirm", "zone_pick"):
+        return QUESTION_LEFT["time" if kind == "time" else "zone"] if onboarded else SETUP_LEFT
+    return QUESTION_LEFT[kind]
+
+
 # A button from someone the bot keeps nothing about: in practice after /delete.
 NO_RECORD = "🗑 I keep no data for you (after /delete nothing is left). Send /start to begin again."
 

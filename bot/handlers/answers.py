@@ -33,6 +33,18 @@ TYPED: dict[Kind, TypedAnswer] = {
     Kind.ROUTINE_NAME: my_routines.name_typed,
 }
 
+#: Commands that ask the same question again: no need to say the old one was left.
+ASKS_AGAIN: dict[str, frozenset[Kind]] = {
+    "pain": frozenset({Kind.PAIN_CONSENT, Kind.PAIN_LEVEL, Kind.PAIN_AREA}),
+    "delete": frozenset({Kind.DELETE}),
+    "start": frozenset({Kind.TIME, *preferences.ZONE_QUESTIONS}),
+}
+#: Settings buttons that ask the same question again.
+ASKS_AGAIN_BUTTONS: dict[str, frozenset[Kind]] = {
+    "time": frozenset({Kind.TIME}),
+    "zone": frozenset(preferences.ZONE_QUESTIONS),
+}
+
 #: Commands that only show something: the question stays open across them.
 KEEP_QUESTION_COMMANDS = frozenset(
     {"help", "privacy", "safety", "progress", "export", "stats", "cancel"}
@@ -116,7 +128,9 @@ async def leave(update: Update, context: ContextTypes.DEFAULT_TYPE, question: Qu
 
 async def another_flow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Runs before the other handlers: a command or a button of something else leaves the
-    open question, so a later typed text is never taken as its answer."""
+    open question, so a later typed text is never taken as its answer. The user is told
+    which question was left and that nothing changed, unless what they tapped or sent asks
+    the same question again; a question is never closed silently."""
     chat = update.effective_chat
     if update.effective_user is None or chat is None or chat.type != ChatType.PRIVATE:
         return  # questions are asked in the private chat only
@@ -124,11 +138,21 @@ async def another_flow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if query is not None and not callbacks.leaves_the_question(query.data or ""):
         return
     message = update.effective_message
+    command = ""
     if query is None and message is not None and message.text:
-        command = message.text[1:].split("@", 1)[0].split(maxsplit=1)
-        if command and command[0].lower() in KEEP_QUESTION_COMMANDS:
+        words = message.text[1:].split("@", 1)[0].split(maxsplit=1)
+        command = words[0].lower() if words else ""
+        if command in KEEP_QUESTION_COMMANDS:
             return
     user_id, _ = sender_ids(update)
-    question = await services(context).preferences.question(user_id)
-    if question is not None:
-        await asking.close(update, context, question)
+    prefs = services(context).preferences
+    question = await prefs.question(user_id)
+    if question is None or not await asking.close(update, context, question):
+        return
+    setting = callbacks.parse_settings_action(query.data or "") if query is not None else None
+    asks_again = ASKS_AGAIN.get(command, frozenset()) | ASKS_AGAIN_BUTTONS.get(
+        setting or "", frozenset()
+    )
+    if question.kind in asks_again:
+        return
+    await asking.say_left(update, context, question)

@@ -11,9 +11,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from telegram import Bot, InlineKeyboardMarkup, ReplyKeyboardMarkup, Update
+from telegram import Bot, InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.ext import ContextTypes
 
+from bot import texts
 from bot.botapi import errors as botapi
 from bot.domain.questions import Kind, Question
 from bot.handlers.common import invalid_button, remove_buttons, reply, sender_ids, services
@@ -45,6 +46,8 @@ async def ask(
     tapped = query.message.message_id if query is not None and query.message else None
     if replaced is not None:
         await retire_buttons(update, context, replaced)
+        if _flow(replaced.kind) != _flow(kind):  # another flow's question took its place
+            await say_left(update, context, replaced)
     keyboard = markup(seq)
     _, chat_id = sender_ids(update)
     if edit and tapped is not None and isinstance(keyboard, InlineKeyboardMarkup):
@@ -59,6 +62,29 @@ async def ask(
         return seq
     await prefs.question_shown(user_id, seq, message_id)
     return seq
+
+
+#: Questions asked one after another in one flow: the next one replacing the last is
+#: the flow going on, not a question left.
+_FLOWS = (
+    frozenset({Kind.TIME, Kind.ZONE, Kind.ZONE_CONFIRM, Kind.ZONE_PICK}),
+    frozenset({Kind.PAIN_CONSENT, Kind.PAIN_LEVEL, Kind.PAIN_AREA}),
+)
+
+
+def _flow(kind: Kind) -> frozenset[Kind]:
+    return next((flow for flow in _FLOWS if kind in flow), frozenset({kind}))
+
+
+async def say_left(update: Update, context: ContextTypes.DEFAULT_TYPE, question: Question) -> None:
+    """Tell the user that `question` was closed by another flow and nothing changed: a
+    question is never closed silently."""
+    user_id, _ = sender_ids(update)
+    user = await services(context).preferences.get(user_id)
+    onboarded = user is not None and user.onboarded
+    keyboard = ReplyKeyboardRemove() if not question.has_inline_buttons else None
+    text = texts.question_left(question.kind.value, onboarded=onboarded)
+    await reply(update, text, reply_markup=keyboard)
 
 
 async def close(

@@ -1,0 +1,172 @@
+"""A button or command of another flow never closes an open question silently: either the
+question stays valid beside it (a reminder's Snooze and Skip today) or the bot says which
+question it closed and that nothing changed. Every open question against every kind of
+other flow, through the loopback Bot API."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+import pytest
+
+from bot import texts
+from bot.domain.questions import Kind
+from loopback.server import SimUser
+from tests.harness.bot import BotHarness, onboard
+from tests.harness.seed import entries_of
+
+Step = Callable[[BotHarness, SimUser], Awaitable[None]]
+
+NOTICES = (*texts.QUESTION_LEFT.values(), texts.SETUP_LEFT)
+
+
+async def _pain_keypad(harness: BotHarness, user: SimUser) -> None:
+    await harness.services.pain.give_consent(user.id)
+    await harness.send(user, "/pain")
+
+
+async def _time_question(harness: BotHarness, user: SimUser) -> None:
+    await harness.send(user, "/settings")
+    await harness.tap(user, "Time")
+
+
+async def _name_question(harness: BotHarness, user: SimUser) -> None:
+    await harness.send(user, "/routines")
+    await harness.tap(user, "New routine")
+    await harness.tap(user, "Add a stretch")
+    await harness.tap(user, "Bridge ·")
+    await harness.tap(user, "Done adding")
+    await harness.tap(user, "Name it")
+
+
+async def _delete_question(harness: BotHarness, user: SimUser) -> None:
+    await harness.send(user, "/delete")
+
+
+QUESTIONS: dict[str, tuple[Kind, Step]] = {
+    "pain keypad": (Kind.PAIN_LEVEL, _pain_keypad),
+    "time": (Kind.TIME, _time_question),
+    "routine name": (Kind.ROUTINE_NAME, _name_question),
+    "delete": (Kind.DELETE, _delete_question),
+}
+
+
+def _tap(label: str, on: str) -> Step:
+    async def step(harness: BotHarness, user: SimUser) -> None:
+        await harness.tap(user, label, message_id=harness.message_with_button(user, on))
+
+    return step
+
+
+def _send(text: str) -> Step:
+    async def step(harness: BotHarness, user: SimUser) -> None:
+        await harness.send(user, text)
+
+    return step
+
+
+#: (flow, the step, whether the question stays valid beside it)
+FLOWS: dict[str, tuple[Step, bool]] = {
+    "reminder skip today": (_tap("Skip today", "Skip today"), True),
+    "reminder snooze": (_tap("Snooze", "Snooze"), True),
+    "reminder start routine": (_tap("Start routine", "Skip today"), False),
+    "/stretch": (_send("/stretch"), False),
+    "/settings": (_send("/settings"), False),
+    "settings button": (_tap("Weekly summary", "Weekly summary"), False),
+}
+
+
+async def _reminder_and_menu(harness: BotHarness, user: SimUser) -> None:
+    """A user with today's reminder and a settings menu above whatever comes next."""
+    await onboard(harness, user, at="07:00", zone="UTC")
+    harness.clock.set(datetime(2026, 3, 3, 7, 0, tzinfo=UTC))
+    assert (await harness.dispatch()).sent == 1
+    await harness.send(user, "/settings")
+
+
+@pytest.mark.parametrize("flow", FLOWS)
+@pytest.mark.parametrize("name", QUESTIONS)
+async def test_another_flow_keeps_the_question_or_says_it_closed_it(
+    harness: BotHarness, name: str, flow: str
+) -> None:
+    kind, open_question = QUESTIONS[name]
+    step, kept = FLOWS[flow]
+    user = harness.new_user()
+    await _reminder_and_menu(harness, user)
+    await open_question(harness, user)
+    question = await harness.services.preferences.question(user.id)
+    assert question is not None and question.kind is kind
+    before = len(harness.server.bot_messages(user.id))
+
+    await step(harness, user)
+
+    said = harness.bot_texts(user)[before:]
+    still = await harness.services.preferences.question(user.id)
+    if kept:
+        assert still == question, "a reminder button leaves the question valid"
+        assert question.message_id is not None
+        assert harness.server.message(user.id, question.message_id).button_labels()
+        assert not any(notice in text for text in said for notice in NOTICES)
+    else:
+        assert still is None or still.seq != question.seq
+        assert question.message_id is not None
+        assert harness.server.message(user.id, question.message_id).button_labels() == []
+        notices = [text for text in said if any(notice in text for notice in NOTICES)]
+        assert len(notices) == 1, said
+        assert notices == [texts.question_left(kind.value, onboarded=True)]
+
+
+async def test_skip_today_leaves_the_pain_keypad_working(harness: BotHarness) -> None:
+    """The testers' case: Skip today on the reminder while /pain's keypad was open."""
+    user = harness.new_user()
+    await _reminder_and_menu(harness, user)
+    await _pain_keypad(harness, user)
+    keypad = harness.server.last_bot_message(user.id).message_id
+    await harness.tap(user, "Skip today", message_id=harness.message_with_button(user, "Skip"))
+    assert texts.SKIPPED in harness.bot_texts(user)
+    await harness.tap(user, "4", message_id=keypad)
+    [entry] = await entries_of(harness, user.id)
+    assert entry.level == 4
+    await harness.send(user, "/pain")
+    await harness.send(user, "6")  # typed answers reach the open keypad too
+    assert [e.level for e in await entries_of(harness, user.id)] == [4, 6]
+
+
+async def test_pain_keypad_left_for_stretch_says_so_and_logs_nothing(
+    harness: BotHarness,
+) -> None:
+    user = harness.new_user()
+    await onboard(harness, user)
+    await _pain_keypad(harness, user)
+    keypad = harness.server.last_bot_message(user.id).message_id
+    await harness.send(user, "/stretch")
+    assert texts.QUESTION_LEFT["pain_level"] in harness.bot_texts(user)
+    assert harness.server.message(user.id, keypad).button_labels() == []
+    assert await entries_of(harness, user.id) == []
+
+
+async def test_a_command_that_asks_the_same_question_again_says_nothing_extra(
+    harness: BotHarness,
+) -> None:
+    user = harness.new_user()
+    await onboard(harness, user)
+    await _pain_keypad(harness, user)
+    await harness.send(user, "/pain")  # a fresh keypad: nothing to say about the old one
+    assert texts.QUESTION_LEFT["pain_level"] not in harness.bot_texts(user)
+    await harness.send(user, "/settings")  # leaves the keypad: said once
+    assert harness.bot_texts(user).count(texts.QUESTION_LEFT["pain_level"]) == 1
+    older_menu = harness.message_with_button(user, "Time zone")
+    await harness.send(user, "/settings")
+    await harness.tap(user, "Time")  # the newer menu becomes the time question
+    await harness.tap(user, "Time", message_id=older_menu)  # asked again: nothing to say
+    assert texts.QUESTION_LEFT["time"] not in harness.bot_texts(user)
+    question = await harness.services.preferences.question(user.id)
+    assert question is not None and question.kind is Kind.TIME
+
+
+async def test_setup_left_for_another_flow_says_setup_is_unfinished(harness: BotHarness) -> None:
+    user = harness.new_user()
+    await harness.send(user, "/start")
+    await harness.send(user, "/stretch")
+    assert texts.SETUP_LEFT in harness.bot_texts(user)
