@@ -844,6 +844,10 @@ FEEDBACK_THANKS: dict[str, str] = {
     "ok": "👍 About right: noted. Doses keep growing slowly while it stays comfortable.",
     "hard": "😣 Too hard: noted. I've eased that routine a step and paused any step up for 3 days.",
 }
+FEEDBACK_HARD_ALREADY = (
+    "😣 Too hard: noted. That routine is already a step easier and no step up comes for 3 "
+    "days (after how it went); one routine never steps back twice."
+)
 FEEDBACK_ALREADY = "Already noted, thanks"
 
 PROGRAM_TITLE = "📈 <b>My program</b>"

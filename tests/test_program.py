@@ -154,6 +154,22 @@ async def test_pain_rise_holds_back_the_routine_and_how_was_it_answers_once(
     assert texts.FEEDBACK_THANKS["easy"] in harness.last_text(user)
 
 
+async def test_too_hard_after_a_pain_rise_is_no_second_step_back(harness: BotHarness) -> None:
+    """One routine, one step back: pain rose 2 and then "😣 Too hard" about the same run."""
+    user = harness.new_user()
+    await onboard(harness, user)
+    await walk(harness, user, QUICK.title, before=3, after=5)
+    assert "📉 Bridge: 1 lift less for now" in harness.last_text(user)
+    after_run = await levels(harness, user)
+    assert after_run["bridge"] == -1
+    await harness.tap(user, "Too hard")
+    assert harness.last_text(user) == texts.FEEDBACK_HARD_ALREADY
+    assert await levels(harness, user) == after_run
+    await harness.send(user, "/settings")
+    await harness.tap(user, "My program")
+    assert "Bridge: 1 lift less in every routine" in harness.last_text(user)
+
+
 async def test_too_hard_holds_back_and_my_program_resets(harness: BotHarness) -> None:
     user = harness.new_user()
     await onboard(harness, user)

@@ -383,6 +383,16 @@ def after_run(
     return Outcome(program, tuple(changes))
 
 
+def held_back_since(program: Program, run: RunRecord) -> bool:
+    """Whether the program was already held back when or after ``run`` finished (its pain
+    rose 2 or more, it ended on a bad day, or a later routine did): growth is frozen until
+    at least 3 days after the run's end. "Too hard" about such a run adds no second step
+    back: one routine gives at most one step back, whatever number of signals say so."""
+    return program.frozen_until is not None and (
+        program.frozen_until >= run.finished_at + FREEZE_FOR
+    )
+
+
 def after_feedback(
     program: Program,
     feedback: Feedback,
@@ -390,10 +400,13 @@ def after_feedback(
     rules: Mapping[str, Progression],
     now: datetime,
 ) -> Outcome:
-    """Apply the answer to "How was it?" for a completed run: "Too hard" holds back;
+    """Apply the answer to "How was it?" for a completed run: "Too hard" holds back (unless
+    the run was already held back: `held_back_since`);
     "Too easy" counts toward growing sooner (and may grow a stretch at once); "About
     right" ends a row of "Too easy"."""
     if feedback is Feedback.TOO_HARD:
+        if held_back_since(program, run):  # one routine, one step back at most
+            return Outcome(program)
         return _hold_back(program, run.stretch_ids, rules, Reason.HELD_BACK_TOO_HARD, now)
     done = dict.fromkeys(r.stretch_id for r in run.steps if r.outcome is StepOutcome.DONE)
     changes: list[Change] = []

@@ -62,7 +62,9 @@ async def feedback_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     await remove_buttons(update)
     lines = change_lines(svc.content, result.changes, shown_names(view.steps))
     thanks = texts.FEEDBACK_THANKS[tap.choice]
-    if tap.choice == Feedback.ABOUT_RIGHT and result.frozen_until is not None:
+    if result.already_held_back:
+        thanks = texts.FEEDBACK_HARD_ALREADY
+    elif tap.choice == Feedback.ABOUT_RIGHT and result.frozen_until is not None:
         user = await svc.preferences.get(user_id)
         zone = load_zone(user.time_zone) if user is not None and user.time_zone else UTC
         thanks = texts.FEEDBACK_OK_FROZEN.format(day=day_label(result.frozen_until, zone))

@@ -51,6 +51,8 @@ class FeedbackAnswer:
     #: Until when growth is frozen after the answer (None: not frozen), so the reply
     #: says what the program does now.
     frozen_until: datetime | None = None
+    #: "Too hard" about a run the program had already held back: no second step back.
+    already_held_back: bool = False
 
 
 @dataclass(frozen=True)
@@ -320,10 +322,13 @@ class ProgramService:
             user = await users_db.get(session, user_id)
             record = await self._run_record(session, run, user, stretch_ids, bad_day=False)
             program = await store.load(session, user_id)
+            already = answer is rules.Feedback.TOO_HARD and rules.held_back_since(program, record)
             outcome = rules.after_feedback(program, answer, record, self._rules, now)
             await store.save(session, user_id, program, outcome.program, outcome.changes)
         frozen = outcome.program.frozen_until if outcome.program.frozen(now) else None
-        return FeedbackAnswer(FeedbackResult.APPLIED, outcome.changes, frozen_until=frozen)
+        return FeedbackAnswer(
+            FeedbackResult.APPLIED, outcome.changes, frozen_until=frozen, already_held_back=already
+        )
 
     async def overview(self, user_id: int) -> Overview:
         """Every stretch with its dose today (at the content's dose when unchanged)."""

@@ -299,6 +299,7 @@ class History:
     hurts: dict[str, list[datetime]]
     final: Program
     end: datetime
+    per_run: list[list[Change]]  # each run's changes: its end and its "How was it?" answer
 
 
 def simulate(history: list[Event]) -> History:
@@ -306,6 +307,7 @@ def simulate(history: list[Event]) -> History:
     changes: list[Change] = []
     holds: list[datetime] = []
     hurts: dict[str, list[datetime]] = {sid: [] for sid in IDS}
+    per_run: list[list[Change]] = []
     for event in history:
         now += timedelta(hours=event.gap_hours)
         steps = tuple(
@@ -340,17 +342,19 @@ def simulate(history: list[Event]) -> History:
             assert outcome.program.frozen(now + FREEZE_FOR - timedelta(seconds=1))
         program = outcome.program
         changes += outcome.changes
+        per_run.append(list(outcome.changes))
         if completed and event.feedback is not None:
             if event.feedback is Feedback.TOO_HARD:
                 holds.append(now)
             outcome = after_feedback(program, event.feedback, record, RULES, now)
             program = outcome.program
             changes += outcome.changes
+            per_run[-1] += outcome.changes
         for sid, rule in RULES.items():
             level = program.of(sid).level
             assert rule.min_level <= level <= rule.max_level
             assert rule.floor <= rule.value(level) <= rule.ceiling
-    return History(changes, holds, hurts, program, now)
+    return History(changes, holds, hurts, program, now, per_run)
 
 
 @settings(max_examples=300, deadline=None)
@@ -391,6 +395,36 @@ def test_hold_backs_only_lower_and_ease_off_ends_after_a_week(history: list[Even
         today = prescribe(state, later)
         assert not today.left_out
         assert today.easier == (state.easier_since is not None)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(events, max_size=40))
+def test_one_routine_steps_each_stretch_back_at_most_once(history: list[Event]) -> None:
+    """A pain rise, a bad day and "Too hard" about one routine are signals about the same
+    routine: together they step each of its stretches back one step at most."""
+    for changes in simulate(history).per_run:
+        for sid in IDS:
+            back = sum(
+                c.from_level - c.to_level
+                for c in changes
+                if c.stretch_id == sid and c.reason in HOLD_BACK_REASONS
+            )
+            assert back <= 1, changes
+
+
+def test_too_hard_after_a_pain_rise_adds_no_second_step_back() -> None:
+    """The testers' case: pain rose 2 after the routine, then "😣 Too hard"."""
+    record = run(T0, StepRecord("bridge", StepOutcome.DONE), pain_rise=2)
+    held = after_run(Program(), record, RULES, T0)
+    assert {(c.reason, c.to_level) for c in held.changes} == {(Reason.HELD_BACK_PAIN, -1)}
+    later = T0 + timedelta(minutes=1)
+    answered = after_feedback(held.program, Feedback.TOO_HARD, record, RULES, later)
+    assert answered.changes == () and answered.program == held.program
+    # Without the pain rise, "Too hard" is the routine's one step back.
+    calm = run(T0, StepRecord("bridge", StepOutcome.DONE), pain_rise=0)
+    ended = after_run(Program(), calm, RULES, T0)
+    hard = after_feedback(ended.program, Feedback.TOO_HARD, calm, RULES, later)
+    assert {(c.reason, c.to_level) for c in hard.changes} == {(Reason.HELD_BACK_TOO_HARD, -1)}
 
 
 @settings(max_examples=200, deadline=None)
