@@ -297,6 +297,39 @@ async def test_the_weekly_summary_lists_the_weeks_changes(harness: BotHarness) -
     assert lines[first].startswith("🪶 Child's Pose")  # easing off comes first
 
 
+async def test_the_weekly_summary_after_reset_everything_lists_what_still_stands(
+    harness: BotHarness,
+) -> None:
+    """The testers' case: the week's growth undone by "Reset everything" must not be in
+    Sunday's summary; "It hurts" (kept through a reset) still is, as My program says."""
+    from datetime import UTC, datetime
+
+    user = harness.new_user()
+    await onboard(harness, user, at="07:30", zone="Europe/Berlin")
+    for _ in range(3):  # Mon, Tue, Wed 2-4 Mar: the quick routine's stretches grow
+        await walk(harness, user, QUICK.title)
+        harness.clock.advance(timedelta(days=1))
+    await walk(harness, user, QUICK.title, hurt_on="Child's Pose")  # Thu: eased off
+    await harness.send(user, "/settings")
+    await harness.tap(user, "My program")
+    message_id = harness.message_with_button(user, "Reset everything")
+    await harness.tap(user, "Reset everything", message_id)
+    await harness.tap(user, "Yes, reset everything", message_id)
+    assert set((await levels(harness, user)).values()) == {0}
+    harness.clock.set(datetime(2026, 3, 8, 6, 30, tzinfo=UTC))  # Sun 8 Mar, 07:30 in Berlin
+    assert (await harness.dispatch()).summaries_sent == 1
+    [summary] = [m for m in harness.server.bot_messages(user.id) if m.photo]
+    caption = summary.caption or ""
+    assert "more from now on" not in caption and "starting dose" not in caption, caption
+    assert "🪶 Child's Pose: its easier version (Supported child's pose) for the next 7 days." in (
+        caption
+    )
+    assert "… and" not in caption
+    await harness.send(user, "/settings")
+    await harness.tap(user, "My program")
+    assert "Child's Pose" in harness.last_text(user)
+
+
 async def test_easier_twice_becomes_the_start_then_the_full_version_is_offered(
     harness: BotHarness,
 ) -> None:

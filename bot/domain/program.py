@@ -30,7 +30,7 @@ seconds or sets), never past its ceiling or below its floor.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -469,6 +469,37 @@ def reset(program: Program, stretch_id: str | None, now: datetime) -> Outcome:
         )
         changes.append(Change(sid, Reason.RESET, state.level, 0, now))
     return Outcome(replace(program, stretches=stretches), tuple(changes))
+
+
+#: What a reset undoes: dose and version. A week's ease-off after "It hurts" stays.
+UNDONE_BY_RESET = frozenset(Reason) - {Reason.EASED, Reason.LEFT_OUT}
+
+
+def standing_changes(changes: Sequence[Change]) -> list[Change]:
+    """A period's changes (in order) as the program stands at its end: what a later reset of
+    a stretch undid is dropped (its dose and version changes, and an earlier reset), and
+    the reset is kept only when it changed something from where the stretch stood when
+    the period began (its line then starts from there). A week's ease-off after "It
+    hurts" stays: a reset keeps it. The weekly summary lists these."""
+    kept: list[Change] = []
+    for change in changes:
+        if change.reason is not Reason.RESET:
+            kept.append(change)
+            continue
+        undone = [
+            c for c in kept if c.stretch_id == change.stretch_id and c.reason in UNDONE_BY_RESET
+        ]
+        if not undone:  # it undid what came before the period
+            kept.append(change)
+            continue
+        kept = [c for c in kept if not any(c is u for u in undone)]
+        start = undone[0].from_level
+        # Back to full from an easier start, or a reset before that changed something:
+        # the period began away from the starting point, so the reset is a change.
+        version = any(c.reason in (Reason.FULL_AGAIN, Reason.RESET) for c in undone)
+        if start != change.to_level or version:
+            kept.append(replace(change, from_level=start))
+    return kept
 
 
 @dataclass(frozen=True, slots=True)

@@ -380,6 +380,9 @@ class ProgramService:
     async def changes_between(
         self, user_id: int, since: datetime, until: datetime
     ) -> list[rules.Change]:
-        """The program's changes in ``since``..``until`` (the weekly summary's list)."""
+        """The program's changes in ``since``..``until`` that still stand (the weekly
+        summary's list): what a reset undid is left out (`rules.standing_changes`), so the
+        summary agrees with "📈 My program"."""
         async with self._sessions() as session:
-            return await store.changes_since(session, user_id, since, until)
+            logged = await store.changes_since(session, user_id, since, until)
+        return rules.standing_changes(logged)

@@ -31,6 +31,7 @@ from bot.domain.program import (
     offers_full_version,
     prescribe,
     reset,
+    standing_changes,
 )
 
 T0 = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
@@ -457,3 +458,45 @@ def test_no_comfortable_day_when_rest_was_advised(history: list[Event]) -> None:
     reading of 8-10): the comfortable count never goes up (asserted in `simulate`), so
     growth needs three other days."""
     simulate(history)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(events, max_size=30), st.one_of(st.none(), st.sampled_from(IDS)))
+def test_a_reset_leaves_only_what_still_stands_in_the_weeks_changes(
+    history: list[Event], stretch_id: str | None
+) -> None:
+    """The weekly summary's list after a reset agrees with the program: nothing the reset
+    undid, and each stretch's listed steps add up to the level it is at now."""
+    result = simulate(history)
+    outcome = reset(result.final, stretch_id, result.end + timedelta(minutes=1))
+    listed = standing_changes([*result.changes, *outcome.changes])
+    kept_through_reset = {Reason.EASED, Reason.LEFT_OUT}
+    for sid in IDS:
+        mine = [c for c in listed if c.stretch_id == sid]
+        if stretch_id in (None, sid):
+            assert all(c.reason in kept_through_reset for c in mine), mine
+        else:
+            assert mine == [c for c in result.changes if c.stretch_id == sid]
+        assert sum(c.to_level - c.from_level for c in mine) == outcome.program.of(sid).level
+
+
+def test_a_reset_of_changes_made_before_the_week_is_listed() -> None:
+    """A stretch that grew last week and again this week, then reset: one line, from where
+    the week began; a grow-and-reset within the week shows nothing; "It hurts" stays."""
+    week = T0 + timedelta(days=7)
+    changes = [
+        Change("bridge", Reason.GREW, 1, 2, week),
+        Change("fold", Reason.GREW, 0, 1, week),
+        Change("twist", Reason.EASED, 0, 0, week),
+        Change("twist", Reason.HELD_BACK_TOO_HARD, 0, -1, week),
+        Change("bridge", Reason.RESET, 2, 0, week + timedelta(hours=1)),
+        Change("fold", Reason.RESET, 1, 0, week + timedelta(hours=1)),
+        Change("twist", Reason.RESET, -1, 0, week + timedelta(hours=1)),
+    ]
+    assert standing_changes(changes) == [
+        Change("twist", Reason.EASED, 0, 0, week),
+        Change("bridge", Reason.RESET, 1, 0, week + timedelta(hours=1)),
+    ]
+    # Changes after the reset stand.
+    later = Change("fold", Reason.GREW, 0, 1, week + timedelta(days=1))
+    assert standing_changes([*changes, later])[-1] == later
