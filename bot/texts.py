@@ -916,8 +916,8 @@ BUILDER_EMPTY = "No stretches yet. Tap ➕ Add a stretch."
 BUILDER_UNNAMED = "<i>no name yet</i>"
 BUILDER_FILTERS = "🪑 Chair only: <b>{chair}</b> · 🪶 Gentle: <b>{gentle}</b>"
 BUILDER_FILTERS_HELP = (
-    "Chair only keeps everything off the floor. Gentle uses the easier versions, in one "
-    "position, nothing standing."
+    "Chair only offers what you do sitting on a chair (a standing stretch comes as its "
+    "seated version). Gentle uses the easier versions, in one position, nothing standing."
 )
 BUILDER_LIBRARY = "Tap a stretch to add it at the end; tap as many as you like."
 BUILDER_LIBRARY_EMPTY = "No stretch fits these filters together with the ones you chose."

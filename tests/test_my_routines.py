@@ -155,9 +155,20 @@ async def test_filters_keep_the_promises(harness: BotHarness) -> None:
     await harness.tap(user, "Chair only: off")
     await harness.tap(user, "Add a stretch")
     offered = harness.server.message(user.id, builder).button_labels()
+    # Chair only offers what is done on a chair: the stretch itself, or its seated easier
+    # version (Forward Fold, standing, as its seated fold); nothing standing, nothing on
+    # the floor. Over all content.
+    assert all(label.endswith("· chair") for label in offered[:-1]), offered
     for stretch in CONTENT.stretches.values():
-        listed = any(label.startswith(f"{stretch.name} ·") for label in offered)
-        assert listed == (stretch.position in ("chair", "standing")), stretch.id
+        if stretch.position == "chair":
+            expected = [f"{stretch.name} · chair"]
+        elif stretch.easier.position == "chair":
+            expected = [f"{stretch.easier.name} · chair"]
+        else:
+            expected = []
+        names = (f"{stretch.name} ·", f"{stretch.easier.name} ·")
+        assert [o for o in offered if o.startswith(names)] == expected, stretch.id
+    assert "Forward Fold · standing" not in offered and "Seated fold · chair" in offered
     # A forged "add" of a floor stretch, with the right version, changes nothing.
     draft = (await rows_of(harness, user))[-1]
     await harness.forge(user, builder, callbacks.builder(draft.id, draft.version, "add", "bridge"))

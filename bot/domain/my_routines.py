@@ -16,10 +16,11 @@ from typing import Annotated
 
 from pydantic import Field
 
-from bot.content import FLOOR_POSITIONS, ContentError, Routine, RoutineItem, Stretch
+from bot.content import ContentError, Routine, RoutineItem, Stretch
 from bot.domain.share_codes import MAX_NAME_CHARS, MAX_STRETCHES
 
 __all__ = [
+    "CHAIR_POSITIONS",
     "MAX_NAME_CHARS",
     "MAX_ROUTINES",
     "MAX_STRETCHES",
@@ -30,6 +31,7 @@ __all__ = [
     "already_first",
     "clean_name",
     "from_snapshot",
+    "given_easier",
     "items_from_json",
     "items_to_json",
     "library",
@@ -109,6 +111,22 @@ def rule_broken(error: ContentError) -> Rule:
     return Rule.OTHER
 
 
+#: The builder's "🪑 Chair only" filter: the version given is done sitting on a chair.
+CHAIR_POSITIONS: frozenset[str] = frozenset({"chair"})
+
+
+def given_easier(stretch: Stretch, *, chair_only: bool, gentle: bool) -> bool | None:
+    """Which version of ``stretch`` the builder's filters give: True for its easier version,
+    False for the full one, None when neither keeps the filters' promises. Gentle gives the
+    easier version; Chair only gives the full version when it is done on a chair, else the
+    easier one when that is (Forward Fold, standing, comes as its seated fold)."""
+    if gentle:
+        return True if not chair_only or stretch.easier.position in CHAIR_POSITIONS else None
+    if not chair_only or stretch.position in CHAIR_POSITIONS:
+        return False
+    return True if stretch.easier.position in CHAIR_POSITIONS else None
+
+
 def library(
     stretches: Mapping[str, Stretch],
     items: Iterable[RoutineItem],
@@ -116,9 +134,10 @@ def library(
     chair_only: bool,
     gentle: bool,
 ) -> list[Stretch]:
-    """The stretches the builder offers under its filters: chair only (nothing on the
-    floor) and gentle (easier versions, nothing standing, the position of the stretches
-    already chosen), so whatever is picked keeps the routine's promises."""
+    """The stretches the builder offers under its filters: chair only (the version given is
+    done on a chair, so nothing on the floor and nothing standing) and gentle (easier
+    versions, nothing standing, the position of the stretches already chosen), so whatever
+    is picked keeps what the filters say. `given_easier` says which version each gives."""
     chosen = list(items)
     first = chosen[0] if chosen else None
     position = None
@@ -126,8 +145,11 @@ def library(
         position = stretches[first.stretch].easier.position
     offered = []
     for stretch in stretches.values():
-        where = stretch.easier.position if gentle else stretch.position
-        if chair_only and where in FLOOR_POSITIONS:
+        easier = given_easier(stretch, chair_only=chair_only, gentle=gentle)
+        if easier is None:
+            continue
+        where = stretch.easier.position if easier else stretch.position
+        if chair_only and where not in CHAIR_POSITIONS:
             continue
         if gentle and (where == "standing" or (position is not None and where != position)):
             continue

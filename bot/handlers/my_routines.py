@@ -17,7 +17,14 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import callbacks, keyboards, texts
-from bot.content import Content, Routine, RoutineStep, describe_dose, describe_duration
+from bot.content import (
+    Content,
+    Routine,
+    RoutineStep,
+    Stretch,
+    describe_dose,
+    describe_duration,
+)
 from bot.db.models import User
 from bot.domain.my_routines import (
     MAX_ROUTINES,
@@ -26,6 +33,7 @@ from bot.domain.my_routines import (
     add_item,
     already_first,
     clean_name,
+    given_easier,
     library,
     move_up,
     ref_of,
@@ -141,7 +149,8 @@ async def show_library(update: Update, context: ContextTypes.DEFAULT_TYPE, draft
     labels = [
         (s.id, f"{version.name} · {version.position.replace('_', ' ')}")
         for s in offered
-        for version in [s.easier if draft.gentle else s]  # the version that will be done
+        # the version that will be done
+        for version in [s.easier if _given_easier(s, draft) else s]
     ]
     text = builder_text(draft, content, library_view=True)
     if not offered:
@@ -324,6 +333,11 @@ async def share(
 # --- the builder ---------------------------------------------------------------------------
 
 
+def _given_easier(stretch: Stretch, draft: Draft) -> bool:
+    """Whether the builder gives ``stretch``'s easier version under the draft's filters."""
+    return bool(given_easier(stretch, chair_only=draft.chair_only, gentle=draft.gentle))
+
+
 def _edit_for(button: callbacks.BuilderButton, content: Content) -> DraftEdit | None:
     """What a builder button does to the draft; None for buttons that only show something."""
     action, argument = button.action, button.argument
@@ -336,7 +350,8 @@ def _edit_for(button: callbacks.BuilderButton, content: Content) -> DraftEdit | 
             )
             if stretch_id not in {s.id for s in offered}:
                 raise IndexError(stretch_id)  # forged, or no longer fits the filters
-            return replace(draft, items=add_item(draft.items, stretch_id, easier=draft.gentle))
+            easier = _given_easier(content.stretches[stretch_id], draft)
+            return replace(draft, items=add_item(draft.items, stretch_id, easier=easier))
 
         return add
     if action == "up":
