@@ -10,6 +10,7 @@ Pure: no Telegram, no database. Loading is plain synchronous file I/O.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal, NamedTuple, TypeVar
@@ -57,6 +58,7 @@ __all__ = [
     "describe_dose",
     "describe_duration",
     "load_content",
+    "name_key",
 ]
 
 # --- Duration estimate -------------------------------------------------------------
@@ -622,7 +624,30 @@ def _load_stretches(root: Path) -> dict[str, Stretch]:
             raise ContentError(rel, "image", f"file not found: {_rel(image, root)}")
         _check_progression(stretch, rel)
         stretches[stretch.id] = stretch
+    _check_distinct_names(stretches, root)
     return stretches
+
+
+def name_key(name: str) -> str:
+    """A display name as people tell names apart: case, spacing, accents and punctuation
+    ignored ("Chair twist", "chair  Twist" and "Chair-Twist" are one name)."""
+    folded = unicodedata.normalize("NFKD", name).casefold()
+    return "".join(ch for ch in folded if ch.isalnum())
+
+
+def _check_distinct_names(stretches: Mapping[str, Stretch], root: Path) -> None:
+    """Every name a user sees for a stretch (its own, its easier version's) is distinct
+    from every other, ignoring case and spacing (`name_key`): two look-alike names in a
+    routine, the builder or My program would be mistaken for each other."""
+    seen: dict[str, str] = {}
+    for stretch in stretches.values():
+        rel = _rel(root / "stretches" / f"{stretch.id}.yaml", root)
+        for field, name in (("name", stretch.name), ("easier.name", stretch.easier.name)):
+            key = name_key(name)
+            other = seen.get(key)
+            if other is not None:
+                raise ContentError(rel, field, f"{name!r} looks the same as {other}")
+            seen[key] = f"{name!r} ({rel}: {field})"
 
 
 def _check_progression(stretch: Stretch, rel: str) -> None:

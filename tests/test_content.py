@@ -20,6 +20,7 @@ from bot.content import (
     describe_dose,
     describe_duration,
     load_content,
+    name_key,
 )
 
 REPO = Path(__file__).resolve().parent.parent
@@ -431,6 +432,25 @@ def test_no_gentle_routine(broken: Path) -> None:
     for name in ("gentle", "bed"):
         edit(broken / f"routines/{name}.yaml", lambda d: d.update(gentle=False))
     expect_error(broken, "content/routines", "gentle")
+
+
+def test_every_stretch_and_easier_name_is_distinct_ignoring_case_and_spacing(
+    content: Content,
+) -> None:
+    """Over all content: no two names a user sees for stretches look the same."""
+    names = [name for s in content.stretches.values() for name in (s.name, s.easier.name)]
+    keys = [name_key(name) for name in names]
+    assert len(set(keys)) == len(keys), sorted(zip(keys, names, strict=True))
+    assert name_key("Chair  twist") == name_key("Chair-Twist") == name_key("chair twist")
+
+
+@pytest.mark.parametrize(
+    "look_alike", ["Chair twist", "chair  TWIST", "Chair-Twist", "Chaír Twist"]
+)
+def test_a_look_alike_easier_name_is_refused(broken: Path, look_alike: str) -> None:
+    """The testers' case: an easier version named like another stretch ("Chair Twist")."""
+    edit(broken / "stretches/seated_twist.yaml", lambda d: d["easier"].update(name=look_alike))
+    expect_error(broken, "content/stretches/seated_twist.yaml", "easier.name", "Chair Twist")
 
 
 def test_invalid_yaml(broken: Path) -> None:

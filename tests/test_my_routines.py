@@ -637,7 +637,7 @@ async def test_the_first_stays_first_and_gentle_shows_the_version_done(
         label = f"{easier.name} · {easier.position.replace('_', ' ')}"
         listed = [o for o in offered if o.startswith(f"{easier.name} ·")]
         assert listed in ([], [label]), (stretch.id, listed)
-    assert "Seated fold · chair" in offered and "Chair twist · chair" in offered
+    assert "Seated fold · chair" in offered and "Gentle seated turn · chair" in offered
 
 
 async def test_deleting_the_reminders_routine_says_what_they_use_instead(
