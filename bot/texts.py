@@ -241,6 +241,33 @@ def hhmm(at: time) -> str:
     return at.strftime("%H:%M")
 
 
+def day_from(at_local: datetime, now_local: datetime) -> str | None:
+    """Which local day ``at_local`` falls on, said from ``now_local`` (both aware, in the
+    user's zone): None for the same local date, "tomorrow", a weekday within the week
+    ("Tue"), else the date ("Tue 8 Dec"); "yesterday" or the date for a past day."""
+    days = (at_local.date() - now_local.date()).days
+    if days == 0:
+        return None
+    if days == 1:
+        return "tomorrow"
+    if days == -1:
+        return "yesterday"
+    weekday = WEEKDAY_NAMES[at_local.weekday()]
+    return weekday if 1 < days < 7 else f"{weekday} {at_local.day} {at_local:%b}"
+
+
+def at_local_time(at_local: datetime, now_local: datetime) -> str:
+    """A clock time the bot shows, with its day when that isn't today's: "at 23:59",
+    "tomorrow at 00:00", "on Tue at 00:00", "on Tue 8 Dec at 00:00"."""
+    clock = f"{at_local:%H:%M}"
+    day = day_from(at_local, now_local)
+    if day is None:
+        return f"at {clock}"
+    if day in ("tomorrow", "yesterday"):
+        return f"{day} at {clock}"
+    return f"on {day} at {clock}"
+
+
 def local_moment(instant: datetime) -> str:
     """'Thu 26 Nov, 07:30' for an aware datetime already in the user's zone."""
     return f"{WEEKDAY_NAMES[instant.weekday()]} {instant.day} {instant:%b}, {instant:%H:%M}"
@@ -373,8 +400,9 @@ REMINDER_LATE = "<i>Sorry this comes late: the bot had a short technical problem
 REMINDER_AGAIN = "🧘 <b>Here's your snoozed reminder.</b> Ready for a few gentle stretches?"
 
 
-def snoozed(until_local: datetime) -> str:
-    return f"😴 Snoozed. I'll remind you again at <b>{until_local:%H:%M}</b>."
+def snoozed(until_local: datetime, now_local: datetime) -> str:
+    """Both in the user's zone; a snooze past midnight says which day ("tomorrow 00:00")."""
+    return f"😴 Snoozed. I'll remind you again <b>{at_local_time(until_local, now_local)}</b>."
 
 
 SKIPPED = "⏭ Skipped today. Rest well, and see you at your next reminder."

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select, update
 
 from bot.clock import ManualClock
@@ -420,3 +421,58 @@ async def test_chat_not_found_unsubscribes(harness: BotHarness) -> None:
     assert report.sent_user_ids == [other.id] and report.unsubscribed == 1
     stored = await harness.services.preferences.get(gone.id)
     assert stored is not None and not stored.subscribed
+
+
+# Snoozing late in the evening: the time shown says which day when it isn't today's.
+SNOOZE_ACROSS_MIDNIGHT = [
+    # zone, reminder time, when Snooze is tapped (UTC), what the snooze says, local time due
+    ("Europe/Berlin", "23:30", datetime(2026, 3, 3, 22, 30, tzinfo=UTC), "tomorrow at 00:00"),
+    ("Europe/Berlin", "23:00", datetime(2026, 3, 3, 22, 10, tzinfo=UTC), "at 23:40"),
+    ("UTC", "23:45", datetime(2026, 3, 3, 23, 59, tzinfo=UTC), "tomorrow at 00:29"),
+    # Santiago turns its clocks back at midnight (Sat 4 Apr 2026, 24:00 -03 → 23:00 -04):
+    # a snooze at 23:45 falls due at 23:15 on the same Saturday.
+    ("America/Santiago", "23:30", datetime(2026, 4, 5, 2, 45, tzinfo=UTC), "at 23:15"),
+    # ... and forward at midnight (Sat 5 Sep 2026, 24:00 -04 → Sun 01:00 -03).
+    ("America/Santiago", "23:30", datetime(2026, 9, 6, 3, 45, tzinfo=UTC), "tomorrow at 01:15"),
+]
+
+
+@pytest.mark.parametrize(("zone", "at", "tapped", "said"), SNOOZE_ACROSS_MIDNIGHT)
+async def test_a_snooze_says_which_day_it_comes_back(
+    harness: BotHarness, zone: str, at: str, tapped: datetime, said: str
+) -> None:
+    user = harness.new_user()
+    harness.clock.set(tapped - timedelta(hours=12))
+    await onboard(harness, user, at=at, zone=zone)
+    harness.clock.set(tapped - timedelta(minutes=15))
+    if (await harness.dispatch()).sent == 0:  # the reminder is due later in that quarter
+        harness.clock.set(tapped)
+        assert (await harness.dispatch()).sent == 1
+    harness.clock.set(tapped)
+    await harness.tap(user, "Snooze")
+    text = harness.last_text(user)
+    assert f"I'll remind you again {said}." in text, text
+    if not said.startswith("at "):
+        assert "tomorrow" in said or said.startswith("on ")
+    # The snoozed reminder comes when the text said, by the local clock.
+    report = await harness.advance(timedelta(minutes=30))
+    assert report.sent == 1
+    assert "snoozed reminder" in harness.last_text(user)
+
+
+def test_a_time_on_another_local_day_says_the_day() -> None:
+    """Every future clock time the bot shows goes through texts.at_local_time."""
+    from zoneinfo import ZoneInfo
+
+    from bot import texts
+
+    berlin = ZoneInfo("Europe/Berlin")
+    now = datetime(2026, 3, 3, 23, 30, tzinfo=berlin)  # a Tuesday
+    assert texts.at_local_time(now + timedelta(minutes=20), now) == "at 23:50"
+    assert texts.at_local_time(now + timedelta(minutes=30), now) == "tomorrow at 00:00"
+    assert texts.at_local_time(now + timedelta(days=2), now) == "on Thu at 23:30"
+    assert texts.at_local_time(now + timedelta(days=9), now) == "on Thu 12 Mar at 23:30"
+    # DST: Sun 29 Mar 2026, 01:45 + 30 min is 03:15 in Berlin, the same day.
+    before = datetime(2026, 3, 29, 0, 45, tzinfo=UTC).astimezone(berlin)
+    after = (datetime(2026, 3, 29, 0, 45, tzinfo=UTC) + timedelta(minutes=30)).astimezone(berlin)
+    assert texts.at_local_time(after, before) == "at 03:15"

@@ -98,7 +98,8 @@ async def reminder_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         user = await svc.preferences.get(user_id)
         zone = load_zone(user.time_zone if user and user.time_zone else "UTC")
         await answer(update, "Snoozed for 30 minutes")
-        await edit_or_send(update, texts.snoozed(tap.delivery.due_at.astimezone(zone)))
+        until = tap.delivery.due_at.astimezone(zone)
+        await edit_or_send(update, texts.snoozed(until, svc.clock.now().astimezone(zone)))
     else:
         await answer(update, "Skipped today")
         await edit_or_send(update, texts.SKIPPED)
