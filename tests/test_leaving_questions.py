@@ -170,3 +170,37 @@ async def test_setup_left_for_another_flow_says_setup_is_unfinished(harness: Bot
     await harness.send(user, "/start")
     await harness.send(user, "/stretch")
     assert texts.SETUP_LEFT in harness.bot_texts(user)
+
+
+ROUTINE_INTERRUPTIONS: dict[str, Step] = {
+    "reminder skip today": _tap("Skip today", "Skip today"),
+    "reminder snooze": _tap("Snooze", "Snooze"),
+    "/settings": _send("/settings"),
+    "settings button": _tap("Weekly summary", "Weekly summary"),
+    "/pain": _send("/pain"),
+}
+
+
+@pytest.mark.parametrize("flow", ROUTINE_INTERRUPTIONS)
+async def test_a_routines_pain_question_stays_valid_beside_another_flow(
+    harness: BotHarness, flow: str
+) -> None:
+    """A routine's own question (how is your back right now?) lives with the run: another
+    flow's button or command never cancels it; its keypad still answers afterwards."""
+    from tests.test_routines import pain_of
+
+    user = harness.new_user()
+    await _reminder_and_menu(harness, user)
+    await harness.send(user, "/stretch")
+    await harness.tap(user, "Quick start")
+    await harness.tap(user, "Yes, keep track")
+    assert "right now" in harness.last_text(user)
+    keypad = harness.message_with_button(user, "10")
+    before = len(harness.server.bot_messages(user.id))
+    await ROUTINE_INTERRUPTIONS[flow](harness, user)
+    said = harness.bot_texts(user)[before:]
+    assert not any(notice in text for text in said for notice in NOTICES), said
+    assert harness.server.message(user.id, keypad).button_labels(), "the keypad stays"
+    await harness.tap(user, "5", message_id=keypad)
+    assert ("before", 5) in await pain_of(harness, user)
+    assert "1 of" in harness.last_text(user)  # the routine goes on at its first stretch
