@@ -474,6 +474,8 @@
     const box = $("toast");
     box.textContent = text;
     box.hidden = false;
+    // What was shown, newest last: a toast lasts 3.5 s, and whoever checks later can still see it.
+    box.dataset.shown = `${box.dataset.shown || ""}${text}\n`.slice(-4000);
     window.clearTimeout(state.toastTimer);
     state.toastTimer = window.setTimeout(() => {
       box.hidden = true;
