@@ -13,7 +13,7 @@ import pytest
 from bot import texts
 from bot.domain.questions import Kind
 from loopback.server import SimUser
-from tests.harness.bot import BotHarness, onboard
+from tests.harness.bot import BotHarness, ask_routine_name, onboard
 from tests.harness.seed import entries_of
 
 Step = Callable[[BotHarness, SimUser], Awaitable[None]]
@@ -31,13 +31,7 @@ async def _time_question(harness: BotHarness, user: SimUser) -> None:
     await harness.tap(user, "Time")
 
 
-async def _name_question(harness: BotHarness, user: SimUser) -> None:
-    await harness.send(user, "/routines")
-    await harness.tap(user, "New routine")
-    await harness.tap(user, "Add a stretch")
-    await harness.tap(user, "Bridge ·")
-    await harness.tap(user, "Done adding")
-    await harness.tap(user, "Name it")
+_name_question: Step = ask_routine_name
 
 
 async def _delete_question(harness: BotHarness, user: SimUser) -> None:

@@ -12,7 +12,7 @@ from bot import callbacks, texts
 from bot.db.models import USER_TABLES, Base
 from bot.services.export_files import BOOKKEEPING, SHEETS
 from loopback.server import SimMessage, SimUser
-from tests.harness.bot import BotHarness, onboard
+from tests.harness.bot import BotHarness, ask_routine_name, onboard
 from tests.harness.seed import add_program, add_run, rows_per_table
 
 USER_TABLE_NAMES = {model.__tablename__ for model in USER_TABLES}
@@ -41,12 +41,7 @@ async def with_history(harness: BotHarness, *users: SimUser) -> None:
         now = harness.clock.now()
         run_id = await add_run(harness, user.id, now, now + timedelta(minutes=8))
         await add_program(harness, user.id, run_id, now)
-        await harness.send(user, "/routines")
-        await harness.tap(user, "New routine")
-        await harness.tap(user, "Add a stretch")
-        await harness.tap(user, "Bridge ·")
-        await harness.tap(user, "Done adding")
-        await harness.tap(user, "Name it")
+        await ask_routine_name(harness, user)
         await harness.send(user, "My evening")
         await harness.tap(user, "Save")
     harness.clock.set(datetime(2026, 3, 3, 7, 0, tzinfo=UTC))

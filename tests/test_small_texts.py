@@ -6,7 +6,7 @@ behaviour."""
 from __future__ import annotations
 
 from bot import texts
-from tests.harness.bot import BotHarness, onboard
+from tests.harness.bot import BotHarness, ask_routine_name, onboard
 
 ALERT_LIMIT = 200  # Bot API: answerCallbackQuery text, 0-200 characters
 
@@ -23,12 +23,7 @@ async def test_a_hold_per_repetition_gets_no_timer(
     user = harness.new_user()
     await onboard(harness, user)
     await harness.services.pain.give_consent(user.id)
-    await harness.send(user, "/routines")
-    await harness.tap(user, "New routine")
-    await harness.tap(user, "Add a stretch")
-    await harness.tap(user, "Bridge ·")
-    await harness.tap(user, "Done adding")
-    await harness.tap(user, "Name it")
+    await ask_routine_name(harness, user)
     await harness.send(user, "Lifts")
     await harness.tap(user, "Save")
     await harness.send(user, "/stretch")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.db.models import MyRoutine
-from tests.harness.bot import BotHarness, onboard
+from tests.harness.bot import BotHarness, ask_routine_name, onboard
 
 
 async def test_a_name_with_markup_and_too_long_gets_both_problems_in_one_answer(
@@ -14,12 +14,7 @@ async def test_a_name_with_markup_and_too_long_gets_both_problems_in_one_answer(
 ) -> None:
     user = harness.new_user()
     await onboard(harness, user)
-    await harness.send(user, "/routines")
-    await harness.tap(user, "New routine")
-    await harness.tap(user, "Add a stretch")
-    await harness.tap(user, "Bridge ·")
-    await harness.tap(user, "Done adding")
-    await harness.tap(user, "Name it")
+    await ask_routine_name(harness, user)
     typed = "<b>" + "My long evening routine for the back " * 3  # 3 + 111 characters
     await harness.send(user, typed)
     answer = harness.last_text(user)

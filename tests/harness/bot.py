@@ -170,3 +170,13 @@ def database_url(tmp_path: Path, *, migrated: bool = True, for_session: bool = F
     unless `migrated=False`; SQLite files always start empty, the bot migrates them), dropped
     after the test (`for_session=True`: after the session)."""
     return databases.active().url(tmp_path, migrated=migrated, for_session=for_session)
+
+
+async def ask_routine_name(harness: BotHarness, user: SimUser) -> None:
+    """Open the /routines builder, add the Bridge and tap Name it: the name question is open."""
+    await harness.send(user, "/routines")
+    await harness.tap(user, "New routine")
+    await harness.tap(user, "Add a stretch")
+    await harness.tap(user, "Bridge ·")
+    await harness.tap(user, "Done adding")
+    await harness.tap(user, "Name it")
