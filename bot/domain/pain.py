@@ -44,6 +44,7 @@ PERSISTENT_IMPROVEMENT = 1.0
 #: Local days (today included) that the "last 30 days" figures cover.
 SUMMARY_DAYS = 30
 
+
 class RestAdvice(StrEnum):
     """Advice the bot gave that still stands, for the next routine start to honour."""
 
