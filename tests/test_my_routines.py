@@ -849,3 +849,22 @@ async def test_a_deleted_routines_old_card_says_so_and_leads_on(harness: BotHarn
     assert old.button_labels() == ["⬅️ All routines"]
     stored = await harness.services.preferences.get(user.id)
     assert stored is not None and stored.default_routine is None
+
+
+async def test_a_new_user_opening_a_link_again_hears_only_that_they_have_it(
+    harness: BotHarness,
+) -> None:
+    """A new user adds a link's routine, then opens the link again before setting up
+    reminders: only "already in your routines" (a tester saw "Here's the routine… Add it if
+    you like" first, which contradicted it)."""
+    code = ShareCodec(CONTENT.stretches).encode(SharedRoutine((_bridge(),), name="Evening"))
+    user = harness.new_user()
+    await harness.send(user, f"/start {code}")
+    assert texts.SHARE_FIRST_NOTE in harness.bot_texts(user)
+    await harness.tap(user, "Add, keep these doses")
+    before = len(harness.bot_texts(user))
+    await harness.send(user, f"/start {code}")
+    again = harness.bot_texts(user)[before:]
+    assert texts.SHARE_FIRST_NOTE not in again and texts.SHARE_AFTER_SETUP not in again
+    assert any("already in your routines, as Evening" in text for text in again), again
+    assert len(await saved_of(harness, user)) == 1

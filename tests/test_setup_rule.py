@@ -62,6 +62,9 @@ async def test_every_command_before_setup_works_or_says_the_one_thing(
     assert replies, f"/{command} got no answer"
     if command in REMINDER_COMMANDS:
         assert replies == [texts.REMINDERS_NOT_SET_UP]
+    elif command == "delete":  # no nudge to carry on setting up while asking to erase
+        assert texts.SETUP_LEFT not in replies, replies
+        assert not NOT_SET_UP & set(replies), f"/{command}: {replies}"
     else:
         assert not NOT_SET_UP & set(replies), f"/{command}: {replies}"
 

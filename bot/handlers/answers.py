@@ -45,9 +45,10 @@ ASKS_AGAIN_BUTTONS: dict[str, frozenset[Kind]] = {
     "zone": frozenset(preferences.ZONE_QUESTIONS),
 }
 
-#: Commands whose own answer, before setup is finished, is "your reminders aren't set up
-#: yet: send /start": leaving setup's question needs no second notice saying the same.
-SAY_SETUP_IS_UNFINISHED = frozenset({"settings", "stop"})
+#: Commands after which leaving setup's question needs no "Setup isn't finished: send
+#: /start" notice: /settings and /stop say it themselves, and /delete is no time to nudge
+#: someone to carry on setting up.
+NO_SETUP_NOTICE = frozenset({"settings", "stop", "delete"})
 SETUP_QUESTIONS = frozenset({Kind.TIME, *preferences.ZONE_QUESTIONS})
 
 #: Commands that only show something: the question stays open across them.
@@ -160,8 +161,8 @@ async def another_flow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     )
     if question.kind in asks_again:
         return
-    if command in SAY_SETUP_IS_UNFINISHED and question.kind in SETUP_QUESTIONS:
+    if command in NO_SETUP_NOTICE and question.kind in SETUP_QUESTIONS:
         user = await prefs.get(user_id)
         if user is None or not user.onboarded:
-            return  # the command itself says setup isn't done and to send /start
+            return
     await asking.say_left(update, context, question)

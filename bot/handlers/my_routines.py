@@ -577,10 +577,6 @@ async def show_pending(
         await svc.mine.hold_code(user_id, None)
         await reply(update, texts.SHARE_PROBLEMS[error.problem.value])
         return False
-    if after_setup:
-        await reply(update, texts.SHARE_AFTER_SETUP)
-    if first:
-        await reply(update, texts.SHARE_FIRST_NOTE)
     have = await svc.mine.same_as_link(user_id, shared=shared)
     if have is not None:  # opened again: nothing waits, the one they have is offered
         await svc.mine.hold_code(user_id, None)
@@ -590,6 +586,11 @@ async def show_pending(
             reply_markup=keyboards.already_have(have.id, have.title),
         )
         return True
+    # Said only when the routine is really offered (not before "already in your routines").
+    if after_setup:
+        await reply(update, texts.SHARE_AFTER_SETUP)
+    if first:
+        await reply(update, texts.SHARE_FIRST_NOTE)
     header = texts.SHARED_TITLE
     if shared.name:
         header += f"\n<b>{escape(shared.name)}</b>"
