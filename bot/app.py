@@ -41,6 +41,7 @@ from bot.handlers.routines import timer_job
 from bot.health import record_dispatch_pass
 from bot.reminders import ReminderDispatcher
 from bot.services.container import Services
+from bot.services.groups import GroupNotes
 from bot.services.my_routines import MyRoutines
 from bot.services.pain import PainLog
 from bot.services.preferences import Preferences
@@ -181,6 +182,7 @@ def build_application(
             pain=pain,
             program=program,
             mine=mine,
+            groups=GroupNotes(sessions, clock),
         )
         limiter = application.bot.rate_limiter
         if not is_sqlite(normalize_url(settings.database_url)) and isinstance(

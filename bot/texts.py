@@ -217,7 +217,8 @@ PRIVACY = (
     "The operator of this bot can see the database it runs on. Its files can be read only by "
     "the account the bot runs as, and /delete overwrites what it erases in them. Logs never "
     "contain the text of messages or pain values.\n\n"
-    "I work in private chats only: in groups and channels I store nothing and show nothing."
+    "I work in private chats only: in groups and channels I show nothing and store nothing "
+    "about anyone (only, for an hour, that I already pointed a group to the private chat)."
 )
 
 COMMANDS: tuple[tuple[str, str], ...] = (

@@ -8,6 +8,7 @@ being added to a group, anonymous admins, channel posts and updates without a se
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,8 +17,10 @@ import pytest
 from sqlalchemy import select
 
 from bot import callbacks, texts
-from bot.db.models import Base
+from bot.db.engine import create_engine, create_session_factory
+from bot.db.models import Base, GroupNote
 from bot.handlers.chats import GROUP_REPLY_INTERVAL, deep_link
+from bot.services.groups import GroupNotes
 from loopback import SimGroup, SimUser
 from tests.harness.bot import BotHarness, onboard
 from tests.harness.snapshot import PROCESS_TABLES
@@ -362,3 +365,86 @@ async def test_repeated_commands_in_a_group_get_one_reply_per_hour(
     assert harness.server.bot_messages(office.id)[-1].reply_to is not None
     assert harness.server.messages(ana.id) == [] and harness.server.messages(bo.id) == []
     assert_no_errors(errors)
+
+
+async def notes_stored(harness: BotHarness) -> list[tuple[int, datetime]]:
+    async with harness.services.sessions() as session:
+        rows = await session.execute(select(GroupNote.chat_id, GroupNote.noted_at))
+        return sorted((chat_id, at) for chat_id, at in rows)
+
+
+async def test_the_hourly_reply_holds_across_a_restart(
+    harness: BotHarness, errors: pytest.LogCaptureFixture
+) -> None:
+    """The hour is kept in the database: a restarted bot (a new Application, as after a
+    deploy, a crash or a standby taking over) doesn't reply again within it."""
+    ana = harness.new_user("Ana")
+    office = harness.server.add_group(ana, "Office", "supergroup")
+    await in_group(harness, office, ana, "/start")
+    assert private_chat_reply(harness, office) == [texts.PRIVATE_CHAT_ONLY]
+
+    await harness.restart()
+    harness.clock.advance(timedelta(minutes=10))
+    await in_group(harness, office, ana, f"/stretch@{BOT}")
+    assert private_chat_reply(harness, office) == [texts.PRIVATE_CHAT_ONLY]  # one note
+
+    harness.clock.advance(GROUP_REPLY_INTERVAL)
+    await harness.restart()
+    await in_group(harness, office, ana, "/pain")
+    assert len(private_chat_reply(harness, office)) == 2  # the next hour's
+    assert_no_errors(errors)
+
+
+async def test_two_processes_on_one_database_share_the_hour(harness: BotHarness) -> None:
+    """Another process's GroupNotes (its own engine and sessions, on the same database)
+    sees the note the running bot sent, and at the same instant exactly one of them wins."""
+    ana = harness.new_user("Ana")
+    office = harness.server.add_group(ana, "Office", "supergroup")
+    await in_group(harness, office, ana, "/start")
+    engine = create_engine(harness.settings.database_url)
+    try:
+        other = GroupNotes(create_session_factory(engine), harness.clock)
+        assert await other.note_due(office.id) is False
+        harness.clock.advance(GROUP_REPLY_INTERVAL)
+        wins = await asyncio.gather(
+            other.note_due(office.id), harness.services.groups.note_due(office.id)
+        )
+        assert sorted(wins) == [False, True]
+    finally:
+        await engine.dispose()
+    await in_group(harness, office, ana, "/start")  # the hour was taken by the winner
+    assert private_chat_reply(harness, office) == [texts.PRIVATE_CHAT_ONLY]
+
+
+async def test_old_notes_are_pruned(harness: BotHarness) -> None:
+    """The table holds only the groups noted within the last hour: sending a note deletes
+    the expired ones, so it can't grow without bound."""
+    ana = harness.new_user("Ana")
+    groups = [harness.server.add_group(ana, f"Group {n}", "group") for n in range(4)]
+    for group in groups[:3]:
+        await in_group(harness, group, ana, "/start")
+        harness.clock.advance(timedelta(minutes=10))
+    assert [chat_id for chat_id, _ in await notes_stored(harness)] == sorted(
+        g.id for g in groups[:3]
+    )
+    harness.clock.advance(GROUP_REPLY_INTERVAL - timedelta(minutes=25))  # only the first expired
+    await in_group(harness, groups[3], ana, "/start")
+    assert [chat_id for chat_id, _ in await notes_stored(harness)] == sorted(
+        g.id for g in groups[1:]
+    )
+    harness.clock.advance(GROUP_REPLY_INTERVAL * 3)
+    await in_group(harness, groups[0], ana, "/start")
+    assert await notes_stored(harness) == [(groups[0].id, harness.clock.now())]
+    for group in groups:
+        assert len(private_chat_reply(harness, group)) == 1 + (group is groups[0])
+
+
+async def test_a_clock_set_back_does_not_silence_a_group(harness: BotHarness) -> None:
+    """A note stamped after now (the clock was corrected backwards) doesn't hold the group
+    back, as with the in-memory time before."""
+    ana = harness.new_user("Ana")
+    office = harness.server.add_group(ana, "Office", "group")
+    await in_group(harness, office, ana, "/start")
+    harness.clock.set(harness.clock.now() - timedelta(minutes=30))
+    await in_group(harness, office, ana, "/start")
+    assert len(private_chat_reply(harness, office)) == 2

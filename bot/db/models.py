@@ -342,6 +342,17 @@ class MediaFile(Base):
     file_id: Mapped[str] = mapped_column(String(256))
 
 
+class GroupNote(Base):
+    """When a group last got the "private chats only" note (bot/handlers/chats.py): at most
+    one per group every `GROUP_REPLY_INTERVAL`, across restarts and processes. No user is
+    named; rows older than the interval are pruned whenever a note is sent."""
+
+    __tablename__ = "group_notes"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    noted_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
 class RateShare(Base):
     """One dispatching process's share of its bot token's broadcast budget (PostgreSQL).
 

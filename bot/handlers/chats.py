@@ -6,8 +6,9 @@ channels it stores nothing, sends nothing personal and never moves a user's remi
 - A command addressed to it there (``/start``, ``/export@thisbot`` ...) gets one short
   reply with a deep-link button that opens the private chat, at most once per group every
   `GROUP_REPLY_INTERVAL` (more commands in the meantime get no reply, so a busy group isn't
-  flooded; the time is kept in PTB's in-memory `chat_data`, so a restart may reply once
-  more); other messages are ignored.
+  flooded). The time of the last reply is a `group_notes` row (bot/services/groups.py), so a
+  restart or another process never replies again within the hour; other messages are
+  ignored.
 - A button tapped there is answered (with the same deep link) and changes nothing.
 - When someone adds it to a group it says so once, with the button, and leaves: staying
   would only collect commands it must refuse. From a channel it leaves without posting.
@@ -21,7 +22,6 @@ channels it stores nothing, sends nothing personal and never moves a user's remi
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
 
 from telegram import Message, Update
 from telegram.constants import ChatMemberStatus, ChatType, MessageEntityType
@@ -30,12 +30,9 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes, TypeHandler
 
 from bot import keyboards, texts
 from bot.handlers.common import services
+from bot.services.groups import GROUP_REPLY_INTERVAL as GROUP_REPLY_INTERVAL
 
 logger = logging.getLogger(__name__)
-
-#: A group gets the "private chat only" reply at most once per this long.
-GROUP_REPLY_INTERVAL = timedelta(hours=1)
-_LAST_REPLY = "private_chat_reply_at"
 
 #: The /start payload of the deep link offered in groups (t.me/<bot>?start=from_group).
 DEEP_LINK_PAYLOAD = "from_group"
@@ -94,27 +91,13 @@ async def _outside_private_chats(update: Update, context: ContextTypes.DEFAULT_T
         and update.effective_chat is not None
         and update.effective_chat.type != ChatType.CHANNEL
         and is_command_for(update.message, username)
-        and _reply_due(context)
+        and await services(context).groups.note_due(update.effective_chat.id)
     ):
         await update.message.reply_text(
             texts.PRIVATE_CHAT_ONLY,
             reply_markup=keyboards.open_private_chat(deep_link(username)),
             do_quote=True,
         )
-
-
-def _reply_due(context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """Whether this group may get the reply now (none within `GROUP_REPLY_INTERVAL`); if
-    so, notes the time."""
-    now = services(context).clock.now()
-    chat_data = context.chat_data
-    if chat_data is None:
-        return True
-    last = chat_data.get(_LAST_REPLY)
-    if isinstance(last, datetime) and timedelta(0) <= now - last < GROUP_REPLY_INTERVAL:
-        return False
-    chat_data[_LAST_REPLY] = now
-    return True
 
 
 async def _say_goodbye_and_leave(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -12,6 +12,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.content import Content
 from bot.reminders import ReminderDispatcher
+from bot.services.groups import GroupNotes
 from bot.services.my_routines import MyRoutines
 from bot.services.pain import PainLog
 from bot.services.preferences import Preferences
@@ -35,5 +36,6 @@ class Services:
     pain: PainLog
     program: ProgramService
     mine: MyRoutines
+    groups: GroupNotes
     # This process's share of the token's broadcast budget (PostgreSQL only).
     budget: BroadcastBudget | None = None

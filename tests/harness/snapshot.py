@@ -12,9 +12,10 @@ from bot.db.models import Base
 from tests.harness.bot import BotHarness
 
 Snapshot = dict[str, list[tuple[Any, ...]]]
-#: Tables of the processes' own bookkeeping, not of anyone's state: the running bot renews
-#: its lease on the broadcast budget there (PostgreSQL) as time passes, whatever users do.
-PROCESS_TABLES = frozenset({"rate_shares"})
+#: Tables of the bot's own bookkeeping, not of anyone's state: the running bot renews its
+#: lease on the broadcast budget there (PostgreSQL) as time passes, whatever users do, and
+#: notes when a group last got the "private chats only" reply (no user in it).
+PROCESS_TABLES = frozenset({"rate_shares", "group_notes"})
 
 
 async def snapshot(harness: BotHarness) -> Snapshot:
