@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import NamedTuple
 
 MAX_CALLBACK_BYTES = 64
@@ -218,31 +218,51 @@ def parse_pause_choice(data: str) -> int | None:
     return int(match[1]) if match else None
 
 
-# Reminder buttons: r:go:<delivery id>, r:snooze:<id>, r:skip:<id>
-REMINDER_PATTERN = re.compile(rf"^r:(go|snooze|skip):{ID}$")
+# Reminder buttons: r:go:<delivery id>:<local date>, r:snooze:..., r:skip:... The local date
+# (YYYYMMDD) is the day the reminder was for, so a button whose row is gone (pruned after
+# DELIVERY_RETENTION_DAYS) or whose id now names another row (ids reused after a restore) is
+# recognised by its own day, not by guessing from ids. Buttons sent before the date was
+# added (r:go:<id>) still parse, with no date.
+REMINDER_PATTERN = re.compile(rf"^r:(go|snooze|skip):{ID}(?::(\d{{8}}))?$")
+MIN_REMINDER_DATE = date(2000, 1, 1)
+"""Days before this can't be a reminder's (the date field is bounded like an id)."""
 
 
-def reminder_action(action: str, delivery_id: int) -> str:
-    return _join("r", action, delivery_id)
+def reminder_action(action: str, delivery_id: int, local_date: date) -> str:
+    return _join("r", action, delivery_id, local_date.strftime("%Y%m%d"))
 
 
 class ReminderButton(NamedTuple):
     action: str  # "go", "snooze" or "skip"
     delivery_id: int
+    local_date: date | None  # the reminder's local date; None on buttons sent before it
+
+
+def _reminder_date(digits: str) -> date | None:
+    try:
+        day = date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+    except ValueError:
+        return None
+    return day if day >= MIN_REMINDER_DATE else None
 
 
 def parse_reminder_action(data: str) -> ReminderButton | None:
+    """(action, delivery id, local date or None) of a reminder's button; None if malformed,
+    out of range or an impossible date."""
     match = REMINDER_PATTERN.match(data)
     if not match:
         return None
     delivery_id = _row_id(match[2])
-    return None if delivery_id is None else ReminderButton(match[1], delivery_id)
+    local_date = None if match[3] is None else _reminder_date(match[3])
+    if delivery_id is None or (match[3] is not None and local_date is None):
+        return None
+    return ReminderButton(match[1], delivery_id, local_date)
 
 
-def parse_reminder_start(data: str) -> int | None:
-    """The delivery id of a reminder's "Start routine"."""
+def parse_reminder_start(data: str) -> ReminderButton | None:
+    """A reminder's "Start routine"."""
     button = parse_reminder_action(data)
-    return button.delivery_id if button and button.action == "go" else None
+    return button if button and button.action == "go" else None
 
 
 def parse_reminder_reply(data: str) -> ReminderButton | None:

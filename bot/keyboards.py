@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 
@@ -135,15 +135,16 @@ def resume_reminders() -> InlineKeyboardMarkup:
     )
 
 
-def reminder(delivery_id: int, *, can_snooze: bool) -> InlineKeyboardMarkup:
-    second_row = [button("⏭ Skip today", callbacks.reminder_action("skip", delivery_id))]
+def reminder(delivery_id: int, local_date: date, *, can_snooze: bool) -> InlineKeyboardMarkup:
+    """A daily reminder's buttons; each carries its row id and the local date it was for."""
+
+    def data(action: str) -> str:
+        return callbacks.reminder_action(action, delivery_id, local_date)
+
+    second_row = [button("⏭ Skip today", data("skip"))]
     if can_snooze:
-        second_row.insert(
-            0, button("😴 Snooze 30 min", callbacks.reminder_action("snooze", delivery_id))
-        )
-    return InlineKeyboardMarkup(
-        [[button("▶️ Start routine", callbacks.reminder_action("go", delivery_id))], second_row]
-    )
+        second_row.insert(0, button("😴 Snooze 30 min", data("snooze")))
+    return InlineKeyboardMarkup([[button("▶️ Start routine", data("go"))], second_row])
 
 
 def pain_levels(data_for: Callable[[int], str], skip_data: str | None) -> InlineKeyboardMarkup:

@@ -760,13 +760,19 @@ class ReminderTap:
 
 
 async def snooze_reminder(
-    sessions: async_sessionmaker[AsyncSession], clock: Clock, user_id: int, delivery_id: int
+    sessions: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    user_id: int,
+    delivery_id: int,
+    local_date: date | None = None,
 ) -> ReminderTap:
-    """Send the reminder again in 30 minutes; only once per day."""
+    """Send the reminder again in 30 minutes; only once per day. `local_date`: the day the
+    button was for (NOT_YOURS when the row is another day's)."""
     async with sessions() as session, session.begin():
         delivery = await deliveries.get(session, delivery_id)
-        if delivery is None or delivery.user_id != user_id:
+        if not _is_theirs(delivery, user_id, local_date):
             return ReminderTap(ReminderTapOutcome.NOT_YOURS)
+        assert delivery is not None
         if await _routine_started_after(session, delivery):
             return ReminderTap(ReminderTapOutcome.STALE, delivery)
         # A tap on an "uncertain" reminder proves it was delivered.
@@ -791,13 +797,17 @@ async def snooze_reminder(
 
 
 async def skip_reminder(
-    sessions: async_sessionmaker[AsyncSession], user_id: int, delivery_id: int
+    sessions: async_sessionmaker[AsyncSession],
+    user_id: int,
+    delivery_id: int,
+    local_date: date | None = None,
 ) -> ReminderTap:
     """Mark the day done without a routine (also cancels a pending snooze)."""
     async with sessions() as session, session.begin():
         delivery = await deliveries.get(session, delivery_id)
-        if delivery is None or delivery.user_id != user_id:
+        if not _is_theirs(delivery, user_id, local_date):
             return ReminderTap(ReminderTapOutcome.NOT_YOURS)
+        assert delivery is not None
         if await _routine_started_after(session, delivery):
             return ReminderTap(ReminderTapOutcome.STALE, delivery)
         if not await deliveries.transition(
@@ -808,6 +818,15 @@ async def skip_reminder(
         ):
             return ReminderTap(ReminderTapOutcome.ALREADY, delivery)
     return ReminderTap(ReminderTapOutcome.DONE, delivery)
+
+
+def _is_theirs(delivery: Delivery | None, user_id: int, local_date: date | None) -> bool:
+    """The row exists, is the user's and (when the button carries one) of that local date."""
+    return (
+        delivery is not None
+        and delivery.user_id == user_id
+        and local_date in (None, delivery.local_date)
+    )
 
 
 async def _routine_started_after(session: AsyncSession, delivery: Delivery) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -39,8 +39,11 @@ def id_payloads(row_id: int) -> list[tuple[object, str | None]]:
     longest_stretch = max(CONTENT.stretches, key=len)
     ref = my_routines.ref_of(row_id)
     makers: list[tuple[object, Callable[[], str]]] = [
-        (callbacks.parse_reminder_reply, lambda: callbacks.reminder_action("snooze", row_id)),
-        (callbacks.parse_reminder_start, lambda: callbacks.reminder_action("go", row_id)),
+        (
+            callbacks.parse_reminder_reply,
+            lambda: callbacks.reminder_action("snooze", row_id, date.max),
+        ),
+        (callbacks.parse_reminder_start, lambda: callbacks.reminder_action("go", row_id, date.max)),
         (callbacks.parse_routine_tap, lambda: callbacks.routine_tap(row_id, 999_999, "gentle")),
         (callbacks.parse_routine_pain, lambda: callbacks.routine_pain(row_id, 999_999, 10)),
         (callbacks.parse_pain_area, lambda: callbacks.pain_area(row_id, "upper_back")),

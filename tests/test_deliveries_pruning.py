@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select, text
 
 from bench.dbcost import InstantSender
 from bench.instrument import SqlCounter
-from bot import texts
+from bot import callbacks, texts
 from bot.clock import ManualClock
 from bot.config import ConfigError, load_settings
 from bot.db.deliveries import DeliveryKind, DeliveryStatus
@@ -22,6 +22,7 @@ from bot.db.engine import create_engine, create_session_factory, create_write_se
 from bot.db.migrate import upgrade
 from bot.db.models import Delivery, User
 from bot.reminders import PRUNE_EVERY, ReminderDispatcher
+from loopback import SimUser
 from tests.harness.bot import BotHarness, database_url, onboard
 from tests.harness.snapshot import snapshot
 
@@ -195,3 +196,84 @@ async def test_pruning_goes_in_short_batches_and_keeps_rows_in_progress(tmp_path
 def test_a_retention_shorter_than_what_the_bot_reads_is_refused(days: str) -> None:
     with pytest.raises(ConfigError, match="DELIVERY_RETENTION_DAYS"):
         load_settings(_env_file=None, delivery_retention_days=days)
+
+
+def reminder_data(harness: BotHarness, user: SimUser, message_id: int) -> dict[str, str]:
+    """The callback data of a reminder message's buttons, by action (go, snooze, skip)."""
+    found: dict[str, str] = {}
+    for button in harness.server.message(user.id, message_id).buttons():
+        parsed = callbacks.parse_reminder_action(str(button["callback_data"]))
+        if parsed is not None:
+            found[parsed.action] = str(button["callback_data"])
+    return found
+
+
+async def test_a_reminders_buttons_are_known_by_their_day_not_by_their_id(
+    harness: BotHarness,
+) -> None:
+    """After a restore from an older backup, a lost reminder's id is handed out again to
+    the next day's row. Its old buttons carry their own day, so they say they're from an
+    earlier day instead of skipping or starting today's reminder (with "an id below every
+    stored one", Skip on Tuesday's message skipped Wednesday's)."""
+    user = harness.new_user()
+    await onboard(harness, user, at="07:00", zone="UTC")
+    harness.clock.set(datetime(2026, 3, 3, 7, 0, tzinfo=UTC))  # Tuesday
+    assert (await harness.dispatch()).sent == 1
+    tuesday = harness.server.last_bot_message(user.id).message_id
+    [lost] = await rows_of(harness, user.id)
+    assert reminder_data(harness, user, tuesday)["skip"] == f"r:skip:{lost.id}:20260303"
+    # The backup was taken before Tuesday's row: it is gone and its id comes back.
+    async with harness.services.sessions() as session, session.begin():
+        await session.execute(delete(Delivery).where(Delivery.id == lost.id))
+        if session.bind is not None and session.bind.dialect.name == "postgresql":
+            await session.execute(
+                text("SELECT setval(pg_get_serial_sequence('deliveries', 'id'), :id, false)"),
+                {"id": lost.id},
+            )
+    harness.clock.set(datetime(2026, 3, 4, 7, 0, tzinfo=UTC))  # Wednesday
+    assert (await harness.dispatch()).sent == 1
+    [wednesday_row] = await rows_of(harness, user.id)
+    assert (wednesday_row.id, wednesday_row.local_date) == (lost.id, date(2026, 3, 4))
+
+    before = await snapshot(harness)
+    for action in ("skip", "snooze", "go"):
+        await harness.press(user, tuesday, reminder_data(harness, user, tuesday)[action])
+        answered = harness.server.calls_to("answerCallbackQuery")[-1]
+        assert answered.params.get("text") == texts.OLD_REMINDER, action
+    assert await snapshot(harness) == before  # Wednesday's reminder untouched, no routine
+    # Wednesday's own buttons work.
+    await harness.tap(user, "Skip today")
+    [skipped] = await rows_of(harness, user.id)
+    assert skipped.status == DeliveryStatus.SKIPPED
+
+
+async def test_unknown_reminder_buttons_by_their_day(harness: BotHarness) -> None:
+    """A reminder button whose row doesn't exist: from an earlier local day (in the user's
+    zone) it says so; of today, or forged without a day, it is just invalid. A button sent
+    before buttons carried their day still works while its row exists."""
+    user = harness.new_user()
+    await onboard(harness, user, at="07:00", zone="Pacific/Kiritimati")  # UTC+14
+    harness.clock.set(datetime(2026, 3, 3, 17, 0, tzinfo=UTC))  # 07:00 on Wed 4 Mar there
+    assert (await harness.dispatch()).sent == 1
+    message = harness.server.last_bot_message(user.id).message_id
+    [row] = [r for r in await rows_of(harness, user.id) if r.status == DeliveryStatus.SENT]
+    assert row.local_date == date(2026, 3, 4)  # (Tuesday's there was missed: a day late)
+    before = await snapshot(harness)
+    unknown = row.id + 1000
+    cases = [
+        (callbacks.reminder_action("skip", unknown, date(2026, 3, 3)), texts.OLD_REMINDER),
+        (callbacks.reminder_action("go", unknown, date(2026, 3, 3)), texts.OLD_REMINDER),
+        # Tuesday 3 Mar in UTC, but already Wednesday in Kiritimati: today there.
+        (callbacks.reminder_action("skip", unknown, date(2026, 3, 4)), texts.INVALID_BUTTON),
+        (f"r:snooze:{unknown}", texts.INVALID_BUTTON),
+        # The row exists but is another day's: a forged day.
+        (callbacks.reminder_action("skip", row.id, date(2026, 3, 5)), texts.INVALID_BUTTON),
+    ]
+    for data, expected in cases:
+        await harness.forge(user, message, data)
+        answered = harness.server.calls_to("answerCallbackQuery")[-1]
+        assert answered.params.get("text") == expected, data
+    assert await snapshot(harness) == before
+    await harness.forge(user, message, f"r:snooze:{row.id}")  # an older version's button
+    snoozed = next(r for r in await rows_of(harness, user.id) if r.id == row.id)
+    assert snoozed.snoozed and snoozed.status == DeliveryStatus.PENDING

@@ -4,7 +4,7 @@ people who never started. Every one is answered and changes no row."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -37,6 +37,10 @@ def last_answer(harness: BotHarness) -> str:
         (callbacks.parse_reminder_start, f"r:go:{ID_OVER}"),
         (callbacks.parse_reminder_reply, f"r:snooze:{ID_OVER}"),
         (callbacks.parse_reminder_reply, "r:go:5"),  # Start is the routines' button
+        (callbacks.parse_reminder_start, "r:go:5:20260230"),  # no 30 February
+        (callbacks.parse_reminder_start, "r:go:5:19991231"),  # before any reminder
+        (callbacks.parse_reminder_reply, "r:skip:5:2026031"),
+        (callbacks.parse_reminder_reply, "r:skip:5:"),
         (callbacks.parse_pain_area, f"pa:{ID_OVER}:neck"),
         (callbacks.parse_time_choice, "t:2599:1"),
         (callbacks.parse_time_choice, "t:0760:1"),
@@ -60,7 +64,13 @@ def test_parsers_accept_the_largest_valid_values() -> None:
         999999,
         "done",
     )
-    assert callbacks.parse_reminder_start(f"r:go:{ID_OVER - 1}") == ID_OVER - 1
+    assert callbacks.parse_reminder_start(f"r:go:{ID_OVER - 1}:99991231") == (
+        "go",
+        ID_OVER - 1,
+        date(9999, 12, 31),
+    )
+    # A button sent before buttons carried their date still parses, without one.
+    assert callbacks.parse_reminder_start(f"r:go:{ID_OVER - 1}") == ("go", ID_OVER - 1, None)
     assert callbacks.parse_delete_confirm("del:yes:253402300799") == datetime(
         9999, 12, 31, 23, 59, 59, tzinfo=UTC
     )
@@ -177,7 +187,9 @@ async def test_start_routine_of_someone_elses_reminder_is_invalid(harness: BotHa
     await harness.send(other, "/help")
     before = await snapshot(harness)
     message = harness.server.last_bot_message(other.id).message_id
-    await harness.forge(other, message, callbacks.reminder_action("go", delivery.id))
+    await harness.forge(
+        other, message, callbacks.reminder_action("go", delivery.id, delivery.local_date)
+    )
     assert last_answer(harness) == INVALID
     assert await snapshot(harness) == before
     # The owner's own button still starts the routine.
@@ -194,8 +206,8 @@ def buttons_of_every_kind(now: datetime) -> list[str]:
     return [
         callbacks.routine_start("quick"),
         callbacks.routine_restart("quick"),
-        callbacks.reminder_action("go", 1),
-        callbacks.reminder_action("snooze", 1),
+        callbacks.reminder_action("go", 1, now.date()),
+        callbacks.reminder_action("snooze", 1, now.date()),
         callbacks.routine_tap(1, 0, "cy"),
         callbacks.routine_tap(1, 0, "show"),
         callbacks.routine_pain(1, 0, 4),

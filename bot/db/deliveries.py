@@ -148,13 +148,6 @@ async def get(session: AsyncSession, delivery_id: int) -> Delivery | None:
     return await session.get(Delivery, delivery_id)
 
 
-async def older_than_all(session: AsyncSession, delivery_id: int) -> bool:
-    """Whether `delivery_id` is below every id still stored: a row of the past that old
-    rows' pruning (`prune_finished`) removed, rather than an id that never existed."""
-    oldest = await session.scalar(select(func.min(Delivery.id)))
-    return oldest is not None and delivery_id < oldest
-
-
 async def pending_snooze(session: AsyncSession, user_id: int) -> datetime | None:
     """When a snoozed daily reminder of the user will be sent again, if one is waiting."""
     return await session.scalar(

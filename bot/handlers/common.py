@@ -8,9 +8,10 @@ from typing import cast
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, BaseHandler, ContextTypes
 
-from bot import texts
+from bot import callbacks, texts
 from bot.botapi import errors as botapi
 from bot.db.models import User
+from bot.domain.reminder_plan import local_today
 from bot.services.container import Services
 
 logger = logging.getLogger(__name__)
@@ -115,19 +116,20 @@ async def onboarded_user(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 
 async def old_reminder_button(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, delivery_id: int
+    update: Update, context: ContextTypes.DEFAULT_TYPE, button: callbacks.ReminderButton
 ) -> None:
-    """A reminder's button whose delivery row is gone: OLD_REMINDER when old rows' pruning
-    removed it (DELIVERY_RETENTION_DAYS), otherwise as `invalid_button`."""
+    """A reminder's button whose row is gone or isn't this reminder's any more: OLD_REMINDER
+    when the button is for a local date before the user's today (old rows are pruned after
+    DELIVERY_RETENTION_DAYS), otherwise as `invalid_button` (forged, someone else's, or a
+    button from before buttons carried their date)."""
     user = update.effective_user
     svc = services(context)
-    if (
-        user is not None
-        and await svc.preferences.get(user.id) is not None
-        and await svc.routines.reminder_pruned(delivery_id)
-    ):
-        await answer(update, texts.OLD_REMINDER, alert=True)
-        return
+    stored = None if user is None else await svc.preferences.get(user.id)
+    if stored is not None and button.local_date is not None:
+        today = local_today(stored.time_zone or "UTC", svc.clock.now())
+        if button.local_date < today:
+            await answer(update, texts.OLD_REMINDER, alert=True)
+            return
     await invalid_button(update, context)
 
 

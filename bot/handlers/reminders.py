@@ -55,7 +55,9 @@ class TelegramDeliverySender:
         text = texts.REMINDER_AGAIN if delivery.snoozed else texts.REMINDER
         if late:
             text = f"{text}\n\n{texts.REMINDER_LATE}"
-        markup = keyboards.reminder(delivery.id, can_snooze=not delivery.snoozed)
+        markup = keyboards.reminder(
+            delivery.id, delivery.local_date, can_snooze=not delivery.snoozed
+        )
         if await self._pain.is_bad_day(user.id):
             text = f"{text}\n\n{texts.BAD_DAY_SUGGESTION}"
             markup = keyboards.with_gentle_routine(markup, self._content.gentle_routine.id)
@@ -75,15 +77,15 @@ async def reminder_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     assert query is not None and query.data is not None
     button = callbacks.parse_reminder_reply(query.data)
     assert button is not None  # the handler's pattern
-    action, delivery_id = button
+    action, delivery_id, local_date = button
     user_id, _ = sender_ids(update)
     svc = services(context)
     if action == "snooze":
-        tap = await snooze_reminder(svc.sessions, svc.clock, user_id, delivery_id)
+        tap = await snooze_reminder(svc.sessions, svc.clock, user_id, delivery_id, local_date)
     else:
-        tap = await skip_reminder(svc.sessions, user_id, delivery_id)
+        tap = await skip_reminder(svc.sessions, user_id, delivery_id, local_date)
     if tap.outcome is ReminderTapOutcome.NOT_YOURS:
-        await old_reminder_button(update, context, delivery_id)
+        await old_reminder_button(update, context, button)
         return
     if tap.outcome is ReminderTapOutcome.STALE:  # the routine already started: answered
         await invalid_button(update, context)

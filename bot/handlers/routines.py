@@ -405,12 +405,12 @@ async def routine_restarted(update: Update, context: ContextTypes.DEFAULT_TYPE) 
 
 async def reminder_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
     """The reminder's "Start routine": the user's default routine, from their own reminder."""
-    delivery_id = callbacks.parse_reminder_start(_data(update))
-    assert delivery_id is not None
+    button = callbacks.parse_reminder_start(_data(update))
+    assert button is not None
     user_id, _ = sender_ids(update)
     svc = services(context)
-    if not await svc.routines.reminder_is_theirs(user_id, delivery_id):
-        await old_reminder_button(update, context, delivery_id)
+    if not await svc.routines.reminder_is_theirs(user_id, button.delivery_id, button.local_date):
+        await old_reminder_button(update, context, button)
         return None
     routine = await svc.routines.default_of(await svc.preferences.get(user_id))
     return await _start(update, context, routine.id, replace_active=False)

@@ -11,7 +11,7 @@ import asyncio
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
@@ -451,16 +451,19 @@ class Routines:
         async with self._sessions() as session, session.begin():
             await runs_db.set_fields(session, run_id, timer_ends_at=None, shown_version=None)
 
-    async def reminder_is_theirs(self, user_id: int, delivery_id: int) -> bool:
-        """Whether a reminder's "Start routine" button belongs to this user."""
+    async def reminder_is_theirs(
+        self, user_id: int, delivery_id: int, local_date: date | None
+    ) -> bool:
+        """Whether a reminder's "Start routine" button belongs to this user: its row is
+        theirs and for the local date the button carries (None: a button from before
+        buttons carried it)."""
         async with self._sessions() as session:
             delivery = await deliveries_db.get(session, delivery_id)
-        return delivery is not None and delivery.user_id == user_id
-
-    async def reminder_pruned(self, delivery_id: int) -> bool:
-        """Whether a reminder's row was removed as old (`deliveries.older_than_all`)."""
-        async with self._sessions() as session:
-            return await deliveries_db.older_than_all(session, delivery_id)
+        return (
+            delivery is not None
+            and delivery.user_id == user_id
+            and local_date in (None, delivery.local_date)
+        )
 
     async def user_unreachable(self, user_id: int) -> None:
         """The user blocked the bot or deleted their account (seen by a job): end their
