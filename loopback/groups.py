@@ -82,9 +82,7 @@ class GroupsMixin(UsersMixin):
         chat.bot_is_member = False
         return self._group_member_update(chat, "member", "left", by.to_api())
 
-    def _group_member_update(
-        self, chat: _Chat, old: str, new: str, by: dict[str, Any]
-    ) -> int:
+    def _group_member_update(self, chat: _Chat, old: str, new: str, by: dict[str, Any]) -> int:
         bot = self._bot_user()
         old_member = _administrator(bot) if old == "administrator" else {"user": bot, "status": old}
         new_member = _administrator(bot) if new == "administrator" else {"user": bot, "status": new}
