@@ -5,7 +5,14 @@ rate: every user gets one daily reminder a day and one weekly summary a week (de
 in their final "sent" state, claim token and message id included), does a routine on
 `routine_share` of the days (a completed `routine_runs` row with the plan the bot stores,
 `plan_json` of the routine's shipped steps, and one `run_steps` row per stretch) and logs
-pain before and after it (two `pain_entries` rows tied to the run). Rows go in with bulk
+pain before and after it (two `pain_entries` rows tied to the run). Delivery rows are
+pruned as the dispatcher prunes them (`DELIVERY_RETENTION_DAYS`, 14 by default,
+`Usage.retention_days`; None keeps every row, as the bot did before it pruned): the table
+is what stands right after the dispatcher's pass at the end of the history, when finished
+rows whose last attempt is more than the retention old are gone
+(`bot.db.deliveries.prune_finished`; tests/test_bench_dbsize.py checks the two agree). So
+deliveries show their steady state, which doesn't grow with the days of use, and the yearly
+growth is the other history tables' only. Rows go in with bulk
 INSERTs through the bot's own models and column types, so the stored bytes are what the
 bot would store. Left out: program rows (`program_stretches`, at most one per user and
 stretch; `program_changes`, a few a week), pauses and the media cache: small beside these.
@@ -35,7 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.report import count, table
 from bench.seed import START, spread_rows, sqlite_url, user_ids
-from bot.config import default_content_dir
+from bot.config import Settings, default_content_dir
 from bot.content import load_content
 from bot.db.deliveries import DeliveryKind, DeliveryStatus
 from bot.db.engine import create_engine
@@ -49,6 +56,9 @@ from tests.harness.postgres import TemporaryPostgres
 
 HISTORY_TABLES: tuple[str, ...] = ("deliveries", "routine_runs", "run_steps", "pain_entries")
 TABLES: tuple[str, ...] = ("users", *HISTORY_TABLES)
+PRUNED = "deliveries pruned"
+"""Not a table: the delivery rows the dispatcher deleted by the end of the history."""
+RETENTION_DAYS = int(Settings.model_fields["delivery_retention_days"].default)
 BATCH = 5_000
 MILLION = 1_000_000
 
@@ -80,13 +90,34 @@ class Usage:
     days: int
     routine_share: float = 0.5  # days with a completed routine
     pain_per_routine: int = 2  # before and after
+    # DELIVERY_RETENTION_DAYS; None: no pruning (every delivery row kept)
+    retention_days: int | None = RETENTION_DAYS
 
     def describe(self) -> str:
+        kept = (
+            "every delivery row kept"
+            if self.retention_days is None
+            else f"deliveries pruned after {self.retention_days} days as the dispatcher does"
+        )
         return (
             f"{count(self.users)} users x {self.days} days: 1 reminder a day, 1 weekly "
             f"summary a week, a routine on {self.routine_share:.0%} of days with "
-            f"{self.pain_per_routine} pain readings each"
+            f"{self.pain_per_routine} pain readings each; {kept}"
         )
+
+    def pruned(self, last_attempt: datetime) -> bool:
+        """Whether the dispatcher's pass at the end of the history (START) deleted a
+        finished delivery row whose last attempt was at `last_attempt`."""
+        return self.retention_days is not None and last_attempt < START - timedelta(
+            days=self.retention_days
+        )
+
+    @property
+    def growing_tables(self) -> tuple[str, ...]:
+        """The history tables that grow with the days of use (pruned deliveries don't)."""
+        if self.retention_days is None:
+            return HISTORY_TABLES
+        return tuple(name for name in HISTORY_TABLES if name != "deliveries")
 
 
 @dataclass
@@ -126,6 +157,9 @@ def history(usage: Usage, seed: int = 11) -> Iterator[tuple[str, dict[str, Any]]
             for kind in kinds:
                 delivery_id += 1
                 message_id += 1
+                if usage.pruned(due):  # a sent row's last attempt is its due instant
+                    yield PRUNED, {}
+                    continue
                 yield (
                     "deliveries",
                     delivery_row(delivery_id, user_id, kind, local_date, due, message_id),
@@ -229,8 +263,9 @@ MODELS: dict[str, Table] = {
 
 
 async def seed(engine: AsyncEngine, usage: Usage) -> dict[str, int]:
-    """Bulk-insert the users, then their history; returns rows per table."""
-    rows = {name: 0 for name in TABLES}
+    """Bulk-insert the users, then their history; returns rows per table (and PRUNED: the
+    delivery rows pruning deleted, not inserted)."""
+    rows = {name: 0 for name in (*TABLES, PRUNED)}
     batches: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLES}
 
     async def flush(name: str) -> None:
@@ -246,6 +281,9 @@ async def seed(engine: AsyncEngine, usage: Usage) -> dict[str, int]:
             await flush("users")
     await flush("users")
     for name, row in history(usage):
+        if name == PRUNED:
+            rows[PRUNED] += 1
+            continue
         batches[name].append(row)
         if len(batches[name]) >= BATCH:
             # Runs first: their steps and pain entries point at them.
@@ -351,8 +389,9 @@ def per_million(sizes: Sizes, name: str, usage: Usage) -> float:
 
 
 def growth_per_year(sizes: Sizes, usage: Usage) -> float:
-    """Bytes the history tables add per million users per year at the stated rate."""
-    history_bytes = sum(sizes.bytes[name] for name in HISTORY_TABLES)
+    """Bytes the growing history tables add per million users per year at the stated rate
+    (pruned deliveries stay at their steady state and add nothing)."""
+    history_bytes = sum(sizes.bytes[name] for name in usage.growing_tables)
     return history_bytes / (usage.users * usage.days) * 365 * MILLION
 
 
@@ -362,7 +401,10 @@ def render(results: list[Sizes], usage: Usage) -> str:
         headers += [sizes.engine, "B/row", "per 1M users"]
     rows: list[list[str]] = []
     for name in TABLES:
-        row = [name, count(results[0].rows[name])]
+        label = name
+        if name == "deliveries" and usage.retention_days is not None:
+            label = f"deliveries (steady state, {results[0].rows.get(PRUNED, 0):,} pruned)"
+        row = [label, count(results[0].rows[name])]
         for sizes in results:
             stored = sizes.bytes[name]
             row += [
@@ -371,9 +413,9 @@ def render(results: list[Sizes], usage: Usage) -> str:
                 gib(per_million(sizes, name, usage)),
             ]
         rows.append(row)
-    total = [f"all {len(TABLES)} tables", count(sum(results[0].rows.values()))]
+    total = [f"all {len(TABLES)} tables", count(sum(results[0].rows[name] for name in TABLES))]
     whole = ["whole database", ""]
-    growth = ["history, per 1M users per year", ""]
+    growth = [f"growth per 1M users per year ({', '.join(usage.growing_tables)})", ""]
     for sizes in results:
         tables_bytes = sum(sizes.bytes[name] for name in TABLES)
         total += [mib(tables_bytes), "", gib(tables_bytes * MILLION / usage.users)]
