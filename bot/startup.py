@@ -1,7 +1,8 @@
 """What `stretchbot run` checks before it polls, each failure one line for the operator.
 
 Order: DATABASE_URL is supported → an SQLite file's folder exists → content/ loads →
-migrations apply → the Bot API answers getMe (`stretchbot playground` runs all but the last:
+migrations apply → (PostgreSQL) the server's max_connections holds one process's pool
+(bot/db/connections.py) → the Bot API answers getMe (`stretchbot playground` runs all but the last:
 `prepare_storage`). Failures that waiting can fix (a connection refused, time-outs, 5xx, a
 name server that can't be asked, api.telegram.org that doesn't resolve: no DNS or network)
 are retried with exponential backoff for `STARTUP_RETRY_SECONDS`, one line per attempt;
@@ -37,7 +38,8 @@ from telegram.request import HTTPXRequest
 
 from bot.config import DEFAULT_DATABASE_URL, Settings
 from bot.content import Content, ContentError, load_content
-from bot.db.engine import normalize_url, sqlite_path
+from bot.db import connections
+from bot.db.engine import create_engine, is_sqlite, normalize_url, sqlite_path
 from bot.db.migrate import upgrade
 
 T = TypeVar("T")
@@ -375,7 +377,34 @@ async def prepare_storage(settings: Settings, say: Callable[[str], None]) -> Con
     check_sqlite_folder(settings.database_url)
     content = await asyncio.to_thread(load_checked_content, settings)
     await with_retries(lambda: migrate(settings), settings, say)
+    await with_retries(lambda: check_connection_limit(settings), settings, say)
     return content
+
+
+async def check_connection_limit(settings: Settings) -> None:
+    """PostgreSQL: refuse to start when one process may open more connections than the
+    server allows (bot/db/connections.py); SQLite: nothing to check."""
+    url = normalize_url(settings.database_url)
+    if is_sqlite(url):
+        return
+    label = database_label(settings.database_url)
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            limit = await connections.server_limit(connection)
+    except DBAPIError as exc:
+        if exc.connection_invalidated or _is_connect_failure(exc):
+            reason = _reason(exc.orig or exc, settings)
+            raise _Transient(f"cannot reach the database {label}: {reason}") from None
+        reason = _reason(exc.orig or exc, settings)
+        raise StartupError(f"cannot read max_connections from {label}: {reason}") from None
+    except (OSError, TimeoutError) as exc:
+        raise _Transient(f"cannot reach the database {label}: {_reason(exc, settings)}") from None
+    finally:
+        await engine.dispose()
+    problem = connections.too_many(settings, limit)
+    if problem is not None:
+        raise StartupError(problem)
 
 
 async def upgrade_database(settings: Settings) -> None:

@@ -18,7 +18,9 @@ from aiohttp import web
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from bot.db.engine import create_engine, is_sqlite
+from bot.config import Settings
+from bot.db import connections
+from bot.db.engine import POOL_OVERFLOW, create_engine, is_sqlite
 from bot.db.migrate import upgrade
 from bot.startup import unresolved_host
 from loopback import LoopbackBotAPI
@@ -417,3 +419,45 @@ async def test_a_bot_api_url_speaking_plain_http_to_https_is_one_line_not_retrie
     line = assert_one_clean_line(result, server.token.split(":")[1])
     assert "retrying" not in line and "gave up" not in line, line
     assert f"BOT_API_URL={url}: the TLS handshake failed" in line, line
+
+
+def test_one_process_opens_at_most_its_pool_overflow_lock_and_health_check() -> None:
+    settings = Settings(_env_file=None, bot_token="1:x")
+    assert settings.pool_size == 48  # 32 updates at once + 16 for the jobs
+    assert connections.per_process(settings) == 48 + POOL_OVERFLOW + 2 == 60
+    smaller = Settings(_env_file=None, bot_token="1:x", database_pool_size=20)
+    assert connections.per_process(smaller) == 32
+    limit = connections.ServerLimit(max_connections=100, reserved=3)
+    assert connections.too_many(settings, limit) is None
+    assert connections.too_many(settings, connections.ServerLimit(60, 3)) == (
+        "MAX_CONCURRENT_UPDATES=32 (pool = it + 16) lets one process open up to 60 PostgreSQL "
+        "connections (pool 48 + overflow 10 + election lock 1 + health check 1), but the "
+        "server allows 57 (max_connections 60 - 3 reserved): lower DATABASE_POOL_SIZE (at "
+        "least 17) or MAX_CONCURRENT_UPDATES, or raise max_connections"
+    )
+
+
+@pytest.mark.only_db("postgresql", reason="PostgreSQL's max_connections")
+async def test_a_pool_the_postgresql_server_cannot_hold_is_one_line(
+    server: LoopbackBotAPI, folder: Path
+) -> None:
+    env = bot_env(server, folder)
+    engine = create_engine(env["DATABASE_URL"])
+    try:
+        async with engine.connect() as connection:
+            limit = await connections.server_limit(connection)
+    finally:
+        await engine.dispose()
+    assert limit.max_connections >= 60 and limit.reserved >= 1
+    for setting, value, needed in (
+        ("DATABASE_POOL_SIZE", "2000", 2012),
+        ("MAX_CONCURRENT_UPDATES", "1000", 1028),
+    ):
+        result = await run_stretchbot(folder, "run", **{**env, setting: value})
+        line = assert_one_clean_line(result)
+        assert f"{setting}={value}" in line and f"up to {needed} PostgreSQL connections" in line
+        assert (
+            f"the server allows {limit.available} (max_connections {limit.max_connections} "
+            f"- {limit.reserved} reserved)" in line
+        ), line
+    # The default pool fits: test_a_good_start_prints_one_line_and_keeps_files_private.
