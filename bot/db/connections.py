@@ -30,8 +30,7 @@ def per_process(settings: Settings) -> int:
 def breakdown(settings: Settings) -> str:
     """The sum in words, e.g. "pool 48 + overflow 10 + election lock 1 + health check 1"."""
     return (
-        f"pool {settings.pool_size} + overflow {POOL_OVERFLOW} + election lock 1 "
-        "+ health check 1"
+        f"pool {settings.pool_size} + overflow {POOL_OVERFLOW} + election lock 1 + health check 1"
     )
 
 
