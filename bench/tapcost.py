@@ -4,7 +4,8 @@ One onboarded user walks a routine on the real bot (loopback Bot API, a real SQL
 each tap is pressed alone and the bot's work for it is counted: Bot API calls by method,
 how many of them ran one after another (*waves*: calls that overlap in time at the server
 form one wave), SQL statements and commits, sessions (connections checked out of the
-pool), and how many SQL statements ran before the callback query was answered. These
+pool), calls run on aiosqlite's connection threads (each a hand-off there and back), and
+how many SQL statements ran before the callback query was answered. These
 counts don't depend on the machine's load, so they can be compared across changes.
 """
 
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import Pool
@@ -77,6 +79,7 @@ class TapCost:
     statements: int = 0
     commits: int = 0
     sessions: int = 0
+    handoffs: int = 0  # calls run on aiosqlite's connection threads (each a hand-off)
     before_answer: int = 0  # SQL statements before answerCallbackQuery reached the server
     answered_first: bool = False  # answerCallbackQuery was the first call to arrive
     sql_kinds: list[str] = field(default_factory=list)
@@ -183,12 +186,20 @@ async def _measure_tap(
         statement_times.append(time.perf_counter())
         cost.sql_kinds.append(statement_kind(statement))
 
+    original_handoff = aiosqlite.Connection._execute
+
+    async def handoff(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        cost.handoffs += 1
+        return await original_handoff(self, fn, *args, **kwargs)  # type: ignore[no-untyped-call]
+
     event.listen(Pool, "checkout", checkout)
     event.listen(Engine, "before_cursor_execute", executed)
+    aiosqlite.Connection._execute = handoff  # type: ignore[method-assign]
     try:
         with SqlCounter() as sql:
             await _press(server, bot, user, button)
     finally:
+        aiosqlite.Connection._execute = original_handoff  # type: ignore[method-assign]
         event.remove(Pool, "checkout", checkout)
         event.remove(Engine, "before_cursor_execute", executed)
     cost.statements, cost.commits = sql.statements, sql.commits
@@ -228,6 +239,7 @@ def render(costs: list[TapCost]) -> str:
             str(c.statements),
             str(c.commits),
             str(c.sessions),
+            str(c.handoffs),
         ]
         for c in costs
     ]
@@ -243,6 +255,7 @@ def render(costs: list[TapCost]) -> str:
             "SQL",
             "Commits",
             "Sessions",
+            "Thread hand-offs",
         ],
         rows,
     )

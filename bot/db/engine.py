@@ -6,6 +6,8 @@ Health data rules that live here, because every connection goes through `create_
 - SQLite files are the bot user's alone: the folder is created 0700 and the database, WAL
   and SHM files 0600 (the process umask does this for new files, `restrict_sqlite_files`
   repairs files created by an older version).
+- SQLite statements go through `bot.db.sqlite_driver`: one hand-off to aiosqlite's thread
+  per statement, no rollback when SQLite has no transaction open.
 - `secure_delete` makes SQLite overwrite deleted rows with zeros; `checkpoint_wal` then moves
   the WAL into the database and truncates it, so erased rows leave the files for real.
 """
@@ -23,6 +25,8 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
+
+from bot.db import sqlite_driver
 
 logger = logging.getLogger(__name__)
 
@@ -96,8 +100,9 @@ def create_engine(url: str, *, pool_size: int | None = None) -> AsyncEngine:
     pool: dict[str, int] = {}
     if pool_size is not None and (not is_sqlite(url) or sqlite_path(url) is not None):
         pool = {"pool_size": pool_size, "max_overflow": POOL_OVERFLOW}
+    driver: dict[str, Any] = {"module": sqlite_driver.dbapi()} if is_sqlite(url) else {}
     engine = create_async_engine(
-        url, pool_pre_ping=not is_sqlite(url), hide_parameters=True, **pool
+        url, pool_pre_ping=not is_sqlite(url), hide_parameters=True, **pool, **driver
     )
     if is_sqlite(url):
 
