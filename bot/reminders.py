@@ -19,11 +19,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -76,6 +76,17 @@ class DeliverySender(Protocol):
     async def send(
         self, kind: DeliveryKind, user: User, delivery: Delivery, *, late: bool = False
     ) -> int: ...
+
+
+@runtime_checkable
+class PreparingSender(DeliverySender, Protocol):
+    """A sender that reads what its messages need for a whole claim at once.
+
+    `prepare` is called with each claim's rows (outside any transaction) before they are
+    sent; if it fails the sends still go out, each reading for itself.
+    """
+
+    async def prepare(self, claimed: Sequence[tuple[Delivery, User]]) -> None: ...
 
 
 @dataclass
@@ -254,6 +265,7 @@ class ReminderDispatcher:
         self._writes = write_sessions or session_factory
         self._clock = clock
         self._sender = sender
+        self._preparing = sender if isinstance(sender, PreparingSender) else None
         self._grace = grace
         self._lease = lease
         self._in_flight = in_flight
@@ -365,9 +377,19 @@ class ReminderDispatcher:
                 self.outage.ok()
             if not found:
                 self._exhausted = True
+            await self._prepare(claimed)
             self._buffer.extend(claimed)
         taken, self._buffer = self._buffer[:n], self._buffer[n:]
         return taken
+
+    async def _prepare(self, claimed: list[Claim]) -> None:
+        """Let the sender read what the claimed rows' messages need, in one go."""
+        if not claimed or self._preparing is None:
+            return
+        try:
+            await self._preparing.prepare([(c.delivery, c.user) for c in claimed])
+        except Exception as exc:  # each send reads for itself instead
+            self.outage.failed(exc, "reading what reminders need")
 
     async def _materialize(self, now: datetime) -> int:
         """Turn due users into delivery rows and move each user's next-due on.

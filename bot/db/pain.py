@@ -142,6 +142,25 @@ async def entries_since(
     return [_to_domain(row) for row in rows]
 
 
+async def entries_since_many(
+    session: AsyncSession, since: dict[int, datetime]
+) -> dict[int, list[domain.PainEntry]]:
+    """Each user's readings at or after their own `since[user_id]`, oldest first, in one
+    statement (users without readings are left out)."""
+    if not since:
+        return {}
+    rows = await session.scalars(
+        select(PainEntry)
+        .where(PainEntry.user_id.in_(since), PainEntry.at >= min(since.values()))
+        .order_by(PainEntry.user_id, PainEntry.at, PainEntry.id)
+    )
+    found: dict[int, list[domain.PainEntry]] = {}
+    for row in rows:
+        if row.at >= since[row.user_id]:
+            found.setdefault(row.user_id, []).append(_to_domain(row))
+    return found
+
+
 async def latest_entry_before(
     session: AsyncSession, user_id: int, before: datetime
 ) -> domain.PainEntry | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 from telegram import Bot, Update
 from telegram.constants import ParseMode
@@ -26,6 +26,8 @@ from bot.reminders import ReminderTapOutcome, skip_reminder, snooze_reminder
 from bot.services.pain import PainLog
 
 WeeklySender = Callable[[Bot, User, Delivery], Awaitable[int]]
+# Prepared bad-day answers kept at most (a claim is 16 rows; more means rows handed back).
+MAX_PREPARED = 4096
 
 
 class TelegramDeliverySender:
@@ -46,6 +48,20 @@ class TelegramDeliverySender:
         self._weekly = weekly
         self._pain = pain  # bad-day mode suggests the gentle routine first
         self._content = content
+        # Bad-day answers looked up for a whole claim at once (`prepare`), by delivery id;
+        # each is used by that delivery's send and dropped.
+        self._bad_day: dict[int, bool] = {}
+
+    async def prepare(self, claimed: Sequence[tuple[Delivery, User]]) -> None:
+        """Look up the bad-day rule for every daily reminder just claimed, in one read, so
+        each send needs no database round trip of its own (a send without an answer here,
+        e.g. after this failed, looks its user up alone)."""
+        daily = [(d, u) for d, u in claimed if d.kind == DeliveryKind.DAILY]
+        bad = await self._pain.bad_days({u.id: u.time_zone for _, u in daily})
+        if len(self._bad_day) > MAX_PREPARED:  # claims handed back unsent: forget them
+            self._bad_day.clear()
+        for delivery, user in daily:
+            self._bad_day[delivery.id] = user.id in bad
 
     async def send(
         self, kind: DeliveryKind, user: User, delivery: Delivery, *, late: bool = False
@@ -58,7 +74,10 @@ class TelegramDeliverySender:
         markup = keyboards.reminder(
             delivery.id, delivery.local_date, can_snooze=not delivery.snoozed
         )
-        if await self._pain.is_bad_day(user.id):
+        bad_day = self._bad_day.pop(delivery.id, None)
+        if bad_day is None:
+            bad_day = await self._pain.is_bad_day(user.id)
+        if bad_day:
             text = f"{text}\n\n{texts.BAD_DAY_SUGGESTION}"
             markup = keyboards.with_gentle_routine(markup, self._content.gentle_routine.id)
         message = await self._bot.send_message(

@@ -256,6 +256,30 @@ class PainLog:
         entries = await store.entries_since(session, user_id, since)
         return is_bad_day(entries, zone, today)
 
+    async def bad_days(self, zones: dict[int, str | None]) -> set[int]:
+        """`is_bad_day` for many users at once: the ids of those having a bad day today.
+
+        `zones`: user id -> IANA zone (None: UTC), as the caller already read them; one
+        session and one statement for all (the reminder dispatcher asks once per claim).
+        """
+        if not zones:
+            return set()
+        now = self._clock.now()
+        local: dict[int, tuple[tzinfo, date]] = {}
+        since: dict[int, datetime] = {}
+        for user_id, name in zones.items():
+            zone = load_zone(name) if name else UTC
+            today = now.astimezone(zone).date()
+            local[user_id] = (zone, today)
+            since[user_id] = local_day_start(today - timedelta(days=2 * BAD_DAY_WINDOW - 1), zone)
+        async with self._sessions() as session:
+            entries = await store.entries_since_many(session, since)
+        return {
+            user_id
+            for user_id, readings in entries.items()
+            if is_bad_day(readings, *local[user_id])
+        }
+
     async def rest_advice(self, user_id: int) -> RestAdvice | None:
         """What the bot advised that still stands today, for the next routine start:
         rest (an "It hurts", a rest day or a reading of 8-10 earlier this local day), or
