@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Date, func, select, update
+from sqlalchemy import Date, Integer, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.batch import per_row
@@ -106,6 +106,17 @@ DUE_COLUMNS = (
     User.paused_indefinitely,
 )
 
+# Built once: the statement's cache key is then found without walking a new statement.
+_DUE = (
+    select(*DUE_COLUMNS)
+    .where(User.next_due_at.is_not(None), User.next_due_at <= bindparam("now", type_=UTCDateTime))
+    .order_by(User.next_due_at)
+    .limit(bindparam("limit", type_=Integer))
+)
+_DUE_SKIP_LOCKED = _DUE.with_for_update(skip_locked=True)
+# Every weekday mask there is (7 bits), decoded once.
+_WEEKDAYS = tuple(weekdays_from_mask(mask) for mask in range(1 << 7))
+
 
 async def due_for_reminder(session: AsyncSession, now: datetime, limit: int) -> list[DueUser]:
     """Users whose next reminder instant has come, earliest first (a range scan of the
@@ -113,34 +124,20 @@ async def due_for_reminder(session: AsyncSession, now: datetime, limit: int) -> 
 
     On PostgreSQL the rows are locked with ``FOR UPDATE SKIP LOCKED``: dispatchers planning
     at once take disjoint users, so their set-based updates never wait on (or deadlock
-    with) each other; SQLite's ``BEGIN IMMEDIATE`` already serialises writers.
+    with) each other; SQLite's ``BEGIN IMMEDIATE`` already serialises writers. Runs on the
+    session's connection as a Core statement (plain tuples, no ORM loading), built once.
     """
-    query = (
-        select(*DUE_COLUMNS)
-        .where(User.next_due_at.is_not(None), User.next_due_at <= now)
-        .order_by(User.next_due_at)
-        .limit(limit)
-    )
-    if _postgres(session):
-        query = query.with_for_update(skip_locked=True)
-    rows = await session.execute(query)
-    return [
-        DueUser(
-            id=row.id,
-            next_due_at=row.next_due_at,
-            next_due_date=row.next_due_date,
-            prefs=ReminderPrefs(
-                at=row.reminder_time,
-                zone_key=row.time_zone,
-                weekdays=weekdays_from_mask(row.weekdays_mask),
-                subscribed=row.subscribed,
-                paused_until=row.paused_until,
-                paused_indefinitely=row.paused_indefinitely,
-            ),
-        )
-        for row in rows
-        if row.next_due_at is not None and row.next_due_date is not None
-    ]
+    connection = await session.connection()
+    query = _DUE_SKIP_LOCKED if _postgres(session) else _DUE
+    rows = await connection.execute(query, {"now": now, "limit": limit})
+    due: list[DueUser] = []
+    for user_id, due_at, due_date, at, zone, mask, subscribed, paused, forever in rows:
+        if due_at is None or due_date is None:
+            continue
+        weekdays = _WEEKDAYS[mask] if 0 <= mask < len(_WEEKDAYS) else weekdays_from_mask(mask)
+        prefs = ReminderPrefs(at, zone, weekdays, subscribed, paused, forever)
+        due.append(DueUser(user_id, due_at, due_date, prefs))
+    return due
 
 
 async def next_due_instant(session: AsyncSession) -> datetime | None:
