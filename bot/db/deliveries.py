@@ -229,24 +229,28 @@ async def take_many(
     ids = [seen.id for seen, _, _ in decisions]
     claims = {seen.id: token for seen, _, token in decisions if token is not None}
     key = Delivery.id
+    n = len(set(ids))  # rows touched: a value shared by all of them is one parameter
     result = await session.execute(
         update(Delivery)
         .where(
             key.in_(ids),
-            Delivery.status == per_row(key, {s.id: s.status for s, _, _ in decisions}, String),
+            Delivery.status
+            == per_row(key, {s.id: s.status for s, _, _ in decisions}, String, rows=n),
             Delivery.claim_token.is_not_distinct_from(
-                per_row(key, {s.id: s.claim_token for s, _, _ in decisions}, String)
+                per_row(key, {s.id: s.claim_token for s, _, _ in decisions}, String, rows=n)
             ),
             Delivery.lease_until.is_not_distinct_from(
-                per_row(key, {s.id: s.lease_until for s, _, _ in decisions}, UTCDateTime)
+                per_row(key, {s.id: s.lease_until for s, _, _ in decisions}, UTCDateTime, rows=n)
             ),
         )
         .values(
-            status=per_row(key, {s.id: status.value for s, status, _ in decisions}, String),
+            status=per_row(key, {s.id: status.value for s, status, _ in decisions}, String, rows=n),
             claim_token=per_row(key, claims, String, Delivery.claim_token),
-            claimed_at=per_row(key, dict.fromkeys(claims, now), UTCDateTime, Delivery.claimed_at),
+            claimed_at=per_row(
+                key, dict.fromkeys(claims, now), UTCDateTime, Delivery.claimed_at, rows=n
+            ),
             lease_until=per_row(
-                key, dict.fromkeys(claims, lease_until), UTCDateTime, Delivery.lease_until
+                key, dict.fromkeys(claims, lease_until), UTCDateTime, Delivery.lease_until, rows=n
             ),
         )
         .returning(Delivery.id)
@@ -302,7 +306,7 @@ async def record_many(
     for name, type_ in RECORDED_COLUMNS.items():
         per = {token: row[name] for token, row in outcomes.items() if name in row}
         if per:
-            values[name] = per_row(key, per, type_, getattr(Delivery, name))
+            values[name] = per_row(key, per, type_, getattr(Delivery, name), rows=len(outcomes))
     result = await session.execute(
         update(Delivery)
         .where(key.in_(list(outcomes)), Delivery.status.in_([s.value for s in expected]))
