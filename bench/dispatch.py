@@ -44,6 +44,9 @@ class DispatchResult:
     retried: int = 0
     rate_limited: bool = False
     statuses: Counter[str] = field(default_factory=Counter)
+    # Process CPU per message (every thread, the in-process loopback server's included).
+    cpu_ms: float = 0.0
+    floor_cpu_ms: float = 0.0
 
     @property
     def sent(self) -> int:
@@ -76,6 +79,7 @@ async def measure_one(n: int, workdir: Path, limiter: str = "priority") -> Dispa
         clock.set(DUE + timedelta(seconds=30))  # the dispatcher's tick in the due minute
         since = len(server.calls)
         started = time.perf_counter()
+        cpu_started = time.process_time()
         # Pass after pass, as the periodic job would, until every reminder is out.
         while result.sent < n:
             pass_began = time.perf_counter()
@@ -88,6 +92,7 @@ async def measure_one(n: int, workdir: Path, limiter: str = "priority") -> Dispa
             if report.sent == 0:
                 raise RuntimeError(f"a dispatch pass sent nothing with {n - result.sent} left")
         result.wall_s = time.perf_counter() - started
+        result.cpu_ms = (time.process_time() - cpu_started) * 1000 / n
         arrivals = calls.arrivals(SEND_METHOD, since)
         result.calls = len(arrivals)
         if arrivals:
@@ -107,7 +112,9 @@ async def measure_one(n: int, workdir: Path, limiter: str = "priority") -> Dispa
             )
             result.statuses = Counter({str(status): int(k) for status, k in rows.tuples()})
         if limiter == "none":
+            cpu_started = time.process_time()
             result.floor_rate = await limiters.bare_send_rate(server, list(user_ids(n)))
+            result.floor_cpu_ms = (time.process_time() - cpu_started) * 1000 / n
     finally:
         await harness.stop()
         await server.stop()
@@ -136,6 +143,7 @@ def render(results: list[DispatchResult]) -> str:
             floor = f"{r.floor_rate:.1f}"
             ratio = f"{r.sustained / r.floor_rate:.0%}" if r.floor_rate else "-"
             burst_cell = "-"
+        cpu = f"{r.cpu_ms:.2f}" + (f" vs {r.floor_cpu_ms:.2f}" if r.floor_cpu_ms else "")
         rows.append(
             [
                 r.limiter,
@@ -152,6 +160,7 @@ def render(results: list[DispatchResult]) -> str:
                 f"{sum(1 for k in r.seconds if k > TELEGRAM_LIMIT_PER_S)} of {len(r.seconds)}",
                 str(r.too_many),
                 f"{r.failed}/{r.retried}",
+                cpu,
                 burst_cell,
             ]
         )
@@ -172,6 +181,7 @@ def render(results: list[DispatchResult]) -> str:
             f"Clock s over {TELEGRAM_LIMIT_PER_S}",
             "429s",
             "Fail/retry",
+            "CPU ms/msg (vs floor)",
             f"{count(BURST)} due would take (vs {BURST // TELEGRAM_LIMIT_PER_S} s ideal)",
         ],
         rows,
