@@ -1,14 +1,15 @@
 """Private chats only: the gate every update passes before any feature handler sees it.
 
 The bot keeps health data, so it works in private chats only. In groups, supergroups and
-channels it stores nothing, sends nothing personal and never moves a user's reminders:
+channels it stores nothing about anyone, sends nothing personal and never moves a user's
+reminders:
 
 - A command addressed to it there (``/start``, ``/export@thisbot`` ...) gets one short
   reply with a deep-link button that opens the private chat, at most once per group every
   `GROUP_REPLY_INTERVAL` (more commands in the meantime get no reply, so a busy group isn't
   flooded). The time of the last reply is a `group_notes` row (bot/services/groups.py), so a
-  restart or another process never replies again within the hour; other messages are
-  ignored.
+  restart or another process never replies again within the hour (the hour is taken before
+  the reply is sent: at most once, like reminders); other messages are ignored.
 - A button tapped there is answered (with the same deep link) and changes nothing.
 - When someone adds it to a group it says so once, with the button, and leaves: staying
   would only collect commands it must refuse. From a channel it leaves without posting.
