@@ -201,3 +201,56 @@ async def test_a_routines_pain_question_stays_valid_beside_another_flow(
     await harness.tap(user, "5", message_id=keypad)
     assert ("before", 5) in await pain_of(harness, user)
     assert "1 of" in harness.last_text(user)  # the routine goes on at its first stretch
+
+
+#: A routine's step and keypad buttons read the open question in the tap's own transaction
+#: (no check of their own before the handler): each still leaves it and says so.
+ROUTINE_BUTTONS = ("Done", "an old step's Done", "keypad")
+
+
+@pytest.mark.parametrize("button", ROUTINE_BUTTONS)
+@pytest.mark.parametrize("name", QUESTIONS)
+async def test_a_routine_button_leaves_the_question_and_says_so(
+    harness: BotHarness, name: str, button: str
+) -> None:
+    kind, open_question = QUESTIONS[name]
+    user = harness.new_user()
+    await onboard(harness, user)
+    if button == "keypad":
+        await harness.services.pain.give_consent(user.id)
+    await harness.send(user, "/stretch")
+    await harness.tap(user, "Quick start")
+    pressed: tuple[int, str]
+    if button == "keypad":
+        keypad = harness.message_with_button(user, "10")
+        pressed = (keypad, harness._button_data(user, keypad, "5"))
+        goes_on = "1 of"
+    else:
+        await harness.tap(user, "No thanks")  # no pain log: straight to the first stretch
+        step = harness.message_with_button(user, "Done")
+        pressed = (step, harness._button_data(user, step, "Done"))
+        goes_on = "2 of"
+        if button == "an old step's Done":
+            await harness.tap(user, "Done")
+            goes_on = "2 of"  # the old button changes nothing
+    await open_question(harness, user)
+    question = await harness.services.preferences.question(user.id)
+    assert question is not None and question.kind is kind and question.message_id is not None
+    before = len(harness.server.bot_messages(user.id))
+
+    if button == "an old step's Done":  # its buttons are gone: a client still showing them
+        await harness.forge(user, *pressed)
+    else:
+        await harness.press(user, *pressed)
+
+    said = harness.bot_texts(user)[before:]
+    still = await harness.services.preferences.question(user.id)
+    assert still is None or still.seq != question.seq, "the question stayed open"
+    assert harness.server.message(user.id, question.message_id).button_labels() == []
+    notices = [text for text in said if any(notice in text for notice in NOTICES)]
+    assert notices == [texts.question_left(kind.value, onboarded=True)], said
+    active = await harness.services.routines.active(user.id)
+    assert active is not None
+    assert any(goes_on in text for text in harness.bot_texts(user)), said
+    if button == "an old step's Done":
+        assert active.state.step_index == 1, "an old button moved the routine"

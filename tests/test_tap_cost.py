@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import Pool
 
 from tests.harness.bot import BotHarness, onboard
 from tests.test_sqlite_driver import handoffs
@@ -50,6 +51,35 @@ def journal(harness: BotHarness) -> Iterator[list[str]]:
         request.do_request = original
 
 
+@contextmanager
+def full_statements() -> Iterator[list[str]]:
+    """Every SQL statement the bot runs, whole."""
+    statements: list[str] = []
+
+    def executed(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(" ".join(statement.split()))
+
+    event.listen(Engine, "before_cursor_execute", executed)
+    try:
+        yield statements
+    finally:
+        event.remove(Engine, "before_cursor_execute", executed)
+
+
+class Checkouts:
+    """Connections checked out of the bot's pool (one per session) while it listens."""
+
+    def __init__(self, pool: Pool) -> None:
+        self.pool, self.count = pool, 0
+        event.listen(pool, "checkout", self._checkout)
+
+    def _checkout(self, *_: Any) -> None:
+        self.count += 1
+
+    def close(self) -> None:
+        event.remove(self.pool, "checkout", self._checkout)
+
+
 def until_answer(entries: list[str]) -> list[str]:
     return entries[: entries.index("api:answerCallbackQuery")]
 
@@ -67,25 +97,29 @@ async def test_done_answers_after_one_transaction_without_reading_back(
     await harness.send(user, "/stretch")
     await harness.tap(user, "Quick start")
 
-    with journal(harness) as entries, handoffs() as calls:
+    pool = harness.services.engine.sync_engine.pool
+    with journal(harness) as entries, handoffs() as calls, full_statements() as statements:
+        checkouts = Checkouts(pool)
         await harness.tap(user, "Done")
+        checkouts.close()
 
     assert "2 of 5" in harness.last_text(user)
     before = until_answer(entries)
     assert [e for e in before if e.startswith("api:")] == [], "a Bot API call before the answer"
     assert not any("IMMEDIATE" in e for e in before), "a read took SQLite's write lock"
-    # the open-question check, then one transaction: the run read and its compare-and-set
-    # (and what the step's outcome adds), committed before the answer goes out
-    assert [e.split(".")[0] for e in before if e.startswith("SELECT")] == [
-        "SELECT users",
-        "SELECT routine_runs",
-    ], before
+    # one transaction: the run and the open question read together (no session of the
+    # question's own), the compare-and-set (and what the step's outcome adds), committed
+    # before the answer goes out
+    reads = [e for e in statements if e.startswith("SELECT")]
+    assert len(reads) == 1 and "routine_runs" in reads[0] and "users" in reads[0], reads
+    assert [e.split(".")[0] for e in before if e.startswith("SELECT")] == ["SELECT users"]
     assert before.count("COMMIT") == 1 and before[-1] == "COMMIT", before
     after = [e for e in entries[len(before) :] if not e.startswith("api:") and e != "COMMIT"]
     assert not any(e.startswith("SELECT") for e in after), "read back after the tap"
     assert len(after) <= 1, after  # noting which message shows the run
     methods = sorted(e for e in entries if e.startswith("api:"))
     assert methods == ["api:answerCallbackQuery", "api:editMessageCaption", "api:sendAnimation"]
+    assert checkouts.count == 2, "sessions: the tap's transaction, noting the message"
     if harness.services.engine.dialect.name == "sqlite":
         # one hand-off to aiosqlite's thread per statement and per commit, no rollbacks of
         # nothing (bot/db/sqlite_driver.py); SQLAlchemy's own adapter took 23 for this tap

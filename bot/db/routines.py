@@ -10,12 +10,31 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import MediaFile, PainEntry, RoutineRun
+from bot.db.models import MediaFile, PainEntry, RoutineRun, User
 from bot.domain.routine import Status
 
 
 async def get(session: AsyncSession, run_id: int) -> RoutineRun | None:
     return await session.get(RoutineRun, run_id)
+
+
+async def get_with_question(
+    session: AsyncSession, run_id: int, user_id: int
+) -> tuple[RoutineRun | None, tuple[str | None, int, int | None] | None]:
+    """A run (None if there is none with that id) and the tapping user's open-question
+    columns (`users.question_fields`; None without a user row), in one statement: a
+    routine tap reads both in its own transaction."""
+    row = (
+        await session.execute(
+            select(User.question, User.question_seq, User.question_message_id, RoutineRun)
+            .select_from(User)
+            .outerjoin(RoutineRun, RoutineRun.id == run_id)
+            .where(User.id == user_id)
+        )
+    ).first()
+    if row is None:  # no such user (erased): no run of theirs either
+        return None, None
+    return row[3], (row[0], row[1], row[2])
 
 
 async def active_for(session: AsyncSession, user_id: int) -> RoutineRun | None:

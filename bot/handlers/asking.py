@@ -87,6 +87,14 @@ async def say_left(update: Update, context: ContextTypes.DEFAULT_TYPE, question:
     await reply(update, text, reply_markup=keyboard)
 
 
+async def leave(update: Update, context: ContextTypes.DEFAULT_TYPE, question: Question) -> None:
+    """A button of another flow was tapped while `question` was open: close it and say so
+    (if it was still open). For a routine's step and keypad buttons, whose own transaction
+    reads the question (`bot.handlers.answers.another_flow` leaves the rest)."""
+    if await close(update, context, question):
+        await say_left(update, context, question)
+
+
 async def close(
     update: Update, context: ContextTypes.DEFAULT_TYPE, question: Question | None = None
 ) -> bool:

@@ -31,6 +31,7 @@ from bot.domain.pain import RED_FLAG_LEVEL, RestAdvice, needs_red_flag_guidance
 from bot.domain.program import Change
 from bot.domain.questions import is_skip, mentions_pain, parse_level
 from bot.domain.routine import Action, Phase, Status
+from bot.handlers import asking
 from bot.handlers.common import (
     Handler,
     answer,
@@ -477,6 +478,8 @@ async def _apply(
         answering.append(asyncio.ensure_future(answer(update, _ack(action, level))))
 
     tap = await svc.routines.tap(user_id, run_id, version, action, level, ending=ending)
+    if tap.question is not None:  # a routine button leaves the open question, whatever it did
+        await asking.leave(update, context, tap.question)
     if tap.result is TapResult.NOT_YOURS or tap.result is TapResult.INVALID:
         await invalid_button(update, context)
         return None

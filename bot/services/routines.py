@@ -28,6 +28,8 @@ from bot.db.models import RoutineRun, User
 from bot.domain.my_routines import UserRoutine, from_snapshot, snapshot
 from bot.domain.pain import PainContext, RestAdvice
 from bot.domain.program import Change, StepOutcome
+from bot.domain.questions import Question
+from bot.domain.questions import decode as decode_question
 from bot.domain.routine import (
     Action,
     InvalidTransition,
@@ -127,6 +129,9 @@ class Tap:
     changes: tuple[Change, ...] = ()
     #: Stretches of the run whose full version may be tried again (completed runs).
     offers: tuple[str, ...] = ()
+    #: The user's open question, read in the tap's transaction: a routine button leaves
+    #: it (the caller closes it and says so), whatever the tap's result.
+    question: Question | None = None
 
 
 @dataclass(frozen=True)
@@ -348,20 +353,22 @@ class Routines:
         """Apply one button press to a run, exactly once. A press that ends the run applies
         it to the user's program in the same transaction; ``ending`` is called once the
         compare-and-set held, before that work (the caller answers the callback query
-        then: the program's statements run while the answer travels)."""
+        then: the program's statements run while the answer travels). The run and the
+        user's open question are one read (the result carries the question)."""
         async with self._sessions() as session, session.begin():
-            run = await runs_db.get(session, run_id)
+            run, fields = await runs_db.get_with_question(session, run_id, user_id)
+            question = None if fields is None else decode_question(*fields)
             if run is None or run.user_id != user_id:
-                return Tap(TapResult.NOT_YOURS)
+                return Tap(TapResult.NOT_YOURS, question=question)
             view = self.view(run)
             if run.status != Status.ACTIVE.value:
-                return Tap(TapResult.ENDED, view)
+                return Tap(TapResult.ENDED, view, question=question)
             if run.version != version:
-                return Tap(TapResult.STALE, view)
+                return Tap(TapResult.STALE, view, question=question)
             try:
                 new = apply(view.state, action, timer_rounds=timer_rounds(view.step), level=level)
             except InvalidTransition:
-                return Tap(TapResult.INVALID, view)
+                return Tap(TapResult.INVALID, view, question=question)
             if new.phase is Phase.AFTER and not await self._pain.has_consent_in(session, user_id):
                 new = finish_without_after_check(new)
             now = self._clock.now()
@@ -403,7 +410,7 @@ class Routines:
             if not new.active:
                 values["finished_at"] = now
             if not await runs_db.update_if_version(session, run_id, version, values):
-                return Tap(TapResult.STALE, view)
+                return Tap(TapResult.STALE, view, question=question)
             outcome = STEP_OUTCOMES.get(action)
             if outcome is not None and view.step is not None:
                 await self._program.record_step(
@@ -432,6 +439,7 @@ class Routines:
             before=view.state,
             changes=ended.changes,
             offers=ended.offers,
+            question=question,
         )
 
     async def safety_missed(self, user_id: int) -> None:
