@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 from sqlalchemy.pool import Pool
 
 from tests.harness.bot import BotHarness, onboard
@@ -214,3 +215,33 @@ async def test_a_routine_start_reads_the_user_once(harness: BotHarness) -> None:
     users_read = [e for e in entries if e.startswith("SELECT users")]
     assert len(users_read) == 2, entries  # the open-question check, and the start's read
     assert entries.count("COMMIT") == 2, entries  # the start, and which message shows it
+
+
+async def test_a_done_tap_builds_none_of_its_run_statements(harness: BotHarness) -> None:
+    """The run's read (with the open question), its compare-and-set and noting its message
+    are statements built once: a second Done runs the very same objects (SQLAlchemy then
+    neither builds them nor computes their cache keys again)."""
+    user = harness.new_user("Ana")
+    await onboard(harness, user)
+    await harness.send(user, "/stretch")
+    await harness.tap(user, "Quick start")
+    await harness.tap(user, "No thanks")
+    executed: list[Any] = []
+
+    def orm_execute(state: Any) -> None:
+        executed.append(state.statement)
+
+    event.listen(Session, "do_orm_execute", orm_execute)
+    try:
+        await harness.tap(user, "Done")
+        first = list(executed)
+        executed.clear()
+        await harness.tap(user, "Done")
+        second = list(executed)
+    finally:
+        event.remove(Session, "do_orm_execute", orm_execute)
+
+    assert "3 of 5" in harness.last_text(user)
+    runs = [s for s in second if "routine_runs" in str(s) and "run_steps" not in str(s)]
+    assert len(runs) == 3, [str(s) for s in second]  # the read, the CAS, the message noted
+    assert all(any(s is seen for seen in first) for s in runs), "a statement built per tap"

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Update, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,6 +19,16 @@ async def get(session: AsyncSession, run_id: int) -> RoutineRun | None:
     return await session.get(RoutineRun, run_id)
 
 
+#: The run and the tapping user's open-question columns (bound: ``run_id``, ``user_id``).
+#: Built once, so each tap skips building it and computing its cache key.
+_RUN_WITH_QUESTION = (
+    select(User.question, User.question_seq, User.question_message_id, RoutineRun)
+    .select_from(User)
+    .outerjoin(RoutineRun, RoutineRun.id == bindparam("run_id"))
+    .where(User.id == bindparam("user_id"))
+)
+
+
 async def get_with_question(
     session: AsyncSession, run_id: int, user_id: int
 ) -> tuple[RoutineRun | None, tuple[str | None, int, int | None] | None]:
@@ -25,12 +36,7 @@ async def get_with_question(
     columns (`users.question_fields`; None without a user row), in one statement: a
     routine tap reads both in its own transaction."""
     row = (
-        await session.execute(
-            select(User.question, User.question_seq, User.question_message_id, RoutineRun)
-            .select_from(User)
-            .outerjoin(RoutineRun, RoutineRun.id == run_id)
-            .where(User.id == user_id)
-        )
+        await session.execute(_RUN_WITH_QUESTION, {"run_id": run_id, "user_id": user_id})
     ).first()
     if row is None:  # no such user (erased): no run of theirs either
         return None, None
@@ -53,30 +59,53 @@ async def has_any(session: AsyncSession, user_id: int) -> bool:
     return found is not None
 
 
+@functools.cache
+def _compare_and_set(columns: tuple[str, ...]) -> Update:
+    """The compare-and-set of a run setting `columns` (bound: ``run_id``,
+    ``expected_version`` and ``new_<column>``), built once per set of columns (a handful:
+    one per kind of tap)."""
+    table = RoutineRun.__table__
+    return (
+        update(RoutineRun)
+        .where(
+            RoutineRun.id == bindparam("run_id"),
+            RoutineRun.version == bindparam("expected_version"),
+            RoutineRun.status == Status.ACTIVE.value,
+        )
+        .values({name: bindparam(f"new_{name}", type_=table.c[name].type) for name in columns})
+        .execution_options(synchronize_session=False)
+    )
+
+
+@functools.cache
+def _set_by_id(columns: tuple[str, ...]) -> Update:
+    """An update of a run's `columns` by id (bound: ``run_id`` and ``new_<column>``)."""
+    table = RoutineRun.__table__
+    return (
+        update(RoutineRun)
+        .where(RoutineRun.id == bindparam("run_id"))
+        .values({name: bindparam(f"new_{name}", type_=table.c[name].type) for name in columns})
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _new(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {f"new_{name}": value for name, value in values.items()}
+
+
 async def update_if_version(
     session: AsyncSession, run_id: int, expected_version: int, values: dict[str, Any]
 ) -> bool:
     """Compare-and-set on the version: of two taps on one button only the first applies."""
     result = await session.execute(
-        update(RoutineRun)
-        .where(
-            RoutineRun.id == run_id,
-            RoutineRun.version == expected_version,
-            RoutineRun.status == Status.ACTIVE.value,
-        )
-        .values(values)
-        .execution_options(synchronize_session=False)
+        _compare_and_set(tuple(values)),
+        {"run_id": run_id, "expected_version": expected_version, **_new(values)},
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def set_fields(session: AsyncSession, run_id: int, **values: Any) -> None:
-    await session.execute(
-        update(RoutineRun)
-        .where(RoutineRun.id == run_id)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
+    await session.execute(_set_by_id(tuple(values)), {"run_id": run_id, **_new(values)})
 
 
 async def end_timers(session: AsyncSession, user_id: int) -> None:
