@@ -6,7 +6,7 @@ adapter. A real SQLite file; aiosqlite's hand-offs are counted, not replaced."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from contextlib import AsyncExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bot.db.engine import create_engine, create_session_factory, create_write_session_factory
 from bot.db.sqlite_driver import OneHopConnection
+from tests.harness.bot import BotHarness
+from tests.test_pool import storm
 
 pytestmark = pytest.mark.only_db("sqlite", reason="the SQLite driver adapter")
 
@@ -157,3 +159,25 @@ async def test_the_bot_engine_uses_it(engine: AsyncEngine) -> None:
     async with engine.connect() as connection:
         raw = await connection.get_raw_connection()
         assert isinstance(raw.dbapi_connection, OneHopConnection)
+
+
+async def test_after_a_storm_of_taps_no_pooled_connection_has_a_transaction_open(
+    harness: BotHarness,
+) -> None:
+    """The real bot: 40 users tap at once (test_pool's storm). Then every connection idle in
+    the bot's pool is checked out at the same time and asked: SQLite has no transaction open
+    on any of them, and the adapter knew it (so their rollbacks were skipped rightly)."""
+    await storm(harness)
+    engine = harness.services.engine
+    idle = engine.sync_engine.pool.checkedin()  # type: ignore[attr-defined]
+    assert idle > 15  # the storm used more than SQLAlchemy's default pool
+    async with AsyncExitStack() as stack:
+        for _ in range(idle):
+            connection = await stack.enter_async_context(engine.connect())
+            raw = await connection.get_raw_connection()
+            adapter, driver = raw.dbapi_connection, raw.driver_connection
+            assert isinstance(adapter, OneHopConnection)
+            assert isinstance(driver, aiosqlite.Connection)
+            sqlite = driver._conn
+            assert not await driver._execute(lambda sqlite=sqlite: sqlite.in_transaction)
+            assert adapter.transaction_open is False
