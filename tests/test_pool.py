@@ -58,10 +58,12 @@ class PoolWatch:
 
 
 async def storm(harness: BotHarness) -> PoolWatch:
-    """CROWD users at a routine's consent question tap "No thanks", then "Done", at once."""
-    crowd = await crowd_at_consent(harness, CROWD)
+    """CROWD users type /stretch, pick a routine, tap "No thanks", then "Done", each round at
+    once. (The rounds of reads outside SQLite's write turn, /stretch and the start's, are the
+    ones that hold many connections at once: a routine tap reads inside its transaction.)"""
     watch = PoolWatch(harness)
     try:
+        crowd = await crowd_at_consent(harness, CROWD)
         for label in ("No thanks", "Done"):
             taps = [harness.server.press_button(u, *button(harness, u, label)) for u in crowd]
             await settle_all(harness, taps)
