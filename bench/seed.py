@@ -29,9 +29,9 @@ FIRST_USER_ID = 200_000_001
 INSERT_BATCH = 5_000
 
 # Local reminder times that are all 07:00 UTC on Monday 2026-03-02 in eight zones, none of
-# them in a DST change that week. All are on Monday locally: where it is still Sunday
-# (e.g. Los Angeles) the weekly summary, due Sundays at the reminder time, would be due in
-# the same minute and add a second message for those users.
+# them in a DST change that week. All are on Monday locally, the weekly summary's day: the
+# users subscribed at the seed's `now`, so their first summary is a week later and never
+# adds a second message in the measured minute.
 SAME_INSTANT: tuple[tuple[str, time], ...] = (
     ("UTC", time(7, 0)),
     ("Europe/London", time(7, 0)),
@@ -62,6 +62,7 @@ def user_row(user_id: int, at: time, zone: str, now: datetime) -> dict[str, Any]
         time_zone=zone,
         weekdays_mask=ALL_WEEKDAYS_MASK,
         subscribed=True,
+        subscribed_at=now,
         onboarded=True,
         paused_until=None,
         paused_indefinitely=False,
@@ -78,6 +79,7 @@ def user_row(user_id: int, at: time, zone: str, now: datetime) -> dict[str, Any]
         "time_zone": zone,
         "weekdays_mask": user.weekdays_mask,
         "subscribed": True,
+        "subscribed_at": now,
         "onboarded": True,
         "paused_until": None,
         "paused_indefinitely": False,

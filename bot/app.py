@@ -156,7 +156,7 @@ def build_application(
         mine = MyRoutines(sessions, clock, content)
         sender = TelegramDeliverySender(
             application.bot,
-            weekly=WeeklySummarySender(pain, content, program),
+            weekly=WeeklySummarySender(pain, content, program, clock),
             pain=pain,
             content=content,
             paid_broadcast=settings.allow_paid_broadcast,

@@ -50,7 +50,8 @@ CLAIM_BATCH_FACTOR = 2
 # A finished send's outcome is recorded with the next group, or after this long.
 RECORD_WITHIN_S = 1.0
 MAX_ATTEMPTS = 5
-WEEKLY_SUMMARY_WEEKDAY = 6  # Sunday
+# Weekly summaries go out on Monday, about the Monday-Sunday week that just ended.
+WEEKLY_SUMMARY_WEEKDAY = 0  # Monday
 # A reminder this late, or delayed by a database outage or a crashed process, says sorry.
 LATE_APOLOGY_AFTER = timedelta(minutes=5)
 # Recording an outcome: retry forever while running, backing off up to this long...
@@ -154,20 +155,46 @@ def _released(claim: Claim, next_attempt_at: datetime, attempts: int) -> Outcome
     )
 
 
+def summary_week(local_date: date) -> tuple[date, date]:
+    """The local Monday and Sunday of the week a summary dated `local_date` is about.
+
+    A Monday's summary is about the week that ended the day before. A summary dated a
+    Sunday (planned before summaries moved to Monday) was about its own week.
+    """
+    if local_date.weekday() == 6:
+        end = local_date
+    else:
+        end = local_date - timedelta(days=local_date.weekday() + 1)
+    return end - timedelta(days=6), end
+
+
 def next_weekly_summary(
     user: User, now: datetime, done_through: date | None = None
 ) -> datetime | None:
-    """Weekly summaries go out on Sunday at the user's reminder time.
+    """When the next weekly summary goes out (UTC), or None when none is wanted.
 
-    `done_through`: the last local date that already had a summary (never two per date).
+    On Monday at the user's reminder time (local, DST-correct, whatever reminder days they
+    chose), about the Monday-Sunday week that just ended. At most one summary per week:
+    `done_through` is the local date of the last summary, and no later summary is about
+    its week or an earlier one (a summary dated a Sunday, from before the move to Monday,
+    counts for the week it ended, so the move neither repeats nor skips a week). Never
+    about a week that ended before `user.subscribed_at`'s local date: someone who
+    subscribes (again) on a Monday morning hears about their first week a week later.
     """
     if not (user.subscribed and user.weekly_summary and user.reminder_time and user.time_zone):
         return None
     zone = load_zone(user.time_zone)
-    sundays = frozenset({WEEKLY_SUMMARY_WEEKDAY})
-    due = next_due(user.reminder_time, zone, sundays, now)
-    if due is not None and done_through is not None and due.local_date <= done_through:
-        due = next_due_after_date(user.reminder_time, zone, sundays, done_through)
+    mondays = frozenset({WEEKLY_SUMMARY_WEEKDAY})
+    # The summary's local date must come after this one (a Monday covers the days before).
+    after: date | None = None
+    if done_through is not None:
+        after = summary_week(done_through)[1] + timedelta(days=1)
+    if user.subscribed_at is not None:
+        joined = user.subscribed_at.astimezone(zone).date()
+        after = joined if after is None else max(after, joined)
+    due = next_due(user.reminder_time, zone, mondays, now)
+    if due is not None and after is not None and due.local_date <= after:
+        due = next_due_after_date(user.reminder_time, zone, mondays, after)
     return None if due is None else due.at
 
 

@@ -769,29 +769,54 @@ def progress_caption(
 AVERAGE_THIS_WEEK = "Average pain this week"
 
 
-def week_line(this_week: float | None, last_week: float | None, label: str) -> str:
+def week_line(
+    this_week: float | None, last_week: float | None, label: str, before: str = "last week"
+) -> str:
+    """A week's average pain beside the one before it (`before` names that one)."""
     if this_week is None:
         text = f"{label}: nothing logged yet"
-        return text + (f" (last week <b>{_avg(last_week)}</b>)" if last_week is not None else "")
+        return text + (f" ({before} <b>{_avg(last_week)}</b>)" if last_week is not None else "")
     text = f"{label}: <b>{_avg(this_week)}</b>"  # the label says it's an average
     if last_week is None:
-        return text + " (nothing logged last week)"
-    return text + f" · last week <b>{_avg(last_week)}</b> ({_trend(this_week - last_week)})"
+        return text + f" (nothing logged {before})"
+    return text + f" · {before} <b>{_avg(last_week)}</b> ({_trend(this_week - last_week)})"
+
+
+def week_title(week_start: date, week_end: date) -> str:
+    """ "Mon 23 – Sun 29 Nov" (both months when they differ: "Mon 30 Nov – Sun 6 Dec")."""
+    if week_start.month == week_end.month:
+        return f"Mon {week_start.day} – Sun {week_end.day} {week_end:%b}"
+    return f"Mon {week_start.day} {week_start:%b} – Sun {week_end.day} {week_end:%b}"
+
+
+def short_week(joined: date | None) -> str | None:
+    """The line a week the user was subscribed for only from `joined` on gets (None: a
+    whole week)."""
+    if joined is None:
+        return None
+    return f"A short week: your reminders have been on since {_day(joined)}."
 
 
 def weekly_caption(
-    summary: ProgressSummary, *, week_start: date, week_end: date, routines_this_week: int
+    summary: ProgressSummary,
+    *,
+    week_start: date,
+    week_end: date,
+    routines_this_week: int,
+    joined: date | None = None,
 ) -> str:
-    """The Sunday summary: this week's figures next to last week's."""
-    return "\n".join(
-        [
-            f"📊 <b>Your week</b> ({_day(week_start)} – {_day(week_end)})",
-            week_line(summary.this_week_avg, summary.last_week_avg, "Average pain"),
-            f"Routines done this week: <b>{routines_this_week}</b>",
-            streak_line(summary.current_streak, summary.best_streak),
-            "More in /progress · weekly summaries can be turned off in /settings",
-        ]
-    )
+    """The Monday summary: the week that just ended beside the week before it; `joined`
+    (a day inside the week) when reminders were on only from that day."""
+    lines = [f"📊 <b>Your week</b> ({week_title(week_start, week_end)})"]
+    if (short := short_week(joined)) is not None:
+        lines.append(short)
+    lines += [
+        week_line(summary.this_week_avg, summary.last_week_avg, "Average pain", "the week before"),
+        f"Routines done: <b>{routines_this_week}</b>",
+        streak_line(summary.current_streak, summary.best_streak),
+        "More in /progress · weekly summaries can be turned off in /settings",
+    ]
+    return "\n".join(lines)
 
 
 EXPORT_NOTHING = "I don't have any data about you."
@@ -839,11 +864,20 @@ DELETE_ALREADY_DONE = "Already deleted"
 DELETE_NOTHING = "I don't have any data about you, so there's nothing to delete."
 
 
-QUIET_WEEK = (
-    "📅 <b>Your week</b>\n"
-    "No stretches logged this week, and that's okay. A new week starts tomorrow: even one "
-    "short routine helps. Try /stretch when you have five minutes."
-)
+def quiet_week(week_start: date, week_end: date, joined: date | None = None) -> str:
+    """A week without routines or readings: a kind nudge, never a verdict. A first (short)
+    week says it has only begun."""
+    title = f"📅 <b>Your week</b> ({week_title(week_start, week_end)})"
+    if joined is not None:
+        return (
+            f"{title}\nYour reminders started on {_day(joined)}, so that was only a taste of "
+            "a week. Your first full week starts today: even one short routine is a good "
+            "start. Try /stretch when you have five minutes."
+        )
+    return (
+        f"{title}\nNo stretches logged that week, and that's okay. A new week starts today: "
+        "even one short routine helps. Try /stretch when you have five minutes."
+    )
 
 
 # --- The adaptive program (issue #14) -----------------------------------------------------

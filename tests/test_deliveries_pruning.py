@@ -55,7 +55,7 @@ async def test_three_weeks_of_reminders_leave_two_weeks_of_rows(harness: BotHarn
     # The default retention is 14 days after the last attempt: 9 Mar 07:00 is exactly that.
     assert daily == [date(2026, 3, 9) + timedelta(days=n) for n in range(15)]
     assert all(row.next_attempt_at >= now - timedelta(days=14) for row in kept)
-    assert pruned == 6 + 1  # 3-8 Mar's reminders and Sunday 8 Mar's weekly summary
+    assert pruned == 6  # 3-8 Mar's reminders (the weekly summaries, Mondays from 9 Mar, stay)
     assert len([t for t in harness.bot_texts(user) if REMINDER in t]) == 21
 
     # At most once still holds: a later time today brings nothing more today...

@@ -281,14 +281,15 @@ async def test_the_weekly_summary_lists_the_weeks_changes(harness: BotHarness) -
         await walk(harness, user, QUICK.title)
         harness.clock.advance(timedelta(days=1))
     await walk(harness, user, QUICK.title, hurt_on="Child's Pose")  # Thu: eased off
-    harness.clock.set(datetime(2026, 3, 8, 6, 30, tzinfo=UTC))  # Sun 8 Mar, 07:30 in Berlin
+    harness.clock.set(datetime(2026, 3, 9, 6, 30, tzinfo=UTC))  # Mon 9 Mar, 07:30 in Berlin
     assert (await harness.dispatch()).summaries_sent == 1
     [summary] = [m for m in harness.server.bot_messages(user.id) if m.photo]
     caption = summary.caption or ""
     assert len(caption) <= 1024
     assert "📈 Program this week:" in caption
     assert "📈 Cat-Cow: 1 slow round more from now on — three easy sessions." in caption
-    assert "🪶 Child's Pose: its easier version (Supported child's pose) for the next 7 days." in (
+    # Days after "It hurts": the day it ends, not "for the next 7 days".
+    assert "🪶 Child's Pose: its easier version (Supported child's pose) until Thu 12 Mar." in (
         caption
     )
     assert "… and 2 more in /settings → 📈 My program" in caption  # 6 changes, 4 shown
@@ -316,18 +317,37 @@ async def test_the_weekly_summary_after_reset_everything_lists_what_still_stands
     await harness.tap(user, "Reset everything", message_id)
     await harness.tap(user, "Yes, reset everything", message_id)
     assert set((await levels(harness, user)).values()) == {0}
-    harness.clock.set(datetime(2026, 3, 8, 6, 30, tzinfo=UTC))  # Sun 8 Mar, 07:30 in Berlin
+    harness.clock.set(datetime(2026, 3, 9, 6, 30, tzinfo=UTC))  # Mon 9 Mar, 07:30 in Berlin
     assert (await harness.dispatch()).summaries_sent == 1
     [summary] = [m for m in harness.server.bot_messages(user.id) if m.photo]
     caption = summary.caption or ""
     assert "more from now on" not in caption and "starting dose" not in caption, caption
-    assert "🪶 Child's Pose: its easier version (Supported child's pose) for the next 7 days." in (
+    assert "🪶 Child's Pose: its easier version (Supported child's pose) until Thu 12 Mar." in (
         caption
     )
     assert "… and" not in caption
     await harness.send(user, "/settings")
     await harness.tap(user, "My program")
     assert "Child's Pose" in harness.last_text(user)
+
+
+async def test_the_weekly_summary_says_when_an_ease_off_has_ended(harness: BotHarness) -> None:
+    """ "It hurts" on Monday morning, the summary next Monday evening: the week is over, so
+    the line says the full version is back instead of "for the next 7 days"."""
+    from datetime import UTC, datetime
+
+    user = harness.new_user()
+    await onboard(harness, user, at="20:00", zone="Europe/Berlin")
+    await walk(harness, user, QUICK.title, hurt_on="Child's Pose")  # Mon 2 Mar, 10:00
+    harness.clock.set(datetime(2026, 3, 9, 19, 0, tzinfo=UTC))  # Mon 9 Mar, 20:00 in Berlin
+    assert (await harness.dispatch()).summaries_sent == 1
+    [summary] = [m for m in harness.server.bot_messages(user.id) if m.photo]
+    caption = summary.caption or ""
+    assert "for the next 7 days" not in caption
+    assert (
+        "🪶 Child's Pose: its easier version (Supported child's pose) for a week after "
+        "“It hurts”; the full version is back since Mon 9 Mar." in caption
+    ), caption
 
 
 async def test_easier_twice_becomes_the_start_then_the_full_version_is_offered(
@@ -415,6 +435,31 @@ async def test_steady_pain_steps_back_once_and_about_right_says_frozen(
     screen = harness.last_text(user)
     assert f"⏸ No step up before {day}:" in screen, screen
     assert f"{until:%H:%M}" not in screen
+
+
+async def test_too_hard_after_a_bad_day_that_only_kept_the_freeze_steps_back_once(
+    harness: BotHarness,
+) -> None:
+    """Decided (docs/program.md, Hold back): the second bad day's routine stepped nothing
+    back (it only kept growth frozen), so "😣 Too hard" about it is that routine's one step
+    back; a second tap changes nothing."""
+    user = harness.new_user()
+    await onboard(harness, user)
+    await walk(harness, user, QUICK.title, before=7, after=7)
+    assert "📉 Bridge: 1 lift less for now — a bad day" in harness.last_text(user)
+    harness.clock.advance(timedelta(days=1))
+    await walk(harness, user, QUICK.title, before=7, after=7)
+    assert "📉" not in harness.last_text(user)
+    assert (await levels(harness, user))["bridge"] == -1
+    message_id = harness.message_with_button(user, "Too hard")
+    data = harness._button_data(user, message_id, "Too hard")
+    await harness.press(user, message_id, data)
+    reply = harness.last_text(user)
+    assert "Bridge: 1 lift less for now — you found it too hard" in reply, reply
+    stepped = await levels(harness, user)
+    assert stepped["bridge"] == -2
+    await harness.forge(user, message_id, data)  # the same tap again (a stale client)
+    assert await levels(harness, user) == stepped
 
 
 async def test_a_routine_the_day_of_it_hurts_never_counts_as_comfortable(

@@ -143,7 +143,7 @@ async def test_streak_follows_local_days_pauses_and_it_hurts(harness: BotHarness
     assert "Streak: 0 days · best 4 days" in await progress_caption(harness, user)
 
 
-async def test_weekly_summary_arrives_on_sunday_unless_switched_off(harness: BotHarness) -> None:
+async def test_weekly_summary_arrives_on_monday_unless_switched_off(harness: BotHarness) -> None:
     user = harness.new_user()
     await onboard(harness, user, at="07:30", zone="Europe/Berlin")
     await harness.send(user, "/pain")
@@ -151,18 +151,18 @@ async def test_weekly_summary_arrives_on_sunday_unless_switched_off(harness: Bot
     await harness.tap(user, "3")  # Mon 2 Mar
     await add_run(harness, user.id, harness.clock.now(), harness.clock.now() + timedelta(minutes=9))
 
-    harness.clock.set(datetime(2026, 3, 8, 6, 29, tzinfo=UTC))  # Sun 8 Mar, 07:29 in Berlin
+    harness.clock.set(datetime(2026, 3, 9, 6, 29, tzinfo=UTC))  # Mon 9 Mar, 07:29 in Berlin
     assert (await harness.dispatch()).summaries_sent == 0
-    harness.clock.set(datetime(2026, 3, 8, 6, 30, tzinfo=UTC))
+    harness.clock.set(datetime(2026, 3, 9, 6, 30, tzinfo=UTC))
     report = await harness.dispatch()
     assert report.summaries_sent == 1
     [summary] = photos(harness, user)
     checked_png(harness, summary)
     caption = summary.caption or ""
-    assert "Your week (Mon 2 Mar – Sun 8 Mar)" in caption
-    assert "Average pain: 3.0 (nothing logged last week)" in caption
+    assert "Your week (Mon 2 – Sun 8 Mar)" in caption
+    assert "Average pain: 3.0 (nothing logged the week before)" in caption
     assert "avg" not in caption  # "Average pain: 3.5 avg" said it twice
-    assert "Routines done this week: 1" in caption
+    assert "Routines done: 1" in caption
     assert "Streak: 0 days · best 1 day" in caption
     for _ in range(3):
         assert (await harness.advance(timedelta(hours=1))).summaries_sent == 0
@@ -170,9 +170,9 @@ async def test_weekly_summary_arrives_on_sunday_unless_switched_off(harness: Bot
     await harness.send(user, "/settings")
     await harness.tap(user, "Weekly summary: on")
     assert "📊 Weekly summary: off" in harness.server.last_bot_message(user.id).button_labels()
-    harness.clock.set(datetime(2026, 3, 15, 6, 30, tzinfo=UTC))
+    harness.clock.set(datetime(2026, 3, 16, 6, 30, tzinfo=UTC))
     assert (await harness.dispatch()).summaries_sent == 0
-    harness.clock.set(datetime(2026, 3, 15, 9, 0, tzinfo=UTC))
+    harness.clock.set(datetime(2026, 3, 16, 9, 0, tzinfo=UTC))
     assert (await harness.dispatch()).summaries_sent == 0
     assert len(photos(harness, user)) == 1
 
@@ -182,9 +182,12 @@ async def test_quiet_week_gets_a_short_nudge_instead_of_an_empty_chart(
 ) -> None:
     user = harness.new_user()
     await onboard(harness, user, at="07:30", zone="Europe/Berlin")
-    harness.clock.set(datetime(2026, 3, 8, 6, 30, tzinfo=UTC))  # Sun 8 Mar, 07:30 in Berlin
+    harness.clock.set(datetime(2026, 3, 9, 6, 30, tzinfo=UTC))  # Mon 9 Mar, 07:30 in Berlin
     report = await harness.dispatch()
     assert report.summaries_sent == 1
     assert photos(harness, user) == []
     # The day's reminder goes out at the same moment, in either order.
-    assert any("No stretches logged this week" in text for text in harness.bot_texts(user))
+    assert any(
+        "(Mon 2 – Sun 8 Mar)\nNo stretches logged that week" in text
+        for text in harness.bot_texts(user)
+    )

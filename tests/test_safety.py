@@ -342,7 +342,7 @@ async def test_no_improvement_over_three_weeks_sends_the_advice_once_and_weekly(
     await tap_level(harness, user, 6)
     assert sum(advice in plain(t) for t in harness.bot_texts(user)) == 1
 
-    harness.clock.set(datetime(2026, 3, 8, 6, 30, tzinfo=UTC))  # Sunday, 07:30 in Berlin
+    harness.clock.set(datetime(2026, 3, 9, 6, 30, tzinfo=UTC))  # Monday, 07:30 in Berlin
     assert (await harness.dispatch()).summaries_sent == 1
     summary = harness.server.last_bot_message(user.id)
     assert summary.photo and advice in plain(summary.caption or "")
@@ -359,7 +359,7 @@ async def test_improving_pain_gets_no_advice(harness: BotHarness) -> None:
     await harness.tap(user, "Yes, keep my log")
     await harness.tap(user, "4")
     assert not any(SAFETY.persistent_pain in plain(t) for t in harness.bot_texts(user))
-    harness.clock.set(datetime(2026, 3, 8, 6, 30, tzinfo=UTC))
+    harness.clock.set(datetime(2026, 3, 9, 6, 30, tzinfo=UTC))
     await harness.dispatch()
     summary = harness.server.last_bot_message(user.id)
     assert SAFETY.persistent_pain not in plain(summary.caption or summary.text or "")
@@ -381,7 +381,7 @@ async def test_two_weeks_of_steady_pain_is_not_called_three_weeks(harness: BotHa
     assert "three weeks" in advice
     for days in range(20, 14, -1):  # the log now reaches back 20 days: three weeks
         await add_entry(harness, user.id, now - timedelta(days=days), 7)
-    harness.clock.set(datetime(2026, 3, 8, 6, 30, tzinfo=UTC))  # Sunday, 07:30 in Berlin
+    harness.clock.set(datetime(2026, 3, 9, 6, 30, tzinfo=UTC))  # Monday, 07:30 in Berlin
     await harness.dispatch()
     summary = harness.server.last_bot_message(user.id)
     assert advice in plain(summary.caption or summary.text or "")
@@ -448,7 +448,7 @@ async def test_after_it_hurts_the_same_day_start_offers_gentle_or_rest_first(
 async def test_persistent_pain_advice_is_said_once_and_the_start_offers_gentle_first(
     harness: BotHarness,
 ) -> None:
-    """The playground's case: steady 7s. The Sunday summary gave the advice (see a doctor,
+    """The playground's case: steady 7s. The weekly summary gave the advice (see a doctor,
     keep to the gentle routine), "Pain before: 7" repeated it seconds later, and Quick start
     began as usual. Now the reading doesn't repeat it, and the start offers gentle first."""
     user = harness.new_user()
@@ -456,10 +456,11 @@ async def test_persistent_pain_advice_is_said_once_and_the_start_offers_gentle_f
     sunday = datetime(2026, 3, 8, 6, 30, tzinfo=UTC)  # 07:30 in Berlin
     for days in range(20, 0, -1):  # from Mon 16 Feb to Sat 7 Mar: three weeks on Sunday
         await add_entry(harness, user.id, sunday - timedelta(days=days), 7)
+    monday = sunday + timedelta(days=1)  # the summary of the week to Sunday
     await harness.send(user, "/pain")
     await harness.tap(user, "Yes, keep my log")
     await harness.send(user, "/cancel")
-    harness.clock.set(sunday)
+    harness.clock.set(monday)
     assert (await harness.dispatch()).summaries_sent == 1
     advice = SAFETY.persistent_pain
     summary = harness.server.last_bot_message(user.id)

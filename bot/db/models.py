@@ -84,6 +84,9 @@ class User(Base):
     time_zone: Mapped[str | None] = mapped_column(String(64))
     weekdays_mask: Mapped[int] = mapped_column(SmallInteger, default=ALL_WEEKDAYS_MASK)
     subscribed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When reminders last went from off to on (setup finished, /start or resume after
+    # /stop): no weekly summary is about a week that ended before it.
+    subscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     onboarded: Mapped[bool] = mapped_column(Boolean, default=False)
     # Reminders resume on this local date; NULL means not paused.
     paused_until: Mapped[date | None] = mapped_column(Date)

@@ -25,7 +25,9 @@ seconds or sets), never past its ceiling or below its floor.
   bad day (``bot.domain.pain.is_bad_day``) or "Too hard" freezes growth for ``FREEZE_FOR``
   (3 days), forgets the comfortable sessions counted so far and steps each stretch of
   that routine back one level. A bad day while growth is frozen extends the freeze
-  without a second step back.
+  without a second step back. One routine steps each stretch back once at most: "Too
+  hard" after its pain rise does nothing more, "Too hard" after a bad day that only
+  extended the freeze is its one step back.
 """
 
 from __future__ import annotations
@@ -383,13 +385,20 @@ def after_run(
     return Outcome(program, tuple(changes))
 
 
-def held_back_since(program: Program, run: RunRecord) -> bool:
-    """Whether the program was already held back when or after ``run`` finished (its pain
-    rose 2 or more, it ended on a bad day, or a later routine did): growth is frozen until
-    at least 3 days after the run's end. "Too hard" about such a run adds no second step
-    back: one routine gives at most one step back, whatever number of signals say so."""
-    return program.frozen_until is not None and (
-        program.frozen_until >= run.finished_at + FREEZE_FOR
+def held_back_since(run: RunRecord, later: Iterable[Change]) -> bool:
+    """Whether a hold back stepped any of ``run``'s stretches back when or after it
+    finished (its pain rose 2 or more, it ended on a bad day that found growth unfrozen,
+    or a later routine with the same stretch was held back); ``later``: the program's
+    changes from the run's end on, as logged (resets don't remove them). "Too hard" about
+    such a run adds no second step back: one routine gives at most one step back, whatever
+    number of signals say so. A bad day that only extended an existing freeze stepped
+    nothing back, so "Too hard" about that routine is its one step back."""
+    ids = frozenset(run.stretch_ids)
+    return any(
+        change.reason in HOLD_BACK_REASONS
+        and change.stretch_id in ids
+        and change.at >= run.finished_at
+        for change in later
     )
 
 
@@ -399,13 +408,14 @@ def after_feedback(
     run: RunRecord,
     rules: Mapping[str, Progression],
     now: datetime,
+    later: Sequence[Change] = (),
 ) -> Outcome:
     """Apply the answer to "How was it?" for a completed run: "Too hard" holds back (unless
-    the run was already held back: `held_back_since`);
-    "Too easy" counts toward growing sooner (and may grow a stretch at once); "About
-    right" ends a row of "Too easy"."""
+    the run was already held back: `held_back_since` over ``later``, the changes logged
+    from the run's end on); "Too easy" counts toward growing sooner (and may grow a
+    stretch at once); "About right" ends a row of "Too easy"."""
     if feedback is Feedback.TOO_HARD:
-        if held_back_since(program, run):  # one routine, one step back at most
+        if held_back_since(run, later):  # one routine, one step back at most
             return Outcome(program)
         return _hold_back(program, run.stretch_ids, rules, Reason.HELD_BACK_TOO_HARD, now)
     done = dict.fromkeys(r.stretch_id for r in run.steps if r.outcome is StepOutcome.DONE)

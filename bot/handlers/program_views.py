@@ -14,7 +14,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks, texts
 from bot.content import Content, Dose, RoutineStep, Stretch, dose_value
-from bot.domain.program import HOLD_BACK_REASONS, Change, DoseField, Reason
+from bot.domain.program import EASE_FOR, HOLD_BACK_REASONS, Change, DoseField, Reason
 from bot.domain.reminder_plan import WEEKDAY_NAMES
 from bot.services.program import StretchLine
 
@@ -68,11 +68,17 @@ def step_words(stretch: Stretch, steps: int) -> str:
 
 
 def change_line(
-    content: Content, change: Change, shown: Mapping[str, str] | None = None
+    content: Content,
+    change: Change,
+    shown: Mapping[str, str] | None = None,
+    as_of: tuple[datetime, tzinfo] | None = None,
 ) -> str | None:
     """One line saying what changed and why (None for a stretch no longer in the content).
     Doses are said as steps ("one more lift"), which hold for every routine the stretch is in.
-    ``shown`` names stretches as the user saw them (the easier version's name), by id."""
+    ``shown`` names stretches as the user saw them (the easier version's name), by id.
+    ``as_of`` (now, the user's zone) is for a line read later than the change (the weekly
+    summary): a week's ease-off names its last day, or says it is over, instead of "for
+    the next 7 days"."""
     stretch = content.stretches.get(change.stretch_id)
     if stretch is None:
         return None
@@ -84,6 +90,8 @@ def change_line(
         return f"📈 {name}: {delta} more from now on — {because}."
     if reason in HOLD_BACK_REASONS:
         return f"📉 {name}: {delta} less for now — {because}; no step up for 3 days."
+    if reason in (Reason.EASED, Reason.LEFT_OUT) and as_of is not None:
+        return _ease_line_later(name, stretch, change, because, *as_of)
     if reason is Reason.EASED:
         easier = escape(stretch.easier.name)
         return f"🪶 {name}: its easier version ({easier}) for the next 7 days."
@@ -97,10 +105,37 @@ def change_line(
     return f"↺ {name}: back to the starting dose."
 
 
+def _ease_line_later(
+    name: str, stretch: Stretch, change: Change, because: str, now: datetime, zone: tzinfo
+) -> str:
+    """A week's ease-off seen days later: until which day it holds, or that it is over."""
+    ends = change.at + EASE_FOR
+    if change.reason is Reason.LEFT_OUT:
+        if ends <= now:
+            back = day_label(ends, zone)
+            return f"⏸ {name} rested for a week — {because}. It is back since {back}."
+        return f"⏸ {name} rests until {day_label(ends, zone)} — {because}."
+    easier = escape(stretch.easier.name)
+    if ends <= now:
+        return (
+            f"🪶 {name}: its easier version ({easier}) for a week after “It hurts”; the full "
+            f"version is back since {day_label(ends, zone)}."
+        )
+    return f"🪶 {name}: its easier version ({easier}) until {day_label(ends, zone)}."
+
+
 def change_lines(
-    content: Content, changes: Sequence[Change], shown: Mapping[str, str] | None = None
+    content: Content,
+    changes: Sequence[Change],
+    shown: Mapping[str, str] | None = None,
+    as_of: tuple[datetime, tzinfo] | None = None,
 ) -> list[str]:
-    return [line for change in changes if (line := change_line(content, change, shown)) is not None]
+    """`change_line` for each change, leaving out stretches no longer in the content."""
+    return [
+        line
+        for change in changes
+        if (line := change_line(content, change, shown, as_of)) is not None
+    ]
 
 
 def shown_names(steps: Sequence[RoutineStep]) -> dict[str, str]:

@@ -1,10 +1,11 @@
-"""/progress and the Sunday summary: the pain chart as a photo, the figures as its caption."""
+"""/progress and the weekly summary (Monday, about the week that ended): the pain chart as
+a photo, the figures as its caption."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date, timedelta, tzinfo
 
 from telegram import Bot, InputFile, Update
 from telegram.constants import ChatAction, ParseMode
@@ -13,6 +14,7 @@ from telegram.ext import CommandHandler, ContextTypes
 from bot import texts
 from bot.botapi import errors as botapi
 from bot.charts import render_progress_chart
+from bot.clock import Clock
 from bot.content import Content, SafetyTexts
 from bot.db.models import Delivery, User
 from bot.domain.pain import SUMMARY_DAYS, local_date, local_day_start, week_start_of
@@ -20,6 +22,7 @@ from bot.domain.program import EASING_REASONS
 from bot.handlers.common import known_user, services
 from bot.handlers.program_views import change_lines
 from bot.handlers.routine_views import CAPTION_LIMIT
+from bot.reminders import summary_week
 from bot.services.pain import PainLog, Progress
 from bot.services.program import ProgramService
 
@@ -52,16 +55,21 @@ WEEKLY_CHANGES_SHOWN = 4
 
 
 def weekly_caption(
-    progress: Progress, safety: SafetyTexts, program_lines: Sequence[str] = ()
+    progress: Progress,
+    safety: SafetyTexts,
+    program_lines: Sequence[str] = (),
+    joined: date | None = None,
 ) -> str:
-    """The Sunday caption, with the week's program changes and the persistent-pain advice
-    while the rule holds; changes that don't fit Telegram's caption limit are counted."""
+    """The summary's caption for the week ending `progress.today` (a Sunday), with the
+    week's program changes and the persistent-pain advice while the rule holds; changes
+    that don't fit Telegram's caption limit are counted."""
     week_start = week_start_of(progress.today)
     caption = texts.weekly_caption(
         progress.summary,
         week_start=week_start,
         week_end=week_start + timedelta(days=6),
         routines_this_week=progress.routines_this_week,
+        joined=joined,
     )
     advice = f"\n\n{texts.persistent_pain(safety, short=True)}" if progress.no_improvement else ""
     shown = list(program_lines[:WEEKLY_CHANGES_SHOWN])
@@ -74,6 +82,16 @@ def weekly_caption(
         if len(text) <= CAPTION_LIMIT or not shown:
             return text
         shown.pop()
+
+
+def joined_during(user: User, zone: tzinfo, week_start: date, week_end: date) -> date | None:
+    """The local day inside the week on which reminders went on (a short first week, or
+    back after /stop), else None."""
+    since = user.subscribed_at
+    if since is None:
+        return None
+    day = since.astimezone(zone).date()
+    return day if week_start < day <= week_end else None
 
 
 async def progress_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -99,29 +117,37 @@ async def progress_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 class WeeklySummarySender:
     """The dispatcher's weekly hook: `(bot, user, delivery) -> message id`."""
 
-    def __init__(self, pain: PainLog, content: Content, program: ProgramService) -> None:
+    def __init__(
+        self, pain: PainLog, content: Content, program: ProgramService, clock: Clock
+    ) -> None:
         self._pain = pain
+        self._clock = clock
         self._content = content
         self._safety = content.safety
         self._program = program
 
     async def __call__(self, bot: Bot, user: User, delivery: Delivery) -> int:
-        """Send the week's chart and figures, as of the summary's own local date."""
-        progress = await self._pain.progress(user.id, today=delivery.local_date)
+        """Send the chart and figures of the week the summary is about: the Monday-Sunday
+        week before its local date (`bot.reminders.summary_week`), Sunday included."""
+        week_start, week_end = summary_week(delivery.local_date)
+        progress = await self._pain.progress(user.id, today=week_end)
+        joined = joined_during(user, progress.zone, week_start, week_end)
         if progress.routines_this_week == 0 and progress.summary.this_week_avg is None:
             # A quiet week gets a short, kind nudge rather than an empty chart.
-            sent = await bot.send_message(user.chat_id, texts.QUIET_WEEK, parse_mode=ParseMode.HTML)
+            text = texts.quiet_week(week_start, week_end, joined)
+            sent = await bot.send_message(user.chat_id, text, parse_mode=ParseMode.HTML)
             return sent.message_id
         png = await chart_png(progress, days=WEEKLY_CHART_DAYS)
-        since = local_day_start(week_start_of(progress.today), progress.zone)
-        until = local_day_start(progress.today + timedelta(days=1), progress.zone)
+        since = local_day_start(week_start, progress.zone)
+        until = local_day_start(week_end + timedelta(days=1), progress.zone)
         changes = await self._program.changes_between(user.id, since, until)
         # Easing off and holding back first: what a person should not miss.
         changes.sort(key=lambda change: change.reason not in EASING_REASONS)
+        lines = change_lines(self._content, changes, as_of=(self._clock.now(), progress.zone))
         message = await bot.send_photo(
             user.chat_id,
             InputFile(png, filename="week.png"),
-            caption=weekly_caption(progress, self._safety, change_lines(self._content, changes)),
+            caption=weekly_caption(progress, self._safety, lines, joined),
             parse_mode=ParseMode.HTML,
         )
         return message.message_id

@@ -95,6 +95,7 @@ SHEETS: tuple[Sheet, ...] = (
             ("time_zone", "time_zone"),
             ("weekdays_mask", "reminder_weekdays"),
             ("subscribed", "reminders_on"),
+            ("subscribed_at", "reminders_on_since_utc"),
             ("onboarded", "setup_finished"),
             ("paused_until", "paused_until"),
             ("paused_indefinitely", "paused_until_resumed"),

@@ -193,7 +193,9 @@ class Preferences:
             user = await self._load(session, user_id)
             today = self._today(user)
             await self._close_pause(session, user_id, today - timedelta(days=1))
+            was_subscribed = user.subscribed
             user.subscribed = True
+            self._note_subscribed(user, was_subscribed)
             user.paused_indefinitely = False
             user.paused_until = None
             await self._replan(session, user)
@@ -213,9 +215,16 @@ class Preferences:
     async def _change(self, user_id: int, mutate: Callable[[User], None]) -> User:
         async with self._sessions() as session, session.begin():
             user = await self._load(session, user_id)
+            was_subscribed = user.subscribed
             mutate(user)
+            self._note_subscribed(user, was_subscribed)
             await self._replan(session, user)
         return user
+
+    def _note_subscribed(self, user: User, was_subscribed: bool) -> None:
+        """Remember when reminders went from off to on (the weekly summary's first week)."""
+        if user.subscribed and not was_subscribed:
+            user.subscribed_at = self._clock.now()
 
     async def _load(self, session: AsyncSession, user_id: int) -> User:
         user = await users.get_for_update(session, user_id)
@@ -243,5 +252,8 @@ class Preferences:
         due = promised_reminder(users.prefs_of(user), now, last_daily)
         user.next_due_at = None if due is None else due.at
         user.next_due_date = None if due is None else due.local_date
-        last_weekly = await deliveries.last_local_date(session, user.id, DeliveryKind.WEEKLY, since)
+        # A week back: the last summary's week must never get another one.
+        last_weekly = await deliveries.last_local_date(
+            session, user.id, DeliveryKind.WEEKLY, since - timedelta(days=7)
+        )
         user.next_weekly_at = next_weekly_summary(user, now, last_weekly)

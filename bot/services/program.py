@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -322,8 +322,12 @@ class ProgramService:
             user = await users_db.get(session, user_id)
             record = await self._run_record(session, run, user, stretch_ids, bad_day=False)
             program = await store.load(session, user_id)
-            already = answer is rules.Feedback.TOO_HARD and rules.held_back_since(program, record)
-            outcome = rules.after_feedback(program, answer, record, self._rules, now)
+            later: list[rules.Change] = []
+            if answer is rules.Feedback.TOO_HARD:
+                until = now + timedelta(seconds=1)
+                later = await store.changes_since(session, user_id, record.finished_at, until)
+            already = answer is rules.Feedback.TOO_HARD and rules.held_back_since(record, later)
+            outcome = rules.after_feedback(program, answer, record, self._rules, now, later)
             await store.save(session, user_id, program, outcome.program, outcome.changes)
         frozen = outcome.program.frozen_until if outcome.program.frozen(now) else None
         return FeedbackAnswer(

@@ -347,7 +347,8 @@ def simulate(history: list[Event]) -> History:
         if completed and event.feedback is not None:
             if event.feedback is Feedback.TOO_HARD:
                 holds.append(now)
-            outcome = after_feedback(program, event.feedback, record, RULES, now)
+            since_run = tuple(per_run[-1])  # the changes logged from the run's end on
+            outcome = after_feedback(program, event.feedback, record, RULES, now, since_run)
             program = outcome.program
             changes += outcome.changes
             per_run[-1] += outcome.changes
@@ -419,13 +420,44 @@ def test_too_hard_after_a_pain_rise_adds_no_second_step_back() -> None:
     held = after_run(Program(), record, RULES, T0)
     assert {(c.reason, c.to_level) for c in held.changes} == {(Reason.HELD_BACK_PAIN, -1)}
     later = T0 + timedelta(minutes=1)
-    answered = after_feedback(held.program, Feedback.TOO_HARD, record, RULES, later)
+    answered = after_feedback(held.program, Feedback.TOO_HARD, record, RULES, later, held.changes)
     assert answered.changes == () and answered.program == held.program
     # Without the pain rise, "Too hard" is the routine's one step back.
     calm = run(T0, StepRecord("bridge", StepOutcome.DONE), pain_rise=0)
     ended = after_run(Program(), calm, RULES, T0)
     hard = after_feedback(ended.program, Feedback.TOO_HARD, calm, RULES, later)
     assert {(c.reason, c.to_level) for c in hard.changes} == {(Reason.HELD_BACK_TOO_HARD, -1)}
+
+
+def test_too_hard_after_a_bad_day_that_only_extended_the_freeze_steps_back_once() -> None:
+    """Decided (docs/program.md): a bad day while frozen steps nothing back, so "Too hard"
+    about that routine is its one step back; a second "Too hard" or a later reset of the
+    doses brings no second one for that routine."""
+    first = run(T0, done("bridge"), bad_day=True)
+    held = after_run(Program(), first, RULES, T0)
+    assert ("bridge", Reason.HELD_BACK_BAD_DAY, -1) in {
+        (c.stretch_id, c.reason, c.to_level) for c in held.changes
+    }
+    at = T0 + timedelta(days=1)  # frozen: a bad day only extends the freeze
+    second = run(at, done("bridge"), bad_day=True)
+    extended = after_run(held.program, second, RULES, at)
+    assert extended.changes == () and extended.program.frozen_until == at + FREEZE_FOR
+    later = at + timedelta(minutes=1)
+    hard = after_feedback(extended.program, Feedback.TOO_HARD, second, RULES, later, ())
+    assert ("bridge", Reason.HELD_BACK_TOO_HARD, -1, -2) in {
+        (c.stretch_id, c.reason, c.from_level, c.to_level) for c in hard.changes
+    }
+    assert {c.reason for c in hard.changes} == {Reason.HELD_BACK_TOO_HARD}
+    # The first routine was stepped back by its own bad day: "Too hard" about it (a late
+    # tap, the logged changes since its end in hand) adds nothing.
+    logged = (*held.changes, *hard.changes)
+    again = after_feedback(hard.program, Feedback.TOO_HARD, first, RULES, later, logged)
+    assert again.changes == () and again.program == hard.program
+    # A reset after the step back doesn't make room for a second one for that routine.
+    wiped = reset(hard.program, None, later)
+    logged = (*logged, *wiped.changes)
+    once_more = after_feedback(wiped.program, Feedback.TOO_HARD, second, RULES, later, logged)
+    assert once_more.changes == ()
 
 
 @settings(max_examples=200, deadline=None)
