@@ -334,6 +334,7 @@ ROUTINE_ACTIONS = (
     "show",
     "gentle",
     "rest",
+    "go",
 )
 ROUTINE_TAP_PATTERN = re.compile(rf"^rt:{ID}:(\d{{1,6}}):({'|'.join(ROUTINE_ACTIONS)})$")
 

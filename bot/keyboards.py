@@ -252,6 +252,17 @@ def high_pain_choice(
     )
 
 
+def suggest_gentle(run_id: int, version: int) -> InlineKeyboardMarkup:
+    """After a reading that brought advice: switch to gentle / go on / stop for today."""
+    return InlineKeyboardMarkup(
+        [
+            [button(texts.SWITCH_GENTLE_BUTTON, callbacks.routine_tap(run_id, version, "gentle"))],
+            [button(texts.GO_ON_BUTTON, callbacks.routine_tap(run_id, version, "go"))],
+            [button(texts.STOP_FOR_TODAY_BUTTON, callbacks.routine_tap(run_id, version, "rest"))],
+        ]
+    )
+
+
 def start_again(routine_id: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [[button("🔁 Start a routine", callbacks.routine_start(routine_id))]]

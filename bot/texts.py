@@ -439,6 +439,21 @@ HIGH_PAIN_HINT = (
     "<b>rest today</b>."
 )
 
+#: After a reading before a routine that made today a bad day or brought advice (the
+#: persistent-pain rule): the run waits for a choice instead of going on at the usual dose.
+SUGGEST_GENTLE = (
+    "🌱 With your back like this today, the <b>gentle routine</b> is the kinder choice: "
+    "softer stretches, smaller doses. You can also go on with <b>{title}</b>, or stop "
+    "for today."
+)
+SWITCH_GENTLE_BUTTON = "🌱 Switch to gentle"
+GO_ON_BUTTON = "▶️ Go on"
+STOP_FOR_TODAY_BUTTON = "🛌 Stop for today"
+SUGGEST_GENTLE_HINT = (
+    "Please tap one of the buttons above: <b>switch to gentle</b>, <b>go on</b>, or "
+    "<b>stop for today</b>."
+)
+
 MID_ROUTINE_HINT = (
     "You're in the middle of <b>{title}</b> ({progress}). Tap <b>✅ Done</b> on the stretch "
     "when you've finished it, or <b>⏹ Stop</b> to end the routine."

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from bot import texts
 from bot.clock import ManualClock
 from bot.content import ContentError, load_content
 from bot.db.models import PainEntry, RoutineRun
@@ -43,9 +44,16 @@ async def pain_of(harness: BotHarness, user: SimUser) -> list[tuple[str, int]]:
 
 
 async def begin_routine(
-    harness: BotHarness, user: SimUser, title: str, *, consent: bool = True, before: int | None = 5
+    harness: BotHarness,
+    user: SimUser,
+    title: str,
+    *,
+    consent: bool = True,
+    before: int | None = 5,
+    go_on: bool = True,
 ) -> None:
-    """/stretch, pick a routine, answer consent and the before check."""
+    """/stretch, pick a routine, answer consent and the before check; `go_on`: when the
+    reading brings advice (a bad day: switch to gentle, go on or stop), go on."""
     await harness.send(user, "/stretch")
     await harness.tap(user, title)
     if "Track your pain?" in harness.last_text(user):
@@ -58,6 +66,8 @@ async def begin_routine(
             await harness.press(
                 user, last(harness, user).message_id, _level_data(harness, user, before)
             )
+            if go_on and texts.GO_ON_BUTTON in last(harness, user).button_labels():
+                await harness.tap(user, texts.GO_ON_BUTTON)  # the reading brought advice
 
 
 def _level_data(harness: BotHarness, user: SimUser, level: int) -> str:

@@ -17,6 +17,9 @@ class Phase(StrEnum):
     CONSENT = "consent"  # asking once whether pain levels may be stored
     BEFORE = "before"  # "How is your back right now?"
     CHECK = "check"  # a high reading before: warning signs, then gentle routine or rest
+    # the reading before made today a bad day or brought advice (persistent pain): switch
+    # to the gentle routine, go on, or stop for today
+    SUGGEST = "suggest"
     STEP = "step"  # doing stretch number step_index
     AFTER = "after"  # "How is your back now?"
     FINISHED = "finished"
@@ -43,6 +46,7 @@ class Action(StrEnum):
     HURT = "hurt"
     STOP = "stop"
     GENTLE = "gentle"  # after a high reading: go on with the gentle routine
+    GO_ON = "go"  # after a reading that brought advice: go on with this routine
     REST = "rest"  # after a high reading: rest today
 
 
@@ -89,13 +93,21 @@ STEP_ACTIONS = (Action.DONE, Action.SKIP, Action.EASIER, Action.STANDARD, Action
 
 
 def apply(
-    state: RoutineState, action: Action, *, timer_rounds: int = 0, level: int | None = None
+    state: RoutineState,
+    action: Action,
+    *,
+    timer_rounds: int = 0,
+    level: int | None = None,
+    suggest: bool = False,
 ) -> RoutineState:
     """The state after `action` (`level`: the reading of a PAIN action). Raises
     InvalidTransition when it doesn't apply.
 
     High-pain rule: a reading of 8 or more before a routine never starts it straight
     away; the run waits in CHECK until the user picks the gentle routine or rest.
+    `suggest`: the reading before (below 8) made today a bad day or brought advice, and
+    the routine isn't gentle: the run waits in SUGGEST for the gentle routine, going on
+    (GO_ON) or rest.
     A routine whose every stretch was skipped ends STOPPED, never COMPLETED.
     """
     if not state.active:
@@ -104,8 +116,8 @@ def apply(
     if action in (Action.HURT, Action.STOP):
         status = Status.HURT if action is Action.HURT else Status.STOPPED
         return replace(bumped, status=status, phase=Phase.FINISHED, timer_round=None)
-    if state.phase is Phase.CHECK:
-        if action is Action.GENTLE:
+    if state.phase in (Phase.CHECK, Phase.SUGGEST):
+        if action is Action.GENTLE or (action is Action.GO_ON and state.phase is Phase.SUGGEST):
             return replace(bumped, phase=Phase.STEP)
         if action is Action.REST:
             return replace(bumped, phase=Phase.FINISHED, status=Status.HURT)
@@ -121,7 +133,10 @@ def apply(
             raise InvalidTransition(action)
         if state.phase is Phase.BEFORE:
             high = action is Action.PAIN and level is not None and level >= RED_FLAG_LEVEL
-            return replace(bumped, phase=Phase.CHECK if high else Phase.STEP)
+            if high:
+                return replace(bumped, phase=Phase.CHECK)
+            advised = suggest and action is Action.PAIN
+            return replace(bumped, phase=Phase.SUGGEST if advised else Phase.STEP)
         return replace(bumped, phase=Phase.FINISHED, status=Status.COMPLETED)
     if state.phase is Phase.STEP and action in STEP_ACTIONS:
         if action is Action.EASIER:

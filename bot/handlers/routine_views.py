@@ -160,6 +160,8 @@ def mid_routine_hint(view: RunView) -> str:
     """Text typed during a run: what the buttons above are waiting for."""
     if view.state.phase is Phase.CHECK:
         return texts.HIGH_PAIN_HINT
+    if view.state.phase is Phase.SUGGEST:
+        return texts.SUGGEST_GENTLE_HINT
     return texts.MID_ROUTINE_HINT.format(
         title=escape(view.routine.title), progress=progress_label(view)
     )

@@ -138,6 +138,12 @@ async def _show(
                 run.id, run.version, gentle_label=gentle_label, rest_label=high.rest_button
             ),
         )
+    elif phase is Phase.SUGGEST:
+        sending = reply(
+            update,
+            texts.SUGGEST_GENTLE.format(title=escape(view.routine.title)),
+            reply_markup=keyboards.suggest_gentle(run.id, run.version),
+        )
     elif phase is Phase.STEP:
         sending = send_step(context.bot, svc, chat_id, view)
     else:
@@ -566,6 +572,7 @@ QUESTION_ACTIONS = frozenset(
         Action.PAIN,
         Action.SKIP_PAIN,
         Action.GENTLE,
+        Action.GO_ON,
         Action.REST,
     }
 )
@@ -610,6 +617,7 @@ def _ack(action: Action, level: int | None) -> str | None:
         Action.STOP: "Stopped",
         Action.PAIN: f"Noted: {level}/10",
         Action.GENTLE: "Gently does it",
+        Action.GO_ON: "Going on",
         Action.REST: "Rest well",
     }.get(action)
 
@@ -786,7 +794,7 @@ async def typed_in_routine(
         await reply(update, texts.ROUTINE_PAIN_HINT.format(when=when, title=title))
     elif phase is Phase.CONSENT:
         await reply(update, texts.ROUTINE_CONSENT_HINT.format(title=title))
-    elif phase is not Phase.CHECK and mentions_pain(text):
+    elif phase not in (Phase.CHECK, Phase.SUGGEST) and mentions_pain(text):
         await reply(update, texts.ROUTINE_HURTS_HINT)
     else:
         await reply(update, mid_routine_hint(view))

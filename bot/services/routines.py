@@ -56,6 +56,8 @@ class PainRecorder(Protocol):
         self, session: AsyncSession, user_id: int, zone: tzinfo
     ) -> RestAdvice | None: ...
 
+    async def is_bad_day(self, user_id: int, session: AsyncSession | None = None) -> bool: ...
+
     async def give_consent(self, user_id: int) -> None: ...
 
     async def consent_declined(self, user_id: int) -> bool: ...
@@ -409,6 +411,16 @@ class Routines:
                 values["timer_round"] = view.state.timer_round  # keep the hold count
             if not new.active:
                 values["finished_at"] = now
+            # A reading before a routine that isn't gentle may bring advice the run must
+            # honour now, not at the next start: was it standing before this reading?
+            suggestable = (
+                action is Action.PAIN
+                and level is not None
+                and view.state.phase is Phase.BEFORE
+                and new.phase is Phase.STEP
+                and not view.routine.gentle
+            )
+            advised_before = suggestable and await self._advice_stands(session, user_id)
             if not await runs_db.update_if_version(session, run_id, version, values):
                 return Tap(TapResult.STALE, view, question=question)
             outcome = STEP_OUTCOMES.get(action)
@@ -423,6 +435,18 @@ class Routines:
                     PainContext.BEFORE if view.state.phase is Phase.BEFORE else PainContext.AFTER
                 )
                 await self._pain.record_in(session, user_id, level, context, routine_run_id=run_id)
+                if (
+                    suggestable
+                    and not advised_before
+                    and await self._advice_stands(session, user_id)
+                ):
+                    # This reading made today a bad day (or began the persistent-pain rule):
+                    # ask now (gentle, go on, rest) instead of going on at the usual dose.
+                    new = apply(view.state, action, level=level, suggest=True)
+                    await runs_db.update_if_version(
+                        session, run_id, new.version, {"phase": new.phase.value}
+                    )
+                    set_committed_value(run, "phase", new.phase.value)
             ended = RunEnd()
             if new.status in (Status.COMPLETED, Status.HURT):
                 if ending is not None:
@@ -441,6 +465,15 @@ class Routines:
             offers=ended.offers,
             question=question,
         )
+
+    async def _advice_stands(self, session: AsyncSession, user_id: int) -> bool:
+        """Whether today is a bad day or advice stands (rest, or the gentle routine while
+        the persistent-pain rule holds): what makes a start offer the gentle routine."""
+        if await self._pain.is_bad_day(user_id, session=session):
+            return True
+        user = await users_db.get(session, user_id)
+        zone = load_zone(user.time_zone) if user is not None and user.time_zone else UTC
+        return await self._pain.rest_advice_in(session, user_id, zone) is not None
 
     async def safety_missed(self, user_id: int) -> None:
         """The safety texts sent with a start never arrived: the next start shows them."""

@@ -129,6 +129,28 @@ def test_a_high_reading_before_waits_for_gentle_or_rest(level: int) -> None:
     assert apply(check, Action.STOP).status is Status.STOPPED
 
 
+@pytest.mark.parametrize("level", [0, 5, 7])
+def test_a_reading_that_brought_advice_waits_for_gentle_go_on_or_rest(level: int) -> None:
+    suggest = apply(begin(3, needs_consent=False), Action.PAIN, level=level, suggest=True)
+    assert suggest.phase is Phase.SUGGEST and suggest.active
+    for refused in (Action.DONE, Action.SKIP, Action.TIMER, Action.PAIN, Action.EASIER):
+        with pytest.raises(InvalidTransition):
+            apply(suggest, refused)
+    for onwards in (Action.GENTLE, Action.GO_ON):
+        going = apply(suggest, onwards)
+        assert going.phase is Phase.STEP and going.step_index == 0
+    rest = apply(suggest, Action.REST)
+    assert (rest.phase, rest.status, rest.steps_done) == (Phase.FINISHED, Status.HURT, 0)
+    # a high reading keeps its stricter question: no "go on" there
+    check = apply(begin(3, needs_consent=False), Action.PAIN, level=8, suggest=True)
+    assert check.phase is Phase.CHECK
+    with pytest.raises(InvalidTransition):
+        apply(check, Action.GO_ON)
+    # a skipped reading brings nothing to suggest from
+    skipped = apply(begin(3, needs_consent=False), Action.SKIP_PAIN, suggest=True)
+    assert skipped.phase is Phase.STEP
+
+
 def test_a_high_reading_after_is_not_a_question() -> None:
     state = apply(begin(1, needs_consent=False, pain_checks=False), Action.DONE)
     assert state.phase is Phase.AFTER
