@@ -58,7 +58,9 @@ __all__ = [
     "describe_dose",
     "describe_duration",
     "load_content",
+    "looks_alike",
     "name_key",
+    "name_words",
 ]
 
 # --- Duration estimate -------------------------------------------------------------
@@ -635,19 +637,82 @@ def name_key(name: str) -> str:
     return "".join(ch for ch in folded if ch.isalnum())
 
 
+# Words that carry no meaning of their own in a name ("Knee to Chest", "Hands in lap").
+_NAME_STOP_WORDS = frozenset({"a", "an", "and", "the", "to", "of", "on", "in", "with", "your"})
+# Words a reader takes for one another: "Seated fold" and "Chair fold" name the same thing.
+_NAME_SYNONYMS = {"seated": "chair", "sitting": "chair", "bend": "fold"}
+
+
+def name_words(name: str) -> frozenset[str]:
+    """The significant words of a display name, as a reader compares them: case, accents
+    and apostrophes ignored ("Child's" is "childs"), other punctuation splits words
+    ("Cat-Cow" is "cat" and "cow"), a plural "s" dropped, small words ("to", "and", "in")
+    left out, and words read as one another made one ("seated" and "sitting" are "chair",
+    "bend" is "fold")."""
+    folded = unicodedata.normalize("NFKD", name).casefold()
+    plain = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    plain = plain.replace("'", "").replace("\u2019", "")
+    words = "".join(ch if ch.isalnum() else " " for ch in plain).split()
+    significant: set[str] = set()
+    for word in words:
+        if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+            word = word[:-1]
+        if word not in _NAME_STOP_WORDS:
+            significant.add(_NAME_SYNONYMS.get(word, word))
+    return frozenset(significant)
+
+
+def looks_alike(first: str, second: str) -> bool:
+    """Whether two display names would be taken for each other at a glance: the same
+    letters (`name_key`), one inside the other ("Forward Fold" in "Seated Forward Fold"),
+    every significant word of one found in the other ("Seated fold" and "Seated Forward
+    Fold"), or two significant words shared ("Chair Twist" and "Seated Spinal Twist")."""
+    key_a, key_b = name_key(first), name_key(second)
+    if key_a in key_b or key_b in key_a:
+        return True
+    words_a, words_b = name_words(first), name_words(second)
+    return words_a <= words_b or words_b <= words_a or len(words_a & words_b) >= 2
+
+
 def _check_distinct_names(stretches: Mapping[str, Stretch], root: Path) -> None:
-    """Every name a user sees for a stretch (its own, its easier version's) is distinct
-    from every other, ignoring case and spacing (`name_key`): two look-alike names in a
-    routine, the builder or My program would be mistaken for each other."""
-    seen: dict[str, str] = {}
+    """Every name a user sees for a stretch (its own, its easier version's) is distinct at
+    a glance from every other stretch's names (`looks_alike`): two look-alike names in a
+    routine, the builder or My program would be mistaken for each other. A stretch's own
+    two names may share words ("Bridge", "Half bridge": they are shown as one stretch's
+    versions) but not be the same name."""
+    seen: list[tuple[str, str, str]] = []  # (stretch id, name, where)
     for stretch in stretches.values():
         rel = _rel(root / "stretches" / f"{stretch.id}.yaml", root)
+        if name_key(stretch.name) == name_key(stretch.easier.name):
+            raise ContentError(rel, "easier.name", f"{stretch.easier.name!r} is the stretch's name")
         for field, name in (("name", stretch.name), ("easier.name", stretch.easier.name)):
-            key = name_key(name)
-            other = seen.get(key)
-            if other is not None:
-                raise ContentError(rel, field, f"{name!r} looks the same as {other}")
-            seen[key] = f"{name!r} ({rel}: {field})"
+            for owner, other, where in seen:
+                if owner != stretch.id and looks_alike(name, other):
+                    raise ContentError(rel, field, f"{name!r} looks like {other!r} ({where})")
+        seen += [
+            (stretch.id, stretch.name, f"{rel}: name"),
+            (stretch.id, stretch.easier.name, f"{rel}: easier.name"),
+        ]
+
+
+def _check_distinct_titles(
+    routines: Mapping[str, Routine], stretches: Mapping[str, Stretch], root: Path
+) -> None:
+    """A routine's title looks like no other routine's title and no stretch's names
+    (`looks_alike`): the picker and the builder list them side by side."""
+    seen = [
+        (name, f"{_rel(root / 'stretches' / f'{s.id}.yaml', root)}: {field}")
+        for s in stretches.values()
+        for field, name in (("name", s.name), ("easier.name", s.easier.name))
+    ]
+    for routine in routines.values():
+        rel = _rel(root / "routines" / f"{routine.id}.yaml", root)
+        for other, where in seen:
+            if looks_alike(routine.title, other):
+                raise ContentError(
+                    rel, "title", f"{routine.title!r} looks like {other!r} ({where})"
+                )
+        seen.append((routine.title, f"{rel}: title"))
 
 
 def _check_progression(stretch: Stretch, rel: str) -> None:
@@ -727,6 +792,7 @@ def _load_routines(root: Path, stretches: Mapping[str, Stretch]) -> dict[str, Ro
         loaded.append((routine.order, path.name, routine))
     loaded.sort(key=lambda entry: (entry[0], entry[1]))
     routines = {routine.id: routine for _, _, routine in loaded}
+    _check_distinct_titles(routines, stretches, root)
 
     folder = _rel(root / "routines", root)
     defaults = [r.id for r in routines.values() if r.default]

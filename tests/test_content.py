@@ -20,6 +20,7 @@ from bot.content import (
     describe_dose,
     describe_duration,
     load_content,
+    looks_alike,
     name_key,
 )
 
@@ -444,13 +445,82 @@ def test_every_stretch_and_easier_name_is_distinct_ignoring_case_and_spacing(
     assert name_key("Chair  twist") == name_key("Chair-Twist") == name_key("chair twist")
 
 
+def test_names_of_different_stretches_and_routines_are_distinct_at_a_glance(
+    content: Content,
+) -> None:
+    """Over all content: no name a user sees (a stretch's, its easier version's, a routine's
+    title) looks like another stretch's or routine's; a stretch's own two names may share a
+    word ("Bridge", "Half bridge") but never be the same."""
+    names = [
+        (s.id, name) for s in content.stretches.values() for name in (s.name, s.easier.name)
+    ] + [(f"routine:{r.id}", r.title) for r in content.routines.values()]
+    alike = [
+        (a, b)
+        for i, (owner_a, a) in enumerate(names)
+        for owner_b, b in names[i + 1 :]
+        if owner_a != owner_b and looks_alike(a, b)
+    ]
+    assert alike == []
+    for stretch in content.stretches.values():
+        assert name_key(stretch.name) != name_key(stretch.easier.name), stretch.id
+
+
 @pytest.mark.parametrize(
-    "look_alike", ["Chair twist", "chair  TWIST", "Chair-Twist", "Chaír Twist"]
+    ("first", "second"),
+    [
+        ("Seated fold", "Seated Forward Fold"),  # the testers' case: one inside the other
+        ("Forward Fold", "Seated Forward Fold"),
+        ("Cat-Cow", "Chair Cat-Cow"),
+        ("Chair Twist", "Seated Spinal Twist"),  # two words shared, seated read as chair
+        ("Seated fold", "Chair bend"),  # the same words by another name
+        ("Knee hug", "Knee hugs"),
+        ("Child's Pose", "childs pose"),
+        ("Chair twist", "Chaír-Twist"),
+    ],
+)
+def test_look_alike_names(first: str, second: str) -> None:
+    assert looks_alike(first, second) and looks_alike(second, first)
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("Chair Twist", "Lying Knee Twist"),
+        ("Knee to Chest", "Knee rolls"),
+        ("Seated fold", "Chair Rag Doll"),
+        ("Gentle day", "Gentle seated turn"),
+    ],
+)
+def test_names_that_differ_at_a_glance(first: str, second: str) -> None:
+    assert not looks_alike(first, second) and not looks_alike(second, first)
+
+
+@pytest.mark.parametrize(
+    "look_alike", ["Chair twist", "chair  TWIST", "Chair-Twist", "Chaír Twist", "Seated twist"]
 )
 def test_a_look_alike_easier_name_is_refused(broken: Path, look_alike: str) -> None:
     """The testers' case: an easier version named like another stretch ("Chair Twist")."""
     edit(broken / "stretches/seated_twist.yaml", lambda d: d["easier"].update(name=look_alike))
     expect_error(broken, "content/stretches/seated_twist.yaml", "easier.name", "Chair Twist")
+
+
+def test_a_stretch_named_like_another_stretchs_easier_version_is_refused(broken: Path) -> None:
+    """Last session's pair: "Seated Forward Fold" beside Forward Fold's "Seated fold"."""
+    edit(
+        broken / "stretches/seated_forward_fold.yaml",
+        lambda d: d.update(name="Seated Forward Fold"),
+    )
+    expect_error(broken, "content/stretches/seated_forward_fold.yaml", "name", "Forward Fold")
+
+
+def test_an_easier_version_named_as_its_stretch_is_refused(broken: Path) -> None:
+    edit(broken / "stretches/bridge.yaml", lambda d: d["easier"].update(name="bridge"))
+    expect_error(broken, "content/stretches/bridge.yaml", "easier.name", "stretch's name")
+
+
+def test_a_routine_titled_like_a_stretch_is_refused(broken: Path) -> None:
+    edit(broken / "routines/desk.yaml", lambda d: d.update(title="Chair twists"))
+    expect_error(broken, "content/routines/desk.yaml", "title", "Chair Twist")
 
 
 def test_invalid_yaml(broken: Path) -> None:
