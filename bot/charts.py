@@ -19,6 +19,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, Patch
+from matplotlib.text import Annotation
 
 from bot.domain.pain import (
     MAX_LEVEL,
@@ -66,6 +67,12 @@ _LINE = 5.0
 #: (in days; less when there are many, so they stay inside their day).
 _MARK_SPREAD = 0.3
 _DAY_WIDTH = 0.8
+#: Room kept between the outermost marks and the plot's edges, in pixels: a point's radius
+#: (`_POINT_ALONE` is 18 px) and its white rim, so a reading of 0 or 10, or one on the first
+#: or last day, is drawn whole and never sits on the axis.
+_EDGE_PX = 30
+#: Room a value label needs from its point to the plot's edge (18 pt offset, 32 pt text).
+_LABEL_PX = 76
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +252,7 @@ def progress_figure(
     legend_top = 1 - 80 / height
     plot_top = legend_top - (rows * 60 + 25) / height
     fig.subplots_adjust(left=0.12, right=0.96, top=plot_top, bottom=0.09)
+    _fit_limits(fig, ax, data.days)
     if handles:
         fig.legend(
             handles=handles,
@@ -379,7 +387,7 @@ def _draw_axes(fig: Figure, ax: Axes, data: _ChartData) -> None:
     fig.suptitle(
         title, x=0.5, y=0.985, va="top", fontsize=_TITLE_FONT, fontweight="bold", color=_TEXT_COLOUR
     )
-    ax.set_xlim(-0.6, data.days - 0.4)
+    ax.set_xlim(-0.6, data.days - 0.4)  # until `_fit_limits` knows the plot's size
     ax.set_ylim(MIN_LEVEL - 0.4, MAX_LEVEL + 0.6)
     ax.set_yticks(range(MIN_LEVEL, MAX_LEVEL + 1, 2))
     ticks = _tick_indices(data.days)
@@ -397,3 +405,30 @@ def _draw_axes(fig: Figure, ax: Axes, data: _ChartData) -> None:
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
     ax.spines["bottom"].set_color("#adb5bd")
+
+
+def _fit_limits(fig: Figure, ax: Axes, days: int) -> None:
+    """Axis limits padded in pixels, once the plot's size is known: `_EDGE_PX` around the
+    days and the 0-10 scale, more at the top or bottom where a value label above a point
+    near 10 (or below one near 0) needs `_LABEL_PX` to stay inside the plot."""
+    box = ax.get_position()
+    width = box.width * fig.get_figwidth() * fig.dpi
+    height = box.height * fig.get_figheight() * fig.dpi
+    # Days run from -0.5 to days - 0.5 (a day's marks and band stay within its width).
+    pad_x = days * _EDGE_PX / (width - 2 * _EDGE_PX)
+    ax.set_xlim(-0.5 - pad_x, days - 0.5 + pad_x)
+
+    labels = [
+        (float(text.xy[1]), text.xyann[1] > 0) for text in ax.texts if isinstance(text, Annotation)
+    ]
+    span = MAX_LEVEL - MIN_LEVEL
+    top = bottom = float(_EDGE_PX)
+    for _ in range(3):  # each pad shrinks the scale a little: settle it
+        per_level = (height - top - bottom) / span
+        for level, above in labels:
+            if above:
+                top = max(top, _LABEL_PX - (MAX_LEVEL - level) * per_level)
+            else:
+                bottom = max(bottom, _LABEL_PX - (level - MIN_LEVEL) * per_level)
+    per_level = (height - top - bottom) / span
+    ax.set_ylim(MIN_LEVEL - bottom / per_level, MAX_LEVEL + top / per_level)

@@ -729,6 +729,12 @@ def _days(count: int) -> str:
     return f"{count} day{'s' if count != 1 else ''}"
 
 
+def _signed(change: float) -> str:
+    """A change as "+1.5" or "-0.5"; "no change" when it rounds to zero (never "+0.0")."""
+    rounded = round(change, 1)
+    return "no change" if rounded == 0 else f"{rounded:+.1f}"
+
+
 def _trend(change: float) -> str:
     """Week-on-week change: down is good news for pain."""
     if round(change, 1) == 0:
@@ -775,7 +781,8 @@ def progress_caption(
         if summary.avg_change is None:
             lines.append("Before → after a routine: rate your pain in a routine to see it")
         else:
-            lines.append(f"Before → after a routine: <b>{summary.avg_change:+.1f}</b> on average")
+            change = _signed(summary.avg_change)
+            lines.append(f"Before → after a routine: <b>{change}</b> on average")
     lines.append(f"Routines done (30 days): <b>{summary.routines_done_30d}</b>")
     lines.append(streak_line(summary.current_streak, summary.best_streak))
     return "\n".join(lines)

@@ -247,3 +247,61 @@ def test_every_text_reads_at_phone_width() -> None:
     for legend in fig.legends:
         box = legend.get_window_extent()
         assert box.x0 >= 0 and box.x1 <= width, (box.x0, box.x1)
+
+
+def _edge_cases() -> dict[str, tuple[list[PainEntry], list[RoutineRun], int]]:
+    def pair(day: date, before: int, after: int, run: int) -> list[PainEntry]:
+        return [
+            PainEntry(at(day, 18), before, PainContext.BEFORE, run),
+            PainEntry(at(day, 19), after, PainContext.AFTER, run),
+        ]
+
+    done = [RoutineRun(at(TODAY, 18), at(TODAY, 19), RunOutcome.COMPLETED)]
+    ninety: list[PainEntry] = []
+    for k in range(90):
+        day = TODAY - timedelta(days=89 - k)
+        ninety.append(PainEntry(at(day, 8), (k * 7) % 11))
+        if k % 4 == 0:
+            ninety += pair(day, 10, 0, k)
+    first_day = TODAY - timedelta(days=29)
+    return {
+        "one reading of 0": ([PainEntry(at(TODAY, 9), 0)], [], 30),
+        "all zeros": ([PainEntry(at(TODAY - timedelta(days=k), 9), 0) for k in range(30)], [], 30),
+        "all tens": ([PainEntry(at(TODAY - timedelta(days=k), 9), 10) for k in range(30)], [], 30),
+        "one day, 10": ([PainEntry(at(TODAY, 9), 10)], [], 1),
+        "pair 10 to 0 today": (pair(TODAY, 10, 0, 1), done, 30),
+        "pair 0 to 10 on the first day": (pair(first_day, 0, 10, 1), [], 30),
+        "lone before of 0": ([PainEntry(at(TODAY, 18), 0, PainContext.BEFORE, 1)], [], 30),
+        "90 days": (ninety, [], 90),
+    }
+
+
+@pytest.mark.parametrize("case", list(_edge_cases()))
+def test_every_mark_and_label_is_drawn_whole_inside_the_plot(case: str) -> None:
+    """A reading of 0 or 10, or on the first or last day, is drawn whole, never cut by or
+    sitting on an axis; its value label (above a 10, below a 0) stays inside the plot; the
+    scale still shows 0 and 10 in full."""
+    entries, runs, days = _edge_cases()[case]
+    fig = progress_figure(entries, runs, ZONE, TODAY, days)
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    plot = ax.get_window_extent(renderer)
+    low, high = ax.get_ylim()
+    assert low < 0 and high > 10
+    for collection in ax.collections:
+        sizes = collection.get_sizes()
+        for (x, y), size in zip(
+            ax.transData.transform(collection.get_offsets()), sizes, strict=False
+        ):
+            radius = (size**0.5) / 2 * DPI / 72 + 2  # the white rim
+            assert plot.x0 <= x - radius and x + radius <= plot.x1, (case, x, radius)
+            assert plot.y0 <= y - radius and y + radius <= plot.y1, (case, y, radius)
+    labels = [text for text in ax.texts if text.get_text().strip()]
+    assert labels or case == "90 days" or "pair" in case or "lone" in case
+    for text in labels:
+        box = text.get_window_extent(renderer)
+        assert plot.y0 <= box.y0 and box.y1 <= plot.y1 + 1, (case, text.get_text(), box, plot)
+    for tick in ax.get_xticklabels():
+        box = tick.get_window_extent(renderer)
+        assert box.x0 >= 0 and box.x1 <= fig.bbox.x1, (case, tick.get_text())

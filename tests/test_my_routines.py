@@ -255,7 +255,8 @@ async def test_change_and_delete_even_mid_run(harness: BotHarness) -> None:
     await harness.tap(user, "My desk")
     if "Track your pain?" in harness.last_text(user):
         await harness.tap(user, "No thanks")
-    assert "1 of 2 · Chair Arch and Round" in (harness.server.last_bot_message(user.id).caption or "")
+    caption = harness.server.last_bot_message(user.id).caption or ""
+    assert "1 of 2 · Chair Arch and Round" in caption
     # Change it mid-run: remove the first stretch, rename it, save.
     await harness.send(user, "/routines")
     await harness.tap(user, "My desk")

@@ -98,6 +98,34 @@ async def test_progress_with_sixty_readings(harness: BotHarness) -> None:
     assert progress.summary.entries_30d == 30 + 10
 
 
+async def test_routines_that_changed_nothing_say_no_change(harness: BotHarness) -> None:
+    """Before and after alike (or changes that cancel out) read "no change", never "+0.0";
+    a small fall keeps its sign."""
+    user = harness.new_user()
+    await onboard(harness, user, at="07:00", zone="UTC")
+    await harness.services.pain.give_consent(user.id)
+    today = date(2026, 5, 6)
+
+    def at(day: date, hour: int, minute: int = 0) -> datetime:
+        return datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
+
+    for n, (before, after) in enumerate([(5, 5), (4, 5), (6, 5)]):  # 0, +1, -1
+        day = today - timedelta(days=2 - n)
+        run = await add_run(harness, user.id, at(day, 9), at(day, 9, 30))
+        await add_entry(harness, user.id, at(day, 9), before, PainContext.BEFORE, run)
+        await add_entry(harness, user.id, at(day, 9, 30), after, PainContext.AFTER, run)
+    harness.clock.set(at(today, 12))
+    caption = await progress_caption(harness, user)
+    assert "Before → after a routine: no change on average" in caption, caption
+    assert "+0.0" not in caption and "-0.0" not in caption
+
+    run = await add_run(harness, user.id, at(today, 10), at(today, 10, 30))
+    await add_entry(harness, user.id, at(today, 10), 6, PainContext.BEFORE, run)
+    await add_entry(harness, user.id, at(today, 10, 30), 5, PainContext.AFTER, run)
+    caption = await progress_caption(harness, user)
+    assert "Before → after a routine: -0.2 on average" in caption, caption  # (0+1-1-1)/4
+
+
 async def test_streak_follows_local_days_pauses_and_it_hurts(harness: BotHarness) -> None:
     """Los Angeles (UTC-7 in April): runs just before and after local midnight count for two
     days, a paused day and an "It hurts" day keep the streak, and today only breaks it
