@@ -285,7 +285,7 @@ def parse_routine_start(data: str) -> str | None:
 
 
 # Start a routine although the bot advised rest or the gentle routine today (the advice
-# was shown and the user chose their usual routine): gy:<routine id>
+# was shown and the user chose to start theirs anyway): gy:<routine id>
 ROUTINE_GO_ON_PATTERN = re.compile(rf"^gy:{ROUTINE_REF}$")
 
 

@@ -81,7 +81,9 @@ def settings_menu(*, subscribed: bool, paused: bool, weekly: bool) -> InlineKeyb
             ],
             [button("📅 Days", callbacks.settings_action("days")), pause_row],
             [
-                button("🧘 Routine", callbacks.settings_action("routine")),
+                button(
+                    texts.SETTINGS_REMINDER_ROUTINE_BUTTON, callbacks.settings_action("routine")
+                ),
                 button(
                     weekly_label, callbacks.settings_action("weekly_off" if weekly else "weekly_on")
                 ),
@@ -331,7 +333,7 @@ def my_routines_list(
 
 
 def reminder_button(ref: str, *, reminder: bool) -> InlineKeyboardButton:
-    """A routine card's "⏰ Use for reminders", or "✅ Reminder routine" once it is."""
+    """A routine card's "⏰ Make it my reminder routine", or "✅ Reminder routine" once it is."""
     label = texts.REMINDER_ROUTINE_BUTTON if reminder else texts.USE_FOR_REMINDERS_BUTTON
     return button(label, callbacks.my_routines("def", ref))
 
@@ -412,7 +414,7 @@ def builder(
     rows.append(
         [
             button(f"🪑 Chair only: {texts.on_off(chair_only)}", tap("chair")),
-            button(f"🪶 Gentle: {texts.on_off(gentle)}", tap("gentle")),
+            button(f"🌱 Gentle: {texts.on_off(gentle)}", tap("gentle")),
         ]
     )
     rows.append([button("✏️ Name it", tap("name"))])

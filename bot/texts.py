@@ -202,7 +202,7 @@ PRIVACY = (
     "• pain levels (0-10), only after you agree (I note when you agreed, or that you said "
     "no, so I don't keep asking), with when you logged them, whether it was before or "
     "after a routine, and optionally the area (e.g. lower back);\n"
-    "• your default routine and whether you want the weekly summary;\n"
+    "• your reminder routine and whether you want the weekly summary;\n"
     "• routines you make or add from a link: the name you typed for each, its stretches "
     "and doses, and a link you opened until you add it or say no.\n\n"
     "<b>What I don't store</b>: your name, username, any other text you type, or your "
@@ -415,7 +415,7 @@ ALREADY_HANDLED = "This reminder was already handled."
 
 # --- routines --------------------------------------------------------------------------
 
-PICK_ROUTINE = "🧘 <b>Which routine today?</b>"
+PICK_ROUTINE = "🧘 <b>Which routine today?</b> (⭐ your reminder routine)"
 
 BAD_DAY_SUGGESTION = (
     "🌱 Your back seems to be having a rough time. The <b>gentle</b> routine is a kind "
@@ -696,8 +696,9 @@ def high_pain_before(safety: SafetyTexts) -> str:
     return f"{red_flags_full(safety)}\n\n❓ <b>{escape(safety.high_pain.question)}</b>"
 
 
-#: The usual routine's button under the advice shown before a routine.
-REST_ADVISED_USUAL = "▶️ My usual routine: {title}"
+#: The chosen routine's button under the advice shown before a routine (not "usual": it
+#: need not be the reminder routine).
+REST_ADVISED_USUAL = "▶️ Start {title} anyway"
 REST_ADVISED_TITLE = "🩺 <b>Before you start</b>"
 REST_ADVISED_BELOW = "Already answered: see below"
 
@@ -999,7 +1000,7 @@ BUILDER_NEW = "🛠 <b>New routine</b>"
 BUILDER_EDIT = "✏️ <b>Changing</b>"
 BUILDER_EMPTY = "No stretches yet. Tap ➕ Add a stretch."
 BUILDER_UNNAMED = "<i>no name yet</i>"
-BUILDER_FILTERS = "🪑 Chair only: <b>{chair}</b> · 🪶 Gentle: <b>{gentle}</b>"
+BUILDER_FILTERS = "🪑 Chair only: <b>{chair}</b> · 🌱 Gentle: <b>{gentle}</b>"
 BUILDER_FILTERS_HELP = (
     "Chair only offers what you do sitting on a chair (a standing stretch comes as its "
     "seated version). Gentle uses the easier versions, in one position, nothing standing."
@@ -1051,8 +1052,10 @@ ROUTINE_DELETE_YES = "🗑 Yes, delete it"
 ROUTINE_DELETE_NO = "Keep it"
 ROUTINE_DELETED = "🗑 <b>{name}</b> is deleted."
 ROUTINE_GONE = "That routine has been deleted."
-USE_FOR_REMINDERS_BUTTON = "⏰ Use for reminders"
+USE_FOR_REMINDERS_BUTTON = "⏰ Make it my reminder routine"
 REMINDER_ROUTINE_BUTTON = "✅ Reminder routine"
+SETTINGS_REMINDER_ROUTINE_BUTTON = "🧘 Reminder routine"
+PICK_REMINDER_ROUTINE = "🧘 <b>Which reminder routine?</b> Your reminders start the one you pick."
 REMINDER_ROUTINE_LINE = "⏰ Your reminders start this routine."
 REMINDER_ROUTINE_SET = "⏰ Reminders will start {name}"
 REMINDER_ROUTINE_ALREADY = "Already your reminder routine ✅"
@@ -1114,12 +1117,12 @@ RULE_PROBLEMS = {
     "no_stretch": "A routine needs at least one stretch: tap ➕ Add a stretch.",
     "floor": "🪑 Chair only keeps the whole routine off the floor, so floor stretches can't be "
     "in it: remove them (✖️) before turning it on, or turn it off to add one.",
-    "gentle_easier": "🪶 Gentle uses the easier versions only: pick a stretch that has one, or "
-    "turn 🪶 Gentle off.",
-    "gentle_standing": "🪶 Gentle has nothing standing: remove standing stretches (✖️) before "
+    "gentle_easier": "🌱 Gentle uses the easier versions only: pick a stretch that has one, or "
+    "turn 🌱 Gentle off.",
+    "gentle_standing": "🌱 Gentle has nothing standing: remove standing stretches (✖️) before "
     "turning it on, or turn it off to add one.",
-    "gentle_one_position": "🪶 Gentle stays in one position throughout: keep to stretches in "
-    "one position (✖️ removes the others), or turn 🪶 Gentle off.",
+    "gentle_one_position": "🌱 Gentle stays in one position throughout: keep to stretches in "
+    "one position (✖️ removes the others), or turn 🌱 Gentle off.",
     "other": "That doesn't fit this routine: remove the stretch that breaks it (✖️), or send "
     "/routines to start again.",
 }

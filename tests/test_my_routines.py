@@ -27,6 +27,26 @@ INVALID = "That button isn't valid any more."
 LINK = re.compile(r"https://t\.me/(\w+)\?start=([A-Za-z0-9_-]{1,64})")
 
 
+def test_the_reminder_routine_has_one_name_on_every_button() -> None:
+    """Settings, a routine's card and the picker name the routine reminders start one way:
+    "reminder routine" (not "Routine", "Use for reminders", "default" or "usual")."""
+    from bot import keyboards, texts
+
+    labels = [
+        b.text
+        for row in keyboards.settings_menu(
+            subscribed=True, paused=False, weekly=True
+        ).inline_keyboard
+        for b in row
+    ] + [texts.USE_FOR_REMINDERS_BUTTON, texts.REMINDER_ROUTINE_BUTTON, texts.PICK_ROUTINE]
+    chosen = [label for label in labels if "routine" in label.casefold() or "⭐" in label]
+    assert len(chosen) == 4, labels
+    assert all("reminder routine" in label.casefold() for label in chosen), chosen
+    for old in ("Use for reminders", "default routine", "usual routine"):
+        assert all(old not in label for label in labels), old
+    assert "usual" not in texts.REST_ADVISED_USUAL and "default" not in texts.PICK_REMINDER_ROUTINE
+
+
 def last_answer(harness: BotHarness) -> str:
     return str(harness.server.calls_to("answerCallbackQuery")[-1].params.get("text") or "")
 
@@ -127,11 +147,11 @@ async def test_a_routine_built_by_taps_is_used_by_the_reminder(harness: BotHarne
     await harness.send(user, "/stretch")
     assert "Morning back" in " ".join(harness.server.last_bot_message(user.id).button_labels())
     await harness.send(user, "/settings")
-    await harness.tap(user, "Routine")
+    await harness.tap(user, "🧘 Reminder routine")
     await harness.tap(user, "Morning back")
     stored = await harness.services.preferences.get(user.id)
     assert stored is not None and stored.default_routine == ref
-    assert "Routine: Morning back" in harness.last_text(user)
+    assert "Reminder routine: Morning back" in harness.last_text(user)
     # The reminder's "Start routine" starts it.
     report = await harness.advance(timedelta(days=1))
     assert report.sent == 1
@@ -547,7 +567,7 @@ async def test_the_name_question_has_a_way_out_and_a_double_tap_asks_once(
     assert saved.name == "Evening"
 
 
-AFTER_SAVE = ["▶️ Start it now", "⏰ Use for reminders", "⬅️ All routines"]
+AFTER_SAVE = ["▶️ Start it now", "⏰ Make it my reminder routine", "⬅️ All routines"]
 
 
 async def test_a_double_tap_keeps_what_the_first_tap_did(harness: BotHarness) -> None:
@@ -647,7 +667,7 @@ async def test_deleting_the_reminders_routine_says_what_they_use_instead(
     user = harness.new_user()
     await onboard(harness, user)
     await build(harness, user, "Desk", ["chair_twist"])
-    await harness.tap(user, "Use for reminders")
+    await harness.tap(user, "Make it my reminder routine")
     await harness.send(user, "/routines")
     await harness.tap(user, "Desk")
     await harness.tap(user, "Delete")
@@ -666,15 +686,15 @@ async def test_deleting_the_reminders_routine_says_what_they_use_instead(
 
 
 async def test_use_for_reminders_confirms_on_the_card(harness: BotHarness) -> None:
-    """ "⏰ Use for reminders" on a routine's card: a toast, and the card itself says the
+    """ "⏰ Make it my reminder routine" on a routine's card: a toast, and the card itself says the
     reminders start it (no settings screen in its place); it stays usable, and a double
     tap's second answer is a quiet toast."""
     user = harness.new_user()
     await onboard(harness, user)
     await build(harness, user, "Desk", ["chair_twist"])
-    card = harness.message_with_button(user, "Use for reminders")
+    card = harness.message_with_button(user, "Make it my reminder routine")
     sent = len(harness.server.bot_messages(user.id))
-    await harness.double_tap(user, "Use for reminders", card)
+    await harness.double_tap(user, "Make it my reminder routine", card)
     assert len(harness.server.bot_messages(user.id)) == sent, "confirmed in place"
     message = harness.server.message(user.id, card)
     assert "Desk" in (message.text or "") and "Your reminders start this routine" in (
@@ -699,7 +719,9 @@ async def test_use_for_reminders_confirms_on_the_card(harness: BotHarness) -> No
     await harness.send(user, "/routines")
     await harness.tap(user, CONTENT.routines["desk"].title)
     assert "Your reminders start" not in harness.last_text(user)
-    assert "⏰ Use for reminders" in harness.server.last_bot_message(user.id).button_labels()
+    assert (
+        "⏰ Make it my reminder routine" in harness.server.last_bot_message(user.id).button_labels()
+    )
 
 
 LONGEST = "Gentle morning stretches for my lower ba"  # 40 characters, the most a name has
@@ -836,12 +858,12 @@ async def test_a_deleted_routines_old_card_says_so_and_leads_on(harness: BotHarn
     user = harness.new_user()
     await onboard(harness, user)
     await build(harness, user, "Desk", ["chair_twist"])
-    card = harness.message_with_button(user, "Use for reminders")
+    card = harness.message_with_button(user, "Make it my reminder routine")
     await harness.send(user, "/routines")
     await harness.tap(user, "Desk")
     await harness.tap(user, "Delete")
     await harness.tap(user, "Yes, delete it")
-    await harness.tap(user, "Use for reminders", card)
+    await harness.tap(user, "Make it my reminder routine", card)
     calls = harness.server.calls_to("answerCallbackQuery")
     assert calls[-1].params.get("text") == texts.ROUTINE_GONE
     assert not calls[-1].params.get("show_alert")

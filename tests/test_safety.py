@@ -338,7 +338,7 @@ async def test_no_improvement_over_three_weeks_sends_the_advice_once_and_weekly(
     await harness.send(user, "/stretch")
     await harness.tap(user, "Desk break")
     assert SAFETY.rest_advised.persistent in plain(harness.last_text(user))
-    await harness.tap(user, "My usual routine")
+    await harness.tap(user, "anyway")
     await tap_level(harness, user, 6)
     assert sum(advice in plain(t) for t in harness.bot_texts(user)) == 1
 
@@ -416,7 +416,7 @@ async def test_after_it_hurts_the_same_day_start_offers_gentle_or_rest_first(
     assert advice in plain(harness.last_text(user))
     assert _labels(harness, user) == [
         SAFETY.high_pain.gentle_button,
-        f"▶️ My usual routine: {QUICK.title}",
+        f"▶️ Start {QUICK.title} anyway",
         SAFETY.high_pain.rest_button,
     ]
     runs = await runs_of(harness, user)
@@ -431,7 +431,7 @@ async def test_after_it_hurts_the_same_day_start_offers_gentle_or_rest_first(
     assert (await harness.dispatch()).sent == 1
     await harness.tap(user, "Start routine")
     assert advice in plain(harness.last_text(user))
-    await harness.tap(user, "My usual routine")
+    await harness.tap(user, "anyway")
     assert "right now" in harness.last_text(user)  # the routine's own first question
     [_, started] = await runs_of(harness, user)
     assert started.routine_id != CONTENT.gentle_routine.id and started.status == "active"
@@ -470,7 +470,7 @@ async def test_persistent_pain_advice_is_said_once_and_the_start_offers_gentle_f
     assert SAFETY.rest_advised.persistent in plain(harness.last_text(user))
     await harness.tap(user, "Quick start")
     assert _labels(harness, user)[0] == SAFETY.high_pain.gentle_button
-    await harness.tap(user, "My usual routine")
+    await harness.tap(user, "anyway")
     await tap_level(harness, user, 7)
     said = [plain(t) for t in harness.bot_texts(user)]
     assert sum(advice in t for t in said) == 1, "the advice again seconds after the summary"

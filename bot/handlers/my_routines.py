@@ -84,7 +84,7 @@ def routine_text(
     if routine.no_floor:
         lines.append("🪑 Nothing on the floor")
     if routine.gentle:
-        lines.append("🪶 Gentle: easier versions, one position")
+        lines.append("🌱 Gentle: easier versions, one position")
     if isinstance(routine, UserRoutine) and routine.from_link:
         lines.append(texts.DOSES_GROW if routine.progress else texts.DOSES_KEPT)
     lines += routine_lines(routine, content, steps)
@@ -240,7 +240,7 @@ async def my_routines_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE)
     if button.action == "v":  # the doses the user will do today, as a run would give them
         await answer(update)
         await show_card(update, context, user, routine)
-    elif button.action == "def":  # "⏰ Use for reminders": confirmed on the card itself
+    elif button.action == "def":  # "⏰ Make it my reminder routine": confirmed on the card itself
         if (await svc.routines.default_of(user)).id == routine.id:  # a double tap, say
             await answer(update, texts.REMINDER_ROUTINE_ALREADY)
             return

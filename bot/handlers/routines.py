@@ -255,7 +255,7 @@ async def _advise_first(
 ) -> None:
     """On a day the bot advised rest ("It hurts", a rest day, a reading of 8-10) or the
     gentle routine (persistent pain), a routine that isn't gentle doesn't start straight
-    away: the advice again, then 🌱 gentle routine / ▶️ my usual routine / 🛌 rest today."""
+    away: the advice again, then 🌱 gentle routine / ▶️ start it anyway / 🛌 rest today."""
     if await _tapped_twice(update):
         await answer(update, texts.REST_ADVISED_BELOW)
         return
@@ -374,7 +374,7 @@ async def routine_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 
 async def routine_go_on(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
-    """ "My usual routine" under today's advice: start it as chosen."""
+    """ "Start <routine> anyway" under today's advice: start it as chosen."""
     routine_id = callbacks.parse_routine_go_on(_data(update))
     assert routine_id is not None
     return await _start(update, context, routine_id, replace_active=False, advised=True)
@@ -411,7 +411,7 @@ async def routine_restarted(update: Update, context: ContextTypes.DEFAULT_TYPE) 
 
 
 async def reminder_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
-    """The reminder's "Start routine": the user's default routine, from their own reminder."""
+    """The reminder's "Start routine": the user's reminder routine, from their own reminder."""
     button = callbacks.parse_reminder_start(_data(update))
     assert button is not None
     user_id, _ = sender_ids(update)

@@ -68,7 +68,7 @@ def settings_text(user: User, routine_title: str, schedule: str) -> str:
         f"⏰ Time: <b>{at}</b>",
         f"🌍 Time zone: <b>{iana_label(user.time_zone) if user.time_zone else 'not set'}</b>",
         f"📅 Days: <b>{texts.weekdays_label(weekdays_from_mask(user.weekdays_mask))}</b>",
-        f"🧘 Routine: <b>{escape(routine_title)}</b>",
+        f"🧘 Reminder routine: <b>{escape(routine_title)}</b>",
         f"📊 Weekly summary: <b>{'on' if user.weekly_summary else 'off'}</b>",
         schedule,
     ]
@@ -135,7 +135,7 @@ async def menu_action(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         current = await svc.routines.default_of(user)
         await edit_or_send(
             update,
-            "🧘 <b>Which routine should the reminder start?</b>",
+            texts.PICK_REMINDER_ROUTINE,
             reply_markup=keyboards.default_routines(choices, current.id),
         )
     elif action == "program":
@@ -223,7 +223,7 @@ async def default_routine_chosen(update: Update, context: ContextTypes.DEFAULT_T
         await invalid_button(update, context)
         return
     user = await svc.preferences.set_default_routine(user.id, routine.id)
-    await answer(update, f"Default routine: {routine.title}")
+    await answer(update, texts.REMINDER_ROUTINE_SET.format(name=routine.title))
     await show_settings(update, context, user, edit=True)
 
 
