@@ -73,7 +73,6 @@ BAD_LOCATION = "🤔 I couldn't find a time zone for that spot. Please type your
 
 SHARE_LOCATION_BUTTON = "📍 Share my location"
 
-TAP_A_BUTTON = "Please tap one of the buttons above, or send /cancel to stop."
 
 CANCEL_BUTTON = "✖️ Cancel"
 
@@ -93,7 +92,8 @@ ZONE_CONFIRM_HINT = (
 )
 
 ZONE_PICK_HINT = (
-    "Tap the place that's yours above, or <b>✏️ None of these</b>, or type your city. "
+    "Tap the place that's yours in my list of places, or <b>✏️ None of these</b>, or type "
+    "your city. "
     "/cancel leaves it as it was."
 )
 
@@ -435,7 +435,7 @@ PAIN_BEFORE = "How is your back <b>right now</b>?\n0 = no pain, 10 = worst imagi
 PAIN_AFTER = "✅ That's the last stretch. How is your back <b>now</b>?"
 
 HIGH_PAIN_HINT = (
-    "Please tap one of the buttons above: go on with the <b>gentle routine</b>, or "
+    "Please answer my question with its buttons: go on with the <b>gentle routine</b>, or "
     "<b>rest today</b>."
 )
 
@@ -455,17 +455,17 @@ SUGGEST_GENTLE_HINT = (
 )
 
 MID_ROUTINE_HINT = (
-    "You're in the middle of <b>{title}</b> ({progress}). Tap <b>✅ Done</b> on the stretch "
+    "You're in the middle of <b>{title}</b> ({progress}). Tap <b>✅ Done</b> on the stretch card "
     "when you've finished it, or <b>⏹ Stop</b> to end the routine."
 )
 
 ROUTINE_PAIN_HINT = (
     "You're about to {when} <b>{title}</b>. Tap a number from <b>0</b> to <b>10</b> on the "
-    "keypad above, or type it (like <code>4</code>), or tap <b>Skip</b>."
+    "pain keypad, or type it (like <code>4</code>), or tap <b>Skip</b>."
 )
 
 ROUTINE_CONSENT_HINT = (
-    "Before <b>{title}</b>: tap <b>✅ Yes, keep track</b> or <b>No thanks</b> above."
+    "Before <b>{title}</b>: tap <b>✅ Yes, keep track</b> or <b>No thanks</b> on my question."
 )
 
 
@@ -573,7 +573,7 @@ PAIN_AREA_HINT = (
 )
 
 PAIN_CONSENT_HINT = (
-    "Tap <b>✅ Yes, keep my log</b> or <b>No thanks</b> above: I only store pain levels "
+    "Tap <b>✅ Yes, keep my log</b> or <b>No thanks</b> on my question: I only store pain levels "
     "after a tap on Yes."
 )
 

@@ -257,6 +257,37 @@ async def test_text_mid_routine_gets_a_hint_also_after_a_restart(harness: BotHar
     assert "You're in the middle of Quick start (1 of 5)" in harness.last_text(user)
 
 
+async def test_typed_hints_quote_the_message_with_their_buttons(harness: BotHarness) -> None:
+    """A hint typed at the consent question, the pain keypad or a stretch card names that
+    message ("on my question", "on the pain keypad", "on the stretch card"), never "above",
+    and quotes it: after other messages came in (here the /progress chart) the buttons are
+    no longer just above, and the quote leads to them."""
+    user = harness.new_user()
+    await onboard(harness, user)
+    await harness.send(user, "/stretch")
+    await harness.tap(user, "Quick start")
+
+    async def hint_after(typed: str, button: str) -> str:
+        holder = harness.message_with_button(user, button)
+        await harness.send(user, typed)
+        hint = last(harness, user)
+        text = hint.text or ""
+        assert "above" not in text and "below" not in text, text
+        assert hint.reply_to is not None and hint.reply_to["message_id"] == holder, text
+        assert harness.message_with_button(user, button) == holder  # its buttons still work
+        return text
+
+    assert "on my question" in await hint_after("hmm", "Yes, keep track")
+    await harness.send(user, "/progress")  # a new message comes after the question
+    assert last(harness, user).photo
+    assert "on my question" in await hint_after("what now", "Yes, keep track")
+    await harness.tap(user, "Yes, keep track")
+    assert "on the pain keypad" in await hint_after("meh", "10")
+    await harness.send(user, "5")
+    assert "on the stretch card" in await hint_after("ok", "✅ Done")
+    assert "🤕 It hurts" in await hint_after("my back hurts", "✅ Done")
+
+
 async def test_restart_in_the_middle_continues_at_the_right_step(harness: BotHarness) -> None:
     user = harness.new_user()
     await onboard(harness, user)

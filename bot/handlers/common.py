@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import cast
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, ReplyParameters, Update
 from telegram.ext import Application, BaseHandler, ContextTypes
 
 from bot import callbacks, texts
@@ -40,12 +40,22 @@ def sender_ids(update: Update) -> tuple[int, int]:
 
 
 async def reply(
-    update: Update, text: str, *, reply_markup: botapi.Markup | None = None
+    update: Update,
+    text: str,
+    *,
+    reply_markup: botapi.Markup | None = None,
+    quoting: int | None = None,
 ) -> botapi.Sent:
-    """Answer in the chat the update came from, in HTML (documented failures: see botapi)."""
+    """Answer in the chat the update came from, in HTML (documented failures: see botapi).
+    `quoting` (a message id) sends it as a reply to that message: a hint about buttons in
+    an earlier message quotes it, and a tap on the quote leads there, however many messages
+    came since (sent anyway if that message is gone)."""
     assert update.effective_chat is not None
+    extra: dict[str, ReplyParameters] = {}
+    if quoting is not None:
+        extra["reply_parameters"] = ReplyParameters(quoting, allow_sending_without_reply=True)
     return await botapi.send_text(
-        update.get_bot(), update.effective_chat.id, text, reply_markup=reply_markup
+        update.get_bot(), update.effective_chat.id, text, reply_markup=reply_markup, **extra
     )
 
 

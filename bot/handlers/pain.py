@@ -187,7 +187,7 @@ async def consent_typed(
     update: Update, context: ContextTypes.DEFAULT_TYPE, question: Question, text: str
 ) -> None:
     """Consent to store health data is given by a tap only: say which buttons."""
-    await reply(update, texts.PAIN_CONSENT_HINT)
+    await reply(update, texts.PAIN_CONSENT_HINT, quoting=question.message_id)
 
 
 async def area_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -230,9 +230,9 @@ async def zone_typed(
     elif answer is not None:
         await _confirm_zone(update, context, question, answer)
     elif question.kind is Kind.ZONE_CONFIRM:
-        await reply(update, texts.ZONE_CONFIRM_HINT)
+        await reply(update, texts.ZONE_CONFIRM_HINT, quoting=question.message_id)
     elif question.kind is Kind.ZONE_PICK:
-        await reply(update, texts.ZONE_PICK_HINT)
+        await reply(update, texts.ZONE_PICK_HINT, quoting=question.message_id)
     else:
         await reply(update, texts.BAD_ZONE)
 

@@ -157,7 +157,7 @@ def picker_text(content: Content, *, bad_day: bool, own: Sequence[Routine] = ())
 
 
 def mid_routine_hint(view: RunView) -> str:
-    """Text typed during a run: what the buttons above are waiting for."""
+    """Text typed during a run: what the buttons of its message (quoted) are waiting for."""
     if view.state.phase is Phase.CHECK:
         return texts.HIGH_PAIN_HINT
     if view.state.phase is Phase.SUGGEST:

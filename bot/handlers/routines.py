@@ -791,13 +791,15 @@ async def typed_in_routine(
                 await show_phase(update, context, tap.view)
                 return
         when = "start" if phase is Phase.BEFORE else "finish"
-        await reply(update, texts.ROUTINE_PAIN_HINT.format(when=when, title=title))
+        hint = texts.ROUTINE_PAIN_HINT.format(when=when, title=title)
     elif phase is Phase.CONSENT:
-        await reply(update, texts.ROUTINE_CONSENT_HINT.format(title=title))
+        hint = texts.ROUTINE_CONSENT_HINT.format(title=title)
     elif phase not in (Phase.CHECK, Phase.SUGGEST) and mentions_pain(text):
-        await reply(update, texts.ROUTINE_HURTS_HINT)
+        hint = texts.ROUTINE_HURTS_HINT
     else:
-        await reply(update, mid_routine_hint(view))
+        hint = mid_routine_hint(view)
+    # The hint quotes the message with the buttons it names: other messages may have come since.
+    await reply(update, hint, quoting=view.run.message_id)
 
 
 async def _close_keypad(bot: Bot, chat_id: int, message_id: int | None, record: str | None) -> None:
