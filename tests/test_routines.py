@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,7 +14,7 @@ from bot import texts
 from bot.clock import ManualClock
 from bot.content import ContentError, load_content
 from bot.db.models import PainEntry, RoutineRun
-from bot.handlers.routines import tick_timers
+from bot.handlers.routines import TimerTicks, tick_timers
 from loopback import LoopbackBotAPI
 from loopback.server import SimMessage, SimUser
 from tests.harness.bot import BotHarness, database_url, make_settings, onboard
@@ -159,6 +160,36 @@ async def test_hold_timer_counts_down_with_the_clock(harness: BotHarness) -> Non
     assert not any("Start" in label for label in last(harness, user).button_labels())
     await harness.tap(user, "Done")
     assert "4 of 5" in (last(harness, user).caption or "")
+
+
+async def test_a_countdown_edit_that_runs_late_shows_the_time_it_is_sent(
+    harness: BotHarness,
+) -> None:
+    """The testers' frozen countdown: a tick's edits run after the tick began (other users'
+    edits first, the database, the event loop); the edit used the tick's instant for its
+    caption but recorded the later one as its last edit, so a card showed "9 s left" at
+    3 s left and kept it until the time was up. Now the caption is worked out for the
+    instant the edit is made."""
+    user = harness.new_user()
+    await onboard(harness, user)
+    await begin_routine(harness, user, "Quick start")
+    await harness.tap(user, "Done")
+    await harness.tap(user, "Done")
+    message_id = last(harness, user).message_id
+    await harness.tap(user, "Start 20 s")
+
+    def shown() -> str:
+        return harness.server.message(user.id, message_id).caption or ""
+
+    ticks = TimerTicks()
+    harness.clock.advance(timedelta(seconds=11))
+    late = await ticks.tick(harness.app.bot, harness.services, asyncio.ensure_future)  # type: ignore[arg-type]
+    harness.clock.advance(timedelta(seconds=6))  # before the edit got its turn
+    await asyncio.gather(*late)
+    assert "3 s left" in shown(), shown()
+    harness.clock.advance(timedelta(seconds=3))
+    await tick_timers(harness.app.bot, harness.services)  # type: ignore[union-attr]
+    assert "Time's up!" in shown(), shown()
 
 
 async def test_it_hurts_ends_kindly_and_old_buttons_say_the_routine_ended(

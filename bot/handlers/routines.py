@@ -667,7 +667,14 @@ async def _edit_step(
 
 
 async def _tick_one(bot: Bot, svc: Services, view: RunView, now: datetime) -> bool:
-    """One running hold: edit its countdown if due. Failures stay with this user."""
+    """One running hold: edit its countdown if due. Failures stay with this user.
+
+    `now` is when the tick began; the edit runs later (after other users' edits were
+    started, the database answered and the task got its turn), so the countdown is worked
+    out again just before the edit, and that instant is the one recorded as the last edit:
+    a countdown computed at the tick and recorded later showed "9 s left" at 3 s left and
+    held it until the time was up."""
+    now = max(now, svc.clock.now())
     ends = view.run.timer_ends_at
     assert ends is not None
     finished = ends <= now
@@ -678,7 +685,7 @@ async def _tick_one(bot: Bot, svc: Services, view: RunView, now: datetime) -> bo
         and (now - last).total_seconds() < TIMER_EDIT_EVERY_SECONDS
     ):
         return False
-    await svc.routines.timer_ticked(view.run.id, finished=finished)
+    await svc.routines.timer_ticked(view.run.id, finished=finished, at=now)
     refreshed = await svc.routines.active(view.run.user_id)
     if refreshed is None or refreshed.run.id != view.run.id:
         return False

@@ -517,8 +517,12 @@ class Routines:
         async with self._sessions() as session:
             return [self.view(run) for run in await runs_db.running_timers(session)]
 
-    async def timer_ticked(self, run_id: int, *, finished: bool) -> None:
-        now = self._clock.now()
+    async def timer_ticked(
+        self, run_id: int, *, finished: bool, at: datetime | None = None
+    ) -> None:
+        """Record a countdown edit made for the instant `at` (default: now); `finished`
+        ends the hold."""
+        now = at or self._clock.now()
         async with self._sessions() as session, session.begin():
             if finished:
                 await runs_db.set_fields(
