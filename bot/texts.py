@@ -450,7 +450,7 @@ SWITCH_GENTLE_BUTTON = "🌱 Switch to gentle"
 GO_ON_BUTTON = "▶️ Go on"
 STOP_FOR_TODAY_BUTTON = "🛌 Stop for today"
 SUGGEST_GENTLE_HINT = (
-    "Please tap one of the buttons above: <b>switch to gentle</b>, <b>go on</b>, or "
+    "Please answer my question with its buttons: <b>switch to gentle</b>, <b>go on</b>, or "
     "<b>stop for today</b>."
 )
 
