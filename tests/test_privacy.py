@@ -268,3 +268,48 @@ async def test_privacy_describes_consent_and_optional_areas(harness: BotHarness)
     text = harness.last_text(user)
     assert "only after you agree" in text and "optionally the area" in text
     assert "/export" in text and "/delete" in text
+
+
+async def test_routines_done_summaries_agree_with_the_per_stretch_rows(
+    harness: BotHarness,
+) -> None:
+    """Each summary column of routines_done.csv is what routine_stretches.csv says about the
+    same routine: an "🪶 Easier version" chosen on a stretch shows as easier_versions = yes,
+    one tried and switched back (↩️ Standard version) as no."""
+    user = harness.new_user()
+    await onboard(harness, user)
+    await harness.send(user, "/stretch")
+    await harness.tap(user, "Quick start")
+    await harness.tap(user, "No thanks")
+    await harness.tap(user, "Easier version")  # the first stretch, in its easier version
+    await harness.tap(user, "Done")
+    await harness.tap(user, "Skip")
+    for _ in range(3):
+        await harness.tap(user, "Done")
+    await harness.send(user, "/stretch")
+    await harness.tap(user, "Quick start")
+    if "No thanks" in harness.server.last_bot_message(user.id).button_labels():
+        await harness.tap(user, "No thanks")  # asked again: the pain log question
+    await harness.tap(user, "Easier version")
+    await harness.tap(user, "Standard version")  # back before finishing it: not chosen
+    for _ in range(5):
+        await harness.tap(user, "Done")
+    await harness.send(user, "/export")
+    zip_message = documents(harness, user)[0]
+    assert zip_message.file_id is not None
+    archive = zipfile.ZipFile(io.BytesIO(harness.server.file_bytes(zip_message.file_id)))
+
+    def sheet(file_name: str) -> list[dict[str, str]]:
+        return list(csv.DictReader(io.StringIO(archive.read(file_name).decode("utf-8-sig"))))
+
+    runs, steps = sheet("routines_done.csv"), sheet("routine_stretches.csv")
+    assert [r["easier_versions"] for r in runs] == ["yes", "no"]
+    assert steps[0]["chose_easier_version"] == "yes" and steps[0]["outcome"] == "done"
+    for run in runs:
+        mine = [s for s in steps if s["routine_number"] == run["routine_number"]]
+        assert len(mine) == 5
+        chose = "yes" if any(s["chose_easier_version"] == "yes" for s in mine) else "no"
+        assert run["easier_versions"] == chose
+        assert int(run["stretches_done"]) == sum(s["outcome"] == "done" for s in mine)
+        assert int(run["stretches_skipped"]) == sum(s["outcome"] == "skipped" for s in mine)
+        assert run["status"] == "completed"

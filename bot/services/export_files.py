@@ -32,6 +32,12 @@ class Sheet:
     columns: tuple[tuple[str, str], ...]
 
 
+#: routines_done.csv's "easier_versions": derived from the run's per-stretch rows (any
+#: stretch finished in the easier version the user chose). The run's own `easier` column is
+#: only whether the stretch shown *now* is its easier version (it resets at each stretch),
+#: so it can't say this.
+EASIER_CHOSEN = "easier_chosen"
+
 SHEETS: tuple[Sheet, ...] = (
     Sheet(
         "pain_entries",
@@ -59,7 +65,8 @@ SHEETS: tuple[Sheet, ...] = (
             ("status", "status"),
             ("steps_done", "stretches_done"),
             ("steps_skipped", "stretches_skipped"),
-            ("easier", "easier_versions"),
+            (EASIER_CHOSEN, "easier_versions"),
+            ("easier", "last_stretch_shown_easier"),
             ("feedback", "how_it_was"),
             ("custom_routine", "your_routine_as_it_was"),
             ("plan", "doses_planned"),
@@ -265,8 +272,24 @@ def readme(exported_at: datetime, counts: Mapping[str, int], json_name: str) -> 
     return "\r\n".join(lines) + "\r\n"
 
 
+def with_run_summaries(tables: Mapping[str, Rows]) -> dict[str, Rows]:
+    """`tables` with each routine_runs row given its summary from its run_steps rows:
+    `EASIER_CHOSEN` is True when any stretch of the run was finished in the easier version
+    the user chose (stretches_done and stretches_skipped are the run's counters, kept in
+    step with those rows by the same transaction)."""
+    easier_runs = {
+        row.get("run_id") for row in tables.get("run_steps", []) if row.get("chose_easier")
+    }
+    runs = [
+        {**row, EASIER_CHOSEN: row.get("id") in easier_runs}
+        for row in tables.get("routine_runs", [])
+    ]
+    return {**tables, "routine_runs": runs}
+
+
 def export_zip(tables: Mapping[str, Rows], exported_at: datetime, json_name: str) -> bytes:
     """The ZIP: README.txt and one CSV per sheet, deterministic for the same data."""
+    tables = with_run_summaries(tables)
     buffer = io.BytesIO()
     stamp = exported_at.timetuple()[:6]
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
