@@ -417,6 +417,14 @@ ALREADY_HANDLED = "This reminder was already handled."
 
 PICK_ROUTINE = "🧘 <b>Which routine today?</b> (⭐ your reminder routine)"
 
+# A daily reminder while the advised-rest rule holds (an "It hurts" or a reading of 8-10 within
+# the last day, see bot.domain.pain.rest_advice_since), instead of the cheerful one.
+REMINDER_REST_ADVISED = (
+    "🤕 <b>Your back hurt within the last day</b>, and I suggested giving it a day off "
+    "stretching.\nIf it still feels it, rest today (⏭ Skip today). Otherwise try the "
+    "🌱 <b>gentle</b> routine: it stays lying down and uses easier versions only."
+)
+
 BAD_DAY_SUGGESTION = (
     "🌱 Your back seems to be having a rough time. The <b>gentle</b> routine is a kind "
     "place to start today."

@@ -205,6 +205,29 @@ async def started_since(session: AsyncSession, user_id: int, since: datetime) ->
     return found is not None
 
 
+async def hurt_times_many(
+    session: AsyncSession, since: dict[int, datetime], until: datetime
+) -> dict[int, list[datetime]]:
+    """When each user's runs ended by "It hurts" (or a rest day after a high reading)
+    finished, from their own ``since[user_id]`` to ``until`` (UTC), in one statement (users
+    without such runs are left out)."""
+    if not since:
+        return {}
+    rows = await session.execute(
+        select(RoutineRun.user_id, RoutineRun.finished_at).where(
+            RoutineRun.user_id.in_(since),
+            RoutineRun.status == Status.HURT.value,
+            RoutineRun.finished_at >= min(since.values()),
+            RoutineRun.finished_at <= until,
+        )
+    )
+    found: dict[int, list[datetime]] = {}
+    for user_id, finished_at in rows:
+        if finished_at is not None and finished_at >= since[user_id]:
+            found.setdefault(user_id, []).append(finished_at)
+    return found
+
+
 async def rest_advised_between(
     session: AsyncSession,
     user_id: int,

@@ -428,6 +428,35 @@ def is_bad_day(entries: Iterable[PainEntry], zone: tzinfo, today: date) -> bool:
     return recent - previous >= BAD_DAY_RISE
 
 
+# --------------------------------------------------------------------------- advised rest
+
+#: "It hurts" (or a reading of ``RED_FLAG_LEVEL`` or more) says to give the back a day: the
+#: advice stands for this long after it, and in any case to the end of that local day.
+REST_ADVICE_SPAN = timedelta(days=1)
+
+
+def rest_advice_since(now: datetime, zone: tzinfo) -> datetime:
+    """Advised-rest rule: the earliest moment (aware) an "It hurts", a rest day or a reading
+    of ``RED_FLAG_LEVEL``+ may have happened for its rest advice to stand at ``now``: the
+    start of the local day of ``now``, or 24 hours before ``now`` if that is earlier (an
+    "It hurts" on Monday evening still stands for Tuesday morning's reminder and /stretch;
+    on Tuesday evening it is over). Both /stretch and the daily reminder use this."""
+    _require_aware(now, "now")
+    return min(local_day_start(local_date(now, zone), zone), now - REST_ADVICE_SPAN)
+
+
+def rest_advised(
+    hurt_at: Iterable[datetime], entries: Iterable[PainEntry], now: datetime, zone: tzinfo
+) -> bool:
+    """Whether rest advice stands at ``now`` (see `rest_advice_since`): a run ended by "It
+    hurts" (or a rest day) at one of ``hurt_at``, or a reading of ``RED_FLAG_LEVEL``+ in
+    ``entries``, in ``rest_advice_since(now, zone)``..``now``."""
+    since = rest_advice_since(now, zone)
+    return any(since <= at <= now for at in hurt_at) or any(
+        since <= e.at <= now and e.level >= RED_FLAG_LEVEL for e in entries
+    )
+
+
 # --------------------------------------------------------------------------- summary
 
 

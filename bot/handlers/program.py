@@ -78,7 +78,9 @@ async def show_program(update: Update, context: ContextTypes.DEFAULT_TYPE, user:
     zone = load_zone(user.time_zone) if user.time_zone else UTC
     await edit_or_send(
         update,
-        program_text(overview.lines, overview.frozen_until, zone, svc.content.stretches),
+        program_text(
+            overview.lines, overview.frozen_until, zone, svc.content.stretches, svc.clock.now()
+        ),
         reply_markup=program_keyboard(overview.lines),
     )
 

@@ -114,14 +114,14 @@ def _ease_line_later(
         if ends <= now:
             back = day_label(ends, zone)
             return f"⏸ {name} rested for a week — {because}. It is back since {back}."
-        return f"⏸ {name} rests until {day_label(ends, zone)} — {because}."
+        return f"⏸ {name} rests until {until_label(ends, now, zone)} — {because}."
     easier = escape(stretch.easier.name)
     if ends <= now:
         return (
             f"🪶 {name}: its easier version ({easier}) for a week after “It hurts”; the full "
             f"version is back since {day_label(ends, zone)}."
         )
-    return f"🪶 {name}: its easier version ({easier}) until {day_label(ends, zone)}."
+    return f"🪶 {name}: its easier version ({easier}) until {until_label(ends, now, zone)}."
 
 
 def change_lines(
@@ -161,6 +161,17 @@ def day_label(moment: datetime, zone: tzinfo) -> str:
     return f"{WEEKDAY_NAMES[local.weekday()]} {local.day} {local:%b}"
 
 
+def until_label(moment: datetime, now: datetime, zone: tzinfo) -> str:
+    """When something ends, for "until …" in the user's zone: "later today" on its own
+    day, "tomorrow" the day before, otherwise its day ("Tue 8 Dec")."""
+    days = (moment.astimezone(zone).date() - now.astimezone(zone).date()).days
+    if days == 0:
+        return "later today"
+    if days == 1:
+        return "tomorrow"
+    return day_label(moment, zone)
+
+
 def level_words(stretch: Stretch, level: int) -> str:
     """A program level as a change to every routine's own dose ("1 lift more in every
     routine"): routines set their own doses, so the program never names one number."""
@@ -175,13 +186,14 @@ def program_text(
     frozen_until: datetime | None,
     zone: tzinfo,
     stretches: Mapping[str, Stretch],
+    now: datetime,
 ) -> str:
     """ "📈 My program": each stretch's change today, as steps from each routine's own dose
     (true for every routine), which version, until when "It hurts" holds, and why."""
     out = [texts.PROGRAM_TITLE, texts.PROGRAM_INTRO, ""]
     for line in lines:
         name = f"<b>{escape(line.name)}</b>"
-        until = f" until {day_label(line.eased_until, zone)}" if line.eased_until else ""
+        until = f" until {until_label(line.eased_until, now, zone)}" if line.eased_until else ""
         if line.left_out:
             detail = f"resting{until} — {escape(why(Reason.LEFT_OUT))}"
             out.append(f"• {name}: {detail}")

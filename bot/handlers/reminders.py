@@ -48,38 +48,43 @@ class TelegramDeliverySender:
         self._weekly = weekly
         self._pain = pain  # bad-day mode suggests the gentle routine first
         self._content = content
-        # Bad-day answers looked up for a whole claim at once (`prepare`), by delivery id;
-        # each is used by that delivery's send and dropped.
-        self._bad_day: dict[int, bool] = {}
+        # Advice looked up for a whole claim at once (`prepare`), by delivery id: rest
+        # advised, bad day; each is used by that delivery's send and dropped.
+        self._advice: dict[int, tuple[bool, bool]] = {}
 
     async def prepare(self, claimed: Sequence[tuple[Delivery, User]]) -> None:
-        """Look up the bad-day rule for every daily reminder just claimed, in one read, so
-        each send needs no database round trip of its own (a send without an answer here,
+        """Look up the advised-rest and bad-day rules for every daily reminder just claimed,
+        in one read, so each send needs no database round trip of its own (a send without an answer here,
         e.g. after this failed, looks its user up alone). The answer is as of the claim,
         which the dispatcher sends within seconds (16 rows, 8 at a time)."""
         daily = [(d, u) for d, u in claimed if d.kind == DeliveryKind.DAILY]
-        bad = await self._pain.bad_days({u.id: u.time_zone for _, u in daily})
-        if len(self._bad_day) > MAX_PREPARED:  # claims handed back unsent: forget them
-            self._bad_day.clear()
+        advice = await self._pain.reminder_advice({u.id: u.time_zone for _, u in daily})
+        if len(self._advice) > MAX_PREPARED:  # claims handed back unsent: forget them
+            self._advice.clear()
         for delivery, user in daily:
-            self._bad_day[delivery.id] = user.id in bad
+            self._advice[delivery.id] = (user.id in advice.rest, user.id in advice.bad_day)
 
     async def send(
         self, kind: DeliveryKind, user: User, delivery: Delivery, *, late: bool = False
     ) -> int:
         if kind is DeliveryKind.WEEKLY:
             return await self._weekly(self._bot, user, delivery)
+        prepared = self._advice.pop(delivery.id, None)
+        if prepared is None:
+            advice = await self._pain.reminder_advice({user.id: user.time_zone})
+            prepared = (user.id in advice.rest, user.id in advice.bad_day)
+        rest, bad_day = prepared
         text = texts.REMINDER_AGAIN if delivery.snoozed else texts.REMINDER
+        if rest:  # the same advice /stretch repeats, rather than a cheerful "Ready?"
+            text = texts.REMINDER_REST_ADVISED
+        elif bad_day:
+            text = f"{text}\n\n{texts.BAD_DAY_SUGGESTION}"
         if late:
             text = f"{text}\n\n{texts.REMINDER_LATE}"
         markup = keyboards.reminder(
             delivery.id, delivery.local_date, can_snooze=not delivery.snoozed
         )
-        bad_day = self._bad_day.pop(delivery.id, None)
-        if bad_day is None:
-            bad_day = await self._pain.is_bad_day(user.id)
-        if bad_day:
-            text = f"{text}\n\n{texts.BAD_DAY_SUGGESTION}"
+        if rest or bad_day:
             markup = keyboards.with_gentle_routine(markup, self._content.gentle_routine.id)
         message = await self._bot.send_message(
             user.chat_id,

@@ -35,6 +35,8 @@ from bot.domain.pain import (
     local_day_start,
     no_improvement,
     no_improvement_began,
+    rest_advice_since,
+    rest_advised,
     summarize,
     validate_level,
     week_start_of,
@@ -53,6 +55,15 @@ class ConsentRequired(Exception):
 
 class UnknownRoutineRun(ValueError):
     """A reading named a routine run that isn't the user's."""
+
+
+@dataclass(frozen=True)
+class ReminderAdvice:
+    """What daily reminders honour, by user id: rest advice standing (the advised-rest rule,
+    `bot.domain.pain.rest_advised`) and bad days (`bot.domain.pain.is_bad_day`)."""
+
+    rest: set[int] = field(default_factory=set)
+    bad_day: set[int] = field(default_factory=set)
 
 
 @dataclass(frozen=True)
@@ -256,29 +267,46 @@ class PainLog:
         entries = await store.entries_since(session, user_id, since)
         return is_bad_day(entries, zone, today)
 
-    async def bad_days(self, zones: dict[int, str | None]) -> set[int]:
-        """`is_bad_day` for many users at once: the ids of those having a bad day today.
+    async def reminder_advice(self, zones: dict[int, str | None]) -> ReminderAdvice:
+        """The advice a daily reminder honours, for many users at once: who has rest advice
+        standing (`rest_advised`, as /stretch asks) and who is having a bad day
+        (`is_bad_day`).
 
         `zones`: user id -> IANA zone (None: UTC), as the caller already read them; one
-        session and one statement for all (the reminder dispatcher asks once per claim).
+        session and two statements for all (the reminder dispatcher asks once per claim).
         """
         if not zones:
-            return set()
+            return ReminderAdvice()
         now = self._clock.now()
         local: dict[int, tuple[tzinfo, date]] = {}
         since: dict[int, datetime] = {}
+        rest_since: dict[int, datetime] = {}
         for user_id, name in zones.items():
             zone = load_zone(name) if name else UTC
             today = now.astimezone(zone).date()
             local[user_id] = (zone, today)
-            since[user_id] = local_day_start(today - timedelta(days=2 * BAD_DAY_WINDOW - 1), zone)
+            rest_since[user_id] = rest_advice_since(now, zone)
+            since[user_id] = min(
+                local_day_start(today - timedelta(days=2 * BAD_DAY_WINDOW - 1), zone),
+                rest_since[user_id],
+            )
         async with self._sessions() as session:
             entries = await store.entries_since_many(session, since)
-        return {
-            user_id
-            for user_id, readings in entries.items()
-            if is_bad_day(readings, *local[user_id])
-        }
+            hurts = await runs_db.hurt_times_many(session, rest_since, now)
+        return ReminderAdvice(
+            bad_day={
+                user_id
+                for user_id, readings in entries.items()
+                if is_bad_day(readings, *local[user_id])
+            },
+            rest={
+                user_id
+                for user_id in zones
+                if rest_advised(
+                    hurts.get(user_id, ()), entries.get(user_id, ()), now, local[user_id][0]
+                )
+            },
+        )
 
     async def rest_advice(self, user_id: int) -> RestAdvice | None:
         """What the bot advised that still stands today, for the next routine start:
@@ -294,7 +322,7 @@ class PainLog:
         """`rest_advice` inside the caller's session, the user's zone known."""
         now = self._clock.now()
         today = now.astimezone(zone).date()
-        start = local_day_start(today, zone)
+        start = rest_advice_since(now, zone)
         if await runs_db.rest_advised_between(session, user_id, start, now, RED_FLAG_LEVEL, 0):
             return RestAdvice.AFTER_HURT
         since = local_day_start(today - timedelta(days=PERSISTENT_SPAN_DAYS), zone)

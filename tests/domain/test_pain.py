@@ -22,6 +22,8 @@ from bot.domain.pain import (
     is_bad_day,
     local_day_start,
     needs_red_flag_guidance,
+    rest_advice_since,
+    rest_advised,
     routine_pairs,
     routines_done,
     summarize,
@@ -401,3 +403,27 @@ def test_summarize_passes_pauses_to_streaks() -> None:
     assert summarize([], runs, BERLIN, TODAY, set()).current_streak == 1
     paused = summarize([], runs, BERLIN, TODAY, {days_ago(2)})
     assert (paused.current_streak, paused.best_streak) == (2, 2)
+
+
+# --- advised-rest rule ---------------------------------------------------------------------
+
+
+def test_rest_advice_stands_for_a_day_and_to_the_end_of_its_local_day() -> None:
+    evening = datetime(2026, 3, 2, 20, 0, tzinfo=UTC)  # Mon 21:00 in Berlin: "It hurts"
+    next_morning = datetime(2026, 3, 3, 6, 30, tzinfo=UTC)
+    assert rest_advised([evening], [], next_morning, BERLIN)
+    assert rest_advised([evening], [], evening + timedelta(days=1), BERLIN)
+    assert not rest_advised([evening], [], evening + timedelta(days=1, minutes=1), BERLIN)
+    assert not rest_advised([next_morning], [], evening, BERLIN)  # not yet happened
+    # A reading of 8 advises rest alike; a 7 does not (that is the bad-day rule's).
+    assert rest_advised([], [PainEntry(evening, 8)], next_morning, BERLIN)
+    assert not rest_advised([], [PainEntry(evening, 7)], next_morning, BERLIN)
+
+
+def test_rest_advice_since_keeps_the_whole_local_day_on_a_25_hour_day() -> None:
+    # Sun 25 Oct 2026 in Berlin has 25 hours: at 23:30 the day began 24.5 hours ago.
+    late = datetime(2026, 10, 25, 22, 30, tzinfo=UTC)
+    day_start = datetime(2026, 10, 24, 22, 0, tzinfo=UTC)
+    assert rest_advice_since(late, BERLIN) == day_start
+    noon = datetime(2026, 10, 25, 11, 0, tzinfo=UTC)
+    assert rest_advice_since(noon, BERLIN) == noon - timedelta(days=1)
