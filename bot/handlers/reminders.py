@@ -54,9 +54,9 @@ class TelegramDeliverySender:
 
     async def prepare(self, claimed: Sequence[tuple[Delivery, User]]) -> None:
         """Look up the advised-rest and bad-day rules for every daily reminder just claimed,
-        in one read, so each send needs no database round trip of its own (a send without an answer here,
-        e.g. after this failed, looks its user up alone). The answer is as of the claim,
-        which the dispatcher sends within seconds (16 rows, 8 at a time)."""
+        in one read, so each send needs no database round trip of its own (a send without
+        an answer here, e.g. after this failed, looks its user up alone). The answer is as
+        of the claim, which the dispatcher sends within seconds (16 rows, 8 at a time)."""
         daily = [(d, u) for d, u in claimed if d.kind == DeliveryKind.DAILY]
         advice = await self._pain.reminder_advice({u.id: u.time_zone for _, u in daily})
         if len(self._advice) > MAX_PREPARED:  # claims handed back unsent: forget them
