@@ -3,9 +3,10 @@
 PostgreSQL with --db=postgresql), counted with a SQLAlchemy event listener.
 
 The bad-day rule (a reading of 7+ today, or a rising 3-day trend: the reminder then offers
-the gentle routine first) is read for a whole claim in one statement, not in a session and
-two statements per reminder (2.7 statements per due user before, 0.7 of them the
-dispatcher's own bookkeeping); and the set-based UPDATEs bind a value shared by every row
+the gentle routine first) and the advised-rest rule (an "It hurts" or a reading of 8+ within
+the last day: the reminder repeats the advice) are read for a whole claim in two
+statements, not in a session and two statements per reminder (2.7 statements per due user
+before, 0.7 of them the dispatcher's own bookkeeping); and the set-based UPDATEs bind a value shared by every row
 once, not once per row."""
 
 from __future__ import annotations
@@ -30,11 +31,13 @@ from tests.harness.bot import BotHarness, database_url, make_settings
 
 USERS = 60
 SORE = 3  # of them logged a 7 today: a bad day
+RESTING = 2  # the next ones logged an 8: rest advised (and a bad day)
 
 
 @pytest.fixture
 async def due_harness(server: LoopbackBotAPI, tmp_path: Path) -> AsyncIterator[BotHarness]:
-    """USERS users whose reminder is due now (UTC), the first SORE of them on a bad day."""
+    """USERS users whose reminder is due now (UTC), the first SORE of them on a bad day, the
+    next RESTING with rest advised."""
     url = database_url(tmp_path)
     await seed_due_now(url, USERS)
     now = datetime.now(UTC)
@@ -47,10 +50,10 @@ async def due_harness(server: LoopbackBotAPI, tmp_path: Path) -> AsyncIterator[B
                     {
                         "user_id": uid,
                         "at": now - timedelta(seconds=30),
-                        "level": 7,
+                        "level": 7 if i < SORE else 8,
                         "context": "checkin",
                     }
-                    for uid in list(user_ids(USERS))[:SORE]
+                    for i, uid in enumerate(list(user_ids(USERS))[: SORE + RESTING])
                 ],
             )
     finally:
@@ -96,12 +99,16 @@ async def test_reminders_read_the_bad_day_rule_once_per_claim(due_harness: BotHa
         k for kind, k in sql.by_kind.items() if kind.startswith("SELECT users WHERE id")
     )
     # Before: one pain read and one user read per reminder (60 and 60).
+    run_reads = sum(k for kind, k in sql.by_kind.items() if "routine_runs" in kind)
     assert pain_reads <= claims + 1, sql.by_kind
+    assert run_reads <= claims + 1, sql.by_kind
     assert user_reads == 0, sql.by_kind
     # Everything but the BEGINs of write transactions: 0.7-0.8 per due user (2.7 before;
     # how many sends finish per group depends on timing).
     assert (sql.statements - sql.by_kind["BEGIN"]) / USERS < 1.0, sql.by_kind
     sore = set(list(user_ids(USERS))[:SORE])
+    resting = set(list(user_ids(USERS))[SORE : SORE + RESTING])
     for uid in user_ids(USERS):
         [reminder] = due_harness.server.bot_messages(uid)
         assert ("rough time" in (reminder.text or "")) == (uid in sore), uid
+        assert ("Your back hurt" in (reminder.text or "")) == (uid in resting), uid
