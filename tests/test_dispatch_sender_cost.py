@@ -6,8 +6,8 @@ The bad-day rule (a reading of 7+ today, or a rising 3-day trend: the reminder t
 the gentle routine first) and the advised-rest rule (an "It hurts" or a reading of 8+ within
 the last day: the reminder repeats the advice) are read for a whole claim in two
 statements, not in a session and two statements per reminder (2.7 statements per due user
-before, 0.7 of them the dispatcher's own bookkeeping); and the set-based UPDATEs bind a value shared by every row
-once, not once per row."""
+before, 0.7 of them the dispatcher's own bookkeeping); and the set-based UPDATEs bind a
+value shared by every row once, not once per row."""
 
 from __future__ import annotations
 
