@@ -310,7 +310,8 @@ class PainLog:
 
     async def rest_advice(self, user_id: int) -> RestAdvice | None:
         """What the bot advised that still stands today, for the next routine start:
-        rest (an "It hurts", a rest day or a reading of 8-10 earlier this local day), or
+        rest (an "It hurts", a rest day or a reading of 8-10 within the advised-rest span,
+        `bot.domain.pain.rest_advice_since`), or
         the gentle routine (the persistent-pain rule holds); None when neither."""
         async with self._sessions() as session:
             zone, _ = await self._local_today(session, user_id)
