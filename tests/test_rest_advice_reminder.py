@@ -42,7 +42,6 @@ async def test_it_hurts_on_monday_evening_makes_tuesdays_reminder_offer_gentle_o
     # /stretch at the same moment follows the same rule.
     await harness.send(user, "/stretch")
     assert SAFETY.rest_advised.after_hurt in plain(harness.last_text(user))
-    await harness.send(user, "/cancel")
 
     harness.clock.set(datetime(2026, 3, 4, 6, 30, tzinfo=UTC))  # Wed 07:30 in Berlin
     assert (await harness.dispatch()).sent == 1
