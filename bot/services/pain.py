@@ -21,7 +21,6 @@ from bot.domain.pain import (
     BAD_DAY_WINDOW,
     PAIN_AREAS,
     PERSISTENT_SPAN_DAYS,
-    RED_FLAG_LEVEL,
     SUMMARY_DAYS,
     PainContext,
     PainEntry,
@@ -323,11 +322,13 @@ class PainLog:
         """`rest_advice` inside the caller's session, the user's zone known."""
         now = self._clock.now()
         today = now.astimezone(zone).date()
-        start = rest_advice_since(now, zone)
-        if await runs_db.rest_advised_between(session, user_id, start, now, RED_FLAG_LEVEL, 0):
-            return RestAdvice.AFTER_HURT
-        since = local_day_start(today - timedelta(days=PERSISTENT_SPAN_DAYS), zone)
+        rest_since = rest_advice_since(now, zone)
+        since = min(local_day_start(today - timedelta(days=PERSISTENT_SPAN_DAYS), zone), rest_since)
+        hurts = await runs_db.hurt_times_many(session, {user_id: rest_since}, now)
         entries = await store.entries_since(session, user_id, since)
+        # The same advised-rest rule as the daily reminder's (`reminder_advice`).
+        if rest_advised(hurts.get(user_id, ()), entries, now, zone):
+            return RestAdvice.AFTER_HURT
         if not entries:
             return None
         earlier = await store.latest_entry_before(session, user_id, since)
