@@ -431,7 +431,7 @@ def is_bad_day(entries: Iterable[PainEntry], zone: tzinfo, today: date) -> bool:
 # --------------------------------------------------------------------------- advised rest
 
 #: "It hurts" (or a reading of ``RED_FLAG_LEVEL`` or more) says to give the back a day: the
-#: advice stands for this long after it, and in any case to the end of that local day.
+#: advice stands for less than this after it, and in any case to the end of that local day.
 REST_ADVICE_SPAN = timedelta(days=1)
 
 
@@ -440,7 +440,8 @@ def rest_advice_since(now: datetime, zone: tzinfo) -> datetime:
     of ``RED_FLAG_LEVEL``+ may have happened for its rest advice to stand at ``now``: the
     start of the local day of ``now``, or 24 hours before ``now`` if that is earlier (an
     "It hurts" on Monday evening still stands for Tuesday morning's reminder and /stretch;
-    on Tuesday evening it is over). Both /stretch and the daily reminder use this."""
+    24 hours on, it is over). The lower bound of what to read for `rest_advised`, which
+    both /stretch and the daily reminder use."""
     _require_aware(now, "now")
     return min(local_day_start(local_date(now, zone), zone), now - REST_ADVICE_SPAN)
 
@@ -450,10 +451,14 @@ def rest_advised(
 ) -> bool:
     """Whether rest advice stands at ``now`` (see `rest_advice_since`): a run ended by "It
     hurts" (or a rest day) at one of ``hurt_at``, or a reading of ``RED_FLAG_LEVEL``+ in
-    ``entries``, in ``rest_advice_since(now, zone)``..``now``."""
-    since = rest_advice_since(now, zone)
-    return any(since <= at <= now for at in hurt_at) or any(
-        since <= e.at <= now and e.level >= RED_FLAG_LEVEL for e in entries
+    ``entries``, less than 24 hours before ``now`` or earlier on its local day."""
+    day_start = local_day_start(local_date(now, zone), zone)
+
+    def stands(at: datetime) -> bool:  # within 24 hours (not a whole day on), or today
+        return at <= now and (at >= day_start or at > now - REST_ADVICE_SPAN)
+
+    return any(stands(at) for at in hurt_at) or any(
+        stands(e.at) and e.level >= RED_FLAG_LEVEL for e in entries
     )
 
 

@@ -412,8 +412,8 @@ def test_rest_advice_stands_for_a_day_and_to_the_end_of_its_local_day() -> None:
     evening = datetime(2026, 3, 2, 20, 0, tzinfo=UTC)  # Mon 21:00 in Berlin: "It hurts"
     next_morning = datetime(2026, 3, 3, 6, 30, tzinfo=UTC)
     assert rest_advised([evening], [], next_morning, BERLIN)
-    assert rest_advised([evening], [], evening + timedelta(days=1), BERLIN)
-    assert not rest_advised([evening], [], evening + timedelta(days=1, minutes=1), BERLIN)
+    assert rest_advised([evening], [], evening + timedelta(hours=23, minutes=59), BERLIN)
+    assert not rest_advised([evening], [], evening + timedelta(days=1), BERLIN)  # a day on
     assert not rest_advised([next_morning], [], evening, BERLIN)  # not yet happened
     # A reading of 8 advises rest alike; a 7 does not (that is the bad-day rule's).
     assert rest_advised([], [PainEntry(evening, 8)], next_morning, BERLIN)
