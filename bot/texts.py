@@ -152,7 +152,7 @@ UNKNOWN_COMMAND = "I don't know that command. /help lists what I can do."
 
 INVALID_BUTTON = "That button isn't valid any more."
 OLD_REMINDER = (
-    "This reminder is from an earlier day, so its buttons no longer work. "
+    "This reminder is from an earlier day: its buttons leave today's reminder as it is. "
     "Send /stretch to start a routine."
 )
 
@@ -409,6 +409,19 @@ def snoozed(until_local: datetime, now_local: datetime) -> str:
 SKIPPED = "⏭ Skipped today. Rest well, and see you at your next reminder."
 
 ALREADY_SNOOZED = "This reminder was already snoozed once today."
+
+# A reminder's Skip or Snooze after a routine was started since it was sent.
+REMINDER_ANSWERED = "▶️ You started a routine after this reminder, so there's nothing to {what}."
+
+
+def reminder_answered(action: str) -> str:
+    """`action`: "skip" or "snooze"."""
+    return REMINDER_ANSWERED.format(what="skip" if action == "skip" else "snooze")
+
+
+def old_reminder_start(title: str) -> str:
+    """The toast of "Start routine" on a reminder for an earlier local day."""
+    return f"That reminder was from an earlier day. Starting {title} now."
 
 ALREADY_HANDLED = "This reminder was already handled."
 

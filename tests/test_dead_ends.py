@@ -137,9 +137,11 @@ async def test_stop_cancels_a_snoozed_reminder(harness: BotHarness) -> None:
 # --- reminder buttons after the routine started ------------------------------------------
 
 
-async def test_skip_and_snooze_after_the_routine_started_are_not_valid(
+async def test_skip_and_snooze_after_the_routine_started_say_so_in_the_message(
     harness: BotHarness,
 ) -> None:
+    """A routine started after the reminder answers it: Skip says so in the message (like
+    Snooze, the message tells what happened) and skips nothing."""
     user = await seven_am_user(harness)
     harness.clock.set(datetime(2026, 3, 3, 7, 0, tzinfo=UTC))
     await harness.dispatch()
@@ -149,11 +151,12 @@ async def test_skip_and_snooze_after_the_routine_started_are_not_valid(
     await harness.send(user, "/stretch")
     await harness.tap(user, "Gentle")
     await harness.tap(user, "Skip today", message_id=reminder)
-    assert last_answer(harness) == INVALID
-    # Its keyboard is gone; a client still showing it (a second device) gets the same.
+    assert last_answer(harness) == texts.reminder_answered("skip")
+    assert harness.server.message(user.id, reminder).text == texts.reminder_answered("skip")
+    # Its keyboard is gone; a client still showing it (a second device) is told the same.
     snooze = next(d for d in data if d.startswith("r:snooze"))
     await harness.forge(user, reminder, snooze)
-    assert last_answer(harness) == INVALID
+    assert last_answer(harness) == texts.reminder_answered("snooze")
     assert [d.status for d in await deliveries_of(harness, user)] == ["sent"]
     assert harness.server.message(user.id, reminder).button_labels() == []
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
+from bot import texts
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.db import deliveries
@@ -476,3 +477,41 @@ def test_a_time_on_another_local_day_says_the_day() -> None:
     before = datetime(2026, 3, 29, 0, 45, tzinfo=UTC).astimezone(berlin)
     after = (datetime(2026, 3, 29, 0, 45, tzinfo=UTC) + timedelta(minutes=30)).astimezone(berlin)
     assert texts.at_local_time(after, before) == "at 03:15"
+
+
+async def test_an_earlier_days_reminder_after_a_week_away(harness: BotHarness) -> None:
+    """After a clock jump, the 5-day-old reminder and today's both show buttons. The old
+    one's Skip and Snooze leave today's reminder alone and say so; its Start still starts a
+    routine, saying the reminder was an earlier day's; today's Skip then says in its
+    message that the routine answered it."""
+    user = harness.new_user()
+    await onboard(harness, user, at="07:00", zone="UTC")
+    harness.clock.set(datetime(2026, 3, 3, 7, 0, tzinfo=UTC))
+    assert (await harness.dispatch()).sent == 1
+    old = harness.server.last_bot_message(user.id).message_id
+    harness.clock.set(datetime(2026, 3, 8, 7, 0, tzinfo=UTC))
+    assert (await harness.dispatch()).sent == 1
+    today = harness.server.last_bot_message(user.id).message_id
+    assert today != old
+
+    def answered() -> str:
+        return str(harness.server.calls_to("answerCallbackQuery")[-1].params.get("text"))
+
+    for label in ("Skip today", "Snooze"):
+        await harness.tap(user, label, message_id=old)
+        assert answered() == texts.OLD_REMINDER, label
+    newest = max(await deliveries_of(harness, user), key=lambda d: d.local_date)
+    assert newest.status == DeliveryStatus.SENT and not newest.snoozed
+    assert (await harness.advance(timedelta(minutes=31))).sent == 0  # nothing was snoozed
+
+    await harness.tap(user, "Start routine", message_id=old)
+    assert answered().startswith("That reminder was from an earlier day. Starting ")
+    assert harness.server.message(user.id, old).button_labels() == []
+
+    await harness.tap(user, "Skip today", message_id=today)
+    said = texts.reminder_answered("skip")
+    assert answered() == said
+    shown = harness.server.message(user.id, today)
+    assert shown.text == said and shown.button_labels() == []
+    newest = max(await deliveries_of(harness, user), key=lambda d: d.local_date)
+    assert newest.status == DeliveryStatus.SENT  # the routine answered it, not a skip

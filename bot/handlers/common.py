@@ -125,6 +125,21 @@ async def onboarded_user(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     return None
 
 
+async def from_earlier_day(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, button: callbacks.ReminderButton
+) -> bool:
+    """Whether a reminder's button is for a local date before the user's local today (in
+    their zone; UTC without one). False for buttons without a date or an unknown user."""
+    user = update.effective_user
+    if button.local_date is None or user is None:
+        return False
+    svc = services(context)
+    stored = await svc.preferences.get(user.id)
+    if stored is None:
+        return False
+    return button.local_date < local_today(stored.time_zone or "UTC", svc.clock.now())
+
+
 async def old_reminder_button(
     update: Update, context: ContextTypes.DEFAULT_TYPE, button: callbacks.ReminderButton
 ) -> None:

@@ -16,9 +16,8 @@ from bot.domain.timezones import load_zone
 from bot.handlers.common import (
     answer,
     edit_or_send,
-    invalid_button,
+    from_earlier_day,
     old_reminder_button,
-    remove_buttons,
     sender_ids,
     services,
 )
@@ -105,6 +104,11 @@ async def reminder_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     action, delivery_id, local_date = button
     user_id, _ = sender_ids(update)
     svc = services(context)
+    if await from_earlier_day(update, context, button):
+        # An earlier day's reminder: its Skip or Snooze would act on that day's row, never
+        # today's, so nothing changes and the answer says so (Start still starts).
+        await answer(update, texts.OLD_REMINDER, alert=True)
+        return
     if action == "snooze":
         tap = await snooze_reminder(svc.sessions, svc.clock, user_id, delivery_id, local_date)
     else:
@@ -112,9 +116,10 @@ async def reminder_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if tap.outcome is ReminderTapOutcome.NOT_YOURS:
         await old_reminder_button(update, context, button)
         return
-    if tap.outcome is ReminderTapOutcome.STALE:  # the routine already started: answered
-        await invalid_button(update, context)
-        await remove_buttons(update)
+    if tap.outcome is ReminderTapOutcome.STALE:  # a routine started since: answered
+        said = texts.reminder_answered(action)
+        await answer(update, said)
+        await edit_or_send(update, said)
         return
     if tap.outcome is ReminderTapOutcome.ALREADY:
         already_snoozed = action == "snooze" and tap.delivery is not None and tap.delivery.snoozed

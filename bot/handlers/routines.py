@@ -35,6 +35,7 @@ from bot.handlers import asking
 from bot.handlers.common import (
     Handler,
     answer,
+    from_earlier_day,
     invalid_button,
     old_reminder_button,
     remove_buttons,
@@ -281,8 +282,10 @@ async def _start(
     *,
     replace_active: bool,
     advised: bool = False,
+    earlier_day: bool = False,
 ) -> int | None:
-    """Start ``routine_id``; ``advised``: the user saw today's advice and chose it."""
+    """Start ``routine_id``; ``advised``: the user saw today's advice and chose it;
+    ``earlier_day``: from the Start button of a reminder for an earlier local day."""
     user_id, _ = sender_ids(update)
     svc = services(context)
     routine = await svc.routines.find(user_id, routine_id)
@@ -319,7 +322,13 @@ async def _start(
         )
         return IN_ROUTINE
     acknowledged: Awaitable[object] | None = asyncio.gather(
-        answer(update, f"Starting {started.view.routine.title}"), remove_buttons(update)
+        answer(
+            update,
+            texts.old_reminder_start(started.view.routine.title)
+            if earlier_day
+            else f"Starting {started.view.routine.title}",
+        ),
+        remove_buttons(update),
     )
     if started.safety:  # once, whatever the way in: the disclaimer and the warning signs
         await _together(_show_safety(update, svc), acknowledged)
@@ -419,8 +428,11 @@ async def reminder_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if not await svc.routines.reminder_is_theirs(user_id, button.delivery_id, button.local_date):
         await old_reminder_button(update, context, button)
         return None
+    # An earlier day's reminder (its row still kept) still starts a routine: what the user
+    # asks for, whatever the day. The answer says where the button came from.
+    earlier = await from_earlier_day(update, context, button)
     routine = await svc.routines.default_of(await svc.preferences.get(user_id))
-    return await _start(update, context, routine.id, replace_active=False)
+    return await _start(update, context, routine.id, replace_active=False, earlier_day=earlier)
 
 
 async def routine_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
