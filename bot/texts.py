@@ -116,7 +116,12 @@ QUESTION_LEFT = {
     "delete": "⏸ I've closed the /delete question; nothing was deleted.",
     "routine_name": "⏸ I've closed the name question; your draft is kept in /routines.",
 }
-SETUP_LEFT = "⏸ Setup isn't finished: your reminders aren't on yet. Send /start to go on."
+# Said beside what the user turned to (/pain, /stretch, a shared routine's ➕ Add) when
+# that left setup's time or zone question: a side note, not a refusal of what they asked.
+SETUP_LEFT = (
+    "ℹ️ (Your daily reminders aren't set up yet: I've put the time question aside. "
+    "Send /start whenever you're ready.)"
+)
 
 
 def question_left(kind: str, *, onboarded: bool) -> str:

@@ -169,6 +169,27 @@ async def test_setup_left_for_another_flow_says_setup_is_unfinished(harness: Bot
     assert texts.SETUP_LEFT in harness.bot_texts(user)
 
 
+async def test_pain_during_setup_is_answered_with_a_side_note_about_reminders(
+    harness: BotHarness,
+) -> None:
+    """/pain while setup's time question is open: the note about the reminders reads as a
+    side note (not as /pain refused), the pain question follows, and /start asks the time
+    question again."""
+    user = harness.new_user()
+    await harness.send(user, "/start")
+    before = len(harness.bot_texts(user))
+    await harness.send(user, "/pain")
+    note, *rest = harness.bot_texts(user)[before:]
+    assert note == texts.SETUP_LEFT
+    assert "aren't set up yet" in note and "time question" in note and "/start" in note
+    assert "isn't finished" not in note and not note.startswith("⏸")
+    assert rest and "pain" in rest[-1].lower()
+    await harness.tap(user, "Yes, keep my log")
+    await harness.tap(user, "3")
+    await harness.send(user, "/start")
+    assert "When should I remind you?" in harness.last_text(user)
+
+
 ROUTINE_INTERRUPTIONS: dict[str, Step] = {
     "reminder skip today": _tap("Skip today", "Skip today"),
     "reminder snooze": _tap("Snooze", "Snooze"),

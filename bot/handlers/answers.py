@@ -45,9 +45,9 @@ ASKS_AGAIN_BUTTONS: dict[str, frozenset[Kind]] = {
     "zone": frozenset(preferences.ZONE_QUESTIONS),
 }
 
-#: Commands after which leaving setup's question needs no "Setup isn't finished: send
-#: /start" notice: /settings and /stop say it themselves, and /delete is no time to nudge
-#: someone to carry on setting up.
+#: Commands after which leaving setup's question needs no "reminders aren't set up yet:
+#: send /start" notice (`texts.SETUP_LEFT`): /settings and /stop say it themselves, and
+#: /delete is no time to nudge someone to carry on setting up.
 NO_SETUP_NOTICE = frozenset({"settings", "stop", "delete"})
 SETUP_QUESTIONS = frozenset({Kind.TIME, *preferences.ZONE_QUESTIONS})
 
