@@ -279,7 +279,11 @@ def _draw_checkins(ax: Axes, checkins: list[tuple[float, float]]) -> None:
     size = _POINT_ALONE if len(checkins) == 1 else _POINT
     ax.scatter(xs, ys, s=size, color=_CHECKIN_COLOUR, edgecolors="white", linewidths=2.5, zorder=4)
     last_x, last_y = checkins[-1]
-    _label(ax, last_x, last_y, _format_level(last_y), _CHECKIN_COLOUR, above=True)
+    # Above the point, unless the line comes down into it from above (the label would sit on
+    # the line): then below, when there is room under the point.
+    from_above = len(checkins) > 1 and checkins[-2][1] > last_y
+    above = not from_above or last_y < 1
+    _label(ax, last_x, last_y, _format_level(last_y), _CHECKIN_COLOUR, above=above)
 
 
 def _draw_routine_readings(ax: Axes, data: _ChartData) -> list[Line2D | Patch]:

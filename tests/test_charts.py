@@ -273,7 +273,14 @@ def _edge_cases() -> dict[str, tuple[list[PainEntry], list[RoutineRun], int]]:
         "pair 0 to 10 on the first day": (pair(first_day, 0, 10, 1), [], 30),
         "lone before of 0": ([PainEntry(at(TODAY, 18), 0, PainContext.BEFORE, 1)], [], 30),
         "90 days": (ninety, [], 90),
+        "down from 6 to 1 today": (falling(6, 1), [], 30),
+        "down from 6 to 0 today": (falling(6, 0), [], 30),
     }
+
+
+def falling(start: int, end: int) -> list[PainEntry]:
+    """Yesterday's check-in at ``start``, today's at ``end``: the line comes down into today."""
+    return [PainEntry(at(TODAY - timedelta(days=1), 9), start), PainEntry(at(TODAY, 9), end)]
 
 
 @pytest.mark.parametrize("case", list(_edge_cases()))
@@ -305,3 +312,28 @@ def test_every_mark_and_label_is_drawn_whole_inside_the_plot(case: str) -> None:
     for tick in ax.get_xticklabels():
         box = tick.get_window_extent(renderer)
         assert box.x0 >= 0 and box.x1 <= fig.bbox.x1, (case, tick.get_text())
+
+
+@pytest.mark.parametrize(("start", "end"), [(6, 1), (6, 3), (2, 7), (6, 0)])
+def test_the_latest_value_label_does_not_sit_on_the_line_into_it(start: int, end: int) -> None:
+    """The bold label of today's check-in goes on the side of the point away from the line
+    coming into it (tester: a "1" sat on the line falling from 6); at 0 there is no room
+    below, so it stays above."""
+    fig = progress_figure(falling(start, end), [], ZONE, TODAY)
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    [label] = [text for text in ax.texts if text.get_text() == str(end)]
+    box = label.get_window_extent(renderer)
+    x_prev, y_prev = ax.transData.transform([(29 - 1, start)])[0]
+    x_last, y_last = ax.transData.transform([(29, end)])[0]
+    # The segment from yesterday's point to today's, sampled: no sample inside the label.
+    for k in range(101):
+        x = x_prev + (x_last - x_prev) * k / 100
+        y = y_prev + (y_last - y_prev) * k / 100
+        inside = box.x0 <= x <= box.x1 and box.y0 <= y <= box.y1
+        assert not inside or (end == 0 and start > end), (start, end, k)
+    if start > end >= 1:
+        assert box.y1 < y_last, "below the point"
+    else:
+        assert box.y0 > y_last, "above the point"
