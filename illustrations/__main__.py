@@ -33,8 +33,10 @@ def main(argv: list[str] | None = None) -> int:
     wanted = [s for s in scenes if not args.ids or s.stretch_id in args.ids]
     for scene in wanted:
         png, mp4 = write(scene, CONTENT / "images", CONTENT / "animations")
-        print(f"{png.relative_to(ROOT)} {png.stat().st_size // 1024} kB, "
-              f"{mp4.relative_to(ROOT)} {mp4.stat().st_size // 1024} kB, {scene.seconds:.1f} s")
+        print(
+            f"{png.relative_to(ROOT)} {png.stat().st_size // 1024} kB, "
+            f"{mp4.relative_to(ROOT)} {mp4.stat().st_size // 1024} kB, {scene.seconds:.1f} s"
+        )
     for name, same_as in aliases(CONTENT / "poses").items():
         for folder, ext in (("images", "png"), ("animations", "mp4")):
             source = CONTENT / folder / f"{same_as}.{ext}"

@@ -361,8 +361,10 @@ class _Solver:
         else:
             x, y = self.points[root.point]
             # standing: the ankle is a foot's height above the ground
-            lift = self.body.ankle_height if root.point.endswith("ankle") else radius_of(
-                root.point, self.body
+            lift = (
+                self.body.ankle_height
+                if root.point.endswith("ankle")
+                else radius_of(root.point, self.body)
             )
             y -= lift if self.view == "side" else 0.0
         dy = 0.0 if self.view == "top" else self.surfaces.height(root.on) - y
@@ -405,8 +407,9 @@ class _Solver:
             for step in range(1, 181):
                 for sign in (1, -1):
                     angle = start + sign * step
-                    self._set_leg(side, pts[f"{side}_hip"], pts[f"{side}_knee"],
-                                  pts[f"{side}_ankle"], angle)
+                    self._set_leg(
+                        side, pts[f"{side}_hip"], pts[f"{side}_knee"], pts[f"{side}_ankle"], angle
+                    )
                     low = min(pts[f"{side}_heel"][1], pts[f"{side}_toe"][1]) - b.foot_r
                     if low >= floor - 1e-6:
                         break

@@ -101,8 +101,14 @@ def _camera(scene: Scene, skeletons: list[Skeleton], width: int, height: int) ->
             x, y = sk[cue.at]
             sx, sy = x + cue.ox, y + cue.oy
             pad = 0.05 if cue.kind == "arrow" else 0.28
-            boxes.append((min(sx, sx + cue.dx) - pad, min(sy, sy + cue.dy) - pad,
-                          max(sx, sx + cue.dx) + pad, max(sy, sy + cue.dy) + pad))
+            boxes.append(
+                (
+                    min(sx, sx + cue.dx) - pad,
+                    min(sy, sy + cue.dy) - pad,
+                    max(sx, sx + cue.dx) + pad,
+                    max(sy, sy + cue.dy) + pad,
+                )
+            )
     for prop in scene.props:
         if prop.kind == "chair":
             s = scene.surfaces
@@ -110,8 +116,9 @@ def _camera(scene: Scene, skeletons: list[Skeleton], width: int, height: int) ->
     return frame_for(boxes, width, height, floor=scene.view == "side")
 
 
-def draw(scene: Scene, skeleton: Skeleton, key: KeyPose, camera: Camera, label: str,
-         cues: bool) -> np.ndarray:
+def draw(
+    scene: Scene, skeleton: Skeleton, key: KeyPose, camera: Camera, label: str, cues: bool
+) -> np.ndarray:
     """Render one frame to an RGB array."""
     canvas = Canvas(camera)
     if scene.view == "side":
@@ -182,8 +189,13 @@ def _encode(images: list[np.ndarray], fps: int, path: Path) -> None:
         stream = container.add_stream(
             "libx264",
             rate=Fraction(fps, 1),
-            options={"crf": "26", "preset": "slow", "tune": "animation", "threads": "1",
-                     "x264-params": "threads=1:lookahead-threads=1"},
+            options={
+                "crf": "26",
+                "preset": "slow",
+                "tune": "animation",
+                "threads": "1",
+                "x264-params": "threads=1:lookahead-threads=1",
+            },
         )
         height, width = images[0].shape[:2]
         stream.width, stream.height = width, height

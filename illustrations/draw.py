@@ -180,8 +180,14 @@ class Canvas:
         self.ax.plot([front - 0.04, front - 0.04], [0.0, s.seat - seat_t], **kw)
         self.ax.plot([back + 0.03, back + 0.03], [0.0, s.seat - seat_t], **kw)
         self.ax.plot([back + 0.03, back - 0.02], [s.seat, s.seat + 0.45], **kw)
-        self.ax.plot([back - 0.005, back - 0.03], [s.seat + 0.30, s.seat + 0.43],
-                     color=CHAIR, lw=self.pt(0.07), solid_capstyle="round", zorder=1.5)
+        self.ax.plot(
+            [back - 0.005, back - 0.03],
+            [s.seat + 0.30, s.seat + 0.43],
+            color=CHAIR,
+            lw=self.pt(0.07),
+            solid_capstyle="round",
+            zorder=1.5,
+        )
         self.ax.add_patch(
             FancyBboxPatch(
                 (back, s.seat - seat_t),
@@ -195,8 +201,15 @@ class Canvas:
             )
         )
         # the front edge, where the steps say to sit
-        self.ax.add_patch(Circle((front - 0.012, s.seat - seat_t / 2), seat_t / 2,
-                                 facecolor=CHAIR_EDGE, lw=0, zorder=1.7))
+        self.ax.add_patch(
+            Circle(
+                (front - 0.012, s.seat - seat_t / 2),
+                seat_t / 2,
+                facecolor=CHAIR_EDGE,
+                lw=0,
+                zorder=1.7,
+            )
+        )
 
     # --- the figure ---------------------------------------------------------------------
     def capsule(self, a: Point, b: Point, ra: float, rb: float, color: str, z: float) -> None:
@@ -221,8 +234,10 @@ class Canvas:
         p = dict(sk.points)
         if not near and sk.view == "side":
             # the far limbs peek out a little behind the near ones, for depth
-            p = {k: (x + FAR_OFFSET, y) if k.startswith("far_") else (x, y)
-                 for k, (x, y) in p.items()}
+            p = {
+                k: (x + FAR_OFFSET, y) if k.startswith("far_") else (x, y)
+                for k, (x, y) in p.items()
+            }
         if kind == "leg":
             hip, knee, ankle = p[f"{side}_hip"], p[f"{side}_knee"], p[f"{side}_ankle"]
             self.capsule(hip, knee, *b.thigh_r, color, z)
@@ -258,8 +273,9 @@ class Canvas:
             nose = polar(p["head"], r * 0.92, neck_dir - 95)
             tip = polar(p["head"], r * 1.22, neck_dir - 100)
             low = polar(p["head"], r * 0.9, neck_dir - 125)
-            self.ax.add_patch(Polygon([nose, tip, low], closed=True, facecolor=BODY, lw=0,
-                                      zorder=6))
+            self.ax.add_patch(
+                Polygon([nose, tip, low], closed=True, facecolor=BODY, lw=0, zorder=6)
+            )
 
     def figure(self, sk: Skeleton, in_front: Sequence[str] = ()) -> None:
         """Far limbs, torso and head, then near limbs; ``in_front`` lifts named limbs."""
@@ -307,8 +323,17 @@ class Canvas:
 
     def label(self, text: str, size_px: float) -> None:
         """A one-word label in the top-left corner, ``size_px`` tall (cap height ~0.7 em)."""
-        self.fig.text(0.04, 0.94, text, fontsize=size_px * 72 / 100, fontweight="bold",
-                      color=TEXT, va="top", ha="left", family="DejaVu Sans")
+        self.fig.text(
+            0.04,
+            0.94,
+            text,
+            fontsize=size_px * 72 / 100,
+            fontweight="bold",
+            color=TEXT,
+            va="top",
+            ha="left",
+            family="DejaVu Sans",
+        )
 
     def pixels(self) -> np.ndarray:
         """The frame as an RGB array (height, width, 3), uint8."""
@@ -330,8 +355,9 @@ def smooth_spine(
         p0, p1, p2, p3 = pts[i - 1], pts[i], pts[i + 1], pts[i + 2]
         for s in range(steps):
             t = s / steps
-            centre.append((_catmull(p0[0], p1[0], p2[0], p3[0], t),
-                           _catmull(p0[1], p1[1], p2[1], p3[1], t)))
+            centre.append(
+                (_catmull(p0[0], p1[0], p2[0], p3[0], t), _catmull(p0[1], p1[1], p2[1], p3[1], t))
+            )
             widths.append(rs[i] + (rs[i + 1] - rs[i]) * t)
     centre.append(spine[-1])
     widths.append(radii[-1])
@@ -339,5 +365,9 @@ def smooth_spine(
 
 
 def _catmull(a: float, b: float, c: float, d: float, t: float) -> float:
-    return 0.5 * (2 * b + (-a + c) * t + (2 * a - 5 * b + 4 * c - d) * t * t
-                  + (-a + 3 * b - 3 * c + d) * t * t * t)
+    return 0.5 * (
+        2 * b
+        + (-a + c) * t
+        + (2 * a - 5 * b + 4 * c - d) * t * t
+        + (-a + 3 * b - 3 * c + d) * t * t * t
+    )

@@ -118,8 +118,10 @@ def _pose(raw: Mapping[str, Any], base: KeyPose | None, where: str) -> KeyPose:
             )
             for p in raw["plants"]
         )
-    cues = base.cues if base and "cues" not in raw else tuple(
-        Cue(**{k: v for k, v in c.items()}) for c in raw.get("cues", [])
+    cues = (
+        base.cues
+        if base and "cues" not in raw
+        else tuple(Cue(**{k: v for k, v in c.items()}) for c in raw.get("cues", []))
     )
     in_front = tuple(raw.get("in_front", base.in_front if base else ()))
     pose = Pose(
@@ -162,8 +164,9 @@ def _scene(stretch_id: str, variant: str, raw: Mapping[str, Any], where: str) ->
                 if base_name not in pending:
                     raise SceneError(f"{where}.poses.{name}.base: no pose {base_name!r}")
                 continue
-            poses[name] = _pose(spec, poses.get(base_name) if base_name else None,
-                                f"{where}.poses.{name}")
+            poses[name] = _pose(
+                spec, poses.get(base_name) if base_name else None, f"{where}.poses.{name}"
+            )
             del pending[name]
             progressed = True
         if not progressed:

@@ -30,8 +30,9 @@ def contact_sheet(scenes: Sequence[Scene], out: Path, columns: int = 3) -> None:
         for c, tile in enumerate(row):
             x = c * TILE_W
             sheet.paste(tile, (x, y))
-            pen.text((x + 8, y + heights[r] - CAPTION_H + 5),
-                     scenes[r * columns + c].name, fill="black")
+            pen.text(
+                (x + 8, y + heights[r] - CAPTION_H + 5), scenes[r * columns + c].name, fill="black"
+            )
         y += heights[r]
     out.parent.mkdir(parents=True, exist_ok=True)
     sheet.save(out, optimize=True)
