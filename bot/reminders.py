@@ -878,6 +878,20 @@ def _is_theirs(delivery: Delivery | None, user_id: int, local_date: date | None)
     )
 
 
+async def reminder_reached_at(
+    sessions: async_sessionmaker[AsyncSession], user_id: int, delivery_id: int, local_date: date
+) -> datetime | None:
+    """When the user's reminder row for `local_date` last reached (or, snoozed, will reach)
+    them: the later of its last send and its due instant (UTC); None when the row is gone
+    or isn't theirs for that date. A reminder of yesterday's date that arrived today (sent
+    again after a snooze past midnight, or late) is today's message for its buttons."""
+    async with sessions() as session:
+        delivery = await deliveries.get(session, delivery_id)
+    if delivery is None or not _is_theirs(delivery, user_id, local_date):
+        return None
+    return max(at for at in (delivery.sent_at, delivery.due_at) if at is not None)
+
+
 async def _routine_started_after(session: AsyncSession, delivery: Delivery) -> bool:
     """A routine started since the reminder went out answers it: Snooze/Skip are stale."""
     if delivery.sent_at is None:

@@ -12,6 +12,7 @@ from bot import callbacks, texts
 from bot.botapi import errors as botapi
 from bot.db.models import User
 from bot.domain.reminder_plan import local_today
+from bot.reminders import reminder_reached_at
 from bot.services.container import Services
 
 logger = logging.getLogger(__name__)
@@ -129,7 +130,9 @@ async def from_earlier_day(
     update: Update, context: ContextTypes.DEFAULT_TYPE, button: callbacks.ReminderButton
 ) -> bool:
     """Whether a reminder's button is for a local date before the user's local today (in
-    their zone; UTC without one). False for buttons without a date or an unknown user."""
+    their zone; UTC without one) and its message didn't reach them today (a reminder
+    snoozed past midnight, or sent late after it, is the one they just got). False for
+    buttons without a date or an unknown user."""
     user = update.effective_user
     if button.local_date is None or user is None:
         return False
@@ -137,7 +140,14 @@ async def from_earlier_day(
     stored = await svc.preferences.get(user.id)
     if stored is None:
         return False
-    return button.local_date < local_today(stored.time_zone or "UTC", svc.clock.now())
+    zone = stored.time_zone or "UTC"
+    today = local_today(zone, svc.clock.now())
+    if button.local_date >= today:
+        return False
+    reached = await reminder_reached_at(
+        svc.sessions, user.id, button.delivery_id, button.local_date
+    )
+    return reached is None or local_today(zone, reached) < today
 
 
 async def old_reminder_button(
