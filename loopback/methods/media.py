@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 from loopback.methods.spec import BOOL as _B
+from loopback.methods.spec import CAPTION as _CAPTION
+from loopback.methods.spec import CAPTION_ABOVE as _CAPTION_ABOVE
 from loopback.methods.spec import EDIT_TARGET as _EDIT_TARGET
 from loopback.methods.spec import FILE as _FILE
 from loopback.methods.spec import INT as _I
@@ -19,10 +21,7 @@ SPECS: tuple[MethodSpec, ...] = (
         {
             **_SEND_COMMON,
             "photo": _FILE,
-            "caption": _S,
-            "parse_mode": _S,
-            "caption_entities": _J,
-            "show_caption_above_media": _B,
+            **_CAPTION_ABOVE,
             "has_spoiler": _B,
         },
         "chat_id",
@@ -37,10 +36,7 @@ SPECS: tuple[MethodSpec, ...] = (
             "width": _I,
             "height": _I,
             "thumbnail": _FILE,
-            "caption": _S,
-            "parse_mode": _S,
-            "caption_entities": _J,
-            "show_caption_above_media": _B,
+            **_CAPTION_ABOVE,
             "has_spoiler": _B,
         },
         "chat_id",
@@ -53,9 +49,7 @@ SPECS: tuple[MethodSpec, ...] = (
             **_SEND_COMMON,
             "document": _FILE,
             "thumbnail": _FILE,
-            "caption": _S,
-            "parse_mode": _S,
-            "caption_entities": _J,
+            **_CAPTION,
             "disable_content_type_detection": _B,
         },
         "chat_id",

@@ -3,7 +3,7 @@ leaving a chat (handled in loopback/messages.py and loopback/groups.py)."""
 
 from __future__ import annotations
 
-from loopback.methods.spec import BOOL as _B
+from loopback.methods.spec import CAPTION_ABOVE as _CAPTION_ABOVE
 from loopback.methods.spec import EDIT_TARGET as _EDIT_TARGET
 from loopback.methods.spec import INT as _I
 from loopback.methods.spec import INT_OR_STR as _IS
@@ -37,16 +37,7 @@ SPECS: tuple[MethodSpec, ...] = (
         },
     ),
     _spec("editMessageReplyMarkup", _EDIT_TARGET),
-    _spec(
-        "editMessageCaption",
-        {
-            **_EDIT_TARGET,
-            "caption": _S,
-            "parse_mode": _S,
-            "caption_entities": _J,
-            "show_caption_above_media": _B,
-        },
-    ),
+    _spec("editMessageCaption", {**_EDIT_TARGET, **_CAPTION_ABOVE}),
     _spec("deleteMessage", {"chat_id": _IS, "message_id": _I}, "chat_id", "message_id"),
     _spec(
         "sendChatAction",

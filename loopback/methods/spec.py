@@ -115,6 +115,15 @@ EDIT_TARGET: dict[str, FieldKind] = {
     "reply_markup": JSON,
 }
 
+#: Fields of a caption (send and edit methods of media).
+CAPTION: dict[str, FieldKind] = {
+    "caption": STR,
+    "parse_mode": STR,
+    "caption_entities": JSON,
+}
+#: A caption's fields on a photo or animation, which may show it above the media.
+CAPTION_ABOVE: dict[str, FieldKind] = {**CAPTION, "show_caption_above_media": BOOL}
+
 
 def spec(name: str, fields: Mapping[str, FieldKind], *required: str) -> MethodSpec:
     """One table entry: the method's fields and the ones Telegram requires."""
