@@ -122,7 +122,8 @@ class FilesMixin(MessagesMixin):
                 mime_type = "image/jpeg"
         else:
             mime_type = upload.content_type
-        number = len(self._files) + 1
+        number = self._next_file_number
+        self._next_file_number += 1
         if "." in upload.filename:
             extension = "." + upload.filename.rsplit(".", 1)[1]
         else:

@@ -9,16 +9,18 @@ groups are not part of it: they are the moment's traffic, not what a chat shows.
 from __future__ import annotations
 
 import dataclasses
+import re
+from collections.abc import Collection
 from typing import Any
 
-from loopback.model import SimMessage, SimUser, StoredFile, _Chat
+from loopback.model import ChatRef, SimMessage, SimUser, StoredFile, _Chat
 from loopback.users import UsersMixin
 
 SNAPSHOT_VERSION = 1
 
 
 class SnapshotMixin(UsersMixin):
-    """``chats_snapshot()`` and ``restore_chats()``."""
+    """``chats_snapshot()``, ``restore_chats()`` and ``forget_messages()``."""
 
     def chats_snapshot(self) -> tuple[dict[str, Any], list[StoredFile]]:
         """Every private chat (its user, messages, next message id, reply keyboard, blocked)
@@ -52,6 +54,7 @@ class SnapshotMixin(UsersMixin):
         snapshot = {
             "version": SNAPSHOT_VERSION,
             "next_user_id": self._next_user_id,
+            "next_file_number": self._next_file_number,
             "chats": chats,
             "files": metadata,
         }
@@ -88,6 +91,10 @@ class SnapshotMixin(UsersMixin):
                 if meta["file_unique_id"] in file_data
             ]
             next_user_id = int(snapshot["next_user_id"])
+            numbers = [_file_number(stored.file_unique_id) for stored in files]
+            next_file_number = max(
+                [int(snapshot.get("next_file_number", 1)), *(n + 1 for n in numbers)]
+            )
         except (KeyError, TypeError) as error:
             raise ValueError(f"a damaged loopback chats snapshot ({error!r})") from None
         for chat in chats:
@@ -97,5 +104,36 @@ class SnapshotMixin(UsersMixin):
             self._files.setdefault(stored.file_id, stored)
             self._files_by_path.setdefault(stored.file_path, stored)
         self._next_user_id = max(self._next_user_id, next_user_id)
+        self._next_file_number = max(self._next_file_number, next_file_number)
         self._notify()
         return restored
+
+    def forget_messages(
+        self, ref: ChatRef, *, keep: Collection[int] = (), keep_files: Collection[str] = ()
+    ) -> list[StoredFile]:
+        """Remove every message of the chat except the ids in ``keep``, and the stored files
+        only they showed (none still shown in any chat, no file_id in ``keep_files``): what a
+        process keeping chats on disk forgets when the bot erased a person's data (Telegram
+        itself has no such call). Returns the files removed."""
+        chat = self._chat(ref)
+        shown_before = {
+            m.file_id for m in chat.messages.values() if m.message_id not in keep and m.file_id
+        }
+        chat.messages = {i: m for i, m in chat.messages.items() if i in keep}
+        still_shown = {m.file_id for c in self._chats.values() for m in c.messages.values()}
+        removed = [
+            self._files[file_id]
+            for file_id in sorted(shown_before - still_shown - set(keep_files))
+            if file_id in self._files
+        ]
+        for stored in removed:
+            del self._files[stored.file_id]
+            self._files_by_path.pop(stored.file_path, None)
+        self._notify()
+        return removed
+
+
+def _file_number(file_unique_id: str) -> int:
+    """The upload number in a file_unique_id like ``LBU000012`` (0 for another shape)."""
+    match = re.fullmatch(r"LBU(\d+)", file_unique_id)
+    return int(match.group(1)) if match else 0

@@ -78,6 +78,8 @@ class ServerState:
         self._callback_queries: dict[str, SimCallbackQuery] = {}
         self._next_query_id = 1
         self._files: dict[str, StoredFile] = {}
+        self._next_file_number = 1
+        """Numbers the uploads (file ids stay unique when files are forgotten)."""
         self._files_by_path: dict[str, StoredFile] = {}
         self._faults: list[_Fault] = []
         self._commands: dict[tuple[str, str], list[dict[str, str]]] = {}

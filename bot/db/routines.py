@@ -133,6 +133,11 @@ async def media_file_id(session: AsyncSession, key: str) -> str | None:
     return None if row is None else row.file_id
 
 
+async def media_file_ids(session: AsyncSession) -> set[str]:
+    """Every cached illustration file_id (content, not anyone's data)."""
+    return set((await session.scalars(select(MediaFile.file_id))).all())
+
+
 async def remember_media(session: AsyncSession, key: str, file_id: str) -> None:
     """Insert or replace the file_id of a key (an upsert: two uploads may race)."""
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from telegram import InputFile, Update
@@ -13,6 +14,8 @@ from bot.botapi import errors as botapi
 from bot.domain.questions import Kind, Question
 from bot.handlers import asking
 from bot.handlers.common import answer, edit_or_send, invalid_button, reply, sender_ids, services
+
+logger = logging.getLogger(__name__)
 
 #: How long a "Yes, delete everything" button stays valid.
 DELETE_CONFIRM_TTL = timedelta(minutes=15)
@@ -110,6 +113,11 @@ async def delete_answered(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         context.user_data.clear()
     await answer(update, texts.DELETE_TOAST)
     await edit_or_send(update, texts.DELETE_DONE)
+    for listener in svc.on_erased:
+        try:
+            await listener(user_id)
+        except Exception:  # the erasure itself is done: never a traceback to the user
+            logger.exception("An erasure listener failed")
 
 
 def _carries_button(update: Update, data: str) -> bool:

@@ -2,10 +2,12 @@
 finds them as Telegram would: same people, same ids, same history.
 
 ``chats.json`` holds the users and messages (`loopback.snapshot`), ``files/`` the photos and
-documents the bot sent (one file each, named by its file_unique_id, written once). Saved a
-moment after every change and when the playground stops; written to a temporary file and
-renamed, so a kill mid-save leaves the previous copy. A file that can't be read is moved
-aside (``chats.json.unreadable``) and said so, never overwritten.
+documents the bot sent (one file each, named by its file_unique_id, written once; removed
+once no saved chat shows it, e.g. after /delete). Saved a moment after every change and
+when the playground stops; written to a temporary file and renamed, so a kill mid-save
+leaves the previous copy. Readable by the owner only (the chats hold health data). A file
+that can't be read is moved aside (``chats.json.unreadable``) and said so, never
+overwritten.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ class ChatStore:
         self.files_dir = data_dir / FILES_FOLDER
         self._loaded = False
         self._saved_text: str | None = None
+        self._saved_files: set[str] = set()
+        """The files of the chats last read or saved (the ones a save may remove)."""
 
     def load(self) -> list[SimUser]:
         """Restore the saved users and chats (none saved: nothing). A damaged file is moved
@@ -62,6 +66,7 @@ class ChatStore:
             )
             return []
         self._saved_text = text
+        self._saved_files = set(files)
         return restored
 
     def save(self) -> None:
@@ -72,13 +77,17 @@ class ChatStore:
         text = json.dumps(snapshot, ensure_ascii=False)
         if text == self._saved_text:
             return
-        self.files_dir.mkdir(parents=True, exist_ok=True)
+        self.files_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         for stored in files:
             target = self.files_dir / stored.file_unique_id
             if not target.exists():
                 _write_atomically(target, stored.data)
         _write_atomically(self.path, text.encode("utf-8"))
         self._saved_text = text
+        shown = {stored.file_unique_id for stored in files}
+        for forgotten in self._saved_files - shown:
+            (self.files_dir / forgotten).unlink(missing_ok=True)
+        self._saved_files = shown
 
     async def keep_saved(self) -> None:
         """Save shortly after each change, until cancelled (then once more)."""
@@ -99,5 +108,8 @@ class ChatStore:
 
 def _write_atomically(path: Path, data: bytes) -> None:
     temporary = path.with_name(path.name + ".tmp")
-    temporary.write_bytes(data)
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as stream:
+        stream.write(data)
+    os.chmod(temporary, 0o600)  # an older .tmp left by a kill may have other modes
     os.replace(temporary, path)

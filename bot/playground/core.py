@@ -26,6 +26,7 @@ from bot import lifecycle
 from bot.app import build_application
 from bot.config import Settings, load_settings
 from bot.db import deliveries, users
+from bot.db import routines as runs_db
 from bot.db.deliveries import DeliveryKind
 from bot.db.models import User
 from bot.domain.timezones import UnknownTimeZone, load_zone
@@ -173,6 +174,7 @@ class Playground:
             self.application = application
             self.restored = self.chats.load()
             await lifecycle.start_polling(application, poll_timeout=10)
+            self._services().on_erased.append(self.forget_erased_chat)
             self.restored += await self._add_users_only_the_database_has()
             if not self.loopback.users:
                 self.add_user()
@@ -252,6 +254,18 @@ class Playground:
             stored = await users.all_ids(session)
         known = {u.id for u in self.loopback.users}
         return [self.add_user(user_id=user_id) for user_id in stored if user_id not in known]
+
+    async def forget_erased_chat(self, user_id: int) -> None:
+        """/delete erased the user: their saved chat keeps only the bot's last message
+        (it says the data is gone), none of what they typed or were shown (pain levels,
+        places, charts, exports), and the files only those messages showed leave
+        ``files/``. Saved at once. Their simulated user stays, so the id isn't reused."""
+        chat = self.loopback.bot_messages(user_id)
+        keep = [chat[-1].message_id] if chat else []
+        async with self._services().sessions() as session:
+            content_files = await runs_db.media_file_ids(session)
+        self.loopback.forget_messages(user_id, keep=keep, keep_files=content_files)
+        self.chats.save()
 
     def user(self, user_id: int) -> SimUser:
         """The simulated user, or PlaygroundError."""

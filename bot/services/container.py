@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from timezonefinder import TimezoneFinder
@@ -39,3 +40,6 @@ class Services:
     groups: GroupNotes
     # This process's share of the token's broadcast budget (PostgreSQL only).
     budget: BroadcastBudget | None = None
+    #: Called with the user id after /delete erased a user and told them so (the
+    #: playground forgets the chat it keeps on disk). A failure is logged, never raised.
+    on_erased: list[Callable[[int], Awaitable[None]]] = field(default_factory=list)
