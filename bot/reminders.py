@@ -404,8 +404,8 @@ class ReminderDispatcher:
                 self.outage.ok()
             if not found:
                 self._exhausted = True
+            self._buffer.extend(claimed)  # first: a cancel while preparing hands them back
             await self._prepare(claimed)
-            self._buffer.extend(claimed)
         taken, self._buffer = self._buffer[:n], self._buffer[n:]
         return taken
 
@@ -416,7 +416,12 @@ class ReminderDispatcher:
         try:
             await self._preparing.prepare([(c.delivery, c.user) for c in claimed])
         except Exception as exc:  # each send reads for itself instead
-            self.outage.failed(exc, "reading what reminders need")
+            # Not an outage: nothing waits on this read, so no reminder is late for it.
+            logger.warning(
+                "Reading what %s reminders need failed (%s); each send reads for itself",
+                len(claimed),
+                _error_name(exc),
+            )
 
     async def _materialize(self, now: datetime) -> int:
         """Turn due users into delivery rows and move each user's next-due on.
