@@ -1,13 +1,13 @@
 """The sender's `prepare` (one read of what a whole claim's messages need) is an optimisation:
 its failure or a cancellation while it reads must not change what users get. Real
 dispatcher on the suite's database (SQLite, or PostgreSQL with --db=postgresql); the sender
-is the dispatcher's own injection seam (`DeliverySender`), as in test_dispatch_batches."""
+is the dispatcher's own injection seam (`DeliverySender`), as in test_dispatch_batches
+(whose `dispatcher_for` builds the dispatcher)."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Sequence
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -15,12 +15,12 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from bench.faults import seed_due_now
-from bot.clock import SystemClock
 from bot.db.deliveries import DeliveryKind, DeliveryStatus
-from bot.db.engine import create_engine, create_session_factory, create_write_session_factory
+from bot.db.engine import create_session_factory
 from bot.db.models import Delivery, User
-from bot.reminders import CLAIM_BATCH_FACTOR, IN_FLIGHT, ReminderDispatcher
+from bot.reminders import CLAIM_BATCH_FACTOR, IN_FLIGHT
 from tests.harness.bot import database_url as fresh_database
+from tests.test_dispatch_batches import dispatcher_for
 
 USERS = 3 * CLAIM_BATCH_FACTOR * IN_FLIGHT  # several claims in one pass
 
@@ -59,15 +59,8 @@ class PreparingSender:
 async def test_a_failed_prepare_makes_no_reminder_late(database_url: str) -> None:
     """The sends go out on time whatever `prepare` did: none says sorry for being late,
     and the dispatcher doesn't take the failed read for a database outage."""
-    engine = create_engine(database_url)
     sender = PreparingSender(fail_once=True)
-    dispatcher = ReminderDispatcher(
-        create_session_factory(engine),
-        SystemClock(),
-        sender,
-        timedelta(hours=2),
-        write_sessions=create_write_session_factory(engine),
-    )
+    dispatcher, engine = await dispatcher_for(database_url, sender)
     try:
         report = await dispatcher.run_once()
         assert report.sent == USERS and len(sender.late) == USERS
@@ -84,15 +77,8 @@ async def test_rows_claimed_while_prepare_reads_are_handed_back_on_cancel(
     """Torn down while `prepare` reads: the rows just claimed go back at once (pending), as
     the other unsent claims do, rather than waiting out their lease and going out late as
     "taken over"."""
-    engine = create_engine(database_url)
     sender = PreparingSender(block=True)
-    dispatcher = ReminderDispatcher(
-        create_session_factory(engine),
-        SystemClock(),
-        sender,
-        timedelta(hours=2),
-        write_sessions=create_write_session_factory(engine),
-    )
+    dispatcher, engine = await dispatcher_for(database_url, sender)
     try:
         task = asyncio.create_task(dispatcher.run_once())
         async with asyncio.timeout(30):
@@ -101,14 +87,10 @@ async def test_rows_claimed_while_prepare_reads_are_handed_back_on_cancel(
         with pytest.raises(asyncio.CancelledError):
             await task
         async with create_session_factory(engine)() as session:
-            statuses = dict(
-                (
-                    await session.execute(
-                        select(Delivery.status, func.count()).group_by(Delivery.status)
-                    )
-                ).all()
+            statuses = await session.execute(
+                select(Delivery.status, func.count()).group_by(Delivery.status)
             )
-        assert statuses == {DeliveryStatus.PENDING.value: USERS}
+            assert dict(statuses.all()) == {DeliveryStatus.PENDING.value: USERS}
         assert sender.late == []
     finally:
         await engine.dispose()
