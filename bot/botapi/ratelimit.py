@@ -13,9 +13,15 @@ request) with three priority classes:
 - `Priority.INTERACTIVE`: a reply or edit to a user who just acted (anything sent while an
   update is processed, see `interactive()`). It waits only for that chat's own limit and for
   a 429 pause; it never queues behind the broadcast, and it uses up the shared budget.
-- `Priority.BROADCAST`: everything else (reminders, weekly summaries, timer edits). It gets
-  what is left: it goes out only while fewer than `overall_limit` messages of any class are
-  counted in the window, first come first served.
+- `Priority.BROADCAST`: everything else (reminders, weekly summaries). It gets what is left:
+  it goes out only while fewer than `overall_limit` messages of any class are counted in the
+  window, first come first served.
+
+A hold timer's countdown edits answer a user who just acted too, but they are made by a job,
+many at one tick: they are interactive and *paced* (`interactive(paced=True)`). A paced
+request never queues behind the broadcast (the broadcast holds back while one waits), but it
+waits for room in the overall window itself, so a tick's edits never put more than
+`overall_limit` counted messages into it.
 
 The overall window counts a message from the moment it is released until `period` seconds
 after Telegram answered it. Its arrival at Telegram lies between those two instants, so
@@ -85,6 +91,7 @@ class Priority(IntEnum):
 _current: contextvars.ContextVar[Priority] = contextvars.ContextVar(
     "botapi_priority", default=Priority.BROADCAST
 )
+_paced: contextvars.ContextVar[bool] = contextvars.ContextVar("botapi_paced", default=False)
 
 # Requests that are not messages: never delayed, never counted.
 _FREE_METHODS = frozenset(
@@ -103,12 +110,17 @@ _NEW_MESSAGE_PREFIXES = ("send", "copy", "forward")
 
 
 @contextmanager
-def interactive() -> Iterator[None]:
-    """Mark Bot API calls made inside (and in tasks started inside) as replies to a user."""
+def interactive(*, paced: bool = False) -> Iterator[None]:
+    """Mark Bot API calls made inside (and in tasks started inside) as replies to a user.
+
+    `paced`: replies a job makes in bulk (hold-timer countdown edits): still ahead of the
+    broadcast, but each waits for room in the overall window."""
     token = _current.set(Priority.INTERACTIVE)
+    paced_token = _paced.set(paced)
     try:
         yield
     finally:
+        _paced.reset(paced_token)
         _current.reset(token)
 
 
@@ -116,9 +128,11 @@ def interactive() -> Iterator[None]:
 def broadcast() -> Iterator[None]:
     """Mark Bot API calls made inside as broadcast (the default outside update handling)."""
     token = _current.set(Priority.BROADCAST)
+    paced_token = _paced.set(False)
     try:
         yield
     finally:
+        _paced.reset(paced_token)
         _current.reset(token)
 
 
@@ -275,6 +289,7 @@ class PriorityRateLimiter(BaseRateLimiter[Priority]):
         self._max_retries = max_retries
         self._paused_until = 0.0
         self._broadcast_queue: asyncio.Lock | None = None
+        self._paced_waiting = 0  # paced interactive requests waiting for room
         self._share = overall_limit
         self._share_until = math.inf
         self.stats = LimiterStats()
@@ -299,8 +314,10 @@ class PriorityRateLimiter(BaseRateLimiter[Priority]):
         return min((t for t in times if t is not None), default=None)
 
     def broadcast_limit(self) -> int:
-        """How many counted messages the broadcast may have in the window now."""
-        return self._share if self._monotonic() < self._share_until else 0
+        """How many counted messages the broadcast may have in the window now: this
+        process's share, less a slot for each paced interactive request waiting for room."""
+        share = self._share if self._monotonic() < self._share_until else 0
+        return max(share - self._paced_waiting, 0)
 
     async def initialize(self) -> None:
         self._broadcast_queue = asyncio.Lock()
@@ -316,7 +333,12 @@ class PriorityRateLimiter(BaseRateLimiter[Priority]):
             left = self._paused_until - self._monotonic()
 
     async def _admit(
-        self, priority: Priority, chat_id: int | str | None, new: bool, window: SlidingWindow
+        self,
+        priority: Priority,
+        chat_id: int | str | None,
+        new: bool,
+        window: SlidingWindow,
+        paced: bool = False,
     ) -> int:
         if new and chat_id is not None:
             burst = 1 if priority is Priority.BROADCAST else self._chat_burst
@@ -324,7 +346,15 @@ class PriorityRateLimiter(BaseRateLimiter[Priority]):
             if delay > 0:
                 await asyncio.sleep(delay)
         await self._wait_for_pause()
-        if priority is Priority.BROADCAST:
+        if priority is Priority.INTERACTIVE and paced:
+            # Ahead of the broadcast, which holds back while this waits; never over the limit.
+            self._paced_waiting += 1
+            try:
+                await window.wait_for_room()
+            finally:
+                self._paced_waiting -= 1
+                window.notify()  # the broadcast's limit grew back
+        elif priority is Priority.BROADCAST:
             if self._broadcast_queue is None:
                 self._broadcast_queue = asyncio.Lock()
             async with self._broadcast_queue:  # first come, first served
@@ -345,6 +375,7 @@ class PriorityRateLimiter(BaseRateLimiter[Priority]):
         rate_limit_args: Priority | None,
     ) -> bool | JSONDict | list[JSONDict]:
         requested = rate_limit_args if isinstance(rate_limit_args, Priority) else _current.get()
+        paced = _paced.get() and requested is Priority.INTERACTIVE
         priority, new_message = classify(endpoint, requested)
         chat_id = _chat_of(data)
         self.stats.requests[priority] += 1
@@ -354,7 +385,9 @@ class PriorityRateLimiter(BaseRateLimiter[Priority]):
             ticket = -1
             if counted:
                 began = self._monotonic()
-                ticket = await self._admit(priority, chat_id, new_message, window)  # counts it
+                ticket = await self._admit(  # counts it
+                    priority, chat_id, new_message, window, paced
+                )
                 self.stats.waited_s[priority] += self._monotonic() - began
             try:
                 return await callback(*args, **kwargs)

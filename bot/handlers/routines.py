@@ -26,6 +26,7 @@ from telegram.ext import (
 
 from bot import callbacks, keyboards, texts
 from bot.botapi import errors as botapi
+from bot.botapi.ratelimit import interactive
 from bot.content import Content, Illustration, Routine
 from bot.domain.pain import RED_FLAG_LEVEL, RestAdvice, needs_red_flag_guidance
 from bot.domain.program import Change
@@ -740,7 +741,8 @@ class TimerTicks:
             run_id = view.run.id
             if run_id in self.in_flight:
                 continue
-            task = spawn(_tick_contained(bot, svc, view, now))
+            with interactive(paced=True):  # answers the user's tap: ahead of the reminders
+                task = spawn(_tick_contained(bot, svc, view, now))
             self.in_flight[run_id] = task
             task.add_done_callback(self._finished)
             started.append(task)
