@@ -4,10 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import Date, Integer, bindparam, func, select, update
+from sqlalchemy import (
+    BigInteger,
+    BindParameter,
+    Date,
+    Integer,
+    bindparam,
+    func,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.selectable import TextualSelect
 
 from bot.db.batch import per_row
 from bot.db.models import PausePeriod, User, UTCDateTime
@@ -238,29 +251,68 @@ async def close_question(
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+#: Row counts the prebuilt moves come in: a batch is padded up to the next one with rows
+#: that match no user (id 0), so a handful of statements serve every batch size.
+MOVE_SIZES = (8, 32, 128, 500)
+_NO_USER = (0, datetime(1970, 1, 1, tzinfo=UTC), None, None)
+
+
+@lru_cache(maxsize=len(MOVE_SIZES))
+def _move_statement(rows: int) -> TextualSelect:
+    """`UPDATE users ... FROM (WITH v(id, expected, due_at, due_date) AS (VALUES ...)
+    SELECT ... FROM v) AS m ... RETURNING users.id` for `rows` rows of typed bound
+    parameters `i<k>`, `e<k>`, `a<k>`, `d<k>`, built once per size.
+
+    Text, because SQLAlchemy compiles a `values()` construct anew on every execution (it
+    has no cache key), bound parameters and all; the parameters are typed, so dates and
+    times are bound as the columns store them and PostgreSQL (asyncpg) gets a cast on
+    each. The VALUES list is named in a CTE inside the FROM: SQLite can't name the columns
+    of `VALUES ... AS v(...)`, and a statement that begins with UPDATE (not WITH) is what
+    makes Python's sqlite3 open its implicit transaction."""
+    rows_sql = ", ".join(f"(:i{k}, :e{k}, :a{k}, :d{k})" for k in range(rows))
+    sql = (
+        "UPDATE users SET next_due_at = m.due_at, next_due_date = m.due_date"
+        f" FROM (WITH v(id, expected, due_at, due_date) AS (VALUES {rows_sql})"
+        " SELECT id, expected, due_at, due_date FROM v) AS m"
+        " WHERE users.id = m.id AND users.next_due_at = m.expected RETURNING users.id"
+    )
+    typed: list[BindParameter[Any]] = []
+    for k in range(rows):
+        typed += [
+            bindparam(f"i{k}", type_=BigInteger()),
+            bindparam(f"e{k}", type_=UTCDateTime()),
+            bindparam(f"a{k}", type_=UTCDateTime()),
+            bindparam(f"d{k}", type_=Date()),
+        ]
+    return text(sql).bindparams(*typed).columns(id=BigInteger())
+
+
 async def move_next_due_many(
     session: AsyncSession,
     moves: Sequence[tuple[int, datetime, datetime | None, date | None]],
 ) -> set[int]:
     """`move_next_due` for many users in one statement: each (id, expected, new instant,
-    new local date) is a compare-and-set; returns the ids that moved."""
-    if not moves:
-        return set()
-    key = User.id
-    result = await session.execute(
-        update(User)
-        .where(
-            key.in_([m[0] for m in moves]),
-            User.next_due_at == per_row(key, {m[0]: m[1] for m in moves}, UTCDateTime),
-        )
-        .values(
-            next_due_at=per_row(key, {m[0]: m[2] for m in moves}, UTCDateTime),
-            next_due_date=per_row(key, {m[0]: m[3] for m in moves}, Date),
-        )
-        .returning(User.id)
-        .execution_options(synchronize_session=False)
-    )
-    return set(result.scalars())
+    new local date) is a compare-and-set; returns the ids that moved.
+
+    The database joins each user to its row of a VALUES list (SQLite >= 3.33, PostgreSQL;
+    `_move_statement`), where a `CASE id WHEN ...` of one branch per user for three columns
+    was built, bound and evaluated for every batch. More than `MOVE_SIZES[-1]` moves take
+    one statement per that many."""
+    moved: set[int] = set()
+    largest = MOVE_SIZES[-1]
+    for begin in range(0, len(moves), largest):
+        chunk = list(moves[begin : begin + largest])
+        size = next(n for n in MOVE_SIZES if n >= len(chunk))
+        chunk.extend([_NO_USER] * (size - len(chunk)))
+        params: dict[str, Any] = {}
+        for k, (user_id, expected, due_at, due_date) in enumerate(chunk):
+            params[f"i{k}"] = user_id
+            params[f"e{k}"] = expected
+            params[f"a{k}"] = due_at
+            params[f"d{k}"] = due_date
+        result = await session.execute(_move_statement(size), params)
+        moved.update(result.scalars())
+    return moved
 
 
 async def move_next_weekly_many(
