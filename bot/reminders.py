@@ -68,6 +68,11 @@ PRUNE_EVERY = timedelta(hours=1)
 T = TypeVar("T")
 
 
+class NotStarted(Exception):
+    """A send that ended before its request was written (retried like one that failed
+    before the request; `bot.botapi.outcome.classify`: not a Telegram error)."""
+
+
 class DeliverySender(Protocol):
     """Renders and sends one delivery; returns the Telegram message id.
 
@@ -580,6 +585,9 @@ class ReminderDispatcher:
         """
         loop = asyncio.get_running_loop()
         running: set[asyncio.Task[Sent]] = set()
+        # Each user's latest send: a user's next one waits for it (Monday's reminder after
+        # the weekly summary claimed before it, so its buttons come last in the chat).
+        latest: dict[int, asyncio.Task[Sent]] = {}
         finished: list[Outcome] = []
         finished_since = 0.0
         refill = max(1, self._in_flight // 2)
@@ -593,7 +601,12 @@ class ReminderDispatcher:
                 if batch or (finished and (not running or overdue)):
                     marked = await self._write(finished, batch, report)
                     finished = []
-                    running.update(asyncio.create_task(self._send(c)) for c in marked)
+                    for claim in marked:
+                        task = asyncio.create_task(
+                            self._send(claim, after=latest.get(claim.user.id))
+                        )
+                        latest[claim.user.id] = task
+                        running.add(task)
                 if not running:
                     if batch:
                         continue  # fenced out, or stopping: look again
@@ -603,6 +616,9 @@ class ReminderDispatcher:
                 )
                 for task in done:
                     running.discard(task)
+                    user_id = task.result().claim.user.id
+                    if latest.get(user_id) is task:
+                        del latest[user_id]
                     if not finished:
                         finished_since = loop.time()
                     finished.append(self._outcome(task.result(), report))
@@ -615,9 +631,15 @@ class ReminderDispatcher:
             await asyncio.shield(self._write(finished, [], report))
             raise
 
-    async def _send(self, claim: Claim) -> Sent:
-        """Write one request (its row is already "sending"); never raises."""
+    async def _send(self, claim: Claim, after: asyncio.Task[Sent] | None = None) -> Sent:
+        """Write one request (its row is already "sending") once `after` (the same user's
+        previous send) has ended; never raises."""
         kind = DeliveryKind(claim.delivery.kind)
+        if after is not None:
+            try:
+                await asyncio.wait([after])
+            except asyncio.CancelledError:  # torn down before its request: provably not sent
+                return Sent(claim, None, NotStarted("stopped before its request"))
         try:
             message_id = await self._sender.send(kind, claim.user, claim.delivery, late=claim.late)
         except (Exception, asyncio.CancelledError) as exc:

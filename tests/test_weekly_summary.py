@@ -280,3 +280,21 @@ async def test_the_migration_moves_sunday_plans_to_monday_without_a_double_or_a_
         assert len(summaries(harness, sent)) == 3 and len(summaries(harness, missed)) == 4
     finally:
         await harness.stop()
+
+
+async def test_on_monday_the_summary_comes_before_the_reminder(harness: BotHarness) -> None:
+    """Due at the same instant, the summary (a chart) used to arrive after Monday's
+    reminder and push its Start button out of view: now each user's summary is claimed
+    first and the reminder is sent once the summary was answered."""
+    people = [harness.new_user(f"M{i}") for i in range(3)]
+    for person in people:
+        await onboard(harness, person, at="07:30", zone="Europe/Berlin")  # Mon 2 Mar
+    harness.clock.set(datetime(2026, 3, 9, 6, 30, tzinfo=UTC))  # Mon 9 Mar, 07:30 in Berlin
+    report = await harness.dispatch()
+    assert report.summaries_sent == len(people) and report.sent == len(people)
+    for person in people:
+        [summary] = summaries(harness, person)
+        messages = harness.server.bot_messages(person.id)
+        reminder = messages[-1]
+        assert any("Start" in label for label in reminder.button_labels()), reminder.text
+        assert messages.index(summary) < messages.index(reminder)

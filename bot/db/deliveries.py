@@ -12,6 +12,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     and_,
+    case,
     delete,
     func,
     or_,
@@ -332,6 +333,9 @@ async def record_many(
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
+_SUMMARY_FIRST = case((Delivery.kind == DeliveryKind.WEEKLY.value, 0), else_=1)
+
+
 async def claimable_with_users(
     session: AsyncSession, now: datetime, lease: timedelta, limit: int
 ) -> list[tuple[Delivery, User | None]]:
@@ -354,7 +358,9 @@ async def claimable_with_users(
                 ),
             )
         )
-        .order_by(Delivery.next_attempt_at)
+        # Oldest first; of one user's rows due together (Monday: the weekly summary and the
+        # reminder), the summary first, so the reminder's buttons come last in the chat.
+        .order_by(Delivery.next_attempt_at, Delivery.user_id, _SUMMARY_FIRST)
         .limit(limit)
     )
     if _dialect(session) == "postgresql":
