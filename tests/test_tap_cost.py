@@ -245,3 +245,43 @@ async def test_a_done_tap_builds_none_of_its_run_statements(harness: BotHarness)
     runs = [s for s in second if "routine_runs" in str(s) and "run_steps" not in str(s)]
     assert len(runs) == 3, [str(s) for s in second]  # the read, the CAS, the message noted
     assert all(any(s is seen for seen in first) for s in runs), "a statement built per tap"
+
+
+async def test_a_done_tap_runs_no_orm_dml_and_flushes_nothing(harness: BotHarness) -> None:
+    """The tap's writes (the compare-and-set, the step's outcome, noting the message) are
+    prebuilt Core statements: none goes through the ORM's bulk-update path (which builds a
+    new statement and computes its cache key on every execution) and the session has
+    nothing to flush (no ORM object added for the step's outcome)."""
+    user = harness.new_user("Ana")
+    await onboard(harness, user)
+    await harness.send(user, "/stretch")
+    await harness.tap(user, "Quick start")
+    await harness.tap(user, "No thanks")
+    await harness.tap(user, "Done")  # the clips of steps 1-2 are uploaded and cached now
+    await harness.tap(user, "Stop")
+    await harness.send(user, "/stretch")
+    await harness.tap(user, "Quick start")
+    orm_writes: list[str] = []
+    flushes: list[int] = []
+
+    def orm_execute(state: Any) -> None:
+        if not state.is_select and state.is_orm_statement:
+            orm_writes.append(str(state.statement))
+
+    def flushed(session: Any, *_: Any) -> None:
+        if session.new or session.dirty or session.deleted:
+            flushes.append(len(session.new) + len(session.dirty) + len(session.deleted))
+
+    event.listen(Session, "do_orm_execute", orm_execute)
+    event.listen(Session, "before_flush", flushed)
+    try:
+        with journal(harness) as entries:
+            await harness.tap(user, "Done")
+    finally:
+        event.remove(Session, "do_orm_execute", orm_execute)
+        event.remove(Session, "before_flush", flushed)
+
+    assert "2 of 5" in harness.last_text(user)
+    assert any(e.startswith("INSERT INTO run_steps") for e in entries), entries
+    assert orm_writes == [], orm_writes
+    assert flushes == [], "an ORM object flushed on the tap path"

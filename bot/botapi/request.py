@@ -39,6 +39,8 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 DEFAULT_POOL_SIZE = 64
+_HEADERS = {"User-Agent": BaseRequest.USER_AGENT}
+_JSON_HEADERS = {**_HEADERS, "Content-Type": "application/json"}
 
 
 class PoolTimeout(Exception):
@@ -131,12 +133,20 @@ class AiohttpRequest(BaseRequest):
         if session is None or session.closed or pool is None:
             raise RuntimeError("This AiohttpRequest is not initialized!")
         files = request_data.multipart_data if request_data else None
-        fields = request_data.json_parameters if request_data else None
-        data: aiohttp.FormData | dict[str, str] | None = fields
+        data: aiohttp.FormData | bytes | None = None
+        headers = _HEADERS
         if files:  # multipart/form-data, as httpx sends with files=
-            data = aiohttp.FormData(fields or {})
+            assert request_data is not None
+            data = aiohttp.FormData(request_data.json_parameters)
             for name, (filename, content, mime_type) in files.items():
                 data.add_field(name, content, filename=filename, content_type=mime_type)
+        elif request_data is not None and request_data.parameters:
+            # One JSON body (the Bot API takes application/json): `json.dumps` of the
+            # fields, instead of form-urlencoding them byte by byte (urllib's quoting was
+            # about 5% of the bot's CPU per tap, cProfile). Each value stays the string PTB
+            # made of it, as in a form, which the Bot API reads alike.
+            data = request_data.json_payload
+            headers = _JSON_HEADERS
         read = _seconds(read_timeout, self._read_timeout)
         write = _seconds(write_timeout, self._media_write_timeout if files else self._write_timeout)
         connect = _seconds(connect_timeout, self._connect_timeout)
@@ -157,7 +167,7 @@ class AiohttpRequest(BaseRequest):
                 method,
                 url,
                 data=data,
-                headers={"User-Agent": self.USER_AGENT},
+                headers=headers,
                 timeout=timeout,
             ) as response:
                 return response.status, await response.read()

@@ -5,12 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import ProgramChange, ProgramHold, ProgramStretch, RunStep
 from bot.domain import program as domain
+
+#: One finished stretch of a run (bound: every column but the id), built once.
+_RECORD_STEP = insert(cast(Table, RunStep.__table__))
 
 
 async def record_step(
@@ -26,18 +30,20 @@ async def record_step(
     at: datetime,
 ) -> None:
     """One stretch of a run finished (called inside the tap's compare-and-set transaction,
-    so a double tap records it once)."""
-    session.add(
-        RunStep(
-            user_id=user_id,
-            run_id=run_id,
-            step_index=step_index,
-            stretch_id=stretch_id,
-            outcome=outcome.value,
-            chose_easier=chose_easier,
-            easier_shown=easier_shown,
-            at=at,
-        )
+    so a double tap records it once). A prebuilt Core INSERT, run at once: no ORM object
+    and no unit-of-work flush on the tap path."""
+    await session.execute(
+        _RECORD_STEP,
+        {
+            "user_id": user_id,
+            "run_id": run_id,
+            "step_index": step_index,
+            "stretch_id": stretch_id,
+            "outcome": outcome.value,
+            "chose_easier": chose_easier,
+            "easier_shown": easier_shown,
+            "at": at,
+        },
     )
 
 
