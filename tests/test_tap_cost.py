@@ -151,13 +151,22 @@ async def test_stretch_by_a_known_user_writes_nothing(harness: BotHarness) -> No
     user = harness.new_user("Ana")
     await onboard(harness, user)
 
+    pool = harness.services.engine.sync_engine.pool
     with journal(harness) as entries:
+        checkouts = Checkouts(pool)
         await harness.send(user, "/stretch")
+        checkouts.close()
 
     assert "Quick start" in " ".join(harness.server.last_bot_message(user.id).button_labels())
     assert not any("IMMEDIATE" in e for e in entries), entries
     assert "COMMIT" not in entries, entries
     assert not any(e.startswith(("INSERT", "UPDATE", "DELETE")) for e in entries), entries
+    # the user is read twice: the open-question check every command makes, and the greeting
+    # (whose zone the bad-day and advised-rest rules then use: one session for both, before
+    # two sessions each reading the user again: 4 reads of users in 6 sessions)
+    users_read = [e for e in entries if e.startswith("SELECT users")]
+    assert len(users_read) == 2, entries
+    assert checkouts.count <= 5, checkouts.count
 
 
 async def test_the_tap_ending_a_run_answers_before_applying_it_in_one_transaction(

@@ -238,8 +238,7 @@ async def stretch_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
             ),
         )
         return IN_ROUTINE
-    bad_day = await svc.pain.is_bad_day(user_id)
-    advice = await svc.pain.rest_advice(user_id)
+    bad_day, advice = await svc.pain.picker_advice(user_id, user.time_zone)
     default = await svc.routines.default_of(user)
     own = await svc.mine.saved(user_id)
     gentle_first = bad_day or advice is not None

@@ -316,6 +316,20 @@ class PainLog:
             zone, _ = await self._local_today(session, user_id)
             return await self.rest_advice_in(session, user_id, zone)
 
+    async def picker_advice(
+        self, user_id: int, time_zone: str | None
+    ) -> tuple[bool, RestAdvice | None]:
+        """`is_bad_day` and `rest_advice` together, for /stretch's routine picker, the
+        user's zone (IANA name, None: UTC) already read: one session and no read of the
+        user, instead of two sessions each reading the user again."""
+        zone = load_zone(time_zone) if time_zone else UTC
+        today = self._clock.now().astimezone(zone).date()
+        since = local_day_start(today - timedelta(days=2 * BAD_DAY_WINDOW - 1), zone)
+        async with self._sessions() as session:
+            entries = await store.entries_since(session, user_id, since)
+            advice = await self.rest_advice_in(session, user_id, zone)
+        return is_bad_day(entries, zone, today), advice
+
     async def rest_advice_in(
         self, session: AsyncSession, user_id: int, zone: tzinfo
     ) -> RestAdvice | None:
