@@ -224,6 +224,8 @@ async def test_a_routine_start_reads_the_user_once(harness: BotHarness) -> None:
     users_read = [e for e in entries if e.startswith("SELECT users")]
     assert len(users_read) == 2, entries  # the open-question check, and the start's read
     assert entries.count("COMMIT") == 2, entries  # the start, and which message shows it
+    # the safety texts were shown at the first start: the read says so, no UPDATE of users
+    assert not any(e.startswith("UPDATE users") for e in entries), entries
 
 
 async def test_a_done_tap_builds_none_of_its_run_statements(harness: BotHarness) -> None:

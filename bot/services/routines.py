@@ -319,7 +319,8 @@ class Routines:
                 current.version += 1
                 await session.flush()
             first = not await runs_db.has_any(session, user_id)
-            safety = await users_db.mark_safety_shown(session, user_id)
+            # Seen already (the read above; a user's updates run one at a time): no write.
+            safety = not user.safety_shown and await users_db.mark_safety_shown(session, user_id)
             state = begin(
                 len(steps),
                 needs_consent=not consent and not declined,
