@@ -17,7 +17,8 @@ class _Dropped(Exception):
 
 
 class FaultsMixin(ServerState):
-    """``fail_next``, ``delay_next``, ``drop_next``, ``drop_after_next``, ``clear_faults``."""
+    """``fail_next``, ``delay_next``, ``release_delays``, ``drop_next``, ``drop_after_next``,
+    ``clear_faults``."""
 
     def _take_fault(self, method: str, params: Mapping[str, Any]) -> _Fault | None:
         chat_id = params.get("chat_id")
@@ -42,7 +43,8 @@ class FaultsMixin(ServerState):
         # delay: hang, then handle the call normally (as a slow Telegram would).
         loop = asyncio.get_running_loop()
         deadline = loop.time() + fault.seconds
-        while not self._closing and loop.time() < deadline:
+        releases = self._delay_releases
+        while not self._closing and loop.time() < deadline and releases == self._delay_releases:
             event = self._changed
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(event.wait(), max(deadline - loop.time(), 0))
@@ -99,6 +101,13 @@ class FaultsMixin(ServerState):
                 seconds=seconds,
             )
         )
+
+    def release_delays(self) -> None:
+        """End the hang of every call `delay_next` is holding now: each is then handled
+        normally. Lets a test hold a call "on the wire" for as long as it needs, however
+        loaded the machine, and then let Telegram deliver it."""
+        self._delay_releases += 1
+        self._notify()
 
     def drop_next(self, method: str, times: int = 1, chat_id: int | str | None = None) -> None:
         """Close the connection of the next ``times`` calls without answering (no effect)."""

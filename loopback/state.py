@@ -82,6 +82,8 @@ class ServerState:
         """Numbers the uploads (file ids stay unique when files are forgotten)."""
         self._files_by_path: dict[str, StoredFile] = {}
         self._faults: list[_Fault] = []
+        self._delay_releases = 0
+        """Counts `release_delays` calls: a hanging call ends when it changes."""
         self._commands: dict[tuple[str, str], list[dict[str, str]]] = {}
         self._descriptions: dict[str, str] = {}
         self._short_descriptions: dict[str, str] = {}

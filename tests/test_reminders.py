@@ -157,7 +157,8 @@ async def test_restart_in_the_middle_of_a_dispatch(
         for user in users:
             await onboard(harness, user, at="07:00", zone="UTC")
         clock.set(datetime(2026, 3, 3, 7, 0, tzinfo=UTC))
-        server.delay_next("sendMessage", 1.0, chat_id=users[2].id)
+        # Held on the wire until released below (a fixed delay ran out under load in CI).
+        server.delay_next("sendMessage", 120.0, chat_id=users[2].id)
         since = len(server.calls)
         dispatch = asyncio.create_task(harness.dispatch())
         # The third reminder is on the wire (Telegram is slow to answer) ...
@@ -179,7 +180,11 @@ async def test_restart_in_the_middle_of_a_dispatch(
         await harness.stop()  # the process dies mid-request (its row stays "sending")
         dispatch.cancel()
         await asyncio.gather(dispatch, return_exceptions=True)
-        await asyncio.sleep(1.2)  # Telegram delivers the slow one anyway
+        # Telegram delivers the slow one anyway.
+        server.release_delays()
+        async with asyncio.timeout(10):
+            while len(reminders_to(harness, users[2])) < 1:  # noqa: ASYNC110 - server state
+                await asyncio.sleep(0.01)
         async with harness_sessions(harness.settings) as session:
             await session.execute(
                 update(Delivery)
@@ -320,10 +325,13 @@ async def test_read_timeout_is_uncertain_and_never_sent_again(
         user = harness.new_user()
         await onboard(harness, user, at="07:00", zone="UTC")
         clock.set(datetime(2026, 3, 3, 7, 0, tzinfo=UTC))
-        server.delay_next("sendMessage", 1.5, chat_id=user.id)
+        server.delay_next("sendMessage", 120.0, chat_id=user.id)
         report = await harness.dispatch()
         assert report.sent == 0 and report.uncertain == 1 and report.retried == 0
-        await asyncio.sleep(0.8)  # the slow call completes at the loopback
+        server.release_delays()  # the slow call completes at the loopback
+        async with asyncio.timeout(10):
+            while len(reminders_to(harness, user)) < 1:  # noqa: ASYNC110 - server state
+                await asyncio.sleep(0.01)
         for _ in range(3):
             assert (await harness.advance(timedelta(minutes=5))).sent == 0
         assert [d.status for d in await deliveries_of(harness, user)] == ["uncertain"]
