@@ -228,7 +228,8 @@ async def stretch_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     user_id, chat_id = sender_ids(update)
     svc = services(context)
     user = (await svc.preferences.greet(user_id, chat_id)).user
-    active = await svc.routines.active(user_id)
+    picker = await svc.routines.picker(user_id, user.time_zone)
+    active = picker.active
     if active is not None:
         await reply(
             update,
@@ -238,9 +239,8 @@ async def stretch_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
             ),
         )
         return IN_ROUTINE
-    bad_day, advice = await svc.pain.picker_advice(user_id, user.time_zone)
+    bad_day, advice, own = picker.bad_day, picker.advice, list(picker.own)
     default = await svc.routines.default_of(user)
-    own = await svc.mine.saved(user_id)
     gentle_first = bad_day or advice is not None
     rows = picker_rows(svc.content, gentle_first=gentle_first, default_id=default.id, own=own)
     text = picker_text(svc.content, bad_day=bad_day and advice is None, own=own)

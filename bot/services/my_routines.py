@@ -142,9 +142,12 @@ class MyRoutines:
 
     # --- reading ------------------------------------------------------------------------
 
-    async def saved(self, user_id: int) -> list[UserRoutine]:
-        async with self._sessions() as session:
-            rows = await store.saved(session, user_id)
+    async def saved(self, user_id: int, session: AsyncSession | None = None) -> list[UserRoutine]:
+        """The user's routines (not drafts), oldest first; ``session``: the caller's."""
+        if session is None:
+            async with self._sessions() as own:
+                return await self.saved(user_id, own)
+        rows = await store.saved(session, user_id)
         stretches = self._content.stretches
         return [r for r in (to_routine(row, stretches) for row in rows) if r is not None]
 

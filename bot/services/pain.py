@@ -317,17 +317,20 @@ class PainLog:
             return await self.rest_advice_in(session, user_id, zone)
 
     async def picker_advice(
-        self, user_id: int, time_zone: str | None
+        self, user_id: int, time_zone: str | None, session: AsyncSession | None = None
     ) -> tuple[bool, RestAdvice | None]:
         """`is_bad_day` and `rest_advice` together, for /stretch's routine picker, the
-        user's zone (IANA name, None: UTC) already read: one session and no read of the
-        user, instead of two sessions each reading the user again."""
+        user's zone (IANA name, None: UTC) already read: no read of the user, in the
+        caller's ``session`` (or one of its own), instead of two sessions each reading the
+        user again."""
+        if session is None:
+            async with self._sessions() as own:
+                return await self.picker_advice(user_id, time_zone, own)
         zone = load_zone(time_zone) if time_zone else UTC
         today = self._clock.now().astimezone(zone).date()
         since = local_day_start(today - timedelta(days=2 * BAD_DAY_WINDOW - 1), zone)
-        async with self._sessions() as session:
-            entries = await store.entries_since(session, user_id, since)
-            advice = await self.rest_advice_in(session, user_id, zone)
+        entries = await store.entries_since(session, user_id, since)
+        advice = await self.rest_advice_in(session, user_id, zone)
         return is_bad_day(entries, zone, today), advice
 
     async def rest_advice_in(

@@ -58,6 +58,10 @@ class PainRecorder(Protocol):
 
     async def is_bad_day(self, user_id: int, session: AsyncSession | None = None) -> bool: ...
 
+    async def picker_advice(
+        self, user_id: int, time_zone: str | None, session: AsyncSession | None = None
+    ) -> tuple[bool, RestAdvice | None]: ...
+
     async def give_consent(self, user_id: int) -> None: ...
 
     async def consent_declined(self, user_id: int) -> bool: ...
@@ -134,6 +138,16 @@ class Tap:
     #: The user's open question, read in the tap's transaction: a routine button leaves
     #: it (the caller closes it and says so), whatever the tap's result.
     question: Question | None = None
+
+
+@dataclass(frozen=True)
+class Picker:
+    """What /stretch shows: the run in progress, or the routine picker's inputs."""
+
+    active: RunView | None  # a run in progress: nothing else was read
+    bad_day: bool = False
+    advice: RestAdvice | None = None  # today's advice that still stands
+    own: tuple[UserRoutine, ...] = ()  # the user's own routines, oldest first
 
 
 @dataclass(frozen=True)
@@ -262,6 +276,18 @@ class Routines:
         async with self._sessions() as session:
             run = await runs_db.active_for(session, user_id)
         return None if run is None else self.view(run)
+
+    async def picker(self, user_id: int, time_zone: str | None) -> Picker:
+        """/stretch's reads in one session: the run in progress (then nothing more), or
+        the bad-day and advised-rest rules (the user's zone, IANA name, already read) and
+        the user's own routines (before: three sessions)."""
+        async with self._sessions() as session:
+            run = await runs_db.active_for(session, user_id)
+            if run is not None:
+                return Picker(active=self.view(run))
+            bad_day, advice = await self._pain.picker_advice(user_id, time_zone, session)
+            own = await self._mine.saved(user_id, session)
+        return Picker(None, bad_day, advice, tuple(own))
 
     async def run_of(self, user_id: int, run_id: int) -> RunView | None:
         """One of the user's runs (None if it doesn't exist or is someone else's)."""
