@@ -139,6 +139,11 @@ REMINDERS_NOT_SET_UP = (
     "Until then you can already /stretch, log /pain and see your /progress."
 )
 
+#: Typed text at a message that only takes taps (no question open): its buttons, named.
+BUTTONS_HINT = "That message takes a tap rather than typing: {buttons}."
+#: ... and the typed words name one of them: point at it, do nothing yet.
+BUTTON_HINT = "To do that, tap <b>{button}</b> on the message I've quoted: typing doesn't press it."
+
 UNKNOWN_TEXT = (
     "I'm not sure what to do with that. Try /stretch for a routine, /settings for your "
     "reminder, or /help."
@@ -427,6 +432,7 @@ def reminder_answered(action: str) -> str:
 def old_reminder_start(title: str) -> str:
     """The toast of "Start routine" on a reminder for an earlier local day."""
     return f"That reminder was from an earlier day. Starting {title} now."
+
 
 ALREADY_HANDLED = "This reminder was already handled."
 
@@ -1156,3 +1162,14 @@ RULE_PROBLEMS = {
 
 def on_off(value: bool) -> str:
     return "on" if value else "off"
+
+
+def buttons_hint(labels: tuple[str, ...]) -> str:
+    """Names every button of the message ("tap <b>😌 Easy</b>, <b>👍 Just right</b> or ...")."""
+    named = [f"<b>{escape(label)}</b>" for label in labels]
+    listed = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} or {named[-1]}"
+    return BUTTONS_HINT.format(buttons=f"tap {listed}")
+
+
+def button_hint(label: str) -> str:
+    return BUTTON_HINT.format(button=escape(label))

@@ -47,6 +47,8 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
+from bot.botapi import shown
+
 logger = logging.getLogger(__name__)
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply
@@ -179,6 +181,7 @@ async def send_text(
             chat_id, text, parse_mode=ParseMode.HTML, reply_markup=reply_markup, **kwargs
         ),
     )
+    shown.record(bot, message)
     return Sent(message, failure)
 
 
@@ -197,6 +200,7 @@ async def send_photo(
             chat_id, photo, caption=caption, parse_mode=ParseMode.HTML, reply_markup=reply_markup
         ),
     )
+    shown.record(bot, message)
     return Sent(message, failure)
 
 
@@ -225,6 +229,7 @@ async def send_animation(
             reply_markup=reply_markup,
         ),
     )
+    shown.record(bot, message)
     return Sent(message, failure)
 
 
@@ -233,6 +238,7 @@ async def send_document(bot: Bot, chat_id: int, document: InputFile, *, caption:
     message, failure = await _call(
         "sendDocument", lambda: bot.send_document(chat_id, document, caption=caption)
     )
+    shown.record(bot, message)
     return Sent(message, failure)
 
 
@@ -264,6 +270,7 @@ async def edit_text(
             ),
         )
         if failure is None:
+            shown.record(bot, edited)
             return Sent(edited if isinstance(edited, Message) else None)
     if failure is Failure.MESSAGE_GONE and send_if_gone:
         return await send_text(bot, chat_id, text, reply_markup=reply_markup)
@@ -290,6 +297,7 @@ async def edit_caption(
             reply_markup=reply_markup,
         ),
     )
+    shown.record(bot, edited)
     return Sent(edited if isinstance(edited, Message) else None, failure)
 
 
@@ -309,6 +317,7 @@ async def edit_media(
             media, chat_id=chat_id, message_id=message_id, reply_markup=reply_markup
         ),
     )
+    shown.record(bot, edited)
     return Sent(edited if isinstance(edited, Message) else None, failure)
 
 
@@ -321,4 +330,5 @@ async def clear_buttons(bot: Bot, chat_id: int, message_id: int) -> Sent:
             chat_id=chat_id, message_id=message_id, reply_markup=None
         ),
     )
+    shown.of(bot).update(chat_id, message_id, ())  # gone, cleared or had none: no buttons
     return Sent(edited if isinstance(edited, Message) else None, failure)

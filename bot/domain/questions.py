@@ -151,3 +151,14 @@ _PAIN_RE = re.compile(
 def mentions_pain(text: str) -> bool:
     """Whether a message talks about pain ("this hurts", "ouch", "sharp pain")."""
     return _PAIN_RE.search(_words(text)) is not None
+
+
+def named_button(text: str, labels: tuple[str, ...]) -> str | None:
+    """The one button label whose words include every typed word ("snooze" -> "😴 Snooze
+    30 min", "skip" -> "⏭ Skip today"); None when no label or more than one fits, or the
+    text is longer than three words (then it isn't naming a button)."""
+    typed = _words(text).split()
+    if not typed or len(typed) > 3:
+        return None
+    fitting = [label for label in labels if set(typed) <= set(_words(label).split())]
+    return fitting[0] if len(fitting) == 1 else None

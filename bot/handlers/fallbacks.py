@@ -6,18 +6,20 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot import texts
-from bot.domain.questions import mentions_pain
+from bot.botapi import shown
+from bot.domain.questions import mentions_pain, named_button
 from bot.handlers.common import reply, sender_ids, services
 from bot.handlers.routines import show_phase, typed_in_routine
 
 
 async def unknown_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Mid-routine (also after a restart): the step that never arrived, or the routine reads
-    it (a typed pain level, pain words, a hint); pain words: where to turn; before setup:
-    /start; else: the menu."""
+    it (a typed pain level, pain words, a hint); pain words: where to turn; a message
+    showing buttons: name them, quoting it (a typed word naming one: that one; nothing is
+    done); before setup: /start; else: the menu."""
     message = update.effective_message
     assert message is not None and message.text is not None
-    user_id, _chat_id = sender_ids(update)
+    user_id, chat_id = sender_ids(update)
     svc = services(context)
     active = await svc.routines.active(user_id)
     if active is not None:
@@ -28,6 +30,12 @@ async def unknown_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         return
     if mentions_pain(message.text):
         await reply(update, texts.PAIN_WORDS_HINT)
+        return
+    buttons = shown.of(context.bot).latest(chat_id)
+    if buttons is not None:
+        label = named_button(message.text, buttons.labels)
+        hint = texts.button_hint(label) if label else texts.buttons_hint(buttons.labels)
+        await reply(update, hint, quoting=buttons.message_id)
         return
     user = await svc.preferences.get(user_id)
     if user is None or not user.onboarded:

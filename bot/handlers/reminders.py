@@ -9,6 +9,7 @@ from telegram.constants import ParseMode
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
 from bot import callbacks, keyboards, texts
+from bot.botapi import shown
 from bot.content import Content
 from bot.db.deliveries import DeliveryKind
 from bot.db.models import Delivery, User
@@ -92,6 +93,7 @@ class TelegramDeliverySender:
             reply_markup=markup,
             allow_paid_broadcast=self._paid or None,
         )
+        shown.record(self._bot, message)
         return message.message_id
 
 
