@@ -13,6 +13,7 @@ import ipaddress
 import logging
 import secrets
 import socket
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -27,7 +28,7 @@ from bot.app import build_application
 from bot.config import Settings, load_settings
 from bot.db import deliveries, users
 from bot.db import routines as runs_db
-from bot.db.deliveries import DeliveryKind
+from bot.db.deliveries import DeliveryKind, DeliveryStatus
 from bot.db.models import User
 from bot.domain.timezones import UnknownTimeZone, load_zone
 from bot.handlers.common import application_services
@@ -364,7 +365,7 @@ class Playground:
         """
         start = self.clock.now()
         stops = await self._stops(start, target)
-        before = await self._delivery_counts()
+        before = await self._delivery_rows()
         for stop in stops:
             self.clock.advance_to(stop - REMINDER_LEAD)
             await self._dispatch()
@@ -375,13 +376,7 @@ class Playground:
         elif offset > self.clock.offset:
             self.clock.advance(offset - self.clock.offset)
         await self._dispatch()
-        after = await self._delivery_counts()
-        changes = {
-            status: after.get(status, 0) - before.get(status, 0)
-            for status in after
-            if after.get(status, 0) != before.get(status, 0)
-        }
-        return Jump(self.clock.now(), changes)
+        return Jump(self.clock.now(), outcomes(before, await self._delivery_rows()))
 
     async def _dispatch(self) -> None:
         application = self.application
@@ -412,9 +407,9 @@ class Playground:
                         stops.add(daily.at)
         return sorted(stops)
 
-    async def _delivery_counts(self) -> dict[str, int]:
+    async def _delivery_rows(self) -> dict[int, tuple[str, str]]:
         async with self._services().sessions() as session:
-            return await deliveries.count_by_status(session)
+            return await deliveries.kinds_and_statuses(session)
 
     async def clock_view(self, user_id: int | None) -> dict[str, Any]:
         """The bot's time as this user sees it, and their next reminder (JSON-ready)."""
@@ -443,28 +438,62 @@ class Playground:
         return view
 
 
+#: Statuses a row passes through on its way: not an outcome of the jump.
+UNDER_WAY = frozenset({DeliveryStatus.PENDING, DeliveryStatus.CLAIMED, DeliveryStatus.SENDING})
+
+
+def outcomes(
+    before: dict[int, tuple[str, str]], after: dict[int, tuple[str, str]]
+) -> Counter[tuple[str, str]]:
+    """How many rows reached each (kind, status) during a jump: rows new since `before`, or
+    in another status now, counted by what they are now ("sent", "missed" ...; rows still
+    under way left out). Rows the dispatcher pruned (past the retention) aren't outcomes:
+    counting statuses (was) made them negative sends and misses."""
+    return Counter(
+        row
+        for row_id, row in after.items()
+        if before.get(row_id) != row and row[1] not in UNDER_WAY
+    )
+
+
 @dataclass
 class Jump:
-    """What a clock jump did: where it landed, how the delivery rows changed (by status:
-    "sent", "missed", "skipped" ...), and lines for the page."""
+    """What a clock jump did: where it landed, the delivery rows that reached each (kind,
+    status) on the way ("daily"/"weekly"; "sent", "missed", "skipped" ...), and lines for
+    the page."""
 
     now: datetime
-    changes: dict[str, int]
+    outcomes: Counter[tuple[str, str]]
     due: datetime | None = None
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def changes(self) -> dict[str, int]:
+        """Rows by the status they reached, both kinds together (the API's "deliveries")."""
+        totals: Counter[str] = Counter()
+        for (_kind, status), count in self.outcomes.items():
+            totals[status] += count
+        return dict(sorted(totals.items()))
 
     def note(self) -> str:
         """A few sentences for the page: the notes, then what the dispatcher did."""
         done = [
-            f"{count} {status}{STATUS_REASONS.get(status, '')}"
-            for status, count in sorted(self.changes.items())
-            if count > 0
+            f"{count} {_noun(kind, count)} {status}{STATUS_REASONS.get(status, '')}"
+            for (kind, status), count in sorted(
+                self.outcomes.items(), key=lambda item: (item[0][0] != "weekly", item[0][1])
+            )
         ]
         lines = [*self.notes]
         lines.append(
             "On the way: " + ", ".join(done) + "." if done else "Nothing was due on the way."
         )
         return " ".join(lines)
+
+
+def _noun(kind: str, count: int) -> str:
+    if kind == DeliveryKind.WEEKLY:
+        return "weekly summary" if count == 1 else "weekly summaries"
+    return "reminder" if count == 1 else "reminders"
 
 
 STATUS_REASONS = {
