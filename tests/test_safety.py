@@ -344,7 +344,7 @@ async def test_no_improvement_over_three_weeks_sends_the_advice_once_and_weekly(
 
     harness.clock.set(datetime(2026, 3, 9, 6, 30, tzinfo=UTC))  # Monday, 07:30 in Berlin
     assert (await harness.dispatch()).summaries_sent == 1
-    summary = harness.server.last_bot_message(user.id)
+    summary = _summary(harness, user)
     assert summary.photo and advice in plain(summary.caption or "")
     assert len(summary.caption or "") <= 1024
 
@@ -361,7 +361,7 @@ async def test_improving_pain_gets_no_advice(harness: BotHarness) -> None:
     assert not any(SAFETY.persistent_pain in plain(t) for t in harness.bot_texts(user))
     harness.clock.set(datetime(2026, 3, 9, 6, 30, tzinfo=UTC))
     await harness.dispatch()
-    summary = harness.server.last_bot_message(user.id)
+    summary = _summary(harness, user)
     assert SAFETY.persistent_pain not in plain(summary.caption or summary.text or "")
 
 
@@ -383,11 +383,16 @@ async def test_two_weeks_of_steady_pain_is_not_called_three_weeks(harness: BotHa
         await add_entry(harness, user.id, now - timedelta(days=days), 7)
     harness.clock.set(datetime(2026, 3, 9, 6, 30, tzinfo=UTC))  # Monday, 07:30 in Berlin
     await harness.dispatch()
-    summary = harness.server.last_bot_message(user.id)
+    summary = _summary(harness, user)
     assert advice in plain(summary.caption or summary.text or "")
 
 
 # --- Advice honoured at the next start -------------------------------------------------------
+
+
+def _summary(harness: BotHarness, user: SimUser) -> SimMessage:
+    """The latest weekly summary (a chart with a caption); Monday's reminder comes after it."""
+    return [m for m in harness.server.bot_messages(user.id) if m.photo][-1]
 
 
 def _labels(harness: BotHarness, user: SimUser) -> list[str]:
@@ -463,7 +468,7 @@ async def test_persistent_pain_advice_is_said_once_and_the_start_offers_gentle_f
     harness.clock.set(monday)
     assert (await harness.dispatch()).summaries_sent == 1
     advice = SAFETY.persistent_pain
-    summary = harness.server.last_bot_message(user.id)
+    summary = _summary(harness, user)
     assert advice in plain(summary.caption or "")
 
     await harness.send(user, "/stretch")
