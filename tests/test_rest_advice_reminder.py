@@ -84,3 +84,42 @@ async def test_the_weekly_summary_on_the_day_an_ease_off_ends_says_later_today(
     caption = summary.caption or ""
     assert "(Supported child's pose) until later today." in caption, caption
     assert "Mon 9 Mar" not in caption
+
+
+async def test_a_reminder_that_advised_rest_asks_before_its_start_after_the_advice_ends(
+    harness: BotHarness,
+) -> None:
+    """Tester 6's case: "It hurts" Tue 08:30, Wed 08:00's reminder advises rest; its
+    ▶️ Start routine tapped at 08:30:32 (the advice itself over at 08:30) started Quick
+    start with no question. The reminder's own Start asks as /stretch would while advice
+    stands; a reminder without the advice starts straight away."""
+    user = harness.new_user()
+    await onboard(harness, user, at="08:00", zone="America/Chicago")
+    harness.clock.set(datetime(2026, 12, 1, 14, 30, tzinfo=UTC))  # Tue 08:30 in Chicago
+    await walk(harness, user, QUICK.title, hurt_on="Child's Pose")
+    harness.clock.set(datetime(2026, 12, 2, 14, 0, tzinfo=UTC))  # Wed 08:00
+    assert (await harness.dispatch()).sent == 1
+    reminder = harness.server.last_bot_message(user.id)
+    assert "Your back hurt within the last day" in plain(reminder.text or "")
+    harness.clock.set(datetime(2026, 12, 2, 14, 50, tzinfo=UTC))  # 24 h + minutes on
+    await harness.send(user, "/stretch")  # the advice itself is over
+    assert SAFETY.rest_advised.after_hurt not in plain(harness.last_text(user))
+    await harness.tap(user, "Start routine", reminder.message_id)
+    asked = harness.server.last_bot_message(user.id)
+    assert SAFETY.rest_advised.after_hurt in plain(asked.text or ""), asked.text
+    labels = asked.button_labels()
+    assert labels[0] == SAFETY.high_pain.gentle_button, labels
+    assert SAFETY.high_pain.rest_button in labels, labels
+    assert not any(m.photo for m in harness.server.bot_messages(user.id)[-1:])
+    # "Start anyway" starts it.
+    await harness.tap(user, labels[1], asked.message_id)
+    assert "How is your back" in harness.last_text(user) or " · " in harness.last_text(user), (
+        harness.last_text(user)
+    )
+
+    # Thursday's reminder carries no advice: its Start starts at once.
+    harness.clock.set(datetime(2026, 12, 3, 14, 0, tzinfo=UTC))
+    await harness.send(user, "/stretch")
+    assert (await harness.dispatch()).sent == 1
+    plain_reminder = harness.server.last_bot_message(user.id)
+    assert CHEERFUL in (plain_reminder.text or "")

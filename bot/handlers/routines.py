@@ -55,6 +55,7 @@ from bot.handlers.routine_views import (
     step_caption,
     step_keyboard,
 )
+from bot.reminders import reminder_reached_at
 from bot.services.container import Services
 from bot.services.routines import RunView, TapResult
 
@@ -283,9 +284,11 @@ async def _start(
     replace_active: bool,
     advised: bool = False,
     earlier_day: bool = False,
+    advice_as_of: datetime | None = None,
 ) -> int | None:
     """Start ``routine_id``; ``advised``: the user saw today's advice and chose it;
-    ``earlier_day``: from the Start button of a reminder for an earlier local day."""
+    ``earlier_day``: from the Start button of a reminder for an earlier local day;
+    ``advice_as_of``: that reminder reached the user then (its advice still counts)."""
     user_id, _ = sender_ids(update)
     svc = services(context)
     routine = await svc.routines.find(user_id, routine_id)
@@ -297,7 +300,7 @@ async def _start(
         if active is not None and _shown_below(update, active):
             return await _under_way(update, active)
     started = await svc.routines.start(
-        user_id, routine, replace_active=replace_active, advised=advised
+        user_id, routine, replace_active=replace_active, advised=advised, advice_as_of=advice_as_of
     )
     if started.unknown_user:  # buttons never create users
         await answer(update, texts.NO_RECORD, alert=True)
@@ -432,7 +435,21 @@ async def reminder_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     # asks for, whatever the day. The answer says where the button came from.
     earlier = await from_earlier_day(update, context, button)
     routine = await svc.routines.default_of(await svc.preferences.get(user_id))
-    return await _start(update, context, routine.id, replace_active=False, earlier_day=earlier)
+    # A reminder that said "rest today" asks first, as /stretch does while advice stands,
+    # even after the advice itself has ended (judged as of when the reminder reached them).
+    reached = None
+    if not earlier and button.local_date is not None:
+        reached = await reminder_reached_at(
+            svc.sessions, user_id, button.delivery_id, button.local_date
+        )
+    return await _start(
+        update,
+        context,
+        routine.id,
+        replace_active=False,
+        earlier_day=earlier,
+        advice_as_of=None if reached is None else min(reached, svc.clock.now()),
+    )
 
 
 async def routine_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:

@@ -334,17 +334,30 @@ class PainLog:
         return is_bad_day(entries, zone, today), advice
 
     async def rest_advice_in(
-        self, session: AsyncSession, user_id: int, zone: tzinfo
+        self,
+        session: AsyncSession,
+        user_id: int,
+        zone: tzinfo,
+        *,
+        also_at: datetime | None = None,
     ) -> RestAdvice | None:
-        """`rest_advice` inside the caller's session, the user's zone known."""
+        """`rest_advice` inside the caller's session, the user's zone known. ``also_at``
+        (aware, not after now): an earlier instant whose rest advice counts too, e.g. when
+        the reminder whose Start was tapped reached the user: a reminder that said "rest
+        today" keeps saying it through its buttons after the advice itself has ended."""
         now = self._clock.now()
         today = now.astimezone(zone).date()
         rest_since = rest_advice_since(now, zone)
+        if also_at is not None:
+            rest_since = min(rest_since, rest_advice_since(also_at, zone))
         since = min(local_day_start(today - timedelta(days=PERSISTENT_SPAN_DAYS), zone), rest_since)
         hurts = await runs_db.hurt_times_many(session, {user_id: rest_since}, now)
         entries = await store.entries_since(session, user_id, since)
         # The same advised-rest rule as the daily reminder's (`reminder_advice`).
-        if rest_advised(hurts.get(user_id, ()), entries, now, zone):
+        hurt_at = hurts.get(user_id, ())
+        if rest_advised(hurt_at, entries, now, zone) or (
+            also_at is not None and rest_advised(hurt_at, entries, also_at, zone)
+        ):
             return RestAdvice.AFTER_HURT
         if not entries:
             return None

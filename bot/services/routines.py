@@ -53,7 +53,12 @@ class PainRecorder(Protocol):
     async def has_consent_in(self, session: AsyncSession, user_id: int) -> bool: ...
 
     async def rest_advice_in(
-        self, session: AsyncSession, user_id: int, zone: tzinfo
+        self,
+        session: AsyncSession,
+        user_id: int,
+        zone: tzinfo,
+        *,
+        also_at: datetime | None = None,
     ) -> RestAdvice | None: ...
 
     async def is_bad_day(self, user_id: int, session: AsyncSession | None = None) -> bool: ...
@@ -302,6 +307,7 @@ class Routines:
         *,
         replace_active: bool,
         advised: bool = False,
+        advice_as_of: datetime | None = None,
     ) -> Started:
         """Start a routine (shipped, or the user's own ``u-<id>``; found already, or its id);
         with another one active, either report it or abandon it. Raises KeyError for an
@@ -311,7 +317,9 @@ class Routines:
         A routine that isn't gentle, on a day advice stands (rest after "It hurts", a rest
         day or a reading of 8-10; the gentle routine while the persistent-pain rule holds),
         is not started unless ``advised`` (the user saw the advice and chose it): the
-        result carries the advice instead."""
+        result carries the advice instead. ``advice_as_of`` (aware): the instant the
+        reminder whose Start was tapped reached the user; advice that stood then counts
+        as if it stood now (the reminder's buttons act on what its text said)."""
         found = await self.find(user_id, routine) if isinstance(routine, str) else routine
         if found is None:
             raise KeyError(routine)
@@ -322,7 +330,9 @@ class Routines:
                 return Started(view=None, unknown_user=True)
             if not (advised or replace_active or routine.gentle):
                 zone = load_zone(user.time_zone) if user.time_zone else UTC
-                advice = await self._pain.rest_advice_in(session, user_id, zone)
+                advice = await self._pain.rest_advice_in(
+                    session, user_id, zone, also_at=advice_as_of
+                )
                 if advice is not None and await runs_db.active_for(session, user_id) is None:
                     return Started(view=None, advice=advice)
             steps = await self._program.steps_for(
