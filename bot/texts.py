@@ -386,6 +386,17 @@ def schedule_status(
     return f"🔔 Reminders are <b>on</b>.\n{line}"
 
 
+def paused_for(days: int, resume_on: date | None) -> str:
+    """The toast after "Pause N days": which local days it covers (the last one before
+    `resume_on`, the resume date; see `first_paused_day`)."""
+    plural = "s" if days > 1 else ""
+    if resume_on is None:
+        return f"Paused for {days} day{plural}"
+    first, last = resume_on - timedelta(days=days), resume_on - timedelta(days=1)
+    span = _day(first) if days == 1 else f"{_day(first)} – {_day(last)}"
+    return f"Paused for {days} day{plural}: {span}"
+
+
 REMINDERS_OFF_NO_PAUSE = "Reminders are off, so there's nothing to pause. /start turns them on."
 
 

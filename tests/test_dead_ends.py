@@ -73,10 +73,10 @@ async def test_start_while_paused_says_paused_and_offers_resume(harness: BotHarn
 
 async def test_timed_pause_says_when_reminders_resume(harness: BotHarness) -> None:
     user = await seven_am_user(harness)
-    await pause(harness, user, "3 days")
+    await pause(harness, user, "3 days")  # after Monday's 07:00: Tue, Wed and Thu
     await harness.send(user, "/start")
     text = harness.last_text(user)
-    assert "resume on Thu 5 Mar" in text and "Next reminder: Thu 5 Mar, 07:00" in text
+    assert "resume on Fri 6 Mar" in text and "Next reminder: Fri 6 Mar, 07:00" in text
 
 
 async def test_settings_after_stop_offers_turning_on_not_pause(harness: BotHarness) -> None:

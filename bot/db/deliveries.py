@@ -166,8 +166,19 @@ async def pending_snooze(session: AsyncSession, user_id: int) -> datetime | None
     )
 
 
-async def cancel_snoozes(session: AsyncSession, user_id: int) -> None:
-    """Drop the user's snoozed reminders that are still waiting (a pause or /stop came after)."""
+async def cancel_snoozes(session: AsyncSession, user_id: int) -> set[date]:
+    """Drop the user's snoozed reminders that are still waiting (a pause or /stop came after);
+    returns their local dates (reminders that were still to come)."""
+    waiting = await session.scalars(
+        select(Delivery.local_date).where(
+            Delivery.user_id == user_id,
+            Delivery.snoozed.is_(True),
+            Delivery.status == DeliveryStatus.PENDING.value,
+        )
+    )
+    dates = set(waiting)
+    if not dates:
+        return dates
     await session.execute(
         update(Delivery)
         .where(
@@ -178,6 +189,7 @@ async def cancel_snoozes(session: AsyncSession, user_id: int) -> None:
         .values(status=DeliveryStatus.SKIPPED.value)
         .execution_options(synchronize_session=False)
     )
+    return dates
 
 
 # Set-based variants for the dispatcher: one statement per batch, not per row (per-row

@@ -6,7 +6,7 @@ and the settings screens agree on one answer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from bot.domain.schedule import Due, local_date_of, next_due, next_due_after_date
@@ -62,6 +62,26 @@ def next_reminder(
     if due is not None and floor is not None and due.local_date <= floor:
         due = next_due_after_date(prefs.at, zone, prefs.weekdays, floor)
     return due
+
+
+def first_paused_day(prefs: ReminderPrefs, now: datetime, last_reminder_date: date | None) -> date:
+    """The first local date a pause chosen at `now` covers: today while today's reminder is
+    still to come, otherwise tomorrow (a pause of N days tapped after today's reminder, or
+    after its time, skips the next N days' reminders rather than counting a day that has
+    nothing left to skip). `last_reminder_date`: the latest local date that already has a
+    reminder (sent, skipped, uncertain or waiting), as for `promised_reminder`. Without a
+    time or zone yet: today (UTC without a zone).
+
+    Examples (reminder at 07:00): pause at 06:30 covers today; at 07:30 (today's sent) or
+    after a snoozed one came, it starts tomorrow. A day without a reminder (weekdays off)
+    left today counts from tomorrow too."""
+    if not prefs.complete:
+        return now.date() if prefs.zone_key is None else local_today(prefs.zone_key, now)
+    assert prefs.zone_key is not None
+    today = local_today(prefs.zone_key, now)
+    unpaused = replace(prefs, subscribed=True, paused_until=None, paused_indefinitely=False)
+    due = next_reminder(unpaused, now, done_through=last_reminder_date)
+    return today if due is not None and due.local_date == today else today + timedelta(days=1)
 
 
 def promised_reminder(

@@ -205,7 +205,7 @@ async def pause_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if days is None:
         await answer(update, "Paused until you resume")
     else:
-        await answer(update, f"Paused for {days} day{'s' if days > 1 else ''}")
+        await answer(update, texts.paused_for(days, user.paused_until))
     await show_settings(update, context, user, edit=True)
 
 

@@ -15,6 +15,7 @@ from bot.db.models import PausePeriod, User
 from bot.domain.questions import Kind, Question, decode, encode
 from bot.domain.reminder_plan import (
     ALL_WEEKDAYS,
+    first_paused_day,
     local_today,
     mask_from_weekdays,
     promised_reminder,
@@ -162,26 +163,32 @@ class Preferences:
         return await self._change(user_id, lambda user: setattr(user, "weekly_summary", enabled))
 
     async def pause(self, user_id: int, days: int | None) -> User:
-        """Pause for `days` local days starting today, or until resumed when None."""
+        """Pause for `days` local days, or until resumed when None. A timed pause covers
+        `days` days from today while today's reminder is still to come (or snoozed),
+        otherwise from tomorrow (`first_paused_day`): it always skips that many days' reminders; its
+        resume date is `paused_until`."""
         if days is not None and days not in PAUSE_CHOICES:
             raise ValueError(f"pause must be one of {PAUSE_CHOICES}")
         async with self._sessions() as session, session.begin():
             user = await self._load(session, user_id)
-            today = self._today(user)
-            await self._close_pause(session, user_id, today - timedelta(days=1))
-            await deliveries.cancel_snoozes(session, user_id)
+            first = today = self._today(user)
+            snoozed = await deliveries.cancel_snoozes(session, user_id)
+            if days is not None and today not in snoozed:  # a snoozed one today: covered
+                last_daily = await self._last_daily(session, user.id)
+                first = first_paused_day(users.prefs_of(user), self._clock.now(), last_daily)
+            await self._close_pause(session, user_id, first - timedelta(days=1))
             if days is None:
                 user.paused_indefinitely = True
                 user.paused_until = None
-                session.add(PausePeriod(user_id=user_id, start_date=today, end_date=None))
+                session.add(PausePeriod(user_id=user_id, start_date=first, end_date=None))
             else:
                 user.paused_indefinitely = False
-                user.paused_until = today + timedelta(days=days)
+                user.paused_until = first + timedelta(days=days)
                 session.add(
                     PausePeriod(
                         user_id=user_id,
-                        start_date=today,
-                        end_date=today + timedelta(days=days - 1),
+                        start_date=first,
+                        end_date=first + timedelta(days=days - 1),
                     )
                 )
             await self._replan(session, user)
@@ -236,6 +243,12 @@ class Preferences:
         now = self._clock.now()
         return now.date() if user.time_zone is None else local_today(user.time_zone, now)
 
+    async def _last_daily(self, session: AsyncSession, user_id: int) -> date | None:
+        """The latest local date that has a daily reminder row (`promised_reminder`)."""
+        # Any local date a reminder could fall on now is at most a day before UTC's today.
+        since = self._clock.now().date() - timedelta(days=2)
+        return await deliveries.last_local_date(session, user_id, DeliveryKind.DAILY, since)
+
     async def _replan(self, session: AsyncSession, user: User) -> None:
         """Recompute when the next reminder and weekly summary are due.
 
@@ -246,9 +259,8 @@ class Preferences:
         if not user.onboarded:
             user.next_due_at = user.next_due_date = user.next_weekly_at = None
             return
-        # Any local date a reminder could fall on now is at most a day before UTC's today.
         since = now.date() - timedelta(days=2)
-        last_daily = await deliveries.last_local_date(session, user.id, DeliveryKind.DAILY, since)
+        last_daily = await self._last_daily(session, user.id)
         due = promised_reminder(users.prefs_of(user), now, last_daily)
         user.next_due_at = None if due is None else due.at
         user.next_due_date = None if due is None else due.local_date
