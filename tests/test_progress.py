@@ -138,7 +138,7 @@ async def test_streak_follows_local_days_pauses_and_it_hurts(harness: BotHarness
 
     await add_run(harness, user.id, la(2, 23, 40), la(2, 23, 50))  # Thu 2 Apr, 06:50 UTC Fri
     await add_run(harness, user.id, la(2, 23, 55), la(3, 0, 10))  # ends Fri 3 Apr: counts Fri
-    harness.clock.set(la(4, 10))
+    harness.clock.set(la(4, 7))  # before Saturday's 08:00 reminder: the pause covers Sat
     await harness.send(user, "/settings")
     await harness.tap(user, "Pause")
     await harness.tap(user, "1 day")  # Sat 4 Apr paused
