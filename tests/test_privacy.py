@@ -73,7 +73,8 @@ async def test_export_sends_a_readable_zip_and_a_complete_json(harness: BotHarne
     assert settings["reminder_time"] == "07:00:00" and settings["pain_consent_at"]
     pain = [(row["level"], row["area"], row["context"]) for row in tables["pain_entries"]]
     assert pain == [(6, "neck", "checkin"), (3, None, "checkin")]
-    assert tables["pause_periods"][0]["start_date"] == "2026-03-03"
+    # paused right after Tuesday's reminder: the 1-day pause covers Wednesday
+    assert tables["pause_periods"][0]["start_date"] == "2026-03-04"
     assert tables["deliveries"][0]["status"] == "sent"
     assert tables["routine_runs"][0]["status"] == "completed"
     [own] = tables["my_routines"]
@@ -180,7 +181,7 @@ async def test_delete_erases_every_row_and_stops_reminders(harness: BotHarness) 
 
     # No more reminders or summaries: the next days and the next Sunday pass in silence.
     messages = len(harness.server.bot_messages(user.id))
-    for day in (4, 5, 8):
+    for day in (5, 6, 8):  # (the other user's 1-day pause covers Wed 4)
         harness.clock.set(datetime(2026, 3, day, 7, 0, tzinfo=UTC))
         report = await harness.dispatch()
         assert user.id not in report.sent_user_ids and other.id in report.sent_user_ids
