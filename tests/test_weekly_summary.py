@@ -298,3 +298,40 @@ async def test_on_monday_the_summary_comes_before_the_reminder(harness: BotHarne
         reminder = messages[-1]
         assert any("Start" in label for label in reminder.button_labels()), reminder.text
         assert messages.index(summary) < messages.index(reminder)
+
+
+async def test_a_stop_and_start_within_the_week_does_not_shorten_it(harness: BotHarness) -> None:
+    """Tester 6: on since Mon, /stop and /start seconds apart on Wed after Wednesday's
+    reminder; Monday's summary said "A short week: ... since Wed". The week stays whole;
+    back after weeks away, on a Wednesday, the week is short and says so."""
+    user = harness.new_user()
+    await onboard(harness, user, at="08:00", zone="Europe/Berlin")  # Mon 2 Mar, 10:00
+    joined = (await stored(harness, user)).subscribed_at
+    for day in (3, 4):
+        harness.clock.set(datetime(2026, 3, day, 7, 0, tzinfo=UTC))  # 08:00 in Berlin
+        assert (await harness.dispatch()).sent == 1
+    harness.clock.set(datetime(2026, 3, 4, 14, 32, 55, tzinfo=UTC))  # Wed 15:32
+    await harness.send(user, "/stop")
+    harness.clock.advance(timedelta(seconds=5))
+    await harness.send(user, "/start")
+    assert (await stored(harness, user)).subscribed_at == joined
+    saturday = datetime(2026, 3, 7, 9, 0, tzinfo=UTC)
+    await add_run(harness, user.id, saturday, saturday + timedelta(minutes=9))
+    harness.clock.set(datetime(2026, 3, 9, 7, 0, tzinfo=UTC))  # Mon 9 Mar, 08:00
+    assert (await harness.dispatch()).summaries_sent == 1
+    [summary] = summaries(harness, user)
+    assert "short week" not in summary_text(summary), summary_text(summary)
+
+    # Off from Tue 10 Mar for two weeks, back on Wed 25 Mar: a short week, since Wed.
+    harness.clock.set(datetime(2026, 3, 10, 12, 0, tzinfo=UTC))
+    await harness.send(user, "/stop")
+    harness.clock.set(datetime(2026, 3, 25, 12, 0, tzinfo=UTC))
+    await harness.send(user, "/start")
+    back = (await stored(harness, user)).subscribed_at
+    assert back == datetime(2026, 3, 25, 12, 0, tzinfo=UTC), back
+    thursday = datetime(2026, 3, 26, 9, 0, tzinfo=UTC)
+    await add_run(harness, user.id, thursday, thursday + timedelta(minutes=9))
+    harness.clock.set(datetime(2026, 3, 30, 6, 0, tzinfo=UTC))  # Mon 30 Mar, 08:00 CEST
+    assert (await harness.dispatch()).summaries_sent == 1
+    latest = summaries(harness, user)[-1]
+    assert "A short week: your reminders have been on since Wed 25 Mar." in summary_text(latest)

@@ -7,7 +7,7 @@ and the settings screens agree on one answer.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from bot.domain.schedule import Due, local_date_of, next_due, next_due_after_date
 from bot.domain.timezones import load_zone
@@ -82,6 +82,34 @@ def first_paused_day(prefs: ReminderPrefs, now: datetime, last_reminder_date: da
     unpaused = replace(prefs, subscribed=True, paused_until=None, paused_indefinitely=False)
     due = next_reminder(unpaused, now, done_through=last_reminder_date)
     return today if due is not None and due.local_date == today else today + timedelta(days=1)
+
+
+def subscribed_since(
+    previous: datetime | None,
+    now: datetime,
+    zone_key: str | None,
+    last_reminder_date: date | None,
+) -> datetime:
+    """When reminders count as on since (``users.subscribed_at``, aware UTC) after they go
+    from off to on at `now` (/start or Resume after /stop, or setup finished).
+
+    `previous`: the value before; `last_reminder_date`: the latest local date with a daily
+    reminder row. Reminders that were on earlier this local Monday-Sunday week (the
+    previous value falls in it, or a reminder came on a day of it) keep `previous`: a
+    /stop and /start within the week doesn't make the weekly summary call it "a short
+    week". Otherwise `now` (the week really started with the switch on).
+
+    Example: on since Mon 30 Nov, /stop then /start on Wed 2 Dec after Wednesday's
+    reminder: still Mon 30 Nov. Off since three weeks, /start on Wed: Wed."""
+    if previous is None:
+        return now
+    zone = load_zone(zone_key) if zone_key else UTC
+    today = local_date_of(now, zone)
+    monday = today - timedelta(days=today.weekday())
+    on_this_week = local_date_of(previous, zone) >= monday or (
+        last_reminder_date is not None and last_reminder_date >= monday
+    )
+    return previous if on_this_week and previous <= now else now
 
 
 def promised_reminder(

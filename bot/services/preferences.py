@@ -19,6 +19,7 @@ from bot.domain.reminder_plan import (
     local_today,
     mask_from_weekdays,
     promised_reminder,
+    subscribed_since,
     weekdays_from_mask,
 )
 from bot.reminders import next_weekly_summary
@@ -202,7 +203,7 @@ class Preferences:
             await self._close_pause(session, user_id, today - timedelta(days=1))
             was_subscribed = user.subscribed
             user.subscribed = True
-            self._note_subscribed(user, was_subscribed)
+            await self._note_subscribed(session, user, was_subscribed)
             user.paused_indefinitely = False
             user.paused_until = None
             await self._replan(session, user)
@@ -224,14 +225,26 @@ class Preferences:
             user = await self._load(session, user_id)
             was_subscribed = user.subscribed
             mutate(user)
-            self._note_subscribed(user, was_subscribed)
+            await self._note_subscribed(session, user, was_subscribed)
             await self._replan(session, user)
         return user
 
-    def _note_subscribed(self, user: User, was_subscribed: bool) -> None:
-        """Remember when reminders went from off to on (the weekly summary's first week)."""
-        if user.subscribed and not was_subscribed:
-            user.subscribed_at = self._clock.now()
+    async def _note_subscribed(
+        self, session: AsyncSession, user: User, was_subscribed: bool
+    ) -> None:
+        """Remember when reminders went from off to on (the weekly summary's first week):
+        a /stop and /start within one week keeps the earlier moment (`subscribed_since`)."""
+        if not user.subscribed or was_subscribed:
+            return
+        now = self._clock.now()
+        last_daily = None
+        if user.subscribed_at is not None:
+            last_daily = await deliveries.last_local_date(
+                session, user.id, DeliveryKind.DAILY, now.date() - timedelta(days=8)
+            )
+        user.subscribed_at = subscribed_since(
+            user.subscribed_at, now, user.time_zone, last_daily
+        )
 
     async def _load(self, session: AsyncSession, user_id: int) -> User:
         user = await users.get_for_update(session, user_id)
