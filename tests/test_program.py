@@ -490,3 +490,38 @@ async def test_a_routine_the_day_of_it_hurts_never_counts_as_comfortable(
     harness.clock.advance(timedelta(days=1))  # the third easy day
     await walk(harness, user, QUICK.title)
     assert "📈 Bridge: 1 lift more from now on" in harness.last_text(user)
+
+
+async def test_a_routine_the_morning_after_an_evening_it_hurts_never_counts_as_comfortable(
+    harness: BotHarness,
+) -> None:
+    """Rest advice stands less than 24 hours or to the end of its local day
+    (`bot.domain.pain.rest_advised`, as /stretch and the reminder say): "It hurts" at 22:00,
+    a Quick routine the next morning at 08:00 (a new local day, but the bot still advised
+    rest) is not an easy session; the growth needs three easy days after it."""
+    user = harness.new_user()
+    await onboard(harness, user)
+    now = harness.clock.now()
+    evening = now.replace(hour=21, minute=0, second=0, microsecond=0)  # 22:00 in Berlin (CET)
+    harness.clock.set(evening if evening > now else evening + timedelta(days=1))
+    await walk(harness, user, FULL.title, hurt_on="Forward Fold")
+    assert "Give your back a day" in harness.last_text(user)
+    harness.clock.advance(timedelta(hours=10))  # 08:00 the next local day
+    await harness.send(user, "/stretch")
+    await harness.tap(user, QUICK.title)
+    assert "anyway" in " ".join(last(harness, user).button_labels())  # rest still advised
+    await harness.tap(user, "anyway")
+    await tap_level(harness, user, 4)
+    while "How is your back" not in harness.last_text(user):
+        harness.clock.advance(timedelta(minutes=1))
+        await harness.tap(user, "Done")
+    await tap_level(harness, user, 4)
+    assert "Routine complete" in harness.last_text(user)
+    for _ in range(2):
+        harness.clock.advance(timedelta(days=1))
+        await walk(harness, user, QUICK.title)
+        assert "📈" not in harness.last_text(user), harness.last_text(user)
+    assert (await levels(harness, user)).get("bridge", 0) == 0
+    harness.clock.advance(timedelta(days=1))  # the third easy day
+    await walk(harness, user, QUICK.title)
+    assert "📈 Bridge: 1 lift more from now on" in harness.last_text(user)

@@ -11,8 +11,9 @@ seconds or sets), never past its ceiling or below its floor.
 
 - **Grow**: after ``GROW_AFTER_DAYS`` completed routines on different local days that
   included the stretch, done without "Easier version" and without "It hurts", with no
-  pain rise of ``PAIN_RISE`` or more and no bad day after any of them, and none on a local
-  day the bot advised rest ("It hurts", or a reading of 8-10), the stretch goes up
+  pain rise of ``PAIN_RISE`` or more and no bad day after any of them, and none while the
+  bot's advice to rest stood ("It hurts", or a reading of 8-10, less than 24 hours before
+  or earlier that local day: `bot.domain.pain.rest_advised`), the stretch goes up
   one level (two such days are enough after "Too easy" twice in a row). At most one
   level per stretch in ``GROWTH_GAP`` (7 days), never while progression is frozen and
   never while the stretch is eased off.
@@ -172,8 +173,9 @@ class RunRecord:
     ``stretch_ids``: every stretch of the routine as it was given (also those not reached);
     ``steps``: the stretches the user finished one way or another, in order.
     ``pain_rise``: after minus before, when both were logged; ``bad_day``: the bad-day rule
-    held when the run ended; ``rest_advised``: earlier that local day the bot advised rest
-    ("It hurts", or a reading of 8-10), so the run never counts as comfortable.
+    held when the run ended; ``rest_advised``: the bot's advice to rest stood when the run ended
+    (`bot.domain.pain.rest_advised`: "It hurts", or a reading of 8-10, less than 24 hours
+    before or earlier that local day), so the run never counts as comfortable.
     """
 
     finished_at: datetime

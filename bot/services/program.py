@@ -22,12 +22,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.content import Content, Dose, RoutineStep, Stretch, dose_value
+from bot.db import pain as pain_store
 from bot.db import program as store
 from bot.db import routines as runs_db
 from bot.db import users as users_db
 from bot.db.models import RoutineRun, User
 from bot.domain import program as rules
-from bot.domain.pain import RED_FLAG_LEVEL, PainContext, local_day_start
+from bot.domain.pain import PainContext, rest_advice_since
+from bot.domain.pain import rest_advised as domain_rest_advised
 from bot.domain.routine import Status
 from bot.domain.timezones import load_zone
 
@@ -260,9 +262,13 @@ class ProgramService:
         before = levels.get(PainContext.BEFORE.value)
         after = levels.get(PainContext.AFTER.value)
         local_day = finished.astimezone(zone).date()
-        rest_advised = await runs_db.rest_advised_between(
-            session, run.user_id, local_day_start(local_day, zone), finished, RED_FLAG_LEVEL, run.id
-        )
+        # The advised-rest rule /stretch and the reminder follow (less than 24 hours, or to
+        # the end of its local day): a run it stood for is never a comfortable one.
+        since = rest_advice_since(finished, zone)
+        hurts = await runs_db.hurt_times_many(session, {run.user_id: since}, finished)
+        entries = await pain_store.entries_since(session, run.user_id, since)
+        hurt_at = [at for at in hurts.get(run.user_id, ()) if at != run.finished_at]
+        rest_advised = domain_rest_advised(hurt_at, entries, finished, zone)
         return rules.RunRecord(
             finished_at=finished,
             local_day=local_day,
