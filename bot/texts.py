@@ -754,6 +754,12 @@ def rest_advised(safety: SafetyTexts, *, after_hurt: bool) -> str:
     return f"{REST_ADVISED_TITLE}\n{escape(said)}"
 
 
+def reminder_persistent_pain(safety: SafetyTexts) -> str:
+    """The line a daily reminder adds while the persistent-pain advice stands (the same
+    sentence /stretch shows before a routine)."""
+    return f"🩺 {escape(safety.rest_advised.persistent)}"
+
+
 def rest_today(safety: SafetyTexts) -> str:
     return f"🛌 {escape(safety.high_pain.rest)}"
 

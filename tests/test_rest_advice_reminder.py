@@ -1,15 +1,18 @@
 """The advised-rest rule (bot.domain.pain.rest_advice_since) in the daily reminder: after
 "It hurts" the bot says to give the back a day; a reminder sent while that stands repeats
 it and offers the gentle routine first, as /stretch does, instead of a cheerful "Ready?".
-And a week's ease-off that ends on the day of the weekly summary says "later today"."""
+The persistent-pain advice (see a doctor or physiotherapist, keep to the gentle routine)
+is in the reminder too while it stands. And a week's ease-off that ends on the day of the
+weekly summary says "later today"."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot import texts
 from bot.content import load_content
 from tests.harness.bot import BotHarness, onboard
+from tests.harness.seed import add_entry
 from tests.test_program import FULL, QUICK, walk
 from tests.test_safety import REPO, plain
 
@@ -123,3 +126,38 @@ async def test_a_reminder_that_advised_rest_asks_before_its_start_after_the_advi
     assert (await harness.dispatch()).sent == 1
     plain_reminder = harness.server.last_bot_message(user.id)
     assert CHEERFUL in (plain_reminder.text or "")
+
+
+async def test_the_reminder_repeats_the_persistent_pain_advice_while_it_stands(
+    harness: BotHarness,
+) -> None:
+    """Steady 7s for three weeks: the bot said to see a doctor or physiotherapist and keep
+    to the gentle routine. The daily reminder was a plain "Ready?"; now it says so in one
+    line (the sentence /stretch shows) with 🌱 gentle first. The log's first reading in
+    the three weeks comes after their first day, with an older one before it (the rule
+    reaches back through it, as /stretch's does). Readings that fall make it ordinary."""
+    user = harness.new_user()
+    await onboard(harness, user, at="07:30", zone="Europe/Berlin")
+    tuesday = datetime(2026, 3, 10, 6, 30, tzinfo=UTC)  # 07:30 in Berlin
+    for days in (25, 19, *range(16, 0, -1)):
+        await add_entry(harness, user.id, tuesday - timedelta(days=days), 7)
+    harness.clock.set(tuesday - timedelta(hours=1))
+    await harness.send(user, "/stretch")
+    assert SAFETY.rest_advised.persistent in plain(harness.last_text(user))
+    await harness.send(user, "/cancel")
+
+    harness.clock.set(tuesday)
+    assert (await harness.dispatch()).sent == 1
+    reminder = harness.server.last_bot_message(user.id)
+    text = plain(reminder.text or "")
+    assert CHEERFUL in text and SAFETY.rest_advised.persistent in text, text
+    assert "🩺" in text and SAFETY.persistent_pain not in text  # one line, not the whole advice
+    assert reminder.button_labels()[0] == texts.START_GENTLE_BUTTON
+
+    for days in range(6, -1, -1):  # a better week: the rule no longer holds
+        await add_entry(harness, user.id, tuesday + timedelta(days=1) - timedelta(days=days), 2)
+    harness.clock.set(tuesday + timedelta(days=1))
+    assert (await harness.dispatch()).sent == 1
+    reminder = harness.server.last_bot_message(user.id)
+    assert SAFETY.rest_advised.persistent not in plain(reminder.text or "")
+    assert texts.START_GENTLE_BUTTON not in reminder.button_labels()

@@ -23,7 +23,7 @@ from bot.handlers.common import (
     services,
 )
 from bot.reminders import ReminderTapOutcome, skip_reminder, snooze_reminder
-from bot.services.pain import PainLog
+from bot.services.pain import PainLog, ReminderAdvice
 
 WeeklySender = Callable[[Bot, User, Delivery], Awaitable[int]]
 # Prepared bad-day answers kept at most (a claim is 16 rows; more means rows handed back).
@@ -49,8 +49,8 @@ class TelegramDeliverySender:
         self._pain = pain  # bad-day mode suggests the gentle routine first
         self._content = content
         # Advice looked up for a whole claim at once (`prepare`), by delivery id: rest
-        # advised, bad day; each is used by that delivery's send and dropped.
-        self._advice: dict[int, tuple[bool, bool]] = {}
+        # advised, persistent pain, bad day; each is used by that delivery's send and dropped.
+        self._advice: dict[int, tuple[bool, bool, bool]] = {}
 
     async def prepare(self, claimed: Sequence[tuple[Delivery, User]]) -> None:
         """Look up the advised-rest and bad-day rules for every daily reminder just claimed,
@@ -62,7 +62,7 @@ class TelegramDeliverySender:
         if len(self._advice) > MAX_PREPARED:  # claims handed back unsent: forget them
             self._advice.clear()
         for delivery, user in daily:
-            self._advice[delivery.id] = (user.id in advice.rest, user.id in advice.bad_day)
+            self._advice[delivery.id] = _advice_of(advice, user.id)
 
     async def send(
         self, kind: DeliveryKind, user: User, delivery: Delivery, *, late: bool = False
@@ -72,11 +72,13 @@ class TelegramDeliverySender:
         prepared = self._advice.pop(delivery.id, None)
         if prepared is None:
             advice = await self._pain.reminder_advice({user.id: user.time_zone})
-            prepared = (user.id in advice.rest, user.id in advice.bad_day)
-        rest, bad_day = prepared
+            prepared = _advice_of(advice, user.id)
+        rest, persistent, bad_day = prepared
         text = texts.REMINDER_AGAIN if delivery.snoozed else texts.REMINDER
         if rest:  # the same advice /stretch repeats, rather than a cheerful "Ready?"
             text = texts.REMINDER_REST_ADVISED
+        elif persistent:  # they were told to see a professional: the reminder says so too
+            text = f"{text}\n\n{texts.reminder_persistent_pain(self._content.safety)}"
         elif bad_day:
             text = f"{text}\n\n{texts.BAD_DAY_SUGGESTION}"
         if late:
@@ -84,7 +86,7 @@ class TelegramDeliverySender:
         markup = keyboards.reminder(
             delivery.id, delivery.local_date, can_snooze=not delivery.snoozed
         )
-        if rest or bad_day:
+        if rest or persistent or bad_day:
             markup = keyboards.with_gentle_routine(markup, self._content.gentle_routine.id)
         message = await self._bot.send_message(
             user.chat_id,
@@ -95,6 +97,11 @@ class TelegramDeliverySender:
         )
         shown.record(self._bot, message)
         return message.message_id
+
+
+def _advice_of(advice: ReminderAdvice, user_id: int) -> tuple[bool, bool, bool]:
+    """(rest advised, persistent-pain advice, bad day) for one user."""
+    return (user_id in advice.rest, user_id in advice.persistent, user_id in advice.bad_day)
 
 
 async def reminder_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

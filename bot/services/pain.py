@@ -56,6 +56,29 @@ class UnknownRoutineRun(ValueError):
     """A reading named a routine run that isn't the user's."""
 
 
+def _persistent_since(zone: tzinfo, today: date) -> datetime:
+    """Where the readings the persistent-pain rule needs begin (`no_improvement`)."""
+    return local_day_start(today - timedelta(days=PERSISTENT_SPAN_DAYS), zone)
+
+
+async def _persistent_pain(
+    session: AsyncSession, user_id: int, entries: list[PainEntry], zone: tzinfo, today: date
+) -> bool:
+    """The persistent-pain rule as of ``today`` from the readings since `_persistent_since`
+    (oldest first). When they start inside the rule's first week but after its first day,
+    the reading before them (one lookup, outside both weeks) tells a log younger than
+    three weeks from one with a gap."""
+    if not entries:
+        return False
+    if no_improvement(entries, zone, today):
+        return True
+    first = today - timedelta(days=PERSISTENT_SPAN_DAYS - 1)
+    if not first < local_date(entries[0].at, zone) <= first + timedelta(days=6):
+        return False  # it reaches back, or the first week has no readings: nothing to add
+    earlier = await store.latest_entry_before(session, user_id, entries[0].at)
+    return earlier is not None and no_improvement([earlier, *entries], zone, today)
+
+
 @dataclass(frozen=True)
 class ReminderAdvice:
     """What daily reminders honour, by user id: rest advice standing (the advised-rest rule,
@@ -63,6 +86,9 @@ class ReminderAdvice:
 
     rest: set[int] = field(default_factory=set)
     bad_day: set[int] = field(default_factory=set)
+    #: The persistent-pain advice (see a clinician, keep to the gentle routine) stands, as
+    #: /stretch says (`PainLog.rest_advice`); not for users in `rest`.
+    persistent: set[int] = field(default_factory=set)
 
 
 @dataclass(frozen=True)
@@ -268,11 +294,14 @@ class PainLog:
 
     async def reminder_advice(self, zones: dict[int, str | None]) -> ReminderAdvice:
         """The advice a daily reminder honours, for many users at once: who has rest advice
-        standing (`rest_advised`, as /stretch asks) and who is having a bad day
+        standing (`rest_advised`, as /stretch asks), who has the persistent-pain advice
+        standing (`no_improvement`, as /stretch asks) and who is having a bad day
         (`is_bad_day`).
 
         `zones`: user id -> IANA zone (None: UTC), as the caller already read them; one
-        session and two statements for all (the reminder dispatcher asks once per claim).
+        session and two statements for all (the reminder dispatcher asks once per claim),
+        plus one for each user whose last three weeks of readings could hold the
+        persistent-pain rule but start after its first day (the reading before them).
         """
         if not zones:
             return ReminderAdvice()
@@ -287,24 +316,33 @@ class PainLog:
             rest_since[user_id] = rest_advice_since(now, zone)
             since[user_id] = min(
                 local_day_start(today - timedelta(days=2 * BAD_DAY_WINDOW - 1), zone),
+                _persistent_since(zone, today),
                 rest_since[user_id],
             )
         async with self._sessions() as session:
             entries = await store.entries_since_many(session, since)
             hurts = await runs_db.hurt_times_many(session, rest_since, now)
+            rest = {
+                user_id
+                for user_id in zones
+                if rest_advised(
+                    hurts.get(user_id, ()), entries.get(user_id, ()), now, local[user_id][0]
+                )
+            }
+            persistent = {
+                user_id
+                for user_id, readings in entries.items()
+                if user_id not in rest
+                and await _persistent_pain(session, user_id, readings, *local[user_id])
+            }
         return ReminderAdvice(
             bad_day={
                 user_id
                 for user_id, readings in entries.items()
                 if is_bad_day(readings, *local[user_id])
             },
-            rest={
-                user_id
-                for user_id in zones
-                if rest_advised(
-                    hurts.get(user_id, ()), entries.get(user_id, ()), now, local[user_id][0]
-                )
-            },
+            rest=rest,
+            persistent=persistent,
         )
 
     async def rest_advice(self, user_id: int) -> RestAdvice | None:
@@ -350,21 +388,18 @@ class PainLog:
         rest_since = rest_advice_since(now, zone)
         if also_at is not None:
             rest_since = min(rest_since, rest_advice_since(also_at, zone))
-        since = min(local_day_start(today - timedelta(days=PERSISTENT_SPAN_DAYS), zone), rest_since)
+        since = min(_persistent_since(zone, today), rest_since)
         hurts = await runs_db.hurt_times_many(session, {user_id: rest_since}, now)
         entries = await store.entries_since(session, user_id, since)
-        # The same advised-rest rule as the daily reminder's (`reminder_advice`).
+        # The same rules as the daily reminder's (`reminder_advice`).
         hurt_at = hurts.get(user_id, ())
         if rest_advised(hurt_at, entries, now, zone) or (
             also_at is not None and rest_advised(hurt_at, entries, also_at, zone)
         ):
             return RestAdvice.AFTER_HURT
-        if not entries:
-            return None
-        earlier = await store.latest_entry_before(session, user_id, since)
-        if earlier is not None:
-            entries = [earlier, *entries]
-        return RestAdvice.PERSISTENT if no_improvement(entries, zone, today) else None
+        if await _persistent_pain(session, user_id, entries, zone, today):
+            return RestAdvice.PERSISTENT
+        return None
 
     async def no_improvement_began(self, user_id: int) -> bool:
         """Whether the reading just logged starts the persistent-pain rule (send the advice)."""
