@@ -10,7 +10,13 @@ from datetime import UTC, datetime, timedelta
 
 from bot import callbacks, texts
 from bot.db.models import USER_TABLES, Base
-from bot.services.export_files import BOOKKEEPING, EASIER_CHOSEN, SHEETS
+from bot.services.export_files import (
+    BOOKKEEPING,
+    EASIER_CHOSEN,
+    SHEETS,
+    STRETCH_LISTS,
+    plain_stretches,
+)
 from loopback.server import SimMessage, SimUser
 from tests.harness.bot import BotHarness, ask_routine_name, onboard
 from tests.harness.seed import add_program, add_run, rows_per_table
@@ -111,6 +117,10 @@ async def test_export_sends_a_readable_zip_and_a_complete_json(harness: BotHarne
     assert "claim_token" not in archive.read("reminders_sent.csv").decode("utf-8-sig")
     [own_row] = sheet("my_routines.csv")
     assert own_row["name"] == "My evening"
+    assert own_row["stretches_and_doses"].startswith("bridge"), own_row
+    # None of a routine message's state on screen (doses_planned: below).
+    run_row = sheet("routines_done.csv")[0]
+    assert not {"last_phase", "hold_timer_round", "last_stretch_shown"} & set(run_row)
     [settings_row] = sheet("settings.csv")
     assert settings_row["time_zone"] == "UTC" and settings_row["reminder_time_local"] == "07:00:00"
     assert settings_row["reminder_weekdays"] == "Mon Tue Wed Thu Fri Sat Sun"
@@ -128,6 +138,11 @@ async def test_export_sends_a_readable_zip_and_a_complete_json(harness: BotHarne
                 cell = row[shown[column]]
                 if column == "weekdays_mask":
                     continue  # as day names, checked above
+                if column in STRETCH_LISTS and value is not None:
+                    # stored as JSON, shown in words (checked below)
+                    assert cell == plain_stretches(value, column), (spec.table, column)
+                    assert not set(cell) & set('{}[]"\\'), (spec.table, column, cell)
+                    continue
                 if isinstance(value, bool):
                     expected = "yes" if value else "no"
                 else:
@@ -306,6 +321,13 @@ async def test_routines_done_summaries_agree_with_the_per_stretch_rows(
         return list(csv.DictReader(io.StringIO(archive.read(file_name).decode("utf-8-sig"))))
 
     runs, steps = sheet("routines_done.csv"), sheet("routine_stretches.csv")
+    # What was planned, in a person's words (it was escaped JSON): each stretch and dose.
+    planned = runs[0]["doses_planned"]
+    assert planned.count("; ") == 4 and not set(planned) & set('{}[]"'), planned
+    first = planned.split("; ")[0]
+    assert first.startswith(f"{steps[0]['stretch']}: ") and (
+        " s hold" in first or "reps" in first or "rounds" in first
+    ), first
     assert [r["easier_versions"] for r in runs] == ["yes", "no"]
     assert steps[0]["chose_easier_version"] == "yes" and steps[0]["outcome"] == "done"
     for run in runs:

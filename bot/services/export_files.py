@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from bot.domain.reminder_plan import WEEKDAY_NAMES, weekdays_from_mask
 
@@ -66,14 +68,9 @@ SHEETS: tuple[Sheet, ...] = (
             ("steps_done", "stretches_done"),
             ("steps_skipped", "stretches_skipped"),
             (EASIER_CHOSEN, "easier_versions"),
-            ("easier", "last_stretch_shown_easier"),
             ("feedback", "how_it_was"),
             ("custom_routine", "your_routine_as_it_was"),
             ("plan", "doses_planned"),
-            ("phase", "last_phase"),
-            ("step_index", "last_stretch_shown"),
-            ("timer_round", "hold_timer_round"),
-            ("timer_ends_at", "hold_timer_ends_at_utc"),
         ),
     ),
     Sheet(
@@ -140,7 +137,8 @@ SHEETS: tuple[Sheet, ...] = (
     Sheet(
         "my_routines",
         "my_routines.csv",
-        "The routines you built or added from a link (drafts included).",
+        "The routines you built or added from a link (drafts included); a stretch listed "
+        "without a dose is done at its usual dose.",
         (
             ("id", "number"),
             ("name", "name"),
@@ -196,11 +194,25 @@ SHEETS: tuple[Sheet, ...] = (
 
 #: Columns left out of the sheets, per table: the bot's bookkeeping, not data about the
 #: person (the JSON has them). Row ids that only link rows, the owner's id repeated on every
-#: row, send leases and claim tokens, message ids, version counters, the question's number.
+#: row, send leases and claim tokens, message ids, version counters, the question's number,
+#: and where a run's message stands on screen (its phase, the card shown and whether in its
+#: easier version, the hold timer's round and end): what the person did is in the run's
+#: status and counts and in routine_stretches.csv.
 BOOKKEEPING: Mapping[str, frozenset[str]] = {
     "pain_entries": frozenset({"user_id"}),
     "routine_runs": frozenset(
-        {"user_id", "version", "message_id", "shown_version", "timer_last_edit_at"}
+        {
+            "user_id",
+            "version",
+            "message_id",
+            "shown_version",
+            "timer_last_edit_at",
+            "phase",
+            "step_index",
+            "easier",
+            "timer_round",
+            "timer_ends_at",
+        }
     ),
     "run_steps": frozenset({"id", "user_id"}),
     "users": frozenset({"question_seq", "question_message_id"}),
@@ -224,9 +236,58 @@ BOOKKEEPING: Mapping[str, frozenset[str]] = {
 }
 
 
+def plain_dose(dose: Mapping[str, Any]) -> str:
+    """A stored dose (or a routine's change to one) in words: "10 lifts, 3 s hold, each
+    side, 2 sets"; unset fields are left out ("" for none)."""
+    parts = []
+    if dose.get("reps"):
+        parts.append(f"{dose['reps']} {dose.get('rep_unit') or 'reps'}")
+    if dose.get("hold_seconds"):
+        parts.append(f"{dose['hold_seconds']} s hold")
+    if dose.get("per_side"):
+        parts.append("each side")
+    if dose.get("sets") and dose["sets"] != 1:
+        parts.append(f"{dose['sets']} sets")
+    return ", ".join(parts)
+
+
+def plain_stretches(stored: str, column: str) -> str:
+    """A run's planned doses (``plan``), a user routine as a run kept it
+    (``custom_routine``) or as saved (``items``), from their stored JSON to one line:
+    "cat_cow: 8 slow rounds; bridge: 10 lifts, 3 s hold (easier version)". Stored text
+    that isn't that JSON is returned as it is."""
+    try:
+        data = json.loads(stored)
+        title = ""
+        if column == "custom_routine":
+            title, data = f"{data.get('title', '')}: ", data["items"]
+        steps = []
+        for item in data:
+            if column == "plan":
+                name, dose, easier = item["s"], item.get("d") or {}, item.get("e")
+                why, was = item.get("w"), item.get("p")
+            else:
+                name, dose, easier = item["stretch"], item.get("dose") or {}, item.get("easier")
+                why, was = None, None
+            text = f"{name}: {plain_dose(dose)}" if plain_dose(dose) else str(name)
+            notes = ["easier version"] if easier else []
+            if why:
+                notes.append(f"why: {why}" + (f", was {plain_dose(was)}" if was else ""))
+            steps.append(text + (f" ({'; '.join(notes)})" if notes else ""))
+        return title + "; ".join(steps)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return stored
+
+
+#: Columns stored as JSON and shown in the sheets as `plain_stretches` words.
+STRETCH_LISTS = frozenset({"plan", "custom_routine", "items"})
+
+
 def _cell(value: ExportValue, column: str = "") -> str | int:
     if column == "weekdays_mask" and isinstance(value, int):  # "Mon Tue Wed Thu Fri"
         return " ".join(WEEKDAY_NAMES[day] for day in sorted(weekdays_from_mask(value)))
+    if column in STRETCH_LISTS and isinstance(value, str):
+        return plain_stretches(value, column)
     if isinstance(value, bool):
         return "yes" if value else "no"
     return "" if value is None else value
@@ -263,9 +324,10 @@ def readme(exported_at: datetime, counts: Mapping[str, int], json_name: str) -> 
     lines += [
         "",
         f"{json_name} (sent with this file) is the complete copy of every stored field, for",
-        "programs to read; it also holds the bot's own bookkeeping (reminder send leases and",
-        "tokens, message numbers, version counters), which says nothing about you and is left",
-        "out of these sheets.",
+        "programs to read (stretch lists and doses there as the bot stores them); it also",
+        "holds the bot's own bookkeeping (reminder send leases and tokens, message numbers,",
+        "version counters, where a routine's message stood on screen), which says nothing",
+        "about you and is left out of these sheets.",
         "",
         "/delete in the bot erases all of it.",
     ]
