@@ -992,13 +992,12 @@ PROGRAM_INTRO = (
 )
 PROGRAM_ALL_START = "Every stretch is at its starting dose."
 PROGRAM_FROZEN = (
-    "⏸ No step up before {day}: doses rest where they are after a bad day, a pain rise or "
-    "“Too hard”."
+    "⏸ No step up {when}: doses rest where they are after a bad day, a pain rise or “Too hard”."
 )
 #: "About right" while growth is frozen: what the program does now, not what it would do.
 FEEDBACK_OK_FROZEN = (
     "👍 About right: noted. Your doses stay where they are for now (held back after a bad "
-    "day, a pain rise or “Too hard”); no step up before {day}."
+    "day, a pain rise or “Too hard”); no step up {when}."
 )
 PROGRAM_RESET_ONE_BUTTON = "↺ {name}"
 PROGRAM_RESET_ALL_BUTTON = "↺ Reset everything"
@@ -1022,7 +1021,8 @@ PROGRAM_OFFER_FULL = (
     "💪 {name} has gone well in its easier version for a week. Ready to try the full one? "
     "/settings → 📈 My program → 💪 Try full {name}"
 )
-PROGRAM_WEEK_TITLE = "📈 Program this week:"
+#: Over the changes of the week the Monday summary is about (not the week it is sent in).
+PROGRAM_WEEK_TITLE = "📈 Program changes that week:"
 PROGRAM_WEEK_MORE = "… and {count} more in /settings → 📈 My program"
 RESTING_ROUTINE = (
     "🛌 Every stretch of that routine is resting this week, because even its easier "

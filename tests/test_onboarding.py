@@ -203,3 +203,32 @@ async def test_text_before_start_points_to_start(harness: BotHarness) -> None:
     user = harness.new_user()
     await harness.send(user, "hello")
     assert "/start" in harness.last_text(user)
+
+
+async def test_start_again_during_setup_or_a_bad_link_sends_no_second_welcome(
+    harness: BotHarness,
+) -> None:
+    """Someone who got the welcome and the warning signs, mid-setup: /start again, or a
+    broken share link (/start <code>), goes on with setup; the full welcome came a second
+    time before. A link's problem is said."""
+    from bot import texts as bot_texts
+
+    user = harness.new_user()
+    await harness.send(user, "/start")
+    welcome = harness.bot_texts(user)[0]
+    assert "Hi! I'm your daily back-stretch buddy" in welcome
+    before = len(harness.bot_texts(user))
+    await harness.send(user, "/start 1!!")
+    replies = harness.bot_texts(user)[before:]
+    assert replies[0] == bot_texts.SHARE_PROBLEMS["malformed"], replies
+    assert "When should I remind you?" in replies[-1] and len(replies) == 2, replies
+    before = len(harness.bot_texts(user))
+    await harness.send(user, "/start")
+    replies = harness.bot_texts(user)[before:]
+    assert len(replies) == 1 and "When should I remind you?" in replies[0], replies
+    assert harness.bot_texts(user).count(welcome) == 1
+    # A brand-new user with a bad link still gets the welcome, then the problem.
+    other = harness.new_user()
+    await harness.send(other, "/start 1!!")
+    replies = harness.bot_texts(other)
+    assert replies[0] == welcome and bot_texts.SHARE_PROBLEMS["malformed"] in replies

@@ -189,7 +189,7 @@ async def test_too_hard_holds_back_and_my_program_resets(harness: BotHarness) ->
     assert "📈 My program" in screen
     # Steps from each routine's own dose, true for Quick start (6 lifts) and Full (8) alike.
     assert "Bridge: 1 lift less in every routine — you found it too hard" in screen
-    assert "No step up before" in screen
+    assert "No step up before" in screen or "No step up until later today" in screen
     await harness.tap(user, "↺ Bridge")  # one stretch: one tap
     assert "Bridge: the starting dose in every routine\n" in harness.last_text(user) + "\n"
     assert (await levels(harness, user))["bridge"] == 0
@@ -286,7 +286,7 @@ async def test_the_weekly_summary_lists_the_weeks_changes(harness: BotHarness) -
     [summary] = [m for m in harness.server.bot_messages(user.id) if m.photo]
     caption = summary.caption or ""
     assert len(caption) <= 1024
-    assert "📈 Program this week:" in caption
+    assert texts.PROGRAM_WEEK_TITLE in caption
     assert "📈 Cat-Cow: 1 slow round more from now on — three easy sessions." in caption
     # Days after "It hurts": the day it ends, not "for the next 7 days".
     assert "🪶 Child's Pose: its easier version (Supported child's pose) until Thu 12 Mar." in (
@@ -294,7 +294,7 @@ async def test_the_weekly_summary_lists_the_weeks_changes(harness: BotHarness) -
     )
     assert "… and 2 more in /settings → 📈 My program" in caption  # 6 changes, 4 shown
     lines = caption.split("\n")
-    first = lines.index("📈 Program this week:") + 1
+    first = lines.index(texts.PROGRAM_WEEK_TITLE) + 1
     assert lines[first].startswith("🪶 Child's Pose")  # easing off comes first
 
 
@@ -346,7 +346,7 @@ async def test_the_weekly_summary_says_when_an_ease_off_has_ended(harness: BotHa
     assert "for the next 7 days" not in caption
     assert (
         "🪶 Child's Pose: its easier version (Supported child's pose) for a week after "
-        "“It hurts”; the full version is back since Mon 9 Mar." in caption
+        "“It hurts”; the full version is back since earlier today." in caption
     ), caption
 
 
@@ -525,3 +525,25 @@ async def test_a_routine_the_morning_after_an_evening_it_hurts_never_counts_as_c
     harness.clock.advance(timedelta(days=1))  # the third easy day
     await walk(harness, user, QUICK.title)
     assert "📈 Bridge: 1 lift more from now on" in harness.last_text(user)
+
+
+async def test_no_step_up_says_later_today_and_tomorrow_not_a_date(harness: BotHarness) -> None:
+    """A hold back that ends today read "No step up before <today's date>"; the day before
+    it ends, "before tomorrow"."""
+    user = harness.new_user()
+    await onboard(harness, user)
+    await walk(harness, user, QUICK.title, before=7, after=7)  # a bad day: frozen 3 days
+    frozen_at = harness.clock.now()
+
+    async def screen() -> str:
+        await harness.send(user, "/settings")
+        await harness.tap(user, "My program")
+        return harness.last_text(user)
+
+    harness.clock.set(frozen_at + timedelta(days=2))
+    assert "⏸ No step up before tomorrow:" in await screen()
+    harness.clock.set(frozen_at + timedelta(days=3) - timedelta(minutes=30))
+    today = await screen()
+    assert "⏸ No step up until later today:" in today, today
+    local = harness.clock.now() + timedelta(hours=1)  # Berlin (CET): the date shown before
+    assert f"{local:%a} {local.day} {local:%b}" not in today

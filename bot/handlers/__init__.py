@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from telegram import Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
 from bot.handlers import (
     admin,
     answers,
+    asking,
     chats,
     common,
     fallbacks,
@@ -32,6 +35,7 @@ from bot.handlers import (
 PRIVATE_CHATS_GROUP = -3
 EDITS_GROUP = -2
 LEAVE_QUESTION_GROUP = -1
+AFTER_REPLY_GROUP = 1
 
 
 def register_handlers(application: Application) -> None:  # type: ignore[type-arg]
@@ -49,6 +53,7 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
         then the catch-alls: typed text goes to the open question, the routine or a hint;
         any other button is answered as invalid (every callback query gets an answer); an
         unknown command gets a hint.
+    1.  After the reply: a side note kept for after it (`asking.send_after_reply`).
     """
     application.add_handler(chats.build_gate(), group=PRIVATE_CHATS_GROUP)
     application.add_handler(
@@ -80,4 +85,5 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, answers.text_received))
     application.add_handler(MessageHandler(filters.LOCATION, answers.location_received))
     application.add_handler(MessageHandler(filters.COMMAND, fallbacks.unknown_command))
+    application.add_handler(TypeHandler(Update, asking.send_after_reply), group=AFTER_REPLY_GROUP)
     application.add_error_handler(common.on_error)

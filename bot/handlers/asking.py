@@ -84,7 +84,23 @@ async def say_left(update: Update, context: ContextTypes.DEFAULT_TYPE, question:
     onboarded = user is not None and user.onboarded
     keyboard = ReplyKeyboardRemove() if not question.has_inline_buttons else None
     text = texts.question_left(question.kind.value, onboarded=onboarded)
+    if text == texts.SETUP_LEFT:  # a side note: after what they turned to, not before
+        vars(context).setdefault(_AFTER_REPLY, []).append((text, keyboard))
+        return
     await reply(update, text, reply_markup=keyboard)
+
+
+_AFTER_REPLY = "stretchbot_after_reply"
+"""Notes for the end of this update (an attribute of its one CallbackContext)."""
+
+
+async def send_after_reply(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Runs after the other handlers: the side notes `say_left` kept for after the reply
+    (setup's time question put aside, after /pain's keypad rather than before it)."""
+    notes: list[tuple[str, ReplyKeyboardRemove | None]] = vars(context).pop(_AFTER_REPLY, [])
+    if notes and isinstance(update, Update):
+        for text, keyboard in notes:
+            await reply(update, text, reply_markup=keyboard)
 
 
 async def leave(update: Update, context: ContextTypes.DEFAULT_TYPE, question: Question) -> None:

@@ -70,9 +70,12 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     # A new user: what the bot is and the disclaimer, the warning signs (once), then a
     # shared routine first if they came by a link (reminders are offered after it), else
-    # the reminder setup, picking up where it stopped.
+    # the reminder setup, picking up where it stopped. Someone who has seen the welcome's
+    # disclaimer and the warning signs already (/start again during setup, a link opened
+    # then, a bad one included) gets no second copy: setup goes on where it stopped.
     safety = services(context).content.safety
-    await reply(update, texts.welcome(safety))
+    if not user.safety_shown:
+        await reply(update, texts.welcome(safety))
     linked = code is not None and await my_routines.link_opened(update, context, code)
     if not user.safety_shown and await prefs.safety_shown(user_id):  # once, whatever the way in
         sent = await reply(

@@ -25,7 +25,7 @@ from bot.handlers.common import (
 )
 from bot.handlers.program_views import (
     change_lines,
-    day_label,
+    hold_label,
     program_keyboard,
     program_text,
     shown_names,
@@ -67,7 +67,8 @@ async def feedback_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     elif tap.choice == Feedback.ABOUT_RIGHT and result.frozen_until is not None:
         user = await svc.preferences.get(user_id)
         zone = load_zone(user.time_zone) if user is not None and user.time_zone else UTC
-        thanks = texts.FEEDBACK_OK_FROZEN.format(day=day_label(result.frozen_until, zone))
+        when = hold_label(result.frozen_until, svc.clock.now(), zone)
+        thanks = texts.FEEDBACK_OK_FROZEN.format(when=when)
     await reply(update, "\n".join([thanks, *lines]))
 
 

@@ -112,14 +112,14 @@ def _ease_line_later(
     ends = change.at + EASE_FOR
     if change.reason is Reason.LEFT_OUT:
         if ends <= now:
-            back = day_label(ends, zone)
+            back = since_label(ends, now, zone)
             return f"⏸ {name} rested for a week — {because}. It is back since {back}."
         return f"⏸ {name} rests until {until_label(ends, now, zone)} — {because}."
     easier = escape(stretch.easier.name)
     if ends <= now:
         return (
             f"🪶 {name}: its easier version ({easier}) for a week after “It hurts”; the full "
-            f"version is back since {day_label(ends, zone)}."
+            f"version is back since {since_label(ends, now, zone)}."
         )
     return f"🪶 {name}: its easier version ({easier}) until {until_label(ends, now, zone)}."
 
@@ -172,6 +172,22 @@ def until_label(moment: datetime, now: datetime, zone: tzinfo) -> str:
     return day_label(moment, zone)
 
 
+def hold_label(moment: datetime, now: datetime, zone: tzinfo) -> str:
+    """When growth may step up again, for "No step up …": "until later today" on its own
+    day, "before tomorrow" the day before, otherwise "before Tue 8 Dec"."""
+    days = (moment.astimezone(zone).date() - now.astimezone(zone).date()).days
+    return "until later today" if days <= 0 else f"before {until_label(moment, now, zone)}"
+
+
+def since_label(moment: datetime, now: datetime, zone: tzinfo) -> str:
+    """When something ended, for "… since …": "earlier today" on the same day,
+    "yesterday", otherwise its day ("Mon 7 Dec")."""
+    days = (now.astimezone(zone).date() - moment.astimezone(zone).date()).days
+    if days <= 0:
+        return "earlier today"
+    return "yesterday" if days == 1 else day_label(moment, zone)
+
+
 def level_words(stretch: Stretch, level: int) -> str:
     """A program level as a change to every routine's own dose ("1 lift more in every
     routine"): routines set their own doses, so the program never names one number."""
@@ -206,7 +222,7 @@ def program_text(
         out.append(f"• {name}: {detail}")
     if frozen_until is not None:
         out.append("")
-        out.append(texts.PROGRAM_FROZEN.format(day=day_label(frozen_until, zone)))
+        out.append(texts.PROGRAM_FROZEN.format(when=hold_label(frozen_until, now, zone)))
     if not any(line.changed for line in lines):
         out.append("")
         out.append(texts.PROGRAM_ALL_START)
