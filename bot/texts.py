@@ -429,7 +429,14 @@ def snoozed(until_local: datetime, now_local: datetime) -> str:
 
 SKIPPED = "⏭ Skipped today. Rest well, and see you at your next reminder."
 
-ALREADY_SNOOZED = "This reminder was already snoozed once today."
+
+def already_snoozed(until_local: datetime | None, now_local: datetime) -> str:
+    """A second Snooze tap (a double tap, or an older copy): when the reminder comes again,
+    or, once the snoozed one has come, that a reminder snoozes once a day."""
+    if until_local is None:
+        return "This reminder was snoozed once already and has come again: one snooze a day."
+    return f"Already snoozed: I'll remind you again {at_local_time(until_local, now_local)}."
+
 
 # A reminder's Skip or Snooze after a routine was started since it was sent.
 REMINDER_ANSWERED = "▶️ You started a routine after this reminder, so there's nothing to {what}."

@@ -366,8 +366,9 @@ async def test_snooze_sends_again_once_and_double_taps_are_harmless(
     await harness.dispatch()
     await harness.double_tap(user, "Snooze")
     assert "07:30" in harness.last_text(user)
+    # The second tap says when it comes (was: "already snoozed once today", tester 6 #10).
     assert harness.server.calls_to("answerCallbackQuery")[-1].params["text"] == (
-        "This reminder was already snoozed once today."
+        "Already snoozed: I'll remind you again at 07:30."
     )
     assert (await harness.advance(timedelta(minutes=29))).sent == 0
     assert (await harness.advance(timedelta(minutes=1))).sent == 1

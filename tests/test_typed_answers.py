@@ -362,3 +362,21 @@ async def test_showing_the_warning_signs_keeps_the_open_question(harness: BotHar
     await harness.send(user, "7:30")
     assert (await stored(harness, user)).reminder_time == time(7, 30)
     assert "Which time zone" in harness.last_text(user)
+
+
+async def test_a_tapped_setup_answer_shows_under_its_question(harness: BotHarness) -> None:
+    """The time and zone questions keep their text and show the choice, like "Pain before:
+    5/10 ✓" (they only lost their buttons: tester 6 #10)."""
+    user = harness.new_user()
+    await harness.send(user, "/start")
+    picker = harness.message_with_button(user, "21:00")
+    asked = harness.server.message(user.id, picker).text or ""
+    await harness.tap(user, "21:00")
+    shown = harness.server.message(user.id, picker)
+    assert shown.text == f"{asked}\n\n✓ 21:00" and shown.button_labels() == []
+    await harness.send(user, "CST")
+    places = harness.message_with_button(user, "US Central")
+    await harness.tap(user, "US Central")
+    assert (await stored(harness, user)).time_zone == "America/Chicago"
+    shown = harness.server.message(user.id, places)
+    assert shown.button_labels() == [] and (shown.text or "").endswith("\n\n✓ America/Chicago")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import cast
 
-from telegram import InlineKeyboardMarkup, ReplyParameters, Update
+from telegram import InlineKeyboardMarkup, Message, ReplyParameters, Update
 from telegram.ext import Application, BaseHandler, ContextTypes
 
 from bot import callbacks, texts
@@ -88,6 +88,23 @@ async def remove_buttons(update: Update) -> None:
         await botapi.clear_buttons(
             update.get_bot(), query.message.chat.id, query.message.message_id
         )
+
+
+async def show_choice(update: Update, choice: str) -> None:
+    """The tapped question keeps its text and shows the answer instead of its buttons
+    ("✓ 21:00", like "Pain before: 5/10 ✓"); `choice` is HTML. A message that can't be
+    read or edited just loses its buttons."""
+    query = update.callback_query
+    message = query.message if query is not None else None
+    if not isinstance(message, Message) or not message.text:
+        await remove_buttons(update)
+        return
+    shown = f"{message.text_html}\n\n✓ {choice}"
+    sent = await botapi.edit_text(
+        update.get_bot(), message.chat.id, message.message_id, shown, send_if_gone=False
+    )
+    if not sent.ok:
+        await remove_buttons(update)
 
 
 # The setup rule: /start sets up *reminders* (a time and a time zone). Every feature that

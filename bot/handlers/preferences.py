@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import time
+from html import escape
 
 from telegram import ReplyKeyboardRemove, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
@@ -42,6 +43,7 @@ from bot.handlers.common import (
     reply,
     sender_ids,
     services,
+    show_choice,
 )
 from bot.handlers.settings import current_schedule, is_paused, local_today, show_settings
 from bot.services.preferences import UnknownUser
@@ -179,7 +181,7 @@ async def time_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await asking.stale_button(update, context)
         return
     await answer(update, f"Reminder time: {texts.hhmm(at)}")
-    await remove_buttons(update)
+    await show_choice(update, f"<b>{texts.hhmm(at)}</b>")
     await _time_chosen(update, context, at)
 
 
@@ -379,7 +381,7 @@ async def _zone_chosen(
         return
     if query is not None:
         await answer(update)
-        await remove_buttons(update)
+        await show_choice(update, f"<b>{escape(iana_label(zone_key))}</b>")
     user_id, _ = sender_ids(update)
     try:
         user = await services(context).preferences.set_time_zone(user_id, zone_key)

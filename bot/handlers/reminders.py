@@ -11,7 +11,7 @@ from telegram.ext import CallbackQueryHandler, ContextTypes
 from bot import callbacks, keyboards, texts
 from bot.botapi import shown
 from bot.content import Content
-from bot.db.deliveries import DeliveryKind
+from bot.db.deliveries import DeliveryKind, DeliveryStatus
 from bot.db.models import Delivery, User
 from bot.domain.timezones import load_zone
 from bot.handlers.common import (
@@ -104,6 +104,10 @@ def _advice_of(advice: ReminderAdvice, user_id: int) -> tuple[bool, bool, bool]:
     return (user_id in advice.rest, user_id in advice.persistent, user_id in advice.bad_day)
 
 
+#: A snoozed reminder in these hasn't come again yet.
+_NOT_SENT_YET = frozenset({DeliveryStatus.PENDING, DeliveryStatus.CLAIMED, DeliveryStatus.SENDING})
+
+
 async def reminder_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Snooze or Skip on a reminder. A double tap or an old reminder gets a clear answer."""
     query = update.callback_query
@@ -131,8 +135,15 @@ async def reminder_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         await edit_or_send(update, said)
         return
     if tap.outcome is ReminderTapOutcome.ALREADY:
-        already_snoozed = action == "snooze" and tap.delivery is not None and tap.delivery.snoozed
-        await answer(update, texts.ALREADY_SNOOZED if already_snoozed else texts.ALREADY_HANDLED)
+        snoozed = tap.delivery if action == "snooze" and tap.delivery else None
+        if snoozed is None or not snoozed.snoozed:
+            await answer(update, texts.ALREADY_HANDLED)
+            return
+        user = await svc.preferences.get(user_id)
+        zone = load_zone(user.time_zone if user and user.time_zone else "UTC")
+        coming = snoozed.status in _NOT_SENT_YET
+        until = snoozed.due_at.astimezone(zone) if coming else None
+        await answer(update, texts.already_snoozed(until, svc.clock.now().astimezone(zone)))
         return
     assert tap.delivery is not None
     if action == "snooze":
