@@ -54,7 +54,7 @@ async def test_typed_city_with_buttons(harness: BotHarness) -> None:
         "✅ All set!",
     ]
     facts = harness.server.bot_messages(user.id)[4].text or ""
-    assert facts.endswith("Is that right?")
+    assert facts.endswith("Is that right?\n\n✓ Europe/Berlin")  # the choice shown
     assert "Clocks there change on Sun 29 Mar to UTC+02:00 (CEST)" in facts
     assert "stays at the same local time" in facts and "Type" not in facts
     assert_reads_naturally(lines)
