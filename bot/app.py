@@ -19,6 +19,7 @@ from timezonefinder import TimezoneFinder
 
 from bot import texts
 from bot.botapi.budget import RENEW_SECONDS, BroadcastBudget
+from bot.botapi.client import BotClient
 from bot.botapi.ratelimit import PriorityRateLimiter
 from bot.botapi.request import AiohttpRequest
 from bot.clock import Clock, SystemClock
@@ -238,26 +239,29 @@ def build_application(
     if rate_limiter is None:
         rate_limiter = PriorityRateLimiter(max_retries=RATE_LIMIT_RETRIES)
         rate_limiter.set_broadcast_share(settings.broadcast_rate)
+    # PTB's ExtBot, plus the chats' shown buttons and calls whose replies aren't parsed
+    # into PTB objects (bot/botapi/client.py).
+    client = BotClient(
+        token,
+        base_url=f"{settings.bot_api_url}/bot",
+        base_file_url=f"{settings.bot_api_url}/file/bot",
+        # aiohttp under PTB: a tenth of httpx's CPU per call (bot/botapi/request.py).
+        request=AiohttpRequest(
+            connection_pool_size=64,
+            connect_timeout=timeout,
+            read_timeout=timeout,
+            write_timeout=timeout,
+            pool_timeout=timeout,
+        ),
+        get_updates_request=AiohttpRequest(
+            connection_pool_size=4, connect_timeout=timeout, read_timeout=timeout
+        ),
+        # One rate budget per token: priority classes over Telegram's limits (ratelimit.py).
+        rate_limiter=rate_limiter,
+    )
     application = (
         ApplicationBuilder()
-        .token(token)
-        .base_url(f"{settings.bot_api_url}/bot")
-        .base_file_url(f"{settings.bot_api_url}/file/bot")
-        # aiohttp under PTB: a tenth of httpx's CPU per call (bot/botapi/request.py).
-        .request(
-            AiohttpRequest(
-                connection_pool_size=64,
-                connect_timeout=timeout,
-                read_timeout=timeout,
-                write_timeout=timeout,
-                pool_timeout=timeout,
-            )
-        )
-        .get_updates_request(
-            AiohttpRequest(connection_pool_size=4, connect_timeout=timeout, read_timeout=timeout)
-        )
-        # One rate budget per token: priority classes over Telegram's limits (ratelimit.py).
-        .rate_limiter(rate_limiter)
+        .bot(client)
         # Different users' updates at once, each user's strictly in order (updates.py).
         # At most as many as the database pool has connections for (config.pool_size).
         .concurrent_updates(

@@ -40,14 +40,13 @@ from telegram import (
     InlineKeyboardMarkup,
     InputFile,
     InputMedia,
-    Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
 )
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
-from bot.botapi import shown
+from bot.botapi.client import client_of
 
 logger = logging.getLogger(__name__)
 
@@ -125,13 +124,18 @@ def classify(error: TelegramError) -> Failure | None:
 class Sent:
     """The result of a send or an edit.
 
-    `message` is the message that now shows the content: the edited one, a new one when
+    `message_id` is the message that now shows the content: the edited one, a new one when
     the edit fell back to sending, or None when nothing could be shown (see `failure`).
-    After `NOT_MODIFIED` the content was already there: `ok` is True, `message` is None.
+    After `NOT_MODIFIED` the content was already there: `ok` is True, `message_id` is None.
+    `file_id` is Telegram's id of a picture or clip the call uploaded (to send it again by
+    id), else None.
+
+    Telegram's reply is read only for these: no PTB `Message` is built for it.
     """
 
-    message: Message | None = None
+    message_id: int | None = None
     failure: Failure | None = None
+    file_id: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -171,18 +175,57 @@ async def answer(query: CallbackQuery, text: str | None = None, *, alert: bool =
 # --- sending ---------------------------------------------------------------------------
 
 
+def _message_id(result: Any) -> int | None:
+    """The `message_id` of the Message Telegram returned (True for inline messages)."""
+    if isinstance(result, dict):
+        message_id = result.get("message_id")
+        if isinstance(message_id, int):
+            return message_id
+    return None
+
+
+def _file_id(result: Any, kind: str) -> str | None:
+    """Telegram's file_id of the `kind` ("photo", "animation") the returned Message holds:
+    of a photo, its largest size."""
+    if not isinstance(result, dict):
+        return None
+    media = result.get(kind)
+    if kind == "photo" and isinstance(media, list) and media:
+        media = media[-1]
+    if isinstance(media, dict) and isinstance(media.get("file_id"), str):
+        return str(media["file_id"])
+    return None
+
+
+async def _send(
+    bot: Bot,
+    method: str,
+    chat_id: int,
+    data: dict[str, Any],
+    reply_markup: Markup | None,
+    *,
+    kind: str | None = None,
+) -> Sent:
+    """One send of `method`; what it shows is recorded in the bot's `shown`."""
+    client = client_of(bot)
+    result, failure = await _call(
+        method,
+        lambda: client.post(method, {"chat_id": chat_id, **data, "reply_markup": reply_markup}),
+    )
+    message_id = _message_id(result)
+    if message_id is not None:
+        client.shown.record(chat_id, message_id, reply_markup)
+    uploaded = _file_id(result, kind) if kind is not None else None
+    return Sent(message_id, failure, uploaded)
+
+
 async def send_text(
     bot: Bot, chat_id: int, text: str, *, reply_markup: Markup | None = None, **kwargs: Any
 ) -> Sent:
-    """sendMessage in HTML."""
-    message, failure = await _call(
-        "sendMessage",
-        lambda: bot.send_message(
-            chat_id, text, parse_mode=ParseMode.HTML, reply_markup=reply_markup, **kwargs
-        ),
-    )
-    shown.record(bot, message)
-    return Sent(message, failure)
+    """sendMessage in HTML; `kwargs` are further sendMessage parameters (PTB objects, such
+    as `reply_parameters`, are serialised by PTB)."""
+    data = {"text": text, "parse_mode": ParseMode.HTML, **kwargs}
+    return await _send(bot, "sendMessage", chat_id, data, reply_markup)
 
 
 async def send_photo(
@@ -193,15 +236,11 @@ async def send_photo(
     caption: str,
     reply_markup: Markup | None = None,
 ) -> Sent:
-    """sendPhoto with an HTML caption; `photo` is a file_id or an upload."""
-    message, failure = await _call(
-        "sendPhoto",
-        lambda: bot.send_photo(
-            chat_id, photo, caption=caption, parse_mode=ParseMode.HTML, reply_markup=reply_markup
-        ),
-    )
-    shown.record(bot, message)
-    return Sent(message, failure)
+    """sendPhoto with an HTML caption; `photo` is a file_id or an upload (then
+    `Sent.file_id` is the id Telegram gave it)."""
+    data = {"photo": photo, "caption": caption, "parse_mode": ParseMode.HTML}
+    kind = "photo" if isinstance(photo, InputFile) else None
+    return await _send(bot, "sendPhoto", chat_id, data, reply_markup, kind=kind)
 
 
 async def send_chat_action(bot: Bot, chat_id: int, action: str) -> bool:
@@ -218,31 +257,47 @@ async def send_animation(
     caption: str,
     reply_markup: Markup | None = None,
 ) -> Sent:
-    """sendAnimation (a looping clip) with an HTML caption; a file_id or an upload."""
-    message, failure = await _call(
-        "sendAnimation",
-        lambda: bot.send_animation(
-            chat_id,
-            animation,
-            caption=caption,
-            parse_mode=ParseMode.HTML,
-            reply_markup=reply_markup,
-        ),
-    )
-    shown.record(bot, message)
-    return Sent(message, failure)
+    """sendAnimation (a looping clip) with an HTML caption; a file_id or an upload (then
+    `Sent.file_id` is the id Telegram gave it)."""
+    data = {"animation": animation, "caption": caption, "parse_mode": ParseMode.HTML}
+    kind = "animation" if isinstance(animation, InputFile) else None
+    return await _send(bot, "sendAnimation", chat_id, data, reply_markup, kind=kind)
 
 
 async def send_document(bot: Bot, chat_id: int, document: InputFile, *, caption: str) -> Sent:
     """sendDocument with a plain caption."""
-    message, failure = await _call(
-        "sendDocument", lambda: bot.send_document(chat_id, document, caption=caption)
-    )
-    shown.record(bot, message)
-    return Sent(message, failure)
+    data = {"document": document, "caption": caption}
+    return await _send(bot, "sendDocument", chat_id, data, None)
 
 
 # --- editing ---------------------------------------------------------------------------
+
+
+async def _edit(
+    bot: Bot,
+    method: str,
+    chat_id: int,
+    message_id: int,
+    data: dict[str, Any],
+    reply_markup: InlineKeyboardMarkup | None,
+    *,
+    kind: str | None = None,
+) -> Sent:
+    """One edit of `method`. On success the message shows `reply_markup` now (none: its
+    buttons are gone, as Telegram takes them away from an edit without one)."""
+    client = client_of(bot)
+    result, failure = await _call(
+        method,
+        lambda: client.post(
+            method,
+            {"chat_id": chat_id, "message_id": message_id, **data, "reply_markup": reply_markup},
+        ),
+    )
+    if failure is not None:
+        return Sent(None, failure)
+    client.shown.record(chat_id, message_id, reply_markup)
+    uploaded = _file_id(result, kind) if kind is not None else None
+    return Sent(message_id, None, uploaded)
 
 
 async def edit_text(
@@ -259,19 +314,11 @@ async def edit_text(
     unless `send_if_gone` is False."""
     failure: Failure | None = Failure.MESSAGE_GONE
     if message_id is not None:
-        edited, failure = await _call(
-            "editMessageText",
-            lambda: bot.edit_message_text(
-                text,
-                chat_id=chat_id,
-                message_id=message_id,
-                parse_mode=ParseMode.HTML,
-                reply_markup=reply_markup,
-            ),
-        )
+        data = {"text": text, "parse_mode": ParseMode.HTML}
+        edited = await _edit(bot, "editMessageText", chat_id, message_id, data, reply_markup)
+        failure = edited.failure
         if failure is None:
-            shown.record(bot, edited)
-            return Sent(edited if isinstance(edited, Message) else None)
+            return edited
     if failure is Failure.MESSAGE_GONE and send_if_gone:
         return await send_text(bot, chat_id, text, reply_markup=reply_markup)
     return Sent(None, failure)
@@ -287,18 +334,8 @@ async def edit_caption(
 ) -> Sent:
     """editMessageCaption in HTML; "not modified" is success. No fallback: the caller
     decides what replaces a photo that is gone (`Failure.MESSAGE_GONE`)."""
-    edited, failure = await _call(
-        "editMessageCaption",
-        lambda: bot.edit_message_caption(
-            chat_id=chat_id,
-            message_id=message_id,
-            caption=caption,
-            parse_mode=ParseMode.HTML,
-            reply_markup=reply_markup,
-        ),
-    )
-    shown.record(bot, edited)
-    return Sent(edited if isinstance(edited, Message) else None, failure)
+    data = {"caption": caption, "parse_mode": ParseMode.HTML}
+    return await _edit(bot, "editMessageCaption", chat_id, message_id, data, reply_markup)
 
 
 async def edit_media(
@@ -310,25 +347,23 @@ async def edit_media(
     reply_markup: InlineKeyboardMarkup | None = None,
 ) -> Sent:
     """editMessageMedia: a new picture or clip and caption in place; "not modified" is
-    success. No fallback, as for `edit_caption`."""
-    edited, failure = await _call(
-        "editMessageMedia",
-        lambda: bot.edit_message_media(
-            media, chat_id=chat_id, message_id=message_id, reply_markup=reply_markup
-        ),
+    success. No fallback, as for `edit_caption`. An upload's `Sent.file_id` is the id
+    Telegram gave it."""
+    kind = str(media.type) if isinstance(media.media, InputFile) else None
+    return await _edit(
+        bot, "editMessageMedia", chat_id, message_id, {"media": media}, reply_markup, kind=kind
     )
-    shown.record(bot, edited)
-    return Sent(edited if isinstance(edited, Message) else None, failure)
 
 
 async def clear_buttons(bot: Bot, chat_id: int, message_id: int) -> Sent:
     """editMessageReplyMarkup without a keyboard: the message stays, its buttons go.
     A message that is gone or already without buttons is fine."""
-    edited, failure = await _call(
+    client = client_of(bot)
+    _, failure = await _call(
         "editMessageReplyMarkup",
-        lambda: bot.edit_message_reply_markup(
-            chat_id=chat_id, message_id=message_id, reply_markup=None
+        lambda: client.post(
+            "editMessageReplyMarkup", {"chat_id": chat_id, "message_id": message_id}
         ),
     )
-    shown.of(bot).update(chat_id, message_id, ())  # gone, cleared or had none: no buttons
-    return Sent(edited if isinstance(edited, Message) else None, failure)
+    client.shown.update(chat_id, message_id, ())  # gone, cleared or had none: no buttons
+    return Sent(message_id if failure is None else None, failure)

@@ -3,22 +3,23 @@
 Typed text that no question was waiting for is most likely meant for the buttons the user
 is looking at (the "How was it?" rating, the Pause menu, a reminder's Snooze). Every send
 and edit that goes through `bot.botapi.errors` (and the reminder sender) records here what
-the message now shows, from the Message Telegram returned: its callback buttons, or none
-(an answered question, a cleared keyboard). `latest(chat_id)` is the newest message still
-showing buttons, so the fallback can name them (`bot.handlers.fallbacks`).
+the message now shows, from the `reply_markup` the request carried (an edit without one
+takes the buttons away, as Telegram does): its callback buttons, or none (an answered
+question, a cleared keyboard). `latest(chat_id)` is the newest message still showing
+buttons, so the fallback can name them (`bot.handlers.fallbacks`).
 
-Kept in memory for one running bot (per `Bot` object, at most `PER_CHAT` messages per chat
-and `CHATS` chats, least recently used dropped): after a restart typed text gets the
-general hint until the next message with buttons. Holds labels only, never message text.
+Kept in memory by the running bot's `BotClient` (`bot.botapi.client`: one per Application;
+at most `PER_CHAT` messages per chat and `CHATS` chats, least recently used dropped): after
+a restart typed text gets the general hint until the next message with buttons. Holds
+labels only, never message text.
 """
 
 from __future__ import annotations
 
-import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from telegram import Bot, InlineKeyboardMarkup, Message
+from telegram import InlineKeyboardMarkup
 
 from bot import callbacks
 
@@ -55,9 +56,10 @@ class ShownButtons:
     def __init__(self) -> None:
         self._chats: OrderedDict[int, OrderedDict[int, tuple[str, ...]]] = OrderedDict()
 
-    def record(self, message: Message) -> None:
-        """What `message` shows now (after a send or an edit)."""
-        self.update(message.chat_id, message.message_id, labels_of(message.reply_markup))
+    def record(self, chat_id: int, message_id: int, markup: object) -> None:
+        """Message `message_id` of `chat_id` now shows `markup` (the `reply_markup` a send
+        or an edit carried; None: no buttons)."""
+        self.update(chat_id, message_id, labels_of(markup))
 
     def update(self, chat_id: int, message_id: int, labels: tuple[str, ...]) -> None:
         messages = self._chats.get(chat_id)
@@ -81,24 +83,3 @@ class ShownButtons:
             return None
         message_id = max(messages)
         return Buttons(message_id, messages[message_id])
-
-
-# One registry per Bot object, dropped with it. Keyed by id(): a Bot's hash changes once
-# it is initialised (it hashes its own user), so it can't be a dictionary key itself.
-_REGISTRIES: dict[int, ShownButtons] = {}
-
-
-def of(bot: Bot) -> ShownButtons:
-    """The registry of `bot` (created on first use, dropped when `bot` is collected)."""
-    key = id(bot)
-    registry = _REGISTRIES.get(key)
-    if registry is None:
-        registry = _REGISTRIES[key] = ShownButtons()
-        weakref.finalize(bot, _REGISTRIES.pop, key, None)
-    return registry
-
-
-def record(bot: Bot, message: object) -> None:
-    """Record what a returned Message shows (anything else, e.g. True, is ignored)."""
-    if isinstance(message, Message):
-        of(bot).record(message)

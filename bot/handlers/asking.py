@@ -57,7 +57,7 @@ async def ask(
     if sent.failure is botapi.Failure.NOT_MODIFIED:
         message_id: int | None = tapped
     else:
-        message_id = sent.message.message_id if sent.message is not None else None
+        message_id = sent.message_id
     if message_id is None:  # not delivered: typed answers still work, the buttons aren't there
         return seq
     await prefs.question_shown(user_id, seq, message_id)

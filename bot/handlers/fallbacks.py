@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot import texts
-from bot.botapi import shown
+from bot.botapi.client import client_of
 from bot.domain.questions import mentions_pain, named_button
 from bot.handlers.common import reply, sender_ids, services
 from bot.handlers.routines import show_phase, typed_in_routine
@@ -31,7 +31,7 @@ async def unknown_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if mentions_pain(message.text):
         await reply(update, texts.PAIN_WORDS_HINT)
         return
-    buttons = shown.of(context.bot).latest(chat_id)
+    buttons = client_of(context.bot).shown.latest(chat_id)
     if buttons is not None:
         label = named_button(message.text, buttons.labels)
         hint = texts.button_hint(label) if label else texts.buttons_hint(buttons.labels)

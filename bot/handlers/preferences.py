@@ -85,7 +85,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             texts.onboarding_safety(safety, services(context).content.stretch_names),
             reply_markup=keyboards.full_red_flags(safety.full_list_button),
         )
-        if sent.message is None:  # lost: shown before the first routine instead
+        if sent.message_id is None:  # lost: shown before the first routine instead
             await prefs.safety_shown(user_id, shown=False)
     shown = (linked or code is None) and await my_routines.show_pending(
         update, context, first=True

@@ -9,7 +9,7 @@ from telegram.constants import ParseMode
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
 from bot import callbacks, keyboards, texts
-from bot.botapi import shown
+from bot.botapi.client import client_of
 from bot.content import Content
 from bot.db.deliveries import DeliveryKind, DeliveryStatus
 from bot.db.models import Delivery, User
@@ -95,7 +95,7 @@ class TelegramDeliverySender:
             reply_markup=markup,
             allow_paid_broadcast=self._paid or None,
         )
-        shown.record(self._bot, message)
+        client_of(self._bot).shown.record(message.chat_id, message.message_id, markup)
         return message.message_id
 
 

@@ -25,17 +25,6 @@ from bot.services.container import Services
 logger = logging.getLogger(__name__)
 
 
-def _file_id(sent: botapi.Sent, kind: str) -> str | None:
-    message = sent.message
-    if message is None:
-        return None
-    if kind == "animation" and message.animation is not None:
-        return message.animation.file_id
-    if kind == "photo" and message.photo:
-        return message.photo[-1].file_id
-    return None
-
-
 async def _upload(illustration: Illustration, *, attach: bool = False) -> InputFile:
     """The file's bytes to upload; ``attach`` for an InputMedia (sent as attach://)."""
     data = await asyncio.to_thread(illustration.path.read_bytes)
@@ -58,9 +47,8 @@ async def send_illustrated(
         sent = await send(
             bot, chat_id, await _upload(illustration), caption=caption, reply_markup=markup
         )
-        file_id = _file_id(sent, illustration.kind)
-        if file_id is not None:
-            await svc.routines.remember_media(key, file_id)
+        if sent.file_id is not None:
+            await svc.routines.remember_media(key, sent.file_id)
         return sent
 
     cached = await svc.routines.media_file_id(key)
@@ -95,7 +83,6 @@ async def swap_illustration(
     media_type = InputMediaAnimation if illustration.kind == "animation" else InputMediaPhoto
     media = media_type(source, caption=caption, parse_mode=ParseMode.HTML)
     sent = await botapi.edit_media(bot, chat_id, message_id, media, reply_markup=markup)
-    file_id = _file_id(sent, illustration.kind)
-    if cached is None and file_id is not None:
-        await svc.routines.remember_media(key, file_id)
+    if cached is None and sent.file_id is not None:
+        await svc.routines.remember_media(key, sent.file_id)
     return sent

@@ -155,9 +155,9 @@ async def _show(
             await afterwards()
         return ConversationHandler.END, True
     sent = await _together(sending, alongside)
-    if sent.message is None:
+    if sent.message_id is None:
         return IN_ROUTINE, False
-    noting = svc.routines.show_on(run.id, sent.message.message_id, run.version)
+    noting = svc.routines.show_on(run.id, sent.message_id, run.version)
     await _together(noting, None if afterwards is None else afterwards())
     return IN_ROUTINE, True
 
@@ -353,7 +353,7 @@ async def _show_safety(update: Update, svc: Services) -> None:
         texts.safety_before_routine(safety, svc.content.stretch_names),
         reply_markup=keyboards.full_red_flags(safety.full_list_button),
     )
-    if sent.message is None:
+    if sent.message_id is None:
         await svc.routines.safety_missed(user_id)
 
 
