@@ -10,15 +10,23 @@ Application, loopback Bot API, real SQLite.
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 from typing import Any
 
-from telegram import Message
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardMarkup,
+    WebAppInfo,
+)
 
-from bot.botapi.client import BotClient
+from bot import keyboards
+from bot.botapi.client import BotClient, keyboard_json
 from tests.harness.bot import BotHarness, onboard
 
 _DE_JSON = Message.de_json.__func__.__code__  # type: ignore[attr-defined]
@@ -82,3 +90,32 @@ async def test_the_shown_buttons_belong_to_the_running_bot(harness: BotHarness) 
     edited = harness.server.message(user.id, menu.message_id)
     latest = bot.shown.latest(user.id)
     assert latest is not None and list(latest.labels) == edited.button_labels()
+
+
+def test_plain_keyboards_are_written_as_ptb_writes_them() -> None:
+    """`keyboard_json` makes the object PTB's `to_dict` makes, for the bot's keyboards
+    (callback buttons, a link), and leaves any other markup to PTB."""
+    step = keyboards.routine_step(
+        7, 12, timer_label="⏱ 30 s", easier=False, can_toggle=True, cautions_of="cat_cow"
+    )
+    plain = [
+        step,
+        keyboards.settings_menu(subscribed=True, paused=False, weekly=True),
+        keyboards.pain_keypad(3),
+        keyboards.open_private_chat("https://t.me/stretchbot?start=from_group"),
+        InlineKeyboardMarkup([[InlineKeyboardButton("“quoted” \\ <b>", callback_data='a"b')]]),
+    ]
+    for markup in plain:
+        written = keyboard_json(markup)
+        assert isinstance(written, str)
+        assert json.loads(written) == markup.to_dict()
+    web_app = InlineKeyboardMarkup(
+        [[InlineKeyboardButton("Open", web_app=WebAppInfo("https://example.org/app"))]]
+    )
+    others: list[object] = [
+        web_app,
+        ReplyKeyboardMarkup([["Yes", "No"]]),
+        InlineKeyboardMarkup([[InlineKeyboardButton("x", callback_data="y", api_kwargs={"z": 1})]]),
+    ]
+    for other in others:
+        assert keyboard_json(other) is other
