@@ -88,15 +88,22 @@ class TelegramDeliverySender:
         )
         if rest or persistent or bad_day:
             markup = keyboards.with_gentle_routine(markup, self._content.gentle_routine.id)
-        message = await self._bot.send_message(
-            user.chat_id,
-            text,
-            parse_mode=ParseMode.HTML,
-            reply_markup=markup,
-            allow_paid_broadcast=self._paid or None,
+        # Telegram's reply read as JSON, no PTB Message built (bot/botapi/client.py); its
+        # errors are raised as PTB raises them, for the dispatcher's classification.
+        client = client_of(self._bot)
+        message = await client.post(
+            "sendMessage",
+            {
+                "chat_id": user.chat_id,
+                "text": text,
+                "parse_mode": ParseMode.HTML,
+                "reply_markup": markup,
+                "allow_paid_broadcast": self._paid or None,
+            },
         )
-        client_of(self._bot).shown.record(message.chat_id, message.message_id, markup)
-        return message.message_id
+        message_id = int(message["message_id"])
+        client.shown.record(user.chat_id, message_id, markup)
+        return message_id
 
 
 def _advice_of(advice: ReminderAdvice, user_id: int) -> tuple[bool, bool, bool]:
