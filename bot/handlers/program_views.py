@@ -14,7 +14,14 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks, texts
 from bot.content import Content, Dose, RoutineStep, Stretch, dose_value
-from bot.domain.program import EASE_FOR, HOLD_BACK_REASONS, Change, DoseField, Reason
+from bot.domain.program import (
+    EASE_FOR,
+    FREEZE_FOR,
+    HOLD_BACK_REASONS,
+    Change,
+    DoseField,
+    Reason,
+)
 from bot.domain.reminder_plan import WEEKDAY_NAMES
 from bot.services.program import StretchLine
 
@@ -67,6 +74,10 @@ def step_words(stretch: Stretch, steps: int) -> str:
     return f"{amount} {unit if amount != 1 else _singular(unit)}"
 
 
+#: Changes that stepped a dose up.
+GROWTH_REASONS = frozenset({Reason.GREW, Reason.GREW_SOONER})
+
+
 def change_line(
     content: Content,
     change: Change,
@@ -78,7 +89,8 @@ def change_line(
     ``shown`` names stretches as the user saw them (the easier version's name), by id.
     ``as_of`` (now, the user's zone) is for a line read later than the change (the weekly
     summary): a week's ease-off names its last day, or says it is over, instead of "for
-    the next 7 days"."""
+    the next 7 days"; a step up or back names its day instead of "from now on" / "for
+    now", and whether its 3 days without a step up are over."""
     stretch = content.stretches.get(change.stretch_id)
     if stretch is None:
         return None
@@ -86,7 +98,9 @@ def change_line(
     reason = change.reason
     delta = escape(step_words(stretch, change.to_level - change.from_level))
     because = escape(why(reason))
-    if reason in (Reason.GREW, Reason.GREW_SOONER):
+    if as_of is not None and (reason in HOLD_BACK_REASONS or reason in GROWTH_REASONS):
+        return _dose_line_later(name, change, delta, because, *as_of)
+    if reason in GROWTH_REASONS:
         return f"📈 {name}: {delta} more from now on — {because}."
     if reason in HOLD_BACK_REASONS:
         return f"📉 {name}: {delta} less for now — {because}; no step up for 3 days."
@@ -103,6 +117,22 @@ def change_line(
     if reason is Reason.FULL_AGAIN:
         return f"💪 {name}: the full version again."
     return f"↺ {name}: back to the starting dose."
+
+
+def _dose_line_later(
+    name: str, change: Change, delta: str, because: str, now: datetime, zone: tzinfo
+) -> str:
+    """A step up or back seen days later (the weekly summary): the day it happened, not
+    "from now on" / "for now", and whether its 3 days without a step up are over."""
+    day = day_label(change.at, zone)
+    if change.reason in GROWTH_REASONS:
+        return f"📈 {name}: {delta} more from {day} — {because}."
+    ends = change.at + FREEZE_FOR  # this change's own hold; a later one shows its own
+    if ends <= now:
+        held = f"step-ups were held until {day_label(ends, zone)}"
+    else:
+        held = f"no step up {hold_label(ends, now, zone)}"
+    return f"📉 {name}: {delta} less from {day} — {because}; {held}."
 
 
 def _ease_line_later(

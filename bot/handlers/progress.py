@@ -141,7 +141,9 @@ class WeeklySummarySender:
         since = local_day_start(week_start, progress.zone)
         until = local_day_start(week_end + timedelta(days=1), progress.zone)
         changes = await self._program.changes_between(user.id, since, until)
-        # Easing off and holding back first: what a person should not miss.
+        # Easing off and holding back first: what a person should not miss; newest first
+        # within each, so what still holds comes before what is over.
+        changes.sort(key=lambda change: change.at, reverse=True)
         changes.sort(key=lambda change: change.reason not in EASING_REASONS)
         lines = change_lines(self._content, changes, as_of=(self._clock.now(), progress.zone))
         message = await bot.send_photo(

@@ -1,0 +1,55 @@
+"""What the Monday summary says, read as a person checks it: program changes of the week
+that are over by Monday say so (tester 6 #8)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from bot import texts
+from tests.harness.bot import BotHarness, onboard
+from tests.test_program import QUICK, walk
+
+MONDAY = datetime(2026, 3, 9, 6, 30, tzinfo=UTC)  # Mon 9 Mar, 07:30 in Berlin
+
+
+async def test_the_summary_dates_the_weeks_step_backs_and_says_which_holds_are_over(
+    harness: BotHarness,
+) -> None:
+    """Tester 6: "Too hard" on Monday; the next Monday's summary said "1 lift less for now
+    ... no step up for 3 days", as if it began that day. Each line names its day and says
+    the hold ended (Thu) or when it ends (a "Too hard" on Sunday: before Wed); the newest
+    come first."""
+    user = harness.new_user()
+    await onboard(harness, user, at="07:30", zone="Europe/Berlin")  # Mon 2 Mar, 10:00 there
+    await walk(harness, user, QUICK.title)
+    await harness.tap(user, "Too hard")
+    assert "📉 Bridge: 1 lift less for now — you found it too hard; no step up for 3 days." in (
+        harness.last_text(user)
+    )
+    harness.clock.set(datetime(2026, 3, 8, 17, 0, tzinfo=UTC))  # Sun 8 Mar, 18:00
+    await walk(harness, user, QUICK.title)
+    await harness.tap(user, "Too hard")
+    harness.clock.set(MONDAY)
+    assert (await harness.dispatch()).summaries_sent == 1
+    [summary] = [m for m in harness.server.bot_messages(user.id) if m.photo]
+    caption = summary.caption or ""
+    assert "for now" not in caption and "for 3 days" not in caption, caption
+    lines = caption.split("\n")
+    changes = lines[lines.index(texts.PROGRAM_WEEK_TITLE) + 1 :]
+    assert changes[0].endswith(
+        "less from Sun 8 Mar — you found it too hard; no step up before Wed 11 Mar."
+    ), changes
+    assert "… and 6 more in /settings → 📈 My program" in changes
+    # Monday's own lines: on the second user, whose only "Too hard" was on Monday.
+    other = harness.new_user()
+    harness.clock.set(datetime(2026, 3, 2, 9, 30, tzinfo=UTC))
+    await onboard(harness, other, at="07:30", zone="Europe/Berlin")
+    await walk(harness, other, QUICK.title)
+    await harness.tap(other, "Too hard")
+    harness.clock.set(MONDAY)
+    assert (await harness.dispatch()).summaries_sent == 1
+    [summary] = [m for m in harness.server.bot_messages(other.id) if m.photo]
+    assert (
+        "📉 Cat-Cow: 1 slow round less from Mon 2 Mar — you found it too hard; step-ups were "
+        "held until Thu 5 Mar." in (summary.caption or "")
+    ), summary.caption
