@@ -834,7 +834,14 @@ def progress_caption(
             "trend begins."
         )
     else:
-        lines.append(week_line(summary.this_week_avg, summary.last_week_avg, AVERAGE_THIS_WEEK))
+        lines.append(
+            week_line(
+                summary.this_week_avg,
+                summary.last_week_avg,
+                AVERAGE_THIS_WEEK,
+                days=summary.this_week_days,
+            )
+        )
         if summary.avg_change is None:
             lines.append("Before → after a routine: rate your pain in a routine to see it")
         else:
@@ -845,17 +852,27 @@ def progress_caption(
     return "\n".join(lines)
 
 
-AVERAGE_THIS_WEEK = "Average pain this week"
+AVERAGE_THIS_WEEK = "Average daily pain this week"
+AVERAGE_WEEK = "Average daily pain"
 
 
 def week_line(
-    this_week: float | None, last_week: float | None, label: str, before: str = "last week"
+    this_week: float | None,
+    last_week: float | None,
+    label: str,
+    before: str = "last week",
+    *,
+    days: int = 0,
 ) -> str:
-    """A week's average pain beside the one before it (`before` names that one)."""
+    """A week's average daily pain (`bot.domain.pain.week_average`: each day's readings
+    averaged, then the days) beside the one before it (`before` names that one); `days`,
+    the days with readings it is over, is named after the label: "Average daily pain
+    (2 days): 6.4", so readings 4, 3, 3, 5 and 9 on two days add up for the reader."""
     if this_week is None:
         text = f"{label}: nothing logged yet"
         return text + (f" ({before} <b>{_avg(last_week)}</b>)" if last_week is not None else "")
-    text = f"{label}: <b>{_avg(this_week)}</b>"  # the label says it's an average
+    over = f" ({days} day{'s' if days != 1 else ''})" if days > 0 else ""
+    text = f"{label}{over}: <b>{_avg(this_week)}</b>"  # the label says it's an average
     if last_week is None:
         return text + f" (nothing logged {before})"
     return text + f" · {before} <b>{_avg(last_week)}</b> ({_trend(this_week - last_week)})"
@@ -890,7 +907,13 @@ def weekly_caption(
     if (short := short_week(joined)) is not None:
         lines.append(short)
     lines += [
-        week_line(summary.this_week_avg, summary.last_week_avg, "Average pain", "the week before"),
+        week_line(
+            summary.this_week_avg,
+            summary.last_week_avg,
+            AVERAGE_WEEK,
+            "the week before",
+            days=summary.this_week_days,
+        ),
         f"Routines done: <b>{routines_this_week}</b>",
         streak_line(summary.current_streak, summary.best_streak),
         "More in /progress · weekly summaries can be turned off in /settings",

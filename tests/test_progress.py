@@ -90,7 +90,7 @@ async def test_progress_with_sixty_readings(harness: BotHarness) -> None:
 
     harness.clock.set(at(today, 12))
     caption = await progress_caption(harness, user)
-    assert "Average pain this week: 3.0 · last week 5.0 (⬇️ 2.0)" in caption
+    assert "Average daily pain this week (3 days): 3.0 · last week 5.0 (⬇️ 2.0)" in caption
     assert "Before → after a routine: -1.6 on average" in caption  # (-2-2-2+0-2)/5
     assert "Routines done (30 days): 5" in caption
     assert "Streak: 5 days · best 10 days" in caption
@@ -188,7 +188,7 @@ async def test_weekly_summary_arrives_on_monday_unless_switched_off(harness: Bot
     checked_png(harness, summary)
     caption = summary.caption or ""
     assert "Your week (Mon 2 – Sun 8 Mar)" in caption
-    assert "Average pain: 3.0 (nothing logged the week before)" in caption
+    assert "Average daily pain (1 day): 3.0 (nothing logged the week before)" in caption
     assert "avg" not in caption  # "Average pain: 3.5 avg" said it twice
     assert "Routines done: 1" in caption
     assert "Streak: 0 days · best 1 day" in caption

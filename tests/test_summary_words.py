@@ -1,12 +1,14 @@
 """What the Monday summary says, read as a person checks it: program changes of the week
-that are over by Monday say so (tester 6 #8)."""
+that are over by Monday say so (tester 6 #8); the average pain says what it averages
+(tester 6 #5)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot import texts
 from tests.harness.bot import BotHarness, onboard
+from tests.harness.seed import add_entry
 from tests.test_program import QUICK, walk
 
 MONDAY = datetime(2026, 3, 9, 6, 30, tzinfo=UTC)  # Mon 9 Mar, 07:30 in Berlin
@@ -53,3 +55,28 @@ async def test_the_summary_dates_the_weeks_step_backs_and_says_which_holds_are_o
         "📉 Cat-Cow: 1 slow round less from Mon 2 Mar — you found it too hard; step-ups were "
         "held until Thu 5 Mar." in (summary.caption or "")
     ), summary.caption
+
+
+async def test_the_average_says_it_is_of_daily_averages_and_over_how_many_days(
+    harness: BotHarness,
+) -> None:
+    """Tester 6: readings 4, 3, 3, 5 (one day) and 9 (the next) gave "Average pain: 6.4"
+    in Monday's summary and /progress; their plain mean is 4.8. The figure is each day's
+    average averaged (a routine day's before and after count once), and the label says
+    so with the number of days: "Average daily pain (2 days): 6.4"."""
+    user = harness.new_user()
+    await onboard(harness, user, at="07:30", zone="Europe/Berlin")  # Mon 2 Mar
+    await harness.services.pain.give_consent(user.id)
+    tuesday = datetime(2026, 3, 3, 8, 0, tzinfo=UTC)
+    for n, level in enumerate((4, 3, 3, 5)):
+        await add_entry(harness, user.id, tuesday + timedelta(hours=n), level)
+    await add_entry(harness, user.id, tuesday + timedelta(days=1), 9)
+    harness.clock.set(datetime(2026, 3, 6, 12, 0, tzinfo=UTC))  # Fri
+    await harness.send(user, "/progress")
+    progress = harness.server.last_bot_message(user.id).caption or ""
+    assert "Average daily pain this week (2 days): 6.4 (nothing logged last week)" in progress
+    harness.clock.set(MONDAY)
+    assert (await harness.dispatch()).summaries_sent == 1
+    summary = [m for m in harness.server.bot_messages(user.id) if m.photo][-1]
+    caption = summary.caption or ""
+    assert "Average daily pain (2 days): 6.4 (nothing logged the week before)" in caption

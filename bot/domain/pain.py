@@ -315,13 +315,24 @@ def week_start_of(day: date) -> date:
 
 
 def week_average(entries: Iterable[PainEntry], zone: tzinfo, week_start: date) -> float | None:
-    """Average pain for the local week Monday ``week_start`` .. Sunday: readings are averaged
-    per day first, then across the days that have readings; ``None`` when the week has none.
+    """Average daily pain for the local week Monday ``week_start`` .. Sunday: readings are
+    averaged per day first, then across the days that have readings (readings 4, 3, 3, 5 on
+    one day and 9 on another: (3.75 + 9) / 2 = 6.4, not their plain mean 4.8), so a day
+    with a routine's before and after readings counts once, like a day with one check-in;
+    ``None`` when the week has none. Shown as "Average daily pain (N days)", N from
+    `week_days_logged`. Raises ValueError when ``week_start`` isn't a Monday.
     """
     if week_start.weekday() != 0:
         raise ValueError(f"week_start must be a Monday, got {week_start:%A} {week_start}")
     daily = daily_averages(entries, zone)
     return _window_average(daily, week_start, week_start + timedelta(days=6))
+
+
+def week_days_logged(entries: Iterable[PainEntry], zone: tzinfo, week_start: date) -> int:
+    """How many local days of the week Monday ``week_start`` .. Sunday have readings: the
+    days `week_average` averages over (0 to 7)."""
+    last = week_start + timedelta(days=6)
+    return len({day for e in entries if week_start <= (day := local_date(e.at, zone)) <= last})
 
 
 @dataclass(frozen=True, slots=True)
@@ -469,9 +480,10 @@ def rest_advised(
 class ProgressSummary:
     """Everything the /progress message shows, computed once from plain data.
 
-    Week averages follow ``week_average``; ``avg_change``, ``routines_done_30d`` and
-    ``entries_30d`` cover the last 30 local days including today; streaks follow the
-    streak rule.
+    Week averages follow ``week_average`` (daily means averaged), ``this_week_days`` counts
+    the days this week's average is over (`week_days_logged`); ``avg_change``,
+    ``routines_done_30d`` and ``entries_30d`` cover the last 30 local days including today;
+    streaks follow the streak rule.
     """
 
     this_week_avg: float | None
@@ -481,6 +493,7 @@ class ProgressSummary:
     current_streak: int
     best_streak: int
     entries_30d: int
+    this_week_days: int = 0
 
     @property
     def week_change(self) -> float | None:
@@ -513,4 +526,5 @@ def summarize(
         current_streak=current_streak(run_list, zone, today, neutral_days),
         best_streak=best_streak(run_list, zone, today, neutral_days),
         entries_30d=len(recent_entries),
+        this_week_days=week_days_logged(entry_list, zone, week_start_of(today)),
     )

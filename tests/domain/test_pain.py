@@ -30,6 +30,7 @@ from bot.domain.pain import (
     validate_level,
     week_average,
     week_comparison,
+    week_days_logged,
     week_start_of,
 )
 
@@ -160,6 +161,21 @@ def test_week_average_averages_per_day_first() -> None:
     entries = [checkin(MONDAY, 2, 8), checkin(MONDAY, 4, 20), checkin(MONDAY + timedelta(1), 8)]
     # Monday's mean is 3, Tuesday's is 8 -> 5.5 (a plain mean of readings would be 4.67).
     assert week_average(entries, BERLIN, MONDAY) == pytest.approx(5.5)
+
+
+def test_week_days_logged_counts_the_days_the_average_is_over() -> None:
+    """Tester 6's week: 4, 3, 3, 5 on one day and 9 on another average 6.4 over 2 days
+    (their plain mean is 4.8); the summary names the 2 days."""
+    tuesday = MONDAY + timedelta(1)
+    entries = [
+        *(checkin(MONDAY, level, 8 + n) for n, level in enumerate((4, 3, 3, 5))),
+        checkin(tuesday, 9),
+        checkin(MONDAY - timedelta(1), 1),  # the week before
+        checkin(MONDAY + timedelta(7), 1),  # the week after
+    ]
+    assert week_average(entries, BERLIN, MONDAY) == pytest.approx(6.375)
+    assert week_days_logged(entries, BERLIN, MONDAY) == 2
+    assert week_days_logged([], BERLIN, MONDAY) == 0
 
 
 def test_week_average_is_none_for_an_empty_week() -> None:
@@ -388,6 +404,7 @@ def test_summarize_collects_every_figure() -> None:
         current_streak=2,
         best_streak=2,
         entries_30d=6,
+        this_week_days=2,  # Tue 12 and Wed 13 Nov
     )
     assert summary.week_change == -3.0
 
