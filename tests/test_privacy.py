@@ -338,3 +338,34 @@ async def test_routines_done_summaries_agree_with_the_per_stretch_rows(
         assert int(run["stretches_done"]) == sum(s["outcome"] == "done" for s in mine)
         assert int(run["stretches_skipped"]) == sum(s["outcome"] == "skipped" for s in mine)
         assert run["status"] == "completed"
+
+
+async def test_the_export_says_whether_a_routine_hurt_or_was_rested_by_choice(
+    harness: BotHarness,
+) -> None:
+    """Tester 6: 🛌 Rest today after a 9/10 reading was exported as status = hurt, as if
+    🤕 It hurts had been tapped (the two are stored alike: both advise rest and neither
+    breaks a streak). routines_done.csv says what the person did; the JSON keeps "hurt"."""
+    from tests.test_program import QUICK, walk
+    from tests.test_routines import begin_routine
+    from tests.test_safety import SAFETY
+
+    user = harness.new_user()
+    await onboard(harness, user)
+    await walk(harness, user, QUICK.title, hurt_on="Child's Pose")
+    harness.clock.advance(timedelta(days=2))
+    await begin_routine(harness, user, "Gentle day", before=9)
+    await harness.tap(user, SAFETY.high_pain.rest_button)
+    await harness.send(user, "/export")
+    zip_message, json_message = documents(harness, user)[-2:]
+    assert zip_message.file_id is not None and json_message.file_id is not None
+    archive = zipfile.ZipFile(io.BytesIO(harness.server.file_bytes(zip_message.file_id)))
+    text = archive.read("routines_done.csv").decode("utf-8-sig")
+    runs = list(csv.DictReader(io.StringIO(text)))
+    assert [(r["routine"], r["status"]) for r in runs] == [
+        ("quick", "stopped because it hurt"),
+        ("gentle", "rested by choice"),
+    ], runs
+    assert "rested by choice" in archive.read("README.txt").decode()
+    stored = json.loads(harness.server.file_bytes(json_message.file_id))
+    assert [r["status"] for r in stored["tables"]["routine_runs"]] == ["hurt", "hurt"]

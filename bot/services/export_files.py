@@ -12,12 +12,14 @@ import csv
 import io
 import json
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.domain.program import StepOutcome
 from bot.domain.reminder_plan import WEEKDAY_NAMES, weekdays_from_mask
+from bot.domain.routine import Status
 
 ExportValue = str | int | bool | None
 Rows = Sequence[Mapping[str, ExportValue]]
@@ -58,7 +60,10 @@ SHEETS: tuple[Sheet, ...] = (
     Sheet(
         "routine_runs",
         "routines_done.csv",
-        "Every routine you started: which, when, how it ended, and your feedback.",
+        "Every routine you started: which, when, how it ended (status: completed; stopped; "
+        "stopped because it hurt, after 🤕 It hurts on a stretch; rested by choice, after "
+        "🛌 Rest today instead of starting; abandoned, replaced by a new routine; active) "
+        "and your feedback.",
         (
             ("id", "routine_number"),
             ("routine_id", "routine"),
@@ -334,16 +339,35 @@ def readme(exported_at: datetime, counts: Mapping[str, int], json_name: str) -> 
     return "\r\n".join(lines) + "\r\n"
 
 
+#: routines_done.csv's status for a run stored as "hurt", which is two things the rules
+#: treat alike (advised rest, a neutral day for the streak) but the person did differently.
+STOPPED_HURT = "stopped because it hurt"
+RESTED = "rested by choice"
+
+
+def run_status(row: Mapping[str, ExportValue], hurt_runs: Collection[ExportValue]) -> str:
+    """A routine_runs row's status as the person would say it: a run stored as "hurt" with
+    a stretch ended by 🤕 It hurts (``hurt_runs``: the run ids of run_steps rows whose
+    outcome is "hurt") was `STOPPED_HURT`; one without, ended before any stretch by
+    🛌 Rest today (after a high reading or advice at the pain check), `RESTED`. Other
+    statuses are as stored ("completed", "stopped", "abandoned", "active")."""
+    status = str(row.get("status") or "")
+    if status != Status.HURT.value:
+        return status
+    return STOPPED_HURT if row.get("id") in hurt_runs else RESTED
+
+
 def with_run_summaries(tables: Mapping[str, Rows]) -> dict[str, Rows]:
     """`tables` with each routine_runs row given its summary from its run_steps rows:
     `EASIER_CHOSEN` is True when any stretch of the run was finished in the easier version
     the user chose (stretches_done and stretches_skipped are the run's counters, kept in
-    step with those rows by the same transaction)."""
-    easier_runs = {
-        row.get("run_id") for row in tables.get("run_steps", []) if row.get("chose_easier")
-    }
+    step with those rows by the same transaction), and its status says what the person did
+    (`run_status`)."""
+    steps = tables.get("run_steps", [])
+    easier_runs = {row.get("run_id") for row in steps if row.get("chose_easier")}
+    hurt_runs = {row.get("run_id") for row in steps if row.get("outcome") == StepOutcome.HURT.value}
     runs = [
-        {**row, EASIER_CHOSEN: row.get("id") in easier_runs}
+        {**row, EASIER_CHOSEN: row.get("id") in easier_runs, "status": run_status(row, hurt_runs)}
         for row in tables.get("routine_runs", [])
     ]
     return {**tables, "routine_runs": runs}
