@@ -893,6 +893,25 @@ def short_week(joined: date | None) -> str | None:
     return f"A short week: your reminders have been on since {_day(joined)}."
 
 
+def week_paused(days: int, resume_on: date | None, until_resumed: bool) -> str | None:
+    """The summary's line about a pause, so fewer routines don't read as a failure: `days`
+    of the week that ended were paused (0 to 7); on the summary's Monday reminders are
+    still paused until resumed (`until_resumed`), or until `resume_on`, the local date
+    they resume (None: not paused now), the words /settings uses. None when neither."""
+    if until_resumed:
+        now = "until you resume them (/settings)"
+    elif resume_on is not None:
+        now = f"until they resume on <b>{_day(resume_on)}</b>"
+    else:
+        now = ""
+    if days <= 0:
+        return f"⏸ Reminders are paused {now}." if now else None
+    how_long = "all of that week" if days >= 7 else f"{_days(days)} of that week"
+    if not now:
+        return f"⏸ Reminders were paused {how_long}."
+    return f"⏸ Reminders were paused {how_long}, and stay paused {now}."
+
+
 def weekly_caption(
     summary: ProgressSummary,
     *,
@@ -900,12 +919,16 @@ def weekly_caption(
     week_end: date,
     routines_this_week: int,
     joined: date | None = None,
+    paused: str | None = None,
 ) -> str:
     """The Monday summary: the week that just ended beside the week before it; `joined`
-    (a day inside the week) when reminders were on only from that day."""
+    (a day inside the week) when reminders were on only from that day; `paused`, the
+    `week_paused` line."""
     lines = [f"📊 <b>Your week</b> ({week_title(week_start, week_end)})"]
     if (short := short_week(joined)) is not None:
         lines.append(short)
+    if paused is not None:
+        lines.append(paused)
     lines += [
         week_line(
             summary.this_week_avg,
@@ -966,10 +989,14 @@ DELETE_ALREADY_DONE = "Already deleted"
 DELETE_NOTHING = "I don't have any data about you, so there's nothing to delete."
 
 
-def quiet_week(week_start: date, week_end: date, joined: date | None = None) -> str:
+def quiet_week(
+    week_start: date, week_end: date, joined: date | None = None, paused: str | None = None
+) -> str:
     """A week without routines or readings: a kind nudge, never a verdict. A first (short)
-    week says it has only begun."""
+    week says it has only begun; `paused`, the `week_paused` line, follows the title."""
     title = f"📅 <b>Your week</b> ({week_title(week_start, week_end)})"
+    if paused is not None:
+        title += f"\n{paused}"
     if joined is not None:
         return (
             f"{title}\nYour reminders started on {_day(joined)}, so that was only a taste of "

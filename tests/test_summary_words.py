@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot import texts
+from loopback.server import SimUser
 from tests.harness.bot import BotHarness, onboard
 from tests.harness.seed import add_entry
 from tests.test_program import QUICK, walk
@@ -80,3 +81,45 @@ async def test_the_average_says_it_is_of_daily_averages_and_over_how_many_days(
     summary = [m for m in harness.server.bot_messages(user.id) if m.photo][-1]
     caption = summary.caption or ""
     assert "Average daily pain (2 days): 6.4 (nothing logged the week before)" in caption
+
+
+async def test_a_summary_during_a_pause_says_so(harness: BotHarness) -> None:
+    """Tester 6: a summary sent while reminders were paused said "No stretches logged that
+    week" and nothing about the pause, so a low count read as a failure. It names the
+    week's paused days and, while still paused, until when; a pause over by Monday is
+    named too, and a week without one says nothing."""
+    dated, open_ended, ended, plain = (harness.new_user() for _ in range(4))
+    for user in (dated, open_ended, ended, plain):
+        await onboard(harness, user, at="07:30", zone="Europe/Berlin")  # Mon 2 Mar
+    await walk(harness, dated, QUICK.title)  # a week with a routine: the chart's caption
+    harness.clock.set(datetime(2026, 3, 3, 11, 0, tzinfo=UTC))  # Tue, after the reminder
+    for user, choice in ((dated, "7 days"), (open_ended, "Until I resume"), (ended, "1 day")):
+        await harness.send(user, "/settings")
+        await harness.tap(user, "Pause")
+        await harness.tap(user, choice)
+    harness.clock.set(MONDAY)
+    assert (await harness.dispatch()).summaries_sent == 4
+
+    def summary_of(user: SimUser) -> str:
+        [message] = [
+            m
+            for m in harness.server.bot_messages(user.id)
+            if m.photo or (m.text or "").startswith("📅 Your week")
+        ]
+        return (message.caption if message.photo else message.text) or ""
+
+    # Wed 4 - Tue 10 Mar paused: 5 days of the week, and still on Monday.
+    text = summary_of(dated)
+    assert (
+        "⏸ Reminders were paused 5 days of that week, and stay paused until they resume "
+        "on Wed 11 Mar." in text
+    ), text
+    assert "Routines done: 1" in text
+    text = summary_of(open_ended)  # paused from Tuesday on: 6 days
+    assert (
+        "⏸ Reminders were paused 6 days of that week, and stay paused until you resume "
+        "them (/settings)." in text
+    ), text
+    assert "No stretches logged that week" in text  # the quiet week's note, paused named
+    assert "⏸ Reminders were paused 1 day of that week." in summary_of(ended)
+    assert "⏸" not in summary_of(plain)

@@ -132,5 +132,11 @@ def promised_reminder(
     return next_reminder(prefs, now, done_through=last_reminder_date)
 
 
+def paused_on(day: date, paused_until: date | None, paused_indefinitely: bool) -> bool:
+    """Whether reminders are paused on local `day` (no daily reminder comes that day):
+    paused until resumed, or `day` is before `paused_until`, the local date they resume."""
+    return paused_indefinitely or (paused_until is not None and day < paused_until)
+
+
 def local_today(zone_key: str, now: datetime) -> date:
     return local_date_of(now, load_zone(zone_key))

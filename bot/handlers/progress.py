@@ -19,6 +19,7 @@ from bot.content import Content, SafetyTexts
 from bot.db.models import Delivery, User
 from bot.domain.pain import SUMMARY_DAYS, local_date, local_day_start, week_start_of
 from bot.domain.program import EASING_REASONS
+from bot.domain.reminder_plan import paused_on
 from bot.handlers.common import known_user, services
 from bot.handlers.program_views import change_lines
 from bot.handlers.routine_views import CAPTION_LIMIT
@@ -59,10 +60,11 @@ def weekly_caption(
     safety: SafetyTexts,
     program_lines: Sequence[str] = (),
     joined: date | None = None,
+    paused: str | None = None,
 ) -> str:
     """The summary's caption for the week ending `progress.today` (a Sunday), with the
     week's program changes and the persistent-pain advice while the rule holds; changes
-    that don't fit Telegram's caption limit are counted."""
+    that don't fit Telegram's caption limit are counted. `paused`: `texts.week_paused`."""
     week_start = week_start_of(progress.today)
     caption = texts.weekly_caption(
         progress.summary,
@@ -70,6 +72,7 @@ def weekly_caption(
         week_end=week_start + timedelta(days=6),
         routines_this_week=progress.routines_this_week,
         joined=joined,
+        paused=paused,
     )
     advice = f"\n\n{texts.persistent_pain(safety, short=True)}" if progress.no_improvement else ""
     shown = list(program_lines[:WEEKLY_CHANGES_SHOWN])
@@ -92,6 +95,15 @@ def joined_during(user: User, zone: tzinfo, week_start: date, week_end: date) ->
         return None
     day = since.astimezone(zone).date()
     return day if week_start < day <= week_end else None
+
+
+def pause_line(user: User, progress: Progress, monday: date) -> str | None:
+    """`texts.week_paused` for the summary sent on local `monday`: the week's paused days,
+    and whether reminders are still paused that day (`paused_on`), until when."""
+    until_resumed = user.paused_indefinitely
+    still = paused_on(monday, user.paused_until, until_resumed)
+    resume_on = user.paused_until if still and not until_resumed else None
+    return texts.week_paused(progress.paused_this_week, resume_on, until_resumed)
 
 
 async def progress_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -132,9 +144,10 @@ class WeeklySummarySender:
         week_start, week_end = summary_week(delivery.local_date)
         progress = await self._pain.progress(user.id, today=week_end)
         joined = joined_during(user, progress.zone, week_start, week_end)
+        paused = pause_line(user, progress, delivery.local_date)
         if progress.routines_this_week == 0 and progress.summary.this_week_avg is None:
             # A quiet week gets a short, kind nudge rather than an empty chart.
-            text = texts.quiet_week(week_start, week_end, joined)
+            text = texts.quiet_week(week_start, week_end, joined, paused)
             sent = await bot.send_message(user.chat_id, text, parse_mode=ParseMode.HTML)
             return sent.message_id
         png = await chart_png(progress, days=WEEKLY_CHART_DAYS)
@@ -149,7 +162,7 @@ class WeeklySummarySender:
         message = await bot.send_photo(
             user.chat_id,
             InputFile(png, filename="week.png"),
-            caption=weekly_caption(progress, self._safety, lines, joined),
+            caption=weekly_caption(progress, self._safety, lines, joined, paused),
             parse_mode=ParseMode.HTML,
         )
         return message.message_id

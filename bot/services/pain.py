@@ -103,6 +103,8 @@ class Progress:
     has_consent: bool
     routines_this_week: int
     logged_before_window: bool
+    #: Days of this week (Monday to `today`) a pause covered (reminders paused).
+    paused_this_week: int = 0
 
     @property
     def no_improvement(self) -> bool:
@@ -425,8 +427,9 @@ class PainLog:
         entries = ([earlier] if earlier is not None else []) + [e for e in entries if e.at < until]
         window_start = local_day_start(today - timedelta(days=SUMMARY_DAYS - 1), zone)
         week_start = local_day_start(week_start_of(today), zone)
+        paused = paused_days(pauses, today)
         return Progress(
-            summary=summarize(entries, runs, zone, today, paused_days(pauses, today)),
+            summary=summarize(entries, runs, zone, today, paused),
             entries=entries,
             runs=runs,
             zone=zone,
@@ -438,6 +441,7 @@ class PainLog:
                 if r.outcome is RunOutcome.COMPLETED and week_start <= r.ended_at < until
             ),
             logged_before_window=any(e.at < window_start for e in entries),
+            paused_this_week=sum(1 for day in paused if day >= week_start_of(today)),
         )
 
     async def current_streak(self, user_id: int) -> int:
