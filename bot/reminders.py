@@ -304,8 +304,12 @@ class ReminderDispatcher:
         self._claim_batch = claim_batch or CLAIM_BATCH_FACTOR * in_flight
         self._paused_until: datetime | None = None
         self._lock = asyncio.Lock()
-        self._buffer: list[Claim] = []
+        self._buffer: list[Claim] = []  # claimed and prepared: sent in this order
+        self._unready: list[Claim] = []  # claimed, the sender still preparing them
         self._exhausted = False
+        # One write transaction at a time from this process (claiming runs beside the
+        # sends): on SQLite two would only wait for each other's lock in the driver.
+        self._turn = asyncio.Lock()
         self._held: set[str] = set()  # tokens of claimed or sending rows (lease heartbeats)
         self._keep_going: Callable[[], bool] = lambda: True
         self.outage = OutageLog(clock)
@@ -395,24 +399,36 @@ class ReminderDispatcher:
             return False
         return self._keep_going()
 
-    async def _take_claims(self, n: int, report: DispatchReport) -> list[Claim]:
-        """Up to `n` claimed rows, claiming more when this process holds too few."""
+    def _want_claims(self) -> bool:
+        """Whether to claim more now: this process holds fewer ready rows than one claim
+        brings (so the next claim is in before these are sent), more may be due, and sends
+        may start."""
+        return len(self._buffer) < self._claim_batch and not self._exhausted and self._should_send()
+
+    async def _refill(self, report: DispatchReport) -> None:
+        """Claim (and prepare) rows until this process holds enough or nothing is due.
+
+        Runs beside the sends in flight (`_send_loop` starts it as a task), so the claim
+        transaction and the sender's reads never leave the send slots idle.
+        """
         # Rows that turn out missed, skipped or uncertain claim nothing: look further.
-        while len(self._buffer) < n and not self._exhausted and self._should_send():
+        while self._want_claims():
             try:
                 claimed, found = await self._claim(report)
             except Exception as exc:
                 self.outage.failed(exc, "claiming reminders")
                 report.database_down = True
-                claimed, found = [], 0
-            else:
-                self.outage.ok()
+                self._exhausted = True  # this pass ends; the next tick tries again
+                return
+            self.outage.ok()
             if not found:
                 self._exhausted = True
-            self._buffer.extend(claimed)  # first: a cancel while preparing hands them back
+            # Held but not ready yet: a cancel while preparing hands them back.
+            self._unready.extend(claimed)
             await self._prepare(claimed)
-        taken, self._buffer = self._buffer[:n], self._buffer[n:]
-        return taken
+            self._buffer.extend(claimed)
+            ready = {c.token for c in claimed}
+            self._unready = [c for c in self._unready if c.token not in ready]
 
     async def _prepare(self, claimed: list[Claim]) -> None:
         """Let the sender read what the claimed rows' messages need, in one go."""
@@ -435,11 +451,18 @@ class ReminderDispatcher:
         only if that succeeded, so a settings change that re-planned the user meanwhile
         wins and no row is created for a reminder the user was no longer promised.
         The following reminder is the first one at or after `now`, so one due exactly now
-        after a catch-up is picked up by the next pass instead of being lost.
+        after a catch-up is picked up by the next pass instead of being lost. Nothing is
+        written (no write transaction is begun) while no one's reminder or summary is due.
         """
         created = 0
         at_or_after_now = now - timedelta(microseconds=1)
         for _ in range(MATERIALIZE_PASSES):
+            # Most polls find nothing due: two index reads then, and no write transaction
+            # (on SQLite, no write lock for a tap's transaction to wait behind).
+            async with self._sessions() as session:
+                earliest = await users.next_due_instant(session)
+            if earliest is None or earliest > now:
+                break
             async with self._writes() as session, session.begin():
                 due_users = await users.due_for_reminder(session, now, BATCH_SIZE)
                 moves = []
@@ -490,10 +513,65 @@ class ReminderDispatcher:
                 break
         return created
 
+    async def _decide(
+        self,
+        session: AsyncSession,
+        now: datetime,
+        decisions: list[tuple[Delivery, DeliveryStatus, str | None]],
+        candidates: dict[int, Claim],
+    ) -> list[tuple[Delivery, User | None]]:
+        """Read the claimable rows with their users and who already stretched that day,
+        and decide each row's fate (appended to `decisions`; rows to send to `candidates`).
+        Returns the rows read."""
+        rows = await deliveries.claimable_with_users(session, now, self._lease, self._claim_batch)
+        # Each daily row is checked against the start of its own local date: one user
+        # may have rows for two dates in a batch (a late one and today's).
+        day_start = {
+            delivery.id: local_instant(delivery.local_date, time(0), load_zone(user.time_zone))
+            for delivery, user in rows
+            if user is not None
+            and user.time_zone is not None
+            and delivery.kind == DeliveryKind.DAILY
+        }
+        earliest: dict[int, datetime] = {}
+        for delivery, user in rows:
+            if delivery.id in day_start and user is not None:
+                start = day_start[delivery.id]
+                earliest[user.id] = min(start, earliest.get(user.id, start))
+        latest = await routines.latest_completions(session, earliest)
+        for delivery, user in rows:
+            status = DeliveryStatus(delivery.status)
+            if status is DeliveryStatus.SENDING:
+                decisions.append((delivery, DeliveryStatus.UNCERTAIN, None))
+            elif now - delivery.due_at > self._grace:
+                decisions.append((delivery, DeliveryStatus.MISSED, None))
+            elif user is None or not user.subscribed:
+                decisions.append((delivery, DeliveryStatus.FAILED, None))
+            elif skips(
+                user,
+                delivery.kind,
+                delivery.local_date,
+                stretched=delivery.id in day_start
+                and user.id in latest
+                and latest[user.id] >= day_start[delivery.id],
+            ):
+                decisions.append((delivery, DeliveryStatus.SKIPPED, None))
+            else:
+                token = uuid.uuid4().hex
+                taken_over = status is DeliveryStatus.CLAIMED
+                late = (
+                    taken_over
+                    or now - delivery.due_at > LATE_APOLOGY_AFTER
+                    or self.outage.held_up(delivery.due_at)
+                )
+                decisions.append((delivery, DeliveryStatus.CLAIMED, token))
+                candidates[delivery.id] = Claim(delivery, user, token, late, taken_over)
+        return rows
+
     async def _claim(self, report: DispatchReport) -> tuple[list[Claim], int]:
-        """Claim up to `claim_batch` rows in one short write transaction of three statements
-        (the rows with their users; who already stretched that day; one compare-and-set
-        for all).
+        """Claim up to `claim_batch` rows: three statements (the rows with their users; who
+        already stretched that day; one compare-and-set for all), the last in a short write
+        transaction (on PostgreSQL all three).
 
         Each row gets a fresh token and its own lease starting now. A lapsed "claimed" row
         (its holder stopped before sending) is taken over; a lapsed "sending" row may have
@@ -504,53 +582,21 @@ class ReminderDispatcher:
         lease_until = now + self._lease
         decisions: list[tuple[Delivery, DeliveryStatus, str | None]] = []
         candidates: dict[int, Claim] = {}
-        async with self._writes() as session, session.begin():
-            rows = await deliveries.claimable_with_users(
-                session, now, self._lease, self._claim_batch
-            )
-            # Each daily row is checked against the start of its own local date: one user
-            # may have rows for two dates in a batch (a late one and today's).
-            day_start = {
-                delivery.id: local_instant(delivery.local_date, time(0), load_zone(user.time_zone))
-                for delivery, user in rows
-                if user is not None
-                and user.time_zone is not None
-                and delivery.kind == DeliveryKind.DAILY
-            }
-            earliest: dict[int, datetime] = {}
-            for delivery, user in rows:
-                if delivery.id in day_start and user is not None:
-                    start = day_start[delivery.id]
-                    earliest[user.id] = min(start, earliest.get(user.id, start))
-            latest = await routines.latest_completions(session, earliest)
-            for delivery, user in rows:
-                status = DeliveryStatus(delivery.status)
-                if status is DeliveryStatus.SENDING:
-                    decisions.append((delivery, DeliveryStatus.UNCERTAIN, None))
-                elif now - delivery.due_at > self._grace:
-                    decisions.append((delivery, DeliveryStatus.MISSED, None))
-                elif user is None or not user.subscribed:
-                    decisions.append((delivery, DeliveryStatus.FAILED, None))
-                elif skips(
-                    user,
-                    delivery.kind,
-                    delivery.local_date,
-                    stretched=delivery.id in day_start
-                    and user.id in latest
-                    and latest[user.id] >= day_start[delivery.id],
-                ):
-                    decisions.append((delivery, DeliveryStatus.SKIPPED, None))
-                else:
-                    token = uuid.uuid4().hex
-                    taken_over = status is DeliveryStatus.CLAIMED
-                    late = (
-                        taken_over
-                        or now - delivery.due_at > LATE_APOLOGY_AFTER
-                        or self.outage.held_up(delivery.due_at)
-                    )
-                    decisions.append((delivery, DeliveryStatus.CLAIMED, token))
-                    candidates[delivery.id] = Claim(delivery, user, token, late, taken_over)
-            held = await deliveries.take_many(session, decisions, now, lease_until)
+        # On SQLite the reads run outside the write lock (a WAL snapshot): the compare-and-
+        # set on each row as read (status, token, lease, next attempt) decides what holds,
+        # so the write transaction is one statement. PostgreSQL reads and locks the rows
+        # in the claiming transaction (FOR UPDATE SKIP LOCKED: dispatchers never wait).
+        rows: list[tuple[Delivery, User | None]] = []
+        async with self._sessions() as session:
+            read_first = deliveries.dialect_name(session) != "postgresql"
+            if read_first:
+                rows = await self._decide(session, now, decisions, candidates)
+        held: set[int] = set()
+        if decisions or not read_first:
+            async with self._turn, self._writes() as session, session.begin():
+                if not read_first:
+                    rows = await self._decide(session, now, decisions, candidates)
+                held = await deliveries.take_many(session, decisions, now, lease_until)
         claimed: list[Claim] = []
         for delivery, outcome, _token in decisions:
             if delivery.id not in held:
@@ -574,14 +620,16 @@ class ReminderDispatcher:
         return claimed, len(rows)
 
     async def _send_loop(self, report: DispatchReport) -> None:
-        """Keep up to `in_flight` sends going; record and mark them in groups.
+        """Keep up to `in_flight` sends going; claim ahead, record and mark in groups.
 
-        Whenever at least half the slots are free (or none is busy), one write transaction
-        stores the outcomes of the sends that finished and marks the next group of claimed
-        rows "sending" (fenced by their tokens); only then are their requests written. So
-        at most `in_flight` rows are "sending" at any moment (all a crash can lose), and the
-        database sees two statements per group instead of two per reminder. Outcomes wait
-        at most `RECORD_WITHIN_S` for a group to fill.
+        Claiming (and the sender's reads for a claim) runs as a task beside the sends, so
+        claimed rows are ready when slots free up. Whenever at least half the slots are free
+        (or none is busy), one write transaction stores the outcomes of the sends that
+        finished and marks the next group of claimed rows "sending" (fenced by their
+        tokens); only then are their requests written. So at most `in_flight` rows are
+        "sending" at any moment (all a crash can lose), and the database sees two statements
+        per group instead of two per reminder. Outcomes wait at most `RECORD_WITHIN_S` for
+        a group to fill.
         """
         loop = asyncio.get_running_loop()
         running: set[asyncio.Task[Sent]] = set()
@@ -591,14 +639,22 @@ class ReminderDispatcher:
         finished: list[Outcome] = []
         finished_since = 0.0
         refill = max(1, self._in_flight // 2)
+        claiming: asyncio.Task[None] | None = None
         try:
             while True:
+                if claiming is not None and claiming.done():
+                    claiming = None
+                if claiming is None and self._want_claims():
+                    claiming = asyncio.create_task(self._refill(report))
                 free = self._in_flight - len(running)
                 batch: list[Claim] = []
                 if self._should_send() and (free >= refill or not running):
-                    batch = await self._take_claims(free, report)
+                    batch, self._buffer = self._buffer[:free], self._buffer[free:]
                 overdue = loop.time() - finished_since >= RECORD_WITHIN_S
-                if batch or (finished and (not running or overdue)):
+                # Outcomes alone are written when nothing else will come soon: no send
+                # running and no claim on its way, or they waited long enough.
+                idle = not running and claiming is None
+                if batch or (finished and (idle or overdue)):
                     marked = await self._write(finished, batch, report)
                     finished = []
                     for claim in marked:
@@ -607,14 +663,21 @@ class ReminderDispatcher:
                         )
                         latest[claim.user.id] = task
                         running.add(task)
-                if not running:
-                    if batch:
+                    if batch and not running:
                         continue  # fenced out, or stopping: look again
+                waiting: set[asyncio.Task[Any]] = set(running)
+                if claiming is not None:
+                    waiting.add(claiming)
+                if not waiting:
+                    if self._buffer and self._should_send():
+                        continue
                     return
                 done, _ = await asyncio.wait(
-                    running, timeout=RECORD_WITHIN_S, return_when=asyncio.FIRST_COMPLETED
+                    waiting, timeout=RECORD_WITHIN_S, return_when=asyncio.FIRST_COMPLETED
                 )
                 for task in done:
+                    if task not in running:
+                        continue  # the claim task: its rows are in the buffer
                     running.discard(task)
                     user_id = task.result().claim.user.id
                     if latest.get(user_id) is task:
@@ -624,6 +687,9 @@ class ReminderDispatcher:
                     finished.append(self._outcome(task.result(), report))
         except asyncio.CancelledError:
             # Torn down mid-request: every send ends (as uncertain), record what we can.
+            if claiming is not None:
+                claiming.cancel()
+                await asyncio.gather(claiming, return_exceptions=True)
             for task in running:
                 task.cancel()
             for sent in await asyncio.gather(*running):
@@ -763,7 +829,7 @@ class ReminderDispatcher:
         loop = asyncio.get_running_loop()
         while True:
             try:
-                async with self._writes() as session, session.begin():
+                async with self._turn, self._writes() as session, session.begin():
                     result = await work(session)
             except Exception as exc:
                 self.outage.failed(exc, doing)
@@ -795,7 +861,7 @@ class ReminderDispatcher:
 
     async def _release_unsent(self) -> None:
         """Hand rows claimed but not sent back at once (stopping, paused or done early)."""
-        left, self._buffer = self._buffer, []
+        left, self._buffer, self._unready = self._buffer + self._unready, [], []
         if not left:
             return
         back = {

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.dbcost import InstantSender
 from bench.faults import seed_due_now
-from bench.instrument import SqlCounter
+from bench.instrument import SqlCounter, statement_kind
 from bot.clock import ManualClock, SystemClock
 from bot.db import deliveries as deliveries_db
 from bot.db import users as users_db
@@ -288,4 +288,114 @@ async def test_two_dates_of_one_user_in_a_batch_are_checked_each_against_its_own
             tuesday: DeliveryStatus.SENT.value,
         }
     finally:
+        await engine.dispose()
+
+
+class PacedSender:
+    """Sends that all take the same while (a round trip to Telegram); counts those in
+    progress, and the most ever in progress."""
+
+    def __init__(self) -> None:
+        self.in_progress = 0
+        self.most = 0
+        self.sent = 0
+
+    async def send(
+        self, kind: DeliveryKind, user: User, delivery: Delivery, *, late: bool = False
+    ) -> int:
+        self.in_progress += 1
+        self.most = max(self.most, self.in_progress)
+        try:
+            await asyncio.sleep(0.05)
+        finally:
+            self.in_progress -= 1
+        self.sent += 1
+        return self.sent
+
+
+CLAIM_UPDATE = "UPDATE deliveries SET status,claimed_at,claim_token,lease_until"
+
+
+async def test_claims_run_beside_the_sends_in_one_statement_transactions(
+    database_url: str,
+) -> None:
+    """The next rows are claimed while the sends in flight go on, not after they ended:
+    before, a claim ran only once half the send slots were free, between sends, with the
+    slots left idle until it was done (sends of equal length all ended first: 0 in
+    progress at every claim). On SQLite the claim's write transaction is its one
+    compare-and-set (the reads run before it, on a WAL snapshot), so it holds the write
+    lock that records outcomes for one statement instead of three; PostgreSQL reads and
+    locks the rows in that transaction (FOR UPDATE SKIP LOCKED)."""
+    sender = PacedSender()
+    dispatcher, engine = await dispatcher_for(database_url, sender)
+    in_progress_at_claims: list[int] = []
+    claim_transactions: list[list[str]] = []
+
+    def began(conn: Any) -> None:
+        conn.info["statements"] = []
+
+    def executed(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        kind = statement_kind(statement)
+        conn.info.setdefault("statements", []).append(kind)
+        if kind == CLAIM_UPDATE:
+            in_progress_at_claims.append(sender.in_progress)
+
+    def committed(conn: Any) -> None:
+        statements = conn.info.pop("statements", [])
+        if CLAIM_UPDATE in statements:
+            claim_transactions.append(statements)
+
+    sync_engine = engine.sync_engine
+    event.listen(sync_engine, "begin", began)
+    event.listen(sync_engine, "after_cursor_execute", executed)
+    event.listen(sync_engine, "commit", committed)
+    try:
+        report = await dispatcher.run_once()
+        assert report.sent == USERS == sender.sent
+        assert sender.most == IN_FLIGHT
+        # 300 rows, 16 per claim: the first claim finds nothing sending yet.
+        assert len(in_progress_at_claims) == -(-USERS // 16)
+        assert in_progress_at_claims[0] == 0
+        # The later claims ran while sends were on their way (before: none did; a loaded
+        # machine may stall a claim past a group of sends now and then).
+        later = in_progress_at_claims[1:]
+        assert sum(k > 0 for k in later) > len(later) / 2, in_progress_at_claims
+        per_claim = 3 if engine.dialect.name == "postgresql" else 1
+        statements = [
+            [s for s in t if s.split()[0] in ("SELECT", "UPDATE")] for t in claim_transactions
+        ]
+        assert {len(t) for t in statements} == {per_claim}, statements
+    finally:
+        event.remove(sync_engine, "begin", began)
+        event.remove(sync_engine, "after_cursor_execute", executed)
+        event.remove(sync_engine, "commit", committed)
+        await engine.dispose()
+
+
+async def test_a_poll_with_nothing_due_writes_nothing(tmp_path: Path) -> None:
+    """The periodic poll (every 20 s) mostly finds nothing due: it reads (the earliest
+    planned instant, the claimable rows) and begins no write transaction, so on SQLite a
+    tap's transaction never waits behind its write lock (before: two `BEGIN IMMEDIATE`
+    transactions per poll, planning and claiming). On PostgreSQL the claim's read is
+    `FOR UPDATE SKIP LOCKED`, which, finding nothing, locks nothing."""
+    url = fresh_database(tmp_path)
+    await seed_due_now(url, 20)
+    sender = InstantSender()
+    dispatcher, engine = await dispatcher_for(url, sender)
+    statements: list[str] = []
+
+    def executed(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(" ".join(statement.split()).upper())
+
+    try:
+        assert (await dispatcher.run_once()).sent == 20
+        event.listen(engine.sync_engine, "after_cursor_execute", executed)
+        for _ in range(3):
+            report = await dispatcher.run_once()
+            assert report.sent == report.created == 0
+        assert statements, "the polls read"
+        writes = [s for s in statements if s.startswith(("BEGIN", "INSERT", "UPDATE", "DELETE"))]
+        assert writes == []
+    finally:
+        event.remove(engine.sync_engine, "after_cursor_execute", executed)
         await engine.dispose()

@@ -99,8 +99,12 @@ async def extend_leases(session: AsyncSession, tokens: list[str], until: datetim
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def _dialect(session: AsyncSession) -> str:
+def dialect_name(session: AsyncSession) -> str:
+    """The session's database ("sqlite", "postgresql"), without connecting."""
     return session.bind.dialect.name if session.bind is not None else "sqlite"
+
+
+_dialect = dialect_name
 
 
 async def transition(
@@ -249,8 +253,9 @@ async def take_many(
     now: datetime,
     lease_until: datetime,
 ) -> set[int]:
-    """Compare-and-set many rows at once, each on its claim as it was read (status, token
-    and lease together, as `take`). A decision with a token is a claim (token, claimed_at
+    """Compare-and-set many rows at once, each on its claim as it was read (status, token,
+    lease and next attempt together: a row that was taken, given back or rescheduled since
+    it was read is left alone). A decision with a token is a claim (token, claimed_at
     `now`, lease until `lease_until`); without one, only the status changes. Returns the
     ids whose compare-and-set held."""
     if not decisions:
@@ -270,6 +275,10 @@ async def take_many(
             ),
             Delivery.lease_until.is_not_distinct_from(
                 per_row(key, {s.id: s.lease_until for s, _, _ in decisions}, UTCDateTime, rows=n)
+            ),
+            Delivery.next_attempt_at
+            == per_row(
+                key, {s.id: s.next_attempt_at for s, _, _ in decisions}, UTCDateTime, rows=n
             ),
         )
         .values(
