@@ -12,11 +12,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import Pool
 
+from bot.services import routines as routines_service
 from tests.harness.bot import BotHarness, onboard
 from tests.test_sqlite_driver import handoffs
 
@@ -297,3 +299,31 @@ async def test_a_done_tap_runs_no_orm_dml_and_flushes_nothing(harness: BotHarnes
     assert any(e.startswith("INSERT INTO run_steps") for e in entries), entries
     assert orm_writes == [], orm_writes
     assert flushes == [], "an ORM object flushed on the tap path"
+
+
+async def test_a_done_tap_parses_no_plan(
+    harness: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run's stored plan (JSON with a validated dose per step) is parsed once per plan
+    while the bot runs: Done taps on a run whose plan was seen parse nothing (before,
+    every tap parsed it two or three times: the read, the result, the ending)."""
+    user = harness.new_user("Ana")
+    await onboard(harness, user)
+    await harness.send(user, "/stretch")
+    await harness.tap(user, "Quick start")
+    await harness.tap(user, "No thanks")
+    parsed: list[str] = []
+    original = routines_service.steps_from_plan
+
+    def counting(plan: str, content: Any) -> Any:
+        parsed.append(plan)
+        return original(plan, content)
+
+    monkeypatch.setattr(routines_service, "steps_from_plan", counting)
+    for step in (2, 3, 4, 5):
+        await harness.tap(user, "Done")
+        assert f"{step} of 5" in harness.last_text(user)
+    await harness.tap(user, "Done")  # the last step: the run ends, applied to the program
+    assert "How was it?" in "\n".join(harness.bot_texts(user))
+    # the plan was parsed when the run's first step was shown, before the counting began
+    assert parsed == [], f"{len(parsed)} plan parses in 5 Done taps"
