@@ -242,10 +242,10 @@ async def test_a_done_tap_builds_none_of_its_run_statements(harness: BotHarness)
     await harness.tap(user, "No thanks")
     executed: list[Any] = []
 
-    def orm_execute(state: Any) -> None:
-        executed.append(state.statement)
+    def before_execute(_conn: Any, clause: Any, *_: Any) -> None:
+        executed.append(clause)
 
-    event.listen(Session, "do_orm_execute", orm_execute)
+    event.listen(Engine, "before_execute", before_execute)
     try:
         await harness.tap(user, "Done")
         first = list(executed)
@@ -253,7 +253,7 @@ async def test_a_done_tap_builds_none_of_its_run_statements(harness: BotHarness)
         await harness.tap(user, "Done")
         second = list(executed)
     finally:
-        event.remove(Session, "do_orm_execute", orm_execute)
+        event.remove(Engine, "before_execute", before_execute)
 
     assert "3 of 5" in harness.last_text(user)
     runs = [s for s in second if "routine_runs" in str(s) and "run_steps" not in str(s)]
@@ -262,10 +262,11 @@ async def test_a_done_tap_builds_none_of_its_run_statements(harness: BotHarness)
 
 
 async def test_a_done_tap_runs_no_orm_dml_and_flushes_nothing(harness: BotHarness) -> None:
-    """The tap's writes (the compare-and-set, the step's outcome, noting the message) are
-    prebuilt Core statements: none goes through the ORM's bulk-update path (which builds a
-    new statement and computes its cache key on every execution) and the session has
-    nothing to flush (no ORM object added for the step's outcome)."""
+    """The tap's statements (the read, the compare-and-set, the step's outcome, noting the
+    message) are prebuilt Core statements on Core connections: none goes through the ORM's
+    bulk-update path (which builds a new statement and computes its cache key on every
+    execution) or an ORM session, and nothing is flushed (no ORM object added for the
+    step's outcome)."""
     user = harness.new_user("Ana")
     await onboard(harness, user)
     await harness.send(user, "/stretch")
@@ -278,7 +279,10 @@ async def test_a_done_tap_runs_no_orm_dml_and_flushes_nothing(harness: BotHarnes
     orm_writes: list[str] = []
     flushes: list[int] = []
 
+    orm_statements: list[str] = []
+
     def orm_execute(state: Any) -> None:
+        orm_statements.append(" ".join(str(state.statement).split()[:4]))
         if not state.is_select and state.is_orm_statement:
             orm_writes.append(str(state.statement))
 
@@ -299,6 +303,11 @@ async def test_a_done_tap_runs_no_orm_dml_and_flushes_nothing(harness: BotHarnes
     assert any(e.startswith("INSERT INTO run_steps") for e in entries), entries
     assert orm_writes == [], orm_writes
     assert flushes == [], "an ORM object flushed on the tap path"
+    # no ORM session at all: the read, the compare-and-set, the step's outcome and noting
+    # the message run on Core connections (a session's begin, execution and commit
+    # machinery cost about twice a bare connection's CPU); before, every one of them
+    # went through `Session.execute`
+    assert orm_statements == [], orm_statements
 
 
 async def test_a_done_tap_parses_no_plan(

@@ -18,12 +18,18 @@ import asyncio
 import logging
 import os
 import stat
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
 
 from bot.db import sqlite_driver
@@ -229,6 +235,55 @@ def _session_factory(engine: AsyncEngine, bind: AsyncEngine) -> async_sessionmak
     return async_sessionmaker(
         bind, class_=SQLiteSession, expire_on_commit=False, info={_WRITE_LOCK: lock}
     )
+
+
+#: What runs a Core statement: a session, or a bare connection (`write_transaction`).
+Executor = AsyncSession | AsyncConnection
+
+
+def write_transaction(engine: AsyncEngine) -> AbstractAsyncContextManager[AsyncConnection]:
+    """A Core connection in a transaction (`engine.begin()`: committed at the end, rolled
+    back on an error), taken after the process's SQLite write turn like a session's
+    `begin()`. For the tap path's few prebuilt statements: no ORM session around them
+    (a session's begin, execution and commit machinery cost about twice a bare
+    connection's CPU per transaction, measured with one statement)."""
+    lock = _write_lock(engine)
+    transaction = engine.begin()
+    return transaction if lock is None else _WriteTurn(lock, transaction)
+
+
+class JoinedSession:
+    """An ORM session inside a `write_transaction`'s connection, made on first use: a
+    transaction that mostly runs prebuilt Core statements calls it only for the rarer work
+    that needs the ORM. The session joins the connection's transaction (it neither commits
+    nor rolls it back); `finish` flushes it before the transaction commits, `close` ends it
+    (always, also after an error)."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+        self._session: AsyncSession | None = None
+
+    def __call__(self) -> AsyncSession:
+        if self._session is None:
+            self._session = AsyncSession(bind=self._connection, expire_on_commit=False)
+        return self._session
+
+    async def finish(self) -> None:
+        if self._session is not None:
+            await self._session.flush()
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+
+def engine_of(sessions: async_sessionmaker[AsyncSession]) -> AsyncEngine:
+    """The engine a session factory made here binds its sessions to."""
+    bind = sessions.kw.get("bind")
+    if not isinstance(bind, AsyncEngine):
+        raise TypeError("the session factory is not bound to an AsyncEngine")
+    return bind
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -10,6 +10,7 @@ from typing import cast
 from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.engine import Executor
 from bot.db.models import ProgramChange, ProgramHold, ProgramStretch, RunStep
 from bot.domain import program as domain
 
@@ -18,7 +19,7 @@ _RECORD_STEP = insert(cast(Table, RunStep.__table__))
 
 
 async def record_step(
-    session: AsyncSession,
+    executor: Executor,
     *,
     user_id: int,
     run_id: int,
@@ -32,7 +33,7 @@ async def record_step(
     """One stretch of a run finished (called inside the tap's compare-and-set transaction,
     so a double tap records it once). A prebuilt Core INSERT, run at once: no ORM object
     and no unit-of-work flush on the tap path."""
-    await session.execute(
+    await executor.execute(
         _RECORD_STEP,
         {
             "user_id": user_id,

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, Update, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.instrumentation import manager_of_class
 
+from bot.db.engine import Executor
 from bot.db.models import MediaFile, PainEntry, RoutineRun, User
 from bot.domain.routine import Status
 
@@ -19,28 +21,54 @@ async def get(session: AsyncSession, run_id: int) -> RoutineRun | None:
     return await session.get(RoutineRun, run_id)
 
 
-#: The run and the tapping user's open-question columns (bound: ``run_id``, ``user_id``).
-#: Built once, so each tap skips building it and computing its cache key.
+#: The runs' table: the tap path's statements are Core statements on it, not ORM-enabled
+#: ones. An ORM `update(RoutineRun)` goes through the ORM's bulk-update path on every
+#: execution (a new statement object, so its cache key computed again each time): about a
+#: third of the CPU of a one-statement session, measured with cProfile. The run objects a
+#: tap holds are kept in step with `set_committed_value` by the caller.
+_RUNS = cast(Table, RoutineRun.__table__)
+_USERS = cast(Table, User.__table__)
+_RUN_COLUMNS = tuple(column.key for column in _RUNS.c)
+
+#: The tapping user's open-question columns and the run's columns (bound: ``run_id``,
+#: ``user_id``), a Core statement built once, so each tap neither builds it nor computes
+#: its cache key, and no ORM loading runs.
 _RUN_WITH_QUESTION = (
-    select(User.question, User.question_seq, User.question_message_id, RoutineRun)
-    .select_from(User)
-    .outerjoin(RoutineRun, RoutineRun.id == bindparam("run_id"))
-    .where(User.id == bindparam("user_id"))
+    select(
+        _USERS.c.question,
+        _USERS.c.question_seq,
+        _USERS.c.question_message_id,
+        *(_RUNS.c[key] for key in _RUN_COLUMNS),
+    )
+    .select_from(_USERS)
+    .outerjoin(_RUNS, _RUNS.c.id == bindparam("run_id"))
+    .where(_USERS.c.id == bindparam("user_id"))
 )
 
 
+def _run_from_row(values: Sequence[Any]) -> RoutineRun:
+    """A `RoutineRun` holding a row's values as loaded (no history: what the ORM's loader
+    does), not attached to any session."""
+    run: RoutineRun = manager_of_class(RoutineRun).new_instance()
+    run.__dict__.update(zip(_RUN_COLUMNS, values, strict=True))
+    return run
+
+
 async def get_with_question(
-    session: AsyncSession, run_id: int, user_id: int
+    executor: Executor, run_id: int, user_id: int
 ) -> tuple[RoutineRun | None, tuple[str | None, int, int | None] | None]:
-    """A run (None if there is none with that id) and the tapping user's open-question
-    columns (`users.question_fields`; None without a user row), in one statement: a
-    routine tap reads both in its own transaction."""
+    """A run (None if there is none with that id; not attached to a session) and the
+    tapping user's open-question columns (`users.question_fields`; None without a user
+    row), in one statement: a routine tap reads both in its own transaction."""
     row = (
-        await session.execute(_RUN_WITH_QUESTION, {"run_id": run_id, "user_id": user_id})
+        await executor.execute(_RUN_WITH_QUESTION, {"run_id": run_id, "user_id": user_id})
     ).first()
     if row is None:  # no such user (erased): no run of theirs either
         return None, None
-    return row[3], (row[0], row[1], row[2])
+    question = (row[0], row[1], row[2])
+    if row[3] is None:  # no run with that id
+        return None, question
+    return _run_from_row(row[3:]), question
 
 
 async def active_for(session: AsyncSession, user_id: int) -> RoutineRun | None:
@@ -57,14 +85,6 @@ async def has_any(session: AsyncSession, user_id: int) -> bool:
         select(RoutineRun.id).where(RoutineRun.user_id == user_id).limit(1)
     )
     return found is not None
-
-
-#: The runs' table: the tap path's updates are Core statements on it, not ORM-enabled
-#: ones. An ORM `update(RoutineRun)` goes through the ORM's bulk-update path on every
-#: execution (a new statement object, so its cache key computed again each time): about a
-#: third of the CPU of a one-statement session, measured with cProfile. The run objects a
-#: tap holds are kept in step with `set_committed_value` by the caller.
-_RUNS = cast(Table, RoutineRun.__table__)
 
 
 @functools.cache
@@ -98,18 +118,18 @@ def _new(values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 async def update_if_version(
-    session: AsyncSession, run_id: int, expected_version: int, values: dict[str, Any]
+    executor: Executor, run_id: int, expected_version: int, values: dict[str, Any]
 ) -> bool:
     """Compare-and-set on the version: of two taps on one button only the first applies."""
-    result = await session.execute(
+    result = await executor.execute(
         _compare_and_set(tuple(values)),
         {"run_id": run_id, "expected_version": expected_version, **_new(values)},
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def set_fields(session: AsyncSession, run_id: int, **values: Any) -> None:
-    await session.execute(_set_by_id(tuple(values)), {"run_id": run_id, **_new(values)})
+async def set_fields(executor: Executor, run_id: int, **values: Any) -> None:
+    await executor.execute(_set_by_id(tuple(values)), {"run_id": run_id, **_new(values)})
 
 
 async def end_timers(session: AsyncSession, user_id: int) -> None:

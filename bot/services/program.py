@@ -26,6 +26,7 @@ from bot.db import pain as pain_store
 from bot.db import program as store
 from bot.db import routines as runs_db
 from bot.db import users as users_db
+from bot.db.engine import Executor
 from bot.db.models import RoutineRun, User
 from bot.domain import program as rules
 from bot.domain.pain import PainContext, rest_advice_since
@@ -228,7 +229,7 @@ class ProgramService:
 
     async def record_step(
         self,
-        session: AsyncSession,
+        executor: Executor,
         run: RoutineRun,
         step: RoutineStep,
         outcome: rules.StepOutcome,
@@ -237,7 +238,7 @@ class ProgramService:
     ) -> None:
         """One stretch of a run finished (inside the tap's transaction)."""
         await store.record_step(
-            session,
+            executor,
             user_id=run.user_id,
             run_id=run.id,
             step_index=run.step_index,

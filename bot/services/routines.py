@@ -16,7 +16,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.clock import Clock
@@ -24,6 +24,7 @@ from bot.content import Content, Illustration, Routine, RoutineStep
 from bot.db import deliveries as deliveries_db
 from bot.db import routines as runs_db
 from bot.db import users as users_db
+from bot.db.engine import JoinedSession, engine_of, write_transaction
 from bot.db.models import RoutineRun, User
 from bot.domain.my_routines import UserRoutine, from_snapshot, snapshot
 from bot.domain.pain import PainContext, RestAdvice
@@ -231,6 +232,7 @@ class Routines:
         mine: MyRoutines | None = None,
     ) -> None:
         self._sessions = sessions
+        self._engine = engine_of(sessions)
         self._clock = clock
         self._content = content
         self._pain = pain
@@ -415,106 +417,124 @@ class Routines:
         compare-and-set held, before that work (the caller answers the callback query
         then: the program's statements run while the answer travels). The run and the
         user's open question are one read (the result carries the question)."""
-        async with self._sessions() as session, session.begin():
-            run, fields = await runs_db.get_with_question(session, run_id, user_id)
-            question = None if fields is None else decode_question(*fields)
-            if run is None or run.user_id != user_id:
-                return Tap(TapResult.NOT_YOURS, question=question)
-            view = self.view(run)
-            if run.status != Status.ACTIVE.value:
-                return Tap(TapResult.ENDED, view, question=question)
-            if run.version != version:
-                return Tap(TapResult.STALE, view, question=question)
+        async with write_transaction(self._engine) as connection:
+            orm = JoinedSession(connection)
             try:
-                new = apply(view.state, action, timer_rounds=timer_rounds(view.step), level=level)
-            except InvalidTransition:
-                return Tap(TapResult.INVALID, view, question=question)
-            if new.phase is Phase.AFTER and not await self._pain.has_consent_in(session, user_id):
-                new = finish_without_after_check(new)
-            now = self._clock.now()
-            values: dict[str, object] = {
-                "phase": new.phase.value,
-                "status": new.status.value,
-                "step_index": new.step_index,
-                "version": new.version,
-                "easier": new.easier,
-                "steps_done": new.steps_done,
-                "steps_skipped": new.steps_skipped,
-                "timer_round": new.timer_round,
-                "timer_ends_at": None,
-                "timer_last_edit_at": None,
-            }
-            if action is Action.GENTLE:  # after a high reading: the gentle routine instead
-                gentle = self.gentle_for(view.routine)
-                steps = await self._program.steps_for(
-                    user_id,
-                    self.steps_of(gentle),
-                    progress=_may_progress(gentle),
-                    session=session,
+                tap = await self._apply_tap(
+                    connection, orm, user_id, run_id, version, action, level, ending
                 )
-                if not steps:  # every gentle stretch is resting this week: rest today
-                    new = apply(view.state, Action.REST)
-                    values.update(phase=new.phase.value, status=new.status.value)
-                else:
-                    values["routine_id"] = gentle.id
-                    values["plan"] = plan_json(steps)
-                    if gentle is not view.routine:  # a shipped routine: no copy needed
-                        values["custom_routine"] = None
-                values["step_index"] = 0
-            if action is Action.TIMER and view.step is not None:
-                hold = view.step.dose.hold_seconds or 0
-                values["timer_ends_at"] = now + timedelta(seconds=hold)
-                values["timer_last_edit_at"] = now
-            elif action in (Action.EASIER, Action.STANDARD):
-                values["timer_round"] = view.state.timer_round  # keep the hold count
-            if not new.active:
-                values["finished_at"] = now
-            # A reading before a routine that isn't gentle may bring advice the run must
-            # honour now, not at the next start: was it standing before this reading?
-            suggestable = (
-                action is Action.PAIN
-                and level is not None
-                and view.state.phase is Phase.BEFORE
-                and new.phase is Phase.STEP
-                and not view.routine.gentle
-            )
-            advised_before = suggestable and await self._advice_stands(session, user_id)
-            if not await runs_db.update_if_version(session, run_id, version, values):
-                return Tap(TapResult.STALE, view, question=question)
-            outcome = STEP_OUTCOMES.get(action)
-            if outcome is not None and view.step is not None:
-                await self._program.record_step(
-                    session, run, view.step, outcome, chose_easier=view.state.easier
-                )
-            for name, value in values.items():  # written above; no need to read it back
-                set_committed_value(run, name, value)
-            if action is Action.PAIN and level is not None:  # the level with the step it moves
-                context = (
-                    PainContext.BEFORE if view.state.phase is Phase.BEFORE else PainContext.AFTER
-                )
-                await self._pain.record_in(session, user_id, level, context, routine_run_id=run_id)
-                if (
-                    suggestable
-                    and not advised_before
-                    and await self._advice_stands(session, user_id)
-                ):
-                    # This reading made today a bad day (or began the persistent-pain rule):
-                    # ask now (gentle, go on, rest) instead of going on at the usual dose.
-                    new = apply(view.state, action, level=level, suggest=True)
-                    await runs_db.update_if_version(
-                        session, run_id, new.version, {"phase": new.phase.value}
-                    )
-                    set_committed_value(run, "phase", new.phase.value)
-            ended = RunEnd()
-            if new.status in (Status.COMPLETED, Status.HURT):
-                if ending is not None:
-                    ending()
-                stretch_ids = [step.stretch.id for step in self.view(run).steps]
-                ended = await self._program.apply_run(session, run, stretch_ids)
-        if action is Action.CONSENT_YES:
+                await orm.finish()
+            finally:
+                await orm.close()
+        if tap.result is TapResult.APPLIED and action is Action.CONSENT_YES:
             await self._pain.give_consent(user_id)
-        elif action is Action.CONSENT_NO:
+        elif tap.result is TapResult.APPLIED and action is Action.CONSENT_NO:
             await self._pain.decline_consent(user_id)
+        return tap
+
+    async def _apply_tap(
+        self,
+        connection: AsyncConnection,
+        orm: JoinedSession,
+        user_id: int,
+        run_id: int,
+        version: int,
+        action: Action,
+        level: int | None,
+        ending: Callable[[], object] | None,
+    ) -> Tap:
+        """`tap`'s transaction: the read, the compare-and-set and the step's outcome are
+        prebuilt Core statements on `connection`; `orm()` is an ORM session in the same
+        transaction for the rarer work (the pain log, the gentle routine, the program)."""
+        run, fields = await runs_db.get_with_question(connection, run_id, user_id)
+        question = None if fields is None else decode_question(*fields)
+        if run is None or run.user_id != user_id:
+            return Tap(TapResult.NOT_YOURS, question=question)
+        view = self.view(run)
+        if run.status != Status.ACTIVE.value:
+            return Tap(TapResult.ENDED, view, question=question)
+        if run.version != version:
+            return Tap(TapResult.STALE, view, question=question)
+        try:
+            new = apply(view.state, action, timer_rounds=timer_rounds(view.step), level=level)
+        except InvalidTransition:
+            return Tap(TapResult.INVALID, view, question=question)
+        if new.phase is Phase.AFTER and not await self._pain.has_consent_in(orm(), user_id):
+            new = finish_without_after_check(new)
+        now = self._clock.now()
+        values: dict[str, object] = {
+            "phase": new.phase.value,
+            "status": new.status.value,
+            "step_index": new.step_index,
+            "version": new.version,
+            "easier": new.easier,
+            "steps_done": new.steps_done,
+            "steps_skipped": new.steps_skipped,
+            "timer_round": new.timer_round,
+            "timer_ends_at": None,
+            "timer_last_edit_at": None,
+        }
+        if action is Action.GENTLE:  # after a high reading: the gentle routine instead
+            gentle = self.gentle_for(view.routine)
+            steps = await self._program.steps_for(
+                user_id,
+                self.steps_of(gentle),
+                progress=_may_progress(gentle),
+                session=orm(),
+            )
+            if not steps:  # every gentle stretch is resting this week: rest today
+                new = apply(view.state, Action.REST)
+                values.update(phase=new.phase.value, status=new.status.value)
+            else:
+                values["routine_id"] = gentle.id
+                values["plan"] = plan_json(steps)
+                if gentle is not view.routine:  # a shipped routine: no copy needed
+                    values["custom_routine"] = None
+            values["step_index"] = 0
+        if action is Action.TIMER and view.step is not None:
+            hold = view.step.dose.hold_seconds or 0
+            values["timer_ends_at"] = now + timedelta(seconds=hold)
+            values["timer_last_edit_at"] = now
+        elif action in (Action.EASIER, Action.STANDARD):
+            values["timer_round"] = view.state.timer_round  # keep the hold count
+        if not new.active:
+            values["finished_at"] = now
+        # A reading before a routine that isn't gentle may bring advice the run must
+        # honour now, not at the next start: was it standing before this reading?
+        suggestable = (
+            action is Action.PAIN
+            and level is not None
+            and view.state.phase is Phase.BEFORE
+            and new.phase is Phase.STEP
+            and not view.routine.gentle
+        )
+        advised_before = suggestable and await self._advice_stands(orm(), user_id)
+        if not await runs_db.update_if_version(connection, run_id, version, values):
+            return Tap(TapResult.STALE, view, question=question)
+        outcome = STEP_OUTCOMES.get(action)
+        if outcome is not None and view.step is not None:
+            await self._program.record_step(
+                connection, run, view.step, outcome, chose_easier=view.state.easier
+            )
+        for name, value in values.items():  # written above; no need to read it back
+            set_committed_value(run, name, value)
+        if action is Action.PAIN and level is not None:  # the level with the step it moves
+            context = PainContext.BEFORE if view.state.phase is Phase.BEFORE else PainContext.AFTER
+            await self._pain.record_in(orm(), user_id, level, context, routine_run_id=run_id)
+            if suggestable and not advised_before and await self._advice_stands(orm(), user_id):
+                # This reading made today a bad day (or began the persistent-pain rule):
+                # ask now (gentle, go on, rest) instead of going on at the usual dose.
+                new = apply(view.state, action, level=level, suggest=True)
+                await runs_db.update_if_version(
+                    connection, run_id, new.version, {"phase": new.phase.value}
+                )
+                set_committed_value(run, "phase", new.phase.value)
+        ended = RunEnd()
+        if new.status in (Status.COMPLETED, Status.HURT):
+            if ending is not None:
+                ending()
+            stretch_ids = [step.stretch.id for step in self.view(run).steps]
+            ended = await self._program.apply_run(orm(), run, stretch_ids)
         return Tap(
             TapResult.APPLIED,
             self.view(run),
@@ -541,14 +561,16 @@ class Routines:
     async def show_on(self, run_id: int, message_id: int, version: int) -> None:
         """Remember which message shows the run now, at which version (timer ticks edit
         it; a version behind the run's means the current step never arrived)."""
-        async with self._sessions() as session, session.begin():
-            await runs_db.set_fields(session, run_id, message_id=message_id, shown_version=version)
+        async with write_transaction(self._engine) as connection:  # a Core UPDATE, no session
+            await runs_db.set_fields(
+                connection, run_id, message_id=message_id, shown_version=version
+            )
 
     async def message_gone(self, run_id: int) -> None:
         """The run's message was deleted (by the user): stop its hold timer and mark the
         run not shown, so the next tap or text sends the current step again."""
-        async with self._sessions() as session, session.begin():
-            await runs_db.set_fields(session, run_id, timer_ends_at=None, shown_version=None)
+        async with write_transaction(self._engine) as connection:
+            await runs_db.set_fields(connection, run_id, timer_ends_at=None, shown_version=None)
 
     async def reminder_is_theirs(
         self, user_id: int, delivery_id: int, local_date: date | None
@@ -581,13 +603,13 @@ class Routines:
         """Record a countdown edit made for the instant `at` (default: now); `finished`
         ends the hold."""
         now = at or self._clock.now()
-        async with self._sessions() as session, session.begin():
+        async with write_transaction(self._engine) as connection:
             if finished:
                 await runs_db.set_fields(
-                    session, run_id, timer_ends_at=None, timer_last_edit_at=now
+                    connection, run_id, timer_ends_at=None, timer_last_edit_at=now
                 )
             else:
-                await runs_db.set_fields(session, run_id, timer_last_edit_at=now)
+                await runs_db.set_fields(connection, run_id, timer_last_edit_at=now)
 
     async def summary(self, user_id: int, run: RoutineRun) -> RunSummary:
         """Figures for the end-of-routine message, including the streak."""
