@@ -336,3 +336,33 @@ async def test_a_done_tap_parses_no_plan(
     assert "How was it?" in "\n".join(harness.bot_texts(user))
     # the plan was parsed when the run's first step was shown, before the counting began
     assert parsed == [], f"{len(parsed)} plan parses in 5 Done taps"
+
+
+async def test_the_open_question_check_is_a_core_read(harness: BotHarness) -> None:
+    """The open-question check every command and most buttons make is one prebuilt Core
+    statement on a bare connection: no ORM session (its begin, execution and close cost
+    about twice the connection's CPU)."""
+    user = harness.new_user("Ana")
+    await onboard(harness, user)
+    orm_statements: list[str] = []
+    executed: list[str] = []
+
+    def orm_execute(state: Any) -> None:
+        orm_statements.append(" ".join(str(state.statement).split()))
+
+    def before_execute(_conn: Any, clause: Any, *_: Any) -> None:
+        executed.append(" ".join(str(clause).split()))
+
+    event.listen(Session, "do_orm_execute", orm_execute)
+    event.listen(Engine, "before_execute", before_execute)
+    try:
+        await harness.send(user, "/stretch")
+        await harness.send(user, "/stretch")
+    finally:
+        event.remove(Session, "do_orm_execute", orm_execute)
+        event.remove(Engine, "before_execute", before_execute)
+
+    assert "Quick start" in " ".join(harness.server.last_bot_message(user.id).button_labels())
+    check = "SELECT users.question, users.question_seq, users.question_message_id FROM users"
+    assert sum(s.startswith(check) for s in executed) == 2, executed  # one per command
+    assert not any(s.startswith(check) for s in orm_statements), orm_statements

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.selectable import TextualSelect
 
 from bot.db.batch import per_row
+from bot.db.engine import Executor
 from bot.db.models import PausePeriod, User, UTCDateTime
 from bot.domain.questions import Question, decode
 from bot.domain.reminder_plan import ReminderPrefs, weekdays_from_mask
@@ -49,18 +50,19 @@ async def mark_safety_shown(session: AsyncSession, user_id: int, shown: bool = T
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+#: A user's open-question columns (bound: ``user_id``), built once: every command and
+#: every button but a routine's step and keypad reads them.
+_QUESTION_FIELDS = select(User.question, User.question_seq, User.question_message_id).where(
+    User.id == bindparam("user_id")
+)
+
+
 async def question_fields(
-    session: AsyncSession, user_id: int
+    executor: Executor, user_id: int
 ) -> tuple[str | None, int, int | None] | None:
     """(question, question_seq, question_message_id) of a user, None without a row: the
     three columns every button and command checks, without loading the whole user."""
-    row = (
-        await session.execute(
-            select(User.question, User.question_seq, User.question_message_id).where(
-                User.id == user_id
-            )
-        )
-    ).first()
+    row = (await executor.execute(_QUESTION_FIELDS, {"user_id": user_id})).first()
     return None if row is None else (row[0], row[1], row[2])
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.db import deliveries, users
 from bot.db.deliveries import DeliveryKind
+from bot.db.engine import engine_of
 from bot.db.models import PausePeriod, User
 from bot.domain.questions import Kind, Question, decode, encode
 from bot.domain.reminder_plan import (
@@ -48,6 +49,7 @@ class Preferences:
         write_sessions: async_sessionmaker[AsyncSession] | None = None,
     ) -> None:
         self._reads = session_factory
+        self._engine = engine_of(session_factory)
         # Changes read the user, then write: BEGIN IMMEDIATE on SQLite, a row lock on
         # PostgreSQL, so a change and the dispatcher never plan from each other's stale view.
         self._sessions = write_sessions or session_factory
@@ -79,8 +81,8 @@ class Preferences:
     async def question(self, user_id: int) -> Question | None:
         """The question the bot is waiting for an answer to, if any. A plain read: it runs
         before every command and routine button, so it never takes SQLite's write lock."""
-        async with self._reads() as session:
-            fields = await users.question_fields(session, user_id)
+        async with self._engine.connect() as connection:  # a Core read: no ORM session
+            fields = await users.question_fields(connection, user_id)
         return None if fields is None else decode(*fields)
 
     async def ask(
