@@ -366,3 +366,34 @@ async def test_the_open_question_check_is_a_core_read(harness: BotHarness) -> No
     check = "SELECT users.question, users.question_seq, users.question_message_id FROM users"
     assert sum(s.startswith(check) for s in executed) == 2, executed  # one per command
     assert not any(s.startswith(check) for s in orm_statements), orm_statements
+
+
+async def test_the_tap_completing_a_run_is_one_connection(harness: BotHarness) -> None:
+    """The last Done of a routine (no pain log): the compare-and-set, the step's outcome,
+    applying the run to the program and, after the commit, the end-of-routine message's
+    figures (the run's levels, the streak) on one connection from the pool (before: the
+    tap's transaction, then a session for the levels and another for the streak)."""
+    user = harness.new_user("Ana")
+    await onboard(harness, user)
+    await harness.send(user, "/stretch")
+    await harness.tap(user, "Quick start")
+    await harness.tap(user, "No thanks")
+    for step in (2, 3, 4, 5):
+        await harness.tap(user, "Done")
+        assert f"{step} of 5" in harness.last_text(user)
+
+    pool = harness.services.engine.sync_engine.pool
+    with journal(harness) as entries:
+        checkouts = Checkouts(pool)
+        await harness.tap(user, "Done")
+        checkouts.close()
+
+    ending = harness.last_text(user)
+    assert "How was it?" in ending and "5 stretches in about" in ending, ending
+    assert "Streak: 1 day" in ending, ending  # the run just completed counts
+    assert entries.count("COMMIT") == 1, entries
+    committed = entries.index("COMMIT")
+    figures = [e for e in entries[committed:] if e.startswith("SELECT")]
+    assert any("pain_entries" in e for e in figures), entries  # the run's levels
+    assert any("pause_periods" in e for e in figures), entries  # the streak
+    assert checkouts.count == 1, f"{checkouts.count} connections for the last Done"

@@ -278,6 +278,14 @@ class JoinedSession:
             self._session = None
 
 
+def begin_write(connection: AsyncConnection) -> AbstractAsyncContextManager[Any]:
+    """`connection.begin()` after the process's SQLite write turn (`write_transaction` on a
+    connection the caller keeps: it may read on it after the commit)."""
+    lock = _write_lock(connection.engine)
+    transaction = connection.begin()
+    return transaction if lock is None else _WriteTurn(lock, transaction)
+
+
 def engine_of(sessions: async_sessionmaker[AsyncSession]) -> AsyncEngine:
     """The engine a session factory made here binds its sessions to."""
     bind = sessions.kw.get("bind")

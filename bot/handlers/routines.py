@@ -194,7 +194,7 @@ async def show_ending(
     if status is not Status.COMPLETED:
         await reply(update, texts.routine_stopped(view.state.steps_done))
         return
-    summary = await svc.routines.summary(user_id, view.run)
+    summary = view.summary or await svc.routines.summary(user_id, view.run)
     warn = summary.after is not None and needs_red_flag_guidance(summary.after, summary.before)
     finished = texts.routine_finished(
         done=summary.stretches_done,

@@ -447,9 +447,13 @@ class PainLog:
     async def current_streak(self, user_id: int) -> int:
         """The streak as of now, by the same rule /progress uses."""
         async with self._sessions() as session:
-            zone, today = await self._local_today(session, user_id)
-            runs = await store.routine_runs(session, user_id)
-            pauses = await store.pause_ranges(session, user_id)
+            return await self.current_streak_in(session, user_id)
+
+    async def current_streak_in(self, session: AsyncSession, user_id: int) -> int:
+        """`current_streak`, read in the caller's session (no connection of its own)."""
+        zone, today = await self._local_today(session, user_id)
+        runs = await store.routine_runs(session, user_id)
+        pauses = await store.pause_ranges(session, user_id)
         return current_streak(runs, zone, today, paused_days(pauses, today))
 
     async def _local_today(self, session: AsyncSession, user_id: int) -> tuple[tzinfo, date]:

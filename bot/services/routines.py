@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from enum import StrEnum
 from pathlib import Path
@@ -24,7 +24,7 @@ from bot.content import Content, Illustration, Routine, RoutineStep
 from bot.db import deliveries as deliveries_db
 from bot.db import routines as runs_db
 from bot.db import users as users_db
-from bot.db.engine import JoinedSession, engine_of, write_transaction
+from bot.db.engine import JoinedSession, begin_write, engine_of, write_transaction
 from bot.db.models import RoutineRun, User
 from bot.domain.my_routines import UserRoutine, from_snapshot, snapshot
 from bot.domain.pain import PainContext, RestAdvice
@@ -94,6 +94,8 @@ class PainRecorder(Protocol):
 
     async def current_streak(self, user_id: int) -> int: ...
 
+    async def current_streak_in(self, session: AsyncSession, user_id: int) -> int: ...
+
 
 #: The taps that finish a stretch, as the program records them.
 STEP_OUTCOMES = {
@@ -123,6 +125,8 @@ class RunView:
     routine: Routine
     steps: list[RoutineStep]
     state: RoutineState
+    #: A completed run's figures, read by the tap that completed it (None: not read).
+    summary: RunSummary | None = None
 
     @property
     def step(self) -> RoutineStep | None:
@@ -417,15 +421,30 @@ class Routines:
         compare-and-set held, before that work (the caller answers the callback query
         then: the program's statements run while the answer travels). The run and the
         user's open question are one read (the result carries the question)."""
-        async with write_transaction(self._engine) as connection:
-            orm = JoinedSession(connection)
-            try:
-                tap = await self._apply_tap(
-                    connection, orm, user_id, run_id, version, action, level, ending
-                )
-                await orm.finish()
-            finally:
-                await orm.close()
+        async with self._engine.connect() as connection:
+            async with begin_write(connection):
+                orm = JoinedSession(connection)
+                try:
+                    tap = await self._apply_tap(
+                        connection, orm, user_id, run_id, version, action, level, ending
+                    )
+                    await orm.finish()
+                finally:
+                    await orm.close()
+            view = tap.view
+            if (
+                tap.result is TapResult.APPLIED
+                and view is not None
+                and view.state.status is Status.COMPLETED
+            ):
+                # The end-of-routine message's figures, read on the same connection after
+                # the commit (outside the write turn), not in sessions of their own.
+                reads = JoinedSession(connection)
+                try:
+                    summary = await self._summary_in(reads(), user_id, view.run)
+                finally:
+                    await reads.close()
+                tap = replace(tap, view=replace(view, summary=summary))
         if tap.result is TapResult.APPLIED and action is Action.CONSENT_YES:
             await self._pain.give_consent(user_id)
         elif tap.result is TapResult.APPLIED and action is Action.CONSENT_NO:
@@ -614,7 +633,10 @@ class Routines:
     async def summary(self, user_id: int, run: RoutineRun) -> RunSummary:
         """Figures for the end-of-routine message, including the streak."""
         async with self._sessions() as session:
-            levels = await runs_db.pain_levels(session, run.id)
+            return await self._summary_in(session, user_id, run)
+
+    async def _summary_in(self, session: AsyncSession, user_id: int, run: RoutineRun) -> RunSummary:
+        levels = await runs_db.pain_levels(session, run.id)
         finished_at: datetime = run.finished_at or self._clock.now()
         minutes = max(1, round((finished_at - run.started_at).total_seconds() / 60))
         return RunSummary(
@@ -623,7 +645,7 @@ class Routines:
             minutes=minutes,
             before=levels.get(PainContext.BEFORE.value),
             after=levels.get(PainContext.AFTER.value),
-            streak=await self._pain.current_streak(user_id),
+            streak=await self._pain.current_streak_in(session, user_id),
         )
 
     async def media_key(self, illustration: Illustration) -> str:
