@@ -5,7 +5,8 @@ each tap is pressed alone and the bot's work for it is counted: Bot API calls by
 how many of them ran one after another (*waves*: calls that overlap in time at the server
 form one wave), SQL statements and commits, sessions (connections checked out of the
 pool), calls run on aiosqlite's connection threads (each a hand-off there and back), and
-how many SQL statements ran before the callback query was answered. These
+how many SQL statements ran before the callback query was answered, and how many went
+through an ORM session (the rest ran on bare Core connections). These
 counts don't depend on the machine's load, so they can be compared across changes.
 """
 
@@ -22,6 +23,7 @@ from typing import Any
 import aiosqlite
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 from sqlalchemy.pool import Pool
 
 from bench import stack
@@ -80,6 +82,7 @@ class TapCost:
     commits: int = 0
     sessions: int = 0
     handoffs: int = 0  # calls run on aiosqlite's connection threads (each a hand-off)
+    orm: int = 0  # statements run through an ORM session (the rest on bare connections)
     before_answer: int = 0  # SQL statements before answerCallbackQuery reached the server
     answered_first: bool = False  # answerCallbackQuery was the first call to arrive
     sql_kinds: list[str] = field(default_factory=list)
@@ -186,6 +189,9 @@ async def _measure_tap(
         statement_times.append(time.perf_counter())
         cost.sql_kinds.append(statement_kind(statement))
 
+    def orm_executed(_state: Any) -> None:
+        cost.orm += 1
+
     original_handoff = aiosqlite.Connection._execute
 
     async def handoff(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
@@ -194,6 +200,7 @@ async def _measure_tap(
 
     event.listen(Pool, "checkout", checkout)
     event.listen(Engine, "before_cursor_execute", executed)
+    event.listen(Session, "do_orm_execute", orm_executed)
     aiosqlite.Connection._execute = handoff  # type: ignore[method-assign]
     try:
         with SqlCounter() as sql:
@@ -202,6 +209,7 @@ async def _measure_tap(
         aiosqlite.Connection._execute = original_handoff  # type: ignore[method-assign]
         event.remove(Pool, "checkout", checkout)
         event.remove(Engine, "before_cursor_execute", executed)
+        event.remove(Session, "do_orm_execute", orm_executed)
     cost.statements, cost.commits = sql.statements, sql.commits
     for call in server.calls[since:]:
         if call.method != "getUpdates":
@@ -239,6 +247,7 @@ def render(costs: list[TapCost]) -> str:
             str(c.statements),
             str(c.commits),
             str(c.sessions),
+            str(c.orm),
             str(c.handoffs),
         ]
         for c in costs
@@ -255,6 +264,7 @@ def render(costs: list[TapCost]) -> str:
             "SQL",
             "Commits",
             "Sessions",
+            "Through ORM",
             "Thread hand-offs",
         ],
         rows,
