@@ -14,6 +14,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from types import FrameType
 from typing import Any
 
@@ -119,3 +120,21 @@ def test_plain_keyboards_are_written_as_ptb_writes_them() -> None:
     ]
     for other in others:
         assert keyboard_json(other) is other
+
+
+async def test_a_reminder_send_parses_no_reply(harness: BotHarness) -> None:
+    """The dispatcher's sender reads the message id from the JSON; its keyboard is recorded
+    as shown."""
+    user = harness.new_user("Cai")
+    await onboard(harness, user, at="07:00", zone="UTC")
+    harness.clock.advance(timedelta(days=1))
+    with messages_built() as built:
+        report = await harness.dispatch()
+    assert report.sent == 1
+    assert built[0] == 0, built  # PTB's send_message built 1
+    reminder = harness.server.last_bot_message(user.id)
+    assert reminder is not None and "Snooze" in " ".join(reminder.button_labels())
+    assert harness.app is not None and isinstance(harness.app.bot, BotClient)
+    latest = harness.app.bot.shown.latest(user.id)
+    assert latest is not None and latest.message_id == reminder.message_id
+    assert list(latest.labels) == reminder.button_labels()
