@@ -77,7 +77,7 @@ _LABEL_PX = 76
 
 @dataclass(frozen=True, slots=True)
 class _ChartData:
-    """What gets drawn, in day-index coordinates (0 = first day shown, days-1 = today).
+    """What gets drawn, in day-index coordinates (0 = first day shown, days-1 = the last).
 
     Within a day the marks sit side by side in the order they were logged (`_MARK_SPREAD`
     apart, centred on the day): a check-in point (the day's mean, at the mean time of its
@@ -87,6 +87,8 @@ class _ChartData:
 
     first_day: date
     days: int
+    #: The local day the chart is sent on: its tick reads "Today" when it is shown.
+    today: date
     checkins: list[tuple[float, float]]
     routine_days: list[int]
     pairs: list[tuple[float, int, int]]
@@ -111,12 +113,18 @@ class _Mark:
 
 
 def _prepare(
-    entries: Iterable[PainEntry], runs: Iterable[RoutineRun], zone: tzinfo, today: date, days: int
+    entries: Iterable[PainEntry],
+    runs: Iterable[RoutineRun],
+    zone: tzinfo,
+    last_day: date,
+    days: int,
+    today: date | None = None,
 ) -> _ChartData:
-    """Turn raw entries and runs into plot coordinates for the local days shown."""
-    first_day = today - timedelta(days=days - 1)
+    """Turn raw entries and runs into plot coordinates for the `days` local days up to
+    `last_day`; `today` (default `last_day`) is the day the chart is sent on."""
+    first_day = last_day - timedelta(days=days - 1)
     all_entries = list(entries)
-    shown = [e for e in all_entries if first_day <= local_date(e.at, zone) <= today]
+    shown = [e for e in all_entries if first_day <= local_date(e.at, zone) <= last_day]
     logged_before = any(local_date(e.at, zone) < first_day for e in all_entries)
 
     def index_of(entry: PainEntry) -> int:
@@ -133,7 +141,7 @@ def _prepare(
         by_day.setdefault(index, []).append(_Mark(when, "checkin", level))
 
     routine_days = sorted(
-        (day - first_day).days for day in completed_days(runs, zone) if first_day <= day <= today
+        (day - first_day).days for day in completed_days(runs, zone) if first_day <= day <= last_day
     )
 
     paired: set[int] = set()
@@ -165,7 +173,16 @@ def _prepare(
             else:
                 pairs.append((x, int(mark.first), mark.second))
 
-    return _ChartData(first_day, days, checkins, routine_days, pairs, lone_readings, logged_before)
+    return _ChartData(
+        first_day,
+        days,
+        last_day if today is None else today,
+        checkins,
+        routine_days,
+        pairs,
+        lone_readings,
+        logged_before,
+    )
 
 
 def _day_label(day: date) -> str:
@@ -175,8 +192,8 @@ def _day_label(day: date) -> str:
 
 
 def _tick_indices(days: int) -> list[int]:
-    """At most `_MAX_TICKS` dates, always including today, in whole weeks when the range
-    allows (30 days: today, two and four weeks ago)."""
+    """At most `_MAX_TICKS` dates, always including the last day, in whole weeks when the
+    range allows (30 days: the last day, two and four weeks before it)."""
     step = max(1, -(-(days - 1) // (_MAX_TICKS - 1)))
     if days > 14:
         step = -(-step // 7) * 7
@@ -187,10 +204,16 @@ def render_progress_chart(
     entries: Iterable[PainEntry],
     runs: Iterable[RoutineRun],
     zone: tzinfo,
-    today: date,
+    last_day: date,
     days: int = 30,
+    *,
+    today: date | None = None,
 ) -> bytes:
-    """Render pain over the last ``days`` local days (today included) as PNG bytes.
+    """Render pain over the ``days`` local days up to ``last_day`` (included) as PNG bytes.
+
+    ``today`` is the local day the chart is sent on (default ``last_day``, as in /progress):
+    its tick reads "Today" when it is one of the days shown. A past window (the weekly
+    summary's, sent the Monday after its Sunday) has dates only, and its title names them.
 
     Shows daily check-in averages as a line with points, days with a completed routine as
     light green bands, and each routine's before→after change as an arrow (green when pain
@@ -198,7 +221,7 @@ def render_progress_chart(
     partner is a hollow circle. With nothing to plot it still draws the axes and a friendly
     note. Output is deterministic for the same input.
     """
-    fig = progress_figure(entries, runs, zone, today, days)
+    fig = progress_figure(entries, runs, zone, last_day, days, today=today)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
     return buffer.getvalue()
@@ -208,14 +231,16 @@ def progress_figure(
     entries: Iterable[PainEntry],
     runs: Iterable[RoutineRun],
     zone: tzinfo,
-    today: date,
+    last_day: date,
     days: int = 30,
+    *,
+    today: date | None = None,
 ) -> Figure:
     """The Figure `render_progress_chart` saves: one Axes, and a figure legend with an entry
     for every kind of mark drawn."""
     if days < 1:
         raise ValueError(f"days must be at least 1, got {days}")
-    data = _prepare(entries, runs, zone, today, days)
+    data = _prepare(entries, runs, zone, last_day, days, today)
 
     fig = Figure(figsize=FIG_SIZE, dpi=DPI, facecolor="white")
     FigureCanvasAgg(fig)
@@ -387,7 +412,17 @@ def _marker_handle(colour: str, marker: str, label: str) -> Line2D:
 
 def _draw_axes(fig: Figure, ax: Axes, data: _ChartData) -> None:
     """Static parts: title, 0-10 scale, a few date ticks and a quiet grid."""
-    title = f"Your pain, last {data.days} days" if data.days > 1 else "Your pain today"
+    last_day = data.first_day + timedelta(days=data.days - 1)
+    if last_day != data.today:
+        # A past window (the weekly summary's): "last N days" and "Today" would be untrue.
+        span = _day_label(last_day)
+        if data.days > 1:
+            span = f"{_day_label(data.first_day)} – {span}"
+        title = f"Your pain, {span}"
+    elif data.days > 1:
+        title = f"Your pain, last {data.days} days"
+    else:
+        title = "Your pain today"
     fig.suptitle(
         title, x=0.5, y=0.985, va="top", fontsize=_TITLE_FONT, fontweight="bold", color=_TEXT_COLOUR
     )
@@ -398,8 +433,8 @@ def _draw_axes(fig: Figure, ax: Axes, data: _ChartData) -> None:
     ax.set_xticks(ticks)
     ax.set_xticklabels(
         [
-            "Today" if i == data.days - 1 else _day_label(data.first_day + timedelta(days=i))
-            for i in ticks
+            "Today" if day == data.today else _day_label(day)
+            for day in (data.first_day + timedelta(days=i) for i in ticks)
         ]
     )
     ax.set_ylabel("Pain (0–10)", fontsize=_LABEL_FONT, color=_TEXT_COLOUR)

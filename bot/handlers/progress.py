@@ -31,10 +31,20 @@ from bot.services.program import ProgramService
 WEEKLY_CHART_DAYS = 14
 
 
-async def chart_png(progress: Progress, days: int = SUMMARY_DAYS) -> bytes:
-    """Render the chart in a worker thread: it is CPU work that would stall the event loop."""
+async def chart_png(
+    progress: Progress, days: int = SUMMARY_DAYS, *, today: date | None = None
+) -> bytes:
+    """Render the chart of the `days` up to `progress.today` in a worker thread: it is CPU
+    work that would stall the event loop. `today`: the local day it is sent on, when that
+    is later (the weekly summary's Monday), so no past day is labelled "Today"."""
     return await asyncio.to_thread(
-        render_progress_chart, progress.entries, progress.runs, progress.zone, progress.today, days
+        render_progress_chart,
+        progress.entries,
+        progress.runs,
+        progress.zone,
+        progress.today,
+        days,
+        today=today,
     )
 
 
@@ -150,7 +160,8 @@ class WeeklySummarySender:
             text = texts.quiet_week(week_start, week_end, joined, paused)
             sent = await bot.send_message(user.chat_id, text, parse_mode=ParseMode.HTML)
             return sent.message_id
-        png = await chart_png(progress, days=WEEKLY_CHART_DAYS)
+        sent_on = self._clock.now().astimezone(progress.zone).date()
+        png = await chart_png(progress, days=WEEKLY_CHART_DAYS, today=sent_on)
         since = local_day_start(week_start, progress.zone)
         until = local_day_start(week_end + timedelta(days=1), progress.zone)
         changes = await self._program.changes_between(user.id, since, until)
