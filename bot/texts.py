@@ -9,7 +9,7 @@ from html import escape
 from bot.content import SafetyTexts
 from bot.domain.clock_changes import ClockChange
 from bot.domain.my_routines import NameProblem
-from bot.domain.pain import ProgressSummary
+from bot.domain.pain import MAX_LEVEL, MIN_LEVEL, ProgressSummary
 from bot.domain.reminder_plan import WEEKDAY_NAMES
 from bot.domain.share_codes import MAX_NAME_CHARS
 
@@ -408,8 +408,15 @@ def setup_done(next_line: str) -> str:
     )
 
 
-def welcome_back(schedule: str) -> str:
-    return f"👋 Welcome back!\n{schedule}\n\n/stretch · /settings · /help"
+#: /start with a parameter that is neither a share code nor the groups' deep link.
+START_LINK_UNKNOWN = "🔗 I didn't recognise that link, so I've simply opened the bot."
+
+
+def welcome_back(schedule: str, *, unknown_link: bool = False) -> str:
+    """/start from someone set up; `unknown_link`: it came with a parameter the bot doesn't
+    know, and nothing was changed (reminders that are off stay off)."""
+    note = "🔗 I didn't recognise that link, so nothing has changed.\n" if unknown_link else ""
+    return f"👋 Welcome back!\n{note}{schedule}\n\n/stretch · /settings · /help"
 
 
 REMINDER = (
@@ -609,6 +616,25 @@ PAIN_CONSENT_DECLINED = (
 PAIN_CONSENT_ALREADY = "Your pain log is already on. /delete erases it."
 
 PAIN_ASK = "How does your back feel <b>right now</b>?\n0 = no pain, 10 = worst imaginable."
+
+
+def pain_argument_note(number: int | None, *, consent: bool) -> str:
+    """One line under /pain's question when something followed the command (``/pain 2``):
+    it isn't logged. `number`: the whole number typed (`parse_number`), else None."""
+    off_scale = number is not None and not MIN_LEVEL <= number <= MAX_LEVEL
+    if not consent:
+        if off_scale:
+            return f"ℹ️ The scale is 0-10, so {number} isn't a reading; nothing was logged."
+        return "ℹ️ Nothing you typed after /pain was logged: I need your OK first."
+    if off_scale:
+        return f"ℹ️ The scale is 0-10, so {number} isn't a reading: tap a number below."
+    if number is not None:
+        return (
+            f"ℹ️ A number after /pain isn't logged: tap <b>{number}</b> below, or send just "
+            f"<code>{number}</code>."
+        )
+    return "ℹ️ I don't read what follows /pain: tap a number below."
+
 
 PAIN_KEYPAD_USED = "That keypad was already used. Send /pain to log again."
 

@@ -115,6 +115,18 @@ def parse_level(text: str) -> int | None:
     return int(match[1]) if match else None
 
 
+_NUMBER_RE = re.compile(
+    r"^\s*([+-]?[0-9]{1,4})(?:\s*(?:/\s*10|out of 10))?\s*[.!]?\s*$", re.IGNORECASE
+)
+
+
+def parse_number(text: str) -> int | None:
+    """A whole number of at most 4 digits typed on its own ("2", "11", "-1", "11/10"),
+    whether or not it is a pain level; None otherwise."""
+    match = _NUMBER_RE.match(text)
+    return int(match[1]) if match else None
+
+
 _SKIP_WORDS = frozenset({"skip", "none", "no", "pass", "nowhere"})
 
 #: What people type for each area of the /pain "where" question (callbacks' area ids).

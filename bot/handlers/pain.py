@@ -12,7 +12,14 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import callbacks, keyboards, texts
 from bot.domain.pain import needs_red_flag_guidance
-from bot.domain.questions import Kind, Question, is_skip, parse_area, parse_level
+from bot.domain.questions import (
+    Kind,
+    Question,
+    is_skip,
+    parse_area,
+    parse_level,
+    parse_number,
+)
 from bot.handlers import asking
 from bot.handlers.common import (
     answer,
@@ -27,32 +34,44 @@ from bot.services.pain import ConsentRequired
 
 
 async def pain_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/pain: ask for consent the first time, otherwise show the 0-10 keypad."""
+    """/pain: ask for consent the first time, otherwise show the 0-10 keypad.
+
+    Whatever follows the command (``/pain 2``, ``/pain 11``) is never logged: a reading
+    takes the keypad (or a number typed at it), which keeps consent and the double-tap
+    guard in one place. The question says so in one line (`texts.pain_argument_note`)."""
     user = await known_user(update, context)
     if user is None:
         return
     user_id = user.id
     svc = services(context)
-    if not await svc.pain.has_consent(user_id):
+    argument = " ".join(context.args or ())
+    consent = await svc.pain.has_consent(user_id)
+    note = ""
+    if argument:
+        number = parse_number(argument)
+        note = "\n\n" + texts.pain_argument_note(number, consent=consent)
+    if not consent:
         await asking.ask(
             update,
             context,
             Kind.PAIN_CONSENT,
-            texts.PAIN_CONSENT,
+            texts.PAIN_CONSENT + note,
             lambda _: keyboards.pain_consent(),
         )
         return
-    await _ask_level(update, context, edit=False)
+    await _ask_level(update, context, edit=False, note=note)
 
 
-async def _ask_level(update: Update, context: ContextTypes.DEFAULT_TYPE, *, edit: bool) -> None:
+async def _ask_level(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, *, edit: bool, note: str = ""
+) -> None:
     user_id, _ = sender_ids(update)
     seen = await services(context).pain.entry_count(user_id)
     await asking.ask(
         update,
         context,
         Kind.PAIN_LEVEL,
-        texts.PAIN_ASK,
+        texts.PAIN_ASK + note,
         lambda _: keyboards.pain_keypad(seen),
         argument=str(seen),
         edit=edit,

@@ -33,6 +33,7 @@ from bot.domain.timezones import (
 )
 from bot.domain.zone_abbreviations import places_for
 from bot.handlers import asking, my_routines
+from bot.handlers.chats import DEEP_LINK_PAYLOAD
 from bot.handlers.common import (
     Handler,
     answer,
@@ -61,12 +62,16 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if await my_routines.link_opened(update, context, code):
             await my_routines.show_pending(update, context)
         return
+    unknown_link = start_link_unknown(context.args)
     if user.onboarded:
-        user = await prefs.subscribe(user_id)
+        # A link the bot doesn't know (mistyped, or not the bot's) is said so and changes
+        # nothing: reminders turned off stay off (a plain /start turns them back on).
+        if not unknown_link:
+            user = await prefs.subscribe(user_id)
         paused = is_paused(user, local_today(user, context))
         await reply(
             update,
-            texts.welcome_back(await current_schedule(user, context)),
+            texts.welcome_back(await current_schedule(user, context), unknown_link=unknown_link),
             reply_markup=keyboards.resume_reminders() if paused else ReplyKeyboardRemove(),
         )
         return
@@ -87,12 +92,22 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
         if sent.message_id is None:  # lost: shown before the first routine instead
             await prefs.safety_shown(user_id, shown=False)
+    if unknown_link:
+        await reply(update, texts.START_LINK_UNKNOWN)
     shown = (linked or code is None) and await my_routines.show_pending(
         update, context, first=True
     )  # a link's routine, or one still waiting from before: reminders come after it
     if shown:
         return
     await continue_setup(update, context, user.reminder_time is None)
+
+
+def start_link_unknown(args: list[str] | None) -> bool:
+    """Whether ``/start <parameter>`` carries a parameter the bot doesn't know: neither a
+    share code (`my_routines.start_code`, a bad one included) nor the groups' deep link."""
+    if not args:
+        return False
+    return my_routines.start_code(args) is None and args[0] != DEEP_LINK_PAYLOAD
 
 
 async def continue_setup(
