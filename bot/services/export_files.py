@@ -14,7 +14,7 @@ import json
 import zipfile
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.domain.program import StepOutcome
@@ -41,6 +41,19 @@ class Sheet:
 #: only whether the stretch shown *now* is its easier version (it resets at each stretch),
 #: so it can't say this.
 EASIER_CHOSEN = "easier_chosen"
+#: pauses.csv's "reminders_resume_on": the day after a pause's last paused day, the same
+#: date settings.csv's "reminders_resume_on" (`users.paused_until`) holds while it lasts.
+RESUME_ON = "resume_on"
+#: Sheet columns worked out from stored ones, not stored columns of their own.
+DERIVED = frozenset({EASIER_CHOSEN, RESUME_ON})
+
+#: reminders_sent.csv's status for a reminder stored as "skipped", which is four things:
+#: not sent because a routine was already done that day or the day was paused (`sent_at`
+#: empty), or sent and then ⏭ Skip today tapped, or its snooze ended by a pause.
+NOT_SENT_STRETCHED = "not sent: you had already stretched that day"
+NOT_SENT_PAUSED = "not sent: paused"
+SKIP_TAPPED = "sent, then you tapped Skip today"
+SNOOZE_PAUSED = "sent and snoozed, then paused"
 
 SHEETS: tuple[Sheet, ...] = (
     Sheet(
@@ -106,7 +119,7 @@ SHEETS: tuple[Sheet, ...] = (
             ("subscribed", "reminders_on"),
             ("subscribed_at", "reminders_on_since_utc"),
             ("onboarded", "setup_finished"),
-            ("paused_until", "paused_until"),
+            ("paused_until", "reminders_resume_on"),
             ("paused_indefinitely", "paused_until_resumed"),
             ("next_due_at", "next_reminder_utc"),
             ("next_due_date", "next_reminder_date"),
@@ -123,13 +136,23 @@ SHEETS: tuple[Sheet, ...] = (
     Sheet(
         "pause_periods",
         "pauses.csv",
-        "The days reminders were paused.",
-        (("start_date", "from"), ("end_date", "until (empty: until resumed)"), ("id", "number")),
+        "The days reminders were paused: the first and the last paused day (local dates, "
+        "both paused) and the day reminders came back, as in settings.csv (both empty while "
+        "paused until you resume).",
+        (
+            ("start_date", "first_paused_day"),
+            ("end_date", "last_paused_day"),
+            (RESUME_ON, "reminders_resume_on"),
+            ("id", "number"),
+        ),
     ),
     Sheet(
         "deliveries",
         "reminders_sent.csv",
-        "Every reminder and weekly summary planned for you, and whether it was sent.",
+        "Every reminder and weekly summary planned for you, and whether it was sent (status: "
+        f"sent; {NOT_SENT_STRETCHED}; {NOT_SENT_PAUSED}; {SKIP_TAPPED}; {SNOOZE_PAUSED}; "
+        "missed, the bot was down; failed, it couldn't be delivered; uncertain, it may not "
+        "have arrived; pending, still to come).",
         (
             ("kind", "kind"),
             ("local_date", "for_local_date"),
@@ -357,12 +380,41 @@ def run_status(row: Mapping[str, ExportValue], hurt_runs: Collection[ExportValue
     return STOPPED_HURT if row.get("id") in hurt_runs else RESTED
 
 
+def delivery_status(row: Mapping[str, ExportValue], pauses: Rows) -> str:
+    """A deliveries row's status as the person would say it. One stored as "skipped" was
+    never sent (``sent_at`` empty) on a day a pause covers (`NOT_SENT_PAUSED`) or, on any
+    other day, because a routine was done already (`NOT_SENT_STRETCHED`); one that was
+    sent was skipped by a tap (`SKIP_TAPPED`), or, snoozed on a day a pause then covered,
+    by the pause (`SNOOZE_PAUSED`). ``pauses``: the pause_periods rows (ISO dates). Other
+    statuses are as stored."""
+    status = str(row.get("status") or "")
+    if status != "skipped":
+        return status
+    day = str(row.get("local_date") or "")
+    paused = any(
+        str(pause.get("start_date") or "") <= day
+        and (pause.get("end_date") is None or day <= str(pause.get("end_date")))
+        for pause in pauses
+    )
+    if row.get("sent_at") is None:
+        return NOT_SENT_PAUSED if paused else NOT_SENT_STRETCHED
+    return SNOOZE_PAUSED if paused and row.get("snoozed") else SKIP_TAPPED
+
+
+def resume_day(pause: Mapping[str, ExportValue]) -> str | None:
+    """The local date (ISO) reminders came back after a pause: the day after its last
+    paused day; None while it lasts until resumed."""
+    end = pause.get("end_date")
+    return None if end is None else (date.fromisoformat(str(end)) + timedelta(days=1)).isoformat()
+
+
 def with_run_summaries(tables: Mapping[str, Rows]) -> dict[str, Rows]:
-    """`tables` with each routine_runs row given its summary from its run_steps rows:
-    `EASIER_CHOSEN` is True when any stretch of the run was finished in the easier version
-    the user chose (stretches_done and stretches_skipped are the run's counters, kept in
-    step with those rows by the same transaction), and its status says what the person did
-    (`run_status`)."""
+    """`tables` with the sheets' derived values: each routine_runs row given its summary
+    from its run_steps rows (`EASIER_CHOSEN` is True when any stretch of the run was
+    finished in the easier version the user chose; stretches_done and stretches_skipped are
+    the run's counters, kept in step with those rows by the same transaction) and a status
+    saying what the person did (`run_status`); each pause its `RESUME_ON` day; each
+    reminder a status that tells its kinds of "skipped" apart (`delivery_status`)."""
     steps = tables.get("run_steps", [])
     easier_runs = {row.get("run_id") for row in steps if row.get("chose_easier")}
     hurt_runs = {row.get("run_id") for row in steps if row.get("outcome") == StepOutcome.HURT.value}
@@ -370,7 +422,15 @@ def with_run_summaries(tables: Mapping[str, Rows]) -> dict[str, Rows]:
         {**row, EASIER_CHOSEN: row.get("id") in easier_runs, "status": run_status(row, hurt_runs)}
         for row in tables.get("routine_runs", [])
     ]
-    return {**tables, "routine_runs": runs}
+    pauses = tables.get("pause_periods", [])
+    return {
+        **tables,
+        "routine_runs": runs,
+        "pause_periods": [{**row, RESUME_ON: resume_day(row)} for row in pauses],
+        "deliveries": [
+            {**row, "status": delivery_status(row, pauses)} for row in tables.get("deliveries", [])
+        ],
+    }
 
 
 def export_zip(tables: Mapping[str, Rows], exported_at: datetime, json_name: str) -> bytes:
