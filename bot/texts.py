@@ -573,7 +573,7 @@ def routine_finished(
     celebrate: bool = True,
 ) -> str:
     """The summary of a completed routine; `celebrate=False` (pain rose or is high) drops
-    the cheering, the figures stay."""
+    the cheering, the figures stay; pass `streak=0` to leave the streak out."""
     lines = ["🎉 <b>Routine complete. Well done!</b>" if celebrate else "<b>Routine complete.</b>"]
     stretches = f"{done} stretch{'es' if done != 1 else ''}"
     if skipped:
@@ -696,6 +696,13 @@ def red_flags(safety: SafetyTexts, *, rose: bool = False) -> str:
     """Warning signs after a high reading (8+) or a rise of 3+ within a routine."""
     header = safety.pain_rose if rose else safety.high_reading
     return f"⚠️ <b>{escape(header)}</b>\n\n{red_flags_full(safety)}"
+
+
+def high_reading(safety: SafetyTexts) -> str:
+    """A reading of 8-10 (bot.domain.pain.reading_advises_rest), on /pain or at the end of a
+    routine: the warning signs, then the rest advice that the next reminder refers back to
+    ("I suggested giving it a day off"), in the words of the 🛌 Rest today ending."""
+    return f"{red_flags(safety)}\n\n{rest_today(safety)}"
 
 
 def discomfort_rule(safety: SafetyTexts) -> str:

@@ -452,10 +452,10 @@ async def test_pain_rising_by_three_in_a_routine_brings_red_flag_guidance(
         await harness.tap(user, "Done")
     await tap_level(harness, user, 5)
     texts = harness.bot_texts(user)
-    assert "Pain 2 → 5" in texts[-2]
-    assert CONTENT.safety.red_flags.emergency.signs[0] in texts[-1]
-    assert CONTENT.safety.pain_rose in texts[-1]
-    assert "🎉" not in texts[-2] and "Well done" not in texts[-2]  # nothing to celebrate
+    assert "Pain 2 → 5" in texts[-1]
+    assert CONTENT.safety.red_flags.emergency.signs[0] in texts[-2]  # safety first
+    assert CONTENT.safety.pain_rose in texts[-2]
+    assert "🎉" not in texts[-1] and "Well done" not in texts[-1]  # nothing to celebrate
 
 
 async def test_no_red_flags_when_pain_eases(harness: BotHarness) -> None:

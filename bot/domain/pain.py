@@ -457,6 +457,14 @@ def rest_advice_since(now: datetime, zone: tzinfo) -> datetime:
     return min(local_day_start(local_date(now, zone), zone), now - REST_ADVICE_SPAN)
 
 
+def reading_advises_rest(level: int) -> bool:
+    """Advised-rest rule for one reading (0-10; `ValueError` outside): a reading of
+    ``RED_FLAG_LEVEL`` or more advises rest today. The bot says so at the reading (with the
+    warning signs) and `rest_advised` holds to it afterwards, so the next reminder's "I
+    suggested giving it a day off" refers to advice that was given."""
+    return validate_level(level) >= RED_FLAG_LEVEL
+
+
 def rest_advised(
     hurt_at: Iterable[datetime], entries: Iterable[PainEntry], now: datetime, zone: tzinfo
 ) -> bool:
@@ -469,7 +477,7 @@ def rest_advised(
         return at <= now and (at >= day_start or at > now - REST_ADVICE_SPAN)
 
     return any(stands(at) for at in hurt_at) or any(
-        stands(e.at) and e.level >= RED_FLAG_LEVEL for e in entries
+        stands(e.at) and reading_advises_rest(e.level) for e in entries
     )
 
 

@@ -1,4 +1,5 @@
-"""/pain: consent once, a 0-10 keypad, then an optional "where"; red-flag guidance on 8+.
+"""/pain: consent once, a 0-10 keypad, then an optional "where"; on 8+ the warning signs and
+the advice to rest today (bot.domain.pain.reading_advises_rest).
 
 Every button carries what it needs, and each question is stored with the user
 (bot/handlers/asking.py), so the flow survives restarts and a typed answer ("4", "lower
@@ -11,7 +12,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import callbacks, keyboards, texts
-from bot.domain.pain import needs_red_flag_guidance
+from bot.domain.pain import reading_advises_rest
 from bot.domain.questions import (
     Kind,
     Question,
@@ -126,8 +127,8 @@ async def level_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 async def _logged(
     update: Update, context: ContextTypes.DEFAULT_TYPE, level: int, entry_id: int, *, edit: bool
 ) -> None:
-    """The reading is stored: say so, ask where (optional), red-flag guidance on 8+ and the
-    persistent-pain advice when the log starts to show no improvement."""
+    """The reading is stored: say so, ask where (optional), the warning signs and rest advice
+    on 8+ and the persistent-pain advice when the log starts to show no improvement."""
     await asking.ask(
         update,
         context,
@@ -137,8 +138,8 @@ async def _logged(
         argument=str(entry_id),
         edit=edit,
     )
-    if needs_red_flag_guidance(level):
-        await reply(update, texts.red_flags(services(context).content.safety))
+    if reading_advises_rest(level):  # the advice the next reminder refers back to
+        await reply(update, texts.high_reading(services(context).content.safety))
     user_id, _ = sender_ids(update)
     if await services(context).pain.no_improvement_began(user_id):
         await reply(update, texts.persistent_pain(services(context).content.safety))

@@ -28,7 +28,7 @@ from bot import callbacks, keyboards, texts
 from bot.botapi import errors as botapi
 from bot.botapi.ratelimit import interactive
 from bot.content import Content, Illustration, Routine
-from bot.domain.pain import RED_FLAG_LEVEL, RestAdvice, needs_red_flag_guidance
+from bot.domain.pain import RestAdvice, needs_red_flag_guidance, reading_advises_rest
 from bot.domain.program import Change
 from bot.domain.questions import is_skip, mentions_pain, parse_level
 from bot.domain.routine import Action, Phase, Status
@@ -179,7 +179,8 @@ async def show_ending(
     offers: tuple[str, ...] = (),
 ) -> None:
     """The last message of a run; it never celebrates what didn't happen. What the program
-    changed is said in a line each; a completed run asks "How was it?"."""
+    changed is said in a line each; a completed run asks "How was it?", unless its last
+    reading advises rest (8-10): then the warning signs and the rest advice come first."""
     svc = services(context)
     user_id, _ = sender_ids(update)
     status = view.state.status
@@ -195,24 +196,34 @@ async def show_ending(
         await reply(update, texts.routine_stopped(view.state.steps_done))
         return
     summary = view.summary or await svc.routines.summary(user_id, view.run)
-    warn = summary.after is not None and needs_red_flag_guidance(summary.after, summary.before)
+    after = summary.after
+    warn = after is not None and needs_red_flag_guidance(after, summary.before)
+    # A reading of 8-10 at the end advises rest (as "It hurts" does): the warning signs and
+    # that advice come first; the summary follows without a streak, an offer to try a full
+    # version or "How was it?" (whose answers pitch the next routine's dose).
+    rest = after is not None and reading_advises_rest(after)
+    if rest:
+        await reply(update, texts.high_reading(safety))
+    elif warn:
+        await reply(update, texts.red_flags(safety, rose=True))
     finished = texts.routine_finished(
         done=summary.stretches_done,
         skipped=summary.stretches_skipped,
         minutes=summary.minutes,
         before=summary.before,
-        after=summary.after,
-        streak=summary.streak,
+        after=after,
+        streak=0 if rest else summary.streak,
         celebrate=not warn,
     )
+    if rest:
+        changed = "\n".join(change_lines(svc.content, changes))
+        await reply(update, "\n\n".join(filter(None, [finished, changed])))
+        return
     await reply(
         update,
         "\n\n".join(filter(None, [finished, "\n".join(program_lines), texts.FEEDBACK_QUESTION])),
         reply_markup=keyboards.feedback(view.run.id, texts.FEEDBACK_BUTTONS),
     )
-    if warn:
-        assert summary.after is not None
-        await reply(update, texts.red_flags(safety, rose=summary.after < RED_FLAG_LEVEL))
 
 
 def _chose_rest(update: Update) -> bool:
