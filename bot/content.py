@@ -446,6 +446,7 @@ class SafetyTexts(_Frozen):
     ask_first: AskFirst
     expectations: PlainText
     persistent_pain: PlainText
+    high_week: PlainText
     it_hurts: PlainText
     high_pain: HighPain
     rest_advised: RestAdvised

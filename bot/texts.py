@@ -945,6 +945,12 @@ def week_paused(days: int, resume_on: date | None, until_resumed: bool) -> str |
     return f"⏸ Reminders were paused {how_long}, and stay paused {now}."
 
 
+def high_week(safety: SafetyTexts) -> str:
+    """The weekly summary's line when the week's average daily pain was high
+    (`ProgressSummary.week_pain_high`): /pain's advice at a high reading, for the week."""
+    return f"🩺 {escape(safety.high_week)}"
+
+
 def weekly_caption(
     summary: ProgressSummary,
     *,
@@ -953,10 +959,11 @@ def weekly_caption(
     routines_this_week: int,
     joined: date | None = None,
     paused: str | None = None,
+    high: str | None = None,
 ) -> str:
     """The Monday summary: the week that just ended beside the week before it; `joined`
     (a day inside the week) when reminders were on only from that day; `paused`, the
-    `week_paused` line."""
+    `week_paused` line; `high`, the `high_week` line (after the average)."""
     lines = [f"📊 <b>Your week</b> ({week_title(week_start, week_end)})"]
     if (short := short_week(joined)) is not None:
         lines.append(short)
@@ -970,6 +977,7 @@ def weekly_caption(
             "the week before",
             days=summary.this_week_days,
         ),
+        *([high] if high is not None else []),
         f"Routines done: <b>{routines_this_week}</b>",
         streak_line(summary.current_streak, summary.best_streak),
         "More in /progress · weekly summaries can be turned off in /settings",

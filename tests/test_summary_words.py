@@ -123,3 +123,31 @@ async def test_a_summary_during_a_pause_says_so(harness: BotHarness) -> None:
     assert "No stretches logged that week" in text  # the quiet week's note, paused named
     assert "⏸ Reminders were paused 1 day of that week." in summary_of(ended)
     assert "⏸" not in summary_of(plain)
+
+
+async def test_a_week_of_high_pain_gets_the_advice_to_see_a_clinician(
+    harness: BotHarness,
+) -> None:
+    """Tester 7 #3: readings of 8, 9 and 10 gave "Average daily pain (1 day): 9.0" and a
+    summary that read like any other week. A week averaging RED_FLAG_LEVEL (8) or more
+    gets the bot's advice to see a doctor or physiotherapist; an ordinary week doesn't."""
+    high, ordinary = harness.new_user(), harness.new_user()
+    for user in (high, ordinary):
+        await onboard(harness, user, at="07:30", zone="Europe/Berlin")  # Mon 2 Mar
+        await harness.services.pain.give_consent(user.id)
+    tuesday = datetime(2026, 3, 3, 8, 0, tzinfo=UTC)
+    for n, level in enumerate((8, 9, 10)):
+        await add_entry(harness, high.id, tuesday + timedelta(hours=n), level)
+    for n, level in enumerate((4, 7, 6)):
+        await add_entry(harness, ordinary.id, tuesday + timedelta(days=n), level)
+    harness.clock.set(MONDAY)
+    assert (await harness.dispatch()).summaries_sent == 2
+    [high_summary] = [m for m in harness.server.bot_messages(high.id) if m.photo]
+    caption = high_summary.caption or ""
+    assert "Average daily pain (1 day): 9.0" in caption, caption
+    assert "please see a doctor or physiotherapist" in caption, caption
+    assert texts.high_week(harness.services.content.safety) in caption, caption
+    [ordinary_summary] = [m for m in harness.server.bot_messages(ordinary.id) if m.photo]
+    caption = ordinary_summary.caption or ""
+    assert "Average daily pain (3 days): 5.7" in caption, caption
+    assert "doctor" not in caption, caption

@@ -508,6 +508,18 @@ class ProgressSummary:
         """This week minus last week (negative means less pain); ``None`` if either is missing."""
         return WeekComparison(self.this_week_avg, self.last_week_avg).change
 
+    @property
+    def week_pain_high(self) -> bool:
+        """This week's average daily pain is at or above ``RED_FLAG_LEVEL`` (a week of
+        readings 8, 9 and 10 averages 9.0): the weekly summary advises seeing a clinician."""
+        return week_pain_high(self.this_week_avg)
+
+
+def week_pain_high(average: float | None) -> bool:
+    """A week's average daily pain (0-10, ``week_average``) is at or above ``RED_FLAG_LEVEL``;
+    False when nothing was logged (``None``)."""
+    return average is not None and average >= RED_FLAG_LEVEL
+
 
 def summarize(
     entries: Iterable[PainEntry],

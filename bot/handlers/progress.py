@@ -83,6 +83,7 @@ def weekly_caption(
         routines_this_week=progress.routines_this_week,
         joined=joined,
         paused=paused,
+        high=texts.high_week(safety) if progress.summary.week_pain_high else None,
     )
     advice = f"\n\n{texts.persistent_pain(safety, short=True)}" if progress.no_improvement else ""
     shown = list(program_lines[:WEEKLY_CHANGES_SHOWN])
