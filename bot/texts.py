@@ -680,6 +680,10 @@ def _bullets(items: tuple[str, ...] | list[str]) -> str:
     return "\n".join(f"• {escape(item)}" for item in items)
 
 
+#: The toast a second tap on "🚩 Full list of warning signs" gets (the list went once).
+RED_FLAGS_ALREADY_SENT = "The full list of warning signs is just below."
+
+
 def red_flags_full(safety: SafetyTexts) -> str:
     """Both tiers of warning signs, emergency first, then the note on one-leg symptoms."""
     flags = safety.red_flags

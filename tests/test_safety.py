@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import texts as texts_module
 from bot.content import cautions_alert, load_content
 from bot.db.models import RoutineRun as Run
 from bot.domain.routine import Phase, RoutineState
@@ -142,9 +143,18 @@ async def test_a_user_who_declines_the_pain_log_still_meets_the_red_flags(
     assert SAFETY.red_flags.short in texts[1]
     assert "hip replacement" in texts[1] and "Knee to Chest" in texts[1]
     assert "osteoporosis" in texts[1] and "Forward Fold" in texts[1] and "pregnant" in texts[1]
-    await harness.tap(user, "Full list of warning signs")
+    # Tester 7 #11: each tap posted the whole list again (a double tap: two more copies).
+    # A double tap posts it once, takes the button off, and the second tap gets a toast.
+    onboarding = harness.message_with_button(user, "Full list of warning signs")
+    before = len(harness.bot_texts(user))
+    await harness.double_tap(user, "Full list of warning signs")
     assert_full_red_flags(harness.last_text(user))
-    await harness.double_tap(user, "Full list of warning signs")  # answered, harmless
+    assert len(harness.bot_texts(user)) == before + 1
+    titles = [SAFETY.red_flags.emergency.title in plain(t) for t in harness.bot_texts(user)]
+    assert sum(titles) == 1
+    assert harness.server.message(user.id, onboarding).button_labels() == []
+    toasts = [c.params.get("text") for c in harness.server.calls_to("answerCallbackQuery")]
+    assert toasts.count(texts_module.RED_FLAGS_ALREADY_SENT) == 1, toasts
     await harness.send(user, "07:30")
     await harness.send(user, "Europe/Berlin")
     await harness.tap(user, "Yes")

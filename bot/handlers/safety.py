@@ -10,6 +10,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import callbacks, texts
+from bot.botapi import errors as botapi
 from bot.content import cautions_alert
 from bot.handlers.common import answer, reply, services
 
@@ -21,7 +22,19 @@ async def safety_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 
 async def full_list_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Onboarding's "Full list of warning signs": send both tiers."""
+    """Onboarding's "Full list of warning signs": send both tiers, once per message. The
+    button is taken off the tapped message first; when it was already gone ("message is
+    not modified": a second or double tap) the list is already below, and a toast says so.
+    A message that can't be edited (too old, deleted) still gets the list."""
+    query = update.callback_query
+    message = query.message if query is not None else None
+    if message is not None:
+        cleared = await botapi.clear_buttons(
+            update.get_bot(), message.chat.id, message.message_id
+        )
+        if cleared.failure is botapi.Failure.NOT_MODIFIED:
+            await answer(update, texts.RED_FLAGS_ALREADY_SENT)
+            return
     await answer(update)
     await reply(update, texts.red_flags_full(services(context).content.safety))
 
