@@ -244,9 +244,7 @@ class Preferences:
             last_daily = await deliveries.last_local_date(
                 session, user.id, DeliveryKind.DAILY, now.date() - timedelta(days=8)
             )
-        user.subscribed_at = subscribed_since(
-            user.subscribed_at, now, user.time_zone, last_daily
-        )
+        user.subscribed_at = subscribed_since(user.subscribed_at, now, user.time_zone, last_daily)
 
     async def _load(self, session: AsyncSession, user_id: int) -> User:
         user = await users.get_for_update(session, user_id)
