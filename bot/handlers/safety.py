@@ -29,9 +29,7 @@ async def full_list_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     query = update.callback_query
     message = query.message if query is not None else None
     if message is not None:
-        cleared = await botapi.clear_buttons(
-            update.get_bot(), message.chat.id, message.message_id
-        )
+        cleared = await botapi.clear_buttons(update.get_bot(), message.chat.id, message.message_id)
         if cleared.failure is botapi.Failure.NOT_MODIFIED:
             await answer(update, texts.RED_FLAGS_ALREADY_SENT)
             return
