@@ -681,7 +681,7 @@ def _bullets(items: tuple[str, ...] | list[str]) -> str:
 
 
 #: The toast a second tap on "🚩 Full list of warning signs" gets (the list went once).
-RED_FLAGS_ALREADY_SENT = "The full list of warning signs is just below."
+RED_FLAGS_ALREADY_SENT = "I have sent you the full list of warning signs in this chat already."
 
 
 def red_flags_full(safety: SafetyTexts) -> str:
