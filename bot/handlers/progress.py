@@ -73,9 +73,15 @@ def weekly_caption(
     paused: str | None = None,
 ) -> str:
     """The summary's caption for the week ending `progress.today` (a Sunday), with the
-    week's program changes and the persistent-pain advice while the rule holds; changes
-    that don't fit Telegram's caption limit are counted. `paused`: `texts.week_paused`."""
+    week's program changes and the persistent-pain advice while the rule holds (instead of
+    the high-week line: one clinician line a message); changes that don't fit Telegram's
+    caption limit are counted. `paused`: `texts.week_paused`."""
     week_start = week_start_of(progress.today)
+    # One "see a doctor or physiotherapist" line per message: the persistent-pain advice
+    # (three weeks without improvement, see someone now) says more than the high week's
+    # "if it stays this high", so it stands alone when both apply.
+    persistent = progress.no_improvement
+    high = texts.high_week(safety) if progress.summary.week_pain_high and not persistent else None
     caption = texts.weekly_caption(
         progress.summary,
         week_start=week_start,
@@ -83,9 +89,9 @@ def weekly_caption(
         routines_this_week=progress.routines_this_week,
         joined=joined,
         paused=paused,
-        high=texts.high_week(safety) if progress.summary.week_pain_high else None,
+        high=high,
     )
-    advice = f"\n\n{texts.persistent_pain(safety, short=True)}" if progress.no_improvement else ""
+    advice = f"\n\n{texts.persistent_pain(safety, short=True)}" if persistent else ""
     shown = list(program_lines[:WEEKLY_CHANGES_SHOWN])
     while True:
         hidden = len(program_lines) - len(shown)
