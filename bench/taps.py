@@ -9,6 +9,11 @@ picker; `/stretch` once a routine has ended), waits until the bot has answered t
 - closed: 200 users tapping as soon as the bot has answered;
 - ordinary: 20 users thinking 1.5-3 s (about 9 taps/s).
 
+*Taps/s offered* counts the taps the crowd made in the measured window, *served* the
+answers that reached the API in it. The floor's routine never ends, so its users only tap;
+the bot's routines end (after a pain check-in), and its users then type `/stretch`
+(*Typed/s*, a message, not a tap), so at the same think time they offer fewer taps.
+
 Latency is from the moment the tap's update is available to `getUpdates` to the moment its
 `answerCallbackQuery` reaches the loopback server. The floor is a bare PTB `Application`
 (no database, no rate limiter, PTB's default one-update-at-a-time processing) whose one
@@ -282,6 +287,12 @@ def render(runs: list[TapRun], scenarios: list[Scenario], repeats: int) -> str:
         for system, group in by_system.items():
             cells[system] = {
                 "rate": statistics.median(r.rate for r in group),
+                "offered": statistics.median(
+                    r.offered / r.seconds if r.seconds else 0.0 for r in group
+                ),
+                "typed": statistics.median(
+                    r.typed / r.seconds if r.seconds else 0.0 for r in group
+                ),
                 "p50": statistics.median(r.percentile(0.50) for r in group) * 1000,
                 "p90": statistics.median(r.percentile(0.90) for r in group) * 1000,
                 "p99": statistics.median(r.percentile(0.99) for r in group) * 1000,
@@ -304,7 +315,9 @@ def render(runs: list[TapRun], scenarios: list[Scenario], repeats: int) -> str:
                 [
                     f"{scenario.name} ({scenario.users} users)" if system == "floor" else "",
                     SYSTEMS[system],
+                    f"{c['offered']:.1f}",
                     f"{c['rate']:.1f}",
+                    f"{c['typed']:.1f}",
                     f"{c['p50']:.0f}",
                     f"{c['p90']:.0f}",
                     f"{c['p99']:.0f}",
@@ -320,7 +333,9 @@ def render(runs: list[TapRun], scenarios: list[Scenario], repeats: int) -> str:
         [
             "Scenario",
             "System",
-            "Taps/s",
+            "Taps/s offered",
+            "Taps/s served",
+            "Typed/s",
             "p50 ms",
             "p90 ms",
             "p99 ms",
@@ -340,7 +355,8 @@ def _describe(run: TapRun) -> str:
         f"{method} {n / taps:.2f}" for method, n in sorted(run.methods.items(), key=lambda m: -m[1])
     )
     return (
-        f"{run.scenario} on the {run.system}: {run.rate:.1f} taps/s, "
+        f"{run.scenario} on the {run.system}: {run.offered / (run.seconds or 1):.1f} taps/s "
+        f"offered, {run.rate:.1f} served, {run.typed / (run.seconds or 1):.1f} typed/s, "
         f"p50 {run.percentile(0.5) * 1000:.0f} ms, p99 {run.percentile(0.99) * 1000:.0f} ms, "
         f"CPU {run.cpu_seconds * 1000 / taps:.2f} ms/tap, SQL {run.statements / taps:.2f}/tap, "
         f"API {run.api_calls / taps:.2f}/tap ({methods}), unanswered {run.unanswered}"

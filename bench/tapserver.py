@@ -67,6 +67,11 @@ class TapRun:
     api_calls: int = 0
     statements: int = 0
     unanswered: int = 0
+    #: Taps the crowd made in the window (served or not): what the bot was offered. A
+    #: routine ends, so the bot's users also type `/stretch` between routines (`typed`),
+    #: where the floor's endless routine offers only taps.
+    offered: int = 0
+    typed: int = 0
     #: Bot API requests in the window by method (getUpdates left out).
     methods: dict[str, int] = field(default_factory=dict)
     #: CPU seconds the bot's process used in the window (user + system, all threads):
@@ -130,6 +135,7 @@ class Crowd:
         self.random = random.Random(seed)
         self.tapped_at: dict[str, float] = {}  # callback query id -> when its update was made
         self.measuring = False
+        self.typed = 0  # `/stretch` messages typed while measuring
         self.stop_at = 0.0
         self._answered: dict[str, asyncio.Event] = {}
         self._changed: dict[int, asyncio.Event] = {i: asyncio.Event() for i in ids}
@@ -165,6 +171,8 @@ class Crowd:
             if message is None or data is None:
                 self.server.send_text(user_id, "/stretch")
                 tapped = None
+                if self.measuring:
+                    self.typed += 1
             else:
                 self.server.press_button(user_id, message.message_id, data)
                 tapped = (message.message_id, data)
@@ -253,7 +261,13 @@ async def run_crowd(
     mark("window-end")
     until = len(calls)
     await asyncio.gather(*walkers)
-    run = TapRun(scenario=scenario.name, system="", seconds=measured_to - measured_from)
+    run = TapRun(
+        scenario=scenario.name,
+        system="",
+        seconds=measured_to - measured_from,
+        offered=len(crowd.tapped_at),
+        typed=crowd.typed,
+    )
     answers: dict[str, float] = {}
     for call, at in zip(calls[since:], calls.arrived[since:], strict=True):
         query_id = call.params.get("callback_query_id")
