@@ -73,6 +73,7 @@ class RunningBot:
         initialized = time.perf_counter()
         assert app.post_init is not None and app.updater is not None
         await app.post_init(app)
+        lifecycle.freeze_heap()  # as `stretchbot run` does after post_init (bot.runner)
         post_init_done = time.perf_counter()
         await app.updater.start_polling(poll_interval=0.0, timeout=1, drop_pending_updates=False)
         await app.start()

@@ -131,6 +131,7 @@ class Floor:
                 for chat_id in chat_ids[1:]
             )
         )
+        lifecycle.freeze_heap()  # as the bot does after start-up: the floor's tail is GC-free too
 
     async def stop(self) -> None:
         if self.app is not None:
@@ -359,7 +360,14 @@ def _describe(run: TapRun) -> str:
         f"offered, {run.rate:.1f} served, {run.typed / (run.seconds or 1):.1f} typed/s, "
         f"p50 {run.percentile(0.5) * 1000:.0f} ms, p99 {run.percentile(0.99) * 1000:.0f} ms, "
         f"CPU {run.cpu_seconds * 1000 / taps:.2f} ms/tap, SQL {run.statements / taps:.2f}/tap, "
-        f"API {run.api_calls / taps:.2f}/tap ({methods}), unanswered {run.unanswered}"
+        f"API {run.api_calls / taps:.2f}/tap ({methods}), unanswered {run.unanswered}\n"
+        + "".join(
+            f"  {label!r}: {int(n)} taps, p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, "
+            f"max {most * 1000:.0f} ms\n"
+            for label, (n, p50, p99, most) in sorted(
+                run.by_label.items(), key=lambda item: -item[1][2]
+            )
+        )
     )
 
 

@@ -72,6 +72,9 @@ class TapRun:
     #: where the floor's endless routine offers only taps.
     offered: int = 0
     typed: int = 0
+    #: Latency by the tapped button's label: label -> [taps, p50 s, p99 s, max s]; which
+    #: kind of tap makes the tail (`python -m bench.taps` prints it).
+    by_label: dict[str, list[float]] = field(default_factory=dict)
     #: Bot API requests in the window by method (getUpdates left out).
     methods: dict[str, int] = field(default_factory=dict)
     #: CPU seconds the bot's process used in the window (user + system, all threads):
@@ -100,6 +103,14 @@ def _pick(message: SimMessage) -> str | None:
             if wanted in str(button["text"]) and "callback_data" in button:
                 return str(button["callback_data"])
     return None
+
+
+def _label(message: SimMessage, data: str) -> str:
+    """The text of the button carrying `data` (digits stand for any 0-10 level)."""
+    for button in message.buttons():
+        if button.get("callback_data") == data:
+            return str(button["text"])
+    return "?"
 
 
 def _latest_with_buttons(server: LoopbackBotAPI, user_id: int) -> SimMessage | None:
@@ -134,6 +145,7 @@ class Crowd:
         self.ids = ids
         self.random = random.Random(seed)
         self.tapped_at: dict[str, float] = {}  # callback query id -> when its update was made
+        self.label: dict[str, str] = {}  # callback query id -> the tapped button's text
         self.measuring = False
         self.typed = 0  # `/stretch` messages typed while measuring
         self.stop_at = 0.0
@@ -183,6 +195,7 @@ class Crowd:
                 answered = self._answered[query_id] = asyncio.Event()
                 if self.measuring:
                     self.tapped_at[query_id] = time.perf_counter()
+                    self.label[query_id] = _label(message, data)
             if answered is not None:
                 await _wait(answered, ANSWER_TIMEOUT)
                 del self._answered[query_id]
@@ -273,12 +286,23 @@ async def run_crowd(
         query_id = call.params.get("callback_query_id")
         if call.method == "answerCallbackQuery" and query_id is not None:
             answers.setdefault(str(query_id), at)
+    by_label: dict[str, list[float]] = {}
     for query_id, tapped in crowd.tapped_at.items():
         answered = answers.get(query_id)
         if answered is None:
             run.unanswered += 1
         else:
             run.latencies.append(answered - tapped)
+            label = crowd.label.get(query_id, "?")
+            by_label.setdefault(label, []).append(answered - tapped)
+    for label, values in by_label.items():
+        values.sort()
+        run.by_label[label] = [
+            len(values),
+            values[len(values) // 2],
+            values[min(len(values) - 1, int(0.99 * len(values)))],
+            values[-1],
+        ]
     # Served: answers to callback queries that reached the API in the measured window.
     run.taps = sum(
         1

@@ -96,6 +96,7 @@ async def _run_active(
     async def post_init(app: Application) -> None:  # type: ignore[type-arg]
         if started is not None:
             await started(app)
+        lifecycle.freeze_heap()
         print(running_line(app.bot.username or ready.username), flush=True)
 
     application.post_init = post_init
