@@ -19,6 +19,8 @@ import logging
 import os
 import stat
 from contextlib import AbstractAsyncContextManager
+from contextvars import ContextVar, Token
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -157,10 +159,39 @@ async def checkpoint_wal(session: AsyncSession) -> bool:
     return False
 
 
-# How long a transaction waits for the process's SQLite write turn before it goes ahead
-# under SQLite's own locking (busy timeout) instead: only a transaction opened inside
-# another one waits that long.
-WRITE_TURN_WAIT_S = 2.0
+#: How long a transaction waits for the process's SQLite write turn. Every write
+#: transaction waits for its turn, however many are queued before it: going ahead under
+#: SQLite's own locking instead is not safe (a transaction that read first fails at once
+#: with "database is locked" when it has to upgrade its lock, or, as the driver starts a
+#: transaction only at the first write, its read is not part of it and an update made from
+#: it can be lost). Only a turn held this long by one transaction (stuck, not busy) ends the
+#: wait, with `WriteTurnTimeout`. A transaction opened while its task holds the turn does
+#: not wait at all (`_WriteTurn`).
+WRITE_TURN_WAIT_S = 60.0
+
+
+class WriteTurnTimeout(TimeoutError):
+    """No SQLite write turn within `WRITE_TURN_WAIT_S`: the transaction was not begun."""
+
+
+@dataclass(frozen=True, eq=False)
+class _Hold:
+    """One write turn held, by the task whose transaction took it."""
+
+    lock: asyncio.Lock
+    task: asyncio.Task[Any] | None
+
+
+#: The write turns held by the running task's transactions, the outermost first. A task
+#: started inside a transaction inherits a copy of this, but the turns are not its own:
+#: it waits for its turn like any other task (it may run beside the transaction).
+_held_turns: ContextVar[tuple[_Hold, ...]] = ContextVar("stretchbot_write_turns", default=())
+
+
+def holds_write_turn(lock: asyncio.Lock) -> bool:
+    """Whether the running task is inside a transaction of its own that holds `lock`."""
+    task = asyncio.current_task()
+    return any(hold.lock is lock and hold.task is task for hold in _held_turns.get())
 
 
 class _WriteTurn:
@@ -171,22 +202,28 @@ class _WriteTurn:
     has to upgrade to a write lock another connection holds, and writers waiting on the busy
     timeout poll with growing sleeps, so under a burst some starve. Taking turns in the
     process, first come first served, avoids both; reads outside `begin()` never wait.
+
+    A transaction opened inside one that holds the turn, on the same task, goes ahead at
+    once: waiting for the turn its task already holds would only time out.
     """
 
     def __init__(self, lock: asyncio.Lock, transaction: Any) -> None:
         self._lock = lock
         self._transaction = transaction
-        self._held = False
+        self._hold: _Hold | None = None
+        self._reset: Token[tuple[_Hold, ...]] | None = None
 
     async def __aenter__(self) -> Any:
-        try:
-            async with asyncio.timeout(WRITE_TURN_WAIT_S):
-                await self._lock.acquire()
-            self._held = True
-        except TimeoutError:
-            logger.debug(
-                "No SQLite write turn within %s s; relying on the busy timeout", WRITE_TURN_WAIT_S
-            )
+        if not holds_write_turn(self._lock):
+            try:
+                async with asyncio.timeout(WRITE_TURN_WAIT_S):
+                    await self._lock.acquire()
+            except TimeoutError:
+                raise WriteTurnTimeout(
+                    f"no SQLite write turn within {WRITE_TURN_WAIT_S:g} s"
+                ) from None
+            self._hold = _Hold(self._lock, asyncio.current_task())
+            self._reset = _held_turns.set((*_held_turns.get(), self._hold))
         try:
             return await self._transaction.__aenter__()
         except BaseException:
@@ -200,9 +237,16 @@ class _WriteTurn:
             self._release()
 
     def _release(self) -> None:
-        if self._held:
-            self._held = False
-            self._lock.release()
+        hold, self._hold = self._hold, None
+        if hold is None:
+            return
+        if self._reset is not None:
+            reset, self._reset = self._reset, None
+            try:
+                _held_turns.reset(reset)
+            except ValueError:  # exited in another context than entered: drop ours only
+                _held_turns.set(tuple(h for h in _held_turns.get() if h is not hold))
+        self._lock.release()
 
 
 class SQLiteSession(AsyncSession):
