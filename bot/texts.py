@@ -949,6 +949,16 @@ def week_paused(days: int, resume_on: date | None, until_resumed: bool) -> str |
     return f"⏸ Reminders were paused {how_long}, and stay paused {now}."
 
 
+def painful_days(days: Iterable[tuple[date, int]]) -> str | None:
+    """The summary's line naming the week's painful days (`bot.domain.pain.painful_days`:
+    a reading of 7 or more), each with its highest reading: "Painful days: Tue 3 Mar
+    (9/10), Thu 5 Mar (8/10)"; None when there were none."""
+    named = [f"<b>{_day(day)}</b> ({level}/10)" for day, level in days]
+    if not named:
+        return None
+    return f"Painful day{'s' if len(named) != 1 else ''}: {', '.join(named)}"
+
+
 def high_week(safety: SafetyTexts) -> str:
     """The weekly summary's line when the week's average daily pain was high
     (`ProgressSummary.week_pain_high`): /pain's advice at a high reading, for the week."""
@@ -964,10 +974,12 @@ def weekly_caption(
     joined: date | None = None,
     paused: str | None = None,
     high: str | None = None,
+    painful: str | None = None,
 ) -> str:
     """The Monday summary: the week that just ended beside the week before it; `joined`
     (a day inside the week) when reminders were on only from that day; `paused`, the
-    `week_paused` line; `high`, the `high_week` line (after the average)."""
+    `week_paused` line; `painful`, the `painful_days` line, and `high`, the `high_week`
+    line (after the average, in that order)."""
     lines = [f"📊 <b>Your week</b> ({week_title(week_start, week_end)})"]
     if (short := short_week(joined)) is not None:
         lines.append(short)
@@ -981,6 +993,7 @@ def weekly_caption(
             "the week before",
             days=summary.this_week_days,
         ),
+        *([painful] if painful is not None else []),
         *([high] if high is not None else []),
         f"Routines done: <b>{routines_this_week}</b>",
         streak_line(summary.current_streak, summary.best_streak),

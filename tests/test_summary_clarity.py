@@ -62,3 +62,32 @@ async def test_a_high_week_without_improvement_gets_one_clinician_line(
     caption = weekly_summary(harness, persistent_only).caption or ""
     assert persistent in caption, caption
     assert len(clinician_lines(caption)) == 1, caption
+
+
+async def test_the_summary_names_the_painful_days(harness: BotHarness) -> None:
+    """Tester 8 #1: Monday's summary told of a painful week without saying which day hurt.
+    It names each local day with a reading of 7 or more and that day's highest reading;
+    a reading at 00:30 on Sunday in Berlin (23:30 UTC on Saturday) is Sunday's, and a
+    week without one has no such line."""
+    sore, once, calm = (harness.new_user() for _ in range(3))
+    for user in (sore, once, calm):
+        await onboard(harness, user, at="07:30", zone="Europe/Berlin")  # Mon 2 Mar
+        await harness.services.pain.give_consent(user.id)
+    monday = datetime(2026, 3, 2, 17, 0, tzinfo=UTC)
+    for day, level in ((0, 3), (1, 9), (1, 4), (2, 6), (3, 7), (3, 8)):
+        await add_entry(harness, sore.id, monday + timedelta(days=day, hours=day), level)
+    await add_entry(harness, sore.id, datetime(2026, 3, 7, 23, 30, tzinfo=UTC), 7)
+    await add_entry(harness, once.id, monday + timedelta(days=2), 8)
+    for day, level in ((0, 3), (2, 6), (4, 5)):
+        await add_entry(harness, calm.id, monday + timedelta(days=day), level)
+    harness.clock.set(MONDAY)
+    assert (await harness.dispatch()).summaries_sent == 3
+    caption = weekly_summary(harness, sore).caption or ""
+    assert "Painful days: Tue 3 Mar (9/10), Thu 5 Mar (8/10), Sun 8 Mar (7/10)" in caption, caption
+    lines = caption.split("\n")
+    assert lines.index(next(x for x in lines if x.startswith("Painful"))) == 2, caption
+    caption = weekly_summary(harness, once).caption or ""
+    assert "Painful day: Wed 4 Mar (8/10)" in caption, caption
+    caption = weekly_summary(harness, calm).caption or ""
+    assert "Average daily pain (3 days): 4.7" in caption, caption
+    assert "Painful" not in caption, caption

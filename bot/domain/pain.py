@@ -439,6 +439,20 @@ def is_bad_day(entries: Iterable[PainEntry], zone: tzinfo, today: date) -> bool:
     return recent - previous >= BAD_DAY_RISE
 
 
+def painful_days(
+    entries: Iterable[PainEntry], zone: tzinfo, first: date, last: date
+) -> list[tuple[date, int]]:
+    """The local days ``first..last`` with a reading of ``BAD_DAY_LEVEL`` or more (the level
+    that makes a day a bad day), in order, each with its highest reading: what the weekly
+    summary names when the week had painful days."""
+    highest: dict[date, int] = {}
+    for entry in entries:
+        day = local_date(entry.at, zone)
+        if first <= day <= last and entry.level >= BAD_DAY_LEVEL:
+            highest[day] = max(entry.level, highest.get(day, entry.level))
+    return sorted(highest.items())
+
+
 # --------------------------------------------------------------------------- advised rest
 
 #: "It hurts" (or a reading of ``RED_FLAG_LEVEL`` or more) says to give the back a day: the

@@ -17,7 +17,13 @@ from bot.charts import render_progress_chart
 from bot.clock import Clock
 from bot.content import Content, SafetyTexts
 from bot.db.models import Delivery, User
-from bot.domain.pain import SUMMARY_DAYS, local_date, local_day_start, week_start_of
+from bot.domain.pain import (
+    SUMMARY_DAYS,
+    local_date,
+    local_day_start,
+    painful_days,
+    week_start_of,
+)
 from bot.domain.program import EASING_REASONS
 from bot.domain.reminder_plan import paused_on
 from bot.handlers.common import known_user, services
@@ -77,6 +83,8 @@ def weekly_caption(
     the high-week line: one clinician line a message); changes that don't fit Telegram's
     caption limit are counted. `paused`: `texts.week_paused`."""
     week_start = week_start_of(progress.today)
+    week_end = week_start + timedelta(days=6)
+    painful = painful_days(progress.entries, progress.zone, week_start, week_end)
     # One "see a doctor or physiotherapist" line per message: the persistent-pain advice
     # (three weeks without improvement, see someone now) says more than the high week's
     # "if it stays this high", so it stands alone when both apply.
@@ -85,11 +93,12 @@ def weekly_caption(
     caption = texts.weekly_caption(
         progress.summary,
         week_start=week_start,
-        week_end=week_start + timedelta(days=6),
+        week_end=week_end,
         routines_this_week=progress.routines_this_week,
         joined=joined,
         paused=paused,
         high=high,
+        painful=texts.painful_days(painful),
     )
     advice = f"\n\n{texts.persistent_pain(safety, short=True)}" if persistent else ""
     shown = list(program_lines[:WEEKLY_CHANGES_SHOWN])
