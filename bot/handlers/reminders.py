@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from weakref import WeakKeyDictionary
 
 from telegram import Bot, Update
 from telegram.constants import ParseMode
@@ -26,8 +27,6 @@ from bot.reminders import ReminderTapOutcome, skip_reminder, snooze_reminder
 from bot.services.pain import PainLog, ReminderAdvice
 
 WeeklySender = Callable[[Bot, User, Delivery], Awaitable[int]]
-# Prepared bad-day answers kept at most (a claim is 16 rows; more means rows handed back).
-MAX_PREPARED = 4096
 
 
 class TelegramDeliverySender:
@@ -48,9 +47,14 @@ class TelegramDeliverySender:
         self._weekly = weekly
         self._pain = pain  # bad-day mode suggests the gentle routine first
         self._content = content
-        # Advice looked up for a whole claim at once (`prepare`), by delivery id: rest
-        # advised, persistent pain, bad day; each is used by that delivery's send and dropped.
-        self._advice: dict[int, tuple[bool, bool, bool]] = {}
+        # Advice looked up for a whole claim at once (`prepare`): rest advised, persistent
+        # pain, bad day; each is used by that delivery's send and dropped. Kept by the row
+        # object the claim holds (the dispatcher hands `send` the very object it prepared),
+        # weakly: an entry lives exactly as long as its claim, so none still to be sent can
+        # be dropped, a claim handed back unsent leaves nothing behind, and the same row
+        # claimed again (a new object, read anew) never meets an older claim's advice, even
+        # when its own `prepare` failed (that send then reads its user's rules itself).
+        self._advice: WeakKeyDictionary[Delivery, tuple[bool, bool, bool]] = WeakKeyDictionary()
 
     async def prepare(self, claimed: Sequence[tuple[Delivery, User]]) -> None:
         """Look up the advised-rest and bad-day rules for every daily reminder just claimed,
@@ -59,17 +63,15 @@ class TelegramDeliverySender:
         of the claim, which the dispatcher sends within seconds (16 rows, 8 at a time)."""
         daily = [(d, u) for d, u in claimed if d.kind == DeliveryKind.DAILY]
         advice = await self._pain.reminder_advice({u.id: u.time_zone for _, u in daily})
-        if len(self._advice) > MAX_PREPARED:  # claims handed back unsent: forget them
-            self._advice.clear()
         for delivery, user in daily:
-            self._advice[delivery.id] = _advice_of(advice, user.id)
+            self._advice[delivery] = _advice_of(advice, user.id)
 
     async def send(
         self, kind: DeliveryKind, user: User, delivery: Delivery, *, late: bool = False
     ) -> int:
         if kind is DeliveryKind.WEEKLY:
             return await self._weekly(self._bot, user, delivery)
-        prepared = self._advice.pop(delivery.id, None)
+        prepared = self._advice.pop(delivery, None)
         if prepared is None:
             advice = await self._pain.reminder_advice({user.id: user.time_zone})
             prepared = _advice_of(advice, user.id)
