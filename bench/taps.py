@@ -2,7 +2,8 @@
 
 Each simulated user looks at the latest bot message with buttons in its chat and taps as a
 person would (Done on a step, "No thanks" on the pain-log question, the first routine in the
-picker; `/stretch` once a routine has ended), waits until the bot has answered that tap
+picker, "About right" on a finished routine's "How was it?"; `/stretch` once a routine has
+ended), waits until the bot has answered that tap
 (the `answerCallbackQuery` and a changed chat), then thinks for a while and taps again.
 
 - storm: 200 users thinking 1-3 s (about 100 taps/s offered), the 8 a.m. case;

@@ -98,7 +98,7 @@ class TapRun:
 def _pick(message: SimMessage) -> str | None:
     """The callback data a person walking a routine would tap on this message."""
     buttons = list(message.buttons())
-    for wanted in ("Done", "No thanks", "Quick start", "Continue"):
+    for wanted in ("Done", "No thanks", "Quick start", "Continue", "About right"):
         for button in buttons:
             if wanted in str(button["text"]) and "callback_data" in button:
                 return str(button["callback_data"])
