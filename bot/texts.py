@@ -131,6 +131,26 @@ def question_left(kind: str, *, onboarded: bool) -> str:
     return QUESTION_LEFT[kind]
 
 
+#: What each open question asks, for the line that points back at it (by its kind).
+STILL_OPEN = {
+    "time": "what time I should remind you each day",
+    "zone": "your time zone",
+    "zone_confirm": "whether I have your time zone right",
+    "zone_pick": "which place your time zone is",
+    "pain_consent": "whether I may keep a pain log",
+    "pain_level": "how your back feels right now (0-10)",
+    "pain_area": "where you feel it most (optional)",
+    "delete": "whether to delete all your data",
+    "routine_name": "a name for your routine",
+}
+
+
+def still_open(kind: str) -> str:
+    """After the warning signs (or other long text) while question `kind` stays open: it is
+    quoted, so a tap on the quote leads back to it."""
+    return f"↩️ My question is still open (I've quoted it): {STILL_OPEN[kind]}."
+
+
 # A button from someone the bot keeps nothing about: in practice after /delete.
 NO_RECORD = "🗑 I keep no data for you (after /delete nothing is left). Send /start to begin again."
 
@@ -636,6 +656,29 @@ def pain_argument_note(number: int | None, *, consent: bool) -> str:
     return "ℹ️ I don't read what follows /pain: tap a number below."
 
 
+def pain_routine_asks(number: int | None, *, keypad: bool) -> str:
+    """/pain while a routine's own question is open (quoted): no second question opens.
+    `keypad`: it is the routine's 0-10 keypad, which takes the reading; `number`: what
+    followed /pain, if it was a whole number."""
+    if not keypad:
+        return (
+            "🧘 Your routine is waiting for an answer on the message I've quoted: tap one of "
+            "its buttons first. /pain works again after that."
+        )
+    if number is not None and not MIN_LEVEL <= number <= MAX_LEVEL:
+        return (
+            f"ℹ️ The scale is 0-10, so {number} isn't a reading. Your routine's keypad is "
+            "open (the message I've quoted): tap a number there."
+        )
+    shown = f"<b>{number}</b>" if number is not None else "a number"
+    typed = f"just <code>{number}</code>" if number is not None else "just the number"
+    return (
+        f"🧘 Your routine is asking how your back feels right now: tap {shown} on its "
+        f"keypad (the message I've quoted), or send {typed}. That logs it, so I'm not "
+        "opening a second keypad."
+    )
+
+
 PAIN_KEYPAD_USED = "That keypad was already used. Send /pain to log again."
 
 PAIN_LEVEL_HINT = (
@@ -652,6 +695,16 @@ PAIN_CONSENT_HINT = (
     "Tap <b>✅ Yes, keep my log</b> or <b>No thanks</b> on my question: I only store pain levels "
     "after a tap on Yes."
 )
+
+
+def pain_consent_reading_hint(level: int) -> str:
+    """A reading typed at the consent question: not stored; how to log it."""
+    return (
+        f"I haven't stored <b>{level}/10</b>: I only keep pain levels after a tap on "
+        f"<b>✅ Yes, keep my log</b> on my question. Tap it, then <b>{level}</b> on the "
+        "keypad. <b>No thanks</b> keeps nothing."
+    )
+
 
 PAIN_NEEDS_CONSENT = "I need your OK before I store anything: send /pain."
 

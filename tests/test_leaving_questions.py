@@ -232,8 +232,17 @@ async def test_a_routines_pain_question_stays_valid_beside_another_flow(
 ROUTINE_BUTTONS = ("Done", "an old step's Done", "keypad")
 
 
-@pytest.mark.parametrize("button", ROUTINE_BUTTONS)
-@pytest.mark.parametrize("name", QUESTIONS)
+@pytest.mark.parametrize(
+    ("name", "button"),
+    [
+        (name, button)
+        for name in QUESTIONS
+        for button in ROUTINE_BUTTONS
+        # /pain opens no keypad of its own while the routine's is open: it points at that
+        # one instead (tests/test_pain_questions.py), so the two are never open together.
+        if (name, button) != ("pain keypad", "keypad")
+    ],
+)
 async def test_a_routine_button_leaves_the_question_and_says_so(
     harness: BotHarness, name: str, button: str
 ) -> None:

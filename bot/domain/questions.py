@@ -106,13 +106,25 @@ def is_no(text: str) -> bool:
     return _words(text) in _NO
 
 
-_LEVEL_RE = re.compile(r"^\s*(10|[0-9])(?:\s*(?:/\s*10|out of 10))?\s*[.!]?\s*$", re.IGNORECASE)
+_LEVEL_RE = re.compile(
+    r"^\s*(?P<named>(?:my\s+)?(?:back\s+)?pain(?:\s+level)?(?:\s+is)?\s*[:=]?\s*)?"
+    r"(?P<level>10|[0-9])(?P<scale>\s*(?:/\s*10|out of 10))?\s*[.!]?\s*$",
+    re.IGNORECASE,
+)
 
 
 def parse_level(text: str) -> int | None:
-    """A pain level 0-10 typed as "4", "4/10" or "4 out of 10"; None otherwise."""
+    """A pain level 0-10 typed as "4", "4/10", "4 out of 10", "pain 4" or "my pain is 4/10";
+    None otherwise."""
     match = _LEVEL_RE.match(text)
-    return int(match[1]) if match else None
+    return int(match["level"]) if match else None
+
+
+def says_pain_level(text: str) -> int | None:
+    """A level that can only be a pain reading ("pain 9", "9/10", "9 out of 10"), not a
+    bare number (which may answer something else: "9" is a time at the time question)."""
+    match = _LEVEL_RE.match(text)
+    return int(match["level"]) if match and (match["named"] or match["scale"]) else None
 
 
 _NUMBER_RE = re.compile(

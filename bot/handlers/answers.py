@@ -64,6 +64,7 @@ async def text_received(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     user_id, _ = sender_ids(update)
     question = await services(context).preferences.question(user_id)
     if question is None:
+        await pain.typed_without_question(update, context, message.text)
         await fallbacks.unknown_text(update, context)
         return
     await _answer(update, context, question, message.text)
@@ -162,6 +163,8 @@ async def another_flow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         command = words[0].lower() if words else ""
         if command in KEEP_QUESTION_COMMANDS:
             return
+        if command == "pain" and await pain.routine_question(update, context) is not None:
+            return  # /pain only points at the routine's open question: nothing is left
     user_id, _ = sender_ids(update)
     prefs = services(context).preferences
     question = await prefs.question(user_id)

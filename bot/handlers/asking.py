@@ -189,6 +189,16 @@ async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await remove_buttons(update)
 
 
+async def point_to_open(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """After a long message sent while a question stays open (the warning signs), a short
+    line quoting the question: it scrolled out of sight, and it is still what is asked."""
+    user_id, _ = sender_ids(update)
+    question = await services(context).preferences.question(user_id)
+    if question is None or question.message_id is None:
+        return
+    await reply(update, texts.still_open(question.kind.value), quoting=question.message_id)
+
+
 async def strip_buttons(bot: Bot, chat_id: int, message_id: int) -> None:
     """Remove the inline buttons of an earlier message (it may be gone: that's fine)."""
     await botapi.clear_buttons(bot, chat_id, message_id)

@@ -12,7 +12,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import callbacks, keyboards, texts
-from bot.domain.pain import reading_advises_rest
+from bot.domain.pain import MAX_LEVEL, MIN_LEVEL, reading_advises_rest
 from bot.domain.questions import (
     Kind,
     Question,
@@ -20,7 +20,9 @@ from bot.domain.questions import (
     parse_area,
     parse_level,
     parse_number,
+    says_pain_level,
 )
+from bot.domain.routine import Phase
 from bot.handlers import asking
 from bot.handlers.common import (
     answer,
@@ -32,6 +34,22 @@ from bot.handlers.common import (
     services,
 )
 from bot.services.pain import ConsentRequired
+from bot.services.routines import RunView
+
+#: A routine's questions: its "track your pain?", its 0-10 keypads (before and after) and
+#: its choices after a reading. While one is open, /pain opens no second question.
+ROUTINE_QUESTION_PHASES = frozenset(
+    {Phase.CONSENT, Phase.BEFORE, Phase.AFTER, Phase.CHECK, Phase.SUGGEST}
+)
+
+
+async def routine_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> RunView | None:
+    """The running routine when one of its questions is open (keypad, consent, a choice)."""
+    user_id, _ = sender_ids(update)
+    view = await services(context).routines.active(user_id)
+    if view is None or view.state.phase not in ROUTINE_QUESTION_PHASES:
+        return None
+    return view
 
 
 async def pain_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -46,10 +64,22 @@ async def pain_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     user_id = user.id
     svc = services(context)
     argument = " ".join(context.args or ())
+    number = parse_number(argument) if argument else None
+    routine = await routine_question(update, context)
     consent = await svc.pain.has_consent(user_id)
+    takes_readings = routine is None and consent
+    if number is not None and not takes_readings:  # a high reading nothing can take now
+        await warn_unstored(update, context, number, routine)
+    if routine is not None:  # one open question at a time: point at the routine's
+        keypad = routine.state.phase in (Phase.BEFORE, Phase.AFTER)
+        await reply(
+            update,
+            texts.pain_routine_asks(number, keypad=keypad),
+            quoting=routine.run.message_id if routine.shown else None,
+        )
+        return
     note = ""
     if argument:
-        number = parse_number(argument)
         note = "\n\n" + texts.pain_argument_note(number, consent=consent)
     if not consent:
         await asking.ask(
@@ -61,6 +91,36 @@ async def pain_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         )
         return
     await _ask_level(update, context, edit=False, note=note)
+
+
+async def warn_unstored(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, level: int, routine: RunView | None
+) -> None:
+    """A reading of 8-10 that can't be stored now (no consent yet, or a routine question
+    open): the warning signs and the rest advice all the same. Not when the routine's
+    keypad will take it (that brings them) or its high-pain choice shows them already."""
+    if not MIN_LEVEL <= level <= MAX_LEVEL or not reading_advises_rest(level):
+        return
+    if routine is not None and routine.state.phase in (Phase.BEFORE, Phase.AFTER, Phase.CHECK):
+        return
+    await reply(update, texts.high_reading(services(context).content.safety))
+
+
+async def typed_without_question(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, text: str
+) -> None:
+    """Text while no question is open: a reading of 8-10 that nothing will store gets the
+    warning signs first (then the usual answer follows): any reading at the routine's
+    "track your pain?" question, elsewhere one that names itself ("pain 9", "9/10"); a bare
+    number means something else there. A routine's keypad takes readings itself."""
+    level = parse_level(text)
+    if level is None or not reading_advises_rest(level):
+        return
+    user_id, _ = sender_ids(update)
+    routine = await services(context).routines.active(user_id)
+    at_consent = routine is not None and routine.state.phase is Phase.CONSENT
+    if at_consent or says_pain_level(text) is not None:
+        await warn_unstored(update, context, level, routine)
 
 
 async def _ask_level(
@@ -206,8 +266,15 @@ async def area_typed(
 async def consent_typed(
     update: Update, context: ContextTypes.DEFAULT_TYPE, question: Question, text: str
 ) -> None:
-    """Consent to store health data is given by a tap only: say which buttons."""
-    await reply(update, texts.PAIN_CONSENT_HINT, quoting=question.message_id)
+    """Consent to store health data is given by a tap only: say which buttons. A reading
+    typed here is not stored; one of 8-10 gets the warning signs and the rest advice first,
+    and the hint (quoting the question, still open) comes last."""
+    level = parse_level(text)
+    if level is None:
+        await reply(update, texts.PAIN_CONSENT_HINT, quoting=question.message_id)
+        return
+    await warn_unstored(update, context, level, None)
+    await reply(update, texts.pain_consent_reading_hint(level), quoting=question.message_id)
 
 
 async def area_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -1,5 +1,8 @@
 """/safety, the full list of warning signs, and a stretch card's "⚠️ Cautions" pop-up.
 
+The warning signs are long: sent while a question is open (setup's time question, say),
+they push it out of sight, so a short line quoting the question follows them.
+
 Every word comes from content/safety.yaml and the stretch files; none of these buttons
 carries run state, so they answer the same on an old message, after a restart, or mid-routine.
 """
@@ -12,6 +15,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 from bot import callbacks, texts
 from bot.botapi import errors as botapi
 from bot.content import cautions_alert
+from bot.handlers import asking
 from bot.handlers.common import answer, reply, services
 
 
@@ -19,6 +23,7 @@ async def safety_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     """/safety: warning signs in two tiers, the traffic light, who should ask first."""
     content = services(context).content
     await reply(update, texts.safety_text(content.safety, content.stretch_names))
+    await asking.point_to_open(update, context)  # the question it kept open scrolled away
 
 
 async def full_list_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -35,6 +40,7 @@ async def full_list_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -
             return
     await answer(update)
     await reply(update, texts.red_flags_full(services(context).content.safety))
+    await asking.point_to_open(update, context)  # setup's question scrolled away: point back
 
 
 async def cautions_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
