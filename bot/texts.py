@@ -893,8 +893,16 @@ def _day(day: date) -> str:
     return f"{WEEKDAY_NAMES[day.weekday()]} {day.day} {day:%b}"
 
 
-def streak_line(current: int, best: int) -> str:
-    return f"🔥 Streak: <b>{_days(current)}</b> · best <b>{_days(best)}</b>"
+def streak_line(current: int, best: int, *, paused: bool = False) -> str:
+    """The streak and the best one. While reminders are paused (`paused`: a pause the
+    person chose) no "0 days": the streak is paused with them; one still alive is kept
+    (paused days never break it, `bot.domain.pain.current_streak`) and says so."""
+    best_part = f" · best <b>{_days(best)}</b>"
+    if not paused:
+        return f"🔥 Streak: <b>{_days(current)}</b>{best_part}"
+    if current > 0:
+        return f"🔥 Streak: <b>{_days(current)}</b>, kept while reminders are paused{best_part}"
+    return f"⏸ Streak: paused with your reminders{best_part if best > 0 else ''}"
 
 
 def progress_caption(
@@ -903,8 +911,10 @@ def progress_caption(
     has_consent: bool,
     only_reading: tuple[int, date] | None,
     logged_before: bool,
+    paused: bool = False,
 ) -> str:
-    """The /progress caption; quiet states (nothing yet, one reading) say what comes next."""
+    """The /progress caption; quiet states (nothing yet, one reading) say what comes next;
+    `paused`: reminders are paused today (`streak_line`)."""
     lines = ["📈 <b>Your progress</b>"]
     if summary.entries_30d == 0:
         if not has_consent:
@@ -938,7 +948,7 @@ def progress_caption(
             change = _signed(summary.avg_change)
             lines.append(f"Before → after a routine: <b>{change}</b> on average")
     lines.append(f"Routines done (30 days): <b>{summary.routines_done_30d}</b>")
-    lines.append(streak_line(summary.current_streak, summary.best_streak))
+    lines.append(streak_line(summary.current_streak, summary.best_streak, paused=paused))
     return "\n".join(lines)
 
 
@@ -1028,11 +1038,13 @@ def weekly_caption(
     paused: str | None = None,
     high: str | None = None,
     painful: str | None = None,
+    streak_paused: bool = False,
 ) -> str:
     """The Monday summary: the week that just ended beside the week before it; `joined`
     (a day inside the week) when reminders were on only from that day; `paused`, the
     `week_paused` line; `painful`, the `painful_days` line, and `high`, the `high_week`
-    line (after the average, in that order)."""
+    line (after the average, in that order); `streak_paused`: reminders are still paused
+    on the summary's day (`streak_line`)."""
     lines = [f"📊 <b>Your week</b> ({week_title(week_start, week_end)})"]
     if (short := short_week(joined)) is not None:
         lines.append(short)
@@ -1049,7 +1061,7 @@ def weekly_caption(
         *([painful] if painful is not None else []),
         *([high] if high is not None else []),
         f"Routines done: <b>{routines_this_week}</b>",
-        streak_line(summary.current_streak, summary.best_streak),
+        streak_line(summary.current_streak, summary.best_streak, paused=streak_paused),
         "More in /progress · weekly summaries can be turned off in /settings",
     ]
     return "\n".join(lines)

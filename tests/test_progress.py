@@ -163,7 +163,9 @@ async def test_streak_follows_local_days_pauses_and_it_hurts(harness: BotHarness
     await harness.tap(user, "Pause")
     await harness.tap(user, "Until I resume")
     harness.clock.set(la(12, 10))
-    assert "Streak: 1 day · best 4 days" in await progress_caption(harness, user)
+    assert "Streak: 1 day, kept while reminders are paused · best 4 days" in (
+        await progress_caption(harness, user)
+    )
     await harness.send(user, "/settings")
     await harness.tap(user, "Resume")  # the pause ends yesterday; today counts normally
     assert "Streak: 1 day · best 4 days" in await progress_caption(harness, user)

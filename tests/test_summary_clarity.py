@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from loopback.server import SimMessage, SimUser
 from tests.harness.bot import BotHarness, onboard
 from tests.harness.seed import add_entry
+from tests.test_program import QUICK, walk
 
 MONDAY = datetime(2026, 3, 9, 6, 30, tzinfo=UTC)  # Mon 9 Mar, 07:30 in Berlin
 
@@ -16,7 +17,7 @@ def weekly_summary(harness: BotHarness, user: SimUser) -> SimMessage:
     [message] = [
         m
         for m in harness.server.bot_messages(user.id)
-        if m.photo or (m.text or "").startswith("📅 Your week")
+        if (m.caption or m.text or "").startswith(("📊 Your week", "📅 Your week"))
     ]
     return message
 
@@ -91,3 +92,42 @@ async def test_the_summary_names_the_painful_days(harness: BotHarness) -> None:
     caption = weekly_summary(harness, calm).caption or ""
     assert "Average daily pain (3 days): 4.7" in caption, caption
     assert "Painful" not in caption, caption
+
+
+async def test_a_chosen_pause_reads_as_paused_not_as_a_zero_streak(harness: BotHarness) -> None:
+    """Tester 8 #3: a pause the person chose left /progress and Monday's summary saying
+    "Streak: 0 days". While reminders are paused the streak line says it is paused: one
+    still alive is kept and says so (paused days never break it); a broken one reads
+    "paused with your reminders", not "0 days". Once resumed, the plain line is back."""
+    kept, broken = harness.new_user(), harness.new_user()
+    for user in (kept, broken):
+        await onboard(harness, user, at="07:30", zone="Europe/Berlin")  # Mon 2 Mar, 10:00
+        await walk(harness, user, QUICK.title)
+    harness.clock.set(datetime(2026, 3, 3, 11, 0, tzinfo=UTC))  # Tue, after the reminder
+    await walk(harness, kept, QUICK.title)  # Tue done, then paused from Wed
+    for user in (kept, broken):  # broken: Tue goes by without a routine
+        await harness.send(user, "/settings")
+        await harness.tap(user, "Pause")
+        await harness.tap(user, "7 days")
+    harness.clock.set(datetime(2026, 3, 6, 11, 0, tzinfo=UTC))  # Fri, paused
+    await harness.send(kept, "/progress")
+    caption = harness.server.last_bot_message(kept.id).caption or ""
+    assert "🔥 Streak: 2 days, kept while reminders are paused · best 2 days" in caption
+    await harness.send(broken, "/progress")
+    caption = harness.server.last_bot_message(broken.id).caption or ""
+    assert "⏸ Streak: paused with your reminders · best 1 day" in caption, caption
+    assert "Streak: 0" not in caption, caption
+
+    harness.clock.set(MONDAY)  # still paused until Wed 11 Mar
+    assert (await harness.dispatch()).summaries_sent == 2
+    caption = weekly_summary(harness, kept).caption or ""
+    assert "🔥 Streak: 2 days, kept while reminders are paused · best 2 days" in caption
+    caption = weekly_summary(harness, broken).caption or ""
+    assert "⏸ Streak: paused with your reminders · best 1 day" in caption, caption
+    assert "Streak: 0" not in caption, caption
+
+    await harness.send(broken, "/settings")
+    await harness.tap(broken, "Resume")
+    await harness.send(broken, "/progress")
+    caption = harness.server.last_bot_message(broken.id).caption or ""
+    assert "🔥 Streak: 0 days · best 1 day" in caption, caption

@@ -54,7 +54,9 @@ async def chart_png(
     )
 
 
-def progress_caption(progress: Progress) -> str:
+def progress_caption(progress: Progress, user: User) -> str:
+    """The /progress caption as of `progress.today`; the streak reads as paused while the
+    user's reminders are (`paused_on` that day)."""
     recent = progress.recent_entries
     only: tuple[int, date] | None = None
     if len(recent) == 1:
@@ -64,6 +66,7 @@ def progress_caption(progress: Progress) -> str:
         has_consent=progress.has_consent,
         only_reading=only,
         logged_before=progress.logged_before_window,
+        paused=paused_on(progress.today, user.paused_until, user.paused_indefinitely),
     )
 
 
@@ -77,11 +80,13 @@ def weekly_caption(
     program_lines: Sequence[str] = (),
     joined: date | None = None,
     paused: str | None = None,
+    streak_paused: bool = False,
 ) -> str:
     """The summary's caption for the week ending `progress.today` (a Sunday), with the
     week's program changes and the persistent-pain advice while the rule holds (instead of
     the high-week line: one clinician line a message); changes that don't fit Telegram's
-    caption limit are counted. `paused`: `texts.week_paused`."""
+    caption limit are counted. `paused`: `texts.week_paused`; `streak_paused`: reminders
+    are still paused on the summary's day (`still_paused`)."""
     week_start = week_start_of(progress.today)
     week_end = week_start + timedelta(days=6)
     painful = painful_days(progress.entries, progress.zone, week_start, week_end)
@@ -99,6 +104,7 @@ def weekly_caption(
         paused=paused,
         high=high,
         painful=texts.painful_days(painful),
+        streak_paused=streak_paused,
     )
     advice = f"\n\n{texts.persistent_pain(safety, short=True)}" if persistent else ""
     shown = list(program_lines[:WEEKLY_CHANGES_SHOWN])
@@ -123,11 +129,16 @@ def joined_during(user: User, zone: tzinfo, week_start: date, week_end: date) ->
     return day if week_start < day <= week_end else None
 
 
+def still_paused(user: User, monday: date) -> bool:
+    """Whether reminders are paused on local `monday`, the summary's day (`paused_on`)."""
+    return paused_on(monday, user.paused_until, user.paused_indefinitely)
+
+
 def pause_line(user: User, progress: Progress, monday: date) -> str | None:
     """`texts.week_paused` for the summary sent on local `monday`: the week's paused days,
-    and whether reminders are still paused that day (`paused_on`), until when."""
+    and whether reminders are still paused that day (`still_paused`), until when."""
     until_resumed = user.paused_indefinitely
-    still = paused_on(monday, user.paused_until, until_resumed)
+    still = still_paused(user, monday)
     resume_on = user.paused_until if still and not until_resumed else None
     return texts.week_paused(progress.paused_this_week, resume_on, until_resumed)
 
@@ -148,7 +159,7 @@ async def progress_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         context.bot,
         chat_id,
         InputFile(png, filename="progress.png"),
-        caption=progress_caption(progress),
+        caption=progress_caption(progress, user),
     )
 
 
@@ -189,7 +200,14 @@ class WeeklySummarySender:
         message = await bot.send_photo(
             user.chat_id,
             InputFile(png, filename="week.png"),
-            caption=weekly_caption(progress, self._safety, lines, joined, paused),
+            caption=weekly_caption(
+                progress,
+                self._safety,
+                lines,
+                joined,
+                paused,
+                streak_paused=still_paused(user, delivery.local_date),
+            ),
             parse_mode=ParseMode.HTML,
         )
         return message.message_id
