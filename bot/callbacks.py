@@ -127,6 +127,21 @@ def leaves_the_question(data: str) -> bool:
     return any(pattern.match(data) for pattern in _OTHER_FLOWS)
 
 
+def left_by_its_handler(data: str) -> bool:
+    """Whether a button that leaves the question (`leaves_the_question`) names a run, a
+    reminder or a routine the person may not have: a routine's step, keypad and Continue
+    buttons, a reminder's Start, a routine's start and Start over. Its handler leaves the
+    question once the button proved to be the person's own; a forged or foreign one is
+    refused and leaves the question open, as any forged button does."""
+    return (
+        ROUTINE_TAP_PATTERN.match(data) is not None
+        or ROUTINE_PAIN_PATTERN.match(data) is not None
+        or ROUTINE_START_PATTERN.match(data) is not None
+        or ROUTINE_RESTART_PATTERN.match(data) is not None
+        or parse_reminder_start(data) is not None
+    )
+
+
 # Settings menu: s:time, s:zone, s:days, s:pause, s:resume, s:weekly_on / s:weekly_off (the
 # state wanted, so a double tap doesn't switch it back; s:weekly, an older menu's toggle),
 # s:menu, s:close

@@ -279,3 +279,55 @@ async def test_an_expired_delete_confirmation_after_days_is_refused(harness: Bot
     await harness.tap(user, "Yes, delete everything")
     assert last_answer(harness) == texts.DELETE_EXPIRED
     assert await snapshot(harness) == before
+
+
+# --- the one open question ------------------------------------------------------------------
+
+
+async def test_foreign_or_made_up_routine_buttons_keep_the_open_question(
+    harness: BotHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Routine buttons that name a run, a reminder or a routine that isn't the person's
+    (another user's, or a made-up id) are refused with the invalid-button toast and change
+    nothing: the question they were asked stays open and its typed answer still counts.
+    Before, each of them left the question first (its buttons taken away, "I've left..."),
+    and the time typed next was not taken as its answer."""
+    owner, user = harness.new_user("Owner"), harness.new_user("Ana")
+    await onboard(harness, owner, at="07:00", zone="UTC")
+    await onboard(harness, user, at="07:30", zone="UTC")
+    harness.clock.set(datetime(2026, 3, 3, 7, 0, tzinfo=UTC))
+    assert (await harness.dispatch()).sent == 1  # the owner's reminder
+    await harness.send(owner, "/stretch")
+    await harness.tap(owner, "Quick start")
+    [run] = await _runs(harness)
+    async with harness.services.sessions() as session:
+        [delivery] = list(await session.scalars(select(Delivery)))
+    made_up = run.id + 1000
+    foreign = [
+        callbacks.routine_tap(run.id, run.version, "done"),
+        callbacks.routine_tap(run.id, run.version, "show"),
+        callbacks.routine_tap(run.id, run.version, "cn"),
+        callbacks.routine_pain(run.id, run.version, 4),
+        callbacks.routine_tap(made_up, 0, "done"),
+        callbacks.routine_tap(made_up, 0, "show"),
+        callbacks.routine_pain(made_up, 0, 4),
+        callbacks.reminder_action("go", delivery.id, delivery.local_date),
+        callbacks.reminder_action("go", delivery.id + 1000, delivery.local_date),
+        callbacks.routine_start("u-1"),  # no routine of theirs
+        callbacks.routine_start("nosuch"),
+        callbacks.routine_restart("u-1"),
+    ]
+    await harness.send(user, "/settings")
+    await harness.tap(user, "Time")  # the question: a typed time is its answer
+    presets = harness.server.last_bot_message(user.id).message_id
+    shown = harness.server.message(user.id, presets).button_labels()
+    before = await snapshot(harness)
+    for data in foreign:
+        await harness.forge(user, presets, data)
+        assert last_answer(harness) == INVALID, data
+        assert await snapshot(harness) == before, data
+        assert harness.server.message(user.id, presets).button_labels() == shown, data
+    assert errors_logged(caplog) == []
+    await harness.send(user, "9:15")
+    stored = await harness.services.preferences.get(user.id)
+    assert stored is not None and stored.reminder_time == time(9, 15)

@@ -115,6 +115,29 @@ FORGED = st.builds(
     st.lists(st.one_of(NUMBERS, WORDS, st.text(max_size=6)), max_size=4),
 ).filter(fits)
 NOISE = st.text(min_size=1, max_size=64).filter(fits)
+# Well-formed routine buttons naming a run, a reminder or a routine of someone else, or none.
+ROW_IDS = st.integers(min_value=1, max_value=callbacks.MAX_ID)
+NOT_THEIRS = st.one_of(
+    st.builds(
+        callbacks.routine_tap,
+        ROW_IDS,
+        st.integers(0, callbacks.MAX_VERSION),
+        st.sampled_from(callbacks.ROUTINE_ACTIONS),
+    ),
+    st.builds(
+        callbacks.routine_pain, ROW_IDS, st.integers(0, callbacks.MAX_VERSION), st.integers(0, 10)
+    ),
+    st.builds(
+        lambda delivery_id, day: callbacks.reminder_action("go", delivery_id, day),
+        ROW_IDS,
+        st.dates(callbacks.MIN_REMINDER_DATE),
+    ),
+    st.builds(
+        lambda start, ref: (callbacks.routine_start if start else callbacks.routine_restart)(ref),
+        st.booleans(),
+        st.one_of(st.builds("u-{}".format, ROW_IDS), st.from_regex(r"\Azz[a-z0-9_]{0,20}\Z")),
+    ),
+)
 CALLBACK_DATA = st.one_of(FORGED, NOISE)
 TEXT = st.text(min_size=1, max_size=300).filter(lambda t: t.strip() and not t.startswith("/"))
 SHAPES = st.sampled_from(
@@ -176,6 +199,7 @@ class World:
     member: SimUser  # onboarded, in the middle of a routine
     stranger: SimUser  # never sent /start
     errors: ErrorRecords
+    asked: SimUser  # onboarded, asked for a new reminder time; no run, routine or reminder
 
 
 @pytest.fixture(scope="module")
@@ -188,6 +212,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         harness = bot.harness
         assert harness is not None
         member, stranger = harness.new_user("Member"), harness.new_user("Stranger")
+        asked = harness.new_user("Asked")
 
         async def prepare() -> None:
             await onboard(harness, member)
@@ -195,10 +220,13 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             await harness.tap(member, "Quick start")
             await harness.tap(member, "No thanks")
             await harness.send(stranger, "hello")
+            await onboard(harness, asked)
+            await harness.send(asked, "/settings")
+            await harness.tap(asked, "Time")
 
         bot.run(prepare())
         assert errors.records == []
-        yield World(bot, harness, member, stranger, errors)
+        yield World(bot, harness, member, stranger, errors, asked)
     finally:
         logging.getLogger().removeHandler(errors)
         bot.close()
@@ -378,3 +406,28 @@ def test_odd_update_shapes_are_handled_quietly_and_change_nothing(
 
     assert world.bot.run(_unchanged_after(harness, act())), shape
     _check_clean(world, f"{shape} {data!r}")
+
+
+@FUZZ
+@given(data=NOT_THEIRS)
+def test_routine_buttons_not_theirs_are_refused_and_keep_the_open_question(
+    world: World, data: str
+) -> None:
+    """A run, reminder or routine that isn't theirs: a toast saying the button can't do
+    anything, no row changed (the open question is a row), its buttons still there."""
+    harness = world.harness
+    user = world.asked
+    presets = harness.message_with_button(user, "08:00")
+    shown = harness.server.message(user.id, presets).button_labels()
+
+    async def act() -> None:
+        await _settle(harness, harness.server.forge_callback(user, presets, data))
+
+    assert world.bot.run(_unchanged_after(harness, act())), data
+    # A made-up reminder of an earlier day is told so (its buttons leave today's alone).
+    assert harness.server.calls_to("answerCallbackQuery")[-1].params.get("text") in (
+        texts.INVALID_BUTTON,
+        texts.OLD_REMINDER,
+    ), data
+    assert harness.server.message(user.id, presets).button_labels() == shown, data
+    _check_clean(world, data)

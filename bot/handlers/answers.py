@@ -133,16 +133,6 @@ async def leave(update: Update, context: ContextTypes.DEFAULT_TYPE, question: Qu
         await reply(update, texts.NOTHING_CHANGED)
 
 
-def _reads_the_question_itself(data: str) -> bool:
-    """A routine's step or keypad button: `Routines.tap` reads the open question with the
-    run, in the tap's one transaction, and the handler closes it (`asking.leave`), so the
-    hottest buttons need no read of their own here. Continue ("show") reads no question."""
-    tap = callbacks.parse_routine_tap(data)
-    if tap is not None:
-        return tap.action != "show"
-    return callbacks.parse_routine_pain(data) is not None
-
-
 async def another_flow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Runs before the other handlers: a command or a button of something else leaves the
     open question, so a later typed text is never taken as its answer. The user is told
@@ -154,8 +144,8 @@ async def another_flow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     query = update.callback_query
     if query is not None and not callbacks.leaves_the_question(query.data or ""):
         return
-    if query is not None and _reads_the_question_itself(query.data or ""):
-        return  # the routine tap's own transaction reads it; the handler leaves it
+    if query is not None and callbacks.left_by_its_handler(query.data or ""):
+        return  # once it knows the run, reminder or routine is the user's (routines.py)
     message = update.effective_message
     command = ""
     if query is None and message is not None and message.text:

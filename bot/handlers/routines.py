@@ -296,16 +296,21 @@ async def _start(
     advised: bool = False,
     earlier_day: bool = False,
     advice_as_of: datetime | None = None,
+    leave_question: bool = False,
 ) -> int | None:
     """Start ``routine_id``; ``advised``: the user saw today's advice and chose it;
     ``earlier_day``: from the Start button of a reminder for an earlier local day;
-    ``advice_as_of``: that reminder reached the user then (its advice still counts)."""
+    ``advice_as_of``: that reminder reached the user then (its advice still counts);
+    ``leave_question``: the button leaves the open question once the routine is found
+    (`callbacks.left_by_its_handler`)."""
     user_id, _ = sender_ids(update)
     svc = services(context)
     routine = await svc.routines.find(user_id, routine_id)
-    if routine is None:  # forged, or deleted since
+    if routine is None:  # forged, or deleted since: the open question stays open
         await invalid_button(update, context)
         return None
+    if leave_question:
+        await _leave_open_question(update, context)
     if replace_active:  # "Start over" tapped twice must not abandon the run it just began
         active = await svc.routines.active(user_id)
         if active is not None and _shown_below(update, active):
@@ -393,7 +398,7 @@ async def routine_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     """A routine button (picker, summary, bad-day suggestion)."""
     routine_id = callbacks.parse_routine_start(_data(update))
     assert routine_id is not None  # the handler's pattern
-    return await _start(update, context, routine_id, replace_active=False)
+    return await _start(update, context, routine_id, replace_active=False, leave_question=True)
 
 
 async def routine_go_on(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
@@ -430,7 +435,7 @@ async def routine_restarted(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     """ "Start over": abandon the run in progress and start afresh."""
     routine_id = callbacks.parse_routine_restart(_data(update))
     assert routine_id is not None
-    return await _start(update, context, routine_id, replace_active=True)
+    return await _start(update, context, routine_id, replace_active=True, leave_question=True)
 
 
 async def reminder_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
@@ -460,6 +465,7 @@ async def reminder_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         replace_active=False,
         earlier_day=earlier,
         advice_as_of=None if reached is None else min(reached, svc.clock.now()),
+        leave_question=True,
     )
 
 
@@ -482,9 +488,10 @@ async def routine_pain_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE
 async def _continue(update: Update, context: ContextTypes.DEFAULT_TYPE, run_id: int) -> int | None:
     user_id, _ = sender_ids(update)
     view = await services(context).routines.run_of(user_id, run_id)
-    if view is None:  # unknown, or another user's: forged
+    if view is None:  # unknown, or another user's: forged (the open question stays open)
         await invalid_button(update, context)
         return None
+    await _leave_open_question(update, context)
     if not view.state.active:
         return await _ended(update, context)
     if _shown_below(update, view):  # Continue tapped twice: sent once
@@ -493,6 +500,15 @@ async def _continue(update: Update, context: ContextTypes.DEFAULT_TYPE, run_id: 
         update, context, view, alongside=asyncio.gather(answer(update), remove_buttons(update))
     )
     return state
+
+
+async def _leave_open_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A button of the user's own run, reminder or routine leaves their open question
+    (`bot.handlers.answers.another_flow` leaves it for the other flows' buttons)."""
+    user_id, _ = sender_ids(update)
+    question = await services(context).preferences.question(user_id)
+    if question is not None:
+        await asking.leave(update, context, question)
 
 
 async def _ended(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
@@ -524,11 +540,11 @@ async def _apply(
         answering.append(asyncio.ensure_future(answer(update, _ack(action, level))))
 
     tap = await svc.routines.tap(user_id, run_id, version, action, level, ending=ending)
-    if tap.question is not None:  # a routine button leaves the open question, whatever it did
-        await asking.leave(update, context, tap.question)
     if tap.result is TapResult.NOT_YOURS or tap.result is TapResult.INVALID:
-        await invalid_button(update, context)
+        await invalid_button(update, context)  # forged: the open question stays open
         return None
+    if tap.question is not None:  # a button of their run leaves the open question, whatever it did
+        await asking.leave(update, context, tap.question)
     if tap.result is TapResult.ENDED:
         assert tap.view is not None
         last_shown = tap.view.run.shown_version
