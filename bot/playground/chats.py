@@ -7,7 +7,8 @@ once no saved chat shows it, e.g. after /delete). Saved a moment after every cha
 when the playground stops; written to a temporary file and renamed, so a kill mid-save
 leaves the previous copy. Readable by the owner only (the chats hold health data). A file
 that can't be read is moved aside (``chats.json.unreadable``) and said so, never
-overwritten.
+overwritten, until someone's data is erased (/delete): then nothing but the saved chats and
+the files they show stays (`forget_leftovers`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ logger = logging.getLogger(__name__)
 
 CHATS_FILE = "chats.json"
 FILES_FOLDER = "files"
+UNREADABLE_SUFFIX = ".unreadable"
+TEMPORARY_SUFFIX = ".tmp"
 SAVE_DELAY_SECONDS = 0.3
 """How long after a change the chats are saved (changes within it are saved together)."""
 
@@ -57,7 +60,7 @@ class ChatStore:
             }
             restored = self.loopback.restore_chats(snapshot, files)
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
-            aside = self.path.with_name(CHATS_FILE + ".unreadable")
+            aside = self.path.with_name(CHATS_FILE + UNREADABLE_SUFFIX)
             os.replace(self.path, aside)
             logger.warning(
                 "The playground's saved chats could not be read (%s); moved to %s",
@@ -89,6 +92,26 @@ class ChatStore:
             (self.files_dir / forgotten).unlink(missing_ok=True)
         self._saved_files = shown
 
+    def forget_leftovers(self) -> None:
+        """After an erasure, once the chats are saved: remove what they don't hold, which
+        may hold the erased person's messages or files: the chats moved aside unreadable,
+        a save a kill left half done (``.tmp``), and files no saved chat shows (the ones
+        the unreadable chats showed, or a save's leftovers). Nothing when the chats were
+        never read (`save` keeps them then)."""
+        if not self._loaded or self._saved_text is None:
+            return
+        aside = self.path.with_name(CHATS_FILE + UNREADABLE_SUFFIX)
+        if aside.exists():
+            logger.warning(
+                "Removed %s after an erasure: it may hold the erased person's messages", aside
+            )
+        for leftover in (aside, self.path.with_name(CHATS_FILE + TEMPORARY_SUFFIX)):
+            leftover.unlink(missing_ok=True)
+        if self.files_dir.is_dir():
+            for path in self.files_dir.iterdir():
+                if path.name not in self._saved_files and path.is_file():
+                    path.unlink(missing_ok=True)
+
     async def keep_saved(self) -> None:
         """Save shortly after each change, until cancelled (then once more)."""
         try:
@@ -107,7 +130,7 @@ class ChatStore:
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
-    temporary = path.with_name(path.name + ".tmp")
+    temporary = path.with_name(path.name + TEMPORARY_SUFFIX)
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "wb") as stream:
         stream.write(data)

@@ -260,13 +260,16 @@ class Playground:
         """/delete erased the user: their saved chat keeps only the bot's last message
         (it says the data is gone), none of what they typed or were shown (pain levels,
         places, charts, exports), and the files only those messages showed leave
-        ``files/``. Saved at once. Their simulated user stays, so the id isn't reused."""
+        ``files/``, as does anything else the data folder's chats may have held (chats
+        moved aside unreadable, half-done saves). Saved at once. Their simulated user
+        stays, so the id isn't reused."""
         chat = self.loopback.bot_messages(user_id)
         keep = [chat[-1].message_id] if chat else []
         async with self._services().sessions() as session:
             content_files = await runs_db.media_file_ids(session)
         self.loopback.forget_messages(user_id, keep=keep, keep_files=content_files)
         self.chats.save()
+        self.chats.forget_leftovers()  # chats moved aside unreadable, half-done saves
 
     def user(self, user_id: int) -> SimUser:
         """The simulated user, or PlaygroundError."""

@@ -142,3 +142,76 @@ async def test_delete_leaves_no_pain_levels_messages_or_files_in_the_saved_chat(
         assert not restored_ids & personal
     finally:
         await playground.stop()
+
+
+async def test_delete_leaves_nothing_of_the_person_in_the_data_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Besides the saved chats: chats that could not be read (moved aside to
+    chats.json.unreadable), a save a kill left half done (chats.json.tmp) and the files only
+    those showed. After /delete none of them is left, and no file in the data folder but
+    the database (erased by the bot itself) holds what the person typed. Before, all three
+    stayed: 'Berlin' and the person's export were still on disk."""
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)
+    data_dir = tmp_path / "data"
+    playground = Playground(PlaygroundOptions(port=0, data_dir=data_dir))
+    await playground.start()
+    loopback = playground.loopback
+    try:
+        async with aiohttp.ClientSession() as session:
+            client = Client(playground, session)
+            ana = loopback.users[0].id
+            await onboard(client, ana)
+            await send(client, ana, "/export")
+            await wait_until(
+                lambda: any(m.document is not None for m in loopback.bot_messages(ana)),
+                "the export did not arrive",
+            )
+            export = next(
+                str(m.document["file_unique_id"])
+                for m in loopback.bot_messages(ana)
+                if m.document is not None
+            )
+            await wait_until(
+                lambda: (
+                    (data_dir / "files" / export).is_file()
+                    and "Berlin" in json.dumps(saved_chat(data_dir, ana))
+                ),
+                "the chat was not saved",
+            )
+    finally:
+        await playground.stop()
+
+    chats = data_dir / "chats.json"
+    saved = chats.read_bytes()
+    (data_dir / "chats.json.tmp").write_bytes(saved)  # killed between write and rename
+    chats.write_bytes(saved[: len(saved) // 2])  # and the file itself damaged
+
+    playground = Playground(PlaygroundOptions(port=0, data_dir=data_dir))
+    await playground.start()
+    loopback = playground.loopback
+    try:
+        assert (data_dir / "chats.json.unreadable").is_file()
+        assert ana in {u.id for u in loopback.users}  # found again in the database
+        async with aiohttp.ClientSession() as session:
+            client = Client(playground, session)
+            await send(client, ana, "/delete")
+            await press(client, ana, texts.DELETE_YES_BUTTON)
+            await wait_until(
+                lambda: [m.text for m in loopback.messages(ana)] == [texts.DELETE_DONE],
+                "the chat was not forgotten",
+            )
+        left = sorted(p.relative_to(data_dir).as_posix() for p in data_dir.rglob("*"))
+        assert "chats.json.unreadable" not in left and "chats.json.tmp" not in left, left
+        assert f"files/{export}" not in left, left
+        holding = [
+            name
+            for name in left
+            if (data_dir / name).is_file()
+            and not name.startswith("stretchbot.sqlite3")
+            and b"Berlin" in (data_dir / name).read_bytes()
+        ]
+        assert holding == [], holding
+    finally:
+        await playground.stop()
