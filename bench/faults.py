@@ -117,10 +117,11 @@ def user_ids(n: int) -> range:
     return range(FIRST_USER_ID, FIRST_USER_ID + n)
 
 
-async def seed_due_now(url: str, n: int) -> None:
-    """A migrated database with n subscribed users whose reminder was due a minute ago."""
+async def seed_due_now(url: str, n: int, *, now: datetime | None = None) -> None:
+    """A migrated database with n subscribed users whose reminder was due a minute before
+    `now` (default: the wall clock's now; a test with its own clock passes its instant)."""
     await upgrade(url)
-    now = datetime.now(UTC)
+    now = now or datetime.now(UTC)
     due = (now - timedelta(minutes=1)).replace(second=0, microsecond=0)
     engine = create_engine(url)
     try:

@@ -7,7 +7,11 @@ the gentle routine first) and the advised-rest rule (an "It hurts" or a reading 
 the last day: the reminder repeats the advice) are read for a whole claim in two
 statements, not in a session and two statements per reminder (2.7 statements per due user
 before, 0.7 of them the dispatcher's own bookkeeping); and the set-based UPDATEs bind a
-value shared by every row once, not once per row."""
+value shared by every row once, not once per row.
+
+The users, their readings and the bot's clock share one fixed instant (noon), never the wall
+clock: run across midnight UTC, readings taken "30 s ago" fell on the day before and the
+bad-day and rest rules said otherwise."""
 
 from __future__ import annotations
 
@@ -30,6 +34,8 @@ from loopback import LoopbackBotAPI
 from tests.harness.bot import BotHarness, database_url, make_settings
 
 USERS = 60
+#: The instant of the whole test (the bot's clock): a Monday noon, far from any midnight.
+NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 SORE = 3  # of them logged a 7 today: a bad day
 RESTING = 2  # the next ones logged an 8: rest advised (and a bad day)
 
@@ -39,8 +45,8 @@ async def due_harness(server: LoopbackBotAPI, tmp_path: Path) -> AsyncIterator[B
     """USERS users whose reminder is due now (UTC), the first SORE of them on a bad day, the
     next RESTING with rest advised."""
     url = database_url(tmp_path)
-    await seed_due_now(url, USERS)
-    now = datetime.now(UTC)
+    now = NOW
+    await seed_due_now(url, USERS, now=now)
     engine = create_engine(url)
     try:
         async with create_session_factory(engine)() as session, session.begin():
