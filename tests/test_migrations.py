@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, inspect, text
 
 from bot.db.engine import create_engine
-from bot.db.migrate import upgrade
+from bot.db.migrate import alembic_config, upgrade
 from bot.db.models import Base
+from bot.domain.schedule import local_instant
 from tests.harness.bot import database_url
 
 
@@ -63,6 +68,71 @@ async def test_chat_ids_moved_to_a_group_are_repaired(tmp_path: Path) -> None:
         url, lambda c: c.execute(text("SELECT id, chat_id FROM users ORDER BY id")).all()
     )
     assert [tuple(row) for row in rows] == [(111, 111), (222, 222)]
+
+
+async def downgrade(url: str, revision: str) -> None:
+    await asyncio.to_thread(command.downgrade, alembic_config(url), revision)
+
+
+#: (zone, reminder time, the Sunday its weekly summary is planned for, as 0011 planned it)
+WEEKLY_PLANS: list[tuple[str | None, dt.time | None, dt.date | None]] = [
+    ("Europe/Berlin", dt.time(7, 30), dt.date(2026, 3, 8)),
+    ("America/New_York", dt.time(21, 0), dt.date(2026, 3, 8)),  # DST starts; Monday in UTC
+    ("Asia/Kathmandu", dt.time(0, 15), dt.date(2026, 3, 8)),  # Saturday in UTC
+    ("Europe/Berlin", dt.time(2, 30), dt.date(2026, 3, 29)),  # 02:30 is skipped that day
+    ("Europe/Berlin", dt.time(7, 30), None),  # weekly summary off
+    (None, None, dt.date(2026, 3, 8)),  # no time or zone yet: left alone both ways
+]
+
+
+async def test_0012_downgrade_gives_back_the_sunday_plans(tmp_path: Path) -> None:
+    """0012 moves each weekly summary planned on a Sunday to the Monday after; its downgrade
+    moves them back, to the very values stored before (0011's dispatcher plans and sends
+    on Sundays). Before, the downgrade left them on Monday."""
+    url = database_url(tmp_path, migrated=False)
+    await upgrade(url, "0011")
+    users = sa.table(
+        "users",
+        sa.column("id", sa.BigInteger()),
+        sa.column("next_weekly_at", sa.DateTime()),
+        sa.column("reminder_time", sa.Time()),
+        sa.column("time_zone", sa.String()),
+    )
+
+    def seed(connection: Connection) -> None:
+        for user_id, (zone, at, sunday) in enumerate(WEEKLY_PLANS, start=1):
+            insert_row(connection, "users", {"id": user_id, "chat_id": user_id})
+            planned = None
+            if sunday is not None:
+                wall = at or dt.time(9, 0)
+                instant = local_instant(sunday, wall, ZoneInfo(zone or "UTC"))
+                planned = instant.astimezone(dt.UTC).replace(tzinfo=None)
+            connection.execute(
+                sa.update(users)
+                .where(users.c.id == user_id)
+                .values(next_weekly_at=planned, reminder_time=at, time_zone=zone)
+            )
+
+    def plans(connection: Connection) -> list[tuple[Any, ...]]:
+        query = sa.select(users.c.id, users.c.next_weekly_at).order_by(users.c.id)
+        return [tuple(row) for row in connection.execute(query)]
+
+    def stored(connection: Connection) -> list[tuple[Any, ...]]:
+        """Every column of every user as stored (on SQLite: the text itself)."""
+        return [tuple(row) for row in connection.execute(text("SELECT * FROM users ORDER BY id"))]
+
+    await run_sync(url, seed)
+    before = await run_sync(url, stored)
+    sundays = await run_sync(url, plans)
+    await upgrade(url, "0012")
+    mondays = await run_sync(url, plans)
+    for (zone, at, sunday), (_, planned) in zip(WEEKLY_PLANS, mondays, strict=True):
+        if sunday is not None and zone is not None and at is not None:  # moved by a day
+            local = planned.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(zone))
+            assert (local.date(), local.time()) == (sunday + dt.timedelta(days=1), at)
+    assert mondays[-1] == sundays[-1] and mondays[-2] == sundays[-2]  # nothing to move
+    await downgrade(url, "0011")
+    assert await run_sync(url, stored) == before
 
 
 def insert_row(connection: Connection, table: str, values: dict[str, object]) -> None:
