@@ -131,6 +131,12 @@ def question_left(kind: str, *, onboarded: bool) -> str:
     return QUESTION_LEFT[kind]
 
 
+def answered(question: str, choice: str) -> str:
+    """A question answered by typing, as its message shows it afterwards (no buttons): its
+    text and "✓ <choice>", as a tapped question shows it (`common.show_choice`)."""
+    return f"{question}\n\n✓ {choice}"
+
+
 #: What each open question asks, for the line that points back at it (by its kind).
 STILL_OPEN = {
     "time": "what time I should remind you each day",
@@ -634,6 +640,9 @@ PAIN_CONSENT_DECLINED = (
 )
 
 PAIN_CONSENT_ALREADY = "Your pain log is already on. /delete erases it."
+
+#: Above the keypad when "✅ Yes, keep my log" turned the consent question into it.
+PAIN_CONSENT_GIVEN = "📝 Pain log: ✓ <b>Yes, keep my log</b>"
 
 PAIN_ASK = "How does your back feel <b>right now</b>?\n0 = no pain, 10 = worst imaginable."
 

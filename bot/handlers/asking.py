@@ -112,9 +112,15 @@ async def leave(update: Update, context: ContextTypes.DEFAULT_TYPE, question: Qu
 
 
 async def close(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, question: Question | None = None
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    question: Question | None = None,
+    *,
+    answered: str | None = None,
 ) -> bool:
-    """Close `question` (or whatever is open) and take its buttons away.
+    """Close `question` (or whatever is open) and take its buttons away; with `answered`
+    (a typed answer: the question's text and what was chosen, `texts.answered`) its message
+    shows that instead, as a tapped question does.
 
     False when `question` was no longer the open one: the answer came too late.
     """
@@ -125,22 +131,33 @@ async def close(
         return False
     if not await prefs.close_question(user_id, open_question):
         return False
-    await retire_buttons(update, context, open_question)
+    await retire_buttons(update, context, open_question, answered=answered)
     return True
 
 
 async def retire_buttons(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, question: Question
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    question: Question,
+    *,
+    answered: str | None = None,
 ) -> None:
-    """Take a closed question's buttons away, unless it's the tapped message (the tap
-    handler edits that one itself)."""
+    """Take a closed question's buttons away (or show `answered` in their place), unless
+    it's the tapped message (the tap handler edits that one itself)."""
     _, chat_id = sender_ids(update)
     if (
-        question.message_id is not None
-        and question.has_inline_buttons
-        and not _is_tapped(update, question)
+        question.message_id is None
+        or not question.has_inline_buttons
+        or _is_tapped(update, question)
     ):
-        await strip_buttons(context.bot, chat_id, question.message_id)
+        return
+    if answered is not None:
+        shown = await botapi.edit_text(
+            context.bot, chat_id, question.message_id, answered, send_if_gone=False
+        )
+        if shown.ok:
+            return
+    await strip_buttons(context.bot, chat_id, question.message_id)
 
 
 async def close_kind(

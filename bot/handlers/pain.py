@@ -124,7 +124,12 @@ async def typed_without_question(
 
 
 async def _ask_level(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, *, edit: bool, note: str = ""
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    *,
+    edit: bool,
+    note: str = "",
+    lead: str = "",
 ) -> None:
     user_id, _ = sender_ids(update)
     seen = await services(context).pain.entry_count(user_id)
@@ -132,7 +137,7 @@ async def _ask_level(
         update,
         context,
         Kind.PAIN_LEVEL,
-        texts.PAIN_ASK + note,
+        lead + texts.PAIN_ASK + note,
         lambda _: keyboards.pain_keypad(seen),
         argument=str(seen),
         edit=edit,
@@ -151,7 +156,8 @@ async def consent_answered(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     if query.data == callbacks.PAIN_CONSENT_YES:
         await svc.pain.give_consent(user_id)
         await answer(update, "Thanks! Your pain log is on.")
-        await _ask_level(update, context, edit=True)
+        # The question becomes the keypad and keeps the answer on top (a record).
+        await _ask_level(update, context, edit=True, lead=texts.PAIN_CONSENT_GIVEN + "\n\n")
     elif await svc.pain.has_consent(user_id):  # "No" on an old question
         await answer(update, texts.PAIN_CONSENT_ALREADY, alert=True)
         await edit_or_send(update, texts.PAIN_CONSENT_ALREADY)
@@ -233,6 +239,10 @@ async def level_typed(
         await asking.close(update, context, question)
         await reply(update, texts.PAIN_KEYPAD_USED)
         return
+    # The keypad shows the typed level in place of its buttons, as a tapped one would.
+    await asking.close(
+        update, context, question, answered=texts.answered(texts.PAIN_ASK, f"<b>{level}/10</b>")
+    )
     await _logged(update, context, level, entry_id, edit=False)
 
 
@@ -259,7 +269,9 @@ async def area_typed(
         await asking.close(update, context, question)
         await reply(update, texts.NOTHING_TO_CANCEL)
         return
-    await asking.close(update, context, question)
+    chosen = texts.area_label(area) or texts.PAIN_AREA_SKIP_BUTTON
+    shown = texts.answered(texts.pain_logged(entry.level, ask_area=True), f"<b>{chosen}</b>")
+    await asking.close(update, context, question, answered=shown)
     await reply(update, texts.pain_logged(entry.level, area=area))
 
 

@@ -208,7 +208,8 @@ async def time_typed(
     if at is None:
         await reply(update, texts.BAD_TIME)
         return
-    if await asking.close(update, context, question):
+    shown = texts.answered(texts.ASK_TIME, f"<b>{texts.hhmm(at)}</b>")
+    if await asking.close(update, context, question, answered=shown):
         await _time_chosen(update, context, at)
 
 
@@ -289,18 +290,25 @@ async def _ask_pick(update: Update, context: ContextTypes.DEFAULT_TYPE, choice: 
     )
 
 
-async def _confirm_zone(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, question: Question, match: ZoneMatch
-) -> None:
-    zone = load_zone(match.key)
+def _zone_facts(
+    context: ContextTypes.DEFAULT_TYPE, label: str, zone_key: str, abbreviation: str | None = None
+) -> str:
+    """The zone's local time, offset and next clock change, for its "Is that right?"."""
+    zone = load_zone(zone_key)
     local_now = services(context).clock.now().astimezone(zone)
-    facts = texts.zone_facts(
-        match.label,
+    return texts.zone_facts(
+        label,
         local_now,
         describe_offset(zone, local_now),
         next_clock_change(zone, local_now),
-        abbreviation=match.abbreviation,
+        abbreviation=abbreviation,
     )
+
+
+async def _confirm_zone(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, question: Question, match: ZoneMatch
+) -> None:
+    facts = _zone_facts(context, match.label, match.key, abbreviation=match.abbreviation)
     # The location keyboard stays while a zone question is open (sharing a location still
     # answers it); the message after the zone is chosen removes it.
     await asking.ask(
@@ -390,7 +398,14 @@ async def _zone_chosen(
         if query is not None:
             await asking.stale_button(update, context)
         return
-    if not await asking.close(update, context, question):
+    typed = None  # a typed "yes": the question shows the zone as a tap would
+    if query is None and question.kind is Kind.ZONE_CONFIRM:
+        label = iana_label(zone_key)
+        typed = texts.answered(
+            f"{_zone_facts(context, label, zone_key)}\n{texts.ZONE_IS_RIGHT}",
+            f"<b>{escape(label)}</b>",
+        )
+    if not await asking.close(update, context, question, answered=typed):
         if query is not None:
             await asking.stale_button(update, context)
         return
