@@ -16,7 +16,7 @@ from datetime import datetime
 from html import escape
 from typing import Any, TypeVar
 
-from telegram import Bot, Update
+from telegram import Bot, ReplyParameters, Update
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -54,6 +54,7 @@ from bot.handlers.routine_views import (
     progress_label,
     step_caption,
     step_keyboard,
+    timer_line,
 )
 from bot.reminders import reminder_reached_at
 from bot.services.container import Services
@@ -741,6 +742,7 @@ async def _tick_one(bot: Bot, svc: Services, view: RunView, now: datetime) -> bo
         and (now - last).total_seconds() < TIMER_EDIT_EVERY_SECONDS
     ):
         return False
+    ending = finished and await _still_running(svc, view)
     await svc.routines.timer_ticked(view.run.id, finished=finished, at=now)
     refreshed = await svc.routines.active(view.run.user_id)
     if refreshed is None or refreshed.run.id != view.run.id:
@@ -759,7 +761,39 @@ async def _tick_one(bot: Bot, svc: Services, view: RunView, now: datetime) -> bo
         await svc.routines.user_unreachable(refreshed.run.user_id)
     elif sent.failure is botapi.Failure.MESSAGE_GONE:  # deleted by the user: stop counting
         await svc.routines.message_gone(view.run.id)
+    elif ending and sent.ok:
+        await _say_times_up(bot, svc, refreshed, now)
     return sent.ok
+
+
+async def _still_running(svc: Services, view: RunView) -> bool:
+    """Whether the hold `view` saw is still the run's running one, read just before this
+    tick ends it: a tick started from an older read (its hold already ended by another
+    tick, or the step moved on) sends no second "Time's up"."""
+    current = await svc.routines.active(view.run.user_id)
+    return (
+        current is not None
+        and current.run.id == view.run.id
+        and current.run.timer_ends_at is not None
+        and current.run.timer_ends_at == view.run.timer_ends_at
+        and current.state.step_index == view.state.step_index
+    )
+
+
+async def _say_times_up(bot: Bot, svc: Services, view: RunView, now: datetime) -> None:
+    """The end of a hold as a short new message quoting the card: an edit of the caption
+    makes no sound, and someone holding a stretch is not looking at the screen. Sent once
+    per hold: only by the tick that ended it (`_still_running`); a restart finds the hold
+    ended in the database and sends nothing."""
+    line = timer_line(view, now)
+    if line is None or view.run.message_id is None:
+        return
+    await botapi.send_text(
+        bot,
+        view.run.user_id,
+        line,
+        reply_parameters=ReplyParameters(view.run.message_id, allow_sending_without_reply=True),
+    )
 
 
 Spawn = Callable[[Coroutine[Any, Any, bool]], "asyncio.Task[bool]"]
