@@ -5,14 +5,28 @@ Reads return the pure objects of `bot.domain.pain`, so the rules never see SQLAl
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import (
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal_column,
+    null,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.engine import Executor
 from bot.db.models import USER_TABLES, Base, PainEntry, PausePeriod, RoutineRun, User
 from bot.domain import pain as domain
+from bot.domain.routine import Status
 
 #: How stored routine-run statuses count for streaks; anything else is an abandoned run.
 RUN_OUTCOMES: dict[str, domain.RunOutcome] = {
@@ -37,6 +51,27 @@ def _to_domain(row: PainEntry) -> domain.PainEntry:
         area=row.area,
     )
 
+
+def _entry_from_row(row: Sequence[Any]) -> domain.PainEntry:
+    """A reading from (at, level, context, routine_run_id, area)."""
+    return domain.PainEntry(
+        at=row[0],
+        level=row[1],
+        context=domain.PainContext(row[2]),
+        routine_run_id=row[3],
+        area=row[4],
+    )
+
+
+_ENTRIES = cast(Table, PainEntry.__table__)
+_RUNS = cast(Table, RoutineRun.__table__)
+_ENTRY_COLUMNS = (
+    _ENTRIES.c.at,
+    _ENTRIES.c.level,
+    _ENTRIES.c.context,
+    _ENTRIES.c.routine_run_id,
+    _ENTRIES.c.area,
+)
 
 # --------------------------------------------------------------------------- consent
 
@@ -161,23 +196,92 @@ async def entries_since_many(
     return found
 
 
+#: The newest reading before an instant (bound: ``user_id``, ``before``), built once.
+_LATEST_BEFORE = (
+    select(*_ENTRY_COLUMNS)
+    .where(_ENTRIES.c.user_id == bindparam("user_id"), _ENTRIES.c.at < bindparam("before"))
+    .order_by(_ENTRIES.c.at.desc(), _ENTRIES.c.id.desc())
+    .limit(1)
+)
+
+
 async def latest_entry_before(
-    session: AsyncSession, user_id: int, before: datetime
+    executor: Executor, user_id: int, before: datetime
 ) -> domain.PainEntry | None:
     """The newest reading before `before`: tells "nothing lately" from "nothing ever"."""
-    row = await session.scalar(
-        select(PainEntry)
-        .where(PainEntry.user_id == user_id, PainEntry.at < before)
-        .order_by(PainEntry.at.desc(), PainEntry.id.desc())
-        .limit(1)
+    row = (await executor.execute(_LATEST_BEFORE, {"user_id": user_id, "before": before})).first()
+    return None if row is None else _entry_from_row(row)
+
+
+#: A user's readings since an instant and the instants their runs ended by "It hurts" (or
+#: a rest day) in a span, one statement (bound: ``user_id``, ``since``, ``hurt_since``,
+#: ``until``): the readings first (kind 0), oldest first, then the ends (kind 1).
+_HISTORY = union_all(
+    select(literal_column("0").label("kind"), *_ENTRY_COLUMNS, _ENTRIES.c.id).where(
+        _ENTRIES.c.user_id == bindparam("user_id"), _ENTRIES.c.at >= bindparam("since")
+    ),
+    select(
+        literal_column("1"), _RUNS.c.finished_at, null(), null(), null(), null(), _RUNS.c.id
+    ).where(
+        _RUNS.c.user_id == bindparam("user_id"),
+        _RUNS.c.status == Status.HURT.value,
+        _RUNS.c.finished_at >= bindparam("hurt_since"),
+        _RUNS.c.finished_at <= bindparam("until"),
+    ),
+).order_by(literal_column("kind"), literal_column("at"), literal_column("id"))
+
+
+async def history(
+    executor: Executor, user_id: int, since: datetime, hurt_since: datetime, until: datetime
+) -> tuple[list[domain.PainEntry], list[datetime]]:
+    """The user's readings at or after `since` (oldest first) and when their runs ended by
+    "It hurts" (or a rest day) from `hurt_since` to `until`, in one statement: what the
+    bad-day, advised-rest and persistent-pain rules read (`entries_since` and
+    `bot.db.routines.hurt_times_many` together)."""
+    rows = await executor.execute(
+        _HISTORY,
+        {"user_id": user_id, "since": since, "hurt_since": hurt_since, "until": until},
     )
-    return None if row is None else _to_domain(row)
+    entries: list[domain.PainEntry] = []
+    hurts: list[datetime] = []
+    for row in rows:
+        if row[0] == 0:
+            entries.append(_entry_from_row(row[1:6]))
+        elif row[1] is not None:
+            hurts.append(row[1])
+    return entries, hurts
+
+
+#: One reading (bound: every column but the id), built once.
+_ADD_ENTRY = insert(_ENTRIES)
+
+
+async def insert_entry(
+    executor: Executor,
+    user_id: int,
+    at: datetime,
+    level: int,
+    context: domain.PainContext,
+    routine_run_id: int | None,
+) -> None:
+    """`add_entry` as a prebuilt Core INSERT (a routine's keypad: no ORM object)."""
+    await executor.execute(
+        _ADD_ENTRY,
+        {
+            "user_id": user_id,
+            "at": at,
+            "level": level,
+            "context": context.value,
+            "routine_run_id": routine_run_id,
+            "area": None,
+        },
+    )
 
 
 # --------------------------------------------------------------------------- runs and pauses
 
 
-async def routine_runs(session: AsyncSession, user_id: int) -> list[domain.RoutineRun]:
+async def routine_runs(session: Executor, user_id: int) -> list[domain.RoutineRun]:
     """Every routine run of the user (streaks look at all of history), oldest first."""
     rows = await session.execute(
         select(RoutineRun.started_at, RoutineRun.finished_at, RoutineRun.status)
@@ -199,7 +303,7 @@ async def run_belongs_to(session: AsyncSession, user_id: int, run_id: int) -> bo
     return owner == user_id
 
 
-async def pause_ranges(session: AsyncSession, user_id: int) -> list[tuple[date, date | None]]:
+async def pause_ranges(session: Executor, user_id: int) -> list[tuple[date, date | None]]:
     """(first, last) paused local dates of each pause; last is None while still paused."""
     rows = await session.execute(
         select(PausePeriod.start_date, PausePeriod.end_date)

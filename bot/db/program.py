@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Table, delete, insert, select
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.engine import Executor
-from bot.db.models import ProgramChange, ProgramHold, ProgramStretch, RunStep
+from bot.db.models import ProgramChange, ProgramHold, ProgramStretch, RunStep, User
 from bot.domain import program as domain
 
 #: One finished stretch of a run (bound: every column but the id), built once.
@@ -48,129 +47,178 @@ async def record_step(
     )
 
 
-async def run_steps(session: AsyncSession, run_id: int) -> list[domain.StepRecord]:
-    rows = await session.scalars(
-        select(RunStep).where(RunStep.run_id == run_id).order_by(RunStep.step_index)
-    )
+_STEPS = cast(Table, RunStep.__table__)
+_STRETCHES = cast(Table, ProgramStretch.__table__)
+_HOLDS = cast(Table, ProgramHold.__table__)
+_USERS = cast(Table, User.__table__)
+
+#: A run's finished stretches in order (bound: ``run_id``), built once.
+_RUN_STEPS = (
+    select(_STEPS.c.stretch_id, _STEPS.c.outcome, _STEPS.c.chose_easier, _STEPS.c.easier_shown)
+    .where(_STEPS.c.run_id == bindparam("run_id"))
+    .order_by(_STEPS.c.step_index)
+)
+
+
+async def run_steps(executor: Executor, run_id: int) -> list[domain.StepRecord]:
+    rows = await executor.execute(_RUN_STEPS, {"run_id": run_id})
     return [
         domain.StepRecord(
-            stretch_id=row.stretch_id,
-            outcome=domain.StepOutcome(row.outcome),
-            chose_easier=row.chose_easier,
-            easier_shown=row.easier_shown,
+            stretch_id=stretch_id,
+            outcome=domain.StepOutcome(outcome),
+            chose_easier=chose_easier,
+            easier_shown=easier_shown,
         )
-        for row in rows
+        for stretch_id, outcome, chose_easier, easier_shown in rows
     ]
 
 
-def _state(row: ProgramStretch) -> domain.StretchState:
+#: The state columns of a stretch's row, in `_state`'s order.
+_STATE_COLUMNS = (
+    "level",
+    "ease",
+    "eased_until",
+    "easier_streak",
+    "easier_since",
+    "comfortable",
+    "comfortable_day",
+    "too_easy",
+    "grown_at",
+    "reason",
+    "previous_level",
+    "changed_at",
+)
+
+#: A user's program in one statement (bound: ``user_id``): the freeze on every row, then
+#: each stretch's row (none: one row of NULLs), built once.
+_LOAD = (
+    select(
+        select(_HOLDS.c.frozen_until)
+        .where(_HOLDS.c.user_id == _USERS.c.id)
+        .scalar_subquery()
+        .label("frozen_until"),
+        _STRETCHES.c.stretch_id,
+        *(_STRETCHES.c[name] for name in _STATE_COLUMNS),
+    )
+    .select_from(_USERS)
+    .outerjoin(_STRETCHES, _STRETCHES.c.user_id == _USERS.c.id)
+    .where(_USERS.c.id == bindparam("user_id"))
+)
+
+
+def _state(values: Sequence[Any]) -> domain.StretchState:
+    """A stretch's state from its row's `_STATE_COLUMNS`."""
+    row = dict(zip(_STATE_COLUMNS, values, strict=True))
     return domain.StretchState(
-        level=row.level,
-        ease=domain.Ease(row.ease) if row.ease else None,
-        eased_until=row.eased_until,
-        easier_streak=row.easier_streak,
-        easier_since=row.easier_since,
-        comfortable=row.comfortable,
-        comfortable_day=row.comfortable_day,
-        too_easy=row.too_easy,
-        grown_at=row.grown_at,
-        reason=domain.Reason(row.reason) if row.reason else None,
-        previous_level=row.previous_level,
-        changed_at=row.changed_at,
+        level=row["level"],
+        ease=domain.Ease(row["ease"]) if row["ease"] else None,
+        eased_until=row["eased_until"],
+        easier_streak=row["easier_streak"],
+        easier_since=row["easier_since"],
+        comfortable=row["comfortable"],
+        comfortable_day=row["comfortable_day"],
+        too_easy=row["too_easy"],
+        grown_at=row["grown_at"],
+        reason=domain.Reason(row["reason"]) if row["reason"] else None,
+        previous_level=row["previous_level"],
+        changed_at=row["changed_at"],
     )
 
 
-async def load(session: AsyncSession, user_id: int) -> domain.Program:
-    """The user's program (no rows: every stretch at its content dose)."""
-    rows = {
-        row.stretch_id: row
-        for row in await session.scalars(
-            select(ProgramStretch).where(ProgramStretch.user_id == user_id)
-        )
+async def load(executor: Executor, user_id: int) -> domain.Program:
+    """The user's program (no rows: every stretch at its content dose), one prebuilt Core
+    statement. `save` relies on it: a stretch has a row exactly when it is in
+    `Program.stretches`, a freeze exactly when `frozen_until` is set."""
+    frozen_until = None
+    stretches: dict[str, domain.StretchState] = {}
+    for row in await executor.execute(_LOAD, {"user_id": user_id}):
+        frozen_until = row[0]
+        if row[1] is not None:
+            stretches[row[1]] = _state(row[2:])
+    return domain.Program(stretches=stretches, frozen_until=frozen_until)
+
+
+_UPDATE_STRETCH = (
+    update(_STRETCHES)
+    .where(
+        _STRETCHES.c.user_id == bindparam("owner"),
+        _STRETCHES.c.stretch_id == bindparam("stretch"),
+    )
+    .values({name: bindparam(name) for name in _STATE_COLUMNS})
+)
+_INSERT_STRETCH = insert(_STRETCHES)
+_INSERT_HOLD = insert(_HOLDS)
+_UPDATE_HOLD = (
+    update(_HOLDS)
+    .where(_HOLDS.c.user_id == bindparam("owner"))
+    .values(frozen_until=bindparam("frozen_until"))
+)
+_DELETE_HOLD = delete(_HOLDS).where(_HOLDS.c.user_id == bindparam("owner"))
+_INSERT_CHANGE = insert(cast(Table, ProgramChange.__table__))
+
+
+def _row_values(state: domain.StretchState) -> dict[str, Any]:
+    return {
+        "level": state.level,
+        "ease": state.ease.value if state.ease else None,
+        "eased_until": state.eased_until,
+        "easier_streak": state.easier_streak,
+        "easier_since": state.easier_since,
+        "comfortable": state.comfortable,
+        "comfortable_day": state.comfortable_day,
+        "too_easy": state.too_easy,
+        "grown_at": state.grown_at,
+        "reason": state.reason.value if state.reason else None,
+        "previous_level": state.previous_level,
+        "changed_at": state.changed_at,
     }
-    hold = await session.get(ProgramHold, user_id)
-    # Held for `save` in this transaction: the identity map keeps unchanged rows only while
-    # someone holds them, so without this `save` would read them all again.
-    session.info[(_LOADED, user_id)] = _Loaded(session.sync_session.get_transaction(), rows, hold)
-    return domain.Program(
-        stretches={stretch_id: _state(row) for stretch_id, row in rows.items()},
-        frozen_until=hold.frozen_until if hold is not None else None,
-    )
-
-
-_LOADED = "program_rows"
-
-
-@dataclass(frozen=True)
-class _Loaded:
-    """The rows `load` read, and the transaction it read them in."""
-
-    transaction: object
-    rows: dict[str, ProgramStretch]
-    hold: ProgramHold | None
 
 
 async def save(
-    session: AsyncSession,
+    executor: Executor,
     user_id: int,
     before: domain.Program,
     after: domain.Program,
     changes: Iterable[domain.Change],
 ) -> None:
-    """Write the stretches whose state changed, the freeze, and the change log. The rows
-    `load` read in this transaction are used as they are, not read again."""
-    loaded = session.info.pop((_LOADED, user_id), None)
-    current = session.sync_session.get_transaction()
-    if not isinstance(loaded, _Loaded) or current is None or loaded.transaction is not current:
-        loaded = None
-    if loaded is not None:
-        rows = loaded.rows
-    else:
-        rows = {
-            row.stretch_id: row
-            for row in await session.scalars(
-                select(ProgramStretch).where(ProgramStretch.user_id == user_id)
-            )
-        }
+    """Write the stretches whose state changed, the freeze, and the change log: prebuilt
+    Core statements. ``before`` is what `load` read in this transaction (which rows exist)."""
     for stretch_id, state in after.stretches.items():
         if before.stretches.get(stretch_id) == state:
             continue
-        row = rows.get(stretch_id)
-        if row is None:
-            row = ProgramStretch(user_id=user_id, stretch_id=stretch_id)
-            session.add(row)
-        row.level = state.level
-        row.ease = state.ease.value if state.ease else None
-        row.eased_until = state.eased_until
-        row.easier_streak = state.easier_streak
-        row.easier_since = state.easier_since
-        row.comfortable = state.comfortable
-        row.comfortable_day = state.comfortable_day
-        row.too_easy = state.too_easy
-        row.grown_at = state.grown_at
-        row.reason = state.reason.value if state.reason else None
-        row.previous_level = state.previous_level
-        row.changed_at = state.changed_at
-    if after.frozen_until != before.frozen_until:
-        hold = loaded.hold if loaded is not None else await session.get(ProgramHold, user_id)
-        if after.frozen_until is None:
-            if hold is not None:
-                await session.delete(hold)
-        elif hold is None:
-            session.add(ProgramHold(user_id=user_id, frozen_until=after.frozen_until))
-        else:
-            hold.frozen_until = after.frozen_until
-    for change in changes:
-        session.add(
-            ProgramChange(
-                user_id=user_id,
-                at=change.at,
-                stretch_id=change.stretch_id,
-                reason=change.reason.value,
-                from_level=change.from_level,
-                to_level=change.to_level,
+        values = _row_values(state)
+        if stretch_id in before.stretches:
+            await executor.execute(
+                _UPDATE_STRETCH, {"owner": user_id, "stretch": stretch_id, **values}
             )
-        )
+        else:
+            await executor.execute(
+                _INSERT_STRETCH, {"user_id": user_id, "stretch_id": stretch_id, **values}
+            )
+    if after.frozen_until != before.frozen_until:
+        if after.frozen_until is None:
+            await executor.execute(_DELETE_HOLD, {"owner": user_id})
+        elif before.frozen_until is None:
+            await executor.execute(
+                _INSERT_HOLD, {"user_id": user_id, "frozen_until": after.frozen_until}
+            )
+        else:
+            await executor.execute(
+                _UPDATE_HOLD, {"owner": user_id, "frozen_until": after.frozen_until}
+            )
+    rows = [
+        {
+            "user_id": user_id,
+            "at": change.at,
+            "stretch_id": change.stretch_id,
+            "reason": change.reason.value,
+            "from_level": change.from_level,
+            "to_level": change.to_level,
+        }
+        for change in changes
+    ]
+    if rows:
+        await executor.execute(_INSERT_CHANGE, rows)
 
 
 async def changes_since(

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, Update, bindparam, func, select, update
+from sqlalchemy import Table, Update, and_, bindparam, exists, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.instrumentation import manager_of_class
@@ -30,14 +31,16 @@ _RUNS = cast(Table, RoutineRun.__table__)
 _USERS = cast(Table, User.__table__)
 _RUN_COLUMNS = tuple(column.key for column in _RUNS.c)
 
-#: The tapping user's open-question columns and the run's columns (bound: ``run_id``,
-#: ``user_id``), a Core statement built once, so each tap neither builds it nor computes
-#: its cache key, and no ORM loading runs.
+#: The tapping user's open-question columns, time zone and pain-log consent, and the
+#: run's columns (bound: ``run_id``, ``user_id``), a Core statement built once, so each tap
+#: neither builds it nor computes its cache key, and no ORM loading runs.
 _RUN_WITH_QUESTION = (
     select(
         _USERS.c.question,
         _USERS.c.question_seq,
         _USERS.c.question_message_id,
+        _USERS.c.time_zone,
+        _USERS.c.pain_consent_at,
         *(_RUNS.c[key] for key in _RUN_COLUMNS),
     )
     .select_from(_USERS)
@@ -54,21 +57,85 @@ def _run_from_row(values: Sequence[Any]) -> RoutineRun:
     return run
 
 
+@dataclass(frozen=True)
+class Tapper:
+    """What a routine tap reads of the tapping user with the run: the open-question
+    columns (`users.question_fields`), the time zone (IANA name) and pain-log consent."""
+
+    question: tuple[str | None, int, int | None]
+    time_zone: str | None
+    consent: bool
+
+
 async def get_with_question(
     executor: Executor, run_id: int, user_id: int
-) -> tuple[RoutineRun | None, tuple[str | None, int, int | None] | None]:
-    """A run (None if there is none with that id; not attached to a session) and the
-    tapping user's open-question columns (`users.question_fields`; None without a user
-    row), in one statement: a routine tap reads both in its own transaction."""
+) -> tuple[RoutineRun | None, Tapper | None]:
+    """A run (None if there is none with that id; not attached to a session) and what the
+    tap needs of the tapping user (None without a user row), in one statement: a routine
+    tap reads both in its own transaction."""
     row = (
         await executor.execute(_RUN_WITH_QUESTION, {"run_id": run_id, "user_id": user_id})
     ).first()
     if row is None:  # no such user (erased): no run of theirs either
         return None, None
-    question = (row[0], row[1], row[2])
-    if row[3] is None:  # no run with that id
-        return None, question
-    return _run_from_row(row[3:]), question
+    tapper = Tapper((row[0], row[1], row[2]), row[3], row[4] is not None)
+    if row[5] is None:  # no run with that id
+        return None, tapper
+    return _run_from_row(row[5:]), tapper
+
+
+@dataclass(frozen=True)
+class Starter:
+    """What starting a routine reads of the user: time zone (IANA name), pain-log consent
+    and its refusal, whether the safety texts were shown, whether they ever started a
+    routine, and the run in progress (None; not attached to a session)."""
+
+    time_zone: str | None
+    consent_at: datetime | None
+    declined_at: datetime | None
+    safety_shown: bool
+    any_run: bool
+    active: RoutineRun | None
+
+
+_ANY_RUN = _RUNS.alias("any_run")
+
+#: `Starter`'s columns in one statement (bound: ``user_id``), built once.
+_STARTER = (
+    select(
+        _USERS.c.time_zone,
+        _USERS.c.pain_consent_at,
+        _USERS.c.pain_consent_declined_at,
+        _USERS.c.safety_shown,
+        exists().where(_ANY_RUN.c.user_id == _USERS.c.id).label("any_run"),
+        *(_RUNS.c[key] for key in _RUN_COLUMNS),
+    )
+    .select_from(_USERS)
+    .outerjoin(_RUNS, and_(_RUNS.c.user_id == _USERS.c.id, _RUNS.c.status == Status.ACTIVE.value))
+    .where(_USERS.c.id == bindparam("user_id"))
+)
+
+
+async def starter(executor: Executor, user_id: int) -> Starter | None:
+    """What starting a routine reads (`Starter`), one statement; None without a user row."""
+    row = (await executor.execute(_STARTER, {"user_id": user_id})).first()
+    if row is None:
+        return None
+    active = None if row[5] is None else _run_from_row(row[5:])
+    return Starter(row[0], row[1], row[2], bool(row[3]), bool(row[4]), active)
+
+
+#: A new run (bound: every column but the id), built once.
+_INSERT_RUN = insert(_RUNS)
+
+
+async def insert_run(executor: Executor, **values: Any) -> RoutineRun:
+    """Store a new run (a prebuilt Core INSERT); returns it as stored (not attached to a
+    session), the columns not given at their defaults (None)."""
+    row = {key: values.get(key) for key in _RUN_COLUMNS if key != "id"}
+    result = await executor.execute(_INSERT_RUN, row)
+    run_id = result.inserted_primary_key[0]  # type: ignore[attr-defined]
+    return _run_from_row([run_id if key == "id" else row[key] for key in _RUN_COLUMNS])
 
 
 async def active_for(session: AsyncSession, user_id: int) -> RoutineRun | None:
@@ -77,14 +144,6 @@ async def active_for(session: AsyncSession, user_id: int) -> RoutineRun | None:
             RoutineRun.user_id == user_id, RoutineRun.status == Status.ACTIVE.value
         )
     )
-
-
-async def has_any(session: AsyncSession, user_id: int) -> bool:
-    """Whether the user ever started a routine."""
-    found = await session.scalar(
-        select(RoutineRun.id).where(RoutineRun.user_id == user_id).limit(1)
-    )
-    return found is not None
 
 
 @functools.cache
@@ -174,7 +233,7 @@ async def remember_media(session: AsyncSession, key: str, file_id: str) -> None:
     )
 
 
-async def pain_levels(session: AsyncSession, run_id: int) -> dict[str, int]:
+async def pain_levels(session: Executor, run_id: int) -> dict[str, int]:
     """The before/after levels logged in one run (latest wins), keyed by context."""
     rows = await session.execute(
         select(PainEntry.context, PainEntry.level)

@@ -38,7 +38,7 @@ async def all_ids(session: AsyncSession) -> list[int]:
     return list((await session.scalars(select(User.id).order_by(User.id))).all())
 
 
-async def mark_safety_shown(session: AsyncSession, user_id: int, shown: bool = True) -> bool:
+async def mark_safety_shown(session: Executor, user_id: int, shown: bool = True) -> bool:
     """Set `users.safety_shown`; True when this call changed it (so exactly one caller of
     several at once shows the safety texts)."""
     result = await session.execute(

@@ -589,9 +589,7 @@ async def _apply(
     acknowledged = (
         answering[0] if answering else asyncio.ensure_future(answer(update, _ack(action, level)))
     )
-    persistent = (
-        action is Action.PAIN and level is not None and await svc.pain.no_improvement_began(user_id)
-    )
+    persistent = tap.persistent  # the level logged began the persistent-pain rule
     if persistent and before.phase is Phase.BEFORE:
         await reply(update, texts.persistent_pain(svc.content.safety))
     left_message = view.run.message_id  # _show moves it on to the new message

@@ -7,7 +7,7 @@ logs a level. Rules live in `bot.domain.pain`; this module only loads their inpu
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -16,7 +16,7 @@ from bot.clock import Clock
 from bot.db import pain as store
 from bot.db import routines as runs_db
 from bot.db import users
-from bot.db.engine import checkpoint_wal
+from bot.db.engine import Executor, checkpoint_wal
 from bot.domain.pain import (
     BAD_DAY_WINDOW,
     PAIN_AREAS,
@@ -62,12 +62,18 @@ def _persistent_since(zone: tzinfo, today: date) -> datetime:
 
 
 async def _persistent_pain(
-    session: AsyncSession, user_id: int, entries: list[PainEntry], zone: tzinfo, today: date
+    session: Executor,
+    user_id: int,
+    entries: list[PainEntry],
+    zone: tzinfo,
+    today: date,
+    *,
+    earlier: PainEntry | None = None,
 ) -> bool:
     """The persistent-pain rule as of ``today`` from the readings since `_persistent_since`
     (oldest first). When they start inside the rule's first week but after its first day,
-    the reading before them (one lookup, outside both weeks) tells a log younger than
-    three weeks from one with a gap."""
+    the reading before them (one lookup, outside both weeks; ``earlier`` when the caller
+    has it already) tells a log younger than three weeks from one with a gap."""
     if not entries:
         return False
     if no_improvement(entries, zone, today):
@@ -75,8 +81,54 @@ async def _persistent_pain(
     first = today - timedelta(days=PERSISTENT_SPAN_DAYS - 1)
     if not first < local_date(entries[0].at, zone) <= first + timedelta(days=6):
         return False  # it reaches back, or the first week has no readings: nothing to add
-    earlier = await store.latest_entry_before(session, user_id, entries[0].at)
+    if earlier is None:
+        earlier = await store.latest_entry_before(session, user_id, entries[0].at)
     return earlier is not None and no_improvement([earlier, *entries], zone, today)
+
+
+@dataclass(frozen=True)
+class History:
+    """What the pain rules read of one user, read once by a routine tap (`PainLog.history`):
+    every reading at or after `since` (oldest first) and when runs ended by "It hurts" (or
+    a rest day) within the advised-rest span before `now`, as of `now` in `zone`. `since`
+    reaches back far enough for every rule here (the persistent-pain rule's start over two
+    spans): each rule takes the readings of its own window from them."""
+
+    zone: tzinfo
+    now: datetime
+    since: datetime
+    entries: tuple[PainEntry, ...]
+    hurts: tuple[datetime, ...]
+
+    @property
+    def today(self) -> date:
+        return self.now.astimezone(self.zone).date()
+
+    def with_entry(self, entry: PainEntry) -> History:
+        """This history with a reading just logged (the newest), as of when it was logged
+        (as a read after it would be)."""
+        return replace(self, now=max(self.now, entry.at), entries=(*self.entries, entry))
+
+    def bad_day(self) -> bool:
+        """The bad-day rule for today (`PainLog.is_bad_day`)."""
+        return is_bad_day(self.entries, self.zone, self.today)
+
+    def persistent_began(self) -> bool:
+        """`PainLog.no_improvement_began`: the latest reading starts the persistent-pain rule."""
+        since = _began_since(self.zone, self.today)
+        return no_improvement_began([e for e in self.entries if e.at >= since], self.zone)
+
+    def run_levels(self, run_id: int) -> dict[str, int]:
+        """The before/after levels logged in one run (latest wins), keyed by context, as
+        `bot.db.routines.pain_levels` reads them; only for a run started at or after
+        `since`."""
+        return {e.context.value: e.level for e in self.entries if e.routine_run_id == run_id}
+
+
+def _began_since(zone: tzinfo, today: date) -> datetime:
+    """Where `no_improvement_began`'s readings begin: two 3-week spans, the rule now and as
+    of the reading before the latest."""
+    return local_day_start(today - timedelta(days=2 * PERSISTENT_SPAN_DAYS), zone)
 
 
 @dataclass(frozen=True)
@@ -208,29 +260,6 @@ class PainLog:
             raise ValueError("unknown pain area")
         async with self._sessions() as session, session.begin():
             return await self._insert(session, user_id, level, context, routine_run_id, area)
-
-    async def record_in(
-        self,
-        session: AsyncSession,
-        user_id: int,
-        level: int,
-        context: PainContext,
-        routine_run_id: int | None = None,
-    ) -> int:
-        """`record`, inside the caller's transaction (a routine tap stores its level in the
-        same transaction as the step it moves to), for a run the caller has just read as
-        this user's. Raises `ConsentRequired` without consent, `ValueError` for a level
-        outside 0..10."""
-        level = validate_level(level)
-        if await store.consent_at(session, user_id) is None:
-            raise ConsentRequired(user_id)
-        return await store.add_entry(
-            session, user_id, self._clock.now(), level, PainContext(context), routine_run_id, None
-        )
-
-    async def has_consent_in(self, session: AsyncSession, user_id: int) -> bool:
-        """`has_consent`, read in the caller's session (no second connection)."""
-        return await store.consent_at(session, user_id) is not None
 
     async def record_checkin(self, user_id: int, level: int, *, entries_seen: int) -> int | None:
         """Store a /pain keypad tap; None when the keypad is stale.
@@ -403,13 +432,89 @@ class PainLog:
             return RestAdvice.PERSISTENT
         return None
 
+    async def history(
+        self, executor: Executor, user_id: int, zone: tzinfo, *, also_at: datetime | None = None
+    ) -> History:
+        """Everything the bad-day, advised-rest and persistent-pain rules read as of now
+        (`History`), in one statement on the caller's connection or session; ``also_at``:
+        as `rest_advice_in`'s (its rest advice is read too)."""
+        now = self._clock.now()
+        today = now.astimezone(zone).date()
+        rest_since = rest_advice_since(now, zone)
+        if also_at is not None:
+            rest_since = min(rest_since, rest_advice_since(also_at, zone))
+        since = min(
+            _began_since(zone, today),
+            _persistent_since(zone, today),
+            local_day_start(today - timedelta(days=2 * BAD_DAY_WINDOW - 1), zone),
+            rest_since,
+        )
+        entries, hurts = await store.history(executor, user_id, since, rest_since, now)
+        return History(zone, now, since, tuple(entries), tuple(hurts))
+
+    async def advice_in(
+        self,
+        executor: Executor,
+        user_id: int,
+        history: History,
+        *,
+        also_at: datetime | None = None,
+    ) -> RestAdvice | None:
+        """`rest_advice_in` from a `History` already read (with the same ``also_at``; a
+        lookup only when the persistent-pain rule needs a reading from before it)."""
+        zone, now, today = history.zone, history.now, history.today
+        hurts, read = history.hurts, history.entries
+        if rest_advised(hurts, read, now, zone) or (
+            also_at is not None and rest_advised(hurts, read, also_at, zone)
+        ):
+            return RestAdvice.AFTER_HURT
+        rest_since = rest_advice_since(now, zone)
+        if also_at is not None:
+            rest_since = min(rest_since, rest_advice_since(also_at, zone))
+        since = min(_persistent_since(zone, today), rest_since)
+        entries = [e for e in history.entries if e.at >= since]
+        older = [e for e in history.entries if e.at < since]
+        earlier = older[-1] if older else None
+        if await _persistent_pain(executor, user_id, entries, zone, today, earlier=earlier):
+            return RestAdvice.PERSISTENT
+        return None
+
+    async def record_on(
+        self,
+        executor: Executor,
+        user_id: int,
+        level: int,
+        context: PainContext,
+        routine_run_id: int,
+        *,
+        consent: bool,
+    ) -> PainEntry:
+        """`record` on the caller's connection, consent already read with the run (a
+        routine's keypad): a prebuilt INSERT. Returns the reading as stored."""
+        level = validate_level(level)
+        if not consent:
+            raise ConsentRequired(user_id)
+        entry = PainEntry(
+            at=self._clock.now(),
+            level=level,
+            context=PainContext(context),
+            routine_run_id=routine_run_id,
+        )
+        await store.insert_entry(executor, user_id, entry.at, level, entry.context, routine_run_id)
+        return entry
+
+    async def streak_on(self, executor: Executor, user_id: int, zone: tzinfo) -> int:
+        """`current_streak` on the caller's connection, the user's zone known."""
+        today = self._clock.now().astimezone(zone).date()
+        runs = await store.routine_runs(executor, user_id)
+        pauses = await store.pause_ranges(executor, user_id)
+        return current_streak(runs, zone, today, paused_days(pauses, today))
+
     async def no_improvement_began(self, user_id: int) -> bool:
         """Whether the reading just logged starts the persistent-pain rule (send the advice)."""
         async with self._sessions() as session:
             zone, today = await self._local_today(session, user_id)
-            # two 3-week spans: the rule now, and as of the reading before the latest
-            since = local_day_start(today - timedelta(days=2 * PERSISTENT_SPAN_DAYS), zone)
-            entries = await store.entries_since(session, user_id, since)
+            entries = await store.entries_since(session, user_id, _began_since(zone, today))
         return no_improvement_began(entries, zone)
 
     async def progress(self, user_id: int, today: date | None = None) -> Progress:

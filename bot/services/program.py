@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -27,9 +27,9 @@ from bot.db import program as store
 from bot.db import routines as runs_db
 from bot.db import users as users_db
 from bot.db.engine import Executor
-from bot.db.models import RoutineRun, User
+from bot.db.models import RoutineRun
 from bot.domain import program as rules
-from bot.domain.pain import PainContext, rest_advice_since
+from bot.domain.pain import PainContext, PainEntry, rest_advice_since
 from bot.domain.pain import rest_advised as domain_rest_advised
 from bot.domain.routine import Status
 from bot.domain.timezones import load_zone
@@ -87,6 +87,20 @@ class RunEnd:
 
     changes: tuple[rules.Change, ...] = ()
     offers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RunReads:
+    """What applying a run reads of the pain log, when the tap that ended it read it
+    already (`apply_run`'s ``known``): the user's zone, whether today is a bad day, the
+    run's before/after levels, readings covering the advised-rest span before the run's
+    end and when runs ended by "It hurts" (or a rest day) in that span."""
+
+    zone: tzinfo
+    bad_day: bool
+    levels: dict[str, int] | None  # None: not read (read them)
+    entries: Sequence[PainEntry]
+    hurts: Sequence[datetime]
 
 
 @dataclass(frozen=True)
@@ -212,7 +226,7 @@ class ProgramService:
         steps: Sequence[RoutineStep],
         *,
         progress: bool = True,
-        session: AsyncSession | None = None,
+        session: Executor | None = None,
     ) -> list[RoutineStep]:
         """The steps ``user_id`` does today of a routine whose resolved steps are
         ``steps`` (``Routine.steps(content)``, or a custom routine's): see ``adapt``.
@@ -249,58 +263,68 @@ class ProgramService:
             at=self._clock.now(),
         )
 
-    async def _run_record(
-        self,
-        session: AsyncSession,
-        run: RoutineRun,
-        user: User | None,
-        stretch_ids: Sequence[str],
-        bad_day: bool,
-    ) -> rules.RunRecord:
+    async def _reads_of(self, session: AsyncSession, run: RoutineRun) -> RunReads:
+        """What `_run_record` needs of the pain log, read in ``session`` (a run ended
+        earlier: "How was it?"). The bad-day rule is not read (False)."""
+        user = await users_db.get(session, run.user_id)
         zone = load_zone(user.time_zone) if user is not None and user.time_zone else UTC
         finished = run.finished_at or self._clock.now()
+        since = rest_advice_since(finished, zone)
         levels = await runs_db.pain_levels(session, run.id)
+        hurts = await runs_db.hurt_times_many(session, {run.user_id: since}, finished)
+        entries = await pain_store.entries_since(session, run.user_id, since)
+        return RunReads(zone, False, levels, entries, hurts.get(run.user_id, []))
+
+    async def _run_record(
+        self, executor: Executor, run: RoutineRun, stretch_ids: Sequence[str], known: RunReads
+    ) -> rules.RunRecord:
+        zone = known.zone
+        finished = run.finished_at or self._clock.now()
+        if known.levels is not None:
+            levels = known.levels
+        else:
+            levels = await runs_db.pain_levels(executor, run.id)
         before = levels.get(PainContext.BEFORE.value)
         after = levels.get(PainContext.AFTER.value)
         local_day = finished.astimezone(zone).date()
         # The advised-rest rule /stretch and the reminder follow (less than 24 hours, or to
         # the end of its local day): a run it stood for is never a comfortable one.
-        since = rest_advice_since(finished, zone)
-        hurts = await runs_db.hurt_times_many(session, {run.user_id: since}, finished)
-        entries = await pain_store.entries_since(session, run.user_id, since)
-        hurt_at = [at for at in hurts.get(run.user_id, ()) if at != run.finished_at]
-        rest_advised = domain_rest_advised(hurt_at, entries, finished, zone)
+        hurt_at = [at for at in known.hurts if at != run.finished_at]
+        rest_advised = domain_rest_advised(hurt_at, known.entries, finished, zone)
         return rules.RunRecord(
             finished_at=finished,
             local_day=local_day,
             completed=run.status == Status.COMPLETED.value,
             stretch_ids=tuple(stretch_ids),
-            steps=tuple(await store.run_steps(session, run.id)),
+            steps=tuple(await store.run_steps(executor, run.id)),
             pain_rise=None if before is None or after is None else after - before,
-            bad_day=bad_day,
+            bad_day=known.bad_day,
             rest_advised=rest_advised,
         )
 
     async def apply_run(
-        self, session: AsyncSession, run: RoutineRun, stretch_ids: Sequence[str]
+        self,
+        executor: Executor,
+        run: RoutineRun,
+        stretch_ids: Sequence[str],
+        *,
+        known: RunReads,
     ) -> RunEnd:
         """Apply a run that just ended (completed, or "It hurts") to the user's program,
         inside the transaction that ended it, so the run's end and its effect on the
         program are committed together or not at all (a process that stops in between
         leaves neither: the tap can be made again). ``stretch_ids``: the routine's
-        stretches as given. Returns what changed, and the stretches of the run whose full
-        version may be tried again."""
+        stretches as given; ``known``: what the tap read of the pain log (not read
+        again). Prebuilt Core statements on ``executor`` (the tap's connection). Returns
+        what changed, and the stretches of the run whose full version may be tried
+        again."""
         if run.status not in (Status.COMPLETED.value, Status.HURT.value):
             return RunEnd()
         now = self._clock.now()
-        # Read once: held here, the bad-day rule's read of the user finds it in the session
-        # (the session's identity map keeps objects only while someone holds them).
-        user = await users_db.get(session, run.user_id)
-        bad_day = await self._pain.is_bad_day(run.user_id, session=session)
-        record = await self._run_record(session, run, user, stretch_ids, bad_day)
-        program = await store.load(session, run.user_id)
+        record = await self._run_record(executor, run, stretch_ids, known)
+        program = await store.load(executor, run.user_id)
         outcome = rules.after_run(program, record, self._rules, now)
-        await store.save(session, run.user_id, program, outcome.program, outcome.changes)
+        await store.save(executor, run.user_id, program, outcome.program, outcome.changes)
         offers = tuple(
             sid
             for sid in dict.fromkeys(stretch_ids)
@@ -326,8 +350,8 @@ class ProgramService:
             )
             if not result.rowcount:  # type: ignore[attr-defined]
                 return FeedbackAnswer(FeedbackResult.ALREADY)
-            user = await users_db.get(session, user_id)
-            record = await self._run_record(session, run, user, stretch_ids, bad_day=False)
+            reads = await self._reads_of(session, run)
+            record = await self._run_record(session, run, stretch_ids, reads)
             program = await store.load(session, user_id)
             later: list[rules.Change] = []
             if answer is rules.Feedback.TOO_HARD:

@@ -24,10 +24,10 @@ from bot.content import Content, Illustration, Routine, RoutineStep
 from bot.db import deliveries as deliveries_db
 from bot.db import routines as runs_db
 from bot.db import users as users_db
-from bot.db.engine import JoinedSession, begin_write, engine_of, write_transaction
+from bot.db.engine import Executor, begin_write, engine_of, write_transaction
 from bot.db.models import RoutineRun, User
 from bot.domain.my_routines import UserRoutine, from_snapshot, snapshot
-from bot.domain.pain import PainContext, RestAdvice
+from bot.domain.pain import PainContext, PainEntry, RestAdvice
 from bot.domain.program import Change, StepOutcome
 from bot.domain.questions import Question
 from bot.domain.questions import decode as decode_question
@@ -43,26 +43,14 @@ from bot.domain.routine import (
 )
 from bot.domain.timezones import load_zone
 from bot.services.my_routines import MyRoutines
-from bot.services.program import ProgramService, RunEnd, plan_json, steps_from_plan
+from bot.services.pain import History
+from bot.services.program import ProgramService, RunEnd, RunReads, plan_json, steps_from_plan
 
 
 class PainRecorder(Protocol):
     """What routines need from the pain log (consent and before/after levels)."""
 
     async def has_consent(self, user_id: int) -> bool: ...
-
-    async def has_consent_in(self, session: AsyncSession, user_id: int) -> bool: ...
-
-    async def rest_advice_in(
-        self,
-        session: AsyncSession,
-        user_id: int,
-        zone: tzinfo,
-        *,
-        also_at: datetime | None = None,
-    ) -> RestAdvice | None: ...
-
-    async def is_bad_day(self, user_id: int, session: AsyncSession | None = None) -> bool: ...
 
     async def picker_advice(
         self, user_id: int, time_zone: str | None, session: AsyncSession | None = None
@@ -83,18 +71,35 @@ class PainRecorder(Protocol):
         area: str | None = None,
     ) -> int: ...
 
-    async def record_in(
-        self,
-        session: AsyncSession,
-        user_id: int,
-        level: int,
-        context: PainContext,
-        routine_run_id: int | None = None,
-    ) -> int: ...
-
     async def current_streak(self, user_id: int) -> int: ...
 
     async def current_streak_in(self, session: AsyncSession, user_id: int) -> int: ...
+
+    async def history(
+        self, executor: Executor, user_id: int, zone: tzinfo, *, also_at: datetime | None = None
+    ) -> History: ...
+
+    async def advice_in(
+        self,
+        executor: Executor,
+        user_id: int,
+        history: History,
+        *,
+        also_at: datetime | None = None,
+    ) -> RestAdvice | None: ...
+
+    async def record_on(
+        self,
+        executor: Executor,
+        user_id: int,
+        level: int,
+        context: PainContext,
+        routine_run_id: int,
+        *,
+        consent: bool,
+    ) -> PainEntry: ...
+
+    async def streak_on(self, executor: Executor, user_id: int, zone: tzinfo) -> int: ...
 
 
 #: The taps that finish a stretch, as the program records them.
@@ -152,6 +157,22 @@ class Tap:
     #: The user's open question, read in the tap's transaction: a routine button leaves
     #: it (the caller closes it and says so), whatever the tap's result.
     question: Question | None = None
+    #: The level this tap logged began the persistent-pain rule (`PainLog.no_improvement_began`,
+    #: from what the tap read): the caller sends the advice.
+    persistent: bool = False
+
+
+@dataclass(frozen=True)
+class _TapRead:
+    """What a tap read besides the run, for the summary of a run it completed."""
+
+    zone: tzinfo
+    history: History | None
+
+
+def _covers(history: History, run: RoutineRun) -> bool:
+    """Whether `history` holds every reading of `run` (it reaches back to the run's start)."""
+    return history.since <= run.started_at
 
 
 @dataclass(frozen=True)
@@ -338,8 +359,9 @@ class Routines:
     ) -> Started:
         """Start a routine (shipped, or the user's own ``u-<id>``; found already, or its id);
         with another one active, either report it or abandon it. Raises KeyError for an
-        unknown routine id. One read (the user: consent, then the program) before the
-        transaction that starts it.
+        unknown routine id. One transaction on one connection, prebuilt Core statements:
+        the user with the run in progress, the pain log (when advice may apply), the
+        program, the new run.
 
         A routine that isn't gentle, on a day advice stands (rest after "It hurts", a rest
         day or a reading of 8-10; the gentle routine while the persistent-pain rule holds),
@@ -351,45 +373,54 @@ class Routines:
         if found is None:
             raise KeyError(routine)
         routine = found
-        async with self._sessions() as session:
-            user = await users_db.get(session, user_id)
+        # One transaction on one connection: the user with the run in progress, the pain
+        # log's history (only when advice may hold the start back), the program, the start.
+        async with self._engine.connect() as connection, begin_write(connection):
+            user = await runs_db.starter(connection, user_id)
             if user is None:
                 return Started(view=None, unknown_user=True)
+            current = user.active
             if not (advised or replace_active or routine.gentle):
                 zone = load_zone(user.time_zone) if user.time_zone else UTC
-                advice = await self._pain.rest_advice_in(
-                    session, user_id, zone, also_at=advice_as_of
+                history = await self._pain.history(connection, user_id, zone, also_at=advice_as_of)
+                advice = await self._pain.advice_in(
+                    connection, user_id, history, also_at=advice_as_of
                 )
-                if advice is not None and await runs_db.active_for(session, user_id) is None:
+                if advice is not None and current is None:
                     return Started(view=None, advice=advice)
             steps = await self._program.steps_for(
-                user_id, self.steps_of(routine), progress=_may_progress(routine), session=session
+                user_id,
+                self.steps_of(routine),
+                progress=_may_progress(routine),
+                session=connection,
             )
-        if not steps:
-            return Started(view=None, resting=True)
-        consent = user.pain_consent_at is not None
-        declined = not consent and user.pain_consent_declined_at is not None
-        now = self._clock.now()
-        async with self._sessions() as session, session.begin():
-            current = await runs_db.active_for(session, user_id)
+            if not steps:
+                return Started(view=None, resting=True)
+            consent = user.consent_at is not None
+            declined = not consent and user.declined_at is not None
+            now = self._clock.now()
             if current is not None:
                 if not replace_active:
                     return Started(view=None, active=self.view(current))
-                current.status = Status.ABANDONED.value
-                current.phase = Phase.FINISHED.value
-                current.finished_at = now
-                current.timer_ends_at = None
-                current.version += 1
-                await session.flush()
-            first = not await runs_db.has_any(session, user_id)
+                await runs_db.set_fields(
+                    connection,
+                    current.id,
+                    status=Status.ABANDONED.value,
+                    phase=Phase.FINISHED.value,
+                    finished_at=now,
+                    timer_ends_at=None,
+                    version=current.version + 1,
+                )
+            first = not user.any_run
             # Seen already (the read above; a user's updates run one at a time): no write.
-            safety = not user.safety_shown and await users_db.mark_safety_shown(session, user_id)
+            safety = not user.safety_shown and await users_db.mark_safety_shown(connection, user_id)
             state = begin(
                 len(steps),
                 needs_consent=not consent and not declined,
                 pain_checks=consent,
             )
-            run = RoutineRun(
+            run = await runs_db.insert_run(
+                connection,
                 user_id=user_id,
                 routine_id=routine.id,
                 custom_routine=snapshot(routine) if isinstance(routine, UserRoutine) else None,
@@ -403,7 +434,6 @@ class Routines:
                 started_at=now,
                 plan=plan_json(steps),
             )
-            session.add(run)
         return Started(view=self.view(run), first=first, safety=safety)
 
     async def tap(
@@ -423,27 +453,20 @@ class Routines:
         user's open question are one read (the result carries the question)."""
         async with self._engine.connect() as connection:
             async with begin_write(connection):
-                orm = JoinedSession(connection)
-                try:
-                    tap = await self._apply_tap(
-                        connection, orm, user_id, run_id, version, action, level, ending
-                    )
-                    await orm.finish()
-                finally:
-                    await orm.close()
+                tap, read = await self._apply_tap(
+                    connection, user_id, run_id, version, action, level, ending
+                )
             view = tap.view
             if (
                 tap.result is TapResult.APPLIED
                 and view is not None
                 and view.state.status is Status.COMPLETED
+                and read is not None
             ):
-                # The end-of-routine message's figures, read on the same connection after
-                # the commit (outside the write turn), not in sessions of their own.
-                reads = JoinedSession(connection)
-                try:
-                    summary = await self._summary_in(reads(), user_id, view.run)
-                finally:
-                    await reads.close()
+                # The end-of-routine message's figures: the run's levels from what the tap
+                # read, the streak on the same connection after the commit (outside the
+                # write turn), not in sessions of their own.
+                summary = await self._summary_on(connection, user_id, view.run, read)
                 tap = replace(tap, view=replace(view, summary=summary))
         if tap.result is TapResult.APPLIED and action is Action.CONSENT_YES:
             await self._pain.give_consent(user_id)
@@ -454,32 +477,35 @@ class Routines:
     async def _apply_tap(
         self,
         connection: AsyncConnection,
-        orm: JoinedSession,
         user_id: int,
         run_id: int,
         version: int,
         action: Action,
         level: int | None,
         ending: Callable[[], object] | None,
-    ) -> Tap:
-        """`tap`'s transaction: the read, the compare-and-set and the step's outcome are
-        prebuilt Core statements on `connection`; `orm()` is an ORM session in the same
-        transaction for the rarer work (the pain log, the gentle routine, the program)."""
-        run, fields = await runs_db.get_with_question(connection, run_id, user_id)
-        question = None if fields is None else decode_question(*fields)
-        if run is None or run.user_id != user_id:
-            return Tap(TapResult.NOT_YOURS, question=question)
+    ) -> tuple[Tap, _TapRead | None]:
+        """`tap`'s transaction: the read (the run with the user's open question, zone and
+        consent), the compare-and-set, the step's outcome, the level and the pain log's
+        history (read once, when a rule needs it), the gentle routine's program and
+        applying an ended run to the program are prebuilt Core statements on
+        `connection`, no ORM session. Also returns what was read, for the summary of a
+        run this tap completed."""
+        run, tapper = await runs_db.get_with_question(connection, run_id, user_id)
+        question = None if tapper is None else decode_question(*tapper.question)
+        if run is None or run.user_id != user_id or tapper is None:
+            return Tap(TapResult.NOT_YOURS, question=question), None
         view = self.view(run)
         if run.status != Status.ACTIVE.value:
-            return Tap(TapResult.ENDED, view, question=question)
+            return Tap(TapResult.ENDED, view, question=question), None
         if run.version != version:
-            return Tap(TapResult.STALE, view, question=question)
+            return Tap(TapResult.STALE, view, question=question), None
         try:
             new = apply(view.state, action, timer_rounds=timer_rounds(view.step), level=level)
         except InvalidTransition:
-            return Tap(TapResult.INVALID, view, question=question)
-        if new.phase is Phase.AFTER and not await self._pain.has_consent_in(orm(), user_id):
+            return Tap(TapResult.INVALID, view, question=question), None
+        if new.phase is Phase.AFTER and not tapper.consent:
             new = finish_without_after_check(new)
+        zone = load_zone(tapper.time_zone) if tapper.time_zone else UTC
         now = self._clock.now()
         values: dict[str, object] = {
             "phase": new.phase.value,
@@ -499,7 +525,7 @@ class Routines:
                 user_id,
                 self.steps_of(gentle),
                 progress=_may_progress(gentle),
-                session=orm(),
+                session=connection,
             )
             if not steps:  # every gentle stretch is resting this week: rest today
                 new = apply(view.state, Action.REST)
@@ -527,9 +553,13 @@ class Routines:
             and new.phase is Phase.STEP
             and not view.routine.gentle
         )
-        advised_before = suggestable and await self._advice_stands(orm(), user_id)
+        history: History | None = None
+        advised_before = False
+        if suggestable:
+            history = await self._pain.history(connection, user_id, zone)
+            advised_before = await self._advice_stands(connection, user_id, history)
         if not await runs_db.update_if_version(connection, run_id, version, values):
-            return Tap(TapResult.STALE, view, question=question)
+            return Tap(TapResult.STALE, view, question=question), None
         outcome = STEP_OUTCOMES.get(action)
         if outcome is not None and view.step is not None:
             await self._program.record_step(
@@ -537,10 +567,19 @@ class Routines:
             )
         for name, value in values.items():  # written above; no need to read it back
             set_committed_value(run, name, value)
-        if action is Action.PAIN and level is not None:  # the level with the step it moves
+        logged = action is Action.PAIN and level is not None
+        if logged and level is not None:  # the level with the step it moves
             context = PainContext.BEFORE if view.state.phase is Phase.BEFORE else PainContext.AFTER
-            await self._pain.record_in(orm(), user_id, level, context, routine_run_id=run_id)
-            if suggestable and not advised_before and await self._advice_stands(orm(), user_id):
+            entry = await self._pain.record_on(
+                connection, user_id, level, context, run_id, consent=tapper.consent
+            )
+            if history is not None:  # read before it: the level joins it
+                history = history.with_entry(entry)
+            if (
+                history is not None
+                and not advised_before
+                and await self._advice_stands(connection, user_id, history)
+            ):
                 # This reading made today a bad day (or began the persistent-pain rule):
                 # ask now (gentle, go on, rest) instead of going on at the usual dose.
                 new = apply(view.state, action, level=level, suggest=True)
@@ -552,25 +591,36 @@ class Routines:
         if new.status in (Status.COMPLETED, Status.HURT):
             if ending is not None:
                 ending()
+            if history is None:
+                history = await self._pain.history(connection, user_id, zone)
             stretch_ids = [step.stretch.id for step in self.view(run).steps]
-            ended = await self._program.apply_run(orm(), run, stretch_ids)
-        return Tap(
+            known = RunReads(
+                zone=zone,
+                bad_day=history.bad_day(),
+                levels=history.run_levels(run.id) if _covers(history, run) else None,
+                entries=history.entries,
+                hurts=history.hurts,
+            )
+            ended = await self._program.apply_run(connection, run, stretch_ids, known=known)
+        if logged and history is None:
+            history = await self._pain.history(connection, user_id, zone)
+        tap = Tap(
             TapResult.APPLIED,
             self.view(run),
             before=view.state,
             changes=ended.changes,
             offers=ended.offers,
             question=question,
+            persistent=logged and history is not None and history.persistent_began(),
         )
+        return tap, _TapRead(zone, history)
 
-    async def _advice_stands(self, session: AsyncSession, user_id: int) -> bool:
+    async def _advice_stands(self, executor: Executor, user_id: int, history: History) -> bool:
         """Whether today is a bad day or advice stands (rest, or the gentle routine while
         the persistent-pain rule holds): what makes a start offer the gentle routine."""
-        if await self._pain.is_bad_day(user_id, session=session):
+        if history.bad_day():
             return True
-        user = await users_db.get(session, user_id)
-        zone = load_zone(user.time_zone) if user is not None and user.time_zone else UTC
-        return await self._pain.rest_advice_in(session, user_id, zone) is not None
+        return await self._pain.advice_in(executor, user_id, history) is not None
 
     async def safety_missed(self, user_id: int) -> None:
         """The safety texts sent with a start never arrived: the next start shows them."""
@@ -637,6 +687,24 @@ class Routines:
 
     async def _summary_in(self, session: AsyncSession, user_id: int, run: RoutineRun) -> RunSummary:
         levels = await runs_db.pain_levels(session, run.id)
+        return self._summary(run, levels, await self._pain.current_streak_in(session, user_id))
+
+    async def _summary_on(
+        self, connection: AsyncConnection, user_id: int, run: RoutineRun, read: _TapRead
+    ) -> RunSummary:
+        """`summary` for the tap that completed the run, on its connection: the levels
+        from the pain log's history the tap read (when it reaches back to the run's
+        start), the streak read after the commit."""
+        history = read.history
+        if history is not None and _covers(history, run):
+            levels = history.run_levels(run.id)
+        else:
+            levels = await runs_db.pain_levels(connection, run.id)
+        return self._summary(
+            run, levels, await self._pain.streak_on(connection, user_id, read.zone)
+        )
+
+    def _summary(self, run: RoutineRun, levels: dict[str, int], streak: int) -> RunSummary:
         finished_at: datetime = run.finished_at or self._clock.now()
         minutes = max(1, round((finished_at - run.started_at).total_seconds() / 60))
         return RunSummary(
@@ -645,7 +713,7 @@ class Routines:
             minutes=minutes,
             before=levels.get(PainContext.BEFORE.value),
             after=levels.get(PainContext.AFTER.value),
-            streak=await self._pain.current_streak_in(session, user_id),
+            streak=streak,
         )
 
     async def media_key(self, illustration: Illustration) -> str:
