@@ -885,17 +885,20 @@ def _days(count: int) -> str:
     return f"{count} day{'s' if count != 1 else ''}"
 
 
-def _signed(change: float) -> str:
-    """A change as "+1.5" or "-0.5"; "no change" when it rounds to zero (never "+0.0")."""
+def _change(change: float) -> str:
+    """A change in pain, 0-10, in words: "0.5 lower", "1.0 higher"; "no change" when it
+    rounds to zero (never "+0.0"). Lower is good news for pain."""
     rounded = round(change, 1)
-    return "no change" if rounded == 0 else f"{rounded:+.1f}"
+    if rounded == 0:
+        return "no change"
+    return f"{abs(rounded):.1f} {'lower' if rounded < 0 else 'higher'}"
 
 
 def _trend(change: float) -> str:
-    """Week-on-week change: down is good news for pain."""
+    """Week-on-week change, beside last week's figure: "⬇️ 0.5 lower"."""
     if round(change, 1) == 0:
         return "➡️ same"
-    return f"{'⬇️' if change < 0 else '⬆️'} {abs(change):.1f}"
+    return f"{'⬇️' if change < 0 else '⬆️'} {_change(change)}"
 
 
 def _day(day: date) -> str:
@@ -953,9 +956,11 @@ def progress_caption(
         )
         if summary.avg_change is None:
             lines.append("Before → after a routine: rate your pain in a routine to see it")
+        elif round(summary.avg_change, 1) == 0:
+            lines.append("Before → after a routine: no change on average")
         else:
-            change = _signed(summary.avg_change)
-            lines.append(f"Before → after a routine: <b>{change}</b> on average")
+            change = _change(summary.avg_change)
+            lines.append(f"Before → after a routine: pain <b>{change}</b> on average (0-10 scale)")
     lines.append(f"Routines done (30 days): <b>{summary.routines_done_30d}</b>")
     lines.append(streak_line(summary.current_streak, summary.best_streak, paused=paused))
     return "\n".join(lines)

@@ -17,6 +17,8 @@ from bot.services.export_files import (
     NOT_SENT_STRETCHED,
     SKIP_TAPPED,
     SNOOZE_PAUSED,
+    ExportWords,
+    cell,
     delivery_status,
 )
 from tests.harness.bot import BotHarness, onboard
@@ -83,3 +85,61 @@ def test_a_reminder_not_sent_on_a_paused_day_says_paused() -> None:
     assert delivery_status(not_sent, pauses) == NOT_SENT_PAUSED
     assert delivery_status({**not_sent, "local_date": "2026-03-04"}, pauses) == NOT_SENT_STRETCHED
     assert delivery_status({**not_sent, "status": "sent"}, pauses) == "sent"
+
+
+async def test_the_sheets_say_names_and_words_and_the_json_nests_the_plan(
+    harness: BotHarness,
+) -> None:
+    """Tester 8 #4: the CSV files showed internal codes ("cat_cow", "held_bad_day",
+    "checkin") where a person expects words, and the JSON carried a run's plan as an
+    escaped JSON string inside JSON. The sheets name stretches and routines as the bot
+    shows them and say codes in words; the JSON nests every stored stretch list and keeps
+    the codes (it is the complete copy, for programs)."""
+    from tests.test_program import QUICK, walk
+
+    user = harness.new_user()
+    await onboard(harness, user, at="07:30", zone="Europe/Berlin")  # Mon 2 Mar
+    await walk(harness, user, QUICK.title, before=3, after=3)
+    await harness.tap(user, "Too easy")
+    harness.clock.set(datetime(2026, 3, 5, 12, 0, tzinfo=UTC))
+    await walk(harness, user, QUICK.title, before=7, after=7)  # a bad day: held back
+    await harness.send(user, "/export")
+    zip_message, json_message = [m for m in harness.server.bot_messages(user.id) if m.document]
+    assert zip_message.file_id is not None and json_message.file_id is not None
+    archive = zipfile.ZipFile(io.BytesIO(harness.server.file_bytes(zip_message.file_id)))
+
+    def sheet(name: str) -> list[dict[str, str]]:
+        return list(csv.DictReader(io.StringIO(archive.read(name).decode("utf-8-sig"))))
+
+    everything = "\n".join(
+        archive.read(name).decode("utf-8-sig")
+        for name in archive.namelist()
+        if name != "README.txt"
+    )
+    for code in ("cat_cow", "held_bad_day", "checkin", "knee_to_chest", "quick,", ",easy"):
+        assert code not in everything, code
+    runs = sheet("routines_done.csv")
+    assert [(r["routine"], r["how_it_was"]) for r in runs] == [
+        ("Quick start", "too easy"),
+        ("Quick start", ""),
+    ], runs
+    assert runs[1]["doses_planned"].startswith("Cat-Cow: "), runs[1]
+    assert {r["stretch"] for r in sheet("routine_stretches.csv")} >= {"Cat-Cow", "Bridge"}
+    assert {r["outcome"] for r in sheet("routine_stretches.csv")} == {"done"}
+    changes = sheet("program_changes.csv")
+    assert ("Cat-Cow", "held back: a bad day") in {(c["stretch"], c["why"]) for c in changes}
+    assert {r["logged_as"] for r in sheet("pain_log.csv")} == {
+        "before a routine",
+        "after a routine",
+    }
+    assert {r["kind"] for r in sheet("reminders_sent.csv")} <= {"daily reminder", "weekly summary"}
+
+    stored = json.loads(harness.server.file_bytes(json_message.file_id))["tables"]
+    plan = stored["routine_runs"][1]["plan"]
+    assert isinstance(plan, list) and plan[0]["s"] == "cat_cow", plan
+    assert stored["routine_runs"][0]["feedback"] == "easy"
+    assert "held_bad_day" in {c["reason"] for c in stored["program_changes"]}
+    # A run of one's own routine ("u-<number>") by its name, or its number without one.
+    own = {7: "Evening"}
+    assert cell("routine_runs", "routine_id", "u-7", ExportWords(), own) == "your routine “Evening”"
+    assert cell("users", "default_routine", "u-8", ExportWords(), own) == "your routine number 8"

@@ -12,16 +12,24 @@ from bot import callbacks, texts
 from bot.db.models import USER_TABLES, Base
 from bot.services.export_files import (
     BOOKKEEPING,
+    CODE_WORDS,
     DERIVED,
+    ROUTINE_COLUMNS,
     SHEETS,
+    STRETCH_COLUMNS,
     STRETCH_LISTS,
+    ExportWords,
+    own_routine_names,
     plain_stretches,
 )
+from bot.services.export_files import cell as export_cell
 from loopback.server import SimMessage, SimUser
 from tests.harness.bot import BotHarness, ask_routine_name, onboard
 from tests.harness.seed import add_program, add_run, rows_per_table
 
 USER_TABLE_NAMES = {model.__tablename__ for model in USER_TABLES}
+#: Columns that hold a stretch's or a routine's id.
+NAMED = STRETCH_COLUMNS | ROUTINE_COLUMNS
 
 
 def last_answer(harness: BotHarness) -> str:
@@ -84,7 +92,7 @@ async def test_export_sends_a_readable_zip_and_a_complete_json(harness: BotHarne
     assert tables["deliveries"][0]["status"] == "sent"
     assert tables["routine_runs"][0]["status"] == "completed"
     [own] = tables["my_routines"]
-    assert own["name"] == "My evening" and '"stretch":"bridge"' in own["items"]
+    assert own["name"] == "My evening" and own["items"][0]["stretch"] == "bridge"
     assert tables["run_steps"][0]["stretch_id"] == "bridge"
     assert tables["program_stretches"][0]["level"] == -1
     assert tables["program_changes"][0]["reason"] == "held_pain"
@@ -113,17 +121,22 @@ async def test_export_sends_a_readable_zip_and_a_complete_json(harness: BotHarne
         return list(csv.DictReader(io.StringIO(text)))
 
     pain_rows = sheet("pain_log.csv")
-    assert [(r["pain_0_to_10"], r["where"]) for r in pain_rows] == [("6", "neck"), ("3", "")]
+    assert [(r["pain_0_to_10"], r["where"], r["logged_as"]) for r in pain_rows] == [
+        ("6", "neck", "check-in"),
+        ("3", "", "check-in"),
+    ]
     assert "claim_token" not in archive.read("reminders_sent.csv").decode("utf-8-sig")
     [own_row] = sheet("my_routines.csv")
     assert own_row["name"] == "My evening"
-    assert own_row["stretches_and_doses"].startswith("bridge"), own_row
+    assert own_row["stretches_and_doses"].startswith("Bridge"), own_row
     # None of a routine message's state on screen (doses_planned: below).
     run_row = sheet("routines_done.csv")[0]
     assert not {"last_phase", "hold_timer_round", "last_stretch_shown"} & set(run_row)
     [settings_row] = sheet("settings.csv")
     assert settings_row["time_zone"] == "UTC" and settings_row["reminder_time_local"] == "07:00:00"
     assert settings_row["reminder_weekdays"] == "Mon Tue Wed Thu Fri Sat Sun"
+    words = ExportWords.of(harness.services.content)
+    ids, own = {*words.stretches, *words.routines}, own_routine_names(tables)
     for spec in SHEETS:
         rows = sheet(spec.file_name)
         assert len(rows) == len(tables[spec.table]), spec.file_name
@@ -139,12 +152,19 @@ async def test_export_sends_a_readable_zip_and_a_complete_json(harness: BotHarne
                 if column == "weekdays_mask":
                     continue  # as day names, checked above
                 if column in STRETCH_LISTS and value is not None:
-                    # stored as JSON, shown in words (checked below)
-                    assert cell == plain_stretches(value, column), (spec.table, column)
+                    # stored as JSON (nested in the JSON export), shown in words
+                    text = json.dumps(value)
+                    assert cell == plain_stretches(text, column, words), (spec.table, column)
                     assert not set(cell) & set('{}[]"\\'), (spec.table, column, cell)
                     continue
                 if isinstance(value, bool):
                     expected = "yes" if value else "no"
+                elif (spec.table, column) in CODE_WORDS or column in NAMED:
+                    # a code or an id, in words (tests/test_export_words.py names them)
+                    shown_as = export_cell(spec.table, column, value, words, own)
+                    assert cell == str(shown_as), (spec.table, column, cell)
+                    assert "_" not in cell and cell not in ids, (spec.table, column, cell)
+                    continue
                 else:
                     expected = "" if value is None else str(value)
                 assert cell == expected, (spec.table, column)
@@ -364,8 +384,8 @@ async def test_the_export_says_whether_a_routine_hurt_or_was_rested_by_choice(
     text = archive.read("routines_done.csv").decode("utf-8-sig")
     runs = list(csv.DictReader(io.StringIO(text)))
     assert [(r["routine"], r["status"]) for r in runs] == [
-        ("quick", "stopped because it hurt"),
-        ("gentle", "rested by choice"),
+        ("Quick start", "stopped because it hurt"),
+        ("Gentle day", "rested by choice"),
     ], runs
     assert "rested by choice" in archive.read("README.txt").decode()
     stored = json.loads(harness.server.file_bytes(json_message.file_id))

@@ -90,8 +90,9 @@ async def test_progress_with_sixty_readings(harness: BotHarness) -> None:
 
     harness.clock.set(at(today, 12))
     caption = await progress_caption(harness, user)
-    assert "Average daily pain this week (3 days): 3.0 · last week 5.0 (⬇️ 2.0)" in caption
-    assert "Before → after a routine: -1.6 on average" in caption  # (-2-2-2+0-2)/5
+    assert "Average daily pain this week (3 days): 3.0 · last week 5.0 (⬇️ 2.0 lower)" in caption
+    # (-2-2-2+0-2)/5: said in words, not as "-1.6" (tester 8 #5)
+    assert "Before → after a routine: pain 1.6 lower on average (0-10 scale)" in caption
     assert "Routines done (30 days): 5" in caption
     assert "Streak: 5 days · best 10 days" in caption
     progress = await harness.services.pain.progress(user.id)
@@ -100,7 +101,7 @@ async def test_progress_with_sixty_readings(harness: BotHarness) -> None:
 
 async def test_routines_that_changed_nothing_say_no_change(harness: BotHarness) -> None:
     """Before and after alike (or changes that cancel out) read "no change", never "+0.0";
-    a small fall keeps its sign."""
+    a small fall says it is lower."""
     user = harness.new_user()
     await onboard(harness, user, at="07:00", zone="UTC")
     await harness.services.pain.give_consent(user.id)
@@ -123,7 +124,9 @@ async def test_routines_that_changed_nothing_say_no_change(harness: BotHarness) 
     await add_entry(harness, user.id, at(today, 10), 6, PainContext.BEFORE, run)
     await add_entry(harness, user.id, at(today, 10, 30), 5, PainContext.AFTER, run)
     caption = await progress_caption(harness, user)
-    assert "Before → after a routine: -0.2 on average" in caption, caption  # (0+1-1-1)/4
+    assert "Before → after a routine: pain 0.2 lower on average (0-10 scale)" in caption, (
+        caption  # (0+1-1-1)/4
+    )
 
 
 async def test_streak_follows_local_days_pauses_and_it_hurts(harness: BotHarness) -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from bot.domain.pain import PainContext
 from loopback.server import SimMessage, SimUser
 from tests.harness.bot import BotHarness, onboard
-from tests.harness.seed import add_entry
+from tests.harness.seed import add_entry, add_run
 from tests.test_program import QUICK, walk
 
 MONDAY = datetime(2026, 3, 9, 6, 30, tzinfo=UTC)  # Mon 9 Mar, 07:30 in Berlin
@@ -131,3 +132,26 @@ async def test_a_chosen_pause_reads_as_paused_not_as_a_zero_streak(harness: BotH
     await harness.send(broken, "/progress")
     caption = harness.server.last_bot_message(broken.id).caption or ""
     assert "🔥 Streak: 0 days · best 1 day" in caption, caption
+
+
+async def test_a_change_says_which_way_and_on_what_scale(harness: BotHarness) -> None:
+    """Tester 8 #5: "-0.5" beside the average, and "Before → after a routine: -0.5 on
+    average", said nothing of what the figure is. A change says lower or higher; the
+    routine's says it is pain, on the 0-10 scale."""
+    user = harness.new_user()
+    await onboard(harness, user, at="07:30", zone="Europe/Berlin")  # Mon 2 Mar
+    await harness.services.pain.give_consent(user.id)
+    await add_entry(harness, user.id, datetime(2026, 2, 24, 9, 0, tzinfo=UTC), 3)
+    tuesday = datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
+    run = await add_run(harness, user.id, tuesday, tuesday + timedelta(minutes=9))
+    await add_entry(harness, user.id, tuesday, 4, PainContext.BEFORE, run)
+    await add_entry(harness, user.id, tuesday + timedelta(minutes=9), 6, PainContext.AFTER, run)
+    harness.clock.set(datetime(2026, 3, 4, 12, 0, tzinfo=UTC))
+    await harness.send(user, "/progress")
+    caption = harness.server.last_bot_message(user.id).caption or ""
+    assert "this week (1 day): 5.0 · last week 3.0 (⬆️ 2.0 higher)" in caption, caption
+    assert "Before → after a routine: pain 2.0 higher on average (0-10 scale)" in caption
+    harness.clock.set(MONDAY)
+    assert (await harness.dispatch()).summaries_sent == 1
+    caption = weekly_summary(harness, user).caption or ""
+    assert "(1 day): 5.0 · the week before 3.0 (⬆️ 2.0 higher)" in caption, caption

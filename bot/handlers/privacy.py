@@ -14,6 +14,7 @@ from bot.botapi import errors as botapi
 from bot.domain.questions import Kind, Question
 from bot.handlers import asking
 from bot.handlers.common import answer, edit_or_send, invalid_button, reply, sender_ids, services
+from bot.services.export_files import ExportWords, export_json, export_zip
 
 logger = logging.getLogger(__name__)
 
@@ -36,9 +37,12 @@ async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     stem = f"back-stretch-data-{data.exported_at:%Y-%m-%d}"
     await botapi.send_chat_action(bot, chat_id, ChatAction.UPLOAD_DOCUMENT)
     json_name = f"{stem}.json"
+    words = ExportWords.of(services(context).content)
+    archive = export_zip(data.tables, data.exported_at, json_name, words)
+    complete = export_json(data.user_id, data.exported_at, data.tables)
     files = [
-        (InputFile(data.as_zip(json_name), filename=f"{stem}.zip"), texts.EXPORT_ZIP_CAPTION),
-        (InputFile(data.as_json(), filename=json_name), texts.EXPORT_JSON_CAPTION),
+        (InputFile(archive, filename=f"{stem}.zip"), texts.EXPORT_ZIP_CAPTION),
+        (InputFile(complete, filename=json_name), texts.EXPORT_JSON_CAPTION),
     ]
     for document, caption in files:
         sent = await botapi.send_document(bot, chat_id, document, caption=caption)

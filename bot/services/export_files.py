@@ -13,11 +13,13 @@ import io
 import json
 import zipfile
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from bot.domain.program import StepOutcome
+from bot.content import Content
+from bot.domain.my_routines import row_id_of
+from bot.domain.program import Ease, Feedback, Reason, StepOutcome
 from bot.domain.reminder_plan import WEEKDAY_NAMES, weekdays_from_mask
 from bot.domain.routine import Status
 
@@ -60,7 +62,7 @@ SHEETS: tuple[Sheet, ...] = (
         "pain_entries",
         "pain_log.csv",
         "Every pain level you logged (0 = no pain, 10 = worst imaginable); logged_as "
-        "is checkin (/pain or a reminder), before or after (a routine).",
+        "is check-in (/pain or a reminder), before a routine or after a routine.",
         (
             ("at", "logged_at_utc"),
             ("level", "pain_0_to_10"),
@@ -264,6 +266,89 @@ BOOKKEEPING: Mapping[str, frozenset[str]] = {
 }
 
 
+@dataclass(frozen=True)
+class ExportWords:
+    """What the sheets call the ids the data stores: stretches and ready-made routines by
+    id, from the content (the handler builds it). An id not here (a stretch since removed)
+    is shown as stored."""
+
+    stretches: Mapping[str, str] = field(default_factory=dict)
+    routines: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, content: Content) -> ExportWords:
+        """Every stretch by its name and every ready-made routine by its title."""
+        return cls(
+            stretches={sid: stretch.name for sid, stretch in content.stretches.items()},
+            routines={rid: routine.title for rid, routine in content.routines.items()},
+        )
+
+
+#: Stored codes in words, by column (the JSON keeps the codes).
+PAIN_CONTEXT_WORDS = {
+    "checkin": "check-in",
+    "before": "before a routine",
+    "after": "after a routine",
+}
+PAIN_AREA_WORDS = {
+    "lower_back": "lower back",
+    "upper_back": "upper back",
+    "neck": "neck",
+    "hips": "hips",
+}
+FEEDBACK_WORDS = {
+    Feedback.TOO_EASY.value: "too easy",
+    Feedback.ABOUT_RIGHT.value: "about right",
+    Feedback.TOO_HARD.value: "too hard",
+}
+OUTCOME_WORDS = {
+    StepOutcome.DONE.value: "done",
+    StepOutcome.SKIPPED.value: "skipped",
+    StepOutcome.HURT.value: "stopped: it hurt",
+}
+EASE_WORDS = {Ease.EASIER.value: "easier version", Ease.LEFT_OUT.value: "left out"}
+REASON_WORDS = {
+    Reason.GREW.value: "stepped up after three easy sessions",
+    Reason.GREW_SOONER.value: "stepped up: you found it too easy twice",
+    Reason.HELD_BACK_PAIN.value: "held back: your pain rose after a routine",
+    Reason.HELD_BACK_BAD_DAY.value: "held back: a bad day",
+    Reason.HELD_BACK_TOO_HARD.value: "held back: you found it too hard",
+    Reason.EASED.value: "easier version for a week after “It hurts”",
+    Reason.LEFT_OUT.value: "left out for a week: even the easier version hurt",
+    Reason.EASIER_START.value: "easier version to start: you chose it twice in a row",
+    Reason.FULL_AGAIN.value: "full version again: you asked for it",
+    Reason.RESET.value: "back to the starting dose: you reset it",
+}
+DELIVERY_KIND_WORDS = {"daily": "daily reminder", "weekly": "weekly summary"}
+#: (table, column) -> the words for its stored codes.
+CODE_WORDS: Mapping[tuple[str, str], Mapping[str, str]] = {
+    ("pain_entries", "context"): PAIN_CONTEXT_WORDS,
+    ("pain_entries", "area"): PAIN_AREA_WORDS,
+    ("routine_runs", "feedback"): FEEDBACK_WORDS,
+    ("run_steps", "outcome"): OUTCOME_WORDS,
+    ("program_stretches", "ease"): EASE_WORDS,
+    ("program_stretches", "reason"): REASON_WORDS,
+    ("program_changes", "reason"): REASON_WORDS,
+    ("deliveries", "kind"): DELIVERY_KIND_WORDS,
+}
+#: Columns that hold a stretch id, or a routine id (ready-made, or "u-<n>": one's own).
+STRETCH_COLUMNS = frozenset({"stretch_id"})
+ROUTINE_COLUMNS = frozenset({"routine_id", "default_routine"})
+
+
+def routine_name(routine_id: str, words: ExportWords, own: Mapping[int, str]) -> str:
+    """A routine id as a person knows it: a ready-made routine's title, one's own
+    ("your routine “Evening”", by my_routines.csv's number when it has no name), or the
+    id as stored when neither is known (removed since)."""
+    if routine_id in words.routines:
+        return words.routines[routine_id]
+    row_id = row_id_of(routine_id)
+    if row_id is None:
+        return routine_id
+    name = own.get(row_id)
+    return f"your routine “{name}”" if name else f"your routine number {row_id}"
+
+
 def plain_dose(dose: Mapping[str, Any]) -> str:
     """A stored dose (or a routine's change to one) in words: "10 lifts, 3 s hold, each
     side, 2 sets"; unset fields are left out ("" for none)."""
@@ -279,11 +364,13 @@ def plain_dose(dose: Mapping[str, Any]) -> str:
     return ", ".join(parts)
 
 
-def plain_stretches(stored: str, column: str) -> str:
+def plain_stretches(stored: str, column: str, words: ExportWords | None = None) -> str:
     """A run's planned doses (``plan``), a user routine as a run kept it
     (``custom_routine``) or as saved (``items``), from their stored JSON to one line:
-    "cat_cow: 8 slow rounds; bridge: 10 lifts, 3 s hold (easier version)". Stored text
-    that isn't that JSON is returned as it is."""
+    "Cat-Cow: 8 slow rounds; Bridge: 10 lifts, 3 s hold (easier version)", stretches by
+    name (`words`) and why a dose changed in words. Stored text that isn't that JSON is
+    returned as it is."""
+    names = words.stretches if words is not None else {}
     try:
         data = json.loads(stored)
         title = ""
@@ -297,10 +384,12 @@ def plain_stretches(stored: str, column: str) -> str:
             else:
                 name, dose, easier = item["stretch"], item.get("dose") or {}, item.get("easier")
                 why, was = None, None
+            name = names.get(name, name)
             text = f"{name}: {plain_dose(dose)}" if plain_dose(dose) else str(name)
             notes = ["easier version"] if easier else []
             if why:
-                notes.append(f"why: {why}" + (f", was {plain_dose(was)}" if was else ""))
+                because = REASON_WORDS.get(why, why)
+                notes.append(because + (f", was {plain_dose(was)}" if was else ""))
             steps.append(text + (f" ({'; '.join(notes)})" if notes else ""))
         return title + "; ".join(steps)
     except (ValueError, KeyError, TypeError, AttributeError):
@@ -311,20 +400,52 @@ def plain_stretches(stored: str, column: str) -> str:
 STRETCH_LISTS = frozenset({"plan", "custom_routine", "items"})
 
 
-def _cell(value: ExportValue, column: str = "") -> str | int:
+def cell(
+    table: str,
+    column: str,
+    value: ExportValue,
+    words: ExportWords | None = None,
+    own: Mapping[int, str] | None = None,
+) -> str | int:
+    """A stored value as its sheet shows it: codes in words (stretches and routines by
+    name, statuses and reasons as `CODE_WORDS` says), stretch lists as `plain_stretches`,
+    weekdays by name, yes/no for booleans, "" for none. `own`: the user's routine names by
+    number (my_routines.csv), for runs of their own routines."""
+    words = words or ExportWords()
     if column == "weekdays_mask" and isinstance(value, int):  # "Mon Tue Wed Thu Fri"
         return " ".join(WEEKDAY_NAMES[day] for day in sorted(weekdays_from_mask(value)))
     if column in STRETCH_LISTS and isinstance(value, str):
-        return plain_stretches(value, column)
+        return plain_stretches(value, column, words)
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, str):
+        if column in STRETCH_COLUMNS:
+            return words.stretches.get(value, value)
+        if column in ROUTINE_COLUMNS:
+            return routine_name(value, words, own or {})
+        return CODE_WORDS.get((table, column), {}).get(value, value)
     return "" if value is None else value
 
 
-def sheet_csv(sheet: Sheet, rows: Rows) -> bytes:
-    """One sheet as CSV (UTF-8 with a BOM, so spreadsheets read it; yes/no for booleans,
-    instants in ISO 8601 UTC). A column the table doesn't have (an older database) stays
-    out."""
+def own_routine_names(tables: Mapping[str, Rows]) -> dict[int, str]:
+    """The user's routines by number, with their names (drafts without one left out)."""
+    names: dict[int, str] = {}
+    for row in tables.get("my_routines", []):
+        number, name = row.get("id"), row.get("name")
+        if isinstance(number, int) and name:
+            names[number] = str(name)
+    return names
+
+
+def sheet_csv(
+    sheet: Sheet,
+    rows: Rows,
+    words: ExportWords | None = None,
+    own: Mapping[int, str] | None = None,
+) -> bytes:
+    """One sheet as CSV (UTF-8 with a BOM, so spreadsheets read it; values as `cell` shows
+    them, instants in ISO 8601 UTC). A column the table doesn't have (an older database)
+    stays out."""
     present = [(column, name) for column, name in sheet.columns if any(column in r for r in rows)]
     if not rows:
         present = list(sheet.columns)
@@ -332,7 +453,9 @@ def sheet_csv(sheet: Sheet, rows: Rows) -> bytes:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([name for _, name in present])
     for row in rows:
-        writer.writerow([_cell(row.get(column), column) for column, _ in present])
+        writer.writerow(
+            [cell(sheet.table, column, row.get(column), words, own) for column, _ in present]
+        )
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -352,7 +475,8 @@ def readme(exported_at: datetime, counts: Mapping[str, int], json_name: str) -> 
     lines += [
         "",
         f"{json_name} (sent with this file) is the complete copy of every stored field, for",
-        "programs to read (stretch lists and doses there as the bot stores them); it also",
+        "programs to read (stretches, statuses and reasons there by the codes the bot",
+        "stores); it also",
         "holds the bot's own bookkeeping (reminder send leases and tokens, message numbers,",
         "version counters, where a routine's message stood on screen), which says nothing",
         "about you and is left out of these sheets.",
@@ -433,18 +557,54 @@ def with_run_summaries(tables: Mapping[str, Rows]) -> dict[str, Rows]:
     }
 
 
-def export_zip(tables: Mapping[str, Rows], exported_at: datetime, json_name: str) -> bytes:
-    """The ZIP: README.txt and one CSV per sheet, deterministic for the same data."""
+def export_zip(
+    tables: Mapping[str, Rows],
+    exported_at: datetime,
+    json_name: str,
+    words: ExportWords | None = None,
+) -> bytes:
+    """The ZIP: README.txt and one CSV per sheet, deterministic for the same data;
+    `words` names the stretches and routines the data stores by id."""
     tables = with_run_summaries(tables)
+    own = own_routine_names(tables)
     buffer = io.BytesIO()
     stamp = exported_at.timetuple()[:6]
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         counts = {table: len(rows) for table, rows in tables.items()}
         files = [("README.txt", readme(exported_at, counts, json_name).encode("utf-8"))]
-        files += [(s.file_name, sheet_csv(s, tables.get(s.table, []))) for s in SHEETS]
+        files += [(s.file_name, sheet_csv(s, tables.get(s.table, []), words, own)) for s in SHEETS]
         for name, data in files:
             info = zipfile.ZipInfo(name, date_time=stamp)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o600 << 16
             archive.writestr(info, data)
     return buffer.getvalue()
+
+
+def nested(value: ExportValue, column: str) -> Any:
+    """A stretch list stored as JSON text (`STRETCH_LISTS`) as the JSON it holds, so the
+    JSON export nests it instead of carrying an escaped string; other values, and text
+    that isn't JSON, as they are."""
+    if column not in STRETCH_LISTS or not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def export_json(user_id: int, exported_at: datetime, tables: Mapping[str, Rows]) -> bytes:
+    """The complete copy: `{"user_id", "exported_at", "tables": {"pain_entries": [...]}}`,
+    every stored column of every row, stretch lists (a run's plan, a routine's stretches)
+    as nested JSON."""
+    document = {
+        "user_id": user_id,
+        "exported_at": exported_at.isoformat(),
+        "tables": {
+            table: [
+                {column: nested(value, column) for column, value in row.items()} for row in rows
+            ]
+            for table, rows in tables.items()
+        },
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False).encode("utf-8")
