@@ -129,6 +129,12 @@ async def test_routines_that_changed_nothing_say_no_change(harness: BotHarness) 
     )
 
 
+async def streak_on_connection(harness: BotHarness, user_id: int) -> int:
+    """The streak as the tap completing a routine reads it (`PainLog.streak_on`)."""
+    async with harness.services.engine.connect() as connection:
+        return await harness.services.pain.streak_on(connection, user_id, LA)
+
+
 async def test_streak_follows_local_days_pauses_and_it_hurts(harness: BotHarness) -> None:
     """Los Angeles (UTC-7 in April): runs just before and after local midnight count for two
     days, a paused day and an "It hurts" day keep the streak, and today only breaks it
@@ -153,6 +159,8 @@ async def test_streak_follows_local_days_pauses_and_it_hurts(harness: BotHarness
 
     harness.clock.set(la(8, 10))  # Wednesday morning, no routine yet today
     assert "Streak: 4 days · best 4 days" in await progress_caption(harness, user)
+    # the end-of-routine summary's streak (runs and pauses read in one statement) agrees
+    assert await streak_on_connection(harness, user.id) == 4
     harness.clock.set(la(8, 23, 59))
     assert "Streak: 4 days · best 4 days" in await progress_caption(harness, user)
     harness.clock.set(la(9, 0, 1))  # Wednesday went by without a routine
@@ -169,6 +177,7 @@ async def test_streak_follows_local_days_pauses_and_it_hurts(harness: BotHarness
     assert "Streak: 1 day, kept while reminders are paused · best 4 days" in (
         await progress_caption(harness, user)
     )
+    assert await streak_on_connection(harness, user.id) == 1
     await harness.send(user, "/settings")
     await harness.tap(user, "Resume")  # the pause ends yesterday; today counts normally
     assert "Streak: 1 day · best 4 days" in await progress_caption(harness, user)

@@ -10,6 +10,7 @@ from datetime import date, datetime, time
 from typing import Any, cast
 
 from sqlalchemy import (
+    Date,
     Table,
     bindparam,
     delete,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     literal_column,
     null,
     select,
+    type_coerce,
     union_all,
     update,
 )
@@ -296,6 +298,55 @@ async def routine_runs(session: Executor, user_id: int) -> list[domain.RoutineRu
         )
         for started_at, finished_at, status in rows
     ]
+
+
+_PAUSES = cast(Table, PausePeriod.__table__)
+
+#: The streak's inputs in one statement (bound: ``user_id``): every run's start, end and
+#: status (kind 0, oldest first, as `routine_runs`), then every pause's first and last
+#: paused local dates (kind 1, as `pause_ranges`).
+_STREAK_INPUTS = union_all(
+    select(
+        literal_column("0").label("kind"),
+        _RUNS.c.started_at,
+        _RUNS.c.finished_at,
+        _RUNS.c.status,
+        type_coerce(null(), Date).label("start_date"),
+        type_coerce(null(), Date).label("end_date"),
+        _RUNS.c.id,
+    ).where(_RUNS.c.user_id == bindparam("user_id")),
+    select(
+        literal_column("1"),
+        null(),
+        null(),
+        null(),
+        _PAUSES.c.start_date,
+        _PAUSES.c.end_date,
+        _PAUSES.c.id,
+    ).where(_PAUSES.c.user_id == bindparam("user_id")),
+).order_by(
+    literal_column("kind"),
+    literal_column("started_at"),
+    literal_column("start_date"),
+    literal_column("id"),
+)
+
+
+async def streak_inputs(
+    executor: Executor, user_id: int
+) -> tuple[list[domain.RoutineRun], list[tuple[date, date | None]]]:
+    """`routine_runs` and `pause_ranges` in one statement (what the streak rule reads)."""
+    runs: list[domain.RoutineRun] = []
+    pauses: list[tuple[date, date | None]] = []
+    for kind, started_at, finished_at, status, start_date, end_date, _ in await executor.execute(
+        _STREAK_INPUTS, {"user_id": user_id}
+    ):
+        if kind == 0:
+            outcome = RUN_OUTCOMES.get(status, domain.RunOutcome.ABANDONED)
+            runs.append(domain.RoutineRun(started_at, finished_at, outcome))
+        else:
+            pauses.append((start_date, end_date))
+    return runs, pauses
 
 
 async def run_belongs_to(session: AsyncSession, user_id: int, run_id: int) -> bool:

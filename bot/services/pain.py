@@ -504,10 +504,10 @@ class PainLog:
         return entry
 
     async def streak_on(self, executor: Executor, user_id: int, zone: tzinfo) -> int:
-        """`current_streak` on the caller's connection, the user's zone known."""
+        """`current_streak` on the caller's connection, the user's zone known: one
+        statement for the runs and the pauses."""
         today = self._clock.now().astimezone(zone).date()
-        runs = await store.routine_runs(executor, user_id)
-        pauses = await store.pause_ranges(executor, user_id)
+        runs, pauses = await store.streak_inputs(executor, user_id)
         return current_streak(runs, zone, today, paused_days(pauses, today))
 
     async def no_improvement_began(self, user_id: int) -> bool:
