@@ -500,6 +500,17 @@ REMINDER_REST_ADVISED = (
     "🌱 <b>gentle</b> routine: it stays lying down and uses easier versions only."
 )
 
+
+def reminder_high_week(safety: SafetyTexts) -> str:
+    """The daily reminder while a high week stands (`bot.domain.pain.high_week_stands`):
+    the weekly summary's own line (`high_week`), then rest or the gentle routine."""
+    return (
+        f"{high_week(safety)}\nIf your back still feels it, rest today (⏭ Skip today). "
+        "Otherwise try the 🌱 <b>gentle</b> routine: it stays lying down and uses easier "
+        "versions only."
+    )
+
+
 BAD_DAY_SUGGESTION = (
     "🌱 Your back seems to be having a rough time. The <b>gentle</b> routine is a kind "
     "place to start today."

@@ -535,6 +535,34 @@ def week_pain_high(average: float | None) -> bool:
     return average is not None and average >= RED_FLAG_LEVEL
 
 
+def high_week_stands(entries: Iterable[PainEntry], zone: tzinfo, today: date) -> bool:
+    """High-week rule for what follows the weekly summary: the week before ``today``'s
+    (Monday to Sunday, the week Monday's summary reports on) had a high average
+    (`week_pain_high`, the summary's "see a doctor or physiotherapist" line), and no reading
+    this week (Monday to ``today``) has come in below ``RED_FLAG_LEVEL`` since. While it
+    stands the daily reminder says the same thing as the summary (rest or the gentle
+    routine), not a cheerful "Ready?"."""
+    entry_list = list(entries)
+    monday = week_start_of(today)
+    if not week_pain_high(week_average(entry_list, zone, monday - timedelta(days=7))):
+        return False
+    return not any(
+        monday <= local_date(e.at, zone) <= today and e.level < RED_FLAG_LEVEL for e in entry_list
+    )
+
+
+def rest_days(hurt_at: Iterable[datetime], entries: Iterable[PainEntry], zone: tzinfo) -> set[date]:
+    """Local days on which the bot advised rest (`rest_advised`): the day of each "It hurts"
+    (or rest day) in ``hurt_at`` and of each reading of ``RED_FLAG_LEVEL``+, and the day the
+    advice still stood on (up to 24 hours on). Resting on such a day follows the bot's
+    advice, so these days never break a streak (`current_streak`'s neutral days)."""
+    moments = [*hurt_at, *(e.at for e in entries if reading_advises_rest(e.level))]
+    last = REST_ADVICE_SPAN - timedelta(microseconds=1)
+    return {local_date(at, zone) for at in moments} | {
+        local_date(at + last, zone) for at in moments
+    }
+
+
 def summarize(
     entries: Iterable[PainEntry],
     runs: Iterable[RoutineRun],

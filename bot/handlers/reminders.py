@@ -54,7 +54,9 @@ class TelegramDeliverySender:
         # be dropped, a claim handed back unsent leaves nothing behind, and the same row
         # claimed again (a new object, read anew) never meets an older claim's advice, even
         # when its own `prepare` failed (that send then reads its user's rules itself).
-        self._advice: WeakKeyDictionary[Delivery, tuple[bool, bool, bool]] = WeakKeyDictionary()
+        self._advice: WeakKeyDictionary[Delivery, tuple[bool, bool, bool, bool]] = (
+            WeakKeyDictionary()
+        )
 
     async def prepare(self, claimed: Sequence[tuple[Delivery, User]]) -> None:
         """Look up the advised-rest and bad-day rules for every daily reminder just claimed,
@@ -75,12 +77,14 @@ class TelegramDeliverySender:
         if prepared is None:
             advice = await self._pain.reminder_advice({user.id: user.time_zone})
             prepared = _advice_of(advice, user.id)
-        rest, persistent, bad_day = prepared
+        rest, persistent, bad_day, high_week = prepared
         text = texts.REMINDER_AGAIN if delivery.snoozed else texts.REMINDER
         if rest:  # the same advice /stretch repeats, rather than a cheerful "Ready?"
             text = texts.REMINDER_REST_ADVISED
         elif persistent:  # they were told to see a professional: the reminder says so too
             text = f"{text}\n\n{texts.reminder_persistent_pain(self._content.safety)}"
+        elif high_week:  # Monday's summary said "see a doctor if it stays this high"
+            text = texts.reminder_high_week(self._content.safety)
         elif bad_day:
             text = f"{text}\n\n{texts.BAD_DAY_SUGGESTION}"
         if late:
@@ -88,7 +92,7 @@ class TelegramDeliverySender:
         markup = keyboards.reminder(
             delivery.id, delivery.local_date, can_snooze=not delivery.snoozed
         )
-        if rest or persistent or bad_day:
+        if rest or persistent or bad_day or high_week:
             markup = keyboards.with_gentle_routine(markup, self._content.gentle_routine.id)
         # Telegram's reply read as JSON, no PTB Message built (bot/botapi/client.py); its
         # errors are raised as PTB raises them, for the dispatcher's classification.
@@ -108,9 +112,14 @@ class TelegramDeliverySender:
         return message_id
 
 
-def _advice_of(advice: ReminderAdvice, user_id: int) -> tuple[bool, bool, bool]:
-    """(rest advised, persistent-pain advice, bad day) for one user."""
-    return (user_id in advice.rest, user_id in advice.persistent, user_id in advice.bad_day)
+def _advice_of(advice: ReminderAdvice, user_id: int) -> tuple[bool, bool, bool, bool]:
+    """(rest advised, persistent-pain advice, bad day, high week) for one user."""
+    return (
+        user_id in advice.rest,
+        user_id in advice.persistent,
+        user_id in advice.bad_day,
+        user_id in advice.high_week,
+    )
 
 
 #: A snoozed reminder in these hasn't come again yet.

@@ -29,6 +29,7 @@ from bot.domain.pain import (
     RoutineRun,
     RunOutcome,
     current_streak,
+    high_week_stands,
     is_bad_day,
     local_date,
     local_day_start,
@@ -141,6 +142,9 @@ class ReminderAdvice:
     #: The persistent-pain advice (see a clinician, keep to the gentle routine) stands, as
     #: /stretch says (`PainLog.rest_advice`); not for users in `rest`.
     persistent: set[int] = field(default_factory=set)
+    #: Last week's average was high (`bot.domain.pain.high_week_stands`), as the weekly
+    #: summary said; not for users in `rest`.
+    high_week: set[int] = field(default_factory=set)
 
 
 @dataclass(frozen=True)
@@ -374,6 +378,11 @@ class PainLog:
             },
             rest=rest,
             persistent=persistent,
+            high_week={
+                user_id
+                for user_id, readings in entries.items()
+                if user_id not in rest and high_week_stands(readings, *local[user_id])
+            },
         )
 
     async def rest_advice(self, user_id: int) -> RestAdvice | None:
