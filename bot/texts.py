@@ -213,6 +213,9 @@ STOPPED = (
     "Send /start to turn them back on, or /delete to erase everything."
 )
 
+#: /stop while reminders are already off: no second goodbye.
+ALREADY_STOPPED = "🔕 Reminders are already off; nothing changed. Send /start to turn them back on."
+
 HELP_COMMANDS = (
     "<b>What I can do</b>\n"
     "/stretch – start a guided stretching routine\n"
@@ -480,6 +483,12 @@ def reminder_answered(action: str) -> str:
     return REMINDER_ANSWERED.format(what="skip" if action == "skip" else "snooze")
 
 
+def old_reminder_skipped(day: date) -> str:
+    """An earlier day's reminder after ⏭ Skip on it: it loses its buttons and says this;
+    today's reminder is left as it is."""
+    return f"⏭ Skipped: this was the reminder for {_day(day)}. Today's reminder is unchanged."
+
+
 def old_reminder_start(title: str) -> str:
     """The toast of "Start routine" on a reminder for an earlier local day."""
     return f"That reminder was from an earlier day. Starting {title} now."
@@ -491,6 +500,8 @@ ALREADY_HANDLED = "This reminder was already handled."
 # --- routines --------------------------------------------------------------------------
 
 PICK_ROUTINE = "🧘 <b>Which routine today?</b> (⭐ your reminder routine)"
+#: The picker for someone without reminders set up (never, or since /delete): no ⭐.
+PICK_ROUTINE_NO_REMINDERS = "🧘 <b>Which routine today?</b>"
 
 # A daily reminder while the advised-rest rule holds (an "It hurts" or a reading of 8-10 within
 # the last day, see bot.domain.pain.rest_advice_since), instead of the cheerful one.

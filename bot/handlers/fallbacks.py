@@ -7,7 +7,9 @@ from telegram.ext import ContextTypes
 
 from bot import texts
 from bot.botapi.client import client_of
+from bot.botapi.shown import Buttons
 from bot.domain.questions import mentions_pain, named_button
+from bot.domain.timezones import load_zone
 from bot.handlers.common import reply, sender_ids, services
 from bot.handlers.routines import show_phase, typed_in_routine
 
@@ -32,6 +34,8 @@ async def unknown_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await reply(update, texts.PAIN_WORDS_HINT)
         return
     buttons = client_of(context.bot).shown.latest(chat_id)
+    if await _snooze_typed_when_snoozed(update, context, message.text, buttons):
+        return
     if buttons is not None:
         label = named_button(message.text, buttons.labels)
         hint = texts.button_hint(label) if label else texts.buttons_hint(buttons.labels)
@@ -42,6 +46,40 @@ async def unknown_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await reply(update, texts.REMINDERS_NOT_SET_UP)
     else:
         await reply(update, texts.UNKNOWN_TEXT)
+
+
+#: The reminder's Snooze button, as `bot.keyboards.reminder` labels it.
+SNOOZE_LABEL = "😴 Snooze 30 min"
+#: Its Skip button: a reminder showing it without Snooze was snoozed once already.
+SKIP_LABEL = "⏭ Skip today"
+
+
+async def _snooze_typed_when_snoozed(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, buttons: Buttons | None
+) -> bool:
+    """ "snooze" typed while no Snooze button is showing: the reminder is snoozed already,
+    so say until when (or, once the snoozed one has come, that it snoozes once a day)
+    rather than the general hint. False (nothing said) for other text, or when a Snooze
+    button is showing (the usual hint names it)."""
+    if "snooze" not in text.casefold() or named_button(text, (SNOOZE_LABEL,)) is None:
+        return False
+    if buttons is not None and SNOOZE_LABEL in buttons.labels:
+        return False
+    svc = services(context)
+    user_id, _ = sender_ids(update)
+    user = await svc.preferences.get(user_id)
+    if user is None or user.time_zone is None or not user.subscribed:
+        return False
+    zone = load_zone(user.time_zone)
+    now = svc.clock.now().astimezone(zone)
+    planned = await svc.preferences.next_sent(user)
+    if planned is not None and planned.snoozed:
+        await reply(update, texts.already_snoozed(planned.at.astimezone(zone), now))
+        return True
+    if buttons is not None and SKIP_LABEL in buttons.labels:  # the snoozed one came again
+        await reply(update, texts.already_snoozed(None, now), quoting=buttons.message_id)
+        return True
+    return False
 
 
 async def unknown_command(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:

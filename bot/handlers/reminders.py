@@ -137,8 +137,12 @@ async def reminder_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     svc = services(context)
     if await from_earlier_day(update, context, button):
         # An earlier day's reminder: its Skip or Snooze would act on that day's row, never
-        # today's, so nothing changes and the answer says so (Start still starts).
+        # today's, so nothing changes and the answer says so (Start still starts). Skip
+        # is answered on screen too: that day is over, so the old reminder loses its
+        # buttons and says it was skipped.
         await answer(update, texts.OLD_REMINDER, alert=True)
+        if action == "skip" and local_date is not None:
+            await edit_or_send(update, texts.old_reminder_skipped(local_date))
         return
     if action == "snooze":
         tap = await snooze_reminder(svc.sessions, svc.clock, user_id, delivery_id, local_date)

@@ -130,11 +130,12 @@ def picker_rows(
     content: Content,
     *,
     gentle_first: bool,
-    default_id: str,
+    default_id: str | None,
     own: Sequence[Routine] = (),
 ) -> list[tuple[str, str]]:
     """(routine id, label) of each button: the shipped routines (gentle first on a bad
-    day), then the user's own; the reminder's routine starred."""
+    day), then the user's own; the reminder's routine starred (`default_id`; None: no
+    reminders set up, no star)."""
     routines: list[Routine] = [*content.routines.values(), *own]
     if gentle_first:
         gentle = content.gentle_routine
@@ -147,8 +148,11 @@ def picker_rows(
     return rows
 
 
-def picker_text(content: Content, *, bad_day: bool, own: Sequence[Routine] = ()) -> str:
-    lines = [texts.PICK_ROUTINE]
+def picker_text(
+    content: Content, *, bad_day: bool, own: Sequence[Routine] = (), starred: bool = True
+) -> str:
+    """The picker's text; `starred`: a routine is starred as the reminder routine."""
+    lines = [texts.PICK_ROUTINE if starred else texts.PICK_ROUTINE_NO_REMINDERS]
     if bad_day:
         lines.append(texts.BAD_DAY_SUGGESTION)
     for routine in [*content.routines.values(), *own]:

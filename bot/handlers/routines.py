@@ -253,10 +253,13 @@ async def stretch_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         )
         return IN_ROUTINE
     bad_day, advice, own = picker.bad_day, picker.advice, list(picker.own)
-    default = await svc.routines.default_of(user)
+    # The ⭐ marks the routine reminders start: none before setup or after /delete.
+    starred = (await svc.routines.default_of(user)).id if user.onboarded else None
     gentle_first = bad_day or advice is not None
-    rows = picker_rows(svc.content, gentle_first=gentle_first, default_id=default.id, own=own)
-    text = picker_text(svc.content, bad_day=bad_day and advice is None, own=own)
+    rows = picker_rows(svc.content, gentle_first=gentle_first, default_id=starred, own=own)
+    text = picker_text(
+        svc.content, bad_day=bad_day and advice is None, own=own, starred=starred is not None
+    )
     if advice is not None:  # today's advice first, then the picker (gentle routine first)
         said = texts.rest_advised(svc.content.safety, after_hurt=advice is RestAdvice.AFTER_HURT)
         text = f"{said}\n\n{text}"

@@ -228,9 +228,13 @@ async def default_routine_chosen(update: Update, context: ContextTypes.DEFAULT_T
 
 
 async def stop_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/stop: unsubscribe, keep the data (before setup: there are no reminders to stop)."""
+    """/stop: unsubscribe, keep the data (before setup: there are no reminders to stop;
+    already stopped: says so, changes nothing)."""
     user = await onboarded_user(update, context)
     if user is None:
+        return
+    if not user.subscribed:  # a second /stop: say so rather than repeat the goodbye
+        await reply(update, texts.ALREADY_STOPPED)
         return
     await services(context).preferences.unsubscribe(user.id)
     await reply(update, texts.STOPPED)
