@@ -50,6 +50,7 @@ WALK: list[tuple[str | None, str]] = [  # label None: pressed on the way, not co
     (None, "Done"),
     ("Done (last step)", "Done"),
     ("pain keypad (after)", "3"),
+    ("How was it? answered", "About right"),
 ]
 
 

@@ -4,6 +4,7 @@ full version again)."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC
 
 from telegram import Update
@@ -50,7 +51,17 @@ async def feedback_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         await invalid_button(update, context)
         return
     stretch_ids = [step.stretch.id for step in view.steps]
-    result = await svc.program.feedback(user_id, tap.run_id, Feedback(tap.choice), stretch_ids)
+    # Answered as soon as the answer is stored; the program's changes (same transaction)
+    # are worked out while the answer travels, then the buttons go as the reply is sent.
+    answering: list[asyncio.Future[object]] = []
+
+    def stored() -> None:
+        answering.append(asyncio.ensure_future(answer(update, "Thanks!")))
+        answering.append(asyncio.ensure_future(remove_buttons(update)))
+
+    result = await svc.program.feedback(
+        user_id, tap.run_id, Feedback(tap.choice), stretch_ids, stored=stored
+    )
     if result.result is FeedbackResult.NOT_YOURS:
         await invalid_button(update, context)
         return
@@ -58,8 +69,6 @@ async def feedback_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         await answer(update, texts.FEEDBACK_ALREADY)
         await remove_buttons(update)
         return
-    await answer(update, "Thanks!")
-    await remove_buttons(update)
     lines = change_lines(svc.content, result.changes, shown_names(view.steps))
     thanks = texts.FEEDBACK_THANKS[tap.choice]
     if result.already_held_back:
@@ -69,7 +78,7 @@ async def feedback_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         zone = load_zone(user.time_zone) if user is not None and user.time_zone else UTC
         when = hold_label(result.frozen_until, svc.clock.now(), zone)
         thanks = texts.FEEDBACK_OK_FROZEN.format(when=when)
-    await reply(update, "\n".join([thanks, *lines]))
+    await asyncio.gather(*answering, reply(update, "\n".join([thanks, *lines])))
 
 
 async def show_program(update: Update, context: ContextTypes.DEFAULT_TYPE, user: User) -> None:

@@ -10,7 +10,7 @@ one routine shows in the next one, never halfway through.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
@@ -333,10 +333,18 @@ class ProgramService:
         return RunEnd(outcome.changes, offers if record.completed else ())
 
     async def feedback(
-        self, user_id: int, run_id: int, answer: rules.Feedback, stretch_ids: Sequence[str]
+        self,
+        user_id: int,
+        run_id: int,
+        answer: rules.Feedback,
+        stretch_ids: Sequence[str],
+        *,
+        stored: Callable[[], object] | None = None,
     ) -> FeedbackAnswer:
         """ "How was it?" answered for a completed run: stored once; a second answer (double
-        tap, old message) changes nothing."""
+        tap, old message) changes nothing. ``stored`` is called once the answer is stored
+        (the compare-and-set held), before the program's changes are worked out in the same
+        transaction, so the tap can be answered meanwhile."""
         now = self._clock.now()
         async with self._sessions() as session, session.begin():
             run = await runs_db.get(session, run_id)
@@ -350,6 +358,8 @@ class ProgramService:
             )
             if not result.rowcount:  # type: ignore[attr-defined]
                 return FeedbackAnswer(FeedbackResult.ALREADY)
+            if stored is not None:
+                stored()
             reads = await self._reads_of(session, run)
             record = await self._run_record(session, run, stretch_ids, reads)
             program = await store.load(session, user_id)
