@@ -76,6 +76,10 @@ class ShownButtons:
         while len(messages) > PER_CHAT:
             del messages[min(messages)]
 
+    def forget(self, chat_id: int) -> None:
+        """Drop everything known about the chat (/delete: nothing of the person remains)."""
+        self._chats.pop(chat_id, None)
+
     def latest(self, chat_id: int) -> Buttons | None:
         """The newest message of the chat still showing buttons, if any is known."""
         messages = self._chats.get(chat_id)

@@ -11,6 +11,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import callbacks, keyboards, texts
 from bot.botapi import errors as botapi
+from bot.botapi.client import client_of
 from bot.domain.questions import Kind, Question
 from bot.handlers import asking
 from bot.handlers.common import answer, edit_or_send, invalid_button, reply, sender_ids, services
@@ -117,6 +118,9 @@ async def delete_answered(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         context.user_data.clear()
     await answer(update, texts.DELETE_TOAST)
     await edit_or_send(update, texts.DELETE_DONE)
+    # The buttons the chat was shown (kept in memory for typed text): none of them is live
+    # any more, and nothing of the person may stay behind (tester 8 #6).
+    client_of(context.bot).shown.forget(sender_ids(update)[1])
     for listener in svc.on_erased:
         try:
             await listener(user_id)

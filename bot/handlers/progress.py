@@ -26,7 +26,7 @@ from bot.domain.pain import (
 )
 from bot.domain.program import EASING_REASONS
 from bot.domain.reminder_plan import paused_on
-from bot.handlers.common import known_user, services
+from bot.handlers.common import sender_ids, services
 from bot.handlers.program_views import change_lines
 from bot.handlers.routine_views import CAPTION_LIMIT
 from bot.reminders import summary_week
@@ -54,9 +54,9 @@ async def chart_png(
     )
 
 
-def progress_caption(progress: Progress, user: User) -> str:
+def progress_caption(progress: Progress, user: User | None) -> str:
     """The /progress caption as of `progress.today`; the streak reads as paused while the
-    user's reminders are (`paused_on` that day)."""
+    user's reminders are (`paused_on` that day; None: no user row, nothing paused)."""
     recent = progress.recent_entries
     only: tuple[int, date] | None = None
     if len(recent) == 1:
@@ -66,7 +66,8 @@ def progress_caption(progress: Progress, user: User) -> str:
         has_consent=progress.has_consent,
         only_reading=only,
         logged_before=progress.logged_before_window,
-        paused=paused_on(progress.today, user.paused_until, user.paused_indefinitely),
+        paused=user is not None
+        and paused_on(progress.today, user.paused_until, user.paused_indefinitely),
     )
 
 
@@ -144,12 +145,12 @@ def pause_line(user: User, progress: Progress, monday: date) -> str | None:
 
 
 async def progress_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/progress: the last 30 days as a chart, with this week vs last and the streak."""
-    user = await known_user(update, context)
-    if user is None:
-        return
-    user_id = user.id
+    """/progress: the last 30 days as a chart, with this week vs last and the streak. It
+    only reads: without a user row (never started, or erased by /delete) it shows the
+    empty chart and creates none (nothing of an erased person comes back)."""
+    user_id, _ = sender_ids(update)
     svc = services(context)
+    user = await svc.preferences.get(user_id)
     assert update.effective_chat is not None
     chat_id = update.effective_chat.id
     await botapi.send_chat_action(context.bot, chat_id, ChatAction.UPLOAD_PHOTO)
