@@ -37,6 +37,7 @@ from bot.domain.pain import (
     no_improvement_began,
     rest_advice_since,
     rest_advised,
+    rest_days,
     summarize,
     validate_level,
     week_start_of,
@@ -202,6 +203,26 @@ class DataExport:
         """README.txt and one CSV per kind of data with plain column names (see
         `bot.services.export_files`); `json_name` is the complete copy it points to."""
         return export_zip(self.tables, self.exported_at, json_name)
+
+
+def streak_neutral_days(
+    ranges: list[tuple[date, date | None]],
+    runs: list[RoutineRun],
+    entries: list[PainEntry],
+    zone: tzinfo,
+    today: date,
+) -> set[date]:
+    """The days that neither count nor break a streak: paused days and the days the bot
+    advised rest (`bot.domain.pain.rest_days`, from the runs ended by "It hurts" or a rest
+    day and the readings of 8-10 in `entries`). /progress, the weekly summary and a
+    routine's end read the same readings (`PROGRESS_LOOKBACK_DAYS`), so they agree."""
+    hurt_at = [r.ended_at for r in runs if r.outcome is RunOutcome.HURT]
+    return paused_days(ranges, today) | rest_days(hurt_at, entries, zone)
+
+
+def _streak_since(zone: tzinfo, today: date) -> datetime:
+    """Where the readings `streak_neutral_days` reads begin (those /progress reads)."""
+    return local_day_start(today - timedelta(days=PROGRESS_LOOKBACK_DAYS - 1), zone)
 
 
 def paused_days(ranges: list[tuple[date, date | None]], today: date) -> set[date]:
@@ -512,12 +533,24 @@ class PainLog:
         await store.insert_entry(executor, user_id, entry.at, level, entry.context, routine_run_id)
         return entry
 
-    async def streak_on(self, executor: Executor, user_id: int, zone: tzinfo) -> int:
+    async def streak_on(
+        self, executor: Executor, user_id: int, zone: tzinfo, history: History | None = None
+    ) -> int:
         """`current_streak` on the caller's connection, the user's zone known: one
         statement for the runs and the pauses."""
         today = self._clock.now().astimezone(zone).date()
         runs, pauses = await store.streak_inputs(executor, user_id)
-        return current_streak(runs, zone, today, paused_days(pauses, today))
+        # The readings of the advised-rest days: from the tap's `history` when it reaches
+        # back as far (a reading it lacks, logged by the tap itself, is today's, and today
+        # never breaks a streak), else read.
+        since = _streak_since(zone, today)
+        if history is not None and history.since <= since:
+            entries = [e for e in history.entries if e.at >= since]
+        else:
+            now = self._clock.now()
+            entries, _ = await store.history(executor, user_id, since, now, now)
+        neutral = streak_neutral_days(pauses, runs, entries, zone, today)
+        return current_streak(runs, zone, today, neutral)
 
     async def no_improvement_began(self, user_id: int) -> bool:
         """Whether the reading just logged starts the persistent-pain rule (send the advice)."""
@@ -542,8 +575,9 @@ class PainLog:
         window_start = local_day_start(today - timedelta(days=SUMMARY_DAYS - 1), zone)
         week_start = local_day_start(week_start_of(today), zone)
         paused = paused_days(pauses, today)
+        neutral = streak_neutral_days(pauses, runs, entries, zone, today)
         return Progress(
-            summary=summarize(entries, runs, zone, today, paused),
+            summary=summarize(entries, runs, zone, today, neutral),
             entries=entries,
             runs=runs,
             zone=zone,
@@ -568,7 +602,9 @@ class PainLog:
         zone, today = await self._local_today(session, user_id)
         runs = await store.routine_runs(session, user_id)
         pauses = await store.pause_ranges(session, user_id)
-        return current_streak(runs, zone, today, paused_days(pauses, today))
+        entries = await store.entries_since(session, user_id, _streak_since(zone, today))
+        neutral = streak_neutral_days(pauses, runs, entries, zone, today)
+        return current_streak(runs, zone, today, neutral)
 
     async def _local_today(self, session: AsyncSession, user_id: int) -> tuple[tzinfo, date]:
         user = await users.get(session, user_id)

@@ -99,7 +99,9 @@ class PainRecorder(Protocol):
         consent: bool,
     ) -> PainEntry: ...
 
-    async def streak_on(self, executor: Executor, user_id: int, zone: tzinfo) -> int: ...
+    async def streak_on(
+        self, executor: Executor, user_id: int, zone: tzinfo, history: History | None = None
+    ) -> int: ...
 
 
 #: The taps that finish a stretch, as the program records them.
@@ -701,7 +703,7 @@ class Routines:
         else:
             levels = await runs_db.pain_levels(connection, run.id)
         return self._summary(
-            run, levels, await self._pain.streak_on(connection, user_id, read.zone)
+            run, levels, await self._pain.streak_on(connection, user_id, read.zone, history)
         )
 
     def _summary(self, run: RoutineRun, levels: dict[str, int], streak: int) -> RunSummary:
