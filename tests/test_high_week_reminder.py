@@ -8,9 +8,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from bot import texts
-from bot.domain.pain import PainEntry, high_week_stands
+from bot.domain.pain import PainEntry, high_week_days, high_week_stands
 from tests.harness.bot import BotHarness, onboard
-from tests.harness.seed import add_entry
+from tests.harness.seed import add_entry, add_run
 from tests.test_safety import SAFETY, plain
 
 CHEERFUL = "Time for your back stretches"
@@ -30,6 +30,11 @@ def test_the_high_week_rule() -> None:
     ordinary = [PainEntry(datetime(2026, 3, 7, 9, tzinfo=UTC), 5), high[1]]
     assert not high_week_stands(ordinary, UTC, monday)  # (5 + 10) / 2 = 7.5: not a high week
     assert not high_week_stands(high, UTC, monday + timedelta(days=7))  # a week on
+    # The days it held: resting on them keeps a streak (as the advised rest days do).
+    days = high_week_days([*high, lower], UTC, date(2026, 3, 1), date(2026, 3, 20))
+    assert days == set()
+    days = high_week_days(high, UTC, date(2026, 3, 1), date(2026, 3, 20))
+    assert days == {monday + timedelta(days=n) for n in range(7)}
 
 
 async def test_the_reminder_after_a_high_week_summary_offers_rest_or_gentle(
@@ -65,3 +70,30 @@ async def test_the_reminder_after_a_high_week_summary_offers_rest_or_gentle(
         reminder = harness.server.last_bot_message(user.id)
         assert CHEERFUL in (reminder.text or ""), reminder.text
         assert SAFETY.high_week not in (reminder.text or "")
+
+
+async def test_resting_on_the_monday_after_a_high_week_keeps_the_streak(
+    harness: BotHarness,
+) -> None:
+    """The reminder after a high week says rest (Skip today) or gentle: skipping it is
+    advised rest, so the streak goes on (as after a rest day, tester 8 #7)."""
+    dev = harness.new_user("Dev")
+    await onboard(harness, dev, at="07:30", zone="Europe/Berlin")  # Mon 2 Mar
+    await harness.services.pain.give_consent(dev.id)
+    await add_entry(harness, dev.id, datetime(2026, 3, 5, 9, 0, tzinfo=UTC), 9)  # Thu
+    await add_entry(harness, dev.id, datetime(2026, 3, 6, 9, 0, tzinfo=UTC), 8)  # Fri
+    for day in (7, 8):  # routines Saturday and Sunday
+        done = datetime(2026, 3, day, 10, 0, tzinfo=UTC)
+        await add_run(harness, dev.id, done - timedelta(minutes=5), done)
+    harness.clock.set(MONDAY)
+    report = await harness.dispatch()
+    assert report.sent == 1, [(m.text, m.caption) for m in harness.server.bot_messages(dev.id)]
+    text = harness.server.last_bot_message(dev.id).text or ""
+    assert text.startswith(f"🩺 {SAFETY.high_week}"), text
+    await harness.tap(dev, "Skip today")
+    done = datetime(2026, 3, 10, 10, 0, tzinfo=UTC)  # and one on Tuesday
+    await add_run(harness, dev.id, done - timedelta(minutes=5), done)
+    harness.clock.set(datetime(2026, 3, 10, 12, 0, tzinfo=UTC))
+    assert await harness.services.pain.current_streak(dev.id) == 3
+    await harness.send(dev, "/progress")
+    assert "Streak: 3 days" in plain(harness.server.bot_messages(dev.id)[-1].caption or "")

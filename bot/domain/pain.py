@@ -551,6 +551,21 @@ def high_week_stands(entries: Iterable[PainEntry], zone: tzinfo, today: date) ->
     )
 
 
+def high_week_days(
+    entries: Iterable[PainEntry], zone: tzinfo, first: date, last: date
+) -> set[date]:
+    """The local days ``first..last`` on which `high_week_stands` held: the reminder said
+    rest or the gentle routine, so resting then never breaks a streak either."""
+    entry_list = list(entries)
+    days: set[date] = set()
+    day = first
+    while day <= last:
+        if high_week_stands(entry_list, zone, day):
+            days.add(day)
+        day += timedelta(days=1)
+    return days
+
+
 def rest_days(hurt_at: Iterable[datetime], entries: Iterable[PainEntry], zone: tzinfo) -> set[date]:
     """Local days on which the bot advised rest (`rest_advised`): the day of each "It hurts"
     (or rest day) in ``hurt_at`` and of each reading of ``RED_FLAG_LEVEL``+, and the day the

@@ -29,6 +29,7 @@ from bot.domain.pain import (
     RoutineRun,
     RunOutcome,
     current_streak,
+    high_week_days,
     high_week_stands,
     is_bad_day,
     local_date,
@@ -214,10 +215,12 @@ def streak_neutral_days(
 ) -> set[date]:
     """The days that neither count nor break a streak: paused days and the days the bot
     advised rest (`bot.domain.pain.rest_days`, from the runs ended by "It hurts" or a rest
-    day and the readings of 8-10 in `entries`). /progress, the weekly summary and a
+    day and the readings of 8-10 in `entries`; `high_week_days`, the reminder after a
+    high week). /progress, the weekly summary and a
     routine's end read the same readings (`PROGRESS_LOOKBACK_DAYS`), so they agree."""
     hurt_at = [r.ended_at for r in runs if r.outcome is RunOutcome.HURT]
-    return paused_days(ranges, today) | rest_days(hurt_at, entries, zone)
+    high = high_week_days(entries, zone, today - timedelta(days=PROGRESS_LOOKBACK_DAYS), today)
+    return paused_days(ranges, today) | rest_days(hurt_at, entries, zone) | high
 
 
 def _streak_since(zone: tzinfo, today: date) -> datetime:
