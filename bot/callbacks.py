@@ -117,7 +117,12 @@ def leaves_the_question(data: str) -> bool:
     no typed text, so the question and its buttons stay valid beside them. The builder's
     "Name it" and "⏰ Time" (before setup: "Set up daily reminders") keep it too: each asks
     its own question, which replaces any other (`asking.ask` says so), and tapped twice,
-    the one it opened stays open."""
+    the one it opened stays open.
+
+    Such a button's handler leaves the question (`bot.handlers.asking.leave_for_button`)
+    once it proved the button to be the person's own and valid: a forged or foreign one
+    (another user's routine, draft, run or reminder, a made-up id, a setting before setup)
+    is refused and leaves the question open."""
     builder = parse_builder(data)
     if (builder is not None and builder.action == "name") or data == settings_action("time"):
         return False
@@ -125,21 +130,6 @@ def leaves_the_question(data: str) -> bool:
     if reminder is not None:
         return False
     return any(pattern.match(data) for pattern in _OTHER_FLOWS)
-
-
-def left_by_its_handler(data: str) -> bool:
-    """Whether a button that leaves the question (`leaves_the_question`) names a run, a
-    reminder or a routine the person may not have: a routine's step, keypad and Continue
-    buttons, a reminder's Start, a routine's start and Start over. Its handler leaves the
-    question once the button proved to be the person's own; a forged or foreign one is
-    refused and leaves the question open, as any forged button does."""
-    return (
-        ROUTINE_TAP_PATTERN.match(data) is not None
-        or ROUTINE_PAIN_PATTERN.match(data) is not None
-        or ROUTINE_START_PATTERN.match(data) is not None
-        or ROUTINE_RESTART_PATTERN.match(data) is not None
-        or parse_reminder_start(data) is not None
-    )
 
 
 # Settings menu: s:time, s:zone, s:days, s:pause, s:resume, s:weekly_on / s:weekly_off (the

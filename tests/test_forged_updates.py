@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from bot import callbacks, texts
-from bot.db.models import Delivery, RoutineRun
+from bot.db.models import Delivery, MyRoutine, RoutineRun
+from bot.domain.questions import Kind
 from loopback.server import SimUser
-from tests.harness.bot import BotHarness, onboard
+from tests.harness.bot import BotHarness, ask_routine_name, onboard
 from tests.harness.snapshot import errors_logged, snapshot
 
 INVALID = texts.INVALID_BUTTON
@@ -331,3 +332,170 @@ async def test_foreign_or_made_up_routine_buttons_keep_the_open_question(
     await harness.send(user, "9:15")
     stored = await harness.services.preferences.get(user.id)
     assert stored is not None and stored.reminder_time == time(9, 15)
+
+
+async def _saved_and_draft(harness: BotHarness, owner: SimUser) -> tuple[MyRoutine, MyRoutine]:
+    """The owner's saved routine "Desk" and an open draft of a new one."""
+    await ask_routine_name(harness, owner)
+    await harness.send(owner, "Desk")
+    await harness.tap(owner, "Save")
+    await harness.send(owner, "/routines")
+    await harness.tap(owner, "New routine")
+    async with harness.services.sessions() as session:
+        rows = list(await session.scalars(select(MyRoutine).order_by(MyRoutine.id)))
+    [saved] = [row for row in rows if not row.draft]
+    [draft] = [row for row in rows if row.draft]
+    return saved, draft
+
+
+def _not_theirs(kind: str, saved: MyRoutine, draft: MyRoutine, shipped: str) -> list[str]:
+    """Well-formed buttons of `kind` naming someone else's routine or draft (`saved`,
+    `draft`), a made-up one, or nothing the bot knows; some only the catch-all answers
+    (their numbers out of range, an impossible date)."""
+    mine, made_up = f"u-{saved.id}", f"u-{saved.id + 1000}"
+    builder = [
+        callbacks.builder(draft.id, draft.version, action)
+        for action in callbacks.BUILDER_ACTIONS
+        if action != "name"  # asks its own question, which replaces any other
+    ]
+    return {
+        "my routines": [
+            *(callbacks.my_routines(action, mine) for action in callbacks.MY_ROUTINE_ACTIONS),
+            *(callbacks.my_routines(action, made_up) for action in callbacks.MY_ROUTINE_ACTIONS),
+            *(callbacks.my_routines(action, shipped) for action in ("e", "d", "dy")),
+            callbacks.my_routines("v", "nosuch"),
+            f"mr:v:u-{ID_OVER}",
+        ],
+        "builder": [
+            *builder,
+            callbacks.builder(draft.id, draft.version, "add", "bridge"),
+            callbacks.builder(draft.id, draft.version, "up", 1),
+            callbacks.builder(draft.id, draft.version, "rm", 0),
+            callbacks.builder(draft.id + 1000, 0, "save"),
+            f"mb:{ID_OVER}:0:lib",
+        ],
+        "share": [callbacks.share_answer(choice, "deadbeef") for choice in ("keep", "grow", "no")],
+        "reminder routine": [
+            callbacks.default_routine(mine),
+            callbacks.default_routine(made_up),
+            callbacks.default_routine("nosuch"),
+            f"dr:u-{ID_OVER}",
+        ],
+        "program": [callbacks.program_full("nosuch"), callbacks.program_reset("nosuch")],
+        "reminder": ["r:go:1:20261340", f"r:go:{ID_OVER}:20260303"],
+    }[kind]
+
+
+@pytest.mark.parametrize(
+    "kind", ["my routines", "builder", "share", "reminder routine", "program", "reminder"]
+)
+async def test_foreign_or_made_up_buttons_of_every_kind_keep_the_open_question(
+    harness: BotHarness, caplog: pytest.LogCaptureFixture, kind: str
+) -> None:
+    """Buttons of /routines, the builder, a share link's preview, the reminder routine, the
+    program and reminders that name another user's routine or draft, a made-up one or
+    nothing (out of range, an impossible date) are refused with a toast and change
+    nothing: the open question stays open, its buttons stay, its typed answer still counts.
+    Before, another_flow left the question before the handler checked the button."""
+    owner, user = harness.new_user("Owner"), harness.new_user("Ana")
+    await onboard(harness, owner)
+    await onboard(harness, user)
+    saved, draft = await _saved_and_draft(harness, owner)
+    shipped = harness.services.content.default_routine.id
+    await harness.send(user, "/settings")
+    await harness.tap(user, "Time")  # the question: a typed time is its answer
+    presets = harness.server.last_bot_message(user.id).message_id
+    shown = harness.server.message(user.id, presets).button_labels()
+    refusals = (INVALID, texts.ROUTINE_ALREADY_DELETED, texts.BUILDER_GONE)
+    before = await snapshot(harness)
+    for data in _not_theirs(kind, saved, draft, shipped):
+        await harness.forge(user, presets, data)
+        assert last_answer(harness) in refusals, data
+        assert await snapshot(harness) == before, data
+        assert harness.server.message(user.id, presets).button_labels() == shown, data
+    assert errors_logged(caplog) == []
+    await harness.send(user, "9:15")
+    stored = await harness.services.preferences.get(user.id)
+    assert stored is not None and stored.reminder_time == time(9, 15)
+
+
+#: Buttons of reminder settings and the program, which only an onboarded user has.
+BEFORE_SETUP = [
+    *(callbacks.settings_action(a) for a in callbacks.SETTINGS_ACTIONS if a != "time"),
+    callbacks.weekday_toggle(0, True),
+    callbacks.weekday_toggle(6, False),
+    "d:3",
+    callbacks.pause_choice(3),
+    callbacks.pause_choice(None),
+    callbacks.program_reset(None),
+    callbacks.program_reset(None, confirmed=True),
+    callbacks.program_reset("bridge"),
+    callbacks.program_full("bridge"),
+    callbacks.default_routine("u-1"),
+]
+
+
+@pytest.mark.parametrize("data", BEFORE_SETUP)
+async def test_settings_buttons_before_setup_keep_setups_question(
+    harness: BotHarness, caplog: pytest.LogCaptureFixture, data: str
+) -> None:
+    """A settings, weekday, pause, program or reminder-routine button from someone still
+    in setup (no such menu was ever sent to them) is refused ("not set up yet") and leaves
+    setup's time question open, its buttons and its typed answer. Before, another_flow left
+    the question first and the toast followed."""
+    user = harness.new_user("Ben")
+    await harness.send(user, "/start")
+    asked = await harness.services.preferences.question(user.id)
+    assert asked is not None and asked.kind is Kind.TIME and asked.message_id is not None
+    shown = harness.server.message(user.id, asked.message_id).button_labels()
+    before = await snapshot(harness)
+    await harness.forge(user, asked.message_id, data)
+    assert last_answer(harness) in (texts.REMINDERS_NOT_SET_UP, INVALID)
+    assert await snapshot(harness) == before
+    assert harness.server.message(user.id, asked.message_id).button_labels() == shown
+    assert errors_logged(caplog) == []
+    await harness.send(user, "9:15")
+    question = await harness.services.preferences.question(user.id)
+    assert question is not None and question.kind is not Kind.TIME  # on to the zone
+
+
+#: Genuine buttons of several kinds: what shows the button (commands sent, buttons tapped)
+#: before the question is asked, then the button's label.
+GENUINE: dict[str, tuple[tuple[str, ...], str]] = {
+    "my routines": (("/routines",), "New routine"),
+    "a shipped routine's card": (("/routines",), "Quick start"),
+    "a routine's Share": (("/routines", "Quick start"), "Share"),
+    "the builder": (("/routines", "New routine"), "Add a stretch"),
+    "settings": (("/settings",), "Days"),
+    "a weekday": (("/settings", "Days"), "Mon"),
+    "pause": (("/settings", "Pause"), "3"),
+    "the reminder routine": (("/settings", "Reminder routine"), "Desk break"),
+    "the program": (("/settings",), "My program"),
+}
+
+
+@pytest.mark.parametrize("name", GENUINE)
+async def test_own_valid_buttons_still_leave_the_open_question(
+    harness: BotHarness, name: str
+) -> None:
+    """A genuine button of another flow leaves the open question and says so, as before."""
+    steps, label = GENUINE[name]
+    user = harness.new_user("Ana")
+    await onboard(harness, user)
+    for step in steps:
+        if step.startswith("/"):
+            await harness.send(user, step)
+        else:
+            await harness.tap(user, step)
+    menu = harness.message_with_button(user, label)
+    await harness.send(user, "/settings")
+    await harness.tap(user, "Time")
+    question = await harness.services.preferences.question(user.id)
+    assert question is not None and question.message_id is not None
+    before = len(harness.server.bot_messages(user.id))
+    await harness.tap(user, label, menu)
+    still = await harness.services.preferences.question(user.id)
+    assert still is None or still.seq != question.seq, "the question stayed open"
+    assert harness.server.message(user.id, question.message_id).button_labels() == []
+    said = harness.bot_texts(user)[before:]
+    assert texts.question_left(Kind.TIME.value, onboarded=True) in said, said

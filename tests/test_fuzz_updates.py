@@ -138,6 +138,75 @@ NOT_THEIRS = st.one_of(
         st.one_of(st.builds("u-{}".format, ROW_IDS), st.from_regex(r"\Azz[a-z0-9_]{0,20}\Z")),
     ),
 )
+# Well-formed buttons of every other flow naming a routine, a draft, a share link, a stretch
+# or a reminder day the person doesn't have (`World.asked` has none of their own).
+NOT_THEIRS_REF = st.one_of(
+    st.builds("u-{}".format, ROW_IDS), st.from_regex(r"\Azz[a-z0-9_]{0,20}\Z")
+)
+NOT_THEIRS_ELSEWHERE = st.one_of(
+    st.builds(callbacks.my_routines, st.sampled_from(callbacks.MY_ROUTINE_ACTIONS), NOT_THEIRS_REF),
+    st.builds(  # change or delete a shipped routine: no button offers it
+        callbacks.my_routines, st.sampled_from(["e", "d", "dy"]), st.sampled_from(["quick", "desk"])
+    ),
+    st.builds(
+        callbacks.builder,
+        ROW_IDS,
+        st.integers(0, callbacks.MAX_VERSION),
+        st.sampled_from([a for a in callbacks.BUILDER_ACTIONS if a != "name"]),
+    ),
+    st.builds(
+        callbacks.builder,
+        ROW_IDS,
+        st.integers(0, callbacks.MAX_VERSION),
+        st.just("add"),
+        st.from_regex(r"\A[a-z][a-z0-9_]{0,29}\Z"),
+    ),
+    st.builds(
+        callbacks.builder,
+        ROW_IDS,
+        st.integers(0, callbacks.MAX_VERSION),
+        st.sampled_from(["up", "rm"]),
+        st.integers(0, 99),
+    ),
+    st.builds(
+        callbacks.share_answer,
+        st.sampled_from(["keep", "grow", "no"]),
+        st.from_regex(r"\A[0-9a-f]{8}\Z"),
+    ),
+    st.builds(callbacks.default_routine, NOT_THEIRS_REF),
+    st.builds(
+        lambda full, stretch: (callbacks.program_full if full else callbacks.program_reset)(
+            stretch
+        ),
+        st.booleans(),
+        st.from_regex(r"\Azz[a-z0-9_]{0,20}\Z"),
+    ),
+    st.builds(  # a reminder's Start for a day no calendar has: only the catch-all answers it
+        "r:go:{}:{}{:02d}{:02d}".format,
+        ROW_IDS,
+        st.integers(2000, 9999),
+        st.integers(0, 99),
+        st.integers(32, 99),
+    ),
+)
+# Buttons of reminder settings and the program, from someone still in setup.
+SETTINGS_BEFORE_SETUP = st.one_of(
+    st.sampled_from(
+        [callbacks.settings_action(a) for a in callbacks.SETTINGS_ACTIONS if a != "time"]
+    ),
+    st.builds(callbacks.weekday_toggle, st.integers(0, 6), st.booleans()),
+    st.builds("d:{}".format, st.integers(0, 6)),
+    st.builds(callbacks.pause_choice, st.sampled_from([1, 3, 7, None])),
+    st.sampled_from([callbacks.program_reset(None), callbacks.program_reset(None, confirmed=True)]),
+    st.builds(
+        lambda full, stretch: (callbacks.program_full if full else callbacks.program_reset)(
+            stretch
+        ),
+        st.booleans(),
+        st.sampled_from(["bridge", "cat_cow", "nosuch"]),
+    ),
+    st.builds(callbacks.default_routine, st.one_of(NOT_THEIRS_REF, st.just("quick"))),
+)
 CALLBACK_DATA = st.one_of(FORGED, NOISE)
 TEXT = st.text(min_size=1, max_size=300).filter(lambda t: t.strip() and not t.startswith("/"))
 SHAPES = st.sampled_from(
@@ -200,6 +269,7 @@ class World:
     stranger: SimUser  # never sent /start
     errors: ErrorRecords
     asked: SimUser  # onboarded, asked for a new reminder time; no run, routine or reminder
+    in_setup: SimUser  # sent /start: setup's time question is open
 
 
 @pytest.fixture(scope="module")
@@ -213,6 +283,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         assert harness is not None
         member, stranger = harness.new_user("Member"), harness.new_user("Stranger")
         asked = harness.new_user("Asked")
+        in_setup = harness.new_user("Setup")
 
         async def prepare() -> None:
             await onboard(harness, member)
@@ -223,10 +294,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             await onboard(harness, asked)
             await harness.send(asked, "/settings")
             await harness.tap(asked, "Time")
+            await harness.send(in_setup, "/start")
 
         bot.run(prepare())
         assert errors.records == []
-        yield World(bot, harness, member, stranger, errors, asked)
+        yield World(bot, harness, member, stranger, errors, asked, in_setup)
     finally:
         logging.getLogger().removeHandler(errors)
         bot.close()
@@ -431,3 +503,45 @@ def test_routine_buttons_not_theirs_are_refused_and_keep_the_open_question(
     ), data
     assert harness.server.message(user.id, presets).button_labels() == shown, data
     _check_clean(world, data)
+
+
+def _refused_keeping_the_question(world: World, user: SimUser, data: str) -> None:
+    """`data` from `user`, whose question is open: a toast saying it can't be done, no row
+    changed (the open question is a row), the question's buttons still there."""
+    harness = world.harness
+    question = world.bot.run(harness.services.preferences.question(user.id))
+    assert question is not None and question.message_id is not None
+    shown = harness.server.message(user.id, question.message_id).button_labels()
+
+    async def act() -> None:
+        await _settle(harness, harness.server.forge_callback(user, question.message_id, data))
+
+    assert world.bot.run(_unchanged_after(harness, act())), data
+    assert harness.server.calls_to("answerCallbackQuery")[-1].params.get("text") in (
+        texts.INVALID_BUTTON,
+        texts.ROUTINE_ALREADY_DELETED,
+        texts.BUILDER_GONE,
+        texts.REMINDERS_NOT_SET_UP,
+    ), data
+    assert harness.server.message(user.id, question.message_id).button_labels() == shown, data
+    _check_clean(world, data)
+
+
+@FUZZ
+@given(data=NOT_THEIRS_ELSEWHERE)
+def test_other_flows_buttons_not_theirs_are_refused_and_keep_the_open_question(
+    world: World, data: str
+) -> None:
+    """/routines, builder, share, reminder-routine, program and reminder buttons naming
+    something the person doesn't have (or nothing) leave their open question open."""
+    _refused_keeping_the_question(world, world.asked, data)
+
+
+@FUZZ
+@given(data=SETTINGS_BEFORE_SETUP)
+def test_settings_buttons_before_setup_are_refused_and_keep_setups_question(
+    world: World, data: str
+) -> None:
+    """Settings, weekday, pause, program and reminder-routine buttons from someone still in
+    setup (never sent them) leave setup's question open."""
+    _refused_keeping_the_question(world, world.in_setup, data)

@@ -14,7 +14,7 @@ from telegram import ReplyKeyboardRemove, Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from bot import callbacks, texts
+from bot import texts
 from bot.domain.questions import Kind, Question, is_cancel
 from bot.handlers import asking, fallbacks, my_routines, pain, preferences, privacy
 from bot.handlers.common import reply, sender_ids, services
@@ -38,11 +38,6 @@ ASKS_AGAIN: dict[str, frozenset[Kind]] = {
     "pain": frozenset({Kind.PAIN_CONSENT, Kind.PAIN_LEVEL, Kind.PAIN_AREA}),
     "delete": frozenset({Kind.DELETE}),
     "start": frozenset({Kind.TIME, *preferences.ZONE_QUESTIONS}),
-}
-#: Settings buttons that ask the same question again.
-ASKS_AGAIN_BUTTONS: dict[str, frozenset[Kind]] = {
-    "time": frozenset({Kind.TIME}),
-    "zone": frozenset(preferences.ZONE_QUESTIONS),
 }
 
 #: Commands after which leaving setup's question needs no "reminders aren't set up yet:
@@ -134,21 +129,23 @@ async def leave(update: Update, context: ContextTypes.DEFAULT_TYPE, question: Qu
 
 
 async def another_flow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Runs before the other handlers: a command or a button of something else leaves the
-    open question, so a later typed text is never taken as its answer. The user is told
-    which question was left and that nothing changed, unless what they tapped or sent asks
-    the same question again; a question is never closed silently."""
+    """Runs before the other handlers: a command of something else leaves the open
+    question, so a later typed text is never taken as its answer. The user is told which
+    question was left and that nothing changed, unless what they sent asks the same question
+    again; a question is never closed silently.
+
+    A button of another flow (`callbacks.leaves_the_question`) is left to its handler: it
+    leaves the question (`asking.leave_for_button`) only once the button proved to be the
+    person's own and valid, so a forged or foreign one is refused and changes nothing, the
+    open question included."""
     chat = update.effective_chat
     if update.effective_user is None or chat is None or chat.type != ChatType.PRIVATE:
         return  # questions are asked in the private chat only
-    query = update.callback_query
-    if query is not None and not callbacks.leaves_the_question(query.data or ""):
-        return
-    if query is not None and callbacks.left_by_its_handler(query.data or ""):
-        return  # once it knows the run, reminder or routine is the user's (routines.py)
+    if update.callback_query is not None:
+        return  # its handler leaves the question, after its checks
     message = update.effective_message
     command = ""
-    if query is None and message is not None and message.text:
+    if message is not None and message.text:
         words = message.text[1:].split("@", 1)[0].split(maxsplit=1)
         command = words[0].lower() if words else ""
         if command in KEEP_QUESTION_COMMANDS:
@@ -160,11 +157,7 @@ async def another_flow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     question = await prefs.question(user_id)
     if question is None or not await asking.close(update, context, question):
         return
-    setting = callbacks.parse_settings_action(query.data or "") if query is not None else None
-    asks_again = ASKS_AGAIN.get(command, frozenset()) | ASKS_AGAIN_BUTTONS.get(
-        setting or "", frozenset()
-    )
-    if question.kind in asks_again:
+    if question.kind in ASKS_AGAIN.get(command, frozenset()):
         return
     if command in NO_SETUP_NOTICE and question.kind in SETUP_QUESTIONS:
         user = await prefs.get(user_id)

@@ -12,9 +12,10 @@ import logging
 from collections.abc import Callable
 
 from telegram import Bot, InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
-from bot import texts
+from bot import callbacks, texts
 from bot.botapi import errors as botapi
 from bot.domain.questions import Kind, Question
 from bot.handlers.common import invalid_button, remove_buttons, reply, sender_ids, services
@@ -106,8 +107,31 @@ async def send_after_reply(update: object, context: ContextTypes.DEFAULT_TYPE) -
 async def leave(update: Update, context: ContextTypes.DEFAULT_TYPE, question: Question) -> None:
     """A button of another flow was tapped while `question` was open: close it and say so
     (if it was still open). For a routine's step and keypad buttons, whose own transaction
-    reads the question (`bot.handlers.answers.another_flow` leaves the rest)."""
+    reads the question (`leave_for_button` leaves it for the other buttons)."""
     if await close(update, context, question):
+        await say_left(update, context, question)
+
+
+async def leave_for_button(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, *, asks_again: frozenset[Kind] = frozenset()
+) -> None:
+    """The tapped button, which its handler has just proved to be the person's own and
+    valid, leaves their open question if it is a button of another flow
+    (`callbacks.leaves_the_question`): close it and say so, unless the button asks the same
+    question again (`asks_again`). Called by each such handler after its checks, never
+    before: a forged or foreign button is refused and leaves the question open
+    (`bot.handlers.answers.another_flow` leaves it for commands only)."""
+    query = update.callback_query
+    chat = update.effective_chat
+    if query is None or chat is None or chat.type != ChatType.PRIVATE:
+        return  # questions are asked in the private chat only
+    if not callbacks.leaves_the_question(query.data or ""):
+        return
+    user_id, _ = sender_ids(update)
+    question = await services(context).preferences.question(user_id)
+    if question is None or not await close(update, context, question):
+        return
+    if question.kind not in asks_again:
         await say_left(update, context, question)
 
 

@@ -185,6 +185,20 @@ async def old_reminder_button(
     await invalid_button(update, context)
 
 
+def shows_the_button(update: Update) -> bool:
+    """Whether the tapped message shows a button with the tapped data: a button the bot
+    sent, not data forged onto another message (a modified client's)."""
+    query = update.callback_query
+    if query is None or not isinstance(query.message, Message):
+        return False
+    markup = query.message.reply_markup
+    if markup is None:
+        return False
+    return any(
+        button.callback_data == query.data for row in markup.inline_keyboard for button in row
+    )
+
+
 async def invalid_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A button that can't do anything (forged, malformed, from an old version, stale):
     INVALID_BUTTON, or NO_RECORD when the bot keeps nothing about the user (erased)."""

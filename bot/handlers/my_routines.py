@@ -52,6 +52,7 @@ from bot.handlers.common import (
     reply,
     sender_ids,
     services,
+    shows_the_button,
 )
 from bot.handlers.program_views import dose_note
 from bot.services.my_routines import Change, Draft, DraftEdit, Outcome
@@ -207,6 +208,8 @@ async def my_routines_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE)
     if user is None:
         return
     svc = services(context)
+    if button.ref is None:  # list, new: any user's own
+        await asking.leave_for_button(update, context)
     if button.action == "list":
         await answer(update)
         await show_list(update, context, user.id, edit=True)
@@ -226,17 +229,22 @@ async def my_routines_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE)
         if gone and button.action == "dy":  # the second of a double tap: already done
             await answer(update, texts.ROUTINE_ALREADY_DELETED)
             return
-        if not gone:
+        if not gone or not shows_the_button(update):  # forged: the open question stays open
             await answer(update, texts.INVALID_BUTTON, alert=True)
             return
         # A deleted routine's button (an older card or list): the message says so and
         # leads on, so it is never a dead end.
+        await asking.leave_for_button(update, context)
         await answer(update, texts.ROUTINE_GONE)
         await edit_or_send(
             update, f"🗑 {texts.ROUTINE_GONE}", reply_markup=keyboards.routines_way_on()
         )
         return
     own = isinstance(routine, UserRoutine)
+    if not own and button.action in ("e", "d", "dy"):  # a shipped routine's: no button offers it
+        await answer(update, texts.INVALID_BUTTON, alert=True)
+        return
+    await asking.leave_for_button(update, context)  # the routine is theirs to use
     if button.action == "v":  # the doses the user will do today, as a run would give them
         await answer(update)
         await show_card(update, context, user, routine)
@@ -249,8 +257,6 @@ async def my_routines_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE)
         await show_card(update, context, user, routine)
     elif button.action == "s":
         await share(update, context, user, routine)
-    elif not own:  # change or delete a shipped routine: no button offers it
-        await answer(update, texts.INVALID_BUTTON, alert=True)
     elif button.action == "e":
         row_id = row_id_of(routine.id)
         assert row_id is not None
@@ -393,6 +399,7 @@ async def builder_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if draft.version != button.version:
         await answer(update, texts.BUILDER_STALE)
         return
+    await asking.leave_for_button(update, context)  # their draft ("Name it" keeps it: it asks)
     action = button.action
     if action in ("lib", "back"):
         await answer(update)
@@ -624,6 +631,7 @@ async def share_answered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         else:
             await answer(update, texts.INVALID_BUTTON)
         return
+    await asking.leave_for_button(update, context)  # the link they opened
     if choice == "no":
         await mine.hold_code(user.id, None)
         await answer(update)

@@ -169,6 +169,7 @@ async def settings_zone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     """Settings → Time zone: ask with the location button."""
     assert update.callback_query is not None
     if await _onboarded(update, context):
+        await asking.leave_for_button(update, context, asks_again=frozenset(ZONE_QUESTIONS))
         await answer(update)
         await _ask_zone(update, context, in_settings=True)
 

@@ -14,6 +14,7 @@ from bot import callbacks, keyboards, texts
 from bot.db.models import User
 from bot.domain.program import Feedback
 from bot.domain.timezones import load_zone
+from bot.handlers import asking
 from bot.handlers.common import (
     answer,
     edit_or_send,
@@ -104,8 +105,9 @@ async def program_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     svc = services(context)
     if tap.stretch_id is not None and tap.stretch_id not in svc.content.stretches:
-        await invalid_button(update, context)
+        await invalid_button(update, context)  # forged: the open question stays open
         return
+    await asking.leave_for_button(update, context)
     if tap.action == "f":
         assert tap.stretch_id is not None
         changes = await svc.program.full_again(user.id, tap.stretch_id)

@@ -306,7 +306,7 @@ async def _start(
     ``earlier_day``: from the Start button of a reminder for an earlier local day;
     ``advice_as_of``: that reminder reached the user then (its advice still counts);
     ``leave_question``: the button leaves the open question once the routine is found
-    (`callbacks.left_by_its_handler`)."""
+    (`asking.leave_for_button`)."""
     user_id, _ = sender_ids(update)
     svc = services(context)
     routine = await svc.routines.find(user_id, routine_id)
@@ -508,11 +508,8 @@ async def _continue(update: Update, context: ContextTypes.DEFAULT_TYPE, run_id: 
 
 async def _leave_open_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A button of the user's own run, reminder or routine leaves their open question
-    (`bot.handlers.answers.another_flow` leaves it for the other flows' buttons)."""
-    user_id, _ = sender_ids(update)
-    question = await services(context).preferences.question(user_id)
-    if question is not None:
-        await asking.leave(update, context, question)
+    (`asking.leave_for_button`, as every other flow's button does)."""
+    await asking.leave_for_button(update, context)
 
 
 async def _ended(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:

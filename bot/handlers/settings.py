@@ -15,6 +15,7 @@ from bot import callbacks, keyboards, texts
 from bot.db.models import User
 from bot.domain.reminder_plan import weekdays_from_mask
 from bot.domain.timezones import iana_label, load_zone
+from bot.handlers import asking
 from bot.handlers.common import (
     Handler,
     answer,
@@ -109,6 +110,7 @@ async def menu_action(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     user = await onboarded_user(update, context)
     if user is None:
         return
+    await asking.leave_for_button(update, context)
     action = query.data.removeprefix("s:")
     prefs = services(context).preferences
     if action == "days":
@@ -168,6 +170,7 @@ async def weekday_toggled(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     user = await onboarded_user(update, context)
     if user is None:
         return
+    await asking.leave_for_button(update, context)
     tap = callbacks.parse_weekday_toggle(query.data)
     assert tap is not None  # the handler's pattern
     day = tap.day
@@ -194,6 +197,7 @@ async def pause_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     user = await onboarded_user(update, context)
     if user is None:
         return
+    await asking.leave_for_button(update, context)
     choice = callbacks.parse_pause_choice(query.data)
     assert choice is not None  # the handler's pattern
     days = choice or None
@@ -219,9 +223,10 @@ async def default_routine_chosen(update: Update, context: ContextTypes.DEFAULT_T
     assert routine_id is not None  # the handler's pattern
     svc = services(context)
     routine = await svc.routines.find(user.id, routine_id)
-    if routine is None:  # forged, someone else's, or deleted since
+    if routine is None:  # forged, someone else's, or deleted since: the question stays open
         await invalid_button(update, context)
         return
+    await asking.leave_for_button(update, context)
     user = await svc.preferences.set_default_routine(user.id, routine.id)
     await answer(update, texts.REMINDER_ROUTINE_SET.format(name=routine.title))
     await show_settings(update, context, user, edit=True)
