@@ -453,6 +453,8 @@ class SafetyTexts(_Frozen):
     #: Headers of the messages that show red flags after a reading.
     high_reading: Line
     pain_rose: Line
+    #: After a rise of 3+ within a routine (below 8): what to do today.
+    pain_rose_today: PlainText
     full_list_button: Line
     #: The card line naming where a stretch should be felt, e.g. "Feel it in".
     areas_lead: Line

@@ -669,9 +669,16 @@ PAIN_CONSENT_GIVEN = "📝 Pain log: ✓ <b>Yes, keep my log</b>"
 PAIN_ASK = "How does your back feel <b>right now</b>?\n0 = no pain, 10 = worst imaginable."
 
 
-def pain_argument_note(number: int | None, *, consent: bool) -> str:
+def pain_advice_above(number: int) -> str:
+    """The plain-text words under the keypad of ``/pain 9`` that say its advice was given
+    just above (a tap of 9 there then doesn't send it again)."""
+    return f"The advice for {number}/10 is just above."
+
+
+def pain_argument_note(number: int | None, *, consent: bool, advised: bool = False) -> str:
     """One line under /pain's question when something followed the command (``/pain 2``):
-    it isn't logged. `number`: the whole number typed (`parse_number`), else None."""
+    it isn't logged. `number`: the whole number typed (`parse_number`), else None;
+    `advised`: the warning signs and rest advice for it (8-10) were just sent."""
     off_scale = number is not None and not MIN_LEVEL <= number <= MAX_LEVEL
     if not consent:
         if off_scale:
@@ -680,9 +687,10 @@ def pain_argument_note(number: int | None, *, consent: bool) -> str:
     if off_scale:
         return f"ℹ️ The scale is 0-10, so {number} isn't a reading: tap a number below."
     if number is not None:
+        above = f" {pain_advice_above(number)}" if advised else ""
         return (
             f"ℹ️ A number after /pain isn't logged: tap <b>{number}</b> below, or send just "
-            f"<code>{number}</code>."
+            f"<code>{number}</code>.{above}"
         )
     return "ℹ️ I don't read what follows /pain: tap a number below."
 
@@ -791,6 +799,18 @@ def high_reading(safety: SafetyTexts) -> str:
     routine: the warning signs, then the rest advice that the next reminder refers back to
     ("I suggested giving it a day off"), in the words of the 🛌 Rest today ending."""
     return f"{red_flags(safety)}\n\n{rest_today(safety)}"
+
+
+def pain_rose(safety: SafetyTexts) -> str:
+    """A rise of 3+ from before to after a routine (`needs_red_flag_guidance` with the
+    reading below 8): the warning signs, then what to do today."""
+    return f"{red_flags(safety, rose=True)}\n\n{pain_rose_today(safety)}"
+
+
+def pain_rose_today(safety: SafetyTexts) -> str:
+    """What to do today after a rise of 3+ (content/safety.yaml), in line with the program,
+    which holds that routine's doses back after such a rise."""
+    return f"🛌 {escape(safety.pain_rose_today)}"
 
 
 def discomfort_rule(safety: SafetyTexts) -> str:
@@ -1215,6 +1235,14 @@ FEEDBACK_OK_FROZEN = (
     "👍 About right: noted. Your doses stay where they are for now (held back after a bad "
     "day, a pain rise or “Too hard”); no step up {when}."
 )
+#: "Too easy" or "About right" while growth is frozen, by choice: no step-up promise.
+FEEDBACK_FROZEN: dict[str, str] = {
+    "easy": (
+        "😌 Too easy: noted. Your doses still stay where they are for now (held back after a "
+        "bad day, a pain rise or “Too hard”); no step up {when}."
+    ),
+    "ok": FEEDBACK_OK_FROZEN,
+}
 PROGRAM_RESET_ONE_BUTTON = "↺ {name}"
 PROGRAM_RESET_ALL_BUTTON = "↺ Reset everything"
 PROGRAM_RESET_ALL_ASK = (

@@ -8,7 +8,7 @@ back") is taken like the matching tap. Nothing typed is stored beyond the level 
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import callbacks, keyboards, texts
@@ -68,7 +68,7 @@ async def pain_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     routine = await routine_question(update, context)
     consent = await svc.pain.has_consent(user_id)
     takes_readings = routine is None and consent
-    if number is not None and not takes_readings:  # a high reading nothing can take now
+    if number is not None:  # 8-10: the advice at once, whether or not the keypad takes it
         await warn_unstored(update, context, number, routine)
     if routine is not None:  # one open question at a time: point at the routine's
         keypad = routine.state.phase in (Phase.BEFORE, Phase.AFTER)
@@ -78,9 +78,10 @@ async def pain_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             quoting=routine.run.message_id if routine.shown else None,
         )
         return
-    note = ""
+    note, advised = "", False
     if argument:
-        note = "\n\n" + texts.pain_argument_note(number, consent=consent)
+        advised = takes_readings and number is not None and _high(number)
+        note = "\n\n" + texts.pain_argument_note(number, consent=consent, advised=advised)
     if not consent:
         await asking.ask(
             update,
@@ -90,16 +91,22 @@ async def pain_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             lambda _: keyboards.pain_consent(),
         )
         return
-    await _ask_level(update, context, edit=False, note=note)
+    await _ask_level(update, context, edit=False, note=note, advised=number if advised else None)
+
+
+def _high(level: int) -> bool:
+    """A reading of 8-10 (`reading_advises_rest`); False off the 0-10 scale."""
+    return MIN_LEVEL <= level <= MAX_LEVEL and reading_advises_rest(level)
 
 
 async def warn_unstored(
     update: Update, context: ContextTypes.DEFAULT_TYPE, level: int, routine: RunView | None
 ) -> None:
-    """A reading of 8-10 that can't be stored now (no consent yet, or a routine question
-    open): the warning signs and the rest advice all the same. Not when the routine's
-    keypad will take it (that brings them) or its high-pain choice shows them already."""
-    if not MIN_LEVEL <= level <= MAX_LEVEL or not reading_advises_rest(level):
+    """A reading of 8-10 not stored by this message (no consent yet, a routine question
+    open or a step under way, or ``/pain 9``, which the keypad below then takes): the
+    warning signs and the rest advice all the same, at once. Not when the routine's keypad
+    will take it (that brings them) or its high-pain choice shows them already."""
+    if not _high(level):
         return
     if routine is not None and routine.state.phase in (Phase.BEFORE, Phase.AFTER, Phase.CHECK):
         return
@@ -110,16 +117,16 @@ async def typed_without_question(
     update: Update, context: ContextTypes.DEFAULT_TYPE, text: str
 ) -> None:
     """Text while no question is open: a reading of 8-10 that nothing will store gets the
-    warning signs first (then the usual answer follows): any reading at the routine's
-    "track your pain?" question, elsewhere one that names itself ("pain 9", "9/10"); a bare
-    number means something else there. A routine's keypad takes readings itself."""
+    warning signs first (then the usual answer follows): any reading while a routine runs
+    (its "track your pain?" question, a stretch under way: the routine then points to
+    🤕 It hurts), elsewhere one that names itself ("pain 9", "9/10"); a bare number means
+    something else there. A routine's keypad takes readings itself."""
     level = parse_level(text)
     if level is None or not reading_advises_rest(level):
         return
     user_id, _ = sender_ids(update)
     routine = await services(context).routines.active(user_id)
-    at_consent = routine is not None and routine.state.phase is Phase.CONSENT
-    if at_consent or says_pain_level(text) is not None:
+    if routine is not None or says_pain_level(text) is not None:
         await warn_unstored(update, context, level, routine)
 
 
@@ -130,7 +137,10 @@ async def _ask_level(
     edit: bool,
     note: str = "",
     lead: str = "",
+    advised: int | None = None,
 ) -> None:
+    """The keypad; ``advised``: the level (8-10) whose advice was just sent (``/pain 9``),
+    kept with the question (``"<seen>:<level>"``) so typing it then doesn't send it again."""
     user_id, _ = sender_ids(update)
     seen = await services(context).pain.entry_count(user_id)
     await asking.ask(
@@ -139,7 +149,7 @@ async def _ask_level(
         Kind.PAIN_LEVEL,
         lead + texts.PAIN_ASK + note,
         lambda _: keyboards.pain_keypad(seen),
-        argument=str(seen),
+        argument=str(seen) if advised is None else f"{seen}:{advised}",
         edit=edit,
     )
 
@@ -187,14 +197,25 @@ async def level_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await answer(update, texts.PAIN_KEYPAD_USED)
         return
     await answer(update, "Logged")
-    await _logged(update, context, level, entry_id, edit=True)
+    message = query.message
+    shown = message.text if message is not None and isinstance(message, Message) else None
+    # `/pain 9` gave the advice for 9 above this keypad already: once per reading.
+    advised = shown is not None and texts.pain_advice_above(level) in shown
+    await _logged(update, context, level, entry_id, edit=True, advised=advised)
 
 
 async def _logged(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, level: int, entry_id: int, *, edit: bool
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    level: int,
+    entry_id: int,
+    *,
+    edit: bool,
+    advised: bool = False,
 ) -> None:
     """The reading is stored: say so, ask where (optional), the warning signs and rest advice
-    on 8+ and the persistent-pain advice when the log starts to show no improvement."""
+    on 8+ (unless ``advised``: given for this reading already, just above) and the
+    persistent-pain advice when the log starts to show no improvement."""
     await asking.ask(
         update,
         context,
@@ -204,7 +225,7 @@ async def _logged(
         argument=str(entry_id),
         edit=edit,
     )
-    if reading_advises_rest(level):  # the advice the next reminder refers back to
+    if reading_advises_rest(level) and not advised:  # the advice the reminder recalls
         await reply(update, texts.high_reading(services(context).content.safety))
     user_id, _ = sender_ids(update)
     if await services(context).pain.no_improvement_began(user_id):
@@ -216,21 +237,21 @@ async def level_typed(
 ) -> None:
     """Text at the keypad: a level 0-10 is logged like a tap; anything else, a hint."""
     level = parse_level(text)
+    seen, _, advised = question.argument.partition(":")  # see `_ask_level`
     if level is None:  # the hint carries the keypad: the earlier one may be far up by now
-        seen = question.argument
         await asking.ask(
             update,
             context,
             Kind.PAIN_LEVEL,
             texts.PAIN_LEVEL_HINT,
             lambda _: keyboards.pain_keypad(int(seen or 0)),
-            argument=seen,
+            argument=question.argument,
         )
         return
     user_id, _ = sender_ids(update)
     try:
         entry_id = await services(context).pain.record_checkin(
-            user_id, level, entries_seen=int(question.argument or 0)
+            user_id, level, entries_seen=int(seen or 0)
         )
     except ConsentRequired:
         await reply(update, texts.PAIN_NEEDS_CONSENT)
@@ -243,7 +264,7 @@ async def level_typed(
     await asking.close(
         update, context, question, answered=texts.answered(texts.PAIN_ASK, f"<b>{level}/10</b>")
     )
-    await _logged(update, context, level, entry_id, edit=False)
+    await _logged(update, context, level, entry_id, edit=False, advised=advised == str(level))
 
 
 async def area_typed(

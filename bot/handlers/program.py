@@ -74,11 +74,12 @@ async def feedback_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     thanks = texts.FEEDBACK_THANKS[tap.choice]
     if result.already_held_back:
         thanks = texts.FEEDBACK_HARD_ALREADY
-    elif tap.choice == Feedback.ABOUT_RIGHT and result.frozen_until is not None:
+    elif tap.choice in texts.FEEDBACK_FROZEN and result.frozen_until is not None:
+        # growth is frozen (a pain rise, a bad day): no promise of a step up it won't keep
         user = await svc.preferences.get(user_id)
         zone = load_zone(user.time_zone) if user is not None and user.time_zone else UTC
         when = hold_label(result.frozen_until, svc.clock.now(), zone)
-        thanks = texts.FEEDBACK_OK_FROZEN.format(when=when)
+        thanks = texts.FEEDBACK_FROZEN[tap.choice].format(when=when)
     await asyncio.gather(*answering, reply(update, "\n".join([thanks, *lines])))
 
 

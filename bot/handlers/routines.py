@@ -181,7 +181,9 @@ async def show_ending(
 ) -> None:
     """The last message of a run; it never celebrates what didn't happen. What the program
     changed is said in a line each; a completed run asks "How was it?", unless its last
-    reading advises rest (8-10): then the warning signs and the rest advice come first."""
+    reading advises rest (8-10) or rose enough for the warning signs (3+): then the warning
+    signs and the advice for today come first, and no question whose answers pitch the next
+    dose follows (the program has held it back already: "Too easy" would contradict it)."""
     svc = services(context)
     user_id, _ = sender_ids(update)
     status = view.state.status
@@ -205,8 +207,8 @@ async def show_ending(
     rest = after is not None and reading_advises_rest(after)
     if rest:
         await reply(update, texts.high_reading(safety))
-    elif warn:
-        await reply(update, texts.red_flags(safety, rose=True))
+    elif warn:  # a rise of 3+: the program eased this routine's doses off (said below)
+        await reply(update, texts.pain_rose(safety))
     finished = texts.routine_finished(
         done=summary.stretches_done,
         skipped=summary.stretches_skipped,
@@ -216,7 +218,7 @@ async def show_ending(
         streak=0 if rest else summary.streak,
         celebrate=not warn,
     )
-    if rest:
+    if warn:  # 8-10, or a rise of 3+: no "How was it?" (its answers pitch the next dose)
         changed = "\n".join(change_lines(svc.content, changes))
         await reply(update, "\n\n".join(filter(None, [finished, changed])))
         return
@@ -890,12 +892,20 @@ async def typed_in_routine(
         hint = texts.ROUTINE_PAIN_HINT.format(when=when, title=title)
     elif phase is Phase.CONSENT:
         hint = texts.ROUTINE_CONSENT_HINT.format(title=title)
-    elif phase not in (Phase.CHECK, Phase.SUGGEST) and mentions_pain(text):
+    elif phase not in (Phase.CHECK, Phase.SUGGEST) and (
+        mentions_pain(text) or _high_reading(text)  # 8-10 typed: the advice went just above
+    ):
         hint = texts.ROUTINE_HURTS_HINT
     else:
         hint = mid_routine_hint(view)
     # The hint quotes the message with the buttons it names: other messages may have come since.
     await reply(update, hint, quoting=view.run.message_id)
+
+
+def _high_reading(text: str) -> bool:
+    """Text that reads as a pain level of 8-10 (`reading_advises_rest`)."""
+    level = parse_level(text)
+    return level is not None and reading_advises_rest(level)
 
 
 async def _close_keypad(bot: Bot, chat_id: int, message_id: int | None, record: str | None) -> None:
