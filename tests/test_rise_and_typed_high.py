@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from bot import texts
@@ -165,3 +167,29 @@ async def test_pain_with_a_low_number_after_consent_gives_no_advice(harness: Bot
     assert count(harness, user, SAFETY.high_reading) == 0
     assert "tap 5 below" in harness.last_text(user)
     assert "just above" not in harness.last_text(user)
+
+
+@pytest.mark.parametrize(("after", "advised"), [(6, True), (3, False)])
+async def test_a_rise_of_three_is_rest_advice_for_stretch_and_the_next_reminder(
+    harness: BotHarness, after: int, advised: bool
+) -> None:
+    """The ending of a routine whose pain rose by 3+ says to rest the rest of today; before,
+    /stretch right after and that evening's reminder said nothing of it (a normal start, a
+    cheerful "Ready?"). Now the rise is rest advice like "It hurts" and 8-10: the same 24
+    hours, the same gentle-first gate. A rise of 2 (no warning) stays ordinary. (That day's
+    reminder is not sent: a routine was done; the next morning's is within the 24 hours.)"""
+    user = harness.new_user()
+    await onboard(harness, user, at="07:30", zone="Europe/Berlin")  # Mon 2 Mar, 10:00 there
+    await begin_routine(harness, user, DESK.title, before=1)
+    for _ in DESK.steps(CONTENT):
+        await harness.tap(user, "Done")
+    await tap_level(harness, user, after)
+    await harness.send(user, "/stretch")
+    picker = plain(harness.last_text(user))
+    assert (SAFETY.rest_advised.after_hurt in picker) is advised, picker
+
+    harness.clock.set(datetime(2026, 3, 3, 6, 30, tzinfo=UTC))  # Tue 07:30 in Berlin
+    assert (await harness.dispatch()).sent == 1
+    reminder = plain(harness.server.last_bot_message(user.id).text or "")
+    assert ("Your back hurt within the last day" in reminder) is advised, reminder
+    assert ("Time for your back stretches" in reminder) is not advised, reminder

@@ -483,16 +483,41 @@ def rest_advised(
     hurt_at: Iterable[datetime], entries: Iterable[PainEntry], now: datetime, zone: tzinfo
 ) -> bool:
     """Whether rest advice stands at ``now`` (see `rest_advice_since`): a run ended by "It
-    hurts" (or a rest day) at one of ``hurt_at``, or a reading of ``RED_FLAG_LEVEL``+ in
-    ``entries``, less than 24 hours before ``now`` or earlier on its local day."""
+    hurts" (or a rest day) at one of ``hurt_at``, a reading of ``RED_FLAG_LEVEL``+ in
+    ``entries``, or a routine's after-reading ``RED_FLAG_RISE``+ above its before-reading
+    (the routine's ending advised rest for the rest of the day: `rose_in_routine`), less
+    than 24 hours before ``now`` or earlier on its local day. A rise is seen only when
+    ``entries`` hold the routine's before-reading too."""
     day_start = local_day_start(local_date(now, zone), zone)
+    entries = list(entries)
 
     def stands(at: datetime) -> bool:  # within 24 hours (not a whole day on), or today
         return at <= now and (at >= day_start or at > now - REST_ADVICE_SPAN)
 
+    rose = rose_in_routine(entries)
     return any(stands(at) for at in hurt_at) or any(
-        stands(e.at) and reading_advises_rest(e.level) for e in entries
+        stands(e.at) and (reading_advises_rest(e.level) or e in rose) for e in entries
     )
+
+
+def rose_in_routine(entries: Iterable[PainEntry]) -> list[PainEntry]:
+    """The after-readings in ``entries`` that are ``RED_FLAG_RISE`` (3) or more above the
+    before-reading of the same routine run (both in ``entries``): the rise the red-flag
+    rule warns about (`needs_red_flag_guidance`), after which the routine's ending advises
+    rest for the rest of the day."""
+    entries = list(entries)
+    before = {
+        e.routine_run_id: e.level
+        for e in entries
+        if e.context is PainContext.BEFORE and e.routine_run_id is not None
+    }
+    return [
+        e
+        for e in entries
+        if e.context is PainContext.AFTER
+        and e.routine_run_id in before
+        and e.level - before[e.routine_run_id] >= RED_FLAG_RISE
+    ]
 
 
 # --------------------------------------------------------------------------- summary

@@ -24,6 +24,7 @@ from bot.domain.pain import (
     needs_red_flag_guidance,
     rest_advice_since,
     rest_advised,
+    rose_in_routine,
     routine_pairs,
     routines_done,
     summarize,
@@ -444,3 +445,24 @@ def test_rest_advice_since_keeps_the_whole_local_day_on_a_25_hour_day() -> None:
     assert rest_advice_since(late, BERLIN) == day_start
     noon = datetime(2026, 10, 25, 11, 0, tzinfo=UTC)
     assert rest_advice_since(noon, BERLIN) == noon - timedelta(days=1)
+
+
+def test_a_rise_of_three_within_one_routine_advises_rest() -> None:
+    """`rest_advised` counts a routine's after-reading 3+ above its own before-reading (and
+    not a rise across two routines, nor one whose before-reading is not in the entries)."""
+    zone = ZoneInfo("Europe/Berlin")
+    now = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+    at = now - timedelta(hours=1)
+
+    def reading(level: int, context: PainContext, run: int) -> PainEntry:
+        return PainEntry(at=at, level=level, context=context, routine_run_id=run)
+
+    rose = [reading(1, PainContext.BEFORE, 1), reading(4, PainContext.AFTER, 1)]
+    assert rose_in_routine(rose) == [rose[1]]
+    assert rest_advised([], rose, now, zone)
+    two = [reading(1, PainContext.BEFORE, 1), reading(3, PainContext.AFTER, 1)]
+    assert not rest_advised([], two, now, zone)
+    across = [reading(1, PainContext.BEFORE, 1), reading(5, PainContext.AFTER, 2)]
+    assert not rest_advised([], across, now, zone)
+    assert not rest_advised([], [rose[1]], now, zone)  # its before-reading not seen
+    assert not rest_advised([], rose, now + timedelta(days=2), zone)  # over after 24 h
